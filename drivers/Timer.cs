@@ -1,0 +1,138 @@
+// Time: the TSC calibrated (CPUID 0x15/0x16, else the PIT, or tsc_khz= on the command line),
+// a monotonic nanosecond clock derived from it, and the local APIC timer as the periodic tick.
+using Kernel.Arch;
+using Kernel.Memory;
+
+namespace Kernel.Drivers
+{
+    internal static unsafe class Tsc
+    {
+        public static ulong Khz;
+        public static ulong CpuidKhz, PitKhz;
+        public static string Source = "none";
+        private static ulong s_base;
+        private static ulong s_mult;   // ns = delta * s_mult >> 32
+
+        public static void Init(ulong overrideKhz)
+        {
+            uint* r = stackalloc uint[4];
+            Native.Cpuid(0, 0, r);
+            uint maxLeaf = r[0];
+            if (maxLeaf >= 0x15)
+            {
+                Native.Cpuid(0x15, 0, r);
+                if (r[0] != 0 && r[1] != 0 && r[2] != 0) CpuidKhz = (ulong)r[2] * r[1] / r[0] / 1000;
+            }
+            if (CpuidKhz == 0 && maxLeaf >= 0x16)
+            {
+                Native.Cpuid(0x16, 0, r);
+                if ((r[0] & 0xFFFF) != 0) CpuidKhz = (ulong)(r[0] & 0xFFFF) * 1000;
+            }
+            PitKhz = CalibrateWithPit();
+            if (overrideKhz != 0) { Khz = overrideKhz; Source = "command line"; }
+            else if (CpuidKhz != 0) { Khz = CpuidKhz; Source = "cpuid"; }
+            else if (PitKhz != 0) { Khz = PitKhz; Source = "pit"; }
+            else { Khz = 2_000_000; Source = "guess (no cpuid leaf, no PIT)"; }
+            s_base = Native.Rdtsc();
+            s_mult = (1_000_000UL << 32) / Khz;
+        }
+
+        /// <summary>Median of three 20 ms measurements against PIT channel 0; 0 when no PIT answers.</summary>
+        private static ulong CalibrateWithPit()
+        {
+            // Channel 0, lo/hi access, mode 2 (rate generator), reload 65536. Its IRQ stays masked.
+            Native.Outb(0x43, 0x34);
+            Native.Outb(0x40, 0);
+            Native.Outb(0x40, 0);
+            ulong a = PitOnce(), b = PitOnce(), c = PitOnce();
+            if (a == 0 || b == 0 || c == 0) return 0;
+            ulong lo = a < b ? a : b, hi = a < b ? b : a;
+            return c < lo ? lo : c > hi ? hi : c;
+        }
+
+        private static uint ReadPit()
+        {
+            Native.Outb(0x43, 0x00);                   // latch channel 0
+            uint lo = Native.Inb(0x40);
+            return lo | ((uint)Native.Inb(0x40) << 8);
+        }
+
+        private static ulong PitOnce()
+        {
+            const ulong Target = 23864;                // 20 ms at 1.193182 MHz
+            uint prev = ReadPit();
+            ulong t0 = Native.Rdtsc(), elapsed = 0, spins = 0;
+            while (elapsed < Target)
+            {
+                uint cur = ReadPit();
+                elapsed += (prev - cur) & 0xFFFF;      // counts down; wraps every 55 ms
+                prev = cur;
+                if (++spins > 10_000_000) return 0;    // a counter that never moves: no PIT
+            }
+            ulong t1 = Native.Rdtsc();
+            return (t1 - t0) * 1193182 / elapsed / 1000;
+        }
+
+        public static ulong ToNs(ulong ticks) => (ticks >> 32) * s_mult + (((ticks & 0xFFFFFFFF) * s_mult) >> 32);
+
+        /// <summary>Nanoseconds since the clock was initialised; never goes backwards on one CPU.</summary>
+        public static ulong MonotonicNs() => ToNs(Native.Rdtsc() - s_base);
+
+        public static void SpinNs(ulong ns)
+        {
+            ulong end = MonotonicNs() + ns;
+            while (MonotonicNs() < end) Native.Pause();
+        }
+    }
+
+    internal static unsafe class Lapic
+    {
+        private const uint RegEoi = 0xB0, RegSpurious = 0xF0, RegLvtTimer = 0x320, RegInitialCount = 0x380,
+            RegCurrentCount = 0x390, RegDivide = 0x3E0;
+        private static uint* s_base;
+        public static ulong TicksPerMs;
+
+        private static uint Read(uint reg) => s_base[reg / 4];
+        private static void Write(uint reg, uint value) => s_base[reg / 4] = value;
+
+        public static void Init()
+        {
+            // Mask the legacy PICs: all interrupts come through the local APIC.
+            Native.Outb(0x21, 0xFF);
+            Native.Outb(0xA1, 0xFF);
+            ulong msr = Native.Rdmsr(0x1B);
+            Native.Wrmsr(0x1B, msr | (1 << 11));
+            s_base = (uint*)Mm.PhysToVirt(msr & 0xFFFFF000);
+            Write(RegSpurious, 0x100 | Interrupts.SpuriousVector);
+
+            // Count APIC timer ticks over 10 ms of TSC time.
+            Write(RegDivide, 0x3);                     // divide by 16
+            Write(RegLvtTimer, 1 << 16);               // masked, one-shot
+            Write(RegInitialCount, 0xFFFFFFFF);
+            Tsc.SpinNs(10_000_000);
+            uint elapsed = 0xFFFFFFFF - Read(RegCurrentCount);
+            Write(RegInitialCount, 0);
+            TicksPerMs = elapsed / 10;
+        }
+
+        public static void StartPeriodic(uint hz)
+        {
+            Write(RegDivide, 0x3);
+            Write(RegLvtTimer, (1 << 17) | Interrupts.TimerVector);
+            Write(RegInitialCount, (uint)(TicksPerMs * 1000 / hz));
+        }
+
+        public static void EndOfInterrupt()
+        {
+            if (s_base != null) Write(RegEoi, 0);
+        }
+    }
+
+    internal static class Timer
+    {
+        public const uint Hz = 100;
+        public static ulong Ticks;
+
+        public static void OnTick() => Ticks++;
+    }
+}

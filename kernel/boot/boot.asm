@@ -1,0 +1,438 @@
+; Boot stub: PVH entry (32-bit protected mode, paging off, EBX = hvm_start_info),
+; switch to long mode with 2 MiB identity + direct-map pages for the first 4 GiB,
+; enable SSE, then call the C# kernel (kmain). Also: interrupt stubs, the exception
+; fixup table (extable) and tiny CPU helpers that C# cannot express.
+
+bits 32
+section .note.Xen note alloc noexec nowrite align=4
+    dd 4                    ; name size
+    dd 4                    ; desc size
+    dd 18                   ; XEN_ELFNOTE_PHYS32_ENTRY
+    db "Xen", 0
+    dd pvh_entry
+
+section .boot.text progbits alloc exec nowrite align=16
+global pvh_entry
+pvh_entry:
+    cli
+    mov esp, boot_stack_top
+    mov [boot_start_info], ebx
+    rdtsc                                   ; the earliest timestamp we can take
+    mov [boot_tsc_entry], eax
+    mov [boot_tsc_entry + 4], edx
+
+    ; PML4[0] and PML4[256] -> one PDPT whose 4 entries cover 4 GiB with 2 MiB pages.
+    mov eax, boot_pdpt
+    or eax, 3
+    mov [boot_pml4], eax
+    mov [boot_pml4 + 256 * 8], eax
+    mov ecx, 0
+.fill_pdpt:
+    mov eax, ecx
+    shl eax, 12
+    add eax, boot_pd
+    or eax, 3
+    mov [boot_pdpt + ecx * 8], eax
+    inc ecx
+    cmp ecx, 4
+    jne .fill_pdpt
+    mov ecx, 0
+.fill_pd:                                   ; 2048 entries: entry i maps i * 2 MiB
+    mov eax, ecx
+    shl eax, 21
+    or eax, 0x83
+    mov edx, ecx
+    shr edx, 11                             ; high dword of the physical address
+    mov [boot_pd + ecx * 8], eax
+    mov [boot_pd + ecx * 8 + 4], edx
+    inc ecx
+    cmp ecx, 2048
+    jne .fill_pd
+
+    mov eax, cr4
+    or eax, (1 << 5) | (1 << 9) | (1 << 10) ; PAE, OSFXSR, OSXMMEXCPT
+    mov cr4, eax
+    mov eax, boot_pml4
+    mov cr3, eax
+    mov ecx, 0xC0000080                     ; EFER: LME | NXE | SCE
+    rdmsr
+    or eax, (1 << 8) | (1 << 11) | 1
+    wrmsr
+    mov eax, cr0
+    and eax, ~(1 << 2)                      ; EM off
+    or eax, (1 << 31) | (1 << 1) | 1        ; PG, MP, PE
+    mov cr0, eax
+    lgdt [boot_gdt_ptr]
+    jmp 0x08:long_mode
+
+bits 64
+long_mode:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    xor ax, ax
+    mov fs, ax
+    mov gs, ax
+    mov rsp, boot_stack_top
+    fninit
+    ; Stack-protector cookie for C# frames with stackalloc: set before any C# runs.
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    mov rcx, 0x9E3779B97F4A7C15
+    imul rax, rcx
+    mov [rel __security_cookie], rax
+    xor ebp, ebp
+    mov edi, [boot_start_info]
+    extern kmain
+    call kmain
+.halt:
+    cli
+    hlt
+    jmp .halt
+
+section .boot.data progbits alloc noexec write align=16
+boot_gdt:
+    dq 0
+    dq 0x00AF9A000000FFFF                   ; 0x08 kernel code, 64-bit
+    dq 0x00CF92000000FFFF                   ; 0x10 kernel data
+boot_gdt_ptr:
+    dw boot_gdt_ptr - boot_gdt - 1
+    dq boot_gdt
+global boot_start_info, boot_tsc_entry, __security_cookie
+__security_cookie: dq 0
+boot_start_info: dq 0
+boot_tsc_entry: dq 0
+
+section .boot.bss nobits alloc noexec write align=4096
+boot_pml4: resb 4096
+boot_pdpt: resb 4096
+boot_pd: resb 4096 * 4
+global boot_stack_bottom, boot_stack_top
+boot_stack_bottom: resb 65536
+boot_stack_top:
+
+; ---------------------------------------------------------------------------------------------
+; Interrupts: every vector pushes (error code or 0, vector), saves the general registers and the
+; SSE state, and calls the C# dispatcher with a pointer to the register frame. The dispatcher may
+; edit the frame (e.g. RIP for an extable fixup) before we return with iretq.
+section .text
+extern interrupt_dispatch
+
+%macro ISR_NOERR 1
+isr_%1:
+    push 0
+    push %1
+    jmp isr_common
+%endmacro
+%macro ISR_ERR 1
+isr_%1:
+    push %1
+    jmp isr_common
+%endmacro
+
+%assign v 0
+%rep 256
+%if v == 8 || (v >= 10 && v <= 14) || v == 17 || v == 21 || v == 29 || v == 30
+    ISR_ERR v
+%else
+    ISR_NOERR v
+%endif
+%assign v v + 1
+%endrep
+
+isr_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rdi, rsp
+    mov rbx, rsp
+    sub rsp, 512
+    and rsp, ~15
+    fxsave [rsp]
+    cld
+    call interrupt_dispatch
+    fxrstor [rsp]
+    mov rsp, rbx
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16
+    iretq
+
+section .rodata
+global isr_table
+isr_table:
+%assign v 0
+%rep 256
+    dq isr_ %+ v
+%assign v v + 1
+%endrep
+
+; ---------------------------------------------------------------------------------------------
+; Exception fixup table: (faulting RIP, resume RIP, flags). flags bit 0: print the fault report.
+%macro EXTABLE 3
+section .extable progbits alloc noexec nowrite align=8
+    dq %1, %2, %3
+section .text
+%endmacro
+
+section .text
+; long probe_read64(ulong address): reads 8 bytes, or returns -1 if the read faults (reported).
+global probe_read64
+probe_read64:
+.insn:
+    mov rax, [rdi]
+    ret
+.fix:
+    mov rax, -1
+    ret
+EXTABLE probe_read64.insn, probe_read64.fix, 1
+
+; long probe_ud(void): executes ud2; returns -1 after the #UD is reported.
+global probe_ud
+probe_ud:
+.insn:
+    ud2
+    xor eax, eax
+    ret
+.fix:
+    mov rax, -1
+    ret
+EXTABLE probe_ud.insn, probe_ud.fix, 1
+
+; long probe_div0(long a): divides by zero; returns -1 after the #DE is reported.
+global probe_div0
+probe_div0:
+    xor ecx, ecx
+    mov rax, rdi
+    cqo
+.insn:
+    idiv rcx
+    ret
+.fix:
+    mov rax, -1
+    ret
+EXTABLE probe_div0.insn, probe_div0.fix, 1
+
+; ---------------------------------------------------------------------------------------------
+; CPU helpers (System V ABI).
+global asm_outb, asm_inb, asm_outw, asm_inw, asm_outd, asm_ind
+asm_outb:
+    mov edx, edi
+    mov eax, esi
+    out dx, al
+    ret
+asm_inb:
+    mov edx, edi
+    xor eax, eax
+    in al, dx
+    ret
+asm_outw:
+    mov edx, edi
+    mov eax, esi
+    out dx, ax
+    ret
+asm_inw:
+    mov edx, edi
+    xor eax, eax
+    in ax, dx
+    ret
+asm_outd:
+    mov edx, edi
+    mov eax, esi
+    out dx, eax
+    ret
+asm_ind:
+    mov edx, edi
+    in eax, dx
+    ret
+
+global asm_rdtsc
+asm_rdtsc:
+    rdtsc
+    shl rdx, 32
+    or rax, rdx
+    ret
+
+; void asm_cpuid(uint leaf, uint subleaf, uint* out4)
+global asm_cpuid
+asm_cpuid:
+    push rbx
+    mov r8, rdx
+    mov eax, edi
+    mov ecx, esi
+    cpuid
+    mov [r8], eax
+    mov [r8 + 4], ebx
+    mov [r8 + 8], ecx
+    mov [r8 + 12], edx
+    pop rbx
+    ret
+
+global asm_rdmsr, asm_wrmsr
+asm_rdmsr:
+    mov ecx, edi
+    rdmsr
+    shl rdx, 32
+    or rax, rdx
+    ret
+asm_wrmsr:
+    mov ecx, edi
+    mov eax, esi
+    mov rdx, rsi
+    shr rdx, 32
+    wrmsr
+    ret
+
+global asm_lgdt, asm_lidt, asm_ltr
+asm_lgdt:
+    lgdt [rdi]
+    ; reload CS through a far return, then the data segments
+    push 0x08
+    lea rax, [rel .reload]
+    push rax
+    retfq
+.reload:
+    mov ax, 0x10
+    mov ds, ax
+    mov es, ax
+    mov ss, ax
+    ret
+asm_lidt:
+    lidt [rdi]
+    ret
+asm_ltr:
+    ltr di
+    ret
+
+global asm_read_cr0, asm_read_cr2, asm_read_cr3, asm_read_cr4, asm_write_cr3, asm_invlpg
+asm_read_cr0:
+    mov rax, cr0
+    ret
+asm_read_cr2:
+    mov rax, cr2
+    ret
+asm_read_cr3:
+    mov rax, cr3
+    ret
+asm_read_cr4:
+    mov rax, cr4
+    ret
+asm_write_cr3:
+    mov cr3, rdi
+    ret
+asm_invlpg:
+    invlpg [rdi]
+    ret
+
+global asm_hlt, asm_cli, asm_sti, asm_pause, asm_sti_hlt, asm_read_rsp, asm_read_rbp, asm_read_rflags
+asm_hlt:
+    hlt
+    ret
+asm_cli:
+    cli
+    ret
+asm_sti:
+    sti
+    ret
+asm_sti_hlt:                                ; atomically enable interrupts and wait for one
+    sti
+    hlt
+    ret
+asm_pause:
+    pause
+    ret
+asm_read_rsp:
+    lea rax, [rsp + 8]
+    ret
+asm_read_rbp:
+    mov rax, rbp
+    ret
+asm_read_rflags:
+    pushfq
+    pop rax
+    ret
+
+; RhpByRefAssignRef: copy one reference from [rsi] to [rdi], advancing both (no GC: plain move).
+global RhpByRefAssignRef
+RhpByRefAssignRef:
+    movsq
+    ret
+
+global memcpy, memmove, memset, asm_memzero
+memcpy:
+    mov rax, rdi
+    mov rcx, rdx
+    rep movsb
+    ret
+memmove:
+    mov rax, rdi
+    mov rcx, rdx
+    cmp rdi, rsi
+    jbe .forward
+    lea r8, [rsi + rdx]
+    cmp rdi, r8
+    jae .forward
+    lea rsi, [rsi + rdx - 1]
+    lea rdi, [rdi + rdx - 1]
+    std
+    rep movsb
+    cld
+    ret
+.forward:
+    rep movsb
+    ret
+memset:
+    mov r8, rdi
+    mov eax, esi
+    mov rcx, rdx
+    rep stosb
+    mov rax, r8
+    ret
+asm_memzero:
+    xor eax, eax
+    mov rcx, rsi
+    rep stosb
+    ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits
+
+; ulong* asm_symbols(): addresses C# needs from the linker script and this file.
+section .text
+extern __kernel_start, __kernel_end, __text_start, __text_end, __extable_start, __extable_end
+extern __start___modules, __stop___modules
+global asm_symbols
+asm_symbols:
+    lea rax, [rel symbol_table]
+    ret
+section .data
+symbol_table:
+    dq __kernel_start, __kernel_end, __text_start, __text_end, __extable_start, __extable_end
+    dq __start___modules, __stop___modules, isr_table, boot_start_info, boot_tsc_entry
+    dq boot_stack_bottom, boot_stack_top

@@ -1,0 +1,100 @@
+// Kernel entry: boot.asm calls kmain with the PVH start info once long mode and SSE are on.
+// Order matters: nothing may allocate before the heap exists, and reference-type statics
+// are only valid after the module's GC static bases are materialised.
+using System.Runtime.InteropServices;
+using Kernel.Arch;
+using Kernel.Drivers;
+using Kernel.Memory;
+
+namespace Kernel
+{
+    internal static unsafe class KernelMain
+    {
+        public static ulong ReadyTsc;
+
+        [UnmanagedCallersOnly(EntryPoint = "kmain")]
+        private static void Main(uint startInfoPhys)
+        {
+            Serial.Init();
+            Log.WriteLine("compat: kernel entry");
+            var info = (BootInfo*)Mm.PhysToVirt(startInfoPhys);
+            if (info->Magic != BootInfo.MagicValue) Panic.Fail("no PVH start info (boot with a PVH loader)");
+            CommandLine.Init(info->CmdlinePaddr == 0 ? null : (byte*)Mm.PhysToVirt(info->CmdlinePaddr));
+
+            Mm.Init(info);
+            Internal.Runtime.CompilerHelpers.StartupCodeHelpers.InitializeModules((void**)Symbols.ModulesStart, (void**)Symbols.ModulesEnd);
+            Cpu.Init();
+            Tsc.Init(CommandLine.GetNumber("tsc_khz"));
+            Lapic.Init();
+            Lapic.StartPeriodic(Timer.Hz);
+            Native.Sti();
+            ReadyTsc = Native.Rdtsc();
+
+            PrintBanner();
+            int status = 0;
+            if (CommandLine.Has("selftest")) status = SelfTest.Run();
+            Power.Off(status);
+        }
+
+        private static void PrintBanner()
+        {
+            Log.Write("compat: ready: ");
+            Log.Dec(Mm.TotalRam >> 20);
+            Log.Write(" MiB RAM, ");
+            Log.Dec(Mm.Pages.FreeFrames * 4);
+            Log.Write(" KiB free, kernel ");
+            Log.Dec((Symbols.KernelEnd - Symbols.KernelStart) >> 10);
+            Log.Write(" KiB, TSC ");
+            Log.Dec(Tsc.Khz);
+            Log.Write(" kHz (");
+            Log.Write(Tsc.Source);
+            Log.Write("; cpuid ");
+            Log.Dec(Tsc.CpuidKhz);
+            Log.Write(", pit ");
+            Log.Dec(Tsc.PitKhz);
+            Log.Write("), entry to ready ");
+            Log.Fixed(Tsc.ToNs(ReadyTsc - Symbols.TscAtEntry) / 10000, 2);
+            Log.WriteLine(" ms");
+        }
+    }
+
+    /// <summary>The kernel command line (PVH cmdline, i.e. QEMU -append): space-separated words and key=value.</summary>
+    internal static unsafe class CommandLine
+    {
+        private static byte* s_text;
+
+        public static void Init(byte* text) => s_text = text;
+
+        private static byte* Find(string key, out bool hasValue)
+        {
+            hasValue = false;
+            if (s_text == null) return null;
+            byte* p = s_text;
+            while (*p != 0)
+            {
+                while (*p == ' ') p++;
+                byte* word = p;
+                int i = 0;
+                while (i < key.Length && p[i] == key[i]) i++;
+                if (i == key.Length && (p[i] == 0 || p[i] == ' ' || p[i] == '='))
+                {
+                    hasValue = p[i] == '=';
+                    return p + i + (hasValue ? 1 : 0);
+                }
+                while (*p != 0 && *p != ' ') p++;
+            }
+            return null;
+        }
+
+        public static bool Has(string key) => Find(key, out _) != null;
+
+        public static ulong GetNumber(string key)
+        {
+            byte* v = Find(key, out bool hasValue);
+            if (v == null || !hasValue) return 0;
+            ulong n = 0;
+            while (*v >= '0' && *v <= '9') n = n * 10 + (ulong)(*v++ - '0');
+            return n;
+        }
+    }
+}

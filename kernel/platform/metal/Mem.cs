@@ -1,0 +1,11 @@
+// Memory primitives for the metal build: rep movsb / rep stosb from boot.asm.
+namespace Kernel
+{
+    public static unsafe class Mem
+    {
+        public static void Copy(void* dst, void* src, ulong n) => Arch.Native.Memcpy(dst, src, n);
+        public static void Move(void* dst, void* src, ulong n) => Arch.Native.Memmove(dst, src, n);
+        public static void Zero(void* dst, ulong n) => Arch.Native.Memset(dst, 0, n);
+        public static void Fill(void* dst, byte value, ulong n) => Arch.Native.Memset(dst, value, n);
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the bootable kernel image: C# -> IL (dotnet build) -> native object (ILC) -> ELF (ld).
+# Output: build/kernel/compat.elf (+ compat.map, the ILC symbol map).
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+OUT="$ROOT/build/kernel"
+ILC_VERSION=10.0.12
+mkdir -p "$OUT"
+
+ILC="$HOME/.nuget/packages/runtime.linux-x64.microsoft.dotnet.ilcompiler/$ILC_VERSION/tools/ilc"
+if [ ! -x "$ILC" ]; then
+  echo "build-kernel: fetching ILCompiler $ILC_VERSION from NuGet" >&2
+  dotnet restore "$ROOT/tools/ilc/IlcPackage.csproj" >/dev/null
+fi
+
+dotnet build "$ROOT/kernel/Kernel.csproj" -c Release -nologo -v:q -o "$OUT/il" 2>&1 | grep -E "error|warning" | sort -u || true
+[ -f "$OUT/il/Compat.Kernel.dll" ] || { echo "build-kernel: C# build failed" >&2; exit 1; }
+
+"$ILC" "$OUT/il/Compat.Kernel.dll" -o "$OUT/kernel.o" --systemmodule:Compat.Kernel \
+  --targetos:linux --targetarch:x64 -O --instruction-set:x86-64 --nativelib \
+  --map:"$OUT/compat.map" -g
+
+nasm -f elf64 -o "$OUT/boot.o" "$ROOT/kernel/boot/boot.asm"
+ld -static -nostdlib -z max-page-size=0x1000 --no-dynamic-linker -T "$ROOT/kernel/boot/linker.ld" \
+  -o "$OUT/compat.elf" "$OUT/boot.o" "$OUT/kernel.o"
+echo "build-kernel: $OUT/compat.elf ($(stat -c %s "$OUT/compat.elf") bytes)"
