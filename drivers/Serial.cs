@@ -27,6 +27,8 @@ namespace Kernel.Drivers
             Native.Outb(Com1 + Data, b);
         }
 
+        public static bool HasInput() => (Native.Inb(Com1 + LineStatus) & LsrDataReady) != 0;
+
         public static bool TryRead(out byte b)
         {
             if ((Native.Inb(Com1 + LineStatus) & LsrDataReady) == 0) { b = 0; return false; }

@@ -38,7 +38,14 @@ namespace Kernel.Arch
 
         private static void Exception(InterruptFrame* f)
         {
-            if (!f->FromUser)
+            if (f->FromUser) { Process.OnUserFault(f); return; }
+            if (f->Vector == 14 && Memory.AddressSpace.Active)
+            {
+                // A kernel access to user memory (syscall copy) may touch a not-yet-populated page.
+                ulong addr = Native.ReadCr2();
+                if (addr < Memory.AddressSpace.UserEnd && (f->ErrorCode & 1) == 0 &&
+                    Memory.AddressSpace.HandleFault(addr, (f->ErrorCode & 2) != 0, false)) return;
+            }
             {
                 for (var e = (ExtableEntry*)Symbols.ExtableStart; e < (ExtableEntry*)Symbols.ExtableEnd; e++)
                 {

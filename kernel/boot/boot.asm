@@ -60,7 +60,7 @@ pvh_entry:
     wrmsr
     mov eax, cr0
     and eax, ~(1 << 2)                      ; EM off
-    or eax, (1 << 31) | (1 << 1) | 1        ; PG, MP, PE
+    or eax, (1 << 31) | (1 << 16) | (1 << 1) | 1 ; PG, WP, MP, PE
     mov cr0, eax
     lgdt [boot_gdt_ptr]
     jmp 0x08:long_mode
@@ -436,3 +436,172 @@ symbol_table:
     dq __kernel_start, __kernel_end, __text_start, __text_end, __extable_start, __extable_end
     dq __start___modules, __stop___modules, isr_table, boot_start_info, boot_tsc_entry
     dq boot_stack_bottom, boot_stack_top
+
+; ---------------------------------------------------------------------------------------------
+; User mode. enter_user(rip, rsp, KernelContext*) saves the kernel's callee-saved registers and
+; stack in the context and irets to ring 3; exit_to_kernel(KernelContext*, status) restores them so
+; that enter_user returns status. The program never shares the kernel's stack.
+section .text
+global enter_user, exit_to_kernel
+enter_user:
+    mov [rdx + 0], rbx
+    mov [rdx + 8], rbp
+    mov [rdx + 16], r12
+    mov [rdx + 24], r13
+    mov [rdx + 32], r14
+    mov [rdx + 40], r15
+    mov [rdx + 48], rsp
+    push 0x20 | 3                            ; SS: user data
+    push rsi                                 ; RSP
+    push 0x202                               ; RFLAGS: IF
+    push 0x28 | 3                            ; CS: user code 64
+    push rdi                                 ; RIP
+    xor eax, eax
+    xor ebx, ebx
+    xor ecx, ecx
+    xor edx, edx
+    xor esi, esi
+    xor edi, edi
+    xor ebp, ebp
+    xor r8, r8
+    xor r9, r9
+    xor r10, r10
+    xor r11, r11
+    xor r12, r12
+    xor r13, r13
+    xor r14, r14
+    xor r15, r15
+    fninit
+    iretq
+
+exit_to_kernel:
+    mov rbx, [rdi + 0]
+    mov rbp, [rdi + 8]
+    mov r12, [rdi + 16]
+    mov r13, [rdi + 24]
+    mov r14, [rdi + 32]
+    mov r15, [rdi + 40]
+    mov rsp, [rdi + 48]
+    mov rax, rsi
+    ret
+
+; SYSCALL entry: RCX = user RIP, R11 = user RFLAGS, interrupts masked by SFMASK. Builds a
+; SyscallFrame on the kernel syscall stack, saves SSE state, calls syscall_dispatch(frame), and
+; returns with sysretq (or iretq when the return address is not canonical).
+global syscall_entry, syscall_stack_top
+extern syscall_dispatch
+syscall_entry:
+    mov [rel syscall_user_rsp], rsp
+    mov rsp, [rel syscall_stack_top]
+    push qword [rel syscall_user_rsp]        ; user RSP
+    push r11                                 ; user RFLAGS
+    push rcx                                 ; user RIP
+    push rax                                 ; syscall number (and result slot)
+    push rdi
+    push rsi
+    push rdx
+    push r10
+    push r8
+    push r9
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15
+    mov rdi, rsp
+    mov rbx, rsp
+    sub rsp, 512
+    and rsp, ~15
+    fxsave [rsp]
+    cld
+    call syscall_dispatch
+    fxrstor [rsp]
+    mov rsp, rbx
+    ; sysret with a non-canonical RCX would #GP in ring 0: never let user code choose that.
+    mov rcx, [rsp + 13 * 8]
+    sar rcx, 47
+    jz .canonical
+    cmp rcx, -1
+    je .canonical
+    mov qword [rsp + 13 * 8], 0              ; return to address 0: the program faults in ring 3
+.canonical:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    pop r9
+    pop r8
+    pop r10
+    pop rdx
+    pop rsi
+    pop rdi
+    pop rax                                  ; result
+    pop rcx                                  ; user RIP
+    pop r11                                  ; user RFLAGS
+    pop rsp                                  ; user RSP
+    o64 sysret
+
+section .data
+align 8
+syscall_user_rsp: dq 0
+syscall_stack_top: dq 0
+
+; ---------------------------------------------------------------------------------------------
+; User memory access. Each returns 0 on success or -14 (EFAULT) when a page fault hits an
+; address that no user mapping covers (the page-fault handler demand-pages valid regions first).
+section .text
+global user_copy, user_fill, user_strnlen
+; long user_copy(void* dst, const void* src, ulong n)
+user_copy:
+    mov rcx, rdx
+.insn:
+    rep movsb
+    xor eax, eax
+    ret
+.fix:
+    mov rax, -14
+    ret
+EXTABLE user_copy.insn, user_copy.fix, 0
+
+; long user_fill(void* dst, int value, ulong n)
+user_fill:
+    mov eax, esi
+    mov rcx, rdx
+.insn:
+    rep stosb
+    xor eax, eax
+    ret
+.fix:
+    mov rax, -14
+    ret
+EXTABLE user_fill.insn, user_fill.fix, 0
+
+; long user_strnlen(const char* s, ulong max): length, max if no NUL within max, or -14.
+user_strnlen:
+    xor eax, eax
+.loop:
+    cmp rax, rsi
+    jae .done
+.insn:
+    cmp byte [rdi + rax], 0
+    je .done
+    inc rax
+    jmp .loop
+.done:
+    ret
+.fix:
+    mov rax, -14
+    ret
+EXTABLE user_strnlen.insn, user_strnlen.fix, 0
+
+section .text
+global asm_syscall_symbols
+asm_syscall_symbols:
+    lea rax, [rel syscall_symbol_table]
+    ret
+section .data
+syscall_symbol_table:
+    dq syscall_entry, syscall_stack_top

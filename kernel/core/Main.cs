@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Kernel.Arch;
 using Kernel.Drivers;
 using Kernel.Memory;
+using Kernel.Syscalls;
 
 namespace Kernel
 {
@@ -16,6 +17,7 @@ namespace Kernel
         private static void Main(uint startInfoPhys)
         {
             Serial.Init();
+            Log.Init();
             Log.WriteLine("compat: kernel entry");
             var info = (BootInfo*)Mm.PhysToVirt(startInfoPhys);
             if (info->Magic != BootInfo.MagicValue) Panic.Fail("no PVH start info (boot with a PVH loader)");
@@ -24,15 +26,34 @@ namespace Kernel
             Mm.Init(info);
             Internal.Runtime.CompilerHelpers.StartupCodeHelpers.InitializeModules((void**)Symbols.ModulesStart, (void**)Symbols.ModulesEnd);
             Cpu.Init();
+            CpuFeatures.Init();
+            PageTable.Init();
             Tsc.Init(CommandLine.GetNumber("tsc_khz"));
             Lapic.Init();
             Lapic.StartPeriodic(Timer.Hz);
             Native.Sti();
             ReadyTsc = Native.Rdtsc();
 
-            PrintBanner();
+            Console.Init();
+            Random.Init(CommandLine.Find("entropy"));
+            SysTime.Init();
+            SysIo.Init();
+            SysProcess.Init();
+            SyscallDispatcher.Init();
+            if (!CommandLine.Has("quiet")) PrintBanner();
+
             int status = 0;
             if (CommandLine.Has("selftest")) status = SelfTest.Run();
+            else if (info->NrModules > 0)
+            {
+                var module = (BootModule*)Mm.PhysToVirt(info->ModlistPaddr);
+                status = Process.Run((byte*)Mm.PhysToVirt(module->Paddr), module->Size);
+                if (SyscallDispatcher.Summary) SyscallDispatcher.PrintSummary();
+                Log.Write("compat: exit status ");
+                Log.Dec(status);
+                Log.Write("\n");
+            }
+            else Log.WriteLine("compat: no root image (initrd) given; nothing to run");
             Power.Off(status);
         }
 
@@ -87,6 +108,13 @@ namespace Kernel
         }
 
         public static bool Has(string key) => Find(key, out _) != null;
+
+        /// <summary>The value after key=, or null.</summary>
+        public static byte* Find(string key)
+        {
+            byte* v = Find(key, out bool hasValue);
+            return hasValue ? v : null;
+        }
 
         public static ulong GetNumber(string key)
         {

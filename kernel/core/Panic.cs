@@ -28,6 +28,8 @@ namespace Kernel
             ulong text0 = Symbols.TextStart, text1 = Symbols.TextEnd;
             ulong top = rsp + 16384;
             if (rsp >= Symbols.BootStackBottom && rsp < Symbols.BootStackTop) top = Symbols.BootStackTop;
+            else if (rsp < Memory.Mm.DirectMapBase) { Log.WriteLine("  (stack is not a kernel stack; not scanned)"); return; }
+            else top = (rsp + 4096) & ~4095UL;      // kernel stacks are page-aligned at the top
             int shown = 0;
             for (ulong p = rsp & ~7UL; p < top && shown < 24; p += 8)
             {

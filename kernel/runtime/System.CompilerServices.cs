@@ -151,3 +151,8 @@ namespace System.Runtime.InteropServices
     }
 
 }
+
+namespace System.Runtime.InteropServices
+{
+    public enum UnmanagedType { Bool = 2, I4 = 7, U4 = 8, LPStr = 20, LPWStr = 21 }
+}

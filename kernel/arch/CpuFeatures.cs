@@ -1,0 +1,17 @@
+// CPU identification the kernel reports to programs (AT_HWCAP, /proc/cpuinfo later) and uses itself.
+namespace Kernel.Arch
+{
+    internal static unsafe class CpuFeatures
+    {
+        public static ulong Hwcap;          // CPUID.1:EDX, what Linux puts in AT_HWCAP on x86-64
+        public static bool HasRdrand;
+
+        public static void Init()
+        {
+            uint* r = stackalloc uint[4];
+            Native.Cpuid(1, 0, r);
+            Hwcap = r[3];
+            HasRdrand = (r[2] & (1u << 30)) != 0;
+        }
+    }
+}

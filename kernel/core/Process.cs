@@ -1,0 +1,160 @@
+// The one program the kernel runs: loads it from the root image, enters ring 3, and comes
+// back here when it exits or is killed. Holds the per-process state syscalls need.
+using Compat.Loader;
+using Kernel.Arch;
+using Kernel.Loader;
+using Kernel.Memory;
+using Kernel.Syscalls;
+using System.Runtime;
+using System.Runtime.CompilerServices;
+
+namespace Kernel
+{
+    internal struct KernelContext { public ulong Rbx, Rbp, R12, R13, R14, R15, Rsp; }
+
+    internal struct SigAction { public ulong Handler, Flags, Restorer, Mask; }
+
+    internal static unsafe class Process
+    {
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("enter_user")] private static extern int EnterUser(ulong rip, ulong rsp, KernelContext* ctx);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("exit_to_kernel")] private static extern void ExitToKernel(KernelContext* ctx, int status);
+
+        public const int Pid = 1, Ppid = 0;
+        private static KernelContext s_context;
+        public static bool Running;
+
+        public static ulong ClearChildTid, RobustList, RobustListLen, RseqArea;
+        public static SigAction* Actions;        // [Signal.NSIG + 1]
+        public static ulong SignalMask;
+        public static ulong AltStackSp, AltStackSize; public static int AltStackFlags;
+        public static ulong Umask = 0x12;
+        public static byte* ExePath; public static ulong ExePathLen;
+
+        /// <summary>Runs /.compat/exe from the root image. Returns its exit status (128+signal if killed).</summary>
+        public static int Run(byte* initrd, ulong initrdLength)
+        {
+            if (!CpioReader.Find(initrd, initrdLength, "/.compat/exe", out CpioEntry exeEntry))
+            {
+                Log.WriteLine("compat: no program in the root image (/.compat/exe missing); nothing to run");
+                return 0;
+            }
+            CpioReader.Find(initrd, initrdLength, "/.compat/argv", out CpioEntry argvEntry);
+            CpioReader.Find(initrd, initrdLength, "/.compat/envp", out CpioEntry envpEntry);
+            Console.InitStdin(initrd, initrdLength);
+
+            // The executable's path, NUL-terminated, for lookup and AT_EXECFN.
+            ExePathLen = exeEntry.Size;
+            while (ExePathLen > 0 && (exeEntry.Data[ExePathLen - 1] == '\n' || exeEntry.Data[ExePathLen - 1] == 0)) ExePathLen--;
+            ExePath = (byte*)Mm.KernelHeap.Alloc(ExePathLen + 1);
+            Mem.Copy(ExePath, exeEntry.Data, ExePathLen);
+            ExePath[ExePathLen] = 0;
+
+            CpioEntry program = default;
+            bool found = false;
+            var reader = new CpioReader(initrd, initrdLength);
+            while (reader.Next(out CpioEntry e))
+            {
+                if (!SameName(e, ExePath, ExePathLen)) continue;
+                program = e;
+                found = true;
+                break;
+            }
+            if (!found || !program.IsRegular)
+            {
+                Log.Write("compat: program ");
+                Log.WriteBytes(ExePath, ExePathLen);
+                Log.WriteLine(" not found in the root image");
+                return 127;
+            }
+
+            AddressSpace.Init();
+            Actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
+            long r = ElfLoader.Load(program.Data, program.Size, out LoadedImage image, out ElfError elfError);
+            if (r < 0)
+            {
+                Log.Write("compat: cannot load ");
+                Log.WriteBytes(ExePath, ExePathLen);
+                Log.Write(": ");
+                Log.WriteLine(elfError != ElfError.None ? ElfFile.Describe(elfError) : Errno.Name((int)-r));
+                return 126;
+            }
+            AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
+            AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);
+
+            byte* random = stackalloc byte[16];
+            Random.Fill(random, 16);
+            int argc = CountStrings(argvEntry.Data, argvEntry.Size);
+            int envc = CountStrings(envpEntry.Data, envpEntry.Size);
+            ulong sp = InitialStack.Build(image, argvEntry.Data, argvEntry.Size, argc, envpEntry.Data, envpEntry.Size, envc,
+                                          ExePath, ExePathLen + 1, random);
+            if (sp == 0) { Log.WriteLine("compat: cannot build the initial stack"); return 126; }
+
+            SyscallDispatcher.Prepare();
+            Running = true;
+            int status;
+            fixed (KernelContext* ctx = &s_context) status = EnterUser(image.Entry, sp, ctx);
+            Running = false;
+            return status;
+        }
+
+        private static bool SameName(in CpioEntry e, byte* path, ulong len)
+        {
+            while (len > 0 && path[0] == '/') { path++; len--; }
+            if ((ulong)e.NameLength != len) return false;
+            for (ulong i = 0; i < len; i++) if (e.Name[i] != path[i]) return false;
+            return true;
+        }
+
+        private static int CountStrings(byte* p, ulong len)
+        {
+            int n = 0;
+            for (ulong i = 0; i < len; i++) if (p[i] == 0) n++;
+            return n;
+        }
+
+        /// <summary>Ends the program with an exit status; never returns.</summary>
+        public static void Exit(int status)
+        {
+            fixed (KernelContext* ctx = &s_context) ExitToKernel(ctx, status);
+        }
+
+        /// <summary>Kills the program with a signal's default action (terminate), as the shell reports it: 128+sig.</summary>
+        public static void Kill(int sig)
+        {
+            Log.Write("compat: killed by signal ");
+            Log.Dec(sig);
+            Log.Write(" (");
+            Log.Write(Signal.Name(sig));
+            Log.WriteLine(")");
+            Exit(128 + sig);
+        }
+
+        /// <summary>A CPU exception raised by user code: demand paging, else the matching signal.</summary>
+        public static void OnUserFault(InterruptFrame* f)
+        {
+            ulong v = f->Vector;
+            if (v == 14)
+            {
+                ulong addr = Native.ReadCr2();
+                bool write = (f->ErrorCode & 2) != 0, exec = (f->ErrorCode & 16) != 0;
+                if ((f->ErrorCode & 1) == 0 && AddressSpace.HandleFault(addr, write, exec)) return;
+            }
+            int sig = v switch
+            {
+                0 => Signal.SIGFPE, 16 => Signal.SIGFPE, 19 => Signal.SIGFPE,
+                1 => Signal.SIGTRAP, 3 => Signal.SIGTRAP,
+                6 => Signal.SIGILL,
+                17 => Signal.SIGBUS,
+                _ => Signal.SIGSEGV,
+            };
+            Interrupts.Report(f, "user fault");
+            Log.Write("compat: fault in program ");
+            Log.WriteBytes(ExePath, ExePathLen);
+            Log.Write(" at RIP ");
+            Log.Hex(f->Rip);
+            if (v == 14) { Log.Write(", address "); Log.Hex(Native.ReadCr2()); }
+            Log.Write("\n");
+            Kill(sig);
+        }
+    }
+}

@@ -1,0 +1,332 @@
+// The program's user address space: a sorted array of regions (VMAs) with protections, and
+// the page-level work behind brk, mmap, munmap, mprotect, mremap and madvise. Pages are
+// demand-zeroed on first touch; every user page owns its frame.
+using Kernel.Arch;
+
+namespace Kernel.Memory
+{
+    internal struct Vma
+    {
+        public ulong Start, End;
+        public int Prot;
+        public int Kind;
+        public const int Anon = 0, Heap = 1, Stack = 2, Image = 3;
+    }
+
+    internal static unsafe class AddressSpace
+    {
+        public const ulong PageSize = 4096;
+        public const ulong UserEnd = 0x0000800000000000;     // first non-canonical address
+        public const ulong MmapTop = 0x00007F0000000000;     // mmap searches downward from here
+        public const ulong StackTop = 0x00007FFFFFFFF000;
+        public const ulong StackSize = 8UL << 20;
+
+        private static Vma* s_vmas;
+        private static int s_count, s_capacity;
+        public static ulong BrkStart, Brk;
+        public static ulong PagesMapped;
+
+        public static bool Active => s_vmas != null;
+        public static int Count => s_count;
+        public static Vma* Regions => s_vmas;
+
+        public static void Init()
+        {
+            s_capacity = 64;
+            s_vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(s_capacity * sizeof(Vma)));
+            s_count = 0;
+            BrkStart = Brk = 0;
+        }
+
+        public static ulong PageDown(ulong a) => a & ~(PageSize - 1);
+        public static ulong PageUp(ulong a) => (a + PageSize - 1) & ~(PageSize - 1);
+
+        /// <summary>Index of the region containing <paramref name="addr"/>, or -1.</summary>
+        public static int Find(ulong addr)
+        {
+            int lo = 0, hi = s_count - 1;
+            while (lo <= hi)
+            {
+                int mid = (lo + hi) >> 1;
+                if (addr < s_vmas[mid].Start) hi = mid - 1;
+                else if (addr >= s_vmas[mid].End) lo = mid + 1;
+                else return mid;
+            }
+            return -1;
+        }
+
+        private static bool Overlaps(ulong start, ulong end)
+        {
+            for (int i = 0; i < s_count; i++)
+                if (s_vmas[i].Start < end && start < s_vmas[i].End) return true;
+            return false;
+        }
+
+        private static void InsertAt(int index, Vma v)
+        {
+            if (s_count == s_capacity)
+            {
+                var bigger = (Vma*)Mm.KernelHeap.Alloc((ulong)(2 * s_capacity * sizeof(Vma)));
+                if (bigger == null) Panic.Fail("out of memory for VMAs");
+                Mem.Copy(bigger, s_vmas, (ulong)(s_count * sizeof(Vma)));
+                Mm.KernelHeap.Free(s_vmas);
+                s_vmas = bigger;
+                s_capacity *= 2;
+            }
+            Mem.Move(s_vmas + index + 1, s_vmas + index, (ulong)((s_count - index) * sizeof(Vma)));
+            s_vmas[index] = v;
+            s_count++;
+        }
+
+        private static void RemoveAt(int index)
+        {
+            Mem.Move(s_vmas + index, s_vmas + index + 1, (ulong)((s_count - index - 1) * sizeof(Vma)));
+            s_count--;
+        }
+
+        /// <summary>Adds a region over free address space (caller checked). Neighbours with equal attributes merge.</summary>
+        public static void Insert(ulong start, ulong end, int prot, int kind)
+        {
+            int i = 0;
+            while (i < s_count && s_vmas[i].Start < start) i++;
+            if (i > 0 && s_vmas[i - 1].End == start && s_vmas[i - 1].Prot == prot && s_vmas[i - 1].Kind == kind)
+            {
+                s_vmas[i - 1].End = end;
+                if (i < s_count && s_vmas[i].Start == end && s_vmas[i].Prot == prot && s_vmas[i].Kind == kind)
+                {
+                    s_vmas[i - 1].End = s_vmas[i].End;
+                    RemoveAt(i);
+                }
+                return;
+            }
+            if (i < s_count && s_vmas[i].Start == end && s_vmas[i].Prot == prot && s_vmas[i].Kind == kind)
+            {
+                s_vmas[i].Start = start;
+                return;
+            }
+            Vma v;
+            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind;
+            InsertAt(i, v);
+        }
+
+        /// <summary>Splits regions so that <paramref name="addr"/> is a region boundary.</summary>
+        private static void SplitAt(ulong addr)
+        {
+            int i = Find(addr);
+            if (i < 0 || s_vmas[i].Start == addr) return;
+            Vma tail = s_vmas[i];
+            tail.Start = addr;
+            s_vmas[i].End = addr;
+            InsertAt(i + 1, tail);
+        }
+
+        private static void FreePages(ulong start, ulong end)
+        {
+            for (ulong va = start; va < end; va += PageSize)
+            {
+                ulong phys = PageTable.Unmap(va);
+                if (phys != 0) { Mm.Pages.Free(phys); PagesMapped--; }
+            }
+        }
+
+        /// <summary>Unmaps [start, end): frees its frames and removes or trims the regions.</summary>
+        public static void RemoveRange(ulong start, ulong end)
+        {
+            SplitAt(start);
+            SplitAt(end);
+            for (int i = 0; i < s_count;)
+            {
+                if (s_vmas[i].Start >= start && s_vmas[i].End <= end)
+                {
+                    FreePages(s_vmas[i].Start, s_vmas[i].End);
+                    RemoveAt(i);
+                }
+                else i++;
+            }
+        }
+
+        /// <summary>Lowest-risk free range of <paramref name="len"/> bytes below <see cref="MmapTop"/>, or 0.</summary>
+        public static ulong FindFree(ulong len)
+        {
+            ulong top = MmapTop;
+            for (int i = s_count - 1; i >= -1; i--)
+            {
+                ulong floor = i >= 0 ? s_vmas[i].End : PageTable.KernelLowEnd;
+                ulong ceiling = i + 1 < s_count ? s_vmas[i + 1].Start : UserEnd;
+                if (ceiling > top) ceiling = top;
+                if (ceiling > floor && ceiling - floor >= len) return ceiling - len;
+                if (i >= 0 && s_vmas[i].Start < top) top = s_vmas[i].Start;
+            }
+            return 0;
+        }
+
+        public static bool IsFree(ulong start, ulong end) =>
+            start >= PageTable.KernelLowEnd && end <= UserEnd && start < end && !Overlaps(start, end);
+
+        /// <summary>mmap of anonymous memory. Returns the address or -errno.</summary>
+        public static long MapAnonymous(ulong addr, ulong len, int prot, bool fixedAddr, bool noReplace, int kind)
+        {
+            if (len == 0) return -Errno.EINVAL;
+            len = PageUp(len);
+            if (len == 0 || len >= UserEnd) return -Errno.ENOMEM;
+            if (fixedAddr)
+            {
+                if ((addr & (PageSize - 1)) != 0) return -Errno.EINVAL;
+                if (addr < PageTable.KernelLowEnd || addr + len > UserEnd || addr + len < addr) return noReplace ? -Errno.EPERM : -Errno.ENOMEM;
+                if (Overlaps(addr, addr + len))
+                {
+                    if (noReplace) return -Errno.EEXIST;
+                    RemoveRange(addr, addr + len);
+                }
+            }
+            else
+            {
+                addr = PageDown(addr);
+                if (addr == 0 || !IsFree(addr, addr + len)) addr = FindFree(len);
+                if (addr == 0) return -Errno.ENOMEM;
+            }
+            Insert(addr, addr + len, prot, kind);
+            return (long)addr;
+        }
+
+        public static long Unmap(ulong addr, ulong len)
+        {
+            if ((addr & (PageSize - 1)) != 0 || len == 0) return -Errno.EINVAL;
+            ulong end = PageUp(addr + len);
+            if (end < addr || end > UserEnd) return -Errno.EINVAL;
+            RemoveRange(addr, end);
+            return 0;
+        }
+
+        public static long Protect(ulong addr, ulong len, int prot)
+        {
+            if ((addr & (PageSize - 1)) != 0) return -Errno.EINVAL;
+            ulong end = PageUp(addr + len);
+            if (end < addr) return -Errno.ENOMEM;
+            if (len == 0) return 0;
+            for (ulong a = addr; a < end;)            // the whole range must be mapped
+            {
+                int i = Find(a);
+                if (i < 0) return -Errno.ENOMEM;
+                a = s_vmas[i].End;
+            }
+            SplitAt(addr);
+            SplitAt(end);
+            ulong flags = PageTable.FlagsFor(prot);
+            for (int i = 0; i < s_count; i++)
+            {
+                if (s_vmas[i].Start < addr || s_vmas[i].End > end) continue;
+                s_vmas[i].Prot = prot;
+                for (ulong va = s_vmas[i].Start; va < s_vmas[i].End; va += PageSize) PageTable.SetFlags(va, flags);
+            }
+            return 0;
+        }
+
+        /// <summary>mremap: shrink in place, grow in place when the space after is free, else move.</summary>
+        public static long Remap(ulong old, ulong oldLen, ulong newLen, bool mayMove, bool fixedAddr, ulong newAddr)
+        {
+            if ((old & (PageSize - 1)) != 0 || newLen == 0) return -Errno.EINVAL;
+            oldLen = PageUp(oldLen);
+            newLen = PageUp(newLen);
+            int i = Find(old);
+            if (i < 0 || old + oldLen > s_vmas[i].End) return -Errno.EFAULT;
+            int prot = s_vmas[i].Prot, kind = s_vmas[i].Kind;
+            if (fixedAddr)
+            {
+                if (!mayMove || (newAddr & (PageSize - 1)) != 0) return -Errno.EINVAL;
+                if (newAddr < old + oldLen && old < newAddr + newLen) return -Errno.EINVAL;
+                if (newAddr < PageTable.KernelLowEnd || newAddr + newLen > UserEnd) return -Errno.ENOMEM;
+                RemoveRange(newAddr, newAddr + newLen);
+                return MoveRange(old, oldLen, newLen, newAddr, prot, kind);
+            }
+            if (newLen <= oldLen)
+            {
+                if (newLen < oldLen) RemoveRange(old + newLen, old + oldLen);
+                return (long)old;
+            }
+            if (IsFree(old + oldLen, old + newLen))
+            {
+                Insert(old + oldLen, old + newLen, prot, kind);
+                return (long)old;
+            }
+            if (!mayMove) return -Errno.ENOMEM;
+            ulong dest = FindFree(newLen);
+            if (dest == 0) return -Errno.ENOMEM;
+            return MoveRange(old, oldLen, newLen, dest, prot, kind);
+        }
+
+        private static long MoveRange(ulong old, ulong oldLen, ulong newLen, ulong dest, int prot, int kind)
+        {
+            Insert(dest, dest + newLen, prot, kind);
+            ulong flags = PageTable.FlagsFor(prot);
+            ulong n = oldLen < newLen ? oldLen : newLen;
+            for (ulong off = 0; off < n; off += PageSize)
+            {
+                ulong phys = PageTable.Unmap(old + off);
+                if (phys != 0) PageTable.Map(dest + off, phys, flags);
+            }
+            RemoveRange(old, old + oldLen);
+            return (long)dest;
+        }
+
+        /// <summary>MADV_DONTNEED: drop the frames; the next touch sees zeroes.</summary>
+        public static void Discard(ulong addr, ulong len)
+        {
+            ulong end = PageUp(addr + len);
+            for (ulong va = PageDown(addr); va < end; va += PageSize)
+                if (Find(va) >= 0) FreePages(va, va + PageSize);
+        }
+
+        /// <summary>brk: grows or shrinks the heap region after the program image. Returns the new break.</summary>
+        public static ulong SetBrk(ulong want)
+        {
+            if (want < BrkStart) return Brk;
+            ulong oldTop = PageUp(Brk), newTop = PageUp(want);
+            if (newTop > oldTop)
+            {
+                if (!IsFree(oldTop, newTop)) return Brk;
+                Insert(oldTop, newTop, Prot.Read | Prot.Write, Vma.Heap);
+            }
+            else if (newTop < oldTop) RemoveRange(newTop, oldTop);
+            Brk = want;
+            return Brk;
+        }
+
+        /// <summary>Maps a zeroed frame for a fault at <paramref name="addr"/> if a region allows the access.</summary>
+        public static bool HandleFault(ulong addr, bool write, bool exec)
+        {
+            int i = Find(addr);
+            if (i < 0) return false;
+            int prot = s_vmas[i].Prot;
+            if (prot == Prot.None || (write && (prot & Prot.Write) == 0) || (exec && (prot & Prot.Exec) == 0)) return false;
+            ulong va = PageDown(addr);
+            if (PageTable.Lookup(va, out _) != 0) return false;     // present: a real protection fault
+            return MapZeroed(va, prot);
+        }
+
+        public static bool MapZeroed(ulong va, int prot)
+        {
+            ulong phys = Mm.Pages.Alloc(1);
+            if (phys == 0) return false;
+            Mem.Zero(Mm.PhysToVirt(phys), PageSize);
+            PageTable.Map(va, phys, PageTable.FlagsFor(prot));
+            PagesMapped++;
+            return true;
+        }
+
+        /// <summary>True when [addr, addr+len) lies entirely inside user regions (the basic EFAULT check).</summary>
+        public static bool IsUserRange(ulong addr, ulong len, bool write)
+        {
+            if (len == 0) return true;
+            ulong end = addr + len;
+            if (end < addr || addr < PageTable.KernelLowEnd || end > UserEnd) return false;
+            for (ulong a = addr; a < end;)
+            {
+                int i = Find(a);
+                if (i < 0 || s_vmas[i].Prot == Prot.None || (write && (s_vmas[i].Prot & Prot.Write) == 0)) return false;
+                a = s_vmas[i].End;
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,206 @@
+// SYSCALL lands here (boot.asm syscall_entry -> syscall_dispatch). The handler for each number
+// is registered in Handlers.cs; the names, argument kinds and statuses come from the generated
+// table, so --trace, --syscall-summary and the coverage report all read the same data.
+using System.Runtime.InteropServices;
+using Kernel.Arch;
+using Kernel.Drivers;
+using Kernel.Memory;
+
+namespace Kernel.Syscalls
+{
+    /// <summary>Registers saved by syscall_entry, lowest address first. Rax carries the number in and the result out.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public struct SyscallFrame
+    {
+        public ulong R15, R14, R13, R12, Rbp, Rbx, R9, R8, R10, Rdx, Rsi, Rdi, Rax, Rip, Rflags, Rsp;
+        public ulong A0 => Rdi;
+        public ulong A1 => Rsi;
+        public ulong A2 => Rdx;
+        public ulong A3 => R10;
+        public ulong A4 => R8;
+        public ulong A5 => R9;
+    }
+
+    internal static unsafe class SyscallDispatcher
+    {
+        private static delegate*<SyscallFrame*, long>* s_handlers;
+        private static ulong* s_counts, s_errors, s_ticks;
+        private static byte* s_reported;
+        public static bool Trace, Summary;
+        public static ulong Total;
+
+        private const uint MsrStar = 0xC0000081, MsrLstar = 0xC0000082, MsrSfmask = 0xC0000084;
+
+        public static void Register(int nr, delegate*<SyscallFrame*, long> handler) => s_handlers[nr] = handler;
+
+        /// <summary>Builds the handler table, checks it against the generated status table, and enables SYSCALL.</summary>
+        public static void Init()
+        {
+            int n = SyscallTable.Count;
+            s_handlers = (delegate*<SyscallFrame*, long>*)Mm.KernelHeap.Alloc((ulong)(n * sizeof(void*)));
+            s_counts = (ulong*)Mm.KernelHeap.Alloc((ulong)n * 8);
+            s_errors = (ulong*)Mm.KernelHeap.Alloc((ulong)n * 8);
+            s_ticks = (ulong*)Mm.KernelHeap.Alloc((ulong)n * 8);
+            s_reported = (byte*)Mm.KernelHeap.Alloc((ulong)n);
+            Handlers.RegisterAll();
+            for (int nr = 0; nr < n; nr++)
+            {
+                bool listed = SyscallTable.Status(nr) != SyscallStatus.Missing;
+                bool handled = s_handlers[nr] != null;
+                if (listed == handled) continue;
+                Log.Write("compat: syscall table mismatch: ");
+                Log.Write(SyscallTable.Name(nr) ?? "?");
+                Log.WriteLine(handled ? " has a handler but is marked missing" : " is marked present but has no handler");
+                Panic.Fail("syscall table and handlers disagree (edit syscall/syscalls.tsv and Handlers.cs together)");
+            }
+            Trace = CommandLine.Has("trace");
+            Summary = CommandLine.Has("syscall_summary");
+        }
+
+        public static void Prepare()
+        {
+            ulong stack = Cpu.TaskState.Rsp0;
+            *SyscallStackTop() = stack;
+            Native.Wrmsr(MsrStar, ((ulong)(0x18 | 3) << 48) | ((ulong)Cpu.KernelCode << 32));
+            Native.Wrmsr(MsrLstar, EntryAddress());
+            Native.Wrmsr(MsrSfmask, 0x47700);        // clear TF, IF, DF, IOPL, NT, AC on entry
+        }
+
+        [System.Runtime.RuntimeImport("asm_syscall_symbols")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+        private static extern ulong* SyscallSymbols();
+        private static ulong EntryAddress() => SyscallSymbols()[0];
+        private static ulong* SyscallStackTop() => (ulong*)SyscallSymbols()[1];
+
+        [UnmanagedCallersOnly(EntryPoint = "syscall_dispatch")]
+        private static void Dispatch(SyscallFrame* f)
+        {
+            ulong nr = f->Rax;
+            Total++;
+            if (nr == Nr.exit || nr == Nr.exit_group)
+            {
+                if (Trace) { TraceCall((int)nr, f); Log.WriteLine(" = ?"); }
+                s_counts[nr]++;
+            }
+            ulong t0 = Native.Rdtsc();
+            long r;
+            if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
+            else r = NoSys(nr, f);
+            if (nr < (ulong)SyscallTable.Count)
+            {
+                s_counts[nr]++;
+                s_ticks[nr] += Native.Rdtsc() - t0;
+                if (r < 0 && r > -4096) s_errors[nr]++;
+            }
+            if (Trace) { TraceCall((int)nr, f); TraceResult(r); }
+            f->Rax = (ulong)r;
+        }
+
+        private static long NoSys(ulong nr, SyscallFrame* f)
+        {
+            bool inTable = nr < (ulong)SyscallTable.Count;
+            if (inTable && s_reported[nr] != 0) return -Errno.ENOSYS;
+            if (inTable) s_reported[nr] = 1;
+            Log.Write("compat: unimplemented syscall ");
+            Log.Write(inTable ? SyscallTable.Name((int)nr) ?? "(unassigned)" : "(out of range)");
+            Log.Write(" (");
+            Log.Dec(nr);
+            Log.Write(") called from ");
+            Log.Hex(f->Rip);
+            Log.WriteLine(", returning -ENOSYS (reported once)");
+            return -Errno.ENOSYS;
+        }
+
+        private static void TraceCall(int nr, SyscallFrame* f)
+        {
+            Log.Write("compat: trace ");
+            string name = nr < SyscallTable.Count ? SyscallTable.Name(nr) : null;
+            if (name == null) { Log.Write("syscall_"); Log.Dec((ulong)nr); } else Log.Write(name);
+            Log.Write("(");
+            string args = nr < SyscallTable.Count ? SyscallTable.Args(nr) : "";
+            SyscallTable.ArgKind(args, 0, out int count);
+            if (args.Length == 0) count = 6;
+            for (int i = 0; i < count; i++)
+            {
+                if (i > 0) Log.Write(", ");
+                ulong v = i == 0 ? f->A0 : i == 1 ? f->A1 : i == 2 ? f->A2 : i == 3 ? f->A3 : i == 4 ? f->A4 : f->A5;
+                string kind = args.Length == 0 ? "hex" : SyscallTable.ArgKind(args, i, out _);
+                TraceArg(kind, v);
+            }
+            Log.Write(")");
+        }
+
+        private static void TraceArg(string kind, ulong v)
+        {
+            if (kind == "int" || kind == "fd" || kind == "sig") { if (kind == "fd" && (int)v == -100) Log.Write("AT_FDCWD"); else Log.Dec((long)(int)v); }
+            else if (kind == "uint" || kind == "size") Log.Dec(v);
+            else if (kind == "mode") { Log.Write("0"); Octal(v); }
+            else if (kind == "str") TraceString(v);
+            else if (kind == "ptr" && v == 0) Log.Write("NULL");
+            else Log.Hex(v, v <= 0xFFFF ? 4 : v <= 0xFFFFFFFF ? 8 : 16);
+        }
+
+        private static void Octal(ulong v)
+        {
+            if (v >= 8) Octal(v >> 3);
+            Log.Char((char)('0' + (v & 7)));
+        }
+
+        private static void TraceString(ulong user)
+        {
+            byte* buf = stackalloc byte[64];
+            long len = UserMemory.StringLength(user, 4096);
+            if (len < 0) { Log.Hex(user); return; }
+            ulong n = (ulong)len < 60 ? (ulong)len : 60;
+            if (UserMemory.CopyFrom(buf, user, n) != 0) { Log.Hex(user); return; }
+            Log.Char('"');
+            for (ulong i = 0; i < n; i++)
+            {
+                byte c = buf[i];
+                if (c == '\n') Log.Write("\\n");
+                else if (c == '"' || c == '\\') { Log.Char('\\'); Log.Char((char)c); }
+                else if (c < 32 || c >= 127) { Log.Write("\\x"); Log.Char("0123456789abcdef"[c >> 4]); Log.Char("0123456789abcdef"[c & 15]); }
+                else Log.Char((char)c);
+            }
+            Log.Char('"');
+            if ((ulong)len > n) Log.Write("...");
+        }
+
+        private static void TraceResult(long r)
+        {
+            Log.Write(" = ");
+            if (r < 0 && r > -4096) { Log.Write("-1 "); Log.Write(Errno.Name((int)-r)); Log.Write(" ("); Log.Dec(-r); Log.Write(")"); }
+            else if (r > 0xFFFF || r < 0) Log.Hex((ulong)r);
+            else Log.Dec(r);
+            Log.Write("\n");
+        }
+
+        /// <summary>The --syscall-summary table, like strace -c: calls, errors, total and average time.</summary>
+        public static void PrintSummary()
+        {
+            Log.WriteLine("compat: summary   calls  errors   total-us     avg-ns  syscall");
+            for (int nr = 0; nr < SyscallTable.Count; nr++)
+            {
+                if (s_counts[nr] == 0) continue;
+                ulong ns = Tsc.ToNs(s_ticks[nr]);
+                Log.Write("compat: summary ");
+                Pad(s_counts[nr], 7); Log.Write(" ");
+                Pad(s_errors[nr], 7); Log.Write(" ");
+                Pad(ns / 1000, 10); Log.Write(" ");
+                Pad(ns / s_counts[nr], 10); Log.Write("  ");
+                Log.WriteLine(SyscallTable.Name(nr));
+            }
+            Log.Write("compat: summary ");
+            Pad(Total, 7);
+            Log.WriteLine(" total");
+        }
+
+        private static void Pad(ulong v, int width)
+        {
+            int digits = 1;
+            for (ulong x = v; x >= 10; x /= 10) digits++;
+            for (int i = digits; i < width; i++) Log.Char(' ');
+            Log.Dec(v);
+        }
+    }
+}

@@ -1,0 +1,59 @@
+// brk, mmap, munmap, mprotect, mremap, madvise over the address space (kernel/mm/AddressSpace.cs).
+using Kernel.Memory;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysMemory
+    {
+        private const int PROT_READ = 1, PROT_WRITE = 2, PROT_EXEC = 4, PROT_MASK = 7;
+        private const int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0F,
+            MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
+        private const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
+        private const int MADV_DONTNEED = 4, MADV_FREE = 8;
+
+        public static long Brk(SyscallFrame* f) => (long)AddressSpace.SetBrk(f->A0);
+
+        public static long Mmap(SyscallFrame* f)
+        {
+            ulong addr = f->A0, len = f->A1;
+            int prot = (int)f->A2, flags = (int)f->A3, fd = (int)f->A4;
+            ulong offset = f->A5;
+            if ((prot & ~PROT_MASK) != 0) return -Errno.EINVAL;
+            int type = flags & MAP_TYPE;
+            if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
+            if ((offset & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
+            if ((flags & MAP_ANONYMOUS) == 0) return fd < 0 ? -Errno.EBADF : -Errno.ENODEV;   // file mappings: issue 4
+            bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+            return AddressSpace.MapAnonymous(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+        }
+
+        public static long Munmap(SyscallFrame* f) => AddressSpace.Unmap(f->A0, f->A1);
+
+        public static long Mprotect(SyscallFrame* f)
+        {
+            int prot = (int)f->A2;
+            if ((prot & ~PROT_MASK) != 0) return -Errno.EINVAL;
+            return AddressSpace.Protect(f->A0, f->A1, prot);
+        }
+
+        public static long Mremap(SyscallFrame* f)
+        {
+            int flags = (int)f->A3;
+            if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) != 0) return -Errno.EINVAL;
+            return AddressSpace.Remap(f->A0, f->A1, f->A2, (flags & MREMAP_MAYMOVE) != 0, (flags & MREMAP_FIXED) != 0, f->A4);
+        }
+
+        public static long Madvise(SyscallFrame* f)
+        {
+            ulong addr = f->A0, len = f->A1;
+            if ((addr & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
+            int advice = (int)f->A2;
+            if (advice == MADV_DONTNEED || advice == MADV_FREE)
+            {
+                if (!AddressSpace.IsUserRange(addr, len, false)) return -Errno.ENOMEM;
+                AddressSpace.Discard(addr, len);
+            }
+            return 0;       // other advice is a hint Linux may ignore too
+        }
+    }
+}

@@ -1,0 +1,206 @@
+// Process identity and lifetime: exit, ids, uname, arch_prctl, thread bookkeeping (set_tid_address,
+// robust lists, rseq), resource limits, CPU affinity, getrandom and single-threaded futex.
+using Kernel.Arch;
+using Kernel.Memory;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysProcess
+    {
+        public static long Exit(SyscallFrame* f) { Process.Exit((int)(f->A0 & 0xFF)); return 0; }
+
+        public static long GetPid(SyscallFrame* f) => Process.Pid;
+        public static long GetTid(SyscallFrame* f) => Process.Pid;
+        public static long GetPpid(SyscallFrame* f) => Process.Ppid;
+        public static long GetUid(SyscallFrame* f) => 0;
+
+        private struct Utsname { public fixed byte Sysname[65], Nodename[65], Release[65], Version[65], Machine[65], Domainname[65]; }
+
+        private static void Put(byte* field, string s)
+        {
+            for (int i = 0; i < s.Length && i < 64; i++) field[i] = (byte)s[i];
+        }
+
+        public static long Uname(SyscallFrame* f)
+        {
+            Utsname u = default;
+            Put(u.Sysname, "Linux");
+            Put(u.Nodename, "compat");
+            Put(u.Release, "6.1.0-compat");
+            Put(u.Version, "#1 SMP compat unikernel");
+            Put(u.Machine, "x86_64");
+            Put(u.Domainname, "(none)");
+            return UserMemory.Write(f->A0, u);
+        }
+
+        private const int ARCH_SET_GS = 0x1001, ARCH_SET_FS = 0x1002, ARCH_GET_FS = 0x1003, ARCH_GET_GS = 0x1004;
+        private const uint MsrFsBase = 0xC0000100, MsrGsBase = 0xC0000101;
+
+        public static long ArchPrctl(SyscallFrame* f)
+        {
+            ulong addr = f->A1;
+            switch ((int)f->A0)
+            {
+                case ARCH_SET_FS:
+                case ARCH_SET_GS:
+                    if (addr >= AddressSpace.UserEnd) return -Errno.EPERM;
+                    Native.Wrmsr((int)f->A0 == ARCH_SET_FS ? MsrFsBase : MsrGsBase, addr);
+                    return 0;
+                case ARCH_GET_FS:
+                    return UserMemory.Write(addr, Native.Rdmsr(MsrFsBase));
+                case ARCH_GET_GS:
+                    return UserMemory.Write(addr, Native.Rdmsr(MsrGsBase));
+            }
+            return -Errno.EINVAL;
+        }
+
+        public static long SetTidAddress(SyscallFrame* f) { Process.ClearChildTid = f->A0; return Process.Pid; }
+
+        public static long SetRobustList(SyscallFrame* f)
+        {
+            if (f->A1 != 24) return -Errno.EINVAL;
+            Process.RobustList = f->A0;
+            Process.RobustListLen = f->A1;
+            return 0;
+        }
+
+        // rseq on one CPU with one thread: registration fills cpu_id (always 0); no preemption of a
+        // critical section by another thread of the program can happen, so nothing ever aborts.
+        public static long Rseq(SyscallFrame* f)
+        {
+            ulong area = f->A0;
+            uint len = (uint)f->A1;
+            int flags = (int)f->A2;
+            if ((flags & 1) != 0)                       // RSEQ_FLAG_UNREGISTER
+            {
+                if (area != Process.RseqArea) return -Errno.EINVAL;
+                Process.RseqArea = 0;
+                return 0;
+            }
+            if (Process.RseqArea != 0) return area == Process.RseqArea ? -Errno.EBUSY : -Errno.EINVAL;
+            if (len < 32 || (area & 31) != 0) return -Errno.EINVAL;
+            ulong ids = 0;                                // cpu_id_start = 0, cpu_id = 0
+            if (UserMemory.Write(area, ids) != 0) return -Errno.EFAULT;
+            Process.RseqArea = area;
+            return 0;
+        }
+
+        private struct Rlimit { public ulong Cur, Max; }
+        private const ulong RlimInfinity = ulong.MaxValue;
+        private const int RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIM_NLIMITS = 16;
+        private static Rlimit* s_limits;
+
+        public static void Init()
+        {
+            s_limits = (Rlimit*)Mm.KernelHeap.Alloc(RLIM_NLIMITS * 16);
+            for (int i = 0; i < RLIM_NLIMITS; i++) { s_limits[i].Cur = RlimInfinity; s_limits[i].Max = RlimInfinity; }
+            s_limits[RLIMIT_STACK].Cur = AddressSpace.StackSize;
+            s_limits[RLIMIT_NOFILE].Cur = 1024; s_limits[RLIMIT_NOFILE].Max = 4096;
+            s_limits[4].Cur = 0;                          // RLIMIT_CORE: no core dumps
+            s_limits[8].Cur = s_limits[8].Max = 8UL << 20; // RLIMIT_MEMLOCK
+            s_limits[6].Cur = s_limits[6].Max = 1;        // RLIMIT_NPROC: one process
+        }
+
+        public static long Prlimit64(SyscallFrame* f)
+        {
+            int pid = (int)f->A0, resource = (int)f->A1;
+            if (pid != 0 && pid != Process.Pid) return -Errno.ESRCH;
+            if ((uint)resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+            Rlimit old = s_limits[resource];
+            if (f->A2 != 0)
+            {
+                if (UserMemory.Read(f->A2, out Rlimit n) != 0) return -Errno.EFAULT;
+                if (n.Cur > n.Max) return -Errno.EINVAL;
+                if (n.Max > old.Max) return -Errno.EPERM;
+                s_limits[resource] = n;
+            }
+            if (f->A3 != 0 && UserMemory.Write(f->A3, old) != 0) return -Errno.EFAULT;
+            return 0;
+        }
+
+        public static long Getrlimit(SyscallFrame* f)
+        {
+            int resource = (int)f->A0;
+            if ((uint)resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+            return UserMemory.Write(f->A1, s_limits[resource]);
+        }
+
+        public static long Setrlimit(SyscallFrame* f)
+        {
+            int resource = (int)f->A0;
+            if ((uint)resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+            if (UserMemory.Read(f->A1, out Rlimit n) != 0) return -Errno.EFAULT;
+            if (n.Cur > n.Max) return -Errno.EINVAL;
+            if (n.Max > s_limits[resource].Max) return -Errno.EPERM;
+            s_limits[resource] = n;
+            return 0;
+        }
+
+        public static long SchedGetaffinity(SyscallFrame* f)
+        {
+            int pid = (int)f->A0;
+            ulong size = f->A1;
+            if (pid != 0 && pid != Process.Pid) return -Errno.ESRCH;
+            if (size < 8 || (size & 7) != 0) return -Errno.EINVAL;
+            if (UserMemory.Zero(f->A2, size) != 0) return -Errno.EFAULT;
+            ulong mask = 1;                                // one CPU
+            if (UserMemory.Write(f->A2, mask) != 0) return -Errno.EFAULT;
+            return 8;
+        }
+
+        public static long SchedYield(SyscallFrame* f) => 0;
+
+        private const uint GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
+
+        public static long Getrandom(SyscallFrame* f)
+        {
+            ulong buf = f->A0, len = f->A1;
+            if ((f->A2 & ~7UL) != 0) return -Errno.EINVAL;
+            if (len > 33554431) len = 33554431;
+            byte* chunk = stackalloc byte[256];
+            ulong done = 0;
+            while (done < len)
+            {
+                ulong n = len - done < 256 ? len - done : 256;
+                Random.Fill(chunk, n);
+                if (UserMemory.CopyTo(buf + done, chunk, n) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
+                done += n;
+            }
+            return (long)done;
+        }
+
+        private const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = 0x7F;
+
+        // One thread: a wait whose value matches can only end by its timeout.
+        public static long Futex(SyscallFrame* f)
+        {
+            int op = (int)f->A1 & FUTEX_CMD_MASK;
+            ulong uaddr = f->A0;
+            if ((uaddr & 3) != 0) return -Errno.EINVAL;
+            switch (op)
+            {
+                case FUTEX_WAKE:
+                case FUTEX_WAKE_BITSET:
+                    if (UserMemory.Read(uaddr, out uint _) != 0) return -Errno.EFAULT;
+                    return 0;
+                case FUTEX_WAIT:
+                case FUTEX_WAIT_BITSET:
+                    if (UserMemory.Read(uaddr, out uint value) != 0) return -Errno.EFAULT;
+                    if (value != (uint)f->A2) return -Errno.EAGAIN;
+                    if (f->A3 == 0)
+                    {
+                        Log.WriteLine("compat: futex wait with no timeout in a single-threaded program would block forever");
+                        Process.Kill(Signal.SIGABRT);
+                    }
+                    if (UserMemory.Read(f->A3, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
+                    ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
+                    ulong now = Drivers.Tsc.MonotonicNs();
+                    // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one.
+                    ulong deadline = op == FUTEX_WAIT ? now + ns : ns;
+                    SysTime.SleepUntil(deadline);
+                    return -Errno.ETIMEDOUT;
+            }
+            return -Errno.ENOSYS;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+// Clocks and sleeping. CLOCK_MONOTONIC is the calibrated TSC; CLOCK_REALTIME adds the host's
+// wall-clock time at boot (ops passes realtime_ns=), since microvm has no RTC.
+using Kernel.Drivers;
+using Kernel.Memory;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysTime
+    {
+        public struct Timespec { public long Sec, Nsec; }
+        private struct Timeval { public long Sec, Usec; }
+
+        public const int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
+            CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
+        private const int TIMER_ABSTIME = 1;
+
+        private static ulong s_realtimeBaseNs;
+
+        public static void Init() => s_realtimeBaseNs = CommandLine.GetNumber("realtime_ns");
+
+        public static ulong RealtimeNs() => s_realtimeBaseNs + Tsc.MonotonicNs();
+
+        private static bool ClockNs(int clock, out ulong ns)
+        {
+            switch (clock)
+            {
+                case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: ns = RealtimeNs(); return true;
+                case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
+                case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+                    ns = Tsc.MonotonicNs(); return true;
+            }
+            ns = 0;
+            return false;
+        }
+
+        public static long ClockGettime(SyscallFrame* f)
+        {
+            if (!ClockNs((int)f->A0, out ulong ns)) return -Errno.EINVAL;
+            Timespec ts; ts.Sec = (long)(ns / 1_000_000_000); ts.Nsec = (long)(ns % 1_000_000_000);
+            return UserMemory.Write(f->A1, ts);
+        }
+
+        public static long ClockGetres(SyscallFrame* f)
+        {
+            if (!ClockNs((int)f->A0, out _)) return -Errno.EINVAL;
+            if (f->A1 == 0) return 0;
+            Timespec ts; ts.Sec = 0; ts.Nsec = 1;
+            return UserMemory.Write(f->A1, ts);
+        }
+
+        public static long Gettimeofday(SyscallFrame* f)
+        {
+            if (f->A0 != 0)
+            {
+                ulong ns = RealtimeNs();
+                Timeval tv; tv.Sec = (long)(ns / 1_000_000_000); tv.Usec = (long)(ns % 1_000_000_000 / 1000);
+                if (UserMemory.Write(f->A0, tv) != 0) return -Errno.EFAULT;
+            }
+            if (f->A1 != 0 && UserMemory.Zero(f->A1, 8) != 0) return -Errno.EFAULT;
+            return 0;
+        }
+
+        public static long Time(SyscallFrame* f)
+        {
+            long t = (long)(RealtimeNs() / 1_000_000_000);
+            if (f->A0 != 0 && UserMemory.Write(f->A0, t) != 0) return -Errno.EFAULT;
+            return t;
+        }
+
+        /// <summary>Waits with the CPU halted between timer ticks until the monotonic clock reaches deadline.</summary>
+        public static void SleepUntil(ulong deadlineNs)
+        {
+            while (Tsc.MonotonicNs() < deadlineNs) Arch.Native.StiHlt();
+        }
+
+        private static long SleepFor(ulong req, bool absolute, int clock)
+        {
+            if (UserMemory.Read(req, out Timespec ts) != 0) return -Errno.EFAULT;
+            if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+            ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
+            ulong now = Tsc.MonotonicNs();
+            ulong deadline;
+            if (absolute)
+            {
+                ulong clockNow = clock == CLOCK_REALTIME ? RealtimeNs() : now;
+                deadline = ns <= clockNow ? now : now + (ns - clockNow);
+            }
+            else deadline = now + ns;
+            SleepUntil(deadline);
+            return 0;
+        }
+
+        public static long Nanosleep(SyscallFrame* f) => SleepFor(f->A0, false, CLOCK_MONOTONIC);
+
+        public static long ClockNanosleep(SyscallFrame* f)
+        {
+            int clock = (int)f->A0;
+            if (!ClockNs(clock, out _)) return -Errno.EINVAL;
+            return SleepFor(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock);
+        }
+    }
+}
