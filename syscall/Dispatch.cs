@@ -119,7 +119,8 @@ namespace Kernel.Syscalls
             Log.Write("(");
             string args = nr < SyscallTable.Count ? SyscallTable.Args(nr) : "";
             SyscallTable.ArgKind(args, 0, out int count);
-            if (args.Length == 0) count = 6;
+            if (args.Length == 0) count = 6;          // signature unknown: show all six registers
+            else if (args == "-") count = 0;
             for (int i = 0; i < count; i++)
             {
                 if (i > 0) Log.Write(", ");

@@ -49,6 +49,11 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.getrandom, &SysProcess.Getrandom);
             SyscallDispatcher.Register(Nr.futex, &SysProcess.Futex);
 
+            // Odds and ends before the VFS (syscall/SysProcess.cs, SysMisc)
+            SyscallDispatcher.Register(Nr.prctl, &SysMisc.Prctl);
+            SyscallDispatcher.Register(Nr.fcntl, &SysMisc.Fcntl);
+            SyscallDispatcher.Register(Nr.readlink, &SysMisc.Readlink);
+
             // Signals (syscall/SysSignal.cs)
             SyscallDispatcher.Register(Nr.rt_sigaction, &SysSignal.RtSigaction);
             SyscallDispatcher.Register(Nr.rt_sigprocmask, &SysSignal.RtSigprocmask);

@@ -29,6 +29,7 @@ namespace Kernel
         public static ulong AltStackSp, AltStackSize; public static int AltStackFlags;
         public static ulong Umask = 0x12;
         public static byte* ExePath; public static ulong ExePathLen;
+        public static ulong LoadBias;
 
         /// <summary>Runs /.compat/exe from the root image. Returns its exit status (128+signal if killed).</summary>
         public static int Run(byte* initrd, ulong initrdLength)
@@ -78,6 +79,7 @@ namespace Kernel
                 Log.WriteLine(elfError != ElfError.None ? ElfFile.Describe(elfError) : Errno.Name((int)-r));
                 return 126;
             }
+            LoadBias = image.Bias;
             AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
             AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);
 
@@ -89,6 +91,7 @@ namespace Kernel
                                           ExePath, ExePathLen + 1, random);
             if (sp == 0) { Log.WriteLine("compat: cannot build the initial stack"); return 126; }
 
+            SysMisc.Init(argvEntry.Data, argvEntry.Size);
             SyscallDispatcher.Prepare();
             Running = true;
             int status;
@@ -153,7 +156,17 @@ namespace Kernel
             Log.Write(" at RIP ");
             Log.Hex(f->Rip);
             if (v == 14) { Log.Write(", address "); Log.Hex(Native.ReadCr2()); }
+            Log.Write(", load bias ");
+            Log.Hex(LoadBias);
             Log.Write("\n");
+            // The bytes at RIP let ops disassemble even code that is not in the file (JIT, libraries).
+            byte* code = stackalloc byte[16];
+            if (UserMemory.CopyFrom(code, f->Rip, 16) == 0)
+            {
+                Log.Write("compat: code at RIP:");
+                for (int i = 0; i < 16; i++) { Log.Char(' '); Log.Char("0123456789abcdef"[code[i] >> 4]); Log.Char("0123456789abcdef"[code[i] & 15]); }
+                Log.Write("\n");
+            }
             Kill(sig);
         }
     }
