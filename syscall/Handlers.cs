@@ -58,6 +58,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.rt_sigaction, &SysSignal.RtSigaction);
             SyscallDispatcher.Register(Nr.rt_sigprocmask, &SysSignal.RtSigprocmask);
             SyscallDispatcher.Register(Nr.sigaltstack, &SysSignal.Sigaltstack);
+            SyscallDispatcher.Register(Nr.rt_sigreturn, &SignalDelivery.RtSigreturn);
 
             // Time (syscall/SysTime.cs)
             SyscallDispatcher.Register(Nr.clock_gettime, &SysTime.ClockGettime);

@@ -71,3 +71,126 @@ namespace Kernel.Syscalls
         }
     }
 }
+
+namespace Kernel.Syscalls
+{
+    using Kernel.Arch;
+
+    /// <summary>
+    /// Delivery of synchronous signals (faults) to handlers installed with rt_sigaction, using the
+    /// Linux x86-64 rt_sigframe layout, and rt_sigreturn. Asynchronous signals (kill, alarm) wait for
+    /// processes and timers.
+    /// </summary>
+    internal static unsafe class SignalDelivery
+    {
+        private const ulong SIG_DFL = 0, SIG_IGN = 1;
+        private const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+        private const int UcOffset = 8, UcSize = 304, McOffset = 40, InfoSize = 128, FpSize = 512;
+
+        /// <summary>Sigcontext, as Linux lays out uc_mcontext on x86-64 (256 bytes).</summary>
+        private struct SigContext
+        {
+            public ulong R8, R9, R10, R11, R12, R13, R14, R15, Rdi, Rsi, Rbp, Rbx, Rdx, Rax, Rcx, Rsp, Rip, Eflags;
+            public ushort Cs, Gs, Fs, Ss;
+            public ulong Err, Trapno, Oldmask, Cr2, Fpstate;
+            public fixed ulong Reserved[8];
+        }
+
+        /// <summary>Sends a fault signal to its handler. False when the default action applies (the caller kills).</summary>
+        public static bool DeliverFault(InterruptFrame* f, int sig, int code, ulong addr)
+        {
+            SigAction act = Process.Actions[sig];
+            ulong bit = 1UL << (sig - 1);
+            if (act.Handler == SIG_DFL || act.Handler == SIG_IGN || (Process.SignalMask & bit) != 0) return false;
+            if ((act.Flags & SA_RESTORER) == 0) return false;            // no way back: Linux would also fail
+
+            ulong sp = f->Rsp - 128;                                      // skip the red zone
+            if ((act.Flags & SA_ONSTACK) != 0 && Process.AltStackSize != 0 &&
+                !(f->Rsp > Process.AltStackSp && f->Rsp <= Process.AltStackSp + Process.AltStackSize))
+                sp = Process.AltStackSp + Process.AltStackSize;
+            ulong fpstate = (sp - FpSize) & ~63UL;
+            ulong frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;
+            ulong uc = frame + UcOffset, info = uc + UcSize;
+
+            // The user's SSE state was saved by isr_common just below the register frame.
+            byte* saved = (byte*)(((ulong)f - 512) & ~15UL);
+            if (UserMemory.CopyTo(fpstate, saved, FpSize) != 0) return false;
+
+            SigContext sc = default;
+            sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->R11; sc.R12 = f->R12; sc.R13 = f->R13;
+            sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
+            sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rcx; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
+            sc.Cs = (ushort)f->Cs; sc.Ss = (ushort)f->Ss;
+            sc.Err = f->ErrorCode; sc.Trapno = f->Vector; sc.Oldmask = Process.SignalMask; sc.Cr2 = addr;
+            sc.Fpstate = fpstate;
+
+            byte* buf = stackalloc byte[8 + UcSize + InfoSize];
+            Mem.Zero(buf, 8 + UcSize + InfoSize);
+            *(ulong*)buf = act.Restorer;                                  // pretcode: the handler returns here
+            byte* ucp = buf + UcOffset;
+            *(ulong*)(ucp + 16) = Process.AltStackSp;                      // uc_stack
+            *(int*)(ucp + 24) = Process.AltStackSize == 0 ? 2 : 0;
+            *(ulong*)(ucp + 32) = Process.AltStackSize;
+            *(SigContext*)(ucp + McOffset) = sc;
+            *(ulong*)(ucp + McOffset + 256) = Process.SignalMask;         // uc_sigmask
+            byte* inf = buf + UcOffset + UcSize;
+            *(int*)inf = sig;
+            *(int*)(inf + 8) = code;
+            *(ulong*)(inf + 16) = addr;                                   // si_addr
+            if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) return false;
+
+            if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;
+            Process.SignalMask |= act.Mask;
+            if ((act.Flags & SA_RESETHAND) != 0) Process.Actions[sig].Handler = SIG_DFL;
+
+            f->Rsp = frame;
+            f->Rip = act.Handler;
+            f->Rdi = (ulong)sig;
+            f->Rsi = info;
+            f->Rdx = uc;
+            f->Rax = 0;
+            f->Rflags &= ~0x40500UL;                                      // clear TF, DF, AC
+            return true;
+        }
+
+        [System.Runtime.RuntimeImport("asm_syscall_symbols")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+        private static extern ulong* SyscallSymbols();
+
+        /// <summary>rt_sigreturn: restores every register and the mask from the frame at the user's stack.</summary>
+        public static long RtSigreturn(SyscallFrame* f)
+        {
+            ulong uc = f->Rsp;                                            // the handler's ret popped pretcode
+            SigContext sc;
+            ulong mask;
+            if (UserMemory.Read(uc + McOffset, out sc) != 0 || UserMemory.Read(uc + McOffset + 256, out mask) != 0)
+            {
+                Log.WriteLine("compat: rt_sigreturn with a bad frame");
+                Process.Kill(Signal.SIGSEGV);
+                return 0;
+            }
+            if (sc.Fpstate != 0)
+            {
+                byte* fp = (byte*)(((ulong)f - 512) & ~15UL);             // syscall_entry's fxsave area
+                if (UserMemory.CopyFrom(fp, sc.Fpstate, FpSize) != 0) Process.Kill(Signal.SIGSEGV);
+                *(uint*)(fp + 24) &= 0xFFFF;                              // MXCSR: keep reserved bits clear
+            }
+            Process.SignalMask = mask & ~((1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1)));
+            f->R8 = sc.R8; f->R9 = sc.R9; f->R10 = sc.R10; f->R12 = sc.R12; f->R13 = sc.R13; f->R14 = sc.R14;
+            f->R15 = sc.R15; f->Rdi = sc.Rdi; f->Rsi = sc.Rsi; f->Rbp = sc.Rbp; f->Rbx = sc.Rbx; f->Rdx = sc.Rdx;
+            ulong* sym = SyscallSymbols();
+            ulong* state = (ulong*)sym[2];                                // full_restore, rcx, r11, iret frame
+            state[0] = 1;
+            state[1] = sc.Rcx;
+            state[2] = sc.R11;
+            ulong rip = sc.Rip;
+            if (rip >= Memory.AddressSpace.UserEnd) rip = 0;              // never iret to a kernel address
+            state[3] = rip;
+            state[4] = Cpu.UserCode;
+            state[5] = (sc.Eflags & 0xCD5) | 0x202;                       // user-changeable flags only, IF set
+            state[6] = sc.Rsp;
+            state[7] = Cpu.UserData;
+            return (long)sc.Rax;
+        }
+    }
+}

@@ -13,8 +13,12 @@ if [ ! -x "$ILC" ]; then
   dotnet restore "$ROOT/tools/ilc/IlcPackage.csproj" >/dev/null
 fi
 
-dotnet build "$ROOT/kernel/Kernel.csproj" -c Release -nologo -v:q -o "$OUT/il" 2>&1 | grep -E "error|warning" | sort -u || true
-[ -f "$OUT/il/Compat.Kernel.dll" ] || { echo "build-kernel: C# build failed" >&2; exit 1; }
+rm -f "$OUT/il/Compat.Kernel.dll"
+if ! dotnet build "$ROOT/kernel/Kernel.csproj" -c Release -nologo -v:q -o "$OUT/il" > "$OUT/csc.log" 2>&1; then
+  grep -E "error|warning" "$OUT/csc.log" | sort -u >&2 || cat "$OUT/csc.log" >&2
+  echo "build-kernel: C# build failed" >&2
+  exit 1
+fi
 
 "$ILC" "$OUT/il/Compat.Kernel.dll" -o "$OUT/kernel.o" --systemmodule:Compat.Kernel \
   --targetos:linux --targetarch:x64 -O --instruction-set:x86-64 --nativelib \

@@ -518,6 +518,8 @@ syscall_entry:
     call syscall_dispatch
     fxrstor [rsp]
     mov rsp, rbx
+    cmp byte [rel syscall_full_restore], 0
+    jne .full_restore
     ; sysret with a non-canonical RCX would #GP in ring 0: never let user code choose that.
     mov rcx, [rsp + 13 * 8]
     sar rcx, 47
@@ -544,10 +546,36 @@ syscall_entry:
     pop rsp                                  ; user RSP
     o64 sysret
 
+; rt_sigreturn (and signal delivery) must restore RCX and R11 too, which sysret cannot: return
+; through iretq using the frame the dispatcher left in syscall_iret_frame.
+.full_restore:
+    mov byte [rel syscall_full_restore], 0
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    pop r9
+    pop r8
+    pop r10
+    pop rdx
+    pop rsi
+    pop rdi
+    pop rax
+    mov rcx, [rel syscall_iret_rcx]
+    mov r11, [rel syscall_iret_r11]
+    lea rsp, [rel syscall_iret_frame]
+    iretq
+
 section .data
 align 8
 syscall_user_rsp: dq 0
 syscall_stack_top: dq 0
+syscall_full_restore: dq 0
+syscall_iret_rcx: dq 0
+syscall_iret_r11: dq 0
+syscall_iret_frame: dq 0, 0, 0, 0, 0          ; RIP, CS, RFLAGS, RSP, SS
 
 ; ---------------------------------------------------------------------------------------------
 ; User memory access. Each returns 0 on success or -14 (EFAULT) when a page fault hits an
@@ -604,4 +632,4 @@ asm_syscall_symbols:
     ret
 section .data
 syscall_symbol_table:
-    dq syscall_entry, syscall_stack_top
+    dq syscall_entry, syscall_stack_top, syscall_full_restore

@@ -150,6 +150,9 @@ namespace Kernel
                 17 => Signal.SIGBUS,
                 _ => Signal.SIGSEGV,
             };
+            ulong faultAddr = v == 14 ? Native.ReadCr2() : f->Rip;
+            int siCode = v == 14 ? ((f->ErrorCode & 1) != 0 ? 2 : 1) : 1;   // SEGV_ACCERR / SEGV_MAPERR
+            if (SignalDelivery.DeliverFault(f, sig, siCode, faultAddr)) return;
             Interrupts.Report(f, "user fault");
             Log.Write("compat: fault in program ");
             Log.WriteBytes(ExePath, ExePathLen);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing need on a fresh Debian machine (idempotent).
+# Packages: QEMU (x86 system emulator), nasm + binutils (boot stub, linking), gcc/g++/musl-tools
+# (compat-tests), busybox-static (test subject). NuGet: the ILCompiler package.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+PKGS=(qemu-system-x86 nasm binutils gcc g++ make musl-tools busybox-static python3)
+missing=()
+for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}" >&2
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+fi
+command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+dotnet restore "$ROOT/tools/ilc/IlcPackage.csproj" -v:q >&2
+echo "setup: ok" >&2
