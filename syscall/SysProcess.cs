@@ -169,7 +169,21 @@ namespace Kernel.Syscalls
             return (long)done;
         }
 
-        private const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = 0x7F;
+        private const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
+            FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = 0x7F;
+
+        // FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg); the comparison only decides whom to wake (nobody).
+        private static long WakeOp(ulong uaddr2, uint encoded)
+        {
+            if ((uaddr2 & 3) != 0) return -Errno.EINVAL;
+            if (UserMemory.Read(uaddr2, out int old) != 0) return -Errno.EFAULT;
+            int op = (int)(encoded >> 28) & 7;
+            int oparg = (int)(encoded << 8) >> 20;
+            if ((encoded >> 31) != 0) oparg = 1 << (oparg & 31);         // FUTEX_OP_OPARG_SHIFT
+            int value = op switch { 0 => oparg, 1 => old + oparg, 2 => old | oparg, 3 => old & ~oparg, 4 => old ^ oparg, _ => old };
+            if (op > 4) return -Errno.ENOSYS;
+            return UserMemory.Write(uaddr2, value) != 0 ? -Errno.EFAULT : 0;
+        }
 
         // One thread: a wait whose value matches can only end by its timeout.
         public static long Futex(SyscallFrame* f)
@@ -182,7 +196,14 @@ namespace Kernel.Syscalls
                 case FUTEX_WAKE:
                 case FUTEX_WAKE_BITSET:
                     if (UserMemory.Read(uaddr, out uint _) != 0) return -Errno.EFAULT;
-                    return 0;
+                    return 0;                                  // nobody else can be waiting
+                case FUTEX_REQUEUE:
+                    return UserMemory.Read(uaddr, out uint _) != 0 ? -Errno.EFAULT : 0;
+                case FUTEX_CMP_REQUEUE:
+                    if (UserMemory.Read(uaddr, out uint cur) != 0) return -Errno.EFAULT;
+                    return cur != (uint)f->A5 ? -Errno.EAGAIN : 0;
+                case FUTEX_WAKE_OP:
+                    return WakeOp(f->A4, (uint)f->A5);
                 case FUTEX_WAIT:
                 case FUTEX_WAIT_BITSET:
                     if (UserMemory.Read(uaddr, out uint value) != 0) return -Errno.EFAULT;

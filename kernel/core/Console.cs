@@ -18,7 +18,8 @@ namespace Kernel
 
         public static void Init()
         {
-            s_stderrPort = Native.Inb(StderrPort) == StderrPort;
+            byte readback = Native.Inb(StderrPort);                 // QEMU debugcon reads back 0xE9 by default
+            s_stderrPort = readback == 0xE9 || readback == StderrPort;
             StdinTty = CommandLine.Has("stdin_tty");
             StdoutTty = CommandLine.Has("stdout_tty");
             StderrTty = CommandLine.Has("stderr_tty");

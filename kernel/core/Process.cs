@@ -151,7 +151,8 @@ namespace Kernel
                 _ => Signal.SIGSEGV,
             };
             ulong faultAddr = v == 14 ? Native.ReadCr2() : f->Rip;
-            int siCode = v == 14 ? ((f->ErrorCode & 1) != 0 ? 2 : 1) : 1;   // SEGV_ACCERR / SEGV_MAPERR
+            // SEGV_ACCERR when a region covers the address (wrong rights), else SEGV_MAPERR.
+            int siCode = v == 14 ? (AddressSpace.Find(faultAddr) >= 0 ? 2 : 1) : 1;
             if (SignalDelivery.DeliverFault(f, sig, siCode, faultAddr)) return;
             Interrupts.Report(f, "user fault");
             Log.Write("compat: fault in program ");
