@@ -1,0 +1,68 @@
+namespace Compat.Ops;
+
+/// <summary>What of the kernel log <see cref="LogPrinter"/> shows on stderr.</summary>
+public sealed record LogPrinterOptions
+{
+    /// <summary>Every line (ops run -v).</summary>
+    public bool Verbose { get; init; }
+    /// <summary>Trace lines, without their <c>compat: trace </c> prefix.</summary>
+    public bool Trace { get; init; }
+    /// <summary>The syscall summary table.</summary>
+    public bool Summary { get; init; }
+    /// <summary>The failed-open list.</summary>
+    public bool MissingFiles { get; init; }
+}
+
+/// <summary>
+/// Decides, line by line as the kernel log arrives, what reaches the user's stderr: fault reports
+/// of the program (from <c>=== user fault</c> to the next blank line or the exit), the kernel's
+/// reasons for not starting the program (cannot load, not found), trace, summary
+/// and missing-file lines when asked for, or everything in verbose mode. Backtrace lines get
+/// kernel symbols appended.
+/// </summary>
+public sealed class LogPrinter(LogPrinterOptions options, Lazy<Symbols?> symbols)
+{
+    /// <summary>Kernel lines that explain why the program never ran (exit status 126/127): always shown.</summary>
+    private static readonly string[] LoadFailurePrefixes =
+        ["compat: cannot ", "compat: program ", "compat: no program"];
+
+    private bool _inUserFault;
+
+    /// <summary>Handles one log line.</summary>
+    public void Line(string line)
+    {
+        if (options.Verbose) { Print(line); AfterLine(line); return; }
+
+        if (line.StartsWith(KernelLog.UserFaultPrefix, StringComparison.Ordinal)) _inUserFault = true;
+        if (_inUserFault)
+        {
+            if (line.Length == 0 || line.StartsWith("compat: exit status", StringComparison.Ordinal)
+                || line.StartsWith("compat: power off", StringComparison.Ordinal))
+                _inUserFault = false;
+            else { Print(line); AfterLine(line); return; }
+        }
+        if (LoadFailurePrefixes.Any(p => line.StartsWith(p, StringComparison.Ordinal))) Print(line);
+        else if (options.Trace && line.StartsWith(KernelLog.TracePrefix, StringComparison.Ordinal)) Print(line[KernelLog.TracePrefix.Length..]);
+        else if (options.Summary && line.StartsWith(KernelLog.SummaryPrefix, StringComparison.Ordinal)) Print(line);
+        else if (options.MissingFiles && line.StartsWith(KernelLog.MissingPrefix, StringComparison.Ordinal)) Print(line);
+    }
+
+    /// <summary>Prints a whole log (for panics and crashes), annotated.</summary>
+    public static void PrintAll(KernelLog log, Lazy<Symbols?> symbols, string header)
+    {
+        Ui.ErrorLine(header);
+        foreach (var line in log.Lines) Ui.ErrorLine(Annotate(line, symbols));
+    }
+
+    /// <summary>The line with kernel symbols appended to a backtrace address (symbols are loaded only when needed).</summary>
+    public static string Annotate(string line, Lazy<Symbols?> symbols) =>
+        line.Contains("at 0x", StringComparison.Ordinal) ? symbols.Value?.Annotate(line) ?? line : line;
+
+    private void Print(string line) => Ui.ErrorLine(Annotate(line, symbols));
+
+    private void AfterLine(string line)
+    {
+        // The kernel logs the 16 bytes at a faulting user RIP; name the instruction.
+        if (Disassembler.DescribeCodeLine(line) is { } insn) Print("ops: faulting instruction: " + insn);
+    }
+}

@@ -1,0 +1,159 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
+
+namespace Compat.Ops;
+
+/// <summary>Command-line wiring: commands, options, and mapping errors to exit statuses.</summary>
+public static class Program
+{
+    /// <summary>Entry point.</summary>
+    public static int Main(string[] args)
+    {
+        var root = new RootCommand("ops: run unmodified Linux x86-64 programs on the compat unikernel under QEMU.");
+        var run = RunCommandDefinition();
+        root.Add(run);
+        root.Add(DoctorCommandDefinition());
+        root.Add(BenchCommandDefinition());
+        root.Add(BuildCommandDefinition());
+        root.Add(SymbolizeCommandDefinition());
+
+        try
+        {
+            var parse = root.Parse(SeparateProgramArguments(args, run), new ParserConfiguration { ResponseFileTokenReplacer = null });
+            if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+            {
+                foreach (var e in parse.Errors) Ui.Notice(e.Message);
+                Ui.Notice("see 'ops --help' or 'ops run --help'");
+                return ExitCodes.Usage;
+            }
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (OpsException e)
+        {
+            Ui.Notice(e.Message);
+            return e.ExitCode;
+        }
+    }
+
+    private static Command RunCommandDefinition()
+    {
+        var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable (KEY=VALUE; KEY alone copies the host's value). Repeatable.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var memory = new Option<string>("--memory", "-m") { Description = "Guest RAM (QEMU -m syntax).", DefaultValueFactory = _ => "256M", HelpName = "SIZE" };
+        var trace = new Option<bool>("--trace") { Description = "Print every system call (strace-like) on stderr." };
+        var summary = new Option<bool>("--syscall-summary") { Description = "Print a table of system calls on stderr at exit." };
+        var missing = new Option<bool>("--missing-files") { Description = "List files the program failed to open, at exit." };
+        var accel = AccelOption();
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Print ops' decisions, the QEMU command and the whole kernel log on stderr." };
+        var keep = new Option<bool>("--keep") { Description = "Keep the temporary directory (root image and kernel log)." };
+        var timeout = new Option<double?>("--timeout") { Description = "Stop the guest after SECONDS and exit with status 124.", HelpName = "SECONDS" };
+        var demo = new Option<bool>("--demo") { Description = "Build and run the bundled demo program (tools/demo/demo.c)." };
+        var program = new Argument<string?>("PROGRAM") { Description = "A static x86-64 Linux ELF executable on the host.", Arity = ArgumentArity.ZeroOrOne };
+        var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
+
+        var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
+        {
+            env, memory, trace, summary, missing, accel, verbose, keep, timeout, demo, program, args,
+        };
+        cmd.SetAction(r => RunCommand.Execute(new RunOptions
+        {
+            Program = r.GetValue(demo) ? Demo.Build() : r.GetValue(program) ?? throw new OpsException("ops run: PROGRAM is required (or --demo)", 2),
+            // With --demo every positional word is an argument for the demo.
+            Args = r.GetValue(demo) && r.GetValue(program) is { } first ? [first, .. r.GetValue(args) ?? []] : r.GetValue(args) ?? [],
+            Env = r.GetValue(env) ?? [],
+            Memory = r.GetValue(memory) ?? "256M",
+            Trace = r.GetValue(trace),
+            SyscallSummary = r.GetValue(summary),
+            MissingFiles = r.GetValue(missing),
+            Accel = r.GetValue(accel),
+            Verbose = r.GetValue(verbose),
+            Keep = r.GetValue(keep),
+            TimeoutSeconds = r.GetValue(timeout),
+        }));
+        return cmd;
+    }
+
+    private static Command DoctorCommandDefinition()
+    {
+        var accel = AccelOption();
+        var rebuild = new Option<bool>("--rebuild") { Description = "Rebuild the kernel even when it is up to date." };
+        var cmd = new Command("doctor", "Check the host tools, the kernel build, the accelerator and the kernel self-test.") { accel, rebuild };
+        cmd.SetAction(r => Doctor.Execute(r.GetValue(accel), r.GetValue(rebuild)));
+        return cmd;
+    }
+
+    private static Command BenchCommandDefinition()
+    {
+        var count = new Option<int>("--count", "-n") { Description = "Number of boots.", DefaultValueFactory = _ => 10 };
+        var accel = AccelOption();
+        var boot = new Command("boot", "Boot the kernel N times; report QEMU start to first log line, kernel entry to ready, and QEMU start to exit.") { count, accel };
+        boot.SetAction(r => BenchCommand.Boot(r.GetValue(count), r.GetValue(accel)));
+        return new Command("bench", "Benchmarks.") { boot };
+    }
+
+    private static Command BuildCommandDefinition()
+    {
+        var force = new Option<bool>("--force") { Description = "Rebuild even when up to date." };
+        var cmd = new Command("build", "Build the kernel image if its sources changed.") { force };
+        cmd.SetAction(r =>
+        {
+            var repo = Repo.Locate();
+            var outcome = KernelBuild.Ensure(repo, r.GetValue(force));
+            Ui.Notice(outcome.Built
+                ? $"built {Path.GetRelativePath(repo.Root, repo.KernelImage)} ({outcome.ImageBytes / 1024.0:0.0} KiB) in {outcome.BuildTime.TotalSeconds:0.0} s"
+                : $"{Path.GetRelativePath(repo.Root, repo.KernelImage)} is up to date ({outcome.ImageBytes / 1024.0:0.0} KiB)");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command SymbolizeCommandDefinition()
+    {
+        var file = new Argument<string?>("LOG") { Description = "Kernel log file (default: stdin).", Arity = ArgumentArity.ZeroOrOne };
+        var image = new Option<string?>("--kernel") { Description = "Kernel image (default: build/kernel/compat.elf).", HelpName = "ELF" };
+        var cmd = new Command("symbolize", "Print a kernel log with <symbol+0xoff> appended to its 'at 0x...' backtrace lines.") { file, image };
+        cmd.SetAction(r =>
+        {
+            var elf = r.GetValue(image) ?? Repo.Locate().KernelImage;
+            var symbols = Symbols.Load(elf) ?? throw new OpsException($"{elf}: no ELF64 symbol table");
+            using var input = r.GetValue(file) is { } path ? new StreamReader(path) : new StreamReader(Console.OpenStandardInput());
+            while (input.ReadLine() is { } line) Console.Out.WriteLine(symbols.Annotate(line));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Option<string> AccelOption() => new("--accel")
+    {
+        Description = "Accelerator: kvm, tcg or auto (probe KVM once per kernel image; default).",
+        HelpName = "kvm|tcg|auto",
+    };
+
+    /// <summary>
+    /// <c>ops run [options] PROGRAM ARGS...</c>: everything from PROGRAM on belongs to the program,
+    /// even tokens that look like ops options (<c>ops run ./ls -l</c>). Inserts <c>--</c> before
+    /// the first token that is neither an ops option nor an option's value.
+    /// </summary>
+    private static string[] SeparateProgramArguments(string[] args, Command run)
+    {
+        if (args.Length == 0 || args[0] != run.Name) return args;
+        for (int i = 1; i < args.Length; i++)
+        {
+            string token = args[i];
+            if (token == "--") return args;
+            if (token.Length > 1 && token[0] == '-')
+            {
+                string name = token.Split('=', 2)[0];
+                var option = run.Options.FirstOrDefault(o => o.Name == name || o.Aliases.Contains(name));
+                if (option == null && name is not ("-h" or "--help" or "-?"))
+                    throw new OpsException($"run: unknown option '{name}' (program arguments go after PROGRAM; see 'ops run --help')", ExitCodes.Usage);
+                bool takesValue = option != null && option.Arity.MaximumNumberOfValues > 0 && option.ValueType != typeof(bool);
+                if (takesValue && !token.Contains('=')) i++;
+                continue;
+            }
+            return [.. args[..i], "--", .. args[i..]];
+        }
+        return args;
+    }
+}

@@ -1,0 +1,194 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Text.RegularExpressions;
+using Compat.Ops.Image;
+
+namespace Compat.Ops;
+
+/// <summary>Options of <c>ops run</c>.</summary>
+public sealed record RunOptions
+{
+    /// <summary>The program as the user named it (also argv[0]).</summary>
+    public required string Program { get; init; }
+    /// <summary>Its arguments.</summary>
+    public IReadOnlyList<string> Args { get; init; } = [];
+    /// <summary>-e KEY=VALUE items.</summary>
+    public IReadOnlyList<string> Env { get; init; } = [];
+    /// <summary>Guest RAM.</summary>
+    public string Memory { get; init; } = "256M";
+    /// <summary>Kernel arg <c>trace</c>.</summary>
+    public bool Trace { get; init; }
+    /// <summary>Kernel arg <c>syscall_summary</c>.</summary>
+    public bool SyscallSummary { get; init; }
+    /// <summary>Kernel arg <c>missing_files</c>.</summary>
+    public bool MissingFiles { get; init; }
+    /// <summary>kvm, tcg, auto or null.</summary>
+    public string? Accel { get; init; }
+    /// <summary>Print ops' decisions and the whole kernel log on stderr.</summary>
+    public bool Verbose { get; init; }
+    /// <summary>Keep the temporary directory (root image, kernel log).</summary>
+    public bool Keep { get; init; }
+    /// <summary>Kill the guest after this many seconds.</summary>
+    public double? TimeoutSeconds { get; init; }
+}
+
+/// <summary>
+/// <c>ops run</c>: checks the program, packs the root image, boots QEMU with the program's
+/// stdin/stdout on COM1 and stderr on debugcon 0xEA, follows the kernel log (fault reports,
+/// trace, summary to stderr), and exits with the status from the kernel's power-off line.
+/// </summary>
+public static partial class RunCommand
+{
+    [GeneratedRegex(@"^\d+[KMGT]?$", RegexOptions.IgnoreCase)]
+    private static partial Regex MemorySize();
+
+    /// <summary>Runs the program; returns ops' exit status.</summary>
+    public static int Execute(RunOptions o)
+    {
+        var repo = Repo.Locate();
+        var elf = ElfCheck.Validate(o.Program, o.Program);
+        if (!MemorySize().IsMatch(o.Memory)) throw new OpsException($"--memory: expected a size like 256M or 1G, not '{o.Memory}'", ExitCodes.Usage);
+        if (o.TimeoutSeconds is <= 0) throw new OpsException("--timeout: expected a positive number of seconds", ExitCodes.Usage);
+        if (elf.Interpreter != null)
+            Ui.Notice($"warning: {o.Program} is dynamically linked (interpreter {elf.Interpreter}); ops does not pack shared libraries yet");
+
+        var build = KernelBuild.Ensure(repo);
+        if (build.Built && o.Verbose) Ui.Notice($"built the kernel in {build.BuildTime.TotalSeconds:0.0} s ({build.Reason})");
+        var accel = Accel.Choose(repo, o.Accel);
+        if (o.Verbose) Ui.Notice($"accelerator {accel.Accel.ToString().ToLowerInvariant()}: {accel.Reason}");
+
+        bool stdinTty = !Console.IsInputRedirected;
+        byte[]? stdin = null;
+        if (!stdinTty)
+        {
+            using var input = Console.OpenStandardInput();
+            using var ms = new MemoryStream();
+            input.CopyTo(ms);
+            stdin = ms.ToArray();
+        }
+
+        var spec = new ProgramSpec
+        {
+            HostPath = Path.GetFullPath(o.Program),
+            Argv0 = o.Program,
+            Args = o.Args,
+            Environment = ProgramImage.MergeEnvironment(o.Env),
+            Stdin = stdin,
+        };
+        var tmp = Directory.CreateTempSubdirectory("ops-run-");
+        try
+        {
+            var root = ProgramImage.Build(spec, out var guestPath);
+            var initrd = Path.Combine(tmp.FullName, "root.cpio");
+            root.WriteTo(initrd);
+            if (o.Verbose) Ui.Notice($"root image: {root.Count} entries, {new FileInfo(initrd).Length / 1024.0:0.#} KiB, program at {guestPath}");
+            return Boot(repo, o, accel, initrd, tmp.FullName, stdinTty);
+        }
+        finally
+        {
+            if (o.Keep) Ui.Notice("kept " + tmp.FullName + " (root.cpio, kernel.log)");
+            else try { tmp.Delete(recursive: true); } catch (IOException) { }
+        }
+    }
+
+    private static int Boot(Repo repo, RunOptions o, AccelChoice accel, string initrd, string tmpDir, bool stdinTty)
+    {
+        var qemuOptions = new QemuOptions
+        {
+            Kernel = repo.KernelImage,
+            Initrd = initrd,
+            Append = KernelArgs(o, stdinTty),
+            Memory = o.Memory,
+            Accel = accel.Accel,
+            KernelLogPath = Path.Combine(tmpDir, "kernel.log"),
+            Stdio = QemuStdio.Interactive,
+            InheritStdin = stdinTty,
+        };
+        if (o.Verbose) Ui.Notice(Qemu.CommandLine(qemuOptions));
+
+        var symbols = new Lazy<Symbols?>(() => Symbols.Load(repo.KernelImage));
+        var printer = new LogPrinter(new LogPrinterOptions
+        {
+            Verbose = o.Verbose, Trace = o.Trace, Summary = o.SyscallSummary, MissingFiles = o.MissingFiles,
+        }, symbols);
+
+        int interruptedBy = 0;
+        QemuProcess? qemu = null;
+        var registrations = new List<PosixSignalRegistration>();
+        foreach (var (sig, num) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
+        {
+            registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
+            {
+                ctx.Cancel = true;
+                interruptedBy = num;
+                ThreadPool.QueueUserWorkItem(_ => qemu?.Terminate(TimeSpan.FromSeconds(2)));
+            }));
+        }
+        try
+        {
+            using var follower = new LogFollower(qemuOptions.KernelLogPath, printer.Line, TimeSpan.FromMilliseconds(10));
+            bool kvmFailed = false;
+            qemu = Qemu.Start(qemuOptions, text =>
+            {
+                // QEMU pauses the VM forever after a KVM internal error: stop it instead of hanging.
+                if (!kvmFailed && text.Contains("KVM internal error", StringComparison.Ordinal))
+                {
+                    kvmFailed = true;
+                    ThreadPool.QueueUserWorkItem(_ => { Thread.Sleep(300); qemu?.Terminate(TimeSpan.FromSeconds(2)); });
+                }
+            });
+            using var _ = qemu;
+            if (interruptedBy != 0) qemu.Terminate(TimeSpan.FromSeconds(2));     // a signal arrived while QEMU was starting
+            bool timedOut = !qemu.WaitForExit(o.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
+            if (timedOut) qemu.Terminate(TimeSpan.FromSeconds(2));
+            follower.Stop();
+
+            var log = KernelLog.Read(qemuOptions.KernelLogPath);
+            if (timedOut)
+            {
+                Ui.Notice($"{o.Program}: timed out after {o.TimeoutSeconds} s; QEMU stopped");
+                return ExitCodes.Timeout;
+            }
+            if (log.Panicked)
+            {
+                if (!o.Verbose) LogPrinter.PrintAll(log, symbols, "ops: kernel panic; kernel log follows");
+                return ExitCodes.Internal;
+            }
+            if (log.PowerOffStatus is not { } status)
+            {
+                if (interruptedBy != 0) return 128 + interruptedBy;
+                if (kvmFailed)
+                {
+                    Ui.Notice("KVM internal error: this host's KVM cannot run the kernel; use --accel tcg (or auto)");
+                    return ExitCodes.Internal;
+                }
+                if (!o.Verbose) LogPrinter.PrintAll(log, symbols, $"ops: QEMU exited with status {qemu.ExitCode} before the kernel powered off; kernel log follows");
+                else Ui.Notice($"QEMU exited with status {qemu.ExitCode} before the kernel powered off");
+                return ExitCodes.Internal;
+            }
+            if (o.Verbose && qemu.ExitCode != (((status & 0xFF) << 1) | 1) % 256)
+                Ui.Notice($"note: QEMU exit status {qemu.ExitCode} does not match power-off status {status}");
+            return status;
+        }
+        finally
+        {
+            foreach (var r in registrations) r.Dispose();
+        }
+    }
+
+    /// <summary>The kernel command line for a run.</summary>
+    private static string KernelArgs(RunOptions o, bool stdinTty)
+    {
+        var args = new List<string>();
+        if (o.Trace) args.Add("trace");
+        if (o.SyscallSummary) args.Add("syscall_summary");
+        if (o.MissingFiles) args.Add("missing_files");
+        long ns = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
+        args.Add("realtime_ns=" + ns);
+        args.Add("entropy=" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        if (stdinTty) args.Add("stdin_tty");
+        if (!Console.IsOutputRedirected) args.Add("stdout_tty");
+        if (!Console.IsErrorRedirected) args.Add("stderr_tty");
+        return string.Join(' ', args);
+    }
+}
