@@ -46,7 +46,7 @@ elf_header "$TMP/obj" 2 1 1 62
 expect elf-object 2 'ELF type REL' -- $OPS run "$TMP/obj"
 elf_header "$TMP/be" 2 2 2 62
 expect elf-big-endian 2 'big-endian' -- $OPS run "$TMP/be"
-expect no-program 2 'Required argument missing' -- $OPS run
+expect no-program 2 'PROGRAM is required' -- $OPS run
 expect unknown-option 2 "unknown option '--bogus'" -- $OPS run --bogus "$BB" true
 expect bad-accel 2 '--accel: expected kvm, tcg or auto' -- $OPS run --accel nope "$BB" true
 expect bad-memory 2 '--memory: expected a size' -- $OPS run -m lots "$BB" true
