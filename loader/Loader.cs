@@ -71,20 +71,36 @@ namespace Kernel.Loader
             return 0;
         }
 
-        /// <summary>Loads the program (and later its interpreter). Returns 0 or -errno; <paramref name="error"/> names ELF problems.</summary>
-        public static long Load(byte* file, ulong length, out LoadedImage image, out ElfError error)
+        /// <summary>Loads the program and, for a dynamic one, its interpreter (PT_INTERP) from the VFS.
+        /// Returns 0 or -errno; <paramref name="error"/> names ELF problems.</summary>
+        public static long Load(byte* file, ulong length, out LoadedImage image, out ElfError error, out byte* interpPath)
         {
             image = default;
+            interpPath = null;
             error = ElfFile.Parse(file, length, out ElfFile elf);
             if (error != ElfError.None) return -Errno.ENOEXEC;
-            if (elf.HasInterpreter) return -Errno.ENOEXEC;   // dynamic programs: not yet (issue 4)
             ulong bias = elf.IsPositionIndependent ? PieBase - elf.LowAddress : 0;
             if (!elf.IsPositionIndependent && elf.LowAddress < PageTable.KernelLowEnd) return -Errno.ENOMEM;
             long r = MapSegments(ref elf, bias);
             if (r < 0) return r;
 
+            if (elf.HasInterpreter)
+            {
+                interpPath = elf.InterpPath(out int interpLen);
+                r = Process.FindExecutable(interpPath, (ulong)interpLen, out Vfs.Inode interpNode);
+                if (r < 0) return r;
+                error = ElfFile.Parse(interpNode.Data, (ulong)interpNode.Size, out ElfFile interp);
+                if (error != ElfError.None) return -Errno.ELIBBAD;
+                if (!interp.IsPositionIndependent || interp.HasInterpreter) return -Errno.ELIBBAD;
+                ulong interpBias = InterpBase - interp.LowAddress;
+                r = MapSegments(ref interp, interpBias);
+                if (r < 0) return r;
+                image.InterpBase = InterpBase;
+                image.Entry = interp.Entry + interpBias;
+            }
             image.Bias = bias;
-            image.Entry = image.ProgramEntry = elf.Entry + bias;
+            image.ProgramEntry = elf.Entry + bias;
+            if (!elf.HasInterpreter) image.Entry = image.ProgramEntry;
             image.PhEntSize = 56;
             image.PhCount = (ulong)elf.PhCount;
             image.End = elf.HighAddress + bias;

@@ -94,6 +94,7 @@ namespace Kernel.Syscalls
             }
             if (Trace) { TraceCall((int)nr, f); TraceResult(r); }
             f->Rax = (ulong)r;
+            if (SignalDelivery.Pending != 0) SignalDelivery.DeliverPending(f);
         }
 
         private static long NoSys(ulong nr, SyscallFrame* f)

@@ -6,17 +6,79 @@ namespace Kernel.Syscalls
     {
         public static void RegisterAll()
         {
-            // Console I/O (syscall/SysIo.cs)
-            SyscallDispatcher.Register(Nr.read, &SysIo.Read);
-            SyscallDispatcher.Register(Nr.write, &SysIo.Write);
-            SyscallDispatcher.Register(Nr.readv, &SysIo.Readv);
-            SyscallDispatcher.Register(Nr.writev, &SysIo.Writev);
-            SyscallDispatcher.Register(Nr.close, &SysIo.Close);
-            SyscallDispatcher.Register(Nr.ioctl, &SysIo.Ioctl);
-            SyscallDispatcher.Register(Nr.poll, &SysIo.Poll);
-            SyscallDispatcher.Register(Nr.ppoll, &SysIo.Ppoll);
-            SyscallDispatcher.Register(Nr.fstat, &SysIo.Fstat);
-            SyscallDispatcher.Register(Nr.newfstatat, &SysIo.Newfstatat);
+            // Files and descriptors (syscall/SysFile.cs, SysFd.cs)
+            SyscallDispatcher.Register(Nr.read, &SysFile.Read);
+            SyscallDispatcher.Register(Nr.write, &SysFile.Write);
+            SyscallDispatcher.Register(Nr.readv, &SysFile.Readv);
+            SyscallDispatcher.Register(Nr.writev, &SysFile.Writev);
+            SyscallDispatcher.Register(Nr.pread64, &SysFile.Pread64);
+            SyscallDispatcher.Register(Nr.pwrite64, &SysFile.Pwrite64);
+            SyscallDispatcher.Register(Nr.preadv, &SysFile.Preadv);
+            SyscallDispatcher.Register(Nr.pwritev, &SysFile.Pwritev);
+            SyscallDispatcher.Register(Nr.open, &SysFile.Open);
+            SyscallDispatcher.Register(Nr.openat, &SysFile.Openat);
+            SyscallDispatcher.Register(Nr.creat, &SysFile.Creat);
+            SyscallDispatcher.Register(Nr.close, &SysFile.Close);
+            SyscallDispatcher.Register(Nr.close_range, &SysFile.CloseRange);
+            SyscallDispatcher.Register(Nr.lseek, &SysFile.Lseek);
+            SyscallDispatcher.Register(Nr.stat, &SysFile.StatSyscall);
+            SyscallDispatcher.Register(Nr.fstat, &SysFile.Fstat);
+            SyscallDispatcher.Register(Nr.lstat, &SysFile.Lstat);
+            SyscallDispatcher.Register(Nr.newfstatat, &SysFile.Newfstatat);
+            SyscallDispatcher.Register(Nr.statx, &SysFile.StatxSyscall);
+            SyscallDispatcher.Register(Nr.getdents64, &SysFile.Getdents64);
+            SyscallDispatcher.Register(Nr.ioctl, &SysFile.Ioctl);
+            SyscallDispatcher.Register(Nr.poll, &SysFile.Poll);
+            SyscallDispatcher.Register(Nr.ppoll, &SysFile.Ppoll);
+            SyscallDispatcher.Register(Nr.select, &SysFile.Select);
+            SyscallDispatcher.Register(Nr.pselect6, &SysFile.Pselect6);
+            SyscallDispatcher.Register(Nr.dup, &SysFd.Dup);
+            SyscallDispatcher.Register(Nr.dup2, &SysFd.Dup2);
+            SyscallDispatcher.Register(Nr.dup3, &SysFd.Dup3);
+            SyscallDispatcher.Register(Nr.fcntl, &SysFd.Fcntl);
+            SyscallDispatcher.Register(Nr.flock, &SysFd.FlockSyscall);
+            SyscallDispatcher.Register(Nr.pipe, &SysFd.PipeSyscall);
+            SyscallDispatcher.Register(Nr.pipe2, &SysFd.Pipe2);
+            SyscallDispatcher.Register(Nr.ftruncate, &SysFd.Ftruncate);
+            SyscallDispatcher.Register(Nr.fsync, &SysFd.Fsync);
+            SyscallDispatcher.Register(Nr.fdatasync, &SysFd.Fsync);
+            SyscallDispatcher.Register(Nr.fallocate, &SysFd.Fallocate);
+            SyscallDispatcher.Register(Nr.sendfile, &SysFd.Sendfile);
+            SyscallDispatcher.Register(Nr.copy_file_range, &SysFd.CopyFileRange);
+
+            // Paths (syscall/SysPath.cs)
+            SyscallDispatcher.Register(Nr.mkdir, &SysPath.Mkdir);
+            SyscallDispatcher.Register(Nr.mkdirat, &SysPath.Mkdirat);
+            SyscallDispatcher.Register(Nr.rmdir, &SysPath.Rmdir);
+            SyscallDispatcher.Register(Nr.unlink, &SysPath.Unlink);
+            SyscallDispatcher.Register(Nr.unlinkat, &SysPath.Unlinkat);
+            SyscallDispatcher.Register(Nr.rename, &SysPath.Rename);
+            SyscallDispatcher.Register(Nr.renameat, &SysPath.Renameat);
+            SyscallDispatcher.Register(Nr.renameat2, &SysPath.Renameat2);
+            SyscallDispatcher.Register(Nr.link, &SysPath.Link);
+            SyscallDispatcher.Register(Nr.linkat, &SysPath.Linkat);
+            SyscallDispatcher.Register(Nr.symlink, &SysPath.Symlink);
+            SyscallDispatcher.Register(Nr.symlinkat, &SysPath.Symlinkat);
+            SyscallDispatcher.Register(Nr.readlink, &SysPath.Readlink);
+            SyscallDispatcher.Register(Nr.readlinkat, &SysPath.Readlinkat);
+            SyscallDispatcher.Register(Nr.access, &SysPath.Access);
+            SyscallDispatcher.Register(Nr.faccessat, &SysPath.Faccessat);
+            SyscallDispatcher.Register(Nr.faccessat2, &SysPath.Faccessat2);
+            SyscallDispatcher.Register(Nr.getcwd, &SysPath.Getcwd);
+            SyscallDispatcher.Register(Nr.chdir, &SysPath.Chdir);
+            SyscallDispatcher.Register(Nr.fchdir, &SysPath.Fchdir);
+            SyscallDispatcher.Register(Nr.chmod, &SysPath.Chmod);
+            SyscallDispatcher.Register(Nr.fchmod, &SysPath.Fchmod);
+            SyscallDispatcher.Register(Nr.fchmodat, &SysPath.Fchmodat);
+            SyscallDispatcher.Register(Nr.chown, &SysPath.Chown);
+            SyscallDispatcher.Register(Nr.lchown, &SysPath.Lchown);
+            SyscallDispatcher.Register(Nr.fchown, &SysPath.Fchown);
+            SyscallDispatcher.Register(Nr.fchownat, &SysPath.Fchownat);
+            SyscallDispatcher.Register(Nr.utimensat, &SysPath.Utimensat);
+            SyscallDispatcher.Register(Nr.truncate, &SysPath.Truncate);
+            SyscallDispatcher.Register(Nr.statfs, &SysPath.Statfs);
+            SyscallDispatcher.Register(Nr.fstatfs, &SysPath.Fstatfs);
+            SyscallDispatcher.Register(Nr.umask, &SysPath.Umask);
 
             // Memory (syscall/SysMemory.cs)
             SyscallDispatcher.Register(Nr.brk, &SysMemory.Brk);
@@ -25,6 +87,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.mprotect, &SysMemory.Mprotect);
             SyscallDispatcher.Register(Nr.mremap, &SysMemory.Mremap);
             SyscallDispatcher.Register(Nr.madvise, &SysMemory.Madvise);
+            SyscallDispatcher.Register(Nr.msync, &SysMemory.Msync);
 
             // Process (syscall/SysProcess.cs)
             SyscallDispatcher.Register(Nr.exit, &SysProcess.Exit);
@@ -49,16 +112,16 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.getrandom, &SysProcess.Getrandom);
             SyscallDispatcher.Register(Nr.futex, &SysProcess.Futex);
 
-            // Odds and ends before the VFS (syscall/SysProcess.cs, SysMisc)
             SyscallDispatcher.Register(Nr.prctl, &SysMisc.Prctl);
-            SyscallDispatcher.Register(Nr.fcntl, &SysMisc.Fcntl);
-            SyscallDispatcher.Register(Nr.readlink, &SysMisc.Readlink);
 
             // Signals (syscall/SysSignal.cs)
             SyscallDispatcher.Register(Nr.rt_sigaction, &SysSignal.RtSigaction);
             SyscallDispatcher.Register(Nr.rt_sigprocmask, &SysSignal.RtSigprocmask);
             SyscallDispatcher.Register(Nr.sigaltstack, &SysSignal.Sigaltstack);
             SyscallDispatcher.Register(Nr.rt_sigreturn, &SignalDelivery.RtSigreturn);
+            SyscallDispatcher.Register(Nr.kill, &SignalDelivery.Kill);
+            SyscallDispatcher.Register(Nr.tkill, &SignalDelivery.Tkill);
+            SyscallDispatcher.Register(Nr.tgkill, &SignalDelivery.Tgkill);
 
             // Time (syscall/SysTime.cs)
             SyscallDispatcher.Register(Nr.clock_gettime, &SysTime.ClockGettime);

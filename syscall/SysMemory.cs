@@ -22,9 +22,41 @@ namespace Kernel.Syscalls
             int type = flags & MAP_TYPE;
             if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
             if ((offset & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
-            if ((flags & MAP_ANONYMOUS) == 0) return fd < 0 ? -Errno.EBADF : -Errno.ENODEV;   // file mappings: issue 4
+            bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+            if ((flags & MAP_ANONYMOUS) != 0)
+                return AddressSpace.MapAnonymous(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+
+            // File mapping: pages are filled from the file on first touch; MAP_SHARED writes go back on msync/munmap/exit.
+            Fs.File file = Fs.FdTable.Get(fd);
+            if (file == null) return -Errno.EBADF;
+            if (file.Node == null || !file.Node.IsRegular) return file.Node != null && file.Node.IsSpecial ? MapDevice(file, addr, len, prot, flags) : -Errno.ENODEV;
+            if (!file.CanRead) return -Errno.EACCES;
+            bool shared = type != MAP_PRIVATE;
+            if (shared && (prot & PROT_WRITE) != 0 && !file.CanWrite) return -Errno.EACCES;
+            long r = AddressSpace.MapAnonymous(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+            if (r < 0) return r;
+            ulong start = (ulong)r, end = start + AddressSpace.PageUp(len);
+            AddressSpace.RemoveRange(start, end);
+            int id = MappedFiles.Add(file.Node);
+            if (id == 0) return -Errno.ENFILE;
+            AddressSpace.Insert(start, end, prot, shared ? Vma.Shared : Vma.Private, id, offset);
+            return r;
+        }
+
+        // /dev/zero maps as anonymous memory; other devices cannot be mapped.
+        private static long MapDevice(Fs.File file, ulong addr, ulong len, int prot, int flags)
+        {
+            if (!(file.Node is Fs.ZeroDevice)) return -Errno.ENODEV;
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
             return AddressSpace.MapAnonymous(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+        }
+
+        public static long Msync(SyscallFrame* f)
+        {
+            const int MS_ASYNC = 1, MS_INVALIDATE = 2, MS_SYNC = 4;
+            int flags = (int)f->A2;
+            if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) != 0 || (flags & (MS_ASYNC | MS_SYNC)) == (MS_ASYNC | MS_SYNC)) return -Errno.EINVAL;
+            return AddressSpace.Sync(f->A0, f->A1);
         }
 
         public static long Munmap(SyscallFrame* f) => AddressSpace.Unmap(f->A0, f->A1);

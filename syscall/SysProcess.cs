@@ -228,12 +228,13 @@ namespace Kernel.Syscalls
 
 namespace Kernel.Syscalls
 {
-    /// <summary>prctl, fcntl and readlink pieces that do not need a file system yet.</summary>
+    /// <summary>prctl: the thread name and a few process attributes.</summary>
     internal static unsafe class SysMisc
     {
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16;
         private static byte* s_name;        // 16 bytes, NUL-terminated
+        public static byte* Name => s_name;
         private static int s_deathSignal, s_dumpable = 1;
 
         public static void Init(byte* argv0, ulong length)
@@ -275,42 +276,5 @@ namespace Kernel.Syscalls
             return -Errno.EINVAL;
         }
 
-        private const int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
-        private static int* s_fdFlags;
-
-        public static long Fcntl(SyscallFrame* f)
-        {
-            int fd = (int)f->A0;
-            if (fd < 0 || fd > 2) return -Errno.EBADF;
-            if (s_fdFlags == null) s_fdFlags = (int*)Memory.Mm.KernelHeap.Alloc(3 * sizeof(int));
-            switch ((int)f->A1)
-            {
-                case F_GETFD: return s_fdFlags[fd];
-                case F_SETFD: s_fdFlags[fd] = (int)f->A2 & 1; return 0;
-                case F_GETFL: return fd == 0 ? 0 : 1;     // O_RDONLY for stdin, O_WRONLY for stdout/stderr
-                case F_SETFL: return 0;                   // O_NONBLOCK/O_APPEND have no effect on the console
-            }
-            return -Errno.EINVAL;
-        }
-
-        public static long Readlink(SyscallFrame* f) => ReadlinkPath(f->A0, f->A1, f->A2);
-
-        private static long ReadlinkPath(ulong path, ulong buf, ulong size)
-        {
-            byte* p = stackalloc byte[32];
-            long len = UserMemory.StringLength(path, 4096);
-            if (len < 0) return len;
-            if ((long)size <= 0) return -Errno.EINVAL;
-            if (len != 14 || UserMemory.CopyFrom(p, path, 14) != 0 || !Is(p, "/proc/self/exe")) return -Errno.ENOENT;
-            ulong n = Process.ExePathLen < size ? Process.ExePathLen : size;
-            if (UserMemory.CopyTo(buf, Process.ExePath, n) != 0) return -Errno.EFAULT;
-            return (long)n;
-        }
-
-        private static bool Is(byte* p, string s)
-        {
-            for (int i = 0; i < s.Length; i++) if (p[i] != s[i]) return false;
-            return true;
-        }
     }
 }

@@ -157,7 +157,105 @@ namespace Kernel.Syscalls
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
         private static extern ulong* SyscallSymbols();
 
+        /// <summary>Signals raised by the program itself (kill, raise, a write to a broken pipe), delivered when the syscall returns.</summary>
+        public static ulong Pending;
+
+        private static bool DefaultIgnores(int sig) => sig == Signal.SIGCHLD || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */ || sig == 18 /* SIGCONT */;
+
+        public static void RaisePipe() => Raise(Signal.SIGPIPE);
+
+        public static void Raise(int sig)
+        {
+            if (sig < 1 || sig > Signal.NSIG) return;
+            SigAction act = Process.Actions[sig];
+            if (sig != Signal.SIGKILL && sig != Signal.SIGSTOP)
+            {
+                if (act.Handler == SIG_IGN) return;
+                if (act.Handler == SIG_DFL && DefaultIgnores(sig)) return;
+            }
+            Pending |= 1UL << (sig - 1);
+        }
+
+        /// <summary>Called as a syscall returns: runs the default action or enters the handler of a pending signal.</summary>
+        public static void DeliverPending(SyscallFrame* f)
+        {
+            ulong ready = Pending & ~(Process.SignalMask & ~((1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1))));
+            if (ready == 0) return;
+            int sig = 1;
+            while ((ready & 1) == 0) { ready >>= 1; sig++; }
+            Pending &= ~(1UL << (sig - 1));
+            SigAction act = Process.Actions[sig];
+            if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0)
+            {
+                if (sig == Signal.SIGSTOP || (act.Handler == SIG_DFL && DefaultIgnores(sig))) return;
+                Process.Kill(sig);
+            }
+
+            ulong sp = f->Rsp - 128;
+            if ((act.Flags & SA_ONSTACK) != 0 && Process.AltStackSize != 0 &&
+                !(f->Rsp > Process.AltStackSp && f->Rsp <= Process.AltStackSp + Process.AltStackSize))
+                sp = Process.AltStackSp + Process.AltStackSize;
+            ulong fpstate = (sp - FpSize) & ~63UL;
+            ulong frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;
+            ulong uc = frame + UcOffset, info = uc + UcSize;
+            byte* saved = (byte*)(((ulong)f - 512) & ~15UL);                 // syscall_entry's fxsave area
+            if (UserMemory.CopyTo(fpstate, saved, FpSize) != 0) Process.Kill(Signal.SIGSEGV);
+
+            SigContext sc = default;
+            sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->Rflags; sc.R12 = f->R12; sc.R13 = f->R13;
+            sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
+            sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rip; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
+            sc.Cs = Cpu.UserCode; sc.Ss = Cpu.UserData; sc.Oldmask = Process.SignalMask; sc.Fpstate = fpstate;
+
+            byte* buf = stackalloc byte[8 + UcSize + InfoSize];
+            Mem.Zero(buf, 8 + UcSize + InfoSize);
+            *(ulong*)buf = act.Restorer;
+            byte* ucp = buf + UcOffset;
+            *(ulong*)(ucp + 16) = Process.AltStackSp;
+            *(int*)(ucp + 24) = Process.AltStackSize == 0 ? 2 : 0;
+            *(ulong*)(ucp + 32) = Process.AltStackSize;
+            *(SigContext*)(ucp + McOffset) = sc;
+            *(ulong*)(ucp + McOffset + 256) = Process.SignalMask;
+            byte* inf = buf + UcOffset + UcSize;
+            *(int*)inf = sig;
+            *(int*)(inf + 8) = -6;                                            // SI_TKILL
+            *(int*)(inf + 16) = Process.Pid;
+            if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) Process.Kill(Signal.SIGSEGV);
+
+            ulong bit = 1UL << (sig - 1);
+            if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;
+            Process.SignalMask |= act.Mask;
+            if ((act.Flags & SA_RESETHAND) != 0) Process.Actions[sig].Handler = SIG_DFL;
+
+            // Enter the handler through the iret path: rdi, rsi, rdx carry (sig, info, uc).
+            f->Rdi = (ulong)sig;
+            f->Rsi = info;
+            f->Rdx = uc;
+            ulong* state = (ulong*)SyscallSymbols()[2];
+            state[0] = 1;
+            state[1] = 0;
+            state[2] = 0;
+            state[3] = act.Handler;
+            state[4] = Cpu.UserCode;
+            state[5] = 0x202;
+            state[6] = frame;
+            state[7] = Cpu.UserData;
+            f->Rax = 0;
+        }
+
         /// <summary>rt_sigreturn: restores every register and the mask from the frame at the user's stack.</summary>
+        public static long Kill(SyscallFrame* f) => Send((int)f->A0, (int)f->A1);
+        public static long Tkill(SyscallFrame* f) => Send((int)f->A0, (int)f->A1);
+        public static long Tgkill(SyscallFrame* f) => (int)f->A0 != Process.Pid ? -Errno.ESRCH : Send((int)f->A1, (int)f->A2);
+
+        private static long Send(int pid, int sig)
+        {
+            if (sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
+            if (pid != Process.Pid && pid != 0 && pid != -1) return -Errno.ESRCH;
+            if (sig != 0) Raise(sig);
+            return 0;
+        }
+
         public static long RtSigreturn(SyscallFrame* f)
         {
             ulong uc = f->Rsp;                                            // the handler's ret popped pretcode

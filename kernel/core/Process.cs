@@ -30,6 +30,40 @@ namespace Kernel
         public static ulong Umask = 0x12;
         public static byte* ExePath; public static ulong ExePathLen;
         public static ulong LoadBias;
+        public static byte* Argv, Envp; public static ulong ArgvLength, EnvpLength;
+        public static Vfs.Inode Cwd;
+
+        private static void* VfsAlloc(ulong n) => Mm.KernelHeap.Alloc(n);
+        private static void VfsFree(void* p) => Mm.KernelHeap.Free(p);
+        private static void VfsFreeObject(object o) => Runtime.Allocator.Free(o);
+        private static long VfsNow() => (long)SysTime.RealtimeNs();
+
+        /// <summary>Builds the root file tree from the image, then /dev, /proc, /sys, /tmp.</summary>
+        private static void InitFiles(byte* initrd, ulong initrdLength)
+        {
+            Vfs.VfsMemory.Alloc = &VfsAlloc;
+            Vfs.VfsMemory.Free = &VfsFree;
+            Vfs.VfsMemory.FreeObject = &VfsFreeObject;
+            Vfs.FileSystem.Now = &VfsNow;
+            Vfs.FileSystem.Init();
+            int r = Vfs.FileSystem.LoadCpio(initrd, initrdLength);
+            if (r < 0) { Log.Write("compat: the root image is not a valid cpio archive: "); Log.WriteLine(Errno.Name(-r)); }
+            Fs.Devices.Init();
+            SysFile.Init();
+            Cwd = Vfs.FileSystem.Root;
+            Cwd.OpenRef();
+            Fs.MissingFiles.Enabled = CommandLine.Has("missing_files");
+        }
+
+        /// <summary>Loads the file at <paramref name="path"/> from the VFS: its bytes stay valid while the inode lives.</summary>
+        public static long FindExecutable(byte* path, ulong len, out Vfs.Inode node)
+        {
+            int r = Vfs.FileSystem.Resolve(Vfs.FileSystem.Root, new System.ReadOnlySpan<byte>(path, (int)len), true, out node);
+            if (r < 0) return r;
+            if (node.IsDirectory) return -Errno.EACCES;
+            if (!node.IsRegular) return -Errno.EACCES;
+            return 0;
+        }
 
         /// <summary>Runs /.compat/exe from the root image. Returns its exit status (128+signal if killed).</summary>
         public static int Run(byte* initrd, ulong initrdLength)
@@ -50,33 +84,30 @@ namespace Kernel
             Mem.Copy(ExePath, exeEntry.Data, ExePathLen);
             ExePath[ExePathLen] = 0;
 
-            CpioEntry program = default;
-            bool found = false;
-            var reader = new CpioReader(initrd, initrdLength);
-            while (reader.Next(out CpioEntry e))
-            {
-                if (!SameName(e, ExePath, ExePathLen)) continue;
-                program = e;
-                found = true;
-                break;
-            }
-            if (!found || !program.IsRegular)
+            Argv = argvEntry.Data; ArgvLength = argvEntry.Size;
+            Envp = envpEntry.Data; EnvpLength = envpEntry.Size;
+            InitFiles(initrd, initrdLength);
+            long found = FindExecutable(ExePath, ExePathLen, out Vfs.Inode program);
+            if (found < 0)
             {
                 Log.Write("compat: program ");
                 Log.WriteBytes(ExePath, ExePathLen);
-                Log.WriteLine(" not found in the root image");
+                Log.Write(" not found in the root image (");
+                Log.Write(Errno.Name((int)-found));
+                Log.WriteLine(")");
                 return 127;
             }
 
             AddressSpace.Init();
             Actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
-            long r = ElfLoader.Load(program.Data, program.Size, out LoadedImage image, out ElfError elfError);
+            long r = ElfLoader.Load(program.Data, (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
             if (r < 0)
             {
                 Log.Write("compat: cannot load ");
                 Log.WriteBytes(ExePath, ExePathLen);
                 Log.Write(": ");
                 Log.WriteLine(elfError != ElfError.None ? ElfFile.Describe(elfError) : Errno.Name((int)-r));
+                if (interpPath != null) { Log.Write("compat: (interpreter "); Log.WriteBytes(interpPath, Strlen(interpPath)); Log.WriteLine(")"); }
                 return 126;
             }
             LoadBias = image.Bias;
@@ -100,13 +131,7 @@ namespace Kernel
             return status;
         }
 
-        private static bool SameName(in CpioEntry e, byte* path, ulong len)
-        {
-            while (len > 0 && path[0] == '/') { path++; len--; }
-            if ((ulong)e.NameLength != len) return false;
-            for (ulong i = 0; i < len; i++) if (e.Name[i] != path[i]) return false;
-            return true;
-        }
+        private static ulong Strlen(byte* p) { ulong n = 0; while (p[n] != 0) n++; return n; }
 
         private static int CountStrings(byte* p, ulong len)
         {

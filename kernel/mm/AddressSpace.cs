@@ -10,7 +10,12 @@ namespace Kernel.Memory
         public ulong Start, End;
         public int Prot;
         public int Kind;
-        public const int Anon = 0, Heap = 1, Stack = 2, Image = 3;
+        public int FileId;             // MappedFiles id of the backing file, 0 for anonymous memory
+        public ulong FileOffset;       // file offset of Start
+        public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5;
+        public bool SameBacking(in Vma next) =>
+            Prot == next.Prot && Kind == next.Kind && FileId == next.FileId &&
+            (FileId == 0 || FileOffset + (End - Start) == next.FileOffset);
     }
 
     internal static unsafe class AddressSpace
@@ -85,27 +90,30 @@ namespace Kernel.Memory
         }
 
         /// <summary>Adds a region over free address space (caller checked). Neighbours with equal attributes merge.</summary>
-        public static void Insert(ulong start, ulong end, int prot, int kind)
+        public static void Insert(ulong start, ulong end, int prot, int kind) => Insert(start, end, prot, kind, 0, 0);
+
+        /// <summary>Adds a region; a file-backed one takes over one MappedFiles reference.</summary>
+        public static void Insert(ulong start, ulong end, int prot, int kind, int fileId, ulong fileOffset)
         {
+            Vma v;
+            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset;
             int i = 0;
             while (i < s_count && s_vmas[i].Start < start) i++;
-            if (i > 0 && s_vmas[i - 1].End == start && s_vmas[i - 1].Prot == prot && s_vmas[i - 1].Kind == kind)
+            if (fileId == 0 && i > 0 && s_vmas[i - 1].End == start && s_vmas[i - 1].SameBacking(v))
             {
                 s_vmas[i - 1].End = end;
-                if (i < s_count && s_vmas[i].Start == end && s_vmas[i].Prot == prot && s_vmas[i].Kind == kind)
+                if (i < s_count && s_vmas[i].Start == end && s_vmas[i - 1].SameBacking(s_vmas[i]))
                 {
                     s_vmas[i - 1].End = s_vmas[i].End;
                     RemoveAt(i);
                 }
                 return;
             }
-            if (i < s_count && s_vmas[i].Start == end && s_vmas[i].Prot == prot && s_vmas[i].Kind == kind)
+            if (fileId == 0 && i < s_count && s_vmas[i].Start == end && v.SameBacking(s_vmas[i]))
             {
                 s_vmas[i].Start = start;
                 return;
             }
-            Vma v;
-            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind;
             InsertAt(i, v);
         }
 
@@ -116,6 +124,7 @@ namespace Kernel.Memory
             if (i < 0 || s_vmas[i].Start == addr) return;
             Vma tail = s_vmas[i];
             tail.Start = addr;
+            if (tail.FileId != 0) { tail.FileOffset += addr - s_vmas[i].Start; MappedFiles.AddRef(tail.FileId); }
             s_vmas[i].End = addr;
             InsertAt(i + 1, tail);
         }
@@ -138,7 +147,9 @@ namespace Kernel.Memory
             {
                 if (s_vmas[i].Start >= start && s_vmas[i].End <= end)
                 {
+                    if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
                     FreePages(s_vmas[i].Start, s_vmas[i].End);
+                    MappedFiles.Release(s_vmas[i].FileId);
                     RemoveAt(i);
                 }
                 else i++;
@@ -246,7 +257,10 @@ namespace Kernel.Memory
             }
             if (IsFree(old + oldLen, old + newLen))
             {
-                Insert(old + oldLen, old + newLen, prot, kind);
+                int fileId = s_vmas[i].FileId;
+                ulong fileOffset = s_vmas[i].FileOffset + (old + oldLen - s_vmas[i].Start);
+                if (fileId != 0) MappedFiles.AddRef(fileId);
+                Insert(old + oldLen, old + newLen, prot, kind, fileId, fileOffset);
                 return (long)old;
             }
             if (!mayMove) return -Errno.ENOMEM;
@@ -257,7 +271,11 @@ namespace Kernel.Memory
 
         private static long MoveRange(ulong old, ulong oldLen, ulong newLen, ulong dest, int prot, int kind)
         {
-            Insert(dest, dest + newLen, prot, kind);
+            int i0 = Find(old);
+            int fileId = s_vmas[i0].FileId;
+            ulong fileOffset = s_vmas[i0].FileOffset + (old - s_vmas[i0].Start);
+            if (fileId != 0) MappedFiles.AddRef(fileId);
+            Insert(dest, dest + newLen, prot, kind, fileId, fileOffset);
             ulong flags = PageTable.FlagsFor(prot);
             ulong n = oldLen < newLen ? oldLen : newLen;
             for (ulong off = 0; off < n; off += PageSize)
@@ -301,7 +319,48 @@ namespace Kernel.Memory
             if (prot == Prot.None || (write && (prot & Prot.Write) == 0) || (exec && (prot & Prot.Exec) == 0)) return false;
             ulong va = PageDown(addr);
             if (PageTable.Lookup(va, out _) != 0) return false;     // present: a real protection fault
-            return MapZeroed(va, prot);
+            if (s_vmas[i].FileId == 0) return MapZeroed(va, prot);
+            return MapFilePage(va, prot, MappedFiles.Get(s_vmas[i].FileId), s_vmas[i].FileOffset + (va - s_vmas[i].Start));
+        }
+
+        /// <summary>Writes the dirty pages of a MAP_SHARED region back to its file (not past its end).</summary>
+        public static void WriteBack(int i)
+        {
+            Vfs.Inode file = MappedFiles.Get(s_vmas[i].FileId);
+            if (file == null) return;
+            for (ulong va = s_vmas[i].Start; va < s_vmas[i].End; va += PageSize)
+            {
+                ulong phys = PageTable.Lookup(va, out ulong flags);
+                if (phys == 0 || (flags & PageTable.Dirty) == 0) continue;
+                long offset = (long)(s_vmas[i].FileOffset + (va - s_vmas[i].Start));
+                long n = file.Size - offset;
+                if (n <= 0) continue;
+                if (n > (long)PageSize) n = (long)PageSize;
+                Vfs.FileSystem.Write(file, offset, new System.ReadOnlySpan<byte>(Mm.PhysToVirt(phys), (int)n));
+                PageTable.ClearDirty(va);
+            }
+        }
+
+        /// <summary>msync: write back every shared mapping overlapping the range.</summary>
+        public static long Sync(ulong addr, ulong len)
+        {
+            if ((addr & (PageSize - 1)) != 0) return -Errno.EINVAL;
+            ulong end = PageUp(addr + len);
+            bool mapped = true;
+            for (ulong a = addr; a < end;)
+            {
+                int i = Find(a);
+                if (i < 0) { mapped = false; a += PageSize; continue; }
+                if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
+                a = s_vmas[i].End;
+            }
+            return mapped ? 0 : -Errno.ENOMEM;
+        }
+
+        /// <summary>Writes back all shared mappings (at exit).</summary>
+        public static void SyncAll()
+        {
+            for (int i = 0; i < s_count; i++) if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
         }
 
         public static bool MapZeroed(ulong va, int prot)
@@ -309,6 +368,20 @@ namespace Kernel.Memory
             ulong phys = Mm.Pages.Alloc(1);
             if (phys == 0) return false;
             Mem.Zero(Mm.PhysToVirt(phys), PageSize);
+            PageTable.Map(va, phys, PageTable.FlagsFor(prot));
+            PagesMapped++;
+            return true;
+        }
+
+        /// <summary>Maps a page filled from the file (zeros past its end).</summary>
+        private static bool MapFilePage(ulong va, int prot, Vfs.Inode file, ulong offset)
+        {
+            ulong phys = Mm.Pages.Alloc(1);
+            if (phys == 0) return false;
+            byte* page = (byte*)Mm.PhysToVirt(phys);
+            Mem.Zero(page, PageSize);
+            if (file != null && (long)offset < file.Size)
+                Vfs.FileSystem.Read(file, (long)offset, new System.Span<byte>(page, (int)PageSize));
             PageTable.Map(va, phys, PageTable.FlagsFor(prot));
             PagesMapped++;
             return true;

@@ -8,6 +8,7 @@ namespace Kernel.Memory
     internal static unsafe class PageTable
     {
         public const ulong Present = 1, Writable = 2, User = 4, Huge = 0x80, NoExecute = 1UL << 63;
+        public const ulong Dirty = 0x40;
         public const ulong ProtNone = 1UL << 9;          // software bit: frame kept, access denied
         private const ulong AddrMask = 0x000FFFFFFFFFF000;
         public const ulong KernelLowEnd = 0x400000;     // [0, 4 MiB) is the kernel's
@@ -92,11 +93,21 @@ namespace Kernel.Memory
             return phys;
         }
 
+        public static void ClearDirty(ulong va)
+        {
+            ulong* e = Walk(va, false);
+            if (e == null) return;
+            *e &= ~Dirty;
+            Native.Invlpg(va);
+        }
+
         public static void SetFlags(ulong va, ulong flags)
         {
             ulong* e = Walk(va, false);
             if (e == null || !Valid(*e)) return;
+            ulong dirty = *e & Dirty;                       // keep MAP_SHARED write-back information
             *e = Entry(*e & AddrMask, flags);
+            if ((*e & Present) != 0) *e |= dirty;
             Native.Invlpg(va);
         }
 

@@ -1,0 +1,265 @@
+// Contents of /proc and /sys files, generated from kernel state at read time, and the
+// /proc/self/fd and /proc/self/{exe,cwd} links, refreshed whenever a /proc path is resolved.
+using Kernel.Drivers;
+using Kernel.Memory;
+using Kernel.Vfs;
+using System;
+
+namespace Kernel.Fs
+{
+    internal static unsafe class ProcFs
+    {
+        /// <summary>Rebuilds the dynamic /proc/self entries when <paramref name="path"/> may reach them.</summary>
+        public static void Refresh(byte* path, int len)
+        {
+            bool proc = false;
+            for (int i = 0; i + 4 < len; i++)
+                if (path[i] == 'p' && path[i + 1] == 'r' && path[i + 2] == 'o' && path[i + 3] == 'c') { proc = true; break; }
+            if (!proc && !(len >= 4 && path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v')) return;
+            if (Devices.ProcFd == null) return;
+
+            Span<byte> name = stackalloc byte[16];
+            Span<byte> target = stackalloc byte[512];
+            // exe and cwd
+            ReplaceLink(Devices.ProcSelf, "exe", new ReadOnlySpan<byte>(Process.ExePath, (int)Process.ExePathLen));
+            int cl = FileSystem.GetPath(Process.Cwd, target);
+            if (cl > 0) ReplaceLink(Devices.ProcSelf, "cwd", target.Slice(0, cl));
+            // fd/N
+            for (int fd = 0; fd < FdTable.Max; fd++)
+            {
+                int nl = Digits(fd, name);
+                FileSystem.Unlink(Devices.ProcFd, name.Slice(0, nl));
+                File f = FdTable.Get(fd);
+                if (f == null) continue;
+                int tl;
+                if (f.Node != null) tl = FileSystem.GetPath(f.Node, target);
+                else if (f is PipeFile p) tl = Text(target, "pipe:[", p.P.Id, "]");
+                else if (f.IsTty) tl = Text(target, "/dev/pts/0", 0, null);
+                else tl = Text(target, "pipe:[", (ulong)(fd + 1), "]");
+                if (tl > 0) FileSystem.Symlink(Devices.ProcFd, name.Slice(0, nl), target.Slice(0, tl));
+            }
+        }
+
+        private static void ReplaceLink(Inode dir, string name, ReadOnlySpan<byte> target)
+        {
+            Span<byte> n = stackalloc byte[16];
+            for (int i = 0; i < name.Length; i++) n[i] = (byte)name[i];
+            FileSystem.Unlink(dir, n.Slice(0, name.Length));
+            FileSystem.Symlink(dir, n.Slice(0, name.Length), target);
+        }
+
+        private static int Digits(int v, Span<byte> dst)
+        {
+            Span<byte> tmp = stackalloc byte[12];
+            int n = 0;
+            do { tmp[n++] = (byte)('0' + v % 10); v /= 10; } while (v != 0);
+            for (int i = 0; i < n; i++) dst[i] = tmp[n - 1 - i];
+            return n;
+        }
+
+        private static int Text(Span<byte> dst, string prefix, ulong number, string suffix)
+        {
+            int n = 0;
+            for (int i = 0; i < prefix.Length; i++) dst[n++] = (byte)prefix[i];
+            if (suffix == null) return n;
+            Span<byte> tmp = stackalloc byte[24];
+            int d = 0;
+            do { tmp[d++] = (byte)('0' + number % 10); number /= 10; } while (number != 0);
+            while (d > 0) dst[n++] = tmp[--d];
+            for (int i = 0; i < suffix.Length; i++) dst[n++] = (byte)suffix[i];
+            return n;
+        }
+
+        public static void Maps(ref TextBuffer t)
+        {
+            Vma* v = AddressSpace.Regions;
+            byte* path = stackalloc byte[512];
+            for (int i = 0; i < AddressSpace.Count; i++)
+            {
+                t.Hex(v[i].Start, 8); t.Byte((byte)'-'); t.Hex(v[i].End, 8); t.Byte((byte)' ');
+                t.Byte((byte)((v[i].Prot & Prot.Read) != 0 ? 'r' : '-'));
+                t.Byte((byte)((v[i].Prot & Prot.Write) != 0 ? 'w' : '-'));
+                t.Byte((byte)((v[i].Prot & Prot.Exec) != 0 ? 'x' : '-'));
+                t.Byte((byte)(v[i].Kind == Vma.Shared ? 's' : 'p'));
+                t.Str(" "); t.Hex(v[i].FileOffset, 8); t.Str(" 00:00 ");
+                Inode file = MappedFiles.Get(v[i].FileId);
+                t.Dec(file != null ? file.Ino : 0);
+                int start = t.Length;
+                if (v[i].Kind == Vma.Heap) { t.Pad(start + 10); t.Str("[heap]"); }
+                else if (v[i].Kind == Vma.Stack) { t.Pad(start + 10); t.Str("[stack]"); }
+                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(Process.ExePath, (int)Process.ExePathLen); }
+                else if (file != null)
+                {
+                    t.Pad(start + 10);
+                    int n = FileSystem.GetPath(file, new Span<byte>(path, 512));
+                    if (n > 0) t.Bytes(path, n);
+                }
+                t.Byte((byte)'\n');
+            }
+        }
+
+        public static void Cmdline(ref TextBuffer t) => t.Bytes(Process.Argv, (int)Process.ArgvLength);
+        public static void Environ(ref TextBuffer t) => t.Bytes(Process.Envp, (int)Process.EnvpLength);
+
+        public static void Comm(ref TextBuffer t)
+        {
+            byte* name = Syscalls.SysMisc.Name;
+            for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
+            t.Byte((byte)'\n');
+        }
+
+        public static void Status(ref TextBuffer t)
+        {
+            t.Str("Name:\t");
+            byte* name = Syscalls.SysMisc.Name;
+            for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
+            t.Str("\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
+            t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
+            t.Str("VmSize:\t"); t.Dec(AddressSpace.PagesMapped * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(AddressSpace.PagesMapped * 4);
+            t.Str(" kB\nThreads:\t1\nSigQ:\t0/0\nSigBlk:\t"); t.Hex(Process.SignalMask, 16);
+            t.Str("\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
+        }
+
+        public static void Stat(ref TextBuffer t)
+        {
+            t.Str("1 (");
+            byte* name = Syscalls.SysMisc.Name;
+            for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
+            t.Str(") R 0 1 1 0 -1 4194560 0 0 0 0 ");
+            ulong ticks = Tsc.MonotonicNs() / 10_000_000;
+            t.Dec(ticks); t.Str(" 0 0 0 20 0 1 0 0 ");
+            t.Dec(AddressSpace.PagesMapped * 4096); t.Str(" "); t.Dec(AddressSpace.PagesMapped);
+            t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+        }
+
+        public static void Mounts(ref TextBuffer t)
+        {
+            t.Str("rootfs / tmpfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\nsysfs /sys sysfs ro 0 0\n");
+            t.Str("devtmpfs /dev devtmpfs rw 0 0\ntmpfs /tmp tmpfs rw 0 0\n");
+        }
+
+        private static void Kb(ref TextBuffer t, string name, ulong kb)
+        {
+            int start = t.Length;
+            t.Str(name);
+            t.Pad(start + 16 - Len(kb));
+            t.Dec(kb);
+            t.Str(" kB\n");
+        }
+
+        private static int Len(ulong v) { int n = 1; while (v >= 10) { v /= 10; n++; } return n; }
+
+        public static void Meminfo(ref TextBuffer t)
+        {
+            ulong total = Mm.TotalRam / 1024, free = Mm.Pages.FreeFrames * 4;
+            Kb(ref t, "MemTotal:", total);
+            Kb(ref t, "MemFree:", free);
+            Kb(ref t, "MemAvailable:", free);
+            Kb(ref t, "Buffers:", 0);
+            Kb(ref t, "Cached:", 0);
+            Kb(ref t, "SwapCached:", 0);
+            Kb(ref t, "SwapTotal:", 0);
+            Kb(ref t, "SwapFree:", 0);
+            Kb(ref t, "Shmem:", 0);
+            Kb(ref t, "AnonPages:", AddressSpace.PagesMapped * 4);
+        }
+
+        public static void Cpuinfo(ref TextBuffer t)
+        {
+            uint* r = stackalloc uint[12];
+            Arch.Native.Cpuid(0, 0, r);
+            t.Str("processor\t: 0\nvendor_id\t: ");
+            byte* v = stackalloc byte[12];
+            *(uint*)v = r[1]; *(uint*)(v + 4) = r[3]; *(uint*)(v + 8) = r[2];
+            t.Bytes(v, 12);
+            Arch.Native.Cpuid(1, 0, r);
+            t.Str("\ncpu family\t: "); t.Dec((r[0] >> 8) & 0xF);
+            t.Str("\nmodel\t\t: "); t.Dec((r[0] >> 4) & 0xF);
+            t.Str("\nmodel name\t: QEMU Virtual CPU\nstepping\t: "); t.Dec(r[0] & 0xF);
+            t.Str("\ncpu MHz\t\t: "); t.Dec(Tsc.Khz / 1000);
+            t.Str(".000\ncache size\t: 512 KB\nphysical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\n");
+            t.Str("fpu\t\t: yes\nflags\t\t: fpu tsc msr pae cx8 apic sep cmov pat pse36 clflush mmx fxsr sse sse2 syscall nx lm\n");
+            t.Str("bogomips\t: "); t.Dec(Tsc.Khz / 500); t.Str(".00\naddress sizes\t: 40 bits physical, 48 bits virtual\n\n");
+        }
+
+        public static void SystemStat(ref TextBuffer t)
+        {
+            ulong ticks = Tsc.MonotonicNs() / 10_000_000;
+            t.Str("cpu  "); t.Dec(ticks); t.Str(" 0 0 0 0 0 0 0 0 0\ncpu0 "); t.Dec(ticks);
+            t.Str(" 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime ");
+            t.Dec((Syscalls.SysTime.RealtimeNs() - Tsc.MonotonicNs()) / 1_000_000_000);
+            t.Str("\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n");
+        }
+
+        public static void Uptime(ref TextBuffer t)
+        {
+            ulong cs = Tsc.MonotonicNs() / 10_000_000;
+            t.Dec(cs / 100); t.Byte((byte)'.'); if (cs % 100 < 10) t.Byte((byte)'0'); t.Dec(cs % 100);
+            t.Str(" 0.00\n");
+        }
+
+        public static void Loadavg(ref TextBuffer t) => t.Str("0.00 0.00 0.00 1/1 1\n");
+        public static void Version(ref TextBuffer t) => t.Str("Linux version 6.1.0-compat (compat unikernel, C# NativeAOT) #1 SMP\n");
+        public static void Filesystems(ref TextBuffer t) => t.Str("nodev\tproc\nnodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\n");
+        public static void OsRelease(ref TextBuffer t) => t.Str("6.1.0-compat\n");
+        public static void OsType(ref TextBuffer t) => t.Str("Linux\n");
+        public static void Hostname(ref TextBuffer t) => t.Str("compat\n");
+        public static void KernelVersion(ref TextBuffer t) => t.Str("#1 SMP compat unikernel\n");
+        public static void PidMax(ref TextBuffer t) => t.Str("32768\n");
+        public static void NgroupsMax(ref TextBuffer t) => t.Str("65536\n");
+        public static void Zero(ref TextBuffer t) => t.Str("0\n");
+        public static void CpuList(ref TextBuffer t) => t.Str("0\n");
+
+        public static void Uuid(ref TextBuffer t)
+        {
+            byte* r = stackalloc byte[16];
+            Random.Fill(r, 16);
+            for (int i = 0; i < 16; i++)
+            {
+                if (i == 4 || i == 6 || i == 8 || i == 10) t.Byte((byte)'-');
+                t.Hex(r[i], 2);
+            }
+            t.Byte((byte)'\n');
+        }
+    }
+
+    /// <summary>Paths a program failed to find, for ops --missing-files.</summary>
+    internal static unsafe class MissingFiles
+    {
+        private const int Max = 256;
+        private static byte** s_paths;
+        private static int s_count;
+        public static bool Enabled;
+
+        public static void Record(byte* path, int len)
+        {
+            if (!Enabled || len <= 0) return;
+            if (s_paths == null) s_paths = (byte**)Mm.KernelHeap.Alloc(Max * 8);
+            for (int i = 0; i < s_count; i++)
+            {
+                byte* p = s_paths[i];
+                int j = 0;
+                while (j < len && p[j] == path[j]) j++;
+                if (j == len && p[j] == 0) return;
+            }
+            if (s_count == Max) return;
+            byte* copy = (byte*)Mm.KernelHeap.Alloc((ulong)len + 1);
+            Mem.Copy(copy, path, (ulong)len);
+            copy[len] = 0;
+            s_paths[s_count++] = copy;
+        }
+
+        public static void Print()
+        {
+            for (int i = 0; i < s_count; i++)
+            {
+                Log.Write("compat: missing ");
+                byte* p = s_paths[i];
+                int n = 0;
+                while (p[n] != 0) n++;
+                Log.WriteBytes(p, (ulong)n);
+                Log.Write("\n");
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+// The in-memory file system: one tree rooted at FileSystem.Root, populated from the initrd
+// (cpio newc) and changed by the syscall layer. Portable (kernel + host tests). Every operation
+// returns 0 (or a count) on success and a negative errno (Kernel.Errno) on failure, with the
+// errors Linux (tmpfs) gives for the same call. Permission checks (EACCES/EPERM by mode bits)
+// are not done here: the single process runs as root.
+using System;
+using Compat.Loader;
+
+namespace Kernel.Vfs
+{
+    /// <summary>
+    /// The operation a ResolveParent caller performs, which decides the error for a last
+    /// component that is not a plain name ("/", "." or ".."), as Linux does.
+    /// </summary>
+    public static class PathOp
+    {
+        public const int Any = 0;         // no error: the caller inspects the name itself (length 0 = "/")
+        public const int Create = 1;      // mkdir, mknod, symlink, link (new path): EEXIST
+        public const int OpenCreate = 2;  // open(O_CREAT): EISDIR
+        public const int Unlink = 3;      // unlink: EISDIR
+        public const int Rmdir = 4;       // rmdir: "." EINVAL, ".." ENOTEMPTY, "/" EBUSY
+        public const int Rename = 5;      // rename (either path): EBUSY
+    }
+
+    public static unsafe partial class FileSystem
+    {
+        public const int PathMax = 4096;          // including the NUL: paths of 4096+ bytes fail
+        public const int NameMax = 255;
+        public const int MaxSymlinks = 40;        // per resolution, as Linux's MAXSYMLINKS
+        public const uint RENAME_NOREPLACE = 1, RENAME_EXCHANGE = 2, RENAME_WHITEOUT = 4;
+        public const int LastNorm = 0, LastRoot = 1, LastDot = 2, LastDotDot = 3;
+
+        public static Inode Root;
+
+        /// <summary>Clock for timestamps (ns since the epoch); 0 when unset.</summary>
+        public static delegate*<long> Now;
+
+        private static ulong s_nextIno;
+        private static bool s_loading;
+
+        public static long Time() => Now != null ? Now() : 0;
+
+        /// <summary>Creates an empty tree: the root directory (mode 040755, inode 1).</summary>
+        public static void Init()
+        {
+            s_nextIno = 0;
+            Root = NewInode(Inode.S_IFDIR | 0x1ED);
+            Root.Nlink = 2;
+            Root.Parent = null;
+        }
+
+        /// <summary>A fresh, unlinked node with a new inode number and the current time.</summary>
+        public static Inode NewInode(uint mode)
+        {
+            var n = new Inode();
+            InitInode(n, mode);
+            return n;
+        }
+
+        private static void InitInode(Inode n, uint mode)
+        {
+            n.Ino = ++s_nextIno;
+            n.Mode = mode;
+            long t = Time();
+            n.AtimeNs = n.MtimeNs = n.CtimeNs = t;
+        }
+
+        // ---------------------------------------------------------------- directory entries
+
+        private static bool NameIs(DirEntry e, ReadOnlySpan<byte> name)
+        {
+            if (e.NameLength != name.Length) return false;
+            for (int i = 0; i < name.Length; i++) if (e.Name[i] != name[i]) return false;
+            return true;
+        }
+
+        private static DirEntry FindEntry(Inode dir, ReadOnlySpan<byte> name)
+        {
+            for (DirEntry e = dir.First; e != null; e = e.Next) if (NameIs(e, name)) return e;
+            return null;
+        }
+
+        private static DirEntry FindEntryFor(Inode dir, Inode node)
+        {
+            if (dir == null) return null;
+            for (DirEntry e = dir.First; e != null; e = e.Next) if (e.Node == node) return e;
+            return null;
+        }
+
+        /// <summary>The node named <paramref name="name"/> in <paramref name="dir"/> (no "." / ".."), or null.</summary>
+        public static Inode Lookup(Inode dir, ReadOnlySpan<byte> name)
+        {
+            if (dir == null || !dir.IsDirectory) return null;
+            DirEntry e = FindEntry(dir, name);
+            return e != null ? e.Node : null;
+        }
+
+        private static int AddEntry(Inode dir, ReadOnlySpan<byte> name, Inode node)
+        {
+            byte* copy = (byte*)VfsMemory.Alloc((ulong)(name.Length > 0 ? name.Length : 1));
+            if (copy == null) return -Errno.ENOSPC;
+            for (int i = 0; i < name.Length; i++) copy[i] = name[i];
+            var e = new DirEntry();
+            e.Name = copy;
+            e.NameLength = name.Length;
+            e.Node = node;
+            e.Seq = dir.NextSeq++;
+            e.Prev = dir.Last;
+            if (dir.Last != null) dir.Last.Next = e; else dir.First = e;
+            dir.Last = e;
+            dir.EntryCount++;
+            return 0;
+        }
+
+        private static void RemoveEntry(Inode dir, DirEntry e)
+        {
+            if (e.Prev != null) e.Prev.Next = e.Next; else dir.First = e.Next;
+            if (e.Next != null) e.Next.Prev = e.Prev; else dir.Last = e.Prev;
+            dir.EntryCount--;
+            VfsMemory.Free(e.Name);
+            e.Name = null;
+            e.Next = e.Prev = null;
+            e.Node = null;
+            if (VfsMemory.FreeObject != null) VfsMemory.FreeObject(e);
+        }
+
+        private static void TouchDir(Inode dir, long t)
+        {
+            if (s_loading) return;              // LoadCpio keeps the archive's directory times
+            dir.MtimeNs = t;
+            dir.CtimeNs = t;
+        }
+
+        private static bool IsDot(ReadOnlySpan<byte> n) => n.Length == 1 && n[0] == (byte)'.';
+        private static bool IsDotDot(ReadOnlySpan<byte> n) => n.Length == 2 && n[0] == (byte)'.' && n[1] == (byte)'.';
+
+        /// <summary>The error Linux gives operation <paramref name="op"/> for a last component of this type.</summary>
+        public static int LastTypeError(int lastType, int op)
+        {
+            if (lastType == LastNorm || op == PathOp.Any) return 0;
+            if (op == PathOp.Create) return -Errno.EEXIST;
+            if (op == PathOp.OpenCreate || op == PathOp.Unlink) return -Errno.EISDIR;
+            if (op == PathOp.Rmdir)
+                return lastType == LastDot ? -Errno.EINVAL : lastType == LastDotDot ? -Errno.ENOTEMPTY : -Errno.EBUSY;
+            return -Errno.EBUSY;   // Rename
+        }
+
+        /// <summary>Checks a single name given to an operation (op as in PathOp).</summary>
+        private static int ValidateName(ReadOnlySpan<byte> name, int op)
+        {
+            if (name.Length == 0) return -Errno.ENOENT;
+            if (IsDot(name)) return LastTypeError(LastDot, op);
+            if (IsDotDot(name)) return LastTypeError(LastDotDot, op);
+            if (name.Length > NameMax) return -Errno.ENAMETOOLONG;
+            for (int i = 0; i < name.Length; i++)
+                if (name[i] == (byte)'/' || name[i] == 0) return -Errno.EINVAL;
+            return 0;
+        }
+
+        private static int CheckDir(Inode dir)
+        {
+            if (dir == null) return -Errno.ENOENT;
+            if (!dir.IsDirectory) return -Errno.ENOTDIR;
+            return 0;
+        }
+
+        // ---------------------------------------------------------------- path resolution
+
+        /// <summary>
+        /// Resolves <paramref name="path"/>: absolute from Root, relative from <paramref name="start"/>
+        /// (Root when null). Follows symlinks in every component but the last, and in the last when
+        /// <paramref name="followLastSymlink"/> or when the path ends with '/'. Errors: ENOENT (empty
+        /// path, missing component, empty symlink target), ENOTDIR (non-directory followed by a
+        /// component or a trailing '/'), ENAMETOOLONG (path of 4096+ bytes, component of 256+),
+        /// ELOOP (more than 40 symlinks).
+        /// </summary>
+        public static int Resolve(Inode start, ReadOnlySpan<byte> path, bool followLastSymlink, out Inode result)
+        {
+            int links = 0;
+            return Walk(start, path, followLastSymlink, ref links, out result);
+        }
+
+        private static int Walk(Inode start, ReadOnlySpan<byte> path, bool followLast, ref int links, out Inode result)
+        {
+            result = null;
+            int len = path.Length;
+            if (len == 0) return -Errno.ENOENT;
+            if (len >= PathMax) return -Errno.ENAMETOOLONG;
+            Inode cur = path[0] == (byte)'/' || start == null ? Root : start;
+            int i = 0;
+            while (true)
+            {
+                while (i < len && path[i] == (byte)'/') i++;
+                if (i == len) break;
+                int s = i;
+                while (i < len && path[i] != (byte)'/') i++;
+                int j = i;
+                while (j < len && path[j] == (byte)'/') j++;
+                bool last = j == len;
+                bool trailing = last && i < len;
+                if (!cur.IsDirectory) return -Errno.ENOTDIR;
+                ReadOnlySpan<byte> name = path.Slice(s, i - s);
+                Inode next;
+                if (IsDot(name)) next = cur;
+                else if (IsDotDot(name)) next = cur.Parent != null ? cur.Parent : cur;
+                else
+                {
+                    if (name.Length > NameMax) return -Errno.ENAMETOOLONG;
+                    DirEntry e = FindEntry(cur, name);
+                    if (e == null) return -Errno.ENOENT;
+                    next = e.Node;
+                }
+                if (next.IsSymlink && (!last || followLast || trailing))
+                {
+                    if (++links > MaxSymlinks) return -Errno.ELOOP;
+                    if (next.Size <= 0 || next.Data == null) return -Errno.ENOENT;
+                    int r = Walk(cur, new ReadOnlySpan<byte>(next.Data, (int)next.Size), true, ref links, out Inode target);
+                    if (r < 0) return r;
+                    next = target;
+                }
+                cur = next;
+            }
+            if (path[len - 1] == (byte)'/' && !cur.IsDirectory) return -Errno.ENOTDIR;
+            result = cur;
+            return 0;
+        }
+
+        /// <summary>ResolveParent for creating operations (PathOp.Create: "/", "." and ".." give EEXIST).</summary>
+        public static int ResolveParent(Inode start, ReadOnlySpan<byte> path, out Inode parent, out int nameStart, out int nameLength) =>
+            ResolveParent(start, path, PathOp.Create, out parent, out nameStart, out nameLength);
+
+        /// <summary>
+        /// Resolves every component of <paramref name="path"/> but the last (following symlinks) and
+        /// returns that directory and where the last component is in <paramref name="path"/>. The last
+        /// component is not looked up. When it is "/" (nameLength 0, parent Root), "." or "..", the
+        /// result is LastTypeError(type, op) (PathOp.Any: 0). Trailing slashes are allowed; the
+        /// caller sees them as nameStart + nameLength &lt; path.Length (Linux: mkdir/rmdir/rename of
+        /// directories accept them; open(O_CREAT) gives EISDIR; symlink/mknod/link give EEXIST if the
+        /// name exists, else ENOENT; unlink/rename of a non-directory give ENOTDIR).
+        /// Errors: ENOENT (empty path), ENAMETOOLONG, ENOTDIR, ELOOP, and those of Resolve.
+        /// </summary>
+        public static int ResolveParent(Inode start, ReadOnlySpan<byte> path, int op, out Inode parent, out int nameStart, out int nameLength)
+        {
+            parent = null;
+            nameStart = nameLength = 0;
+            int len = path.Length;
+            if (len == 0) return -Errno.ENOENT;
+            if (len >= PathMax) return -Errno.ENAMETOOLONG;
+            int end = len;
+            while (end > 0 && path[end - 1] == (byte)'/') end--;
+            if (end == 0)
+            {
+                parent = Root;
+                return LastTypeError(LastRoot, op);
+            }
+            int s = end;
+            while (s > 0 && path[s - 1] != (byte)'/') s--;
+            Inode dir;
+            if (s == 0)
+            {
+                dir = start != null ? start : Root;
+                if (!dir.IsDirectory) return -Errno.ENOTDIR;
+            }
+            else
+            {
+                int links = 0;
+                int r = Walk(start, path.Slice(0, s), true, ref links, out dir);
+                if (r < 0) return r;
+            }
+            parent = dir;
+            nameStart = s;
+            nameLength = end - s;
+            ReadOnlySpan<byte> name = path.Slice(s, end - s);
+            if (IsDot(name)) return LastTypeError(LastDot, op);
+            if (IsDotDot(name)) return LastTypeError(LastDotDot, op);
+            if (nameLength > NameMax) return -Errno.ENAMETOOLONG;
+            return 0;
+        }
+
+        /// <summary>
+        /// Writes the absolute path of <paramref name="node"/> (no NUL) and returns its length; "/"
+        /// for Root. A non-directory is named through the directory it was last linked into.
+        /// Errors: ENOENT (the node or an ancestor is no longer linked), ENAMETOOLONG (4096+ bytes
+        /// with the NUL), ERANGE (<paramref name="dst"/> too small).
+        /// </summary>
+        public static int GetPath(Inode node, Span<byte> dst)
+        {
+            if (node == null) return -Errno.ENOENT;
+            if (node == Root)
+            {
+                if (dst.Length < 1) return -Errno.ERANGE;
+                dst[0] = (byte)'/';
+                return 1;
+            }
+            int total = 0;
+            for (Inode cur = node; cur != Root;)
+            {
+                DirEntry e = FindEntryFor(cur.Parent, cur);
+                if (e == null) return -Errno.ENOENT;
+                total += 1 + e.NameLength;
+                if (total + 1 > PathMax) return -Errno.ENAMETOOLONG;
+                cur = cur.Parent;
+            }
+            if (total > dst.Length) return -Errno.ERANGE;
+            int pos = total;
+            for (Inode cur = node; cur != Root; cur = cur.Parent)
+            {
+                DirEntry e = FindEntryFor(cur.Parent, cur);
+                pos -= e.NameLength;
+                for (int i = 0; i < e.NameLength; i++) dst[pos + i] = e.Name[i];
+                dst[--pos] = (byte)'/';
+            }
+            return total;
+        }
+
+        private static bool IsAncestorOrSelf(Inode ancestor, Inode node)
+        {
+            for (int depth = 0; node != null && depth < PathMax; depth++, node = node.Parent)
+                if (node == ancestor) return true;
+            return false;
+        }
+    }
+}

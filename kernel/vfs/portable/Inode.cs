@@ -1,0 +1,107 @@
+// In-memory file system nodes. Portable: compiled into the kernel and into the host library
+// (xunit tests). Only what the kernel's System module provides: no interfaces, collections,
+// exceptions or string formatting. Errors are negative errno values (Kernel.Errno).
+namespace Kernel.Vfs
+{
+    /// <summary>
+    /// Memory for file data, directory entry names and symlink targets. The host tests point
+    /// these at NativeMemory.AllocZeroed/Free, the kernel at its heap. <see cref="Alloc"/> must
+    /// return zeroed memory (or null when out of memory). <see cref="FreeObject"/> is optional:
+    /// when set (kernel: Allocator.Free) the VFS frees its internal directory-entry objects.
+    /// </summary>
+    public static unsafe class VfsMemory
+    {
+        public static delegate*<ulong, void*> Alloc;
+        public static delegate*<void*, void> Free;
+        public static delegate*<object, void> FreeObject;
+    }
+
+    /// <summary>One file, directory, symlink or special node (st_* fields live here).</summary>
+    public unsafe class Inode
+    {
+        // st_mode type bits (<sys/stat.h>).
+        public const uint S_IFMT = 0xF000, S_IFSOCK = 0xC000, S_IFLNK = 0xA000, S_IFREG = 0x8000,
+            S_IFBLK = 0x6000, S_IFDIR = 0x4000, S_IFCHR = 0x2000, S_IFIFO = 0x1000;
+        public const uint PermMask = 0xFFF;   // 07777: permissions + setuid/setgid/sticky
+
+        public ulong Ino;
+        public uint Mode;
+        public uint Uid, Gid;
+        public uint Nlink;
+        public long Size;                     // bytes (regular file), target length (symlink)
+        public long AtimeNs, MtimeNs, CtimeNs;
+        public ulong Rdev;
+        public int OpenCount;                 // open file descriptions (and cwd references) held by the kernel
+
+        // Regular file contents / symlink target. Bytes [0, min(Size, Capacity)) are stored at Data;
+        // bytes [Capacity, Size) read as zero (sparse tail). When DataOwned, the buffer bytes
+        // [Size, Capacity) are kept zero. When !DataOwned, Data points into read-only memory (the
+        // initrd) and is copied into an owned buffer by the first write.
+        public byte* Data;
+        public long Capacity;
+        public bool DataOwned;
+
+        // Directory: entries in insertion order, parent directory ("..").
+        // Other nodes: Parent is the directory the node was last linked into (for GetPath).
+        public Inode Parent;
+        internal DirEntry First, Last;
+        internal long NextSeq;                // sequence number of the next entry (readdir cookies)
+        public int EntryCount;
+
+        public uint Type => Mode & S_IFMT;
+        public bool IsDirectory => (Mode & S_IFMT) == S_IFDIR;
+        public bool IsRegular => (Mode & S_IFMT) == S_IFREG;
+        public bool IsSymlink => (Mode & S_IFMT) == S_IFLNK;
+        public virtual bool IsSpecial => false;
+
+        /// <summary>Another open file description (or cwd) refers to this node.</summary>
+        public void OpenRef() { OpenCount++; }
+
+        /// <summary>Drops an open reference; frees the data when the node is also unlinked.</summary>
+        public void CloseRef()
+        {
+            if (OpenCount > 0) OpenCount--;
+            Release();
+        }
+
+        /// <summary>
+        /// Frees the data buffer (file contents / symlink target) once the node is neither linked
+        /// nor open. Safe to call any number of times. The Inode object itself stays valid.
+        /// </summary>
+        public void Release()
+        {
+            if (Nlink != 0 || OpenCount > 0) return;
+            if (DataOwned && Data != null && VfsMemory.Free != null) VfsMemory.Free(Data);
+            Data = null;
+            Capacity = 0;
+            DataOwned = false;
+            OnRelease();
+        }
+
+        /// <summary>Hook for subclasses (called by Release when the node is dead).</summary>
+        protected virtual void OnRelease() { }
+    }
+
+    /// <summary>
+    /// A node whose contents are produced by code (/dev, /proc). FileSystem.Read/Write/Truncate
+    /// dispatch to these methods. Set Mode (e.g. S_IFCHR | 0666, or S_IFREG | 0444) and Rdev,
+    /// then insert with FileSystem.AddSpecial.
+    /// </summary>
+    public class SpecialInode : Inode
+    {
+        public override bool IsSpecial => true;
+        public virtual long Read(long offset, System.Span<byte> dst) => -Errno.EINVAL;
+        public virtual long Write(long offset, System.ReadOnlySpan<byte> src) => -Errno.EINVAL;
+        public virtual int Truncate(long size) => -Errno.EINVAL;
+    }
+
+    /// <summary>A name in a directory. Doubly linked, in insertion order.</summary>
+    internal unsafe class DirEntry
+    {
+        public DirEntry Next, Prev;
+        public Inode Node;
+        public byte* Name;                    // VfsMemory buffer, not NUL-terminated
+        public int NameLength;
+        public long Seq;                      // readdir position: cookie after this entry = Seq + 3
+    }
+}

@@ -1,0 +1,221 @@
+// Descriptor-level calls: dup family, fcntl, flock, pipes, ftruncate/fsync/fallocate,
+// sendfile and copy_file_range.
+using Kernel.Fs;
+using Kernel.Memory;
+using Kernel.Vfs;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysFd
+    {
+        public static long Dup(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            file.RefCount++;
+            int fd = FdTable.Install(file, 0, false);
+            if (fd < 0) file.RefCount--;
+            return fd;
+        }
+
+        public static long Dup2(SyscallFrame* f)
+        {
+            int oldfd = (int)f->A0, newfd = (int)f->A1;
+            File file = FdTable.Get(oldfd);
+            if (file == null) return -Errno.EBADF;
+            if (oldfd == newfd) return newfd;
+            return DupTo(file, newfd, false);
+        }
+
+        public static long Dup3(SyscallFrame* f)
+        {
+            int oldfd = (int)f->A0, newfd = (int)f->A1, flags = (int)f->A2;
+            if ((flags & ~OpenFlags.O_CLOEXEC) != 0) return -Errno.EINVAL;
+            File file = FdTable.Get(oldfd);
+            if (file == null) return -Errno.EBADF;
+            if (oldfd == newfd) return -Errno.EINVAL;
+            return DupTo(file, newfd, (flags & OpenFlags.O_CLOEXEC) != 0);
+        }
+
+        private static long DupTo(File file, int newfd, bool cloexec)
+        {
+            if ((uint)newfd >= FdTable.Max) return -Errno.EBADF;
+            file.RefCount++;
+            return FdTable.InstallAt(file, newfd, cloexec);
+        }
+
+        private const int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6,
+            F_SETLKW = 7, F_SETOWN = 8, F_GETOWN = 9, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38,
+            F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
+        private const short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+
+        private struct Flock { public short Type, Whence; public long Start, Len; public int Pid, Pad; }
+
+        public static long Fcntl(SyscallFrame* f)
+        {
+            int fd = (int)f->A0, cmd = (int)f->A1;
+            ulong arg = f->A2;
+            File file = FdTable.Get(fd);
+            if (file == null) return -Errno.EBADF;
+            switch (cmd)
+            {
+                case F_DUPFD:
+                case F_DUPFD_CLOEXEC:
+                    if ((long)arg < 0 || (long)arg >= FdTable.Max) return -Errno.EINVAL;
+                    file.RefCount++;
+                    int n = FdTable.Install(file, (int)arg, cmd == F_DUPFD_CLOEXEC);
+                    if (n < 0) file.RefCount--;
+                    return n;
+                case F_GETFD: return FdTable.GetCloexec(fd) ? 1 : 0;
+                case F_SETFD: FdTable.SetCloexec(fd, (arg & 1) != 0); return 0;
+                case F_GETFL: return file.Flags;
+                case F_SETFL:
+                    file.Flags = (file.Flags & ~OpenFlags.Settable) | ((int)arg & OpenFlags.Settable);
+                    return 0;
+                case F_GETLK:
+                case F_OFD_GETLK:
+                    // One process holds every lock there is: nothing can conflict with the caller.
+                    if (UserMemory.Read(arg, out Flock l) != 0) return -Errno.EFAULT;
+                    if (l.Type != F_RDLCK && l.Type != F_WRLCK && l.Type != F_UNLCK) return -Errno.EINVAL;
+                    l.Type = F_UNLCK;
+                    return UserMemory.Write(arg, l);
+                case F_SETLK:
+                case F_SETLKW:
+                case F_OFD_SETLK:
+                case F_OFD_SETLKW:
+                    if (UserMemory.Read(arg, out Flock s) != 0) return -Errno.EFAULT;
+                    if (s.Type != F_RDLCK && s.Type != F_WRLCK && s.Type != F_UNLCK) return -Errno.EINVAL;
+                    if (s.Type == F_RDLCK && !file.CanRead) return -Errno.EBADF;
+                    if (s.Type == F_WRLCK && !file.CanWrite) return -Errno.EBADF;
+                    return 0;
+                case F_GETOWN: return 0;
+                case F_SETOWN: return 0;
+                case F_GETPIPE_SZ: return file is PipeFile ? Pipe.Capacity : -Errno.EBADF;
+                case F_SETPIPE_SZ: return file is PipeFile ? Pipe.Capacity : -Errno.EBADF;
+                case F_GET_SEALS: case F_ADD_SEALS: return -Errno.EINVAL;
+            }
+            return -Errno.EINVAL;
+        }
+
+        public static long FlockSyscall(SyscallFrame* f)
+        {
+            const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
+            if (FdTable.Get((int)f->A0) == null) return -Errno.EBADF;
+            int op = (int)f->A1 & ~LOCK_NB;
+            return op == LOCK_SH || op == LOCK_EX || op == LOCK_UN ? 0 : -Errno.EINVAL;
+        }
+
+        public static long PipeSyscall(SyscallFrame* f) => MakePipe(f->A0, 0);
+        public static long Pipe2(SyscallFrame* f) => MakePipe(f->A0, (int)f->A1);
+
+        private static long MakePipe(ulong fds, int flags)
+        {
+            if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)) != 0) return -Errno.EINVAL;
+            if (!AddressSpace.IsUserRange(fds, 8, true)) return -Errno.EFAULT;
+            var p = new Pipe();
+            var r = new PipeFile(p, false, OpenFlags.O_RDONLY | (flags & OpenFlags.O_NONBLOCK));
+            var w = new PipeFile(p, true, OpenFlags.O_WRONLY | (flags & OpenFlags.O_NONBLOCK));
+            bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
+            int rfd = FdTable.Install(r, 0, cloexec);
+            if (rfd < 0) { FdTable.Release(r); FdTable.Release(w); return rfd; }
+            int wfd = FdTable.Install(w, 0, cloexec);
+            if (wfd < 0) { FdTable.Close(rfd); FdTable.Release(w); return wfd; }
+            int* pair = stackalloc int[2];
+            pair[0] = rfd; pair[1] = wfd;
+            if (UserMemory.CopyTo(fds, pair, 8) != 0) { FdTable.Close(rfd); FdTable.Close(wfd); return -Errno.EFAULT; }
+            return 0;
+        }
+
+        private static File RegularFile(int fd, out long error)
+        {
+            error = 0;
+            File file = FdTable.Get(fd);
+            if (file == null) { error = -Errno.EBADF; return null; }
+            if (file.Node == null) { error = file is PipeFile ? -Errno.ESPIPE : -Errno.EINVAL; return null; }
+            return file;
+        }
+
+        public static long Ftruncate(SyscallFrame* f)
+        {
+            File file = RegularFile((int)f->A0, out long err);
+            if (file == null) return err == -Errno.ESPIPE ? -Errno.EINVAL : err;
+            if ((long)f->A1 < 0) return -Errno.EINVAL;
+            if (!file.CanWrite) return -Errno.EINVAL;
+            if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.EINVAL;
+            return FileSystem.Truncate(file.Node, (long)f->A1);
+        }
+
+        // RAM-backed files are always "on disk": sync has nothing to do (MAP_SHARED pages are written back on msync).
+        public static long Fsync(SyscallFrame* f) => FdTable.Get((int)f->A0) == null ? -Errno.EBADF : 0;
+
+        public static long Fallocate(SyscallFrame* f)
+        {
+            File file = RegularFile((int)f->A0, out long err);
+            if (file == null) return err;
+            int mode = (int)f->A1;
+            long offset = (long)f->A2, len = (long)f->A3;
+            if (offset < 0 || len <= 0) return -Errno.EINVAL;
+            if (!file.CanWrite) return -Errno.EBADF;
+            if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.ENODEV;
+            const int FALLOC_FL_KEEP_SIZE = 1;
+            if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
+            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + len > file.Node.Size) return FileSystem.Truncate(file.Node, offset + len);
+            return 0;
+        }
+
+        /// <summary>Copies up to count bytes between two files through a kernel buffer.</summary>
+        private static long Copy(File input, long* inOffset, File output, long* outOffset, ulong count)
+        {
+            if (!input.CanRead || !output.CanWrite) return -Errno.EBADF;
+            byte* chunk = stackalloc byte[16384];
+            long total = 0;
+            while ((ulong)total < count)
+            {
+                long want = (long)(count - (ulong)total < 16384 ? count - (ulong)total : 16384);
+                long n = inOffset != null ? input.Pread(chunk, want, *inOffset) : input.Read(chunk, want);
+                if (n < 0) return total > 0 ? total : n;
+                if (n == 0) break;
+                long w = outOffset != null ? output.Pwrite(chunk, n, *outOffset) : output.Write(chunk, n);
+                if (w < 0) return total > 0 ? total : w;
+                if (inOffset != null) *inOffset += w;
+                if (outOffset != null) *outOffset += w;
+                total += w;
+                if (w < n) break;
+            }
+            return total;
+        }
+
+        public static long Sendfile(SyscallFrame* f)
+        {
+            File output = FdTable.Get((int)f->A0), input = FdTable.Get((int)f->A1);
+            if (output == null || input == null) return -Errno.EBADF;
+            if (input.Node == null) return -Errno.EINVAL;
+            if ((output.Flags & OpenFlags.O_APPEND) != 0) return -Errno.EINVAL;
+            long off;
+            if (f->A2 == 0) return Copy(input, null, output, null, f->A3);
+            if (UserMemory.Read(f->A2, out off) != 0) return -Errno.EFAULT;
+            if (off < 0) return -Errno.EINVAL;
+            long r = Copy(input, &off, output, null, f->A3);
+            if (r >= 0 && UserMemory.Write(f->A2, off) != 0) return -Errno.EFAULT;
+            return r;
+        }
+
+        public static long CopyFileRange(SyscallFrame* f)
+        {
+            File input = FdTable.Get((int)f->A0), output = FdTable.Get((int)f->A2);
+            if (input == null || output == null) return -Errno.EBADF;
+            if (f->A5 != 0) return -Errno.EINVAL;
+            if (input.Node == null || output.Node == null) return -Errno.EINVAL;
+            if ((input.Node.Mode & 0xF000) == 0x4000 || (output.Node.Mode & 0xF000) == 0x4000) return -Errno.EISDIR;
+            if ((output.Flags & OpenFlags.O_APPEND) != 0) return -Errno.EBADF;
+            long inOff = 0, outOff = 0;
+            if (f->A1 != 0 && UserMemory.Read(f->A1, out inOff) != 0) return -Errno.EFAULT;
+            if (f->A3 != 0 && UserMemory.Read(f->A3, out outOff) != 0) return -Errno.EFAULT;
+            long r = Copy(input, f->A1 != 0 ? &inOff : null, output, f->A3 != 0 ? &outOff : null, f->A4);
+            if (r < 0) return r;
+            if (f->A1 != 0 && UserMemory.Write(f->A1, inOff) != 0) return -Errno.EFAULT;
+            if (f->A3 != 0 && UserMemory.Write(f->A3, outOff) != 0) return -Errno.EFAULT;
+            return r;
+        }
+    }
+}

@@ -1,0 +1,538 @@
+// open/close, read/write and their vectored and positional forms, lseek, the stat family,
+// getdents64, ioctl and poll/select over the descriptor table (kernel/fs).
+using Kernel.Fs;
+using Kernel.Memory;
+using Kernel.Vfs;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysFile
+    {
+        public const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_SYMLINK_FOLLOW = 0x400,
+            AT_EACCESS = 0x200, AT_EMPTY_PATH = 0x1000;
+        private const int ChunkSize = 16384;
+        public const int PathMax = 4096;
+
+        public static void Init()
+        {
+            FdTable.Init();
+            FdTable.Install(new ConsoleFile(0, OpenFlags.O_RDWR), 0, false);
+            FdTable.Install(new ConsoleFile(1, OpenFlags.O_RDWR), 1, false);
+            FdTable.Install(new ConsoleFile(2, OpenFlags.O_RDWR), 2, false);
+        }
+
+        // ---- paths ----------------------------------------------------------------------------
+
+        /// <summary>Copies a user path into <paramref name="buf"/> (PathMax bytes). Returns its length or -errno.</summary>
+        public static int CopyPath(ulong user, byte* buf)
+        {
+            long len = UserMemory.StringLength(user, PathMax);
+            if (len < 0) return (int)len;
+            if (UserMemory.CopyFrom(buf, user, (ulong)len) != 0) return -Errno.EFAULT;
+            buf[len] = 0;
+            return (int)len;
+        }
+
+        /// <summary>The directory a *at() call starts from: the cwd for AT_FDCWD, else the fd's directory.</summary>
+        public static int StartDir(int dirfd, byte* path, int len, out Inode start)
+        {
+            start = Process.Cwd;
+            if (len > 0 && path[0] == '/') return 0;
+            if (dirfd == AT_FDCWD) return 0;
+            File f = FdTable.Get(dirfd);
+            if (f == null) return -Errno.EBADF;
+            if (f.Node == null || (f.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
+            start = f.Node;
+            return 0;
+        }
+
+        /// <summary>Resolves (dirfd, user path) to an inode. Records ENOENT for --missing-files.</summary>
+        public static int Lookup(int dirfd, ulong userPath, bool follow, bool allowEmpty, out Inode node)
+        {
+            node = null;
+            byte* buf = stackalloc byte[PathMax + 1];
+            int len = CopyPath(userPath, buf);
+            if (len < 0) return len;
+            if (len == 0)
+            {
+                if (!allowEmpty) return -Errno.ENOENT;
+                if (dirfd == AT_FDCWD) { node = Process.Cwd; return 0; }
+                File f = FdTable.Get(dirfd);
+                if (f == null) return -Errno.EBADF;
+                if (f.Node == null) return -Errno.EBADF;
+                node = f.Node;
+                return 0;
+            }
+            int r = StartDir(dirfd, buf, len, out Inode start);
+            if (r < 0) return r;
+            ProcFs.Refresh(buf, len);
+            r = FileSystem.Resolve(start, new System.ReadOnlySpan<byte>(buf, len), follow, out node);
+            if (r == -Errno.ENOENT) MissingFiles.Record(buf, len);
+            return r;
+        }
+
+        // ---- open / close ---------------------------------------------------------------------
+
+        public static long Open(SyscallFrame* f) => DoOpen(AT_FDCWD, f->A0, (int)f->A1, (uint)f->A2);
+        public static long Openat(SyscallFrame* f) => DoOpen((int)f->A0, f->A1, (int)f->A2, (uint)f->A3);
+        public static long Creat(SyscallFrame* f) =>
+            DoOpen(AT_FDCWD, f->A0, OpenFlags.O_CREAT | OpenFlags.O_WRONLY | OpenFlags.O_TRUNC, (uint)f->A1);
+
+        private static long DoOpen(int dirfd, ulong userPath, int flags, uint mode)
+        {
+            byte* buf = stackalloc byte[PathMax + 1];
+            int len = CopyPath(userPath, buf);
+            if (len < 0) return len;
+            if (len == 0) return -Errno.ENOENT;
+            if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return -Errno.EOPNOTSUPP;
+            int r = StartDir(dirfd, buf, len, out Inode start);
+            if (r < 0) return r;
+            ProcFs.Refresh(buf, len);
+            var path = new System.ReadOnlySpan<byte>(buf, len);
+            bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
+            r = FileSystem.Resolve(start, path, follow, out Inode node);
+            if (r == -Errno.ENOENT && (flags & OpenFlags.O_CREAT) != 0)
+            {
+                r = FileSystem.ResolveParent(start, path, out Inode parent, out int nameStart, out int nameLength);
+                if (r < 0) return r;
+                if (buf[len - 1] == '/') return -Errno.EISDIR;
+                r = FileSystem.Create(parent, new System.ReadOnlySpan<byte>(buf + nameStart, nameLength),
+                                      0x8000 | (mode & 0xFFF & ~(uint)Process.Umask), out node);
+                if (r < 0) return r;
+            }
+            else if (r < 0)
+            {
+                if (r == -Errno.ENOENT) MissingFiles.Record(buf, len);
+                return r;
+            }
+            else if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) == (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) return -Errno.EEXIST;
+
+            uint type = node.Mode & 0xF000;
+            int acc = flags & OpenFlags.O_ACCMODE;
+            if (type == 0xA000 && (flags & OpenFlags.O_PATH) == 0) return -Errno.ELOOP;   // O_NOFOLLOW on a symlink
+            if ((flags & OpenFlags.O_DIRECTORY) != 0 && type != 0x4000) return -Errno.ENOTDIR;
+            if (type == 0x4000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_CREAT) != 0) && (flags & OpenFlags.O_PATH) == 0) return -Errno.EISDIR;
+            if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
+            {
+                r = FileSystem.Truncate(node, 0);
+                if (r < 0) return r;
+            }
+            var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY));
+            int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
+            if (fd < 0) FdTable.Release(file);
+            return fd;
+        }
+
+        public static long Close(SyscallFrame* f) => FdTable.Close((int)f->A0);
+
+        public static long CloseRange(SyscallFrame* f)
+        {
+            uint first = (uint)f->A0, last = (uint)f->A1, flags = (uint)f->A2;
+            const uint CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
+            if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last) return -Errno.EINVAL;
+            for (uint fd = first; fd <= last && fd < FdTable.Max; fd++)
+            {
+                if (FdTable.Get((int)fd) == null) continue;
+                if ((flags & CLOSE_RANGE_CLOEXEC) != 0) FdTable.SetCloexec((int)fd, true);
+                else FdTable.Close((int)fd);
+            }
+            return 0;
+        }
+
+        // ---- read / write ---------------------------------------------------------------------
+
+        private static long ReadInto(File file, ulong buf, ulong count, long offset)
+        {
+            if (!file.CanRead) return -Errno.EBADF;
+            if (count == 0) return 0;
+            if (!AddressSpace.IsUserRange(buf, count, true)) return -Errno.EFAULT;
+            byte* chunk = stackalloc byte[ChunkSize];
+            ulong done = 0;
+            while (done < count)
+            {
+                long want = (long)(count - done < ChunkSize ? count - done : ChunkSize);
+                long n = offset < 0 ? file.Read(chunk, want) : file.Pread(chunk, want, offset + (long)done);
+                if (n < 0) return done > 0 ? (long)done : n;
+                if (n > 0 && UserMemory.CopyTo(buf + done, chunk, (ulong)n) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
+                done += (ulong)n;
+                if (n < want || file is ConsoleFile || file is PipeFile) break;   // short read: stop
+            }
+            return (long)done;
+        }
+
+        private static long WriteFrom(File file, ulong buf, ulong count, long offset)
+        {
+            if (!file.CanWrite) return -Errno.EBADF;
+            byte* chunk = stackalloc byte[ChunkSize];
+            ulong done = 0;
+            while (done < count)
+            {
+                long want = (long)(count - done < ChunkSize ? count - done : ChunkSize);
+                if (UserMemory.CopyFrom(chunk, buf + done, (ulong)want) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
+                long n = offset < 0 ? file.Write(chunk, want) : file.Pwrite(chunk, want, offset + (long)done);
+                if (n < 0) return done > 0 ? (long)done : n;
+                done += (ulong)n;
+                if (n < want) break;
+            }
+            return (long)done;
+        }
+
+        public static long Read(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            return file == null ? -Errno.EBADF : ReadInto(file, f->A1, f->A2, -1);
+        }
+
+        public static long Write(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            return file == null ? -Errno.EBADF : WriteFrom(file, f->A1, f->A2, -1);
+        }
+
+        public static long Pread64(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if ((long)f->A3 < 0) return -Errno.EINVAL;
+            return ReadInto(file, f->A1, f->A2, (long)f->A3);
+        }
+
+        public static long Pwrite64(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if ((long)f->A3 < 0) return -Errno.EINVAL;
+            return WriteFrom(file, f->A1, f->A2, (long)f->A3);
+        }
+
+        private struct IoVec { public ulong Base, Len; }
+
+        private static long Vectored(int fd, ulong iov, long count, bool write, long offset)
+        {
+            File file = FdTable.Get(fd);
+            if (file == null) return -Errno.EBADF;
+            if (count < 0 || count > 1024) return -Errno.EINVAL;
+            long total = 0;
+            for (long i = 0; i < count; i++)
+            {
+                if (UserMemory.Read(iov + (ulong)i * 16, out IoVec v) != 0) return total > 0 ? total : -Errno.EFAULT;
+                if (v.Len == 0) continue;
+                long at = offset < 0 ? -1 : offset + total;
+                long r = write ? WriteFrom(file, v.Base, v.Len, at) : ReadInto(file, v.Base, v.Len, at);
+                if (r < 0) return total > 0 ? total : r;
+                total += r;
+                if ((ulong)r < v.Len) break;
+            }
+            return total;
+        }
+
+        public static long Readv(SyscallFrame* f) => Vectored((int)f->A0, f->A1, (long)f->A2, false, -1);
+        public static long Writev(SyscallFrame* f) => Vectored((int)f->A0, f->A1, (long)f->A2, true, -1);
+        public static long Preadv(SyscallFrame* f) => (long)f->A3 < 0 ? -Errno.EINVAL : Vectored((int)f->A0, f->A1, (long)f->A2, false, (long)f->A3);
+        public static long Pwritev(SyscallFrame* f) => (long)f->A3 < 0 ? -Errno.EINVAL : Vectored((int)f->A0, f->A1, (long)f->A2, true, (long)f->A3);
+
+        public static long Lseek(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            return file == null ? -Errno.EBADF : file.Seek((long)f->A1, (int)f->A2);
+        }
+
+        // ---- stat -----------------------------------------------------------------------------
+
+        public struct Stat
+        {
+            public ulong Dev, Ino, Nlink;
+            public uint Mode, Uid, Gid, Pad0;
+            public ulong Rdev;
+            public long Size, Blksize, Blocks;
+            public long Atime, AtimeNsec, Mtime, MtimeNsec, Ctime, CtimeNsec;
+            public long Reserved0, Reserved1, Reserved2;
+        }
+
+        public static void Fill(Inode n, Stat* st)
+        {
+            *st = default;
+            st->Dev = 0x801;
+            st->Ino = n.Ino;
+            st->Nlink = n.Nlink;
+            st->Mode = n.Mode;
+            st->Uid = n.Uid;
+            st->Gid = n.Gid;
+            st->Rdev = n.Rdev;
+            st->Size = n.Size;
+            st->Blksize = 4096;
+            st->Blocks = (n.Size + 511) / 512;
+            st->Atime = n.AtimeNs / 1_000_000_000; st->AtimeNsec = n.AtimeNs % 1_000_000_000;
+            st->Mtime = n.MtimeNs / 1_000_000_000; st->MtimeNsec = n.MtimeNs % 1_000_000_000;
+            st->Ctime = n.CtimeNs / 1_000_000_000; st->CtimeNsec = n.CtimeNs % 1_000_000_000;
+        }
+
+        private static long StatFile(File file, ulong buf)
+        {
+            Stat st;
+            if (file.Node != null) { Fill(file.Node, &st); return UserMemory.Write(buf, st); }
+            st = default;
+            st.Nlink = 1;
+            st.Blksize = 4096;
+            if (file is PipeFile p) { st.Mode = 0x1180; st.Ino = p.P.Id; st.Dev = 0xD; }
+            else if (file.IsTty) { st.Mode = 0x2190; st.Rdev = 0x8800; st.Dev = 0x16; st.Ino = 3; }
+            else { st.Mode = 0x1180; st.Dev = 0xD; st.Ino = 2; }      // a host pipe
+            return UserMemory.Write(buf, st);
+        }
+
+        public static long Fstat(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            return file == null ? -Errno.EBADF : StatFile(file, f->A1);
+        }
+
+        private static long StatPath(int dirfd, ulong path, ulong buf, int flags)
+        {
+            if ((flags & AT_EMPTY_PATH) != 0)
+            {
+                long len = UserMemory.StringLength(path, PathMax);
+                if (len < 0) return len;
+                if (len == 0)
+                {
+                    if (dirfd == AT_FDCWD) { Stat s0; Fill(Process.Cwd, &s0); return UserMemory.Write(buf, s0); }
+                    File file = FdTable.Get(dirfd);
+                    return file == null ? -Errno.EBADF : StatFile(file, buf);
+                }
+            }
+            int r = Lookup(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out Inode node);
+            if (r < 0) return r;
+            Stat st;
+            Fill(node, &st);
+            return UserMemory.Write(buf, st);
+        }
+
+        public static long StatSyscall(SyscallFrame* f) => StatPath(AT_FDCWD, f->A0, f->A1, 0);
+        public static long Lstat(SyscallFrame* f) => StatPath(AT_FDCWD, f->A0, f->A1, AT_SYMLINK_NOFOLLOW);
+        public static long Newfstatat(SyscallFrame* f) => StatPath((int)f->A0, f->A1, f->A2, (int)f->A3);
+
+        private struct StatxTimestamp { public long Sec; public uint Nsec; public int Reserved; }
+        private struct Statx
+        {
+            public uint Mask, Blksize;
+            public ulong Attributes;
+            public uint Nlink, Uid, Gid;
+            public ushort Mode, Pad1;
+            public ulong Ino, Size, Blocks, AttributesMask;
+            public StatxTimestamp Atime, Btime, Ctime, Mtime;
+            public uint RdevMajor, RdevMinor, DevMajor, DevMinor;
+            public fixed ulong Spare[14];
+        }
+
+        public static long StatxSyscall(SyscallFrame* f)
+        {
+            Stat st;
+            long r;
+            int flags = (int)f->A2;
+            int dirfd = (int)f->A0;
+            long len = UserMemory.StringLength(f->A1, PathMax);
+            if (len < 0) return len;
+            if (len == 0 && (flags & AT_EMPTY_PATH) != 0)
+            {
+                File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
+                if (dirfd != AT_FDCWD && file == null) return -Errno.EBADF;
+                if (file == null) Fill(Process.Cwd, &st);
+                else if (file.Node != null) Fill(file.Node, &st);
+                else { st = default; st.Mode = file.IsTty ? 0x2190u : 0x1180u; st.Nlink = 1; st.Blksize = 4096; }
+            }
+            else
+            {
+                r = Lookup(dirfd, f->A1, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out Inode node);
+                if (r < 0) return r;
+                Fill(node, &st);
+            }
+            Statx x = default;
+            x.Mask = 0x7FF;                       // STATX_BASIC_STATS
+            x.Blksize = 4096;
+            x.Nlink = (uint)st.Nlink; x.Uid = st.Uid; x.Gid = st.Gid; x.Mode = (ushort)st.Mode;
+            x.Ino = st.Ino; x.Size = (ulong)st.Size; x.Blocks = (ulong)st.Blocks;
+            x.Atime.Sec = st.Atime; x.Atime.Nsec = (uint)st.AtimeNsec;
+            x.Mtime.Sec = st.Mtime; x.Mtime.Nsec = (uint)st.MtimeNsec;
+            x.Ctime.Sec = st.Ctime; x.Ctime.Nsec = (uint)st.CtimeNsec;
+            x.RdevMajor = (uint)(st.Rdev >> 8) & 0xFFF; x.RdevMinor = (uint)(st.Rdev & 0xFF);
+            x.DevMajor = 8; x.DevMinor = 1;
+            return UserMemory.Write(f->A4, x);
+        }
+
+        // ---- directories ------------------------------------------------------------------------
+
+        public static long Getdents64(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (!(file is InodeFile dir) || (file.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
+            ulong buf = f->A1, size = f->A2;
+            byte* name = stackalloc byte[256];
+            byte* rec = stackalloc byte[256 + 24];
+            ulong used = 0;
+            while (true)
+            {
+                int r = FileSystem.ReadDir(dir.Node, dir.DirCookie, out long next, out Inode child, new System.Span<byte>(name, 256), out int nameLen);
+                if (r < 0) return used > 0 ? (long)used : r;
+                if (r == 0) break;
+                ulong reclen = (ulong)(19 + nameLen + 1 + 7) & ~7UL;
+                if (used + reclen > size) { if (used == 0) return -Errno.EINVAL; break; }
+                *(ulong*)rec = child.Ino;
+                *(long*)(rec + 8) = next;
+                *(ushort*)(rec + 16) = (ushort)reclen;
+                uint type = child.Mode & 0xF000;
+                rec[18] = (byte)(type == 0x4000 ? 4 : type == 0x8000 ? 8 : type == 0xA000 ? 10 : type == 0x2000 ? 2 : type == 0x1000 ? 1 : 0);
+                for (int i = 0; i < nameLen; i++) rec[19 + i] = name[i];
+                for (ulong i = (ulong)(19 + nameLen); i < reclen; i++) rec[i] = 0;
+                if (UserMemory.CopyTo(buf + used, rec, reclen) != 0) return -Errno.EFAULT;
+                used += reclen;
+                dir.DirCookie = next;
+            }
+            return (long)used;
+        }
+
+        // ---- ioctl / poll -----------------------------------------------------------------------
+
+        private const uint FIONREAD = 0x541B, FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450, FIOASYNC = 0x5452;
+
+        public static long Ioctl(SyscallFrame* f)
+        {
+            int fd = (int)f->A0;
+            File file = FdTable.Get(fd);
+            if (file == null) return -Errno.EBADF;
+            uint req = (uint)f->A1;
+            switch (req)
+            {
+                case FIOCLEX: FdTable.SetCloexec(fd, true); return 0;
+                case FIONCLEX: FdTable.SetCloexec(fd, false); return 0;
+                case FIONBIO:
+                    if (UserMemory.Read(f->A2, out int on) != 0) return -Errno.EFAULT;
+                    file.Flags = on != 0 ? file.Flags | OpenFlags.O_NONBLOCK : file.Flags & ~OpenFlags.O_NONBLOCK;
+                    return 0;
+                case FIOASYNC: return 0;
+                case FIONREAD:
+                    if (file.Node != null && (file.Node.Mode & 0xF000) == 0x4000) return -Errno.ENOTTY;
+                    return UserMemory.Write(f->A2, (int)file.Available());
+            }
+            return file.Ioctl(req, f->A2);
+        }
+
+        private struct PollFd { public int Fd; public short Events, Revents; }
+
+        public static long Poll(SyscallFrame* f) => DoPoll(f->A0, f->A1, (long)(int)f->A2);
+
+        public static long Ppoll(SyscallFrame* f)
+        {
+            long timeoutMs = -1;
+            if (f->A2 != 0)
+            {
+                if (UserMemory.Read(f->A2, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
+                if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+                timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
+            }
+            return DoPoll(f->A0, f->A1, timeoutMs);
+        }
+
+        private static long DoPoll(ulong fds, ulong nfds, long timeoutMs)
+        {
+            if (nfds > FdTable.Max) return -Errno.EINVAL;
+            ulong deadline = timeoutMs < 0 ? ulong.MaxValue : Drivers.Tsc.MonotonicNs() + (ulong)timeoutMs * 1_000_000;
+            while (true)
+            {
+                long ready = 0;
+                for (ulong i = 0; i < nfds; i++)
+                {
+                    if (UserMemory.Read(fds + i * 8, out PollFd p) != 0) return -Errno.EFAULT;
+                    short rev = 0;
+                    if (p.Fd >= 0)
+                    {
+                        File file = FdTable.Get(p.Fd);
+                        if (file == null) rev = PollBits.POLLNVAL;
+                        else
+                        {
+                            short bits = file.Poll();
+                            rev = (short)(bits & (p.Events | PollBits.POLLERR | PollBits.POLLHUP));
+                            if ((p.Events & PollBits.POLLRDNORM) != 0 && (bits & PollBits.POLLIN) != 0) rev |= PollBits.POLLRDNORM;
+                            if ((p.Events & PollBits.POLLWRNORM) != 0 && (bits & PollBits.POLLOUT) != 0) rev |= PollBits.POLLWRNORM;
+                        }
+                    }
+                    if (rev != 0) ready++;
+                    if (UserMemory.Write(fds + i * 8 + 6, rev) != 0) return -Errno.EFAULT;
+                }
+                if (ready > 0 || Drivers.Tsc.MonotonicNs() >= deadline) return ready;
+                if (timeoutMs < 0 && !WaitCanSucceed(fds, nfds)) return -Errno.EINTR;   // would block forever
+                Arch.Native.StiHlt();
+            }
+        }
+
+        // Only the console's stdin can become ready by itself; anything else never changes while we wait.
+        private static bool WaitCanSucceed(ulong fds, ulong nfds)
+        {
+            for (ulong i = 0; i < nfds; i++)
+            {
+                if (UserMemory.Read(fds + i * 8, out PollFd p) != 0) return false;
+                if (FdTable.Get(p.Fd) is ConsoleFile c && c.Stream == 0) return true;
+            }
+            return false;
+        }
+
+        public static long Select(SyscallFrame* f)
+        {
+            long timeoutMs = -1;
+            if (f->A4 != 0)
+            {
+                if (UserMemory.Read(f->A4, out SysTime.Timespec tv) != 0) return -Errno.EFAULT;   // timeval: sec, usec
+                timeoutMs = tv.Sec * 1000 + tv.Nsec / 1000;
+            }
+            return DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+        }
+
+        public static long Pselect6(SyscallFrame* f)
+        {
+            long timeoutMs = -1;
+            if (f->A4 != 0)
+            {
+                if (UserMemory.Read(f->A4, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
+                timeoutMs = ts.Sec * 1000 + ts.Nsec / 1_000_000;
+            }
+            return DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+        }
+
+        private static long DoSelect(int nfds, ulong readSet, ulong writeSet, ulong exceptSet, long timeoutMs)
+        {
+            if (nfds < 0 || nfds > FdTable.Max) return -Errno.EINVAL;
+            int words = (nfds + 63) / 64;
+            ulong* inR = stackalloc ulong[16], inW = stackalloc ulong[16], outR = stackalloc ulong[16], outW = stackalloc ulong[16];
+            for (int i = 0; i < 16; i++) { inR[i] = inW[i] = 0; }
+            if (readSet != 0 && UserMemory.CopyFrom(inR, readSet, (ulong)words * 8) != 0) return -Errno.EFAULT;
+            if (writeSet != 0 && UserMemory.CopyFrom(inW, writeSet, (ulong)words * 8) != 0) return -Errno.EFAULT;
+            ulong deadline = timeoutMs < 0 ? ulong.MaxValue : Drivers.Tsc.MonotonicNs() + (ulong)timeoutMs * 1_000_000;
+            while (true)
+            {
+                long ready = 0;
+                bool canWait = false;
+                for (int i = 0; i < words; i++) { outR[i] = outW[i] = 0; }
+                for (int fd = 0; fd < nfds; fd++)
+                {
+                    ulong bit = 1UL << (fd & 63);
+                    bool wantR = (inR[fd >> 6] & bit) != 0, wantW = (inW[fd >> 6] & bit) != 0;
+                    if (!wantR && !wantW) continue;
+                    File file = FdTable.Get(fd);
+                    if (file == null) return -Errno.EBADF;
+                    if (file is ConsoleFile c && c.Stream == 0) canWait = true;
+                    short bits = file.Poll();
+                    if (wantR && (bits & (PollBits.POLLIN | PollBits.POLLHUP | PollBits.POLLERR)) != 0) { outR[fd >> 6] |= bit; ready++; }
+                    if (wantW && (bits & (PollBits.POLLOUT | PollBits.POLLERR)) != 0) { outW[fd >> 6] |= bit; ready++; }
+                }
+                if (ready > 0 || Drivers.Tsc.MonotonicNs() >= deadline || (timeoutMs < 0 && !canWait))
+                {
+                    if (readSet != 0 && UserMemory.CopyTo(readSet, outR, (ulong)words * 8) != 0) return -Errno.EFAULT;
+                    if (writeSet != 0 && UserMemory.CopyTo(writeSet, outW, (ulong)words * 8) != 0) return -Errno.EFAULT;
+                    if (exceptSet != 0 && UserMemory.Zero(exceptSet, (ulong)words * 8) != 0) return -Errno.EFAULT;
+                    if (ready == 0 && timeoutMs < 0) return -Errno.EINTR;
+                    return ready;
+                }
+                Arch.Native.StiHlt();
+            }
+        }
+    }
+}

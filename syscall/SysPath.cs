@@ -1,0 +1,304 @@
+// Path operations: mkdir, rmdir, unlink, rename, link, symlink, readlink, access, chdir,
+// getcwd, chmod/chown, utimensat, truncate, statfs.
+using Kernel.Fs;
+using Kernel.Memory;
+using Kernel.Vfs;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysPath
+    {
+        private const int AT_FDCWD = SysFile.AT_FDCWD;
+        private const int PathMax = SysFile.PathMax;
+
+        /// <summary>Copies the user path and finds its parent directory and last component.</summary>
+        private static int Parent(int dirfd, ulong userPath, byte* buf, out Inode parent, out int nameStart, out int nameLength)
+        {
+            parent = null; nameStart = 0; nameLength = 0;
+            int len = SysFile.CopyPath(userPath, buf);
+            if (len < 0) return len;
+            if (len == 0) return -Errno.ENOENT;
+            int r = SysFile.StartDir(dirfd, buf, len, out Inode start);
+            if (r < 0) return r;
+            r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(buf, len), out parent, out nameStart, out nameLength);
+            if (r == -Errno.ENOENT) MissingFiles.Record(buf, len);
+            return r;
+        }
+
+        private static System.ReadOnlySpan<byte> Name(byte* buf, int start, int length) => new System.ReadOnlySpan<byte>(buf + start, length);
+
+        public static long Mkdir(SyscallFrame* f) => DoMkdir(AT_FDCWD, f->A0, (uint)f->A1);
+        public static long Mkdirat(SyscallFrame* f) => DoMkdir((int)f->A0, f->A1, (uint)f->A2);
+
+        private static long DoMkdir(int dirfd, ulong path, uint mode)
+        {
+            byte* buf = stackalloc byte[PathMax + 1];
+            int r = Parent(dirfd, path, buf, out Inode parent, out int s, out int n);
+            if (r < 0) return r;
+            return FileSystem.Mkdir(parent, Name(buf, s, n), 0x4000 | (mode & 0xFFF & ~(uint)Process.Umask), out _);
+        }
+
+        public static long Rmdir(SyscallFrame* f)
+        {
+            byte* buf = stackalloc byte[PathMax + 1];
+            int r = Parent(AT_FDCWD, f->A0, buf, out Inode parent, out int s, out int n);
+            return r < 0 ? r : FileSystem.Rmdir(parent, Name(buf, s, n));
+        }
+
+        public static long Unlink(SyscallFrame* f) => DoUnlink(AT_FDCWD, f->A0, 0);
+        public static long Unlinkat(SyscallFrame* f) => DoUnlink((int)f->A0, f->A1, (int)f->A2);
+
+        private static long DoUnlink(int dirfd, ulong path, int flags)
+        {
+            if ((flags & ~SysFile.AT_REMOVEDIR) != 0) return -Errno.EINVAL;
+            byte* buf = stackalloc byte[PathMax + 1];
+            int r = Parent(dirfd, path, buf, out Inode parent, out int s, out int n);
+            if (r < 0) return r;
+            return (flags & SysFile.AT_REMOVEDIR) != 0 ? FileSystem.Rmdir(parent, Name(buf, s, n)) : FileSystem.Unlink(parent, Name(buf, s, n));
+        }
+
+        public static long Rename(SyscallFrame* f) => DoRename(AT_FDCWD, f->A0, AT_FDCWD, f->A1, 0);
+        public static long Renameat(SyscallFrame* f) => DoRename((int)f->A0, f->A1, (int)f->A2, f->A3, 0);
+        public static long Renameat2(SyscallFrame* f) => DoRename((int)f->A0, f->A1, (int)f->A2, f->A3, (uint)f->A4);
+
+        private static long DoRename(int olddir, ulong oldPath, int newdir, ulong newPath, uint flags)
+        {
+            if ((flags & ~3u) != 0 || flags == 3) return -Errno.EINVAL;
+            byte* a = stackalloc byte[PathMax + 1];
+            byte* b = stackalloc byte[PathMax + 1];
+            int r = Parent(olddir, oldPath, a, out Inode op, out int os, out int on);
+            if (r < 0) return r;
+            r = Parent(newdir, newPath, b, out Inode np, out int ns, out int nn);
+            if (r < 0) return r;
+            return FileSystem.Rename(op, Name(a, os, on), np, Name(b, ns, nn), flags);
+        }
+
+        public static long Link(SyscallFrame* f) => DoLink(AT_FDCWD, f->A0, AT_FDCWD, f->A1, 0);
+        public static long Linkat(SyscallFrame* f) => DoLink((int)f->A0, f->A1, (int)f->A2, f->A3, (int)f->A4);
+
+        private static long DoLink(int olddir, ulong oldPath, int newdir, ulong newPath, int flags)
+        {
+            if ((flags & ~(SysFile.AT_SYMLINK_FOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+            int r = SysFile.Lookup(olddir, oldPath, (flags & SysFile.AT_SYMLINK_FOLLOW) != 0, (flags & SysFile.AT_EMPTY_PATH) != 0, out Inode target);
+            if (r < 0) return r;
+            byte* buf = stackalloc byte[PathMax + 1];
+            r = Parent(newdir, newPath, buf, out Inode parent, out int s, out int n);
+            return r < 0 ? r : FileSystem.Link(target, parent, Name(buf, s, n));
+        }
+
+        public static long Symlink(SyscallFrame* f) => DoSymlink(f->A0, AT_FDCWD, f->A1);
+        public static long Symlinkat(SyscallFrame* f) => DoSymlink(f->A0, (int)f->A1, f->A2);
+
+        private static long DoSymlink(ulong targetPath, int newdir, ulong linkPath)
+        {
+            byte* target = stackalloc byte[PathMax + 1];
+            int tl = SysFile.CopyPath(targetPath, target);
+            if (tl < 0) return tl;
+            if (tl == 0) return -Errno.ENOENT;
+            byte* buf = stackalloc byte[PathMax + 1];
+            int r = Parent(newdir, linkPath, buf, out Inode parent, out int s, out int n);
+            return r < 0 ? r : FileSystem.Symlink(parent, Name(buf, s, n), new System.ReadOnlySpan<byte>(target, tl));
+        }
+
+        public static long Readlink(SyscallFrame* f) => DoReadlink(AT_FDCWD, f->A0, f->A1, f->A2);
+        public static long Readlinkat(SyscallFrame* f) => DoReadlink((int)f->A0, f->A1, f->A2, f->A3);
+
+        private static long DoReadlink(int dirfd, ulong path, ulong buf, ulong size)
+        {
+            if ((long)size <= 0) return -Errno.EINVAL;
+            int r = SysFile.Lookup(dirfd, path, false, true, out Inode node);
+            if (r < 0) return r;
+            if ((node.Mode & 0xF000) != 0xA000) return -Errno.EINVAL;
+            byte* tmp = stackalloc byte[PathMax];
+            int n = FileSystem.ReadLink(node, new System.Span<byte>(tmp, PathMax));
+            if (n < 0) return n;
+            ulong copy = (ulong)n < size ? (ulong)n : size;
+            return UserMemory.CopyTo(buf, tmp, copy) != 0 ? -Errno.EFAULT : (long)copy;
+        }
+
+        private const int F_OK = 0, X_OK = 1, W_OK = 2, R_OK = 4;
+
+        public static long Access(SyscallFrame* f) => DoAccess(AT_FDCWD, f->A0, (int)f->A1, 0);
+        public static long Faccessat(SyscallFrame* f) => DoAccess((int)f->A0, f->A1, (int)f->A2, 0);
+        public static long Faccessat2(SyscallFrame* f) => DoAccess((int)f->A0, f->A1, (int)f->A2, (int)f->A3);
+
+        // We run as root: R and W are always granted; X needs some execute bit (or a directory).
+        private static long DoAccess(int dirfd, ulong path, int mode, int flags)
+        {
+            if ((mode & ~7) != 0) return -Errno.EINVAL;
+            if ((flags & ~(SysFile.AT_EACCESS | SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+            int r = SysFile.Lookup(dirfd, path, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, (flags & SysFile.AT_EMPTY_PATH) != 0, out Inode node);
+            if (r < 0) return r;
+            if ((mode & X_OK) != 0 && (node.Mode & 0xF000) != 0x4000 && (node.Mode & 0x49) == 0) return -Errno.EACCES;
+            return 0;
+        }
+
+        public static long Getcwd(SyscallFrame* f)
+        {
+            byte* buf = stackalloc byte[PathMax + 1];
+            int n = FileSystem.GetPath(Process.Cwd, new System.Span<byte>(buf, PathMax));
+            if (n < 0) return n;
+            buf[n] = 0;
+            if ((ulong)n + 1 > f->A1) return -Errno.ERANGE;
+            return UserMemory.CopyTo(f->A0, buf, (ulong)n + 1) != 0 ? -Errno.EFAULT : n + 1;
+        }
+
+        public static long Chdir(SyscallFrame* f)
+        {
+            int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
+            if (r < 0) return r;
+            if ((node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
+            Process.Cwd = node;
+            return 0;
+        }
+
+        public static long Fchdir(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (file.Node == null || (file.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
+            Process.Cwd = file.Node;
+            return 0;
+        }
+
+        private static long SetMode(Inode node, uint mode)
+        {
+            node.Mode = (node.Mode & 0xF000) | (mode & 0xFFF);
+            node.CtimeNs = (long)SysTime.RealtimeNs();
+            return 0;
+        }
+
+        public static long Chmod(SyscallFrame* f)
+        {
+            int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
+            return r < 0 ? r : SetMode(node, (uint)f->A1);
+        }
+
+        public static long Fchmod(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            return file.Node == null ? -Errno.EINVAL : SetMode(file.Node, (uint)f->A1);
+        }
+
+        public static long Fchmodat(SyscallFrame* f)
+        {
+            int r = SysFile.Lookup((int)f->A0, f->A1, true, false, out Inode node);
+            return r < 0 ? r : SetMode(node, (uint)f->A2);
+        }
+
+        private static long SetOwner(Inode node, uint uid, uint gid)
+        {
+            if (uid != 0xFFFFFFFF) node.Uid = uid;
+            if (gid != 0xFFFFFFFF) node.Gid = gid;
+            node.CtimeNs = (long)SysTime.RealtimeNs();
+            return 0;
+        }
+
+        public static long Chown(SyscallFrame* f)
+        {
+            int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
+            return r < 0 ? r : SetOwner(node, (uint)f->A1, (uint)f->A2);
+        }
+
+        public static long Lchown(SyscallFrame* f)
+        {
+            int r = SysFile.Lookup(AT_FDCWD, f->A0, false, false, out Inode node);
+            return r < 0 ? r : SetOwner(node, (uint)f->A1, (uint)f->A2);
+        }
+
+        public static long Fchown(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            return file.Node == null ? -Errno.EINVAL : SetOwner(file.Node, (uint)f->A1, (uint)f->A2);
+        }
+
+        public static long Fchownat(SyscallFrame* f)
+        {
+            int flags = (int)f->A4;
+            int r = SysFile.Lookup((int)f->A0, f->A1, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, (flags & SysFile.AT_EMPTY_PATH) != 0, out Inode node);
+            return r < 0 ? r : SetOwner(node, (uint)f->A2, (uint)f->A3);
+        }
+
+        private const long UTIME_NOW = (1L << 30) - 1, UTIME_OMIT = (1L << 30) - 2;
+
+        public static long Utimensat(SyscallFrame* f)
+        {
+            int dirfd = (int)f->A0, flags = (int)f->A3;
+            Inode node;
+            int r;
+            if (f->A1 == 0)
+            {
+                File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
+                if (file == null || file.Node == null) return -Errno.EBADF;
+                node = file.Node;
+            }
+            else
+            {
+                r = SysFile.Lookup(dirfd, f->A1, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, false, out node);
+                if (r < 0) return r;
+            }
+            long now = (long)SysTime.RealtimeNs();
+            long atime = now, mtime = now;
+            if (f->A2 != 0)
+            {
+                if (UserMemory.Read(f->A2, out SysTime.Timespec a) != 0 || UserMemory.Read(f->A2 + 16, out SysTime.Timespec m) != 0) return -Errno.EFAULT;
+                if ((a.Nsec < 0 || a.Nsec >= 1_000_000_000) && a.Nsec != UTIME_NOW && a.Nsec != UTIME_OMIT) return -Errno.EINVAL;
+                if ((m.Nsec < 0 || m.Nsec >= 1_000_000_000) && m.Nsec != UTIME_NOW && m.Nsec != UTIME_OMIT) return -Errno.EINVAL;
+                atime = a.Nsec == UTIME_OMIT ? node.AtimeNs : a.Nsec == UTIME_NOW ? now : a.Sec * 1_000_000_000 + a.Nsec;
+                mtime = m.Nsec == UTIME_OMIT ? node.MtimeNs : m.Nsec == UTIME_NOW ? now : m.Sec * 1_000_000_000 + m.Nsec;
+            }
+            node.AtimeNs = atime;
+            node.MtimeNs = mtime;
+            node.CtimeNs = now;
+            return 0;
+        }
+
+        public static long Truncate(SyscallFrame* f)
+        {
+            if ((long)f->A1 < 0) return -Errno.EINVAL;
+            int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
+            if (r < 0) return r;
+            if ((node.Mode & 0xF000) == 0x4000) return -Errno.EISDIR;
+            return FileSystem.Truncate(node, (long)f->A1);
+        }
+
+        private struct StatFs
+        {
+            public long Type, Bsize, Blocks, Bfree, Bavail, Files, Ffree;
+            public int Fsid0, Fsid1;
+            public long Namelen, Frsize, Flags;
+            public fixed long Spare[4];
+        }
+
+        private static long FillStatfs(ulong buf)
+        {
+            StatFs s = default;
+            s.Type = 0x01021994;                 // TMPFS_MAGIC: the root is a RAM file system
+            s.Bsize = 4096;
+            s.Frsize = 4096;
+            s.Blocks = (long)(Mm.TotalRam / 4096);
+            s.Bfree = s.Bavail = (long)Mm.Pages.FreeFrames;
+            s.Files = 1 << 20;
+            s.Ffree = 1 << 19;
+            s.Namelen = 255;
+            return UserMemory.Write(buf, s);
+        }
+
+        public static long Statfs(SyscallFrame* f)
+        {
+            int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out _);
+            return r < 0 ? r : FillStatfs(f->A1);
+        }
+
+        public static long Fstatfs(SyscallFrame* f) => FdTable.Get((int)f->A0) == null ? -Errno.EBADF : FillStatfs(f->A1);
+
+        public static long Umask(SyscallFrame* f)
+        {
+            long old = (long)Process.Umask;
+            Process.Umask = f->A0 & 0x1FF;
+            return old;
+        }
+    }
+}
