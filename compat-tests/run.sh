@@ -43,7 +43,7 @@ cd "$ROOT" || exit 2
 
 BUILD=build/compat-tests
 RESULTS=$BUILD/results
-VARIANTS=(glibc-static musl-static static-pie)
+VARIANTS=(glibc-static musl-static static-pie glibc-dynamic)
 NATIVE_TIMEOUT=10
 RUNNER_TIMEOUT=60
 read -r -a RUNNER_CMD <<<"$RUNNER"

@@ -79,6 +79,8 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statfs, &SysPath.Statfs);
             SyscallDispatcher.Register(Nr.fstatfs, &SysPath.Fstatfs);
             SyscallDispatcher.Register(Nr.umask, &SysPath.Umask);
+            SyscallDispatcher.Register(Nr.mknod, &SysFile.Mknod);
+            SyscallDispatcher.Register(Nr.mknodat, &SysFile.Mknodat);
 
             // Memory (syscall/SysMemory.cs)
             SyscallDispatcher.Register(Nr.brk, &SysMemory.Brk);
@@ -118,6 +120,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.rt_sigaction, &SysSignal.RtSigaction);
             SyscallDispatcher.Register(Nr.rt_sigprocmask, &SysSignal.RtSigprocmask);
             SyscallDispatcher.Register(Nr.sigaltstack, &SysSignal.Sigaltstack);
+            SyscallDispatcher.Register(Nr.rt_sigpending, &SysSignal.RtSigpending);
             SyscallDispatcher.Register(Nr.rt_sigreturn, &SignalDelivery.RtSigreturn);
             SyscallDispatcher.Register(Nr.kill, &SignalDelivery.Kill);
             SyscallDispatcher.Register(Nr.tkill, &SignalDelivery.Tkill);

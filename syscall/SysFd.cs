@@ -74,20 +74,11 @@ namespace Kernel.Syscalls
                     return 0;
                 case F_GETLK:
                 case F_OFD_GETLK:
-                    // One process holds every lock there is: nothing can conflict with the caller.
-                    if (UserMemory.Read(arg, out Flock l) != 0) return -Errno.EFAULT;
-                    if (l.Type != F_RDLCK && l.Type != F_WRLCK && l.Type != F_UNLCK) return -Errno.EINVAL;
-                    l.Type = F_UNLCK;
-                    return UserMemory.Write(arg, l);
                 case F_SETLK:
                 case F_SETLKW:
                 case F_OFD_SETLK:
                 case F_OFD_SETLKW:
-                    if (UserMemory.Read(arg, out Flock s) != 0) return -Errno.EFAULT;
-                    if (s.Type != F_RDLCK && s.Type != F_WRLCK && s.Type != F_UNLCK) return -Errno.EINVAL;
-                    if (s.Type == F_RDLCK && !file.CanRead) return -Errno.EBADF;
-                    if (s.Type == F_WRLCK && !file.CanWrite) return -Errno.EBADF;
-                    return 0;
+                    return RecordLock(file, cmd, arg);
                 case F_GETOWN: return 0;
                 case F_SETOWN: return 0;
                 case F_GETPIPE_SZ: return file is PipeFile ? Pipe.Capacity : -Errno.EBADF;
@@ -97,12 +88,52 @@ namespace Kernel.Syscalls
             return -Errno.EINVAL;
         }
 
+        private static long RecordLock(File file, int cmd, ulong arg)
+        {
+            if (UserMemory.Read(arg, out Flock l) != 0) return -Errno.EFAULT;
+            if (l.Type != F_RDLCK && l.Type != F_WRLCK && l.Type != F_UNLCK) return -Errno.EINVAL;
+            if (file.Node == null) return -Errno.EINVAL;
+            bool ofd = cmd == F_OFD_GETLK || cmd == F_OFD_SETLK || cmd == F_OFD_SETLKW;
+            if (ofd && l.Pid != 0) return -Errno.EINVAL;
+            long origin = l.Whence == 0 ? 0 : l.Whence == 1 ? file.Offset : l.Whence == 2 ? file.Node.Size : -1;
+            if (origin < 0) return -Errno.EINVAL;
+            long start = origin + l.Start, end;
+            if (l.Len > 0) end = start + l.Len - 1;
+            else if (l.Len == 0) end = long.MaxValue;
+            else { end = start - 1; start += l.Len; }
+            if (start < 0) return -Errno.EINVAL;
+            object owner = ofd ? file : Locks.ProcessOwner;
+            if (cmd == F_GETLK || cmd == F_OFD_GETLK)
+            {
+                LockRecord c = l.Type == F_UNLCK ? null : Locks.FindConflict(file.Node, owner, l.Type, start, end);
+                if (c == null) l.Type = F_UNLCK;
+                else
+                {
+                    l.Type = c.Type; l.Whence = 0; l.Start = c.Start;
+                    l.Len = c.End == long.MaxValue ? 0 : c.End - c.Start + 1;
+                    l.Pid = c.Owner == Locks.ProcessOwner ? Process.Pid : -1;
+                }
+                return UserMemory.Write(arg, l);
+            }
+            if (l.Type == F_RDLCK && !file.CanRead) return -Errno.EBADF;
+            if (l.Type == F_WRLCK && !file.CanWrite) return -Errno.EBADF;
+            int r = Locks.SetRange(file.Node, owner, l.Type, start, end);
+            // Waiting could never end: the holder is this very program.
+            if (r == -Errno.EAGAIN && (cmd == F_SETLKW || cmd == F_OFD_SETLKW)) return -Errno.EDEADLK;
+            return r;
+        }
+
         public static long FlockSyscall(SyscallFrame* f)
         {
             const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
-            if (FdTable.Get((int)f->A0) == null) return -Errno.EBADF;
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
             int op = (int)f->A1 & ~LOCK_NB;
-            return op == LOCK_SH || op == LOCK_EX || op == LOCK_UN ? 0 : -Errno.EINVAL;
+            if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN) return -Errno.EINVAL;
+            if (file.Node == null) return -Errno.EINVAL;
+            int r = Locks.Flock(file.Node, file, op == LOCK_EX ? Locks.F_WRLCK : Locks.F_RDLCK, op == LOCK_UN);
+            if (r == -Errno.EAGAIN && ((int)f->A1 & LOCK_NB) == 0) return -Errno.EDEADLK;
+            return r;
         }
 
         public static long PipeSyscall(SyscallFrame* f) => MakePipe(f->A0, 0);
@@ -146,7 +177,12 @@ namespace Kernel.Syscalls
         }
 
         // RAM-backed files are always "on disk": sync has nothing to do (MAP_SHARED pages are written back on msync).
-        public static long Fsync(SyscallFrame* f) => FdTable.Get((int)f->A0) == null ? -Errno.EBADF : 0;
+        public static long Fsync(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            return file.Node == null ? -Errno.EINVAL : 0;      // pipes and the console cannot be synced
+        }
 
         public static long Fallocate(SyscallFrame* f)
         {
@@ -208,9 +244,10 @@ namespace Kernel.Syscalls
             if (input.Node == null || output.Node == null) return -Errno.EINVAL;
             if ((input.Node.Mode & 0xF000) == 0x4000 || (output.Node.Mode & 0xF000) == 0x4000) return -Errno.EISDIR;
             if ((output.Flags & OpenFlags.O_APPEND) != 0) return -Errno.EBADF;
-            long inOff = 0, outOff = 0;
+            long inOff = input.Offset, outOff = output.Offset;
             if (f->A1 != 0 && UserMemory.Read(f->A1, out inOff) != 0) return -Errno.EFAULT;
             if (f->A3 != 0 && UserMemory.Read(f->A3, out outOff) != 0) return -Errno.EFAULT;
+            if (input.Node == output.Node && inOff < outOff + (long)f->A4 && outOff < inOff + (long)f->A4) return -Errno.EINVAL;
             long r = Copy(input, f->A1 != 0 ? &inOff : null, output, f->A3 != 0 ? &outOff : null, f->A4);
             if (r < 0) return r;
             if (f->A1 != 0 && UserMemory.Write(f->A1, inOff) != 0) return -Errno.EFAULT;

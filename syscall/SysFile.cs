@@ -93,11 +93,7 @@ namespace Kernel.Syscalls
             r = FileSystem.Resolve(start, path, follow, out Inode node);
             if (r == -Errno.ENOENT && (flags & OpenFlags.O_CREAT) != 0)
             {
-                r = FileSystem.ResolveParent(start, path, out Inode parent, out int nameStart, out int nameLength);
-                if (r < 0) return r;
-                if (buf[len - 1] == '/') return -Errno.EISDIR;
-                r = FileSystem.Create(parent, new System.ReadOnlySpan<byte>(buf + nameStart, nameLength),
-                                      0x8000 | (mode & 0xFFF & ~(uint)Process.Umask), out node);
+                r = CreateFollowing(start, buf, len, flags, mode, out node);
                 if (r < 0) return r;
             }
             else if (r < 0)
@@ -117,10 +113,95 @@ namespace Kernel.Syscalls
                 r = FileSystem.Truncate(node, 0);
                 if (r < 0) return r;
             }
+            if (node is FifoInode fifo && (flags & OpenFlags.O_PATH) == 0) return OpenFifo(fifo, flags);
+            if (node is DeadDevice && (flags & OpenFlags.O_PATH) == 0) return -Errno.ENXIO;
             var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY));
             int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);
             return fd;
+        }
+
+        /// <summary>open(O_CREAT) of a missing file; a dangling symlink as the last component creates its target.</summary>
+        private static int CreateFollowing(Inode start, byte* path, int len, int flags, uint mode, out Inode node)
+        {
+            node = null;
+            byte* target = stackalloc byte[PathMax + 1];
+            for (int hops = 0; hops <= FileSystem.MaxSymlinks; hops++)
+            {
+                var p = new System.ReadOnlySpan<byte>(path, len);
+                int r = FileSystem.ResolveParent(start, p, PathOp.OpenCreate, out Inode parent, out int nameStart, out int nameLength);
+                if (r < 0) return r;
+                if (path[len - 1] == '/') return -Errno.EISDIR;
+                var name = new System.ReadOnlySpan<byte>(path + nameStart, nameLength);
+                Inode existing = FileSystem.Lookup(parent, name);
+                if (existing == null)
+                    return FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Umask), out node);
+                if (!existing.IsSymlink) return FileSystem.Resolve(start, p, true, out node);
+                if ((flags & (OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW)) != 0) return (flags & OpenFlags.O_EXCL) != 0 ? -Errno.EEXIST : -Errno.ELOOP;
+                int tl = FileSystem.ReadLink(existing, new System.Span<byte>(target, PathMax));
+                if (tl <= 0) return -Errno.ENOENT;
+                for (int i = 0; i < tl; i++) path[i] = target[i];
+                path[tl] = 0;
+                len = tl;
+                start = parent;                               // a relative target is relative to the link's directory
+            }
+            return -Errno.ELOOP;
+        }
+
+        /// <summary>Opens a named pipe. A blocking open without the other end could never complete here.</summary>
+        private static long OpenFifo(FifoInode fifo, int flags)
+        {
+            int acc = flags & OpenFlags.O_ACCMODE;
+            bool nonblock = (flags & OpenFlags.O_NONBLOCK) != 0;
+            if (acc == OpenFlags.O_WRONLY && fifo.OpenReaders == 0) return nonblock ? -Errno.ENXIO : -Errno.EDEADLK;
+            if (acc == OpenFlags.O_RDONLY && fifo.OpenWriters == 0 && !nonblock) return -Errno.EDEADLK;
+            if (fifo.P == null) { fifo.P = new Pipe(); fifo.P.Readers = 0; fifo.P.Writers = 0; }
+            int status = flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_ACCMODE);
+            bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
+            File end;
+            if (acc == OpenFlags.O_RDWR)
+            {
+                // Linux allows O_RDWR on a FIFO: this descriptor is both ends; reads see its own writes.
+                var both = new PipeFile(fifo.P, true, status) { Fifo = fifo };
+                fifo.P.Writers++; fifo.P.Readers++; fifo.OpenWriters++; fifo.OpenReaders++;
+                end = both;
+            }
+            else
+            {
+                bool writeEnd = acc == OpenFlags.O_WRONLY;
+                end = new PipeFile(fifo.P, writeEnd, status) { Fifo = fifo };
+                if (writeEnd) { fifo.P.Writers++; fifo.OpenWriters++; } else { fifo.P.Readers++; fifo.OpenReaders++; }
+            }
+            fifo.OpenRef();
+            int fd = FdTable.Install(end, 0, cloexec);
+            if (fd < 0) FdTable.Release(end);
+            return fd;
+        }
+
+        public static long Mknod(SyscallFrame* f) => DoMknod(AT_FDCWD, f->A0, (uint)f->A1, f->A2);
+        public static long Mknodat(SyscallFrame* f) => DoMknod((int)f->A0, f->A1, (uint)f->A2, f->A3);
+
+        private static long DoMknod(int dirfd, ulong userPath, uint mode, ulong dev)
+        {
+            byte* buf = stackalloc byte[PathMax + 1];
+            int len = CopyPath(userPath, buf);
+            if (len < 0) return len;
+            if (len == 0) return -Errno.ENOENT;
+            int r = StartDir(dirfd, buf, len, out Inode start);
+            if (r < 0) return r;
+            r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(buf, len), PathOp.Create, out Inode parent, out int ns, out int nl);
+            if (r < 0) return r;
+            var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
+            uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Umask;
+            if (type == 0 || type == 0x8000) return FileSystem.Create(parent, name, 0x8000 | perm, out _);
+            SpecialInode node;
+            if (type == 0x1000) node = new FifoInode();
+            else if (type == 0x2000 || type == 0x6000 || type == 0xC000) node = new DeadDevice();
+            else return -Errno.EINVAL;
+            node.Mode = type | perm;
+            node.Rdev = dev;
+            node.Uid = 0; node.Gid = 0;
+            return FileSystem.AddSpecial(parent, name, node);
         }
 
         public static long Close(SyscallFrame* f) => FdTable.Close((int)f->A0);
@@ -329,6 +410,7 @@ namespace Kernel.Syscalls
             long r;
             int flags = (int)f->A2;
             int dirfd = (int)f->A0;
+            if (((uint)f->A3 & 0x80000000u) != 0) return -Errno.EINVAL;   // STATX__RESERVED
             long len = UserMemory.StringLength(f->A1, PathMax);
             if (len < 0) return len;
             if (len == 0 && (flags & AT_EMPTY_PATH) != 0)

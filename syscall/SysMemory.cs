@@ -40,6 +40,7 @@ namespace Kernel.Syscalls
             int id = MappedFiles.Add(file.Node);
             if (id == 0) return -Errno.ENFILE;
             AddressSpace.Insert(start, end, prot, shared ? Vma.Shared : Vma.Private, id, offset);
+            if (shared && !file.CanWrite) AddressSpace.SetNoWrite(start);
             return r;
         }
 

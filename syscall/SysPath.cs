@@ -12,7 +12,11 @@ namespace Kernel.Syscalls
         private const int PathMax = SysFile.PathMax;
 
         /// <summary>Copies the user path and finds its parent directory and last component.</summary>
-        private static int Parent(int dirfd, ulong userPath, byte* buf, out Inode parent, out int nameStart, out int nameLength)
+        private static int Parent(int dirfd, ulong userPath, byte* buf, out Inode parent, out int nameStart, out int nameLength) =>
+            Parent(dirfd, userPath, buf, PathOp.Create, out parent, out nameStart, out nameLength);
+
+        /// <summary>As above, with the error rules of <paramref name="op"/> (PathOp) for "/", "." and "..".</summary>
+        private static int Parent(int dirfd, ulong userPath, byte* buf, int op, out Inode parent, out int nameStart, out int nameLength)
         {
             parent = null; nameStart = 0; nameLength = 0;
             int len = SysFile.CopyPath(userPath, buf);
@@ -20,9 +24,16 @@ namespace Kernel.Syscalls
             if (len == 0) return -Errno.ENOENT;
             int r = SysFile.StartDir(dirfd, buf, len, out Inode start);
             if (r < 0) return r;
-            r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(buf, len), out parent, out nameStart, out nameLength);
+            r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(buf, len), op, out parent, out nameStart, out nameLength);
             if (r == -Errno.ENOENT) MissingFiles.Record(buf, len);
-            return r;
+            if (r < 0) return r;
+            // A trailing slash names a directory: unlink/rename of a non-directory that way is ENOTDIR.
+            if (nameStart + nameLength < len && (op == PathOp.Unlink || op == PathOp.Rename))
+            {
+                Inode target = FileSystem.Lookup(parent, new System.ReadOnlySpan<byte>(buf + nameStart, nameLength));
+                if (target != null && !target.IsDirectory) return -Errno.ENOTDIR;
+            }
+            return 0;
         }
 
         private static System.ReadOnlySpan<byte> Name(byte* buf, int start, int length) => new System.ReadOnlySpan<byte>(buf + start, length);
@@ -41,7 +52,7 @@ namespace Kernel.Syscalls
         public static long Rmdir(SyscallFrame* f)
         {
             byte* buf = stackalloc byte[PathMax + 1];
-            int r = Parent(AT_FDCWD, f->A0, buf, out Inode parent, out int s, out int n);
+            int r = Parent(AT_FDCWD, f->A0, buf, PathOp.Rmdir, out Inode parent, out int s, out int n);
             return r < 0 ? r : FileSystem.Rmdir(parent, Name(buf, s, n));
         }
 
@@ -52,7 +63,7 @@ namespace Kernel.Syscalls
         {
             if ((flags & ~SysFile.AT_REMOVEDIR) != 0) return -Errno.EINVAL;
             byte* buf = stackalloc byte[PathMax + 1];
-            int r = Parent(dirfd, path, buf, out Inode parent, out int s, out int n);
+            int r = Parent(dirfd, path, buf, (flags & SysFile.AT_REMOVEDIR) != 0 ? PathOp.Rmdir : PathOp.Unlink, out Inode parent, out int s, out int n);
             if (r < 0) return r;
             return (flags & SysFile.AT_REMOVEDIR) != 0 ? FileSystem.Rmdir(parent, Name(buf, s, n)) : FileSystem.Unlink(parent, Name(buf, s, n));
         }
@@ -66,9 +77,9 @@ namespace Kernel.Syscalls
             if ((flags & ~3u) != 0 || flags == 3) return -Errno.EINVAL;
             byte* a = stackalloc byte[PathMax + 1];
             byte* b = stackalloc byte[PathMax + 1];
-            int r = Parent(olddir, oldPath, a, out Inode op, out int os, out int on);
+            int r = Parent(olddir, oldPath, a, PathOp.Rename, out Inode op, out int os, out int on);
             if (r < 0) return r;
-            r = Parent(newdir, newPath, b, out Inode np, out int ns, out int nn);
+            r = Parent(newdir, newPath, b, PathOp.Rename, out Inode np, out int ns, out int nn);
             if (r < 0) return r;
             return FileSystem.Rename(op, Name(a, os, on), np, Name(b, ns, nn), flags);
         }

@@ -22,6 +22,7 @@ namespace Kernel.Syscalls
                 if (UserMemory.Read(f->A1, out SigAction act) != 0) return -Errno.EFAULT;
                 act.Mask &= ~Unblockable;
                 Process.Actions[sig] = act;
+                if (act.Handler == 1) SignalDelivery.Pending &= ~(1UL << (sig - 1));     // SIG_IGN discards a pending signal
             }
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
             return 0;
@@ -45,6 +46,13 @@ namespace Kernel.Syscalls
             }
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
             return 0;
+        }
+
+        public static long RtSigpending(SyscallFrame* f)
+        {
+            if (f->A1 > 8) return -Errno.EINVAL;
+            ulong pending = SignalDelivery.Pending;
+            return UserMemory.CopyTo(f->A0, &pending, f->A1);
         }
 
         private struct StackT { public ulong Sp; public int Flags, Pad; public ulong Size; }
@@ -185,6 +193,7 @@ namespace Kernel.Syscalls
             while ((ready & 1) == 0) { ready >>= 1; sig++; }
             Pending &= ~(1UL << (sig - 1));
             SigAction act = Process.Actions[sig];
+            if (act.Handler == SIG_IGN && sig != Signal.SIGKILL) return;      // ignored while it was pending
             if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0)
             {
                 if (sig == Signal.SIGSTOP || (act.Handler == SIG_DFL && DefaultIgnores(sig))) return;

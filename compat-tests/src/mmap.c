@@ -123,19 +123,25 @@ int main(void)
             p = mremap(q, 64 * PG, 8 * PG, 0);
             CHECK_ERR(p == q, "mremap shrink stays in place");
             CHECK(check_pages(q, 8, 0x20), "mremap shrink keeps contents");
-            /* move to a fixed destination */
+            /* move to a fixed destination. The destination reservation is
+             * 16 pages so that the 8 pages above the moved mapping are our
+             * own (a dynamically linked program has ld.so/libc mappings right
+             * next to fresh anonymous ones: never unmap what is not ours). */
             {
-                unsigned char *dst = map_anon(8 * PG, PROT_NONE);
+                unsigned char *dst = map_anon(16 * PG, PROT_NONE);
                 if (dst != MAP_FAILED) {
                     unsigned char *m = mremap(q, 8 * PG, 8 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
                     CHECK_ERR(m == dst, "mremap MREMAP_FIXED moves to the given address");
                     if (m == dst) {
                         CHECK(check_pages(dst, 8, 0x20), "moved mapping keeps contents and protection");
                         q = dst;
+                    } else {
+                        munmap(dst, 16 * PG);
                     }
                 }
             }
-            /* grow in place when the next pages are free */
+            /* grow in place when the next pages are free (q + 8 pages is
+             * the rest of our own reservation when the move succeeded) */
             munmap(q + 8 * PG, 8 * PG);
             p = mremap(q, 8 * PG, 16 * PG, 0);
             CHECK_ERR(p == q, "mremap grows in place without MREMAP_MAYMOVE when space is free");

@@ -91,6 +91,7 @@ namespace Kernel.Fs
             if (f == null) return -Errno.EBADF;
             s_files[fd] = null;
             s_cloexec[fd] = false;
+            if (f.Node != null) Locks.ReleaseProcessLocks(f.Node);
             Release(f);
             return 0;
         }
@@ -98,9 +99,9 @@ namespace Kernel.Fs
         public static void Release(File f)
         {
             if (--f.RefCount > 0) return;
+            Locks.ReleaseOwner(f);
             f.OnLastClose();
-            if (f.Node != null) f.Node.OpenCount--;
-            if (f.Node != null) f.Node.Release();
+            if (f.Node != null) f.Node.CloseRef();
         }
 
         public static int Count()

@@ -38,7 +38,7 @@ namespace Kernel.Fs
         {
             Node = node;
             Flags = flags;
-            node.OpenCount++;
+            node.OpenRef();
         }
 
         private bool IsDirectory => (Node.Mode & 0xF000) == 0x4000;
@@ -46,6 +46,7 @@ namespace Kernel.Fs
         public override long Read(byte* dst, long n)
         {
             if (IsDirectory) return -Errno.EISDIR;
+            Memory.AddressSpace.FlushShared(Node);
             long r = FileSystem.Read(Node, Offset, new System.Span<byte>(dst, (int)n));
             if (r > 0) Offset += r;
             return r;
@@ -56,7 +57,7 @@ namespace Kernel.Fs
             if (IsDirectory) return -Errno.EISDIR;
             if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) Offset = Node.Size;
             long r = FileSystem.Write(Node, Offset, new System.ReadOnlySpan<byte>(src, (int)n));
-            if (r > 0) Offset += r;
+            if (r > 0) { Memory.AddressSpace.RefreshShared(Node, Offset, r); Offset += r; }
             return r;
         }
 
@@ -64,6 +65,7 @@ namespace Kernel.Fs
         {
             if (IsDirectory) return -Errno.EISDIR;
             if (offset < 0) return -Errno.EINVAL;
+            Memory.AddressSpace.FlushShared(Node);
             return FileSystem.Read(Node, offset, new System.Span<byte>(dst, (int)n));
         }
 
@@ -71,7 +73,11 @@ namespace Kernel.Fs
         {
             if (IsDirectory) return -Errno.EISDIR;
             if (offset < 0) return -Errno.EINVAL;
-            return FileSystem.Write(Node, offset, new System.ReadOnlySpan<byte>(src, (int)n));
+            // Linux quirk kept for compatibility: pwrite on an O_APPEND file appends.
+            if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) offset = Node.Size;
+            long r = FileSystem.Write(Node, offset, new System.ReadOnlySpan<byte>(src, (int)n));
+            if (r > 0) Memory.AddressSpace.RefreshShared(Node, offset, r);
+            return r;
         }
 
         public override long Seek(long offset, int whence)
@@ -127,11 +133,13 @@ namespace Kernel.Fs
         public readonly Pipe P;
         public readonly bool WriteEnd;
 
+        public FifoInode Fifo;        // set when opened through a named pipe
+
         public PipeFile(Pipe p, bool writeEnd, int flags) { P = p; WriteEnd = writeEnd; Flags = flags; }
 
         public override long Read(byte* dst, long n)
         {
-            if (WriteEnd) return -Errno.EBADF;
+            if (WriteEnd && (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
             while (P.Count == 0)
             {
                 if (P.Writers == 0) return 0;
@@ -150,7 +158,7 @@ namespace Kernel.Fs
 
         public override long Write(byte* src, long n)
         {
-            if (!WriteEnd) return -Errno.EBADF;
+            if (!WriteEnd && (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
             if (P.Readers == 0)
             {
                 Syscalls.SignalDelivery.RaisePipe();
@@ -175,10 +183,27 @@ namespace Kernel.Fs
 
         public override long Available() => WriteEnd ? 0 : P.Count;
 
+        public override long Seek(long offset, int whence) => -Errno.ESPIPE;
+
         public override void OnLastClose()
         {
             if (WriteEnd) P.Writers--; else P.Readers--;
-            if (P.Readers == 0 && P.Writers == 0) P.Free();
+            if (Fifo != null) { if (WriteEnd) Fifo.OpenWriters--; else Fifo.OpenReaders--; }
+            if (P.Readers == 0 && P.Writers == 0) { P.Free(); if (Fifo != null) Fifo.P = null; }
+            if (Fifo != null) Fifo.CloseRef();
         }
     }
+}
+
+namespace Kernel.Fs
+{
+    /// <summary>A named pipe (mkfifo): opening it yields pipe ends over one shared buffer.</summary>
+    internal sealed class FifoInode : SpecialInode
+    {
+        public Pipe P;
+        public int OpenReaders, OpenWriters;
+    }
+
+    /// <summary>A device node made with mknod that no driver serves: opening it fails with ENXIO.</summary>
+    internal sealed class DeadDevice : SpecialInode { }
 }

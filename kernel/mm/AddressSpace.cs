@@ -11,6 +11,7 @@ namespace Kernel.Memory
         public int Prot;
         public int Kind;
         public int FileId;             // MappedFiles id of the backing file, 0 for anonymous memory
+        public bool NoWrite;           // MAP_SHARED of a file opened without write access
         public ulong FileOffset;       // file offset of Start
         public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5;
         public bool SameBacking(in Vma next) =>
@@ -32,6 +33,13 @@ namespace Kernel.Memory
         public static ulong PagesMapped;
 
         public static bool Active => s_vmas != null;
+
+        /// <summary>Marks the region starting at <paramref name="start"/> as never writable (shared, read-only file).</summary>
+        public static void SetNoWrite(ulong start)
+        {
+            int i = Find(start);
+            if (i >= 0) s_vmas[i].NoWrite = true;
+        }
         public static int Count => s_count;
         public static Vma* Regions => s_vmas;
 
@@ -96,7 +104,7 @@ namespace Kernel.Memory
         public static void Insert(ulong start, ulong end, int prot, int kind, int fileId, ulong fileOffset)
         {
             Vma v;
-            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset;
+            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset; v.NoWrite = false;
             int i = 0;
             while (i < s_count && s_vmas[i].Start < start) i++;
             if (fileId == 0 && i > 0 && s_vmas[i - 1].End == start && s_vmas[i - 1].SameBacking(v))
@@ -129,12 +137,15 @@ namespace Kernel.Memory
             InsertAt(i + 1, tail);
         }
 
-        private static void FreePages(ulong start, ulong end)
+        /// <summary>Unmaps the pages; frames are freed unless they belong to the shared-mapping page cache.</summary>
+        private static void FreePages(ulong start, ulong end, bool shared = false)
         {
             for (ulong va = start; va < end; va += PageSize)
             {
                 ulong phys = PageTable.Unmap(va);
-                if (phys != 0) { Mm.Pages.Free(phys); PagesMapped--; }
+                if (phys == 0) continue;
+                PagesMapped--;
+                if (!shared) Mm.Pages.Free(phys);
             }
         }
 
@@ -148,7 +159,7 @@ namespace Kernel.Memory
                 if (s_vmas[i].Start >= start && s_vmas[i].End <= end)
                 {
                     if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
-                    FreePages(s_vmas[i].Start, s_vmas[i].End);
+                    FreePages(s_vmas[i].Start, s_vmas[i].End, s_vmas[i].Kind == Vma.Shared);
                     MappedFiles.Release(s_vmas[i].FileId);
                     RemoveAt(i);
                 }
@@ -219,6 +230,7 @@ namespace Kernel.Memory
             {
                 int i = Find(a);
                 if (i < 0) return -Errno.ENOMEM;
+                if (s_vmas[i].NoWrite && (prot & Prot.Write) != 0) return -Errno.EACCES;
                 a = s_vmas[i].End;
             }
             SplitAt(addr);
@@ -292,7 +304,12 @@ namespace Kernel.Memory
         {
             ulong end = PageUp(addr + len);
             for (ulong va = PageDown(addr); va < end; va += PageSize)
-                if (Find(va) >= 0) FreePages(va, va + PageSize);
+            {
+                int i = Find(va);
+                if (i < 0) continue;
+                if (s_vmas[i].Kind == Vma.Shared) { WriteBack(i); FreePages(va, va + PageSize, true); }
+                else FreePages(va, va + PageSize);
+            }
         }
 
         /// <summary>brk: grows or shrinks the heap region after the program image. Returns the new break.</summary>
@@ -320,7 +337,21 @@ namespace Kernel.Memory
             ulong va = PageDown(addr);
             if (PageTable.Lookup(va, out _) != 0) return false;     // present: a real protection fault
             if (s_vmas[i].FileId == 0) return MapZeroed(va, prot);
-            return MapFilePage(va, prot, MappedFiles.Get(s_vmas[i].FileId), s_vmas[i].FileOffset + (va - s_vmas[i].Start));
+            ulong offset = s_vmas[i].FileOffset + (va - s_vmas[i].Start);
+            if (s_vmas[i].Kind == Vma.Shared)
+            {
+                ulong cached = MappedFiles.CachedPage(s_vmas[i].FileId, offset / PageSize);
+                if (cached != 0)
+                {
+                    PageTable.Map(va, cached, PageTable.FlagsFor(prot));
+                    PagesMapped++;
+                    return true;
+                }
+                if (!MapFilePage(va, prot, MappedFiles.Get(s_vmas[i].FileId), offset)) return false;
+                MappedFiles.AddPage(s_vmas[i].FileId, offset / PageSize, PageTable.Lookup(va, out _));
+                return true;
+            }
+            return MapFilePage(va, prot, MappedFiles.Get(s_vmas[i].FileId), offset);
         }
 
         /// <summary>Writes the dirty pages of a MAP_SHARED region back to its file (not past its end).</summary>
@@ -355,6 +386,33 @@ namespace Kernel.Memory
                 a = s_vmas[i].End;
             }
             return mapped ? 0 : -Errno.ENOMEM;
+        }
+
+        /// <summary>Before a read() of <paramref name="node"/>: its MAP_SHARED pages hold the newest bytes.</summary>
+        public static void FlushShared(Vfs.Inode node)
+        {
+            for (int i = 0; i < s_count; i++)
+                if (s_vmas[i].Kind == Vma.Shared && MappedFiles.Get(s_vmas[i].FileId) == node) WriteBack(i);
+        }
+
+        /// <summary>After a write() to <paramref name="node"/>: copy the new bytes into its present MAP_SHARED pages.</summary>
+        public static void RefreshShared(Vfs.Inode node, long offset, long length)
+        {
+            for (int i = 0; i < s_count; i++)
+            {
+                if (s_vmas[i].Kind != Vma.Shared || MappedFiles.Get(s_vmas[i].FileId) != node) continue;
+                for (ulong va = s_vmas[i].Start; va < s_vmas[i].End; va += PageSize)
+                {
+                    long pageOff = (long)(s_vmas[i].FileOffset + (va - s_vmas[i].Start));
+                    if (pageOff + (long)PageSize <= offset || pageOff >= offset + length) continue;
+                    ulong phys = PageTable.Lookup(va, out _);
+                    if (phys == 0) continue;
+                    byte* page = (byte*)Mm.PhysToVirt(phys);
+                    long from = offset > pageOff ? offset : pageOff;
+                    long to = offset + length < pageOff + (long)PageSize ? offset + length : pageOff + (long)PageSize;
+                    Vfs.FileSystem.Read(node, from, new System.Span<byte>(page + (from - pageOff), (int)(to - from)));
+                }
+            }
         }
 
         /// <summary>Writes back all shared mappings (at exit).</summary>
