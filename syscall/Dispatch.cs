@@ -77,7 +77,7 @@ namespace Kernel.Syscalls
         {
             ulong nr = f->Rax;
             Total++;
-            if (nr == Nr.exit || nr == Nr.exit_group)
+            if (nr == Nr.exit || nr == Nr.exit_group || nr == Nr.execve)
             {
                 if (Trace) { TraceCall((int)nr, f); Log.WriteLine(" = ?"); }
                 s_counts[nr]++;
@@ -86,6 +86,13 @@ namespace Kernel.Syscalls
             long r;
             if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
+            if (Fork.ResumePending)
+            {
+                // The running child ended inside this syscall: return into its parent's fork instead.
+                if (Trace) { Log.Write("compat: trace (child exited; resuming its parent)\n"); }
+                Fork.ResumeInto(f);
+                return;
+            }
             if (nr < (ulong)SyscallTable.Count)
             {
                 s_counts[nr]++;

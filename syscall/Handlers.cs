@@ -97,6 +97,12 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.getpid, &SysProcess.GetPid);
             SyscallDispatcher.Register(Nr.gettid, &SysProcess.GetTid);
             SyscallDispatcher.Register(Nr.getppid, &SysProcess.GetPpid);
+            SyscallDispatcher.Register(Nr.fork, &SysProcess.ForkSyscall);
+            SyscallDispatcher.Register(Nr.vfork, &SysProcess.Vfork);
+            SyscallDispatcher.Register(Nr.clone, &SysProcess.Clone);
+            SyscallDispatcher.Register(Nr.execve, &Exec.Execve);
+            SyscallDispatcher.Register(Nr.execveat, &Exec.Execveat);
+            SyscallDispatcher.Register(Nr.wait4, &Fork.Wait4);
             SyscallDispatcher.Register(Nr.getuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.geteuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.getgid, &SysProcess.GetUid);

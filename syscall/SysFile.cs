@@ -340,9 +340,11 @@ namespace Kernel.Syscalls
             st->Uid = n.Uid;
             st->Gid = n.Gid;
             st->Rdev = n.Rdev;
-            st->Size = n.Size;
+            // Report sizes the way a 4 KiB-block disk file system does (ls -l "total", du): a directory
+            // occupies one block and a file whole blocks, so tools print what they print on Linux.
+            st->Size = n.IsDirectory ? 4096 : n.Size;
             st->Blksize = 4096;
-            st->Blocks = (n.Size + 511) / 512;
+            st->Blocks = n.IsDirectory ? 8 : n.IsSymlink ? 0 : (n.Size + 4095) / 4096 * 8;
             st->Atime = n.AtimeNs / 1_000_000_000; st->AtimeNsec = n.AtimeNs % 1_000_000_000;
             st->Mtime = n.MtimeNs / 1_000_000_000; st->MtimeNsec = n.MtimeNs % 1_000_000_000;
             st->Ctime = n.CtimeNs / 1_000_000_000; st->CtimeNsec = n.CtimeNs % 1_000_000_000;

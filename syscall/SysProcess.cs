@@ -12,6 +12,28 @@ namespace Kernel.Syscalls
         public static long GetPid(SyscallFrame* f) => Process.Pid;
         public static long GetTid(SyscallFrame* f) => Process.Pid;
         public static long GetPpid(SyscallFrame* f) => Process.Ppid;
+
+        public static long ForkSyscall(SyscallFrame* f) => Fork.Start(f, false, 0);
+        public static long Vfork(SyscallFrame* f) => Fork.Start(f, true, 0);
+
+        private const ulong CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000,
+            CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000,
+            CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+
+        /// <summary>clone for new processes (fork/vfork/posix_spawn shapes). Threads (CLONE_THREAD) are not supported.</summary>
+        public static long Clone(SyscallFrame* f)
+        {
+            ulong flags = f->A0, stack = f->A1, ptid = f->A2, ctid = f->A3, tls = f->A4;
+            if ((flags & CLONE_THREAD) != 0) return -Errno.ENOSYS;
+            if ((flags & (CLONE_PIDFD | CLONE_FILES)) != 0) return -Errno.EINVAL;
+            long r = Fork.Start(f, (flags & CLONE_VM) != 0, stack);
+            if (r < 0) return r;
+            if ((flags & CLONE_PARENT_SETTID) != 0) UserMemory.Write(ptid, Process.Pid);
+            if ((flags & CLONE_CHILD_SETTID) != 0) UserMemory.Write(ctid, Process.Pid);
+            if ((flags & CLONE_CHILD_CLEARTID) != 0) Process.ClearChildTid = ctid;
+            if ((flags & CLONE_SETTLS) != 0) Arch.Native.Wrmsr(0xC0000100, tls);
+            return 0;
+        }
         public static long GetUid(SyscallFrame* f) => 0;
 
         private struct Utsname { public fixed byte Sysname[65], Nodename[65], Release[65], Version[65], Machine[65], Domainname[65]; }
@@ -212,6 +234,7 @@ namespace Kernel.Syscalls
                     {
                         Log.WriteLine("compat: futex wait with no timeout in a single-threaded program would block forever");
                         Process.Kill(Signal.SIGABRT);
+                        return 0;
                     }
                     if (UserMemory.Read(f->A3, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
                     ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
@@ -234,7 +257,17 @@ namespace Kernel.Syscalls
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16;
         private static byte* s_name;        // 16 bytes, NUL-terminated
-        public static byte* Name => s_name;
+        public static byte* Name { get => s_name; set => s_name = value; }
+
+        /// <summary>The name a new image gets (exec): the basename of argv[0].</summary>
+        public static void SetName(byte* argv0, ulong length)
+        {
+            Mem.Zero(s_name, 16);
+            ulong start = 0, end = 0;
+            while (end < length && argv0[end] != 0) end++;
+            for (ulong i = 0; i < end; i++) if (argv0[i] == '/') start = i + 1;
+            for (ulong i = 0; i < 15 && start + i < end; i++) s_name[i] = argv0[start + i];
+        }
         private static int s_deathSignal, s_dumpable = 1;
 
         public static void Init(byte* argv0, ulong length)

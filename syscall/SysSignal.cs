@@ -198,6 +198,7 @@ namespace Kernel.Syscalls
             {
                 if (sig == Signal.SIGSTOP || (act.Handler == SIG_DFL && DefaultIgnores(sig))) return;
                 Process.Kill(sig);
+                return;
             }
 
             ulong sp = f->Rsp - 128;
@@ -208,7 +209,7 @@ namespace Kernel.Syscalls
             ulong frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;
             ulong uc = frame + UcOffset, info = uc + UcSize;
             byte* saved = (byte*)(((ulong)f - 512) & ~15UL);                 // syscall_entry's fxsave area
-            if (UserMemory.CopyTo(fpstate, saved, FpSize) != 0) Process.Kill(Signal.SIGSEGV);
+            if (UserMemory.CopyTo(fpstate, saved, FpSize) != 0) { Process.Kill(Signal.SIGSEGV); return; }
 
             SigContext sc = default;
             sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->Rflags; sc.R12 = f->R12; sc.R13 = f->R13;
@@ -229,7 +230,7 @@ namespace Kernel.Syscalls
             *(int*)inf = sig;
             *(int*)(inf + 8) = -6;                                            // SI_TKILL
             *(int*)(inf + 16) = Process.Pid;
-            if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) Process.Kill(Signal.SIGSEGV);
+            if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) { Process.Kill(Signal.SIGSEGV); return; }
 
             ulong bit = 1UL << (sig - 1);
             if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;
@@ -279,7 +280,7 @@ namespace Kernel.Syscalls
             if (sc.Fpstate != 0)
             {
                 byte* fp = (byte*)(((ulong)f - 512) & ~15UL);             // syscall_entry's fxsave area
-                if (UserMemory.CopyFrom(fp, sc.Fpstate, FpSize) != 0) Process.Kill(Signal.SIGSEGV);
+                if (UserMemory.CopyFrom(fp, sc.Fpstate, FpSize) != 0) { Process.Kill(Signal.SIGSEGV); return 0; }
                 *(uint*)(fp + 24) &= 0xFFFF;                              // MXCSR: keep reserved bits clear
             }
             Process.SignalMask = mask & ~((1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1)));

@@ -38,7 +38,12 @@ namespace Kernel.Arch
 
         private static void Exception(InterruptFrame* f)
         {
-            if (f->FromUser) { Process.OnUserFault(f); return; }
+            if (f->FromUser)
+            {
+                Process.OnUserFault(f);
+                if (Fork.ResumePending) Fork.ResumeInto(f);      // a forked child died: its parent resumes
+                return;
+            }
             if (f->Vector == 14 && Memory.AddressSpace.Active)
             {
                 // A kernel access to user memory (syscall copy) may touch a not-yet-populated page.

@@ -19,7 +19,7 @@ namespace Kernel
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("enter_user")] private static extern int EnterUser(ulong rip, ulong rsp, KernelContext* ctx);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("exit_to_kernel")] private static extern void ExitToKernel(KernelContext* ctx, int status);
 
-        public const int Pid = 1, Ppid = 0;
+        public static int Pid = 1, Ppid = 0;
         private static KernelContext s_context;
         public static bool Running;
 
@@ -140,20 +140,27 @@ namespace Kernel
             return n;
         }
 
-        /// <summary>Ends the program with an exit status; never returns.</summary>
+        /// <summary>
+        /// Ends the program with an exit status. For the first program this never returns. For a forked
+        /// child it returns, and the syscall or fault path must return at once: the parent resumes.
+        /// </summary>
         public static void Exit(int status)
         {
+            if (Fork.HasParent) { Fork.ChildEnded((status & 0xFF) << 8); return; }
             fixed (KernelContext* ctx = &s_context) ExitToKernel(ctx, status);
         }
 
         /// <summary>Kills the program with a signal's default action (terminate), as the shell reports it: 128+sig.</summary>
         public static void Kill(int sig)
         {
-            Log.Write("compat: killed by signal ");
+            Log.Write("compat: ");
+            if (Fork.HasParent) { Log.Write("child process "); Log.Dec((long)Pid); Log.Write(" "); }
+            Log.Write("killed by signal ");
             Log.Dec(sig);
             Log.Write(" (");
             Log.Write(Signal.Name(sig));
             Log.WriteLine(")");
+            if (Fork.HasParent) { Fork.ChildEnded(sig); return; }
             Exit(128 + sig);
         }
 

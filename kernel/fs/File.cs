@@ -58,6 +58,41 @@ namespace Kernel.Fs
         }
 
         public static File Get(int fd) => (uint)fd < Max ? s_files[fd] : null;
+
+        /// <summary>The table itself, saved while a forked child runs with its own copy.</summary>
+        public static void Save(out File[] files, out bool[] cloexec) { files = s_files; cloexec = s_cloexec; }
+        public static void Restore(File[] files, bool[] cloexec) { s_files = files; s_cloexec = cloexec; }
+
+        /// <summary>fork: the child's table refers to the same open files (each gains a reference).</summary>
+        public static void CopyForChild()
+        {
+            var files = new File[Max];
+            var cloexec = new bool[Max];
+            for (int fd = 0; fd < Max; fd++)
+            {
+                files[fd] = s_files[fd];
+                cloexec[fd] = s_cloexec[fd];
+                if (files[fd] != null) files[fd].RefCount++;
+            }
+            s_files = files;
+            s_cloexec = cloexec;
+        }
+
+        /// <summary>exec: close-on-exec descriptors go.</summary>
+        public static void CloseOnExec()
+        {
+            for (int fd = 0; fd < Max; fd++) if (s_files[fd] != null && s_cloexec[fd]) Close(fd);
+        }
+
+        /// <summary>exit: every descriptor closes; the table's memory is returned.</summary>
+        public static void CloseAll()
+        {
+            for (int fd = 0; fd < Max; fd++) if (s_files[fd] != null) Close(fd);
+            Runtime.Allocator.Free(s_files);
+            Runtime.Allocator.Free(s_cloexec);
+            s_files = null;
+            s_cloexec = null;
+        }
         public static bool GetCloexec(int fd) => (uint)fd < Max && s_cloexec[fd];
         public static void SetCloexec(int fd, bool on) { if ((uint)fd < Max) s_cloexec[fd] = on; }
 

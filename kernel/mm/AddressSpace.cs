@@ -43,6 +43,47 @@ namespace Kernel.Memory
         public static int Count => s_count;
         public static Vma* Regions => s_vmas;
 
+        /// <summary>The per-process part of this class, saved while a forked child runs.</summary>
+        public struct Saved { public Vma* Vmas; public int Count, Capacity; public ulong BrkStart, Brk, PagesMapped; }
+
+        public static void Save(out Saved s) { s.Vmas = s_vmas; s.Count = s_count; s.Capacity = s_capacity; s.BrkStart = BrkStart; s.Brk = Brk; s.PagesMapped = PagesMapped; }
+
+        public static void Restore(in Saved s) { s_vmas = s.Vmas; s_count = s.Count; s_capacity = s.Capacity; BrkStart = s.BrkStart; Brk = s.Brk; PagesMapped = s.PagesMapped; }
+
+        /// <summary>Gives the (forked) child its own copy of the region list; file references are shared.</summary>
+        public static void CopyRegionsForChild()
+        {
+            var copy = (Vma*)Mm.KernelHeap.Alloc((ulong)(s_capacity * sizeof(Vma)));
+            Mem.Copy(copy, s_vmas, (ulong)(s_count * sizeof(Vma)));
+            s_vmas = copy;
+            for (int i = 0; i < s_count; i++) if (s_vmas[i].FileId != 0) MappedFiles.AddRef(s_vmas[i].FileId);
+        }
+
+        /// <summary>Starts a new, empty region list (exec after vfork keeps the parent's list intact).</summary>
+        public static void NewRegions() => Init();
+
+        /// <summary>Unmaps everything (exit or exec): frames go back, shared pages are written back.</summary>
+        public static void Clear()
+        {
+            RemoveRange(PageTable.KernelLowEnd, UserEnd);
+            BrkStart = Brk = 0;
+        }
+
+        /// <summary>Frees the region list itself (the process is gone).</summary>
+        public static void FreeRegions()
+        {
+            if (s_vmas != null) Mm.KernelHeap.Free(s_vmas);
+            s_vmas = null;
+            s_count = 0;
+        }
+
+        /// <summary>True when the page at <paramref name="va"/> belongs to a MAP_SHARED region (fork shares it).</summary>
+        public static bool IsSharedPage(ulong va)
+        {
+            int i = Find(va);
+            return i >= 0 && s_vmas[i].Kind == Vma.Shared;
+        }
+
         public static void Init()
         {
             s_capacity = 64;

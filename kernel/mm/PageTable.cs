@@ -111,6 +111,97 @@ namespace Kernel.Memory
             Native.Invlpg(va);
         }
 
+        // ---- process switching: the lower half (PML4 entries 0..255) is per process ---------------
+
+        /// <summary>Copies the 256 lower-half PML4 entries out (the parent's, while its child runs).</summary>
+        public static void SaveUserHalf(ulong* into) { for (int i = 0; i < 256; i++) into[i] = s_pml4[i]; }
+
+        /// <summary>Puts saved lower-half entries back and flushes the TLB.</summary>
+        public static void LoadUserHalf(ulong* from)
+        {
+            for (int i = 0; i < 256; i++) s_pml4[i] = from[i];
+            Native.WriteCr3(Root);
+        }
+
+        /// <summary>
+        /// Builds a private copy of the current lower half for a forked child: every user page gets a
+        /// new frame with the same contents, except frames <paramref name="isShared"/> says are
+        /// shared (MAP_SHARED page cache); the kernel's 2 MiB pages are referenced, not copied.
+        /// The copy is written to <paramref name="into"/> (256 entries). Returns false when out of memory.
+        /// </summary>
+        public static bool CloneUserHalf(ulong* into, delegate*<ulong, bool> isShared)
+        {
+            for (int i = 0; i < 256; i++)
+            {
+                into[i] = 0;
+                if ((s_pml4[i] & Present) == 0) continue;
+                ulong copy = CloneTable(s_pml4[i] & AddrMask, 3, (ulong)i << 39, isShared);
+                if (copy == 0) return false;
+                into[i] = copy | (s_pml4[i] & ~AddrMask);
+            }
+            return true;
+        }
+
+        private static ulong CloneTable(ulong phys, int level, ulong va, delegate*<ulong, bool> isShared)
+        {
+            ulong* src = (ulong*)Mm.PhysToVirt(phys);
+            ulong* dst = NewTable(out ulong copyPhys);
+            int shift = 12 + 9 * (level - 1);
+            for (int i = 0; i < 512; i++)
+            {
+                ulong e = src[i];
+                if (!Valid(e)) continue;
+                ulong entryVa = va + ((ulong)i << shift);
+                if (level == 1)
+                {
+                    if (isShared(entryVa)) { dst[i] = e; continue; }
+                    ulong frame = Mm.Pages.Alloc(1);
+                    if (frame == 0) return 0;
+                    Mem.Copy(Mm.PhysToVirt(frame), Mm.PhysToVirt(e & AddrMask), 4096);
+                    dst[i] = frame | (e & ~AddrMask);
+                }
+                else if ((e & Huge) != 0) dst[i] = e;                        // kernel 2 MiB page: shared
+                else
+                {
+                    ulong child = CloneTable(e & AddrMask, level - 1, entryVa, isShared);
+                    if (child == 0) return 0;
+                    dst[i] = child | (e & ~AddrMask);
+                }
+            }
+            return copyPhys;
+        }
+
+        /// <summary>
+        /// Frees the page-table pages of a lower half that is no longer loaded (user frames must
+        /// already be unmapped). Never call it on the live half: the kernel runs from PML4[0].
+        /// </summary>
+        public static void FreeUserTables(ulong* entries)
+        {
+            for (int i = 0; i < 256; i++)
+                if ((entries[i] & Present) != 0) FreeTable(entries[i] & AddrMask, 3);
+        }
+
+        private static void FreeTable(ulong phys, int level)
+        {
+            ulong* t = (ulong*)Mm.PhysToVirt(phys);
+            if (level > 1)
+                for (int i = 0; i < 512; i++)
+                    if ((t[i] & Present) != 0 && (t[i] & Huge) == 0) FreeTable(t[i] & AddrMask, level - 1);
+            Mm.Pages.Free(phys);
+        }
+
+        /// <summary>A fresh lower half holding only the kernel's low 4 MiB (for exec after vfork).</summary>
+        public static void NewUserHalf()
+        {
+            for (int i = 0; i < 256; i++) s_pml4[i] = 0;
+            ulong* pdpt = NewTable(out ulong pdptPhys);
+            ulong* pd = NewTable(out ulong pdPhys);
+            s_pml4[0] = pdptPhys | Present | Writable | User;
+            pdpt[0] = pdPhys | Present | Writable | User;
+            for (ulong a = 0; a < KernelLowEnd; a += 0x200000) pd[a >> 21] = a | Present | Writable | Huge;
+            Native.WriteCr3(Root);
+        }
+
         public static ulong FlagsFor(int prot)
         {
             if (prot == Prot.None) return ProtNone;

@@ -1,0 +1,173 @@
+// execve: replace the running program with another from the VFS (ELF, or a "#!" script through
+// its interpreter). Everything that can fail is checked before the old image is torn down.
+using Compat.Loader;
+using Kernel.Fs;
+using Kernel.Loader;
+using Kernel.Memory;
+using Kernel.Syscalls;
+
+namespace Kernel
+{
+    internal static unsafe class Exec
+    {
+        private const int MaxArgBytes = 256 * 1024;
+
+        /// <summary>Copies a NULL-terminated user array of strings into one NUL-separated buffer (optionally after a prefix list).</summary>
+        private static long CopyStrings(ulong userArray, byte* dst, int capacity, int used, out int count, out int length, int skip)
+        {
+            count = 0;
+            length = used;
+            if (userArray == 0) return 0;
+            for (int i = 0; ; i++)
+            {
+                if (UserMemory.Read(userArray + (ulong)i * 8, out ulong ptr) != 0) return -Errno.EFAULT;
+                if (ptr == 0) return 0;
+                if (i < skip) continue;
+                long n = UserMemory.StringLength(ptr, 131072);
+                if (n < 0) return n == -Errno.ENAMETOOLONG ? -Errno.E2BIG : n;
+                if (length + n + 1 > capacity) return -Errno.E2BIG;
+                if (UserMemory.CopyFrom(dst + length, ptr, (ulong)n) != 0) return -Errno.EFAULT;
+                dst[length + n] = 0;
+                length += (int)n + 1;
+                count++;
+            }
+        }
+
+        private static int Append(byte* dst, int at, byte* s, int n)
+        {
+            for (int i = 0; i < n; i++) dst[at + i] = s[i];
+            dst[at + n] = 0;
+            return at + n + 1;
+        }
+
+        public static long Execve(SyscallFrame* f) => Run(f, SysFile.AT_FDCWD, f->A0, f->A1, f->A2, 0);
+        public static long Execveat(SyscallFrame* f) => Run(f, (int)f->A0, f->A1, f->A2, f->A3, (int)f->A4);
+
+        private static long Run(SyscallFrame* f, int dirfd, ulong userPath, ulong userArgv, ulong userEnvp, int flags)
+        {
+            byte* path = (byte*)Mm.KernelHeap.Alloc(SysFile.PathMax + 1);
+            byte* argv = (byte*)Mm.KernelHeap.Alloc(MaxArgBytes);
+            byte* envp = (byte*)Mm.KernelHeap.Alloc(MaxArgBytes);
+            long r = Prepare(dirfd, userPath, userArgv, userEnvp, flags, path, argv, envp, out Vfs.Inode node,
+                             out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen);
+            if (r < 0)
+            {
+                Mm.KernelHeap.Free(path); Mm.KernelHeap.Free(argv); Mm.KernelHeap.Free(envp);
+                return r;
+            }
+            return Replace(f, node, path, pathLen, argv, argc, argvLen, envp, envc, envpLen);
+        }
+
+        private static long Prepare(int dirfd, ulong userPath, ulong userArgv, ulong userEnvp, int flags, byte* path, byte* argv, byte* envp,
+                                    out Vfs.Inode node, out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen)
+        {
+            node = null; argc = argvLen = envc = envpLen = 0;
+            pathLen = SysFile.CopyPath(userPath, path);
+            if (pathLen < 0) return pathLen;
+            int r = SysFile.Lookup(dirfd, userPath, true, (flags & SysFile.AT_EMPTY_PATH) != 0, out node);
+            if (r < 0) return r;
+            if (node.IsDirectory || !node.IsRegular) return -Errno.EACCES;
+            if ((node.Mode & 0x49) == 0) return -Errno.EACCES;
+            long e = CopyStrings(userEnvp, envp, MaxArgBytes, 0, out envc, out envpLen, 0);
+            if (e < 0) return e;
+
+            // "#!interpreter [arg]": run the interpreter with the script's path in argv.
+            if (node.Size >= 2 && node.Data != null && node.Data[0] == '#' && node.Data[1] == '!')
+            {
+                byte* d = node.Data;
+                long limit = node.Size < 256 ? node.Size : 256;
+                long i = 2;
+                while (i < limit && (d[i] == ' ' || d[i] == '\t')) i++;
+                long is0 = i;
+                while (i < limit && d[i] != ' ' && d[i] != '\t' && d[i] != '\n') i++;
+                long is1 = i;
+                while (i < limit && (d[i] == ' ' || d[i] == '\t')) i++;
+                long as0 = i;
+                while (i < limit && d[i] != '\n') i++;
+                long as1 = i;
+                while (as1 > as0 && (d[as1 - 1] == ' ' || d[as1 - 1] == '\t')) as1--;
+                if (is1 == is0) return -Errno.ENOEXEC;
+                int at = Append(argv, 0, d + is0, (int)(is1 - is0));
+                argc = 1;
+                if (as1 > as0) { at = Append(argv, at, d + as0, (int)(as1 - as0)); argc++; }
+                at = Append(argv, at, path, pathLen);
+                argc++;
+                e = CopyStrings(userArgv, argv, MaxArgBytes, at, out int rest, out argvLen, 1);
+                if (e < 0) return e;
+                argc += rest;
+                // The interpreter becomes the program (its own "#!" is not followed again).
+                pathLen = (int)(is1 - is0);
+                for (int k = 0; k < pathLen; k++) path[k] = d[is0 + k];
+                path[pathLen] = 0;
+                r = Vfs.FileSystem.Resolve(Process.Cwd, new System.ReadOnlySpan<byte>(path, pathLen), true, out node);
+                if (r < 0) { MissingFiles.Record(path, pathLen); return r; }
+                if (!node.IsRegular) return -Errno.EACCES;
+            }
+            else
+            {
+                e = CopyStrings(userArgv, argv, MaxArgBytes, 0, out argc, out argvLen, 0);
+                if (e < 0) return e;
+            }
+            ElfError err = ElfFile.Parse(node.Data, (ulong)node.Size, out ElfFile elf);
+            if (err != ElfError.None) return -Errno.ENOEXEC;
+            if (elf.HasInterpreter)
+            {
+                byte* ip = elf.InterpPath(out int il);
+                if (Process.FindExecutable(ip, (ulong)il, out _) < 0) { MissingFiles.Record(ip, il); return -Errno.ENOENT; }
+            }
+            return 0;
+        }
+
+        /// <summary>Point of no return: tear down the old image and start the new one in this syscall frame.</summary>
+        private static long Replace(SyscallFrame* f, Vfs.Inode node, byte* path, int pathLen, byte* argv, int argc, int argvLen,
+                                    byte* envp, int envc, int envpLen)
+        {
+            AddressSpace.SyncAll();
+            if (Fork.SharesParentMemory) Fork.DetachFromParentMemory();
+            else AddressSpace.Clear();
+            FdTable.CloseOnExec();
+            for (int sig = 1; sig <= Signal.NSIG; sig++)
+                if (Process.Actions[sig].Handler > 1) { Process.Actions[sig].Handler = 0; Process.Actions[sig].Flags = 0; }
+            Process.AltStackSp = Process.AltStackSize = 0;
+            Process.RseqArea = 0;
+            Process.ClearChildTid = Process.RobustList = 0;
+            Process.ExePath = path;
+            Process.ExePathLen = (ulong)pathLen;
+            Process.Argv = argv; Process.ArgvLength = (ulong)argvLen;
+            Process.Envp = envp; Process.EnvpLength = (ulong)envpLen;
+            SysMisc.SetName(argv, (ulong)argvLen);
+            Arch.Native.Wrmsr(0xC0000100, 0);
+            Arch.Native.Wrmsr(0xC0000101, 0);
+
+            long r = ElfLoader.Load(node.Data, (ulong)node.Size, out LoadedImage image, out ElfError elfError, out byte* interp);
+            if (r < 0)
+            {
+                Log.Write("compat: exec of ");
+                Log.WriteBytes(path, (ulong)pathLen);
+                Log.Write(" failed after the old image was gone: ");
+                Log.WriteLine(elfError != ElfError.None ? ElfFile.Describe(elfError) : Errno.Name((int)-r));
+                Process.Kill(Signal.SIGKILL);
+                return 0;
+            }
+            Process.LoadBias = image.Bias;
+            AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
+            AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);
+            byte* random = stackalloc byte[16];
+            Random.Fill(random, 16);
+            ulong sp = InitialStack.Build(image, argv, (ulong)argvLen, argc, envp, (ulong)envpLen, envc, path, (ulong)pathLen + 1, random);
+            if (sp == 0) { Process.Kill(Signal.SIGKILL); return 0; }
+
+            // Start the new program: clean registers and a fresh FPU/SSE state.
+            *f = default;
+            f->Rip = image.Entry;
+            f->Rsp = sp;
+            f->Rflags = 0x202;
+            byte* fpu = (byte*)(((ulong)f - 512) & ~15UL);
+            Mem.Zero(fpu, 512);
+            *(ushort*)fpu = 0x37F;                   // x87 control word
+            *(uint*)(fpu + 24) = 0x1F80;              // MXCSR
+            *(uint*)(fpu + 28) = 0xFFFF;              // MXCSR mask
+            return 0;
+        }
+    }
+}
