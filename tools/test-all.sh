@@ -44,6 +44,7 @@ suite host host_tests
 suite doctor ./ops doctor
 suite compat bash -c "make -C compat-tests -j2 >/dev/null && compat-tests/run.sh '^(glibc-static|musl-static|static-pie)/'"
 suite busybox tests/apps/busybox.sh
+suite bbfiles tests/apps/busybox-files.sh
 suite ops tests/ops/errors.sh
 
 echo
