@@ -73,6 +73,9 @@ namespace Kernel.Drivers
             return (t1 - t0) * 1193182 / elapsed / 1000;
         }
 
+        public static ulong Base => s_base;
+        public static ulong Mult => s_mult;
+
         public static ulong ToNs(ulong ticks) => (ticks >> 32) * s_mult + (((ticks & 0xFFFFFFFF) * s_mult) >> 32);
 
         /// <summary>Nanoseconds since the clock was initialised; never goes backwards on one CPU.</summary>

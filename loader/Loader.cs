@@ -13,6 +13,7 @@ namespace Kernel.Loader
         public ulong PhdrAddress, PhEntSize, PhCount;
         public ulong InterpBase;     // AT_BASE
         public ulong End;            // end of the highest segment (brk starts here)
+        public ulong Vdso;           // AT_SYSINFO_EHDR, 0 when no vDSO is mapped
     }
 
     internal static unsafe class ElfLoader
@@ -152,7 +153,7 @@ namespace Kernel.Loader
             ulong randomAddr = PushBytes(random16, 16);
 
             // Words below: auxv pairs, NULL, envp, NULL, argv, argc. Keep the final RSP 16-aligned.
-            const int AuxPairs = 20;
+            const int AuxPairs = 21;
             ulong words = 1 + (ulong)argc + 1 + (ulong)envc + 1 + AuxPairs * 2;
             s_sp &= ~15UL;
             if ((words & 1) != 0) s_sp -= 8;
@@ -177,6 +178,7 @@ namespace Kernel.Loader
             PushWord(0); PushWord(Auxv.AT_HWCAP2);
             PushWord(Arch.CpuFeatures.Hwcap); PushWord(Auxv.AT_HWCAP);
             PushWord(2048); PushWord(Auxv.AT_MINSIGSTKSZ);
+            PushWord(img.Vdso); PushWord(img.Vdso != 0 ? Auxv.AT_SYSINFO_EHDR : Auxv.AT_IGNORE);
 
             PushWord(0);
             PushPointers(envStart, envp, envpLen, envc);

@@ -200,6 +200,7 @@ namespace Kernel.Syscalls
         }
 
         /// <summary>Copies up to count bytes between two files through a kernel buffer.</summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit]
         private static long Copy(File input, long* inOffset, File output, long* outOffset, ulong count)
         {
             if (!input.CanRead || !output.CanWrite) return -Errno.EBADF;

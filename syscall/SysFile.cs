@@ -222,6 +222,7 @@ namespace Kernel.Syscalls
 
         // ---- read / write ---------------------------------------------------------------------
 
+        [System.Runtime.CompilerServices.SkipLocalsInit]
         private static long ReadInto(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanRead) return -Errno.EBADF;
@@ -241,6 +242,7 @@ namespace Kernel.Syscalls
             return (long)done;
         }
 
+        [System.Runtime.CompilerServices.SkipLocalsInit]
         private static long WriteFrom(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanWrite) return -Errno.EBADF;

@@ -18,6 +18,8 @@ namespace Kernel.Syscalls
 
         public static void Init() => s_realtimeBaseNs = CommandLine.GetNumber("realtime_ns");
 
+        public static ulong RealtimeBaseNs => s_realtimeBaseNs;
+
         public static ulong RealtimeNs() => s_realtimeBaseNs + Tsc.MonotonicNs();
 
         private static bool ClockNs(int clock, out ulong ns)

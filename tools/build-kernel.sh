@@ -24,7 +24,12 @@ fi
   --targetos:linux --targetarch:x64 -O --instruction-set:x86-64 --nativelib \
   --map:"$OUT/compat.map" -g
 
-nasm -f elf64 -o "$OUT/boot.o" "$ROOT/kernel/boot/boot.asm"
+# The vDSO programs get mapped (AT_SYSINFO_EHDR), embedded into the kernel image by boot.asm.
+gcc -O2 -fPIC -shared -nostdlib -fno-stack-protector -fno-asynchronous-unwind-tables -mno-red-zone \
+  -Wl,-soname=linux-vdso.so.1 -Wl,--hash-style=both -Wl,--version-script="$ROOT/kernel/vdso/vdso.map" \
+  -Wl,-T,"$ROOT/kernel/vdso/vdso.lds" -Wl,--build-id=none -o "$OUT/vdso.so" "$ROOT/kernel/vdso/vdso.c"
+
+nasm -f elf64 -i "$OUT/" -o "$OUT/boot.o" "$ROOT/kernel/boot/boot.asm"
 ld -static -nostdlib -z max-page-size=0x1000 --no-dynamic-linker -T "$ROOT/kernel/boot/linker.ld" \
   -o "$OUT/compat.elf" "$OUT/boot.o" "$OUT/kernel.o"
 echo "build-kernel: $OUT/compat.elf ($(stat -c %s "$OUT/compat.elf") bytes)"

@@ -633,3 +633,19 @@ asm_syscall_symbols:
 section .data
 syscall_symbol_table:
     dq syscall_entry, syscall_stack_top, syscall_full_restore
+
+; The vDSO image (kernel/vdso/vdso.c, built by tools/build-kernel.sh), copied into every program.
+section .rodata
+align 4096
+global vdso_image_start, vdso_image_end
+vdso_image_start:
+    incbin "vdso.so"
+vdso_image_end:
+
+section .text
+global asm_vdso_image
+asm_vdso_image:                             ; ulong* asm_vdso_image(): { start, end }
+    lea rax, [rel vdso_table]
+    ret
+section .data
+vdso_table: dq vdso_image_start, vdso_image_end

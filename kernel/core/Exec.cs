@@ -152,6 +152,7 @@ namespace Kernel
             Process.LoadBias = image.Bias;
             AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
             AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);
+            image.Vdso = Vdso.Map();
             byte* random = stackalloc byte[16];
             Random.Fill(random, 16);
             ulong sp = InitialStack.Build(image, argv, (ulong)argvLen, argc, envp, (ulong)envpLen, envc, path, (ulong)pathLen + 1, random);

@@ -114,6 +114,7 @@ namespace Kernel
             AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
             AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);
 
+            image.Vdso = Vdso.Map();
             byte* random = stackalloc byte[16];
             Random.Fill(random, 16);
             int argc = CountStrings(argvEntry.Data, argvEntry.Size);

@@ -87,6 +87,8 @@ namespace Kernel.Fs
                 int start = t.Length;
                 if (v[i].Kind == Vma.Heap) { t.Pad(start + 10); t.Str("[heap]"); }
                 else if (v[i].Kind == Vma.Stack) { t.Pad(start + 10); t.Str("[stack]"); }
+                else if (v[i].Kind == Vma.Vvar) { t.Pad(start + 10); t.Str("[vvar]"); }
+                else if (v[i].Kind == Vma.VdsoImage) { t.Pad(start + 10); t.Str("[vdso]"); }
                 else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(Process.ExePath, (int)Process.ExePathLen); }
                 else if (file != null)
                 {

@@ -13,7 +13,7 @@ namespace Kernel.Memory
         public int FileId;             // MappedFiles id of the backing file, 0 for anonymous memory
         public bool NoWrite;           // MAP_SHARED of a file opened without write access
         public ulong FileOffset;       // file offset of Start
-        public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5;
+        public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5, Vvar = 6, VdsoImage = 7;
         public bool SameBacking(in Vma next) =>
             Prot == next.Prot && Kind == next.Kind && FileId == next.FileId &&
             (FileId == 0 || FileOffset + (End - Start) == next.FileOffset);

@@ -79,7 +79,16 @@ namespace Compat.Loader
         private static ulong Read64(byte* p) => Read32(p) | ((ulong)Read32(p + 4) << 32);
         private static ushort Read16(byte* p) => (ushort)(p[0] | (p[1] << 8));
 
-        public static ElfError Parse(byte* data, ulong length, out ElfFile elf)
+        /// <summary>Parses and validates an executable (ET_EXEC or ET_DYN with an entry point inside an executable segment).</summary>
+        public static ElfError Parse(byte* data, ulong length, out ElfFile elf) => Parse(data, length, true, out elf);
+
+        /// <summary>
+        /// Parses and validates a shared object (or an executable) like <see cref="Parse(byte*, ulong, out ElfFile)"/>
+        /// but without the entry point check: libraries usually have e_entry 0 or an entry that is never used.
+        /// </summary>
+        public static ElfError ParseSharedObject(byte* data, ulong length, out ElfFile elf) => Parse(data, length, false, out elf);
+
+        private static ElfError Parse(byte* data, ulong length, bool checkEntry, out ElfFile elf)
         {
             elf = default;
             elf.Data = data;
@@ -128,7 +137,7 @@ namespace Compat.Loader
                 loads++;
             }
             if (loads == 0) return ElfError.NoLoadableSegments;
-            if (!entryInside) return ElfError.EntryOutsideSegments;
+            if (checkEntry && !entryInside) return ElfError.EntryOutsideSegments;
             elf.LowAddress = low;
             elf.HighAddress = high;
             return ElfError.None;
