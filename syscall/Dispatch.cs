@@ -101,7 +101,11 @@ namespace Kernel.Syscalls
             }
             if (Trace) { TraceCall((int)nr, f); TraceResult(r); }
             f->Rax = (ulong)r;
-            if (SignalDelivery.Pending != 0) SignalDelivery.DeliverPending(f);
+            if (SignalDelivery.Pending != 0)
+            {
+                SignalDelivery.DeliverPending(f);
+                if (Fork.ResumePending) Fork.ResumeInto(f);   // the signal killed a forked child
+            }
         }
 
         private static long NoSys(ulong nr, SyscallFrame* f)

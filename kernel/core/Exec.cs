@@ -131,6 +131,9 @@ namespace Kernel
             Process.AltStackSp = Process.AltStackSize = 0;
             Process.RseqArea = 0;
             Process.ClearChildTid = Process.RobustList = 0;
+            // /proc/self/exe names the file itself, not the path used to reach it.
+            int resolved = Vfs.FileSystem.GetPath(node, new System.Span<byte>(path, SysFile.PathMax));
+            if (resolved > 0) { path[resolved] = 0; pathLen = resolved; }
             Process.ExePath = path;
             Process.ExePathLen = (ulong)pathLen;
             Process.Argv = argv; Process.ArgvLength = (ulong)argvLen;
