@@ -208,8 +208,11 @@ namespace Kernel.Syscalls
             ulong fpstate = (sp - FpSize) & ~63UL;
             ulong frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;
             ulong uc = frame + UcOffset, info = uc + UcSize;
-            byte* saved = (byte*)(((ulong)f - 512) & ~15UL);                 // syscall_entry's fxsave area
-            if (UserMemory.CopyTo(fpstate, saved, FpSize) != 0) { Process.Kill(Signal.SIGSEGV); return; }
+            byte* fx = (byte*)Mm.KernelHeap.Alloc(FpSize);               // heap blocks of 512 are 16-aligned
+            SyscallFpu.ToFxsave(SyscallFpu.Area(f), fx);
+            long copied = UserMemory.CopyTo(fpstate, fx, FpSize);
+            Mm.KernelHeap.Free(fx);
+            if (copied != 0) { Process.Kill(Signal.SIGSEGV); return; }
 
             SigContext sc = default;
             sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->Rflags; sc.R12 = f->R12; sc.R13 = f->R13;
@@ -279,9 +282,11 @@ namespace Kernel.Syscalls
             }
             if (sc.Fpstate != 0)
             {
-                byte* fp = (byte*)(((ulong)f - 512) & ~15UL);             // syscall_entry's fxsave area
-                if (UserMemory.CopyFrom(fp, sc.Fpstate, FpSize) != 0) { Process.Kill(Signal.SIGSEGV); return 0; }
-                *(uint*)(fp + 24) &= 0xFFFF;                              // MXCSR: keep reserved bits clear
+                byte* fx = (byte*)Mm.KernelHeap.Alloc(FpSize);
+                long copied = UserMemory.CopyFrom(fx, sc.Fpstate, FpSize);
+                if (copied == 0) SyscallFpu.FromFxsave(fx, SyscallFpu.Area(f));
+                Mm.KernelHeap.Free(fx);
+                if (copied != 0) { Process.Kill(Signal.SIGSEGV); return 0; }
             }
             Process.SignalMask = mask & ~((1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1)));
             f->R8 = sc.R8; f->R9 = sc.R9; f->R10 = sc.R10; f->R12 = sc.R12; f->R13 = sc.R13; f->R14 = sc.R14;

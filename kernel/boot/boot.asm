@@ -351,6 +351,17 @@ asm_invlpg:
     invlpg [rdi]
     ret
 
+global asm_fxsave, asm_fxrstor, asm_fninit
+asm_fxsave:
+    fxsave [rdi]
+    ret
+asm_fxrstor:
+    fxrstor [rdi]
+    ret
+asm_fninit:
+    fninit
+    ret
+
 global asm_hlt, asm_cli, asm_sti, asm_pause, asm_sti_hlt, asm_read_rsp, asm_read_rbp, asm_read_rflags
 asm_hlt:
     hlt
@@ -513,10 +524,44 @@ syscall_entry:
     mov rbx, rsp
     sub rsp, 512
     and rsp, ~15
-    fxsave [rsp]
+    ; Only the SSE registers and MXCSR: the kernel never touches x87 state, and fxsave/fxrstor
+    ; would cost more than the rest of a syscall under TCG (layout: SyscallFpu in C#).
+    movdqa [rsp + 0], xmm0
+    movdqa [rsp + 16], xmm1
+    movdqa [rsp + 32], xmm2
+    movdqa [rsp + 48], xmm3
+    movdqa [rsp + 64], xmm4
+    movdqa [rsp + 80], xmm5
+    movdqa [rsp + 96], xmm6
+    movdqa [rsp + 112], xmm7
+    movdqa [rsp + 128], xmm8
+    movdqa [rsp + 144], xmm9
+    movdqa [rsp + 160], xmm10
+    movdqa [rsp + 176], xmm11
+    movdqa [rsp + 192], xmm12
+    movdqa [rsp + 208], xmm13
+    movdqa [rsp + 224], xmm14
+    movdqa [rsp + 240], xmm15
+    stmxcsr [rsp + 256]
     cld
     call syscall_dispatch
-    fxrstor [rsp]
+    movdqa xmm0, [rsp + 0]
+    movdqa xmm1, [rsp + 16]
+    movdqa xmm2, [rsp + 32]
+    movdqa xmm3, [rsp + 48]
+    movdqa xmm4, [rsp + 64]
+    movdqa xmm5, [rsp + 80]
+    movdqa xmm6, [rsp + 96]
+    movdqa xmm7, [rsp + 112]
+    movdqa xmm8, [rsp + 128]
+    movdqa xmm9, [rsp + 144]
+    movdqa xmm10, [rsp + 160]
+    movdqa xmm11, [rsp + 176]
+    movdqa xmm12, [rsp + 192]
+    movdqa xmm13, [rsp + 208]
+    movdqa xmm14, [rsp + 224]
+    movdqa xmm15, [rsp + 240]
+    ldmxcsr [rsp + 256]
     mov rsp, rbx
     cmp byte [rel syscall_full_restore], 0
     jne .full_restore

@@ -166,11 +166,7 @@ namespace Kernel
             f->Rip = image.Entry;
             f->Rsp = sp;
             f->Rflags = 0x202;
-            byte* fpu = (byte*)(((ulong)f - 512) & ~15UL);
-            Mem.Zero(fpu, 512);
-            *(ushort*)fpu = 0x37F;                   // x87 control word
-            *(uint*)(fpu + 24) = 0x1F80;              // MXCSR
-            *(uint*)(fpu + 28) = 0xFFFF;              // MXCSR mask
+            Arch.SyscallFpu.Reset(Arch.SyscallFpu.Area(f));
             return 0;
         }
     }

@@ -90,7 +90,7 @@ namespace Kernel
             p.Fpu = (byte*)Mm.KernelHeap.Alloc(512);
             p.UserHalf = (ulong*)Mm.KernelHeap.Alloc(256 * 8);
             if (p.Fpu == null || p.UserHalf == null) return -Errno.ENOMEM;
-            Mem.Copy(p.Fpu, FpuArea(f), 512);
+            SyscallFpu.ToFxsave(SyscallFpu.Area(f), p.Fpu);
             PageTable.SaveUserHalf(p.UserHalf);
             AddressSpace.Save(out p.Space);
             FdTable.Save(out p.Files, out p.Cloexec);
@@ -168,7 +168,7 @@ namespace Kernel
             ResumePending = false;
             *f = p.Regs;
             f->Rax = (ulong)p.ChildPid;
-            Mem.Copy(FpuArea(f), p.Fpu, 512);
+            SyscallFpu.FromFxsave(p.Fpu, SyscallFpu.Area(f));
             Free(p);
         }
 

@@ -1,0 +1,45 @@
+// The SSE state syscall_entry saves (XMM0-15 at 16-byte slots, MXCSR at 256) and its conversion
+// to and from the fxsave image that signal frames and fork keep. x87 state is never touched by
+// the kernel, so it is still live in the CPU while a syscall runs and fxsave/fxrstor cover it.
+using System.Runtime;
+using System.Runtime.CompilerServices;
+
+namespace Kernel.Arch
+{
+    internal static unsafe class SyscallFpu
+    {
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_fxsave")] private static extern void Fxsave(void* area);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_fxrstor")] private static extern void Fxrstor(void* area);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_fninit")] private static extern void Fninit();
+
+        private const int MxcsrSlot = 256, FxMxcsr = 24, FxXmm = 160;
+
+        /// <summary>The save area of the syscall whose frame is <paramref name="frame"/>.</summary>
+        public static byte* Area(void* frame) => (byte*)(((ulong)frame - 512) & ~15UL);
+
+        /// <summary>Writes the program's complete FPU/SSE state, fxsave layout, to <paramref name="fx"/> (512 bytes, 16-aligned).</summary>
+        public static void ToFxsave(byte* area, byte* fx)
+        {
+            Fxsave(fx);                                             // x87 part (live), MXCSR
+            *(uint*)(fx + FxMxcsr) = *(uint*)(area + MxcsrSlot);
+            Mem.Copy(fx + FxXmm, area, 256);
+        }
+
+        /// <summary>Makes <paramref name="fx"/> the program's state when the syscall returns.</summary>
+        public static void FromFxsave(byte* fx, byte* area)
+        {
+            *(uint*)(fx + FxMxcsr) &= 0xFFFF;                       // reserved MXCSR bits would #GP
+            Fxrstor(fx);                                            // x87 part now; SSE again on return
+            Mem.Copy(area, fx + FxXmm, 256);
+            *(uint*)(area + MxcsrSlot) = *(uint*)(fx + FxMxcsr);
+        }
+
+        /// <summary>exec: a clean FPU (x87 reset, SSE registers zero, default MXCSR).</summary>
+        public static void Reset(byte* area)
+        {
+            Fninit();
+            Mem.Zero(area, 256);
+            *(uint*)(area + MxcsrSlot) = 0x1F80;
+        }
+    }
+}
