@@ -99,7 +99,10 @@ namespace Kernel.Arch
             if (f->Vector == 14)
             {
                 ulong e = f->ErrorCode;
-                Log.Write((e & 1) != 0 ? "page fault: protection violation" : "page fault: page not present");
+                ulong cr2 = Native.ReadCr2();
+                bool userMapped = cr2 < Memory.AddressSpace.UserEnd && Memory.AddressSpace.Active && Memory.AddressSpace.Find(cr2) >= 0;
+                if (f->FromUser && !userMapped) Log.Write("page fault: no mapping at this address");
+                else Log.Write((e & 1) != 0 ? "page fault: protection violation" : "page fault: page not present");
                 Log.Write((e & 2) != 0 ? ", write" : ", read");
                 if ((e & 16) != 0) Log.Write(", instruction fetch");
                 Log.Write((e & 4) != 0 ? ", user mode\n" : ", kernel mode\n");
