@@ -4,7 +4,7 @@
 # (compat-tests), busybox-static (test subject). NuGet: the ILCompiler package.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-PKGS=(qemu-system-x86 nasm binutils gcc g++ make musl-tools busybox-static python3 cpio)
+PKGS=(qemu-system-x86 nasm binutils gcc g++ make musl-tools busybox-static python3 cpio sqlite3 lua5.4)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

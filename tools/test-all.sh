@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite (what .ci/run runs): host xunit tests, boot tests (ops doctor: the kernel
-# boots under QEMU and passes its self-test), compat-tests (native vs unikernel, 3 builds each),
-# busybox applets, ops error handling. Ends with one line: "N passed, M failed".
+# boots under QEMU and passes its self-test), compat-tests (native vs unikernel, 4 builds each),
+# busybox applets and file scripts, Debian's sqlite3, lua5.4 and python3, ops error handling. Ends with one line: "N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -42,9 +42,12 @@ host_tests() {
 suite build tools/build-kernel.sh
 suite host host_tests
 suite doctor ./ops doctor
-suite compat bash -c "make -C compat-tests -j2 >/dev/null && compat-tests/run.sh '^(glibc-static|musl-static|static-pie)/'"
+suite compat bash -c "make -C compat-tests -j2 >/dev/null && compat-tests/run.sh"
 suite busybox tests/apps/busybox.sh
 suite bbfiles tests/apps/busybox-files.sh
+suite sqlite3 tests/apps/sqlite3.sh
+suite lua tests/apps/lua.sh
+suite python tests/apps/python.sh
 suite ops tests/ops/errors.sh
 
 echo

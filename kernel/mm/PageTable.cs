@@ -193,12 +193,14 @@ namespace Kernel.Memory
         /// <summary>A fresh lower half holding only the kernel's low 4 MiB (for exec after vfork).</summary>
         public static void NewUserHalf()
         {
-            for (int i = 0; i < 256; i++) s_pml4[i] = 0;
+            // Build the new tables first: PML4[0] must map the kernel at every instant, since the
+            // kernel's code and statics live in [0, 4 MiB) and any TLB miss walks the live tables.
             ulong* pdpt = NewTable(out ulong pdptPhys);
             ulong* pd = NewTable(out ulong pdPhys);
-            s_pml4[0] = pdptPhys | Present | Writable | User;
             pdpt[0] = pdPhys | Present | Writable | User;
             for (ulong a = 0; a < KernelLowEnd; a += 0x200000) pd[a >> 21] = a | Present | Writable | Huge;
+            s_pml4[0] = pdptPhys | Present | Writable | User;
+            for (int i = 1; i < 256; i++) s_pml4[i] = 0;
             Native.WriteCr3(Root);
         }
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
-# stdin packing, environment, --timeout, --trace, the root image format, symbolization.
+# stdin packing, environment, --timeout, --trace, the root image format, shared library
+# resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
+# symbolization.
 # Ends with "ops: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-OPS=./ops
+OPS="$ROOT/ops"
 BB=$(command -v busybox || echo /bin/busybox)
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 pass=0; fail=0
@@ -70,15 +72,135 @@ out=$($OPS run -e FOO=bar -e HOME=/root "$BB" env 2>&1 </dev/null)
 if grep -qx 'FOO=bar' <<<"$out" && grep -qx 'HOME=/root' <<<"$out" && grep -qx 'PATH=/bin:/usr/bin' <<<"$out" && grep -qx 'TERM=xterm' <<<"$out"
 then ok environment; else bad environment "got: $(tr '\n' ' ' <<<"$out")"; fi
 
-# The root image: cpio newc with the program under /app and the /.compat files.
+# The root image: cpio newc with the program at its real host path, the /.compat files and the
+# minimal /etc; a static program needs no library.
+BB_REAL=$(readlink -f "$BB")
 $OPS run --keep "$BB" true 2>"$TMP/keep" </dev/null
 dir=$(sed -n 's/^ops: kept \(.*\) (root.cpio.*/\1/p' "$TMP/keep")
 if [ -n "$dir" ] && [ -f "$dir/root.cpio" ]; then
-  list=$(cpio -it <"$dir/root.cpio" 2>/dev/null | sort | tr '\n' ' ')
-  [ "$list" = ".compat .compat/argv .compat/envp .compat/exe .compat/stdin app app/busybox " ] \
-    && ok root-image || bad root-image "cpio lists: $list"
+  list=$(cpio -it <"$dir/root.cpio" 2>/dev/null | grep -v '^usr$\|^usr/bin$\|^bin$' | sort | tr '\n' ' ')
+  want=".compat .compat/argv .compat/envp .compat/exe .compat/stdin etc etc/group etc/hostname etc/hosts etc/nsswitch.conf etc/passwd etc/resolv.conf root tmp ${BB_REAL#/} "
+  exe=$(cd "$dir" && cpio -i --to-stdout .compat/exe <root.cpio 2>/dev/null)
+  if [ "$list" = "$want" ] && [ "$exe" = "$BB_REAL" ]; then ok root-image; else bad root-image "cpio lists: $list; exe '$exe'"; fi
   rm -rf "$dir"
 else bad root-image "--keep did not report a directory: $(cat "$TMP/keep")"; fi
+
+# Shared libraries: ops finds DT_NEEDED libraries as ld.so does (RPATH, LD_LIBRARY_PATH, RUNPATH,
+# default directories; $ORIGIN), packs them, and refuses to boot (status 2) when one is missing.
+if command -v gcc >/dev/null; then
+  L="$TMP/libs"; mkdir -p "$L/lib" "$L/bin" "$L/chain/lib"
+  printf 'const char *greet(void) { return "hello from libgreet"; }\n' > "$L/greet.c"
+  printf '#include <stdio.h>\nconst char *greet(void);\nint main(void) { puts(greet()); return 0; }\n' > "$L/main.c"
+  gcc -shared -fPIC -Wl,-soname,libgreet.so.1 -o "$L/lib/libgreet.so.1.0" "$L/greet.c" && ln -s libgreet.so.1.0 "$L/lib/libgreet.so.1"
+  gcc -o "$L/bin/plain" "$L/main.c" -L"$L/lib" -l:libgreet.so.1
+  gcc -o "$L/bin/runpath" "$L/main.c" -L"$L/lib" -l:libgreet.so.1 -Wl,--enable-new-dtags,-rpath,'$ORIGIN/../lib'
+  gcc -o "$L/bin/rpath" "$L/main.c" -L"$L/lib" -l:libgreet.so.1 -Wl,--disable-new-dtags,-rpath,'${ORIGIN}/../lib'
+  ln -s bin/runpath "$L/via-link"
+  # run NAME COMMAND...: the program must print the greeting and exit 0, natively and in the guest.
+  run_same() {
+    local name=$1; shift
+    local native; native=$("${@: -1}" 2>&1)
+    out=$("$@" 2>&1 </dev/null); rc=$?
+    if [ $rc -eq 0 ] && [ "$out" = "hello from libgreet" ]; then ok "$name"; else bad "$name" "status $rc, output '$out' (native: '$native')"; fi
+  }
+  expect lib-missing 2 "plain: library libgreet.so.1 not found \(needed by .*/bin/plain; searched: .*/lib/x86_64-linux-gnu" -- $OPS run "$L/bin/plain"
+  out=$(LD_LIBRARY_PATH="$L/lib" "$L/bin/plain")
+  got=$($OPS run -e LD_LIBRARY_PATH="$L/lib" "$L/bin/plain" 2>&1 </dev/null)
+  [ "$got" = "$out" ] && [ "$got" = "hello from libgreet" ] && ok lib-ld-library-path || bad lib-ld-library-path "got '$got'"
+  got=$(LD_LIBRARY_PATH="$L/lib" $OPS run -e LD_LIBRARY_PATH "$L/bin/plain" 2>&1 </dev/null)
+  [ "$got" = "hello from libgreet" ] && ok lib-ld-library-path-from-host || bad lib-ld-library-path-from-host "got '$got'"
+  run_same lib-runpath-origin $OPS run "$L/bin/runpath"
+  run_same lib-rpath-origin $OPS run "$L/bin/rpath"
+  run_same lib-origin-through-symlink $OPS run "$L/via-link"
+  expect lib-allow-missing 127 'error while loading shared libraries: libgreet.so.1' -- $OPS run --allow-missing "$L/bin/plain"
+
+  # DT_RPATH is inherited by the libraries a program loads; DT_RUNPATH is not (ld.so semantics).
+  printf 'const char *b(void) { return "b"; }\n' > "$L/b.c"
+  printf 'const char *b(void);\nconst char *a(void) { return b(); }\n' > "$L/a.c"
+  printf '#include <stdio.h>\nconst char *a(void);\nint main(void) { printf("a says %%s\\n", a()); return 0; }\n' > "$L/chain.c"
+  gcc -shared -fPIC -Wl,-soname,libb.so.1 -o "$L/chain/lib/libb.so.1" "$L/b.c"
+  gcc -shared -fPIC -Wl,-soname,liba.so.1 -o "$L/chain/lib/liba.so.1" "$L/a.c" -L"$L/chain/lib" -l:libb.so.1
+  gcc -o "$L/chain/rpath" "$L/chain.c" -L"$L/chain/lib" -l:liba.so.1 -Wl,-rpath-link,"$L/chain/lib",--disable-new-dtags,-rpath,'$ORIGIN/lib'
+  gcc -o "$L/chain/runpath" "$L/chain.c" -L"$L/chain/lib" -l:liba.so.1 -Wl,-rpath-link,"$L/chain/lib",--enable-new-dtags,-rpath,'$ORIGIN/lib'
+  native=$("$L/chain/rpath" 2>&1); got=$($OPS run "$L/chain/rpath" 2>&1 </dev/null)
+  [ "$got" = "a says b" ] && [ "$got" = "$native" ] && ok lib-rpath-inherited || bad lib-rpath-inherited "got '$got', native '$native'"
+  "$L/chain/runpath" >/dev/null 2>&1; nrc=$?
+  expect lib-runpath-not-inherited 2 'library libb.so.1 not found \(needed by .*/chain/lib/liba.so.1' -- $OPS run "$L/chain/runpath"
+  [ $nrc -eq 127 ] && ok lib-runpath-native-agrees || bad lib-runpath-native-agrees "native status $nrc, want 127"
+
+  # A dynamically linked Debian program: the interpreter is packed with its symlink chain.
+  $OPS run --keep /bin/true 2>"$TMP/keep" </dev/null; rc=$?
+  dir=$(sed -n 's/^ops: kept \(.*\) (root.cpio.*/\1/p' "$TMP/keep")
+  list=$(cpio -itv <"$dir/root.cpio" 2>/dev/null)
+  interp=$(readelf -l /bin/true | sed -n 's/.*Requesting program interpreter: \(.*\)]/\1/p')
+  real=$(readlink -f "$interp"); first=${interp#/}; first=${first%%/*}
+  names=$(sed 's/ -> .*//; s/.* //' <<<"$list")
+  if [ $rc -eq 0 ] && grep -qx "${real#/}" <<<"$names" && grep -q "^-.* ${real#/}$" <<<"$list" && grep -qx "$first" <<<"$names" \
+     && grep -q 'libc.so.6$' <<<"$names"
+  then ok lib-interpreter-chain; else bad lib-interpreter-chain "status $rc, interpreter $interp ($real), image: $(grep -E 'ld-linux|lib64|libc' <<<"$list" | tr -s ' ' | tr '\n' ';')"; fi
+  rm -rf "$dir"
+
+  # A dynamically linked executable packed with --file (for a static parent to execve) gets its
+  # interpreter and libraries too.
+  out=$($OPS run --file /usr/bin/echo "$BB" sh -c '/usr/bin/echo child ok' 2>&1 </dev/null)
+  [ "$out" = "child ok" ] && ok lib-packed-executable || bad lib-packed-executable "got '$out'"
+else bad libraries "gcc not installed"; fi
+
+# User files: --file/--dir (modes and symlinks kept, FIFOs skipped), same path by default, a
+# relative source under /; a config file in Nanos' format; the minimal /etc.
+F="$TMP/files"; mkdir -p "$F/site/sub" "$F/plugins"
+echo hello > "$F/site/index.html"; ln -s index.html "$F/site/link.html"; echo deep > "$F/site/sub/d.txt"; chmod 600 "$F/site/sub/d.txt"
+mkfifo "$F/site/fifo"; echo data > "$F/data.txt"; echo p1 > "$F/plugins/a.conf"; echo p2 > "$F/plugins/b.conf"; echo no > "$F/plugins/c.txt"
+out=$(cd "$F" && $OPS run --file data.txt --file "$F/data.txt:/srv/d.txt" --file "$F/plugins/a.conf:/opt/" --dir site:/var/www --dir "$F/site" \
+      "$BB" sh -c 'cat /data.txt /srv/d.txt /opt/a.conf /var/www/link.html '"$F"'/site/sub/d.txt; readlink /var/www/link.html; stat -c %a /var/www/sub/d.txt; ls /var/www' 2>&1 </dev/null)
+want=$(printf 'data\ndata\np1\nhello\ndeep\nindex.html\n600\nindex.html\nlink.html\nsub')
+[ "$out" = "$want" ] && ok files-and-dirs || bad files-and-dirs "got: $(tr '\n' ' ' <<<"$out")"
+expect file-missing 2 '--file nosuch: no such file' -- $OPS run --file nosuch "$BB" true
+expect file-is-dir 2 'is a directory \(use --dir\)' -- $OPS run --file "$F/site" "$BB" true
+expect dir-is-file 2 'is a file \(use --file\)' -- $OPS run --dir "$F/data.txt" "$BB" true
+expect file-relative-dest 2 'DEST must be an absolute guest path' -- $OPS run --file "$F/data.txt:x" "$BB" true
+
+cat > "$F/config.json" <<'JSON'
+{
+  // Nanos ops field names; comments and trailing commas are accepted
+  "Args": ["-c", "cat /data.txt /site/index.html /etc/plugins/a.conf; ls /etc/plugins; echo $GREETING $NUM; grep -c MemTotal:.*5239 /proc/meminfo"],
+  "Env": {"GREETING": "hi", "NUM": 5},
+  "Files": ["data.txt"],
+  "Dirs": ["site"],
+  "MapDirs": {"plugins/*.conf": "/etc/plugins"},
+  "RunConfig": {"Ports": ["8080"], "Memory": "512M", "CPUs": 2, "Bogus": 1},
+  "Whatever": true,
+}
+JSON
+(cd "$F" && $OPS run -c config.json "$BB" sh >"$TMP/out" 2>"$TMP/err" </dev/null); rc=$?
+want=$(printf 'data\nhello\np1\na.conf\nb.conf\nhi 5\n1')
+if [ $rc -eq 0 ] && [ "$(cat "$TMP/out")" = "$want" ] && grep -q "unknown field 'Whatever' ignored" "$TMP/err" \
+   && grep -q "unknown field 'RunConfig.Bogus' ignored" "$TMP/err" && grep -q 'Ports (8080) ignored' "$TMP/err" && grep -q 'CPUs 2 ignored' "$TMP/err"
+then ok config; else bad config "status $rc, out: $(tr '\n' ' ' <"$TMP/out"), err: $(tr '\n' ' ' <"$TMP/err")"; fi
+printf '{"Program": "%s", "Args": ["echo", "from", "config"]}' "$BB" > "$F/program.json"
+out=$($OPS run -c "$F/program.json" 2>&1 </dev/null)
+[ "$out" = "from config" ] && ok config-program || bad config-program "got '$out'"
+echo '{"Args": "not an array"}' > "$F/bad.json"
+expect config-bad-type 2 'Args must be an array of strings' -- $OPS run -c "$F/bad.json" "$BB" true
+echo '{"Args": [' > "$F/bad2.json"
+expect config-bad-json 2 'bad2.json: not valid JSON' -- $OPS run -c "$F/bad2.json" "$BB" true
+
+out=$($OPS run "$BB" sh -c 'cat /etc/passwd /etc/group /etc/hostname; grep -c localhost /etc/hosts; cat /etc/resolv.conf; test -d /root && test -d /tmp && echo dirs' 2>&1 </dev/null)
+want=$(printf 'root:x:0:0:root:/root:/bin/sh\nroot:x:0:\ncompat\n2\nnameserver 10.0.2.3\ndirs')
+[ "$out" = "$want" ] && ok etc-defaults || bad etc-defaults "got: $(tr '\n' ' ' <<<"$out")"
+echo 'me:x:1000:1000::/home/me:/bin/sh' > "$F/passwd"
+out=$($OPS run --file "$F/passwd:/etc/passwd" "$BB" cat /etc/passwd 2>&1 </dev/null)
+[ "$out" = "me:x:1000:1000::/home/me:/bin/sh" ] && ok etc-user-wins || bad etc-user-wins "got '$out'"
+
+# --missing-files: failed opens as "ops: missing file: PATH" plus a hint; ld.so's probes are not listed.
+$OPS run --missing-files "$BB" cat /no/such/file >/dev/null 2>"$TMP/err" </dev/null
+grep -qx 'ops: missing file: /no/such/file' "$TMP/err" && grep -q '^ops: hint: .*--file' "$TMP/err" \
+  && ok missing-files || bad missing-files "stderr: $(tr '\n' ' ' <"$TMP/err")"
+$OPS run --missing-files /bin/true >/dev/null 2>"$TMP/err" </dev/null
+! grep -q 'missing file' "$TMP/err" && ok missing-files-no-probes || bad missing-files-no-probes "stderr: $(tr '\n' ' ' <"$TMP/err")"
+
+# -v: the image summary line.
+expect image-summary 0 '^ops: image: [0-9]+ files, [0-9.]+ MiB \(libraries: [1-9][0-9]*\), built in [0-9]+ ms$' -- $OPS run -v /bin/true
 
 # Symbolization of kernel backtrace addresses (ops symbolize and tools/crash/decode.sh).
 fn=$(nm -n build/kernel/compat.elf | awk '$2 == "T" && $3 ~ /Panic__Fail$/ { print $1; exit }')

@@ -3,14 +3,15 @@ using System.Buffers.Binary;
 namespace Compat.Ops;
 
 /// <summary>
-/// Checks, before booting, that a file is something the kernel can run: an ELF64,
-/// little-endian, x86-64, EXEC or DYN file. (To be replaced by the shared
-/// <c>Compat.Loader.ElfFile</c> reader.)
+/// Checks, before anything else, that a file is something the kernel can run: an ELF64,
+/// little-endian, x86-64, EXEC or DYN file, with a specific message for the usual mistakes
+/// (a script, a 32-bit or foreign binary, an object file). The shared reader
+/// (<see cref="Image.HostElf"/>) then parses it fully.
 /// </summary>
 public static class ElfCheck
 {
     /// <summary>What the header says.</summary>
-    public sealed record Info(bool PositionIndependent, string? Interpreter);
+    public sealed record Info(bool PositionIndependent);
 
     /// <summary>
     /// Validates <paramref name="path"/> (named <paramref name="shownAs"/> in messages). Throws
@@ -45,33 +46,7 @@ public static class ElfCheck
         if (type is not (2 or 3))
             throw NotRunnable(shownAs, type switch { 1 => "ELF type REL: an object file, not linked", 4 => "ELF type CORE: a core dump", _ => $"ELF type {type}" });
 
-        return new Info(type == 3, Interpreter(path));
-    }
-
-    /// <summary>The PT_INTERP path, or null (static executable). Reads only the program headers and the path.</summary>
-    private static string? Interpreter(string path)
-    {
-        using var f = File.OpenRead(path);
-        var eh = new byte[64];
-        f.ReadExactly(eh);
-        ulong phoff = BinaryPrimitives.ReadUInt64LittleEndian(eh.AsSpan(32));
-        int phentsize = BinaryPrimitives.ReadUInt16LittleEndian(eh.AsSpan(54)), phnum = BinaryPrimitives.ReadUInt16LittleEndian(eh.AsSpan(56));
-        if (phentsize < 56 || phnum == 0 || phoff + (ulong)(phnum * phentsize) > (ulong)f.Length) return null;
-        var ph = new byte[phnum * phentsize];
-        f.Position = (long)phoff;
-        f.ReadExactly(ph);
-        for (int i = 0; i < phnum; i++)
-        {
-            var p = ph.AsSpan(i * phentsize);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(p) != 3) continue;           // PT_INTERP
-            ulong off = BinaryPrimitives.ReadUInt64LittleEndian(p[8..]), size = BinaryPrimitives.ReadUInt64LittleEndian(p[32..]);
-            if (size == 0 || size > 4096 || off + size > (ulong)f.Length) return "?";
-            var name = new byte[size];
-            f.Position = (long)off;
-            f.ReadExactly(name);
-            return System.Text.Encoding.UTF8.GetString(name).TrimEnd('\0');
-        }
-        return null;
+        return new Info(type == 3);
     }
 
     private static string MachineName(ushort m) => m switch

@@ -9,16 +9,18 @@ public sealed record LogPrinterOptions
     public bool Trace { get; init; }
     /// <summary>The syscall summary table.</summary>
     public bool Summary { get; init; }
-    /// <summary>The failed-open list.</summary>
+    /// <summary>The failed-open list, as <c>ops: missing file: PATH</c> lines.</summary>
     public bool MissingFiles { get; init; }
+    /// <summary>Missing paths not worth showing (the dynamic linker's probes for libraries found elsewhere).</summary>
+    public Func<string, bool>? IgnoreMissing { get; init; }
 }
 
 /// <summary>
 /// Decides, line by line as the kernel log arrives, what reaches the user's stderr: fault reports
 /// of the program (from <c>=== user fault</c> to the next blank line or the exit), the kernel's
-/// reasons for not starting the program (cannot load, not found), trace, summary
-/// and missing-file lines when asked for, or everything in verbose mode. Backtrace lines get
-/// kernel symbols appended.
+/// reasons for not starting the program (cannot load, not found), trace, summary and
+/// missing-file lines (as <c>ops: missing file: PATH</c>, probes filtered out) when asked for,
+/// or everything in verbose mode. Backtrace lines get kernel symbols appended.
 /// </summary>
 public sealed class LogPrinter(LogPrinterOptions options, Lazy<Symbols?> symbols)
 {
@@ -31,7 +33,13 @@ public sealed class LogPrinter(LogPrinterOptions options, Lazy<Symbols?> symbols
     /// <summary>Handles one log line.</summary>
     public void Line(string line)
     {
-        if (options.Verbose) { Print(line); AfterLine(line); return; }
+        if (options.Verbose)
+        {
+            Print(line);
+            AfterLine(line);
+            if (options.MissingFiles && line.StartsWith(KernelLog.MissingPrefix, StringComparison.Ordinal)) Missing(line[KernelLog.MissingPrefix.Length..]);
+            return;
+        }
 
         if (line.StartsWith(KernelLog.UserFaultPrefix, StringComparison.Ordinal)) _inUserFault = true;
         if (_inUserFault)
@@ -44,7 +52,17 @@ public sealed class LogPrinter(LogPrinterOptions options, Lazy<Symbols?> symbols
         if (LoadFailurePrefixes.Any(p => line.StartsWith(p, StringComparison.Ordinal))) Print(line);
         else if (options.Trace && line.StartsWith(KernelLog.TracePrefix, StringComparison.Ordinal)) Print(line[KernelLog.TracePrefix.Length..]);
         else if (options.Summary && line.StartsWith(KernelLog.SummaryPrefix, StringComparison.Ordinal)) Print(line);
-        else if (options.MissingFiles && line.StartsWith(KernelLog.MissingPrefix, StringComparison.Ordinal)) Print(line);
+        else if (options.MissingFiles && line.StartsWith(KernelLog.MissingPrefix, StringComparison.Ordinal)) Missing(line[KernelLog.MissingPrefix.Length..]);
+    }
+
+    /// <summary>Number of <c>ops: missing file:</c> lines printed.</summary>
+    public int MissingShown { get; private set; }
+
+    private void Missing(string path)
+    {
+        if (options.IgnoreMissing?.Invoke(path) == true) return;
+        MissingShown++;
+        Ui.Notice("missing file: " + path);
     }
 
     /// <summary>Prints a whole log (for panics and crashes), annotated.</summary>

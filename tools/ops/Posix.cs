@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace Compat.Ops;
 
-/// <summary>The few libc calls .NET does not wrap: FIFOs and sending a signal.</summary>
+/// <summary>The few libc calls .NET does not wrap: FIFOs, sending a signal, a file's type.</summary>
 public static partial class Posix
 {
     /// <summary>Signal numbers (x86-64 Linux).</summary>
@@ -20,6 +20,20 @@ public static partial class Posix
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int KillNative(int pid, int sig);
+
+    [LibraryImport("libc", EntryPoint = "lstat", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static unsafe partial int LstatNative(string path, byte* buffer);
+
+    /// <summary>File type bits of st_mode (S_IFMT).</summary>
+    public const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000;
+
+    /// <summary>The S_IFMT bits of <paramref name="path"/> (not following a final symlink), or 0 when lstat fails.</summary>
+    public static unsafe uint FileType(string path)
+    {
+        byte* st = stackalloc byte[256];                  // struct stat is 144 bytes on x86-64
+        if (LstatNative(path, st) != 0) return 0;
+        return *(uint*)(st + 24) & S_IFMT;               // st_mode follows st_dev, st_ino, st_nlink
+    }
 
     /// <summary>Creates a FIFO (named pipe) with mode 0600.</summary>
     public static void MkFifo(string path)

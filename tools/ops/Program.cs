@@ -40,25 +40,30 @@ public static class Program
     private static Command RunCommandDefinition()
     {
         var env = new Option<string[]>("--env", "-e") { Description = "Set an environment variable (KEY=VALUE; KEY alone copies the host's value). Repeatable.", HelpName = "KEY=VALUE", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
-        var memory = new Option<string>("--memory", "-m") { Description = "Guest RAM (QEMU -m syntax).", DefaultValueFactory = _ => "256M", HelpName = "SIZE" };
+        var memory = new Option<string>("--memory", "-m") { Description = "Guest RAM (QEMU -m syntax; wins over a config file's Memory).", DefaultValueFactory = _ => "256M", HelpName = "SIZE" };
         var trace = new Option<bool>("--trace") { Description = "Print every system call (strace-like) on stderr." };
         var summary = new Option<bool>("--syscall-summary") { Description = "Print a table of system calls on stderr at exit." };
-        var missing = new Option<bool>("--missing-files") { Description = "List files the program failed to open, at exit." };
+        var missing = new Option<bool>("--missing-files") { Description = "List files the program failed to open, at exit (not the dynamic linker's search probes)." };
         var accel = AccelOption();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print ops' decisions, the QEMU command and the whole kernel log on stderr." };
         var keep = new Option<bool>("--keep") { Description = "Keep the temporary directory (root image and kernel log)." };
         var timeout = new Option<double?>("--timeout") { Description = "Stop the guest after SECONDS and exit with status 124.", HelpName = "SECONDS" };
         var demo = new Option<bool>("--demo") { Description = "Build and run the bundled demo program (tools/demo/demo.c)." };
-        var program = new Argument<string?>("PROGRAM") { Description = "A static x86-64 Linux ELF executable on the host.", Arity = ArgumentArity.ZeroOrOne };
+        var file = new Option<string[]>("--file") { Description = "Pack a host file at DEST (default: the same absolute path; a relative SRC goes under /, the guest's working directory). Repeatable.", HelpName = "SRC[:DEST]", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var dir = new Option<string[]>("--dir") { Description = "Pack a host directory tree at DEST (same defaults as --file; keeps modes and symlinks). Repeatable.", HelpName = "SRC[:DEST]", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var config = new Option<string?>("--config", "-c") { Description = "A Nanos-style config.json: Program, Args, Env, Files, Dirs, MapDirs, NameServers, Memory, RunConfig.", HelpName = "FILE" };
+        var allowMissing = new Option<bool>("--allow-missing") { Description = "Boot even when a shared library the program needs is not found on the host." };
+        var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument." };
+        var program = new Argument<string?>("PROGRAM") { Description = "An x86-64 Linux ELF executable on the host (static, or dynamically linked: its libraries are packed).", Arity = ArgumentArity.ZeroOrOne };
         var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
         {
-            env, memory, trace, summary, missing, accel, verbose, keep, timeout, demo, program, args,
+            env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, demo, program, args,
         };
         cmd.SetAction(r => RunCommand.Execute(new RunOptions
         {
-            Program = r.GetValue(demo) ? Demo.Build() : r.GetValue(program) ?? throw new OpsException("ops run: PROGRAM is required (or --demo)", 2),
+            Program = r.GetValue(demo) ? Demo.Build() : r.GetValue(program),
             // With --demo every positional word is an argument for the demo.
             Args = r.GetValue(demo) && r.GetValue(program) is { } first ? [first, .. r.GetValue(args) ?? []] : r.GetValue(args) ?? [],
             Env = r.GetValue(env) ?? [],
@@ -70,6 +75,12 @@ public static class Program
             Verbose = r.GetValue(verbose),
             Keep = r.GetValue(keep),
             TimeoutSeconds = r.GetValue(timeout),
+            MemoryGiven = r.GetResult(memory) is { Implicit: false },
+            Files = r.GetValue(file) ?? [],
+            Dirs = r.GetValue(dir) ?? [],
+            Config = r.GetValue(config),
+            AllowMissing = r.GetValue(allowMissing),
+            Python = r.GetValue(python),
         }));
         return cmd;
     }

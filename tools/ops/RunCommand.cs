@@ -8,8 +8,8 @@ namespace Compat.Ops;
 /// <summary>Options of <c>ops run</c>.</summary>
 public sealed record RunOptions
 {
-    /// <summary>The program as the user named it (also argv[0]).</summary>
-    public required string Program { get; init; }
+    /// <summary>The program as the user named it (also argv[0]); null to take the config file's Program.</summary>
+    public string? Program { get; init; }
     /// <summary>Its arguments.</summary>
     public IReadOnlyList<string> Args { get; init; } = [];
     /// <summary>-e KEY=VALUE items.</summary>
@@ -30,12 +30,26 @@ public sealed record RunOptions
     public bool Keep { get; init; }
     /// <summary>Kill the guest after this many seconds.</summary>
     public double? TimeoutSeconds { get; init; }
+    /// <summary>True when --memory was given (it then wins over the config file's Memory).</summary>
+    public bool MemoryGiven { get; init; }
+    /// <summary>--file SRC[:DEST] items.</summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+    /// <summary>--dir SRC[:DEST] items.</summary>
+    public IReadOnlyList<string> Dirs { get; init; } = [];
+    /// <summary>-c/--config FILE, or null.</summary>
+    public string? Config { get; init; }
+    /// <summary>--allow-missing: boot even when a shared library cannot be found.</summary>
+    public bool AllowMissing { get; init; }
+    /// <summary>--python: pack the Python standard library.</summary>
+    public bool Python { get; init; }
 }
 
 /// <summary>
-/// <c>ops run</c>: checks the program, packs the root image, boots QEMU with the program's
-/// stdin/stdout on COM1 and stderr on debugcon 0xEA, follows the kernel log (fault reports,
-/// trace, summary to stderr), and exits with the status from the kernel's power-off line.
+/// <c>ops run</c>: merges the command line with an optional config file, checks the program,
+/// packs the root image (<see cref="ProgramImage"/>: the program, its shared libraries, the
+/// user's files, a minimal /etc), boots QEMU with the program's stdin/stdout on COM1 and stderr
+/// on debugcon 0xEA, follows the kernel log (fault reports, trace, summary, missing files to
+/// stderr), and exits with the status from the kernel's power-off line.
 /// </summary>
 public static partial class RunCommand
 {
@@ -46,11 +60,22 @@ public static partial class RunCommand
     public static int Execute(RunOptions o)
     {
         var repo = Repo.Locate();
-        var elf = ElfCheck.Validate(o.Program, o.Program);
-        if (!MemorySize().IsMatch(o.Memory)) throw new OpsException($"--memory: expected a size like 256M or 1G, not '{o.Memory}'", ExitCodes.Usage);
+        var warnings = new List<string>();
+        var config = o.Config is { } configPath ? ConfigFile.Load(configPath, warnings.Add) : null;
+        foreach (var w in warnings) Ui.Notice("warning: " + w);
+        string program = o.Program ?? config?.Program ?? throw new OpsException("ops run: PROGRAM is required (or --demo, or Program in the config file)", ExitCodes.Usage);
+        string memory = o.MemoryGiven || config?.Memory == null ? o.Memory : config.Memory;
+        if (config is { Ports.Count: > 0 }) Ui.Notice($"note: RunConfig.Ports ({string.Join(", ", config.Ports)}) ignored: the unikernel has no network yet");
+        if (config?.Cpus is > 1) Ui.Notice($"note: CPUs {config.Cpus} ignored: the unikernel runs on one CPU");
+
+        string hostPath = FindProgram(program);
+        ElfCheck.Validate(hostPath, program);
+        if (!MemorySize().IsMatch(memory)) throw new OpsException($"--memory: expected a size like 256M or 1G, not '{memory}'", ExitCodes.Usage);
         if (o.TimeoutSeconds is <= 0) throw new OpsException("--timeout: expected a positive number of seconds", ExitCodes.Usage);
-        if (elf.Interpreter != null)
-            Ui.Notice($"warning: {o.Program} is dynamically linked (interpreter {elf.Interpreter}); ops does not pack shared libraries yet");
+        var paths = new List<UserPath>();
+        if (config != null) paths.AddRange(config.Paths);
+        paths.AddRange(o.Files.Select(f => UserFiles.Parse(f, UserPathKind.File, "--file")));
+        paths.AddRange(o.Dirs.Select(d => UserFiles.Parse(d, UserPathKind.Directory, "--dir")));
 
         var build = KernelBuild.Ensure(repo);
         if (build.Built && o.Verbose) Ui.Notice($"built the kernel in {build.BuildTime.TotalSeconds:0.0} s ({build.Reason})");
@@ -69,20 +94,22 @@ public static partial class RunCommand
 
         var spec = new ProgramSpec
         {
-            HostPath = Path.GetFullPath(o.Program),
-            Argv0 = o.Program,
-            Args = o.Args,
-            Environment = ProgramImage.MergeEnvironment(o.Env),
+            HostPath = hostPath,
+            Argv0 = program,
+            Args = [.. o.Args, .. config?.Args ?? []],
+            Environment = ProgramImage.MergeEnvironment([.. config?.Env ?? [], .. o.Env]),
             Stdin = stdin,
+            Paths = paths,
+            Python = o.Python,
+            AllowMissing = o.AllowMissing,
+            NameServers = config?.NameServers ?? [],
         };
         var tmp = Directory.CreateTempSubdirectory("ops-run-");
         try
         {
-            var root = ProgramImage.Build(spec, out var guestPath);
             var initrd = Path.Combine(tmp.FullName, "root.cpio");
-            root.WriteTo(initrd);
-            if (o.Verbose) Ui.Notice($"root image: {root.Count} entries, {new FileInfo(initrd).Length / 1024.0:0.#} KiB, program at {guestPath}");
-            return Boot(repo, o, accel, initrd, tmp.FullName, stdinTty);
+            var image = BuildImage(spec, initrd, o.Verbose);
+            return Boot(repo, o with { Program = program, Memory = memory }, accel, initrd, tmp.FullName, stdinTty, image);
         }
         finally
         {
@@ -91,7 +118,55 @@ public static partial class RunCommand
         }
     }
 
-    private static int Boot(Repo repo, RunOptions o, AccelChoice accel, string initrd, string tmpDir, bool stdinTty)
+    /// <summary>
+    /// Packs the root image into <paramref name="initrd"/> under a progress display; prints the
+    /// warnings afterwards and the summary line when verbose or when it took over a second.
+    /// </summary>
+    private static BuiltImage BuildImage(ProgramSpec spec, string initrd, bool verbose)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var warnings = new List<string>();
+        BuiltImage image;
+        try
+        {
+            image = Ui.Progress("building the root image", verbose, step =>
+            {
+                var built = ProgramImage.Build(spec, step, warnings.Add);
+                step($"writing the root image ({built.Root.Stats.Files} files)");
+                built.Root.WriteTo(initrd);
+                return built;
+            });
+        }
+        finally
+        {
+            foreach (var w in warnings) Ui.Notice(w);
+        }
+        clock.Stop();
+        if (verbose || clock.ElapsedMilliseconds > 1000)
+        {
+            var stats = image.Root.Stats;
+            Ui.Notice($"image: {stats.Files} files, {new FileInfo(initrd).Length / 1048576.0:0.0} MiB (libraries: {image.Libraries}), built in {clock.ElapsedMilliseconds} ms");
+        }
+        if (verbose) Ui.Notice($"program at {image.GuestProgramPath}");
+        return image;
+    }
+
+    /// <summary>
+    /// The host file for PROGRAM: the path itself when it exists (relative to the current
+    /// directory), else for a bare name the first match on the host's PATH (as a shell would).
+    /// </summary>
+    private static string FindProgram(string program)
+    {
+        if (program.Contains('/') || File.Exists(program) || Directory.Exists(program)) return Path.GetFullPath(program);
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, program);
+            if (File.Exists(candidate)) return Path.GetFullPath(candidate);
+        }
+        return Path.GetFullPath(program);
+    }
+
+    private static int Boot(Repo repo, RunOptions o, AccelChoice accel, string initrd, string tmpDir, bool stdinTty, BuiltImage image)
     {
         var qemuOptions = new QemuOptions
         {
@@ -110,6 +185,7 @@ public static partial class RunCommand
         var printer = new LogPrinter(new LogPrinterOptions
         {
             Verbose = o.Verbose, Trace = o.Trace, Summary = o.SyscallSummary, MissingFiles = o.MissingFiles,
+            IgnoreMissing = new MissingFileFilter(image).IsProbe,
         }, symbols);
 
         int interruptedBy = 0;
@@ -144,6 +220,8 @@ public static partial class RunCommand
             follower.Stop();
 
             var log = KernelLog.Read(qemuOptions.KernelLogPath);
+            if (printer.MissingShown > 0)
+                Ui.Notice("hint: pack missing files with --file SRC[:DEST] or directories with --dir SRC[:DEST] (or Files/Dirs in a -c config file)");
             if (timedOut)
             {
                 Ui.Notice($"{o.Program}: timed out after {o.TimeoutSeconds} s; QEMU stopped");

@@ -39,6 +39,23 @@ public static class Ui
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="work"/>, which reports its steps through the action it is given: a
+    /// status line with a spinner when stderr is a terminal, plain <c>ops: STEP</c> lines when
+    /// <paramref name="verbose"/> (and stderr is not a terminal), nothing otherwise.
+    /// </summary>
+    public static T Progress<T>(string initial, bool verbose, Func<Action<string>, T> work)
+    {
+        if (!StderrIsTerminal)
+        {
+            if (verbose) Notice(initial);
+            return work(step => { if (verbose) Notice(step); });
+        }
+        T result = default!;
+        Err.Status().Spinner(Spinner.Known.Dots).Start(Markup.Escape(initial), ctx => { result = work(step => ctx.Status(Markup.Escape(step))); });
+        return result;
+    }
+
     /// <summary>Runs <paramref name="work"/> under a status spinner on stderr when stderr is a terminal; silently otherwise.</summary>
     public static T Spin<T>(string status, Func<T> work)
     {

@@ -2,31 +2,63 @@ using System.Text;
 
 namespace Compat.Ops.Image;
 
-/// <summary>What to run: the host executable, the guest's argv and environment, and stdin contents when not interactive.</summary>
+/// <summary>What to run and what to pack with it.</summary>
 public sealed record ProgramSpec
 {
-    /// <summary>The executable on the host.</summary>
+    /// <summary>The executable on the host (absolute; may be a symlink).</summary>
     public required string HostPath { get; init; }
     /// <summary>argv[0] (the program as the user named it).</summary>
     public required string Argv0 { get; init; }
     /// <summary>argv[1..].</summary>
     public IReadOnlyList<string> Args { get; init; } = [];
-    /// <summary>The environment, KEY=VALUE strings in order.</summary>
+    /// <summary>The environment, KEY=VALUE strings in order (LD_LIBRARY_PATH in it steers library resolution).</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
     /// <summary>All of a non-terminal stdin (packed as /.compat/stdin), or null for an interactive stdin.</summary>
     public byte[]? Stdin { get; init; }
+    /// <summary>User files and directories (--file, --dir, config Files/Dirs/MapDirs), in order.</summary>
+    public IReadOnlyList<UserPath> Paths { get; init; } = [];
+    /// <summary>--python: pack the standard library (and the script argument).</summary>
+    public bool Python { get; init; }
+    /// <summary>--allow-missing: a library that cannot be found is a warning, not an error.</summary>
+    public bool AllowMissing { get; init; }
+    /// <summary>Name servers for /etc/resolv.conf (config NameServers), or empty for the default.</summary>
+    public IReadOnlyList<string> NameServers { get; init; } = [];
+}
+
+/// <summary>The result of <see cref="ProgramImage.Build"/>.</summary>
+public sealed record BuiltImage
+{
+    /// <summary>The tree.</summary>
+    public required RootImage Root { get; init; }
+    /// <summary>Where the program is in it (/.compat/exe).</summary>
+    public required string GuestProgramPath { get; init; }
+    /// <summary>Number of shared libraries packed (the interpreter included).</summary>
+    public int Libraries { get; init; }
+    /// <summary>File names the libraries were looked up by (DT_NEEDED names, sonames, file names).</summary>
+    public IReadOnlySet<string> LibraryFileNames { get; init; } = new HashSet<string>();
+    /// <summary>Directories the dynamic linker searches or found libraries in.</summary>
+    public IReadOnlySet<string> LibraryDirectories { get; init; } = new HashSet<string>();
+    /// <summary>"3.11" with --python, else null.</summary>
+    public string? PythonVersion { get; init; }
 }
 
 /// <summary>
-/// Lays out the root image for <c>ops run</c> (ARCHITECTURE.md "Root file tree"): the program at
-/// <c>/app/NAME</c>, and <c>/.compat/exe</c>, <c>/.compat/argv</c>, <c>/.compat/envp</c> and,
-/// for a non-terminal stdin, <c>/.compat/stdin</c>.
+/// Lays out the root image for <c>ops run</c> (ARCHITECTURE.md "Root file tree"):
+/// <list type="bullet">
+/// <item>the program at its real host path (symlinks resolved; a symlink the user named, such as
+/// /usr/bin/python3, is packed too). So /proc/self/exe and AT_EXECFN match the host and $ORIGIN
+/// means the same directory in the guest as on the host; argv[0] stays as the user typed it;</item>
+/// <item>its interpreter and shared libraries where the host's ld.so would find them
+/// (<see cref="LibraryResolver"/>), each with the symlinks that lead to it;</item>
+/// <item>the Python standard library with --python; the user's files and directories;
+/// libraries needed by packed shared objects (dlopen-able modules), interpreters of packed
+/// dynamically linked executables;</item>
+/// <item>the minimal /etc (<see cref="EtcFiles"/>), and /etc/ld.so.cache when a library was found through /etc/ld.so.conf only;</item>
+/// <item><c>/.compat/exe</c>, <c>/.compat/argv</c>, <c>/.compat/envp</c> and, for a non-terminal stdin, <c>/.compat/stdin</c>.</item>
+/// </list>
 /// </summary>
 public static class ProgramImage
 {
-    /// <summary>Directory the program is placed in.</summary>
-    public const string AppDirectory = "/app";
-
     /// <summary>The environment every program gets unless overridden.</summary>
     public static readonly IReadOnlyList<string> DefaultEnvironment = ["PATH=/bin:/usr/bin", "HOME=/", "TERM=xterm"];
 
@@ -54,18 +86,123 @@ public static class ProgramImage
         return env.Select(e => e.Key + "=" + e.Value).ToList();
     }
 
-    /// <summary>Builds the tree; <paramref name="guestPath"/> is where the program lives in it.</summary>
-    public static RootImage Build(ProgramSpec spec, out string guestPath)
+    /// <summary>
+    /// Builds the tree. <paramref name="step"/> is told what is being done (progress display);
+    /// <paramref name="warn"/> gets warnings. Throws <see cref="OpsException"/> (status 2) for a
+    /// library that cannot be found (unless <see cref="ProgramSpec.AllowMissing"/>).
+    /// </summary>
+    public static BuiltImage Build(ProgramSpec spec, Action<string> step, Action<string> warn)
     {
-        guestPath = AppDirectory + "/" + Path.GetFileName(spec.HostPath);
         var root = new RootImage();
-        root.AddHostFile(guestPath, spec.HostPath);
-        root.AddFile("/.compat/exe", Encoding.UTF8.GetBytes(guestPath));
+        var host = new HostPaths(root);
+
+        step("reading " + spec.Argv0);
+        var (realPath, elf, interpreter, interpreterElf) = ReadProgram(spec);
+
+        step("resolving shared libraries");
+        var resolver = new LibraryResolver(new ResolverOptions { LdLibraryPath = EnvironmentValue(spec.Environment, "LD_LIBRARY_PATH") });
+        resolver.AddProgram(realPath, spec.Argv0, elf, interpreter, interpreterElf);
+        foreach (var m in resolver.Missing)
+        {
+            string message = $"{spec.Argv0}: library {m.Name} not found (needed by {m.NeededBy.ShownAs}; searched: {string.Join(", ", m.Searched)})";
+            if (!spec.AllowMissing) throw new OpsException(message + "; add its directory with -e LD_LIBRARY_PATH=DIR, or --allow-missing", ExitCodes.Usage);
+            warn("warning: " + message + "; continuing (--allow-missing)");
+        }
+
+        step("packing the program and its libraries");
+        host.Add(spec.HostPath);
+        foreach (var lib in resolver.Libraries) host.Add(lib.Path);
+
+        // Everything else: ELF files among it may need libraries of their own.
+        var elfFiles = new List<string>();
+        void OnFile(string hostPath, string guestPath)
+        {
+            if (hostPath != realPath && HostElf.HasElfMagic(hostPath)) elfFiles.Add(hostPath);
+        }
+        var paths = spec.Paths.ToList();
+        string? pythonVersion = null;
+        if (spec.Python)
+        {
+            pythonVersion = PythonStdlib.Version(realPath, elf)
+                ?? throw new OpsException($"--python: cannot tell the Python version of {spec.Argv0} (expected a name like python3.11); pack the library with --dir", ExitCodes.Usage);
+            step($"packing the Python {pythonVersion} standard library");
+            PythonStdlib.Add(host, pythonVersion, OnFile);
+            if (PythonStdlib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
+                paths.Add(new UserPath(UserPathKind.File, script, null, "--python script"));
+        }
+        if (paths.Count > 0) step("packing files");
+        foreach (var item in paths) UserFiles.Add(root, host, item, OnFile);
+        if (elfFiles.Count > 0)
+        {
+            step("resolving libraries of packed shared objects");
+            PackDependencies(elfFiles, resolver, host, warn);
+        }
+
+        if (resolver.Libraries.Any(l => l.FoundViaLdSoCache) && !root.Contains("/etc/ld.so.cache") && File.Exists("/etc/ld.so.cache"))
+            host.Add("/etc/ld.so.cache");
+        EtcFiles.AddMissing(root, spec.NameServers);
+
+        root.AddFile("/.compat/exe", Encoding.UTF8.GetBytes(realPath));
         root.AddFile("/.compat/argv", NulTerminated([spec.Argv0, .. spec.Args]));
         root.AddFile("/.compat/envp", NulTerminated(spec.Environment));
         if (spec.Stdin != null) root.AddFile("/.compat/stdin", spec.Stdin);
-        return root;
+        return Result(root, realPath, resolver, pythonVersion);
     }
+
+    /// <summary>The program's real path and dynamic information, and its interpreter's (checked to exist).</summary>
+    private static (string RealPath, HostElf Elf, string? Interpreter, HostElf? InterpreterElf) ReadProgram(ProgramSpec spec)
+    {
+        string realPath = HostPaths.RealPath(spec.HostPath) ?? throw new OpsException($"{spec.Argv0}: no such file", ExitCodes.Usage);
+        var elf = HostElf.Read(realPath, out var problem, executable: true)
+                  ?? throw new OpsException($"{spec.Argv0}: cannot be loaded: {problem}", ExitCodes.Usage);
+        if (elf.Interpreter == null) return (realPath, elf, null, null);
+        string interpreter = elf.Interpreter.StartsWith('/') ? elf.Interpreter : "/" + elf.Interpreter;     // the kernel resolves it from /
+        if (HostPaths.RealPath(interpreter) is not { } realInterp)
+            throw new OpsException($"{spec.Argv0}: its interpreter {interpreter} does not exist on this host", ExitCodes.Usage);
+        var interpreterElf = HostElf.Read(realInterp, out problem)
+                             ?? throw new OpsException($"{spec.Argv0}: its interpreter {interpreter} cannot be loaded: {problem}", ExitCodes.Usage);
+        return (realPath, elf, interpreter, interpreterElf);
+    }
+
+    /// <summary>
+    /// Packs what packed ELF files need: the libraries of shared objects the program may dlopen
+    /// (missing ones are warnings: only that object fails), and the interpreter of dynamically
+    /// linked executables the program may execve.
+    /// </summary>
+    private static void PackDependencies(IEnumerable<string> elfFiles, LibraryResolver resolver, HostPaths host, Action<string> warn)
+    {
+        int known = resolver.Objects.Count;
+        foreach (var file in elfFiles)
+        {
+            var elf = HostElf.Read(file, out _);
+            if (elf is { Needed.Count: > 0 }) resolver.AddModule(file, elf);
+            if (elf?.Interpreter is { } interp && host.Add(interp.StartsWith('/') ? interp : "/" + interp) == null)
+                warn($"warning: {file}: its interpreter {interp} does not exist on this host");
+        }
+        foreach (var m in resolver.MissingForModules)
+            warn($"warning: library {m.Name} not found (needed by {m.NeededBy.ShownAs}); that object will fail to load");
+        foreach (var lib in resolver.Objects.Skip(known).Where(o => o.Kind == ObjectKind.Library)) host.Add(lib.Path);
+    }
+
+    private static BuiltImage Result(RootImage root, string realPath, LibraryResolver resolver, string? pythonVersion)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var dirs = new HashSet<string>(resolver.SystemDirectories, StringComparer.Ordinal);
+        foreach (var o in resolver.Objects.Where(o => o.Kind != ObjectKind.Program))
+        {
+            names.UnionWith(o.Names.Select(Path.GetFileName).OfType<string>());
+            names.Add(Path.GetFileName(o.Path));
+            dirs.Add(Path.GetDirectoryName(o.Path) ?? "/");
+        }
+        return new BuiltImage
+        {
+            Root = root, GuestProgramPath = realPath, Libraries = resolver.Libraries.Count(), LibraryFileNames = names,
+            LibraryDirectories = dirs, PythonVersion = pythonVersion,
+        };
+    }
+
+    private static string? EnvironmentValue(IReadOnlyList<string> env, string key) =>
+        env.LastOrDefault(e => e.StartsWith(key + "=", StringComparison.Ordinal)) is { } kv ? kv[(key.Length + 1)..] : null;
 
     private static byte[] NulTerminated(IEnumerable<string> strings)
     {
