@@ -101,6 +101,7 @@ namespace Kernel.Syscalls
             }
             if (Trace) { TraceCall((int)nr, f); TraceResult(r); }
             f->Rax = (ulong)r;
+            if (RealTimer.DeadlineNs != 0) RealTimer.Check();
             if (SignalDelivery.Pending != 0)
             {
                 SignalDelivery.DeliverPending(f);

@@ -79,6 +79,23 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statfs, &SysPath.Statfs);
             SyscallDispatcher.Register(Nr.fstatfs, &SysPath.Fstatfs);
             SyscallDispatcher.Register(Nr.umask, &SysPath.Umask);
+            SyscallDispatcher.Register(Nr.getxattr, &SysInfo.Getxattr);
+            SyscallDispatcher.Register(Nr.lgetxattr, &SysInfo.Lgetxattr);
+            SyscallDispatcher.Register(Nr.fgetxattr, &SysInfo.Fgetxattr);
+            SyscallDispatcher.Register(Nr.listxattr, &SysInfo.Listxattr);
+            SyscallDispatcher.Register(Nr.llistxattr, &SysInfo.Llistxattr);
+            SyscallDispatcher.Register(Nr.flistxattr, &SysInfo.Flistxattr);
+            SyscallDispatcher.Register(Nr.setxattr, &SysInfo.Setxattr);
+            SyscallDispatcher.Register(Nr.lsetxattr, &SysInfo.Lsetxattr);
+            SyscallDispatcher.Register(Nr.fsetxattr, &SysInfo.Fsetxattr);
+            SyscallDispatcher.Register(Nr.removexattr, &SysInfo.Removexattr);
+            SyscallDispatcher.Register(Nr.lremovexattr, &SysInfo.Lremovexattr);
+            SyscallDispatcher.Register(Nr.fremovexattr, &SysInfo.Fremovexattr);
+            SyscallDispatcher.Register(Nr.epoll_create, &Fs.Epoll.Create);
+            SyscallDispatcher.Register(Nr.epoll_create1, &Fs.Epoll.Create1);
+            SyscallDispatcher.Register(Nr.epoll_ctl, &Fs.Epoll.Ctl);
+            SyscallDispatcher.Register(Nr.epoll_wait, &Fs.Epoll.Wait);
+            SyscallDispatcher.Register(Nr.epoll_pwait, &Fs.Epoll.Pwait);
             SyscallDispatcher.Register(Nr.mknod, &SysFile.Mknod);
             SyscallDispatcher.Register(Nr.mknodat, &SysFile.Mknodat);
 
@@ -139,6 +156,11 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.time, &SysTime.Time);
             SyscallDispatcher.Register(Nr.nanosleep, &SysTime.Nanosleep);
             SyscallDispatcher.Register(Nr.clock_nanosleep, &SysTime.ClockNanosleep);
+            SyscallDispatcher.Register(Nr.sysinfo, &SysInfo.SysinfoSyscall);
+            SyscallDispatcher.Register(Nr.times, &SysInfo.Times);
+            SyscallDispatcher.Register(Nr.alarm, &RealTimer.Alarm);
+            SyscallDispatcher.Register(Nr.setitimer, &RealTimer.Setitimer);
+            SyscallDispatcher.Register(Nr.getitimer, &RealTimer.Getitimer);
         }
     }
 }

@@ -545,6 +545,7 @@ namespace Kernel.Syscalls
                     if (UserMemory.Write(fds + i * 8 + 6, rev) != 0) return -Errno.EFAULT;
                 }
                 if (ready > 0 || Drivers.Tsc.MonotonicNs() >= deadline) return ready;
+                if (RealTimer.Due) return -Errno.EINTR;
                 if (timeoutMs < 0 && !WaitCanSucceed(fds, nfds)) return -Errno.EINTR;   // would block forever
                 Arch.Native.StiHlt();
             }

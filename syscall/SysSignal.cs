@@ -184,6 +184,19 @@ namespace Kernel.Syscalls
             Pending |= 1UL << (sig - 1);
         }
 
+        /// <summary>An interrupt from user mode found a pending signal: handler, or default action.</summary>
+        public static void DeliverFromInterrupt(InterruptFrame* f)
+        {
+            ulong ready = Pending & ~Process.SignalMask;
+            if (ready == 0) return;
+            int sig = 1;
+            while ((ready & 1) == 0) { ready >>= 1; sig++; }
+            Pending &= ~(1UL << (sig - 1));
+            SigAction act = Process.Actions[sig];
+            if (act.Handler == SIG_IGN || (act.Handler == SIG_DFL && DefaultIgnores(sig))) return;
+            if (act.Handler == SIG_DFL || !DeliverFault(f, sig, 0x80 /* SI_KERNEL */, 0)) Process.Kill(sig);
+        }
+
         /// <summary>Called as a syscall returns: runs the default action or enters the handler of a pending signal.</summary>
         public static void DeliverPending(SyscallFrame* f)
         {

@@ -75,7 +75,18 @@ namespace Kernel.Syscalls
             while (Tsc.MonotonicNs() < deadlineNs) Arch.Native.StiHlt();
         }
 
-        private static long SleepFor(ulong req, bool absolute, int clock)
+        /// <summary>As SleepUntil, but a due SIGALRM ends it early (returns false: EINTR).</summary>
+        public static bool SleepInterruptible(ulong deadlineNs)
+        {
+            while (Tsc.MonotonicNs() < deadlineNs)
+            {
+                if (RealTimer.Due) return false;
+                Arch.Native.StiHlt();
+            }
+            return true;
+        }
+
+        private static long SleepFor(ulong req, bool absolute, int clock, ulong remaining)
         {
             if (UserMemory.Read(req, out Timespec ts) != 0) return -Errno.EFAULT;
             if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
@@ -88,17 +99,23 @@ namespace Kernel.Syscalls
                 deadline = ns <= clockNow ? now : now + (ns - clockNow);
             }
             else deadline = now + ns;
-            SleepUntil(deadline);
-            return 0;
+            if (SleepInterruptible(deadline)) return 0;
+            if (!absolute && remaining != 0)
+            {
+                ulong left = deadline > Tsc.MonotonicNs() ? deadline - Tsc.MonotonicNs() : 0;
+                Timespec rem; rem.Sec = (long)(left / 1_000_000_000); rem.Nsec = (long)(left % 1_000_000_000);
+                UserMemory.Write(remaining, rem);
+            }
+            return -Errno.EINTR;
         }
 
-        public static long Nanosleep(SyscallFrame* f) => SleepFor(f->A0, false, CLOCK_MONOTONIC);
+        public static long Nanosleep(SyscallFrame* f) => SleepFor(f->A0, false, CLOCK_MONOTONIC, f->A1);
 
         public static long ClockNanosleep(SyscallFrame* f)
         {
             int clock = (int)f->A0;
             if (!ClockNs(clock, out _)) return -Errno.EINVAL;
-            return SleepFor(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock);
+            return SleepFor(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock, f->A3);
         }
     }
 }

@@ -26,7 +26,18 @@ namespace Kernel.Arch
         {
             ulong v = f->Vector;
             if (v < 32) { Exception(f); return; }
-            if (v == TimerVector) { Timer.OnTick(); Lapic.EndOfInterrupt(); return; }
+            if (v == TimerVector)
+            {
+                Timer.OnTick();
+                Lapic.EndOfInterrupt();
+                // SIGALRM for a program busy in user mode (syscalls check on their way out).
+                if (f->FromUser && Syscalls.RealTimer.DeadlineNs != 0 && Syscalls.RealTimer.Check())
+                {
+                    Syscalls.SignalDelivery.DeliverFromInterrupt(f);
+                    if (Fork.ResumePending) Fork.ResumeInto(f);
+                }
+                return;
+            }
             if (v == SpuriousVector) return;
             Log.Write("compat: unexpected interrupt vector ");
             Log.Dec(v);

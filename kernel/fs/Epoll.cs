@@ -1,0 +1,140 @@
+// epoll over the descriptor table: an interest list of (fd, events, data), checked level-triggered
+// with File.Poll() on every wait. Edge-triggered registrations behave as level-triggered.
+using Kernel.Memory;
+using Kernel.Syscalls;
+
+namespace Kernel.Fs
+{
+    internal sealed unsafe class EpollFile : File
+    {
+        public int[] Fds = new int[16];
+        public File[] Files = new File[16];
+        public uint[] Events = new uint[16];
+        public ulong[] Data = new ulong[16];
+        public int Count;
+
+        public EpollFile(int flags) { Flags = flags; }
+
+        public override long Read(byte* dst, long n) => -Errno.EINVAL;
+        public override long Write(byte* src, long n) => -Errno.EINVAL;
+
+        public override short Poll()
+        {
+            for (int i = 0; i < Count; i++)
+                if ((Files[i].Poll() & (short)Events[i]) != 0) return PollBits.POLLIN;
+            return 0;
+        }
+
+        public int Find(int fd, File file)
+        {
+            for (int i = 0; i < Count; i++) if (Fds[i] == fd && Files[i] == file) return i;
+            return -1;
+        }
+
+        public void Add(int fd, File file, uint events, ulong data)
+        {
+            if (Count == Fds.Length)
+            {
+                int n = Count * 2;
+                var fds = new int[n]; var files = new File[n]; var ev = new uint[n]; var d = new ulong[n];
+                for (int i = 0; i < Count; i++) { fds[i] = Fds[i]; files[i] = Files[i]; ev[i] = Events[i]; d[i] = Data[i]; }
+                Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data);
+                Fds = fds; Files = files; Events = ev; Data = d;
+            }
+            Fds[Count] = fd; Files[Count] = file; Events[Count] = events; Data[Count] = data;
+            Count++;
+        }
+
+        public void RemoveAt(int i)
+        {
+            Count--;
+            Fds[i] = Fds[Count]; Files[i] = Files[Count]; Events[i] = Events[Count]; Data[i] = Data[Count];
+            Files[Count] = null;
+        }
+    }
+
+    internal static unsafe class Epoll
+    {
+        private const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+        private const uint EPOLLONESHOT = 1u << 30, EPOLLET = 1u << 31, EPOLLEXCLUSIVE = 1u << 28;
+
+        public static long Create(SyscallFrame* f) => (int)f->A0 <= 0 ? -Errno.EINVAL : Make(0);
+        public static long Create1(SyscallFrame* f) =>
+            ((int)f->A0 & ~OpenFlags.O_CLOEXEC) != 0 ? -Errno.EINVAL : Make((int)f->A0);
+
+        private static long Make(int flags)
+        {
+            var ep = new EpollFile(OpenFlags.O_RDWR);
+            int fd = FdTable.Install(ep, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
+            if (fd < 0) FdTable.Release(ep);
+            return fd;
+        }
+
+        public static long Ctl(SyscallFrame* f)
+        {
+            int epfd = (int)f->A0, op = (int)f->A1, fd = (int)f->A2;
+            if (!(FdTable.Get(epfd) is EpollFile ep)) return FdTable.Get(epfd) == null ? -Errno.EBADF : -Errno.EINVAL;
+            File target = FdTable.Get(fd);
+            if (target == null) return -Errno.EBADF;
+            if (target == ep) return -Errno.EINVAL;
+            if (target.Node != null && (target.Node.IsRegular || target.Node.IsDirectory)) return -Errno.EPERM;   // as Linux
+            uint events = 0; ulong data = 0;
+            if (op != EPOLL_CTL_DEL)
+            {
+                if (UserMemory.Read(f->A3, out uint ev) != 0 || UserMemory.Read(f->A3 + 4, out ulong d) != 0) return -Errno.EFAULT;
+                events = ev; data = d;
+            }
+            int i = ep.Find(fd, target);
+            switch (op)
+            {
+                case EPOLL_CTL_ADD:
+                    if (i >= 0) return -Errno.EEXIST;
+                    ep.Add(fd, target, events, data);
+                    return 0;
+                case EPOLL_CTL_MOD:
+                    if (i < 0) return -Errno.ENOENT;
+                    ep.Events[i] = events; ep.Data[i] = data;
+                    return 0;
+                case EPOLL_CTL_DEL:
+                    if (i < 0) return -Errno.ENOENT;
+                    ep.RemoveAt(i);
+                    return 0;
+            }
+            return -Errno.EINVAL;
+        }
+
+        public static long Wait(SyscallFrame* f) => DoWait((int)f->A0, f->A1, (int)f->A2, (int)f->A3);
+        public static long Pwait(SyscallFrame* f) => DoWait((int)f->A0, f->A1, (int)f->A2, (int)f->A3);
+
+        private static long DoWait(int epfd, ulong events, int maxEvents, int timeoutMs)
+        {
+            if (!(FdTable.Get(epfd) is EpollFile ep)) return FdTable.Get(epfd) == null ? -Errno.EBADF : -Errno.EINVAL;
+            if (maxEvents <= 0 || maxEvents > 65536) return -Errno.EINVAL;
+            if (!AddressSpace.IsUserRange(events, (ulong)maxEvents * 12, true)) return -Errno.EFAULT;
+            ulong deadline = timeoutMs < 0 ? ulong.MaxValue : Drivers.Tsc.MonotonicNs() + (ulong)timeoutMs * 1_000_000;
+            while (true)
+            {
+                int n = 0;
+                bool canWait = false;
+                for (int i = 0; i < ep.Count && n < maxEvents; i++)
+                {
+                    // A closed descriptor drops out of the interest list (its File is gone from the table).
+                    if (FdTable.Get(ep.Fds[i]) != ep.Files[i]) { ep.RemoveAt(i); i--; continue; }
+                    if (ep.Files[i] is ConsoleFile c && c.Stream == 0) canWait = true;
+                    uint ready = (uint)(ushort)ep.Files[i].Poll() & (ep.Events[i] | (uint)PollBits.POLLERR | (uint)PollBits.POLLHUP);
+                    if (ready == 0) continue;
+                    byte* rec = stackalloc byte[12];
+                    *(uint*)rec = ready;
+                    *(ulong*)(rec + 4) = ep.Data[i];
+                    if (UserMemory.CopyTo(events + (ulong)n * 12, rec, 12) != 0) return -Errno.EFAULT;
+                    n++;
+                    if ((ep.Events[i] & EPOLLONESHOT) != 0) ep.Events[i] = 0;
+                }
+                if (n > 0 || Drivers.Tsc.MonotonicNs() >= deadline) return n;
+                if (RealTimer.Due || SignalDelivery.Pending != 0) return -Errno.EINTR;
+                if (timeoutMs < 0 && !canWait) return -Errno.EINTR;     // nothing could ever become ready
+                Arch.Native.StiHlt();
+            }
+        }
+    }
+}

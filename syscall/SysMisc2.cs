@@ -1,0 +1,133 @@
+// sysinfo, times, extended attributes (none are stored: the RAM file system has none), and the
+// real-time interval timer (alarm, setitimer ITIMER_REAL) that raises SIGALRM.
+using Kernel.Drivers;
+using Kernel.Memory;
+using Kernel.Vfs;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysInfo
+    {
+        private struct Sysinfo
+        {
+            public long Uptime;
+            public ulong Load0, Load1, Load2;
+            public ulong TotalRam, FreeRam, SharedRam, BufferRam, TotalSwap, FreeSwap;
+            public ushort Procs, Pad;
+            public uint Pad2;
+            public ulong TotalHigh, FreeHigh;
+            public uint MemUnit;
+            public fixed byte Reserved[4];
+        }
+
+        public static long SysinfoSyscall(SyscallFrame* f)
+        {
+            Sysinfo s = default;
+            s.Uptime = (long)(Tsc.MonotonicNs() / 1_000_000_000);
+            s.TotalRam = Mm.TotalRam;
+            s.FreeRam = Mm.Pages.FreeFrames * 4096;
+            s.Procs = 1;
+            s.MemUnit = 1;
+            return UserMemory.Write(f->A0, s);
+        }
+
+        private struct Tms { public long Utime, Stime, Cutime, Cstime; }
+
+        // One CPU and no accounting split: all time since boot counts as the program's user time.
+        public static long Times(SyscallFrame* f)
+        {
+            long ticks = (long)(Tsc.MonotonicNs() / 10_000_000);
+            if (f->A0 != 0)
+            {
+                Tms t; t.Utime = ticks; t.Stime = 0; t.Cutime = 0; t.Cstime = 0;
+                if (UserMemory.Write(f->A0, t) != 0) return -Errno.EFAULT;
+            }
+            return ticks;
+        }
+
+        // ---- extended attributes ----------------------------------------------------------------
+
+        private static long Exists(ulong path, bool follow) => SysFile.Lookup(SysFile.AT_FDCWD, path, follow, false, out Inode _);
+        private static long FdExists(ulong fd) => Fs.FdTable.Get((int)fd) == null ? -Errno.EBADF : 0;
+
+        public static long Getxattr(SyscallFrame* f) { long r = Exists(f->A0, true); return r < 0 ? r : -Errno.ENODATA; }
+        public static long Lgetxattr(SyscallFrame* f) { long r = Exists(f->A0, false); return r < 0 ? r : -Errno.ENODATA; }
+        public static long Fgetxattr(SyscallFrame* f) { long r = FdExists(f->A0); return r < 0 ? r : -Errno.ENODATA; }
+        public static long Listxattr(SyscallFrame* f) => Exists(f->A0, true);
+        public static long Llistxattr(SyscallFrame* f) => Exists(f->A0, false);
+        public static long Flistxattr(SyscallFrame* f) => FdExists(f->A0);
+        public static long Setxattr(SyscallFrame* f) { long r = Exists(f->A0, true); return r < 0 ? r : -Errno.EOPNOTSUPP; }
+        public static long Lsetxattr(SyscallFrame* f) { long r = Exists(f->A0, false); return r < 0 ? r : -Errno.EOPNOTSUPP; }
+        public static long Fsetxattr(SyscallFrame* f) { long r = FdExists(f->A0); return r < 0 ? r : -Errno.EOPNOTSUPP; }
+        public static long Removexattr(SyscallFrame* f) { long r = Exists(f->A0, true); return r < 0 ? r : -Errno.ENODATA; }
+        public static long Lremovexattr(SyscallFrame* f) { long r = Exists(f->A0, false); return r < 0 ? r : -Errno.ENODATA; }
+        public static long Fremovexattr(SyscallFrame* f) { long r = FdExists(f->A0); return r < 0 ? r : -Errno.ENODATA; }
+    }
+
+    /// <summary>ITIMER_REAL / alarm: SIGALRM when the deadline passes (checked on every syscall return and timer tick in user mode).</summary>
+    internal static unsafe class RealTimer
+    {
+        public static ulong DeadlineNs;     // 0 = disarmed
+        public static ulong IntervalNs;
+
+        private struct Timeval { public long Sec, Usec; }
+        private struct Itimerval { public Timeval Interval, Value; }
+
+        private static void Remaining(out Timeval value)
+        {
+            ulong now = Tsc.MonotonicNs();
+            ulong left = DeadlineNs == 0 ? 0 : DeadlineNs > now ? DeadlineNs - now : 1000;
+            value.Sec = (long)(left / 1_000_000_000);
+            value.Usec = (long)(left % 1_000_000_000 / 1000);
+        }
+
+        public static long Alarm(SyscallFrame* f)
+        {
+            Remaining(out Timeval old);
+            long oldSeconds = old.Sec + (old.Usec > 0 ? 1 : 0);     // alarm rounds up
+            ulong seconds = (uint)f->A0;
+            DeadlineNs = seconds == 0 ? 0 : Tsc.MonotonicNs() + seconds * 1_000_000_000;
+            IntervalNs = 0;
+            return oldSeconds;
+        }
+
+        public static long Setitimer(SyscallFrame* f)
+        {
+            int which = (int)f->A0;
+            if (which < 0 || which > 2) return -Errno.EINVAL;
+            Itimerval nv = default;
+            if (f->A1 != 0 && UserMemory.Read(f->A1, out nv) != 0) return -Errno.EFAULT;
+            if (nv.Value.Usec < 0 || nv.Value.Usec >= 1_000_000 || nv.Interval.Usec < 0 || nv.Interval.Usec >= 1_000_000) return -Errno.EINVAL;
+            Itimerval old = default;
+            if (which == 0) { Remaining(out old.Value); old.Interval.Sec = (long)(IntervalNs / 1_000_000_000); old.Interval.Usec = (long)(IntervalNs % 1_000_000_000 / 1000); }
+            if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
+            if (which != 0) return f->A1 == 0 ? 0 : (nv.Value.Sec == 0 && nv.Value.Usec == 0 ? 0 : -Errno.EINVAL);   // no CPU-time timers
+            ulong ns = (ulong)nv.Value.Sec * 1_000_000_000 + (ulong)nv.Value.Usec * 1000;
+            DeadlineNs = ns == 0 ? 0 : Tsc.MonotonicNs() + ns;
+            IntervalNs = (ulong)nv.Interval.Sec * 1_000_000_000 + (ulong)nv.Interval.Usec * 1000;
+            return 0;
+        }
+
+        public static long Getitimer(SyscallFrame* f)
+        {
+            int which = (int)f->A0;
+            if (which < 0 || which > 2) return -Errno.EINVAL;
+            Itimerval v = default;
+            if (which == 0) { Remaining(out v.Value); v.Interval.Sec = (long)(IntervalNs / 1_000_000_000); v.Interval.Usec = (long)(IntervalNs % 1_000_000_000 / 1000); }
+            return UserMemory.Write(f->A1, v);
+        }
+
+        /// <summary>Raises SIGALRM when the deadline passed; re-arms an interval timer.</summary>
+        public static bool Check()
+        {
+            if (DeadlineNs == 0) return false;
+            ulong now = Tsc.MonotonicNs();
+            if (now < DeadlineNs) return false;
+            DeadlineNs = IntervalNs == 0 ? 0 : now + IntervalNs;
+            SignalDelivery.Raise(Signal.SIGALRM);
+            return true;
+        }
+
+        public static bool Due => DeadlineNs != 0 && Tsc.MonotonicNs() >= DeadlineNs;
+    }
+}
