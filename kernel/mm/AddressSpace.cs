@@ -29,6 +29,9 @@ namespace Kernel.Memory
 
         private static Vma* s_vmas;
         private static int s_count, s_capacity;
+        private static int s_sharedCount;             // MAP_SHARED file regions: read()/write() must sync with them
+
+        public static bool HasShared => s_sharedCount != 0;
         public static ulong BrkStart, Brk;
         public static ulong PagesMapped;
 
@@ -44,11 +47,11 @@ namespace Kernel.Memory
         public static Vma* Regions => s_vmas;
 
         /// <summary>The per-process part of this class, saved while a forked child runs.</summary>
-        public struct Saved { public Vma* Vmas; public int Count, Capacity; public ulong BrkStart, Brk, PagesMapped; }
+        public struct Saved { public Vma* Vmas; public int Count, Capacity, SharedCount; public ulong BrkStart, Brk, PagesMapped; }
 
-        public static void Save(out Saved s) { s.Vmas = s_vmas; s.Count = s_count; s.Capacity = s_capacity; s.BrkStart = BrkStart; s.Brk = Brk; s.PagesMapped = PagesMapped; }
+        public static void Save(out Saved s) { s.Vmas = s_vmas; s.Count = s_count; s.Capacity = s_capacity; s.SharedCount = s_sharedCount; s.BrkStart = BrkStart; s.Brk = Brk; s.PagesMapped = PagesMapped; }
 
-        public static void Restore(in Saved s) { s_vmas = s.Vmas; s_count = s.Count; s_capacity = s.Capacity; BrkStart = s.BrkStart; Brk = s.Brk; PagesMapped = s.PagesMapped; }
+        public static void Restore(in Saved s) { s_vmas = s.Vmas; s_count = s.Count; s_capacity = s.Capacity; s_sharedCount = s.SharedCount; BrkStart = s.BrkStart; Brk = s.Brk; PagesMapped = s.PagesMapped; }
 
         /// <summary>Gives the (forked) child its own copy of the region list; file references are shared.</summary>
         public static void CopyRegionsForChild()
@@ -89,6 +92,7 @@ namespace Kernel.Memory
             s_capacity = 64;
             s_vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(s_capacity * sizeof(Vma)));
             s_count = 0;
+            s_sharedCount = 0;
             BrkStart = Brk = 0;
         }
 
@@ -130,10 +134,12 @@ namespace Kernel.Memory
             Mem.Move(s_vmas + index + 1, s_vmas + index, (ulong)((s_count - index) * sizeof(Vma)));
             s_vmas[index] = v;
             s_count++;
+            if (v.Kind == Vma.Shared) s_sharedCount++;
         }
 
         private static void RemoveAt(int index)
         {
+            if (s_vmas[index].Kind == Vma.Shared) s_sharedCount--;
             Mem.Move(s_vmas + index, s_vmas + index + 1, (ulong)((s_count - index - 1) * sizeof(Vma)));
             s_count--;
         }
@@ -432,6 +438,7 @@ namespace Kernel.Memory
         /// <summary>Before a read() of <paramref name="node"/>: its MAP_SHARED pages hold the newest bytes.</summary>
         public static void FlushShared(Vfs.Inode node)
         {
+            if (s_sharedCount == 0) return;
             for (int i = 0; i < s_count; i++)
                 if (s_vmas[i].Kind == Vma.Shared && MappedFiles.Get(s_vmas[i].FileId) == node) WriteBack(i);
         }
@@ -439,6 +446,7 @@ namespace Kernel.Memory
         /// <summary>After a write() to <paramref name="node"/>: copy the new bytes into its present MAP_SHARED pages.</summary>
         public static void RefreshShared(Vfs.Inode node, long offset, long length)
         {
+            if (s_sharedCount == 0) return;
             for (int i = 0; i < s_count; i++)
             {
                 if (s_vmas[i].Kind != Vma.Shared || MappedFiles.Get(s_vmas[i].FileId) != node) continue;
