@@ -104,32 +104,24 @@ namespace Kernel.Syscalls
             public fixed ulong Reserved[8];
         }
 
-        /// <summary>Sends a fault signal to its handler. False when the default action applies (the caller kills).</summary>
-        public static bool DeliverFault(InterruptFrame* f, int sig, int code, ulong addr)
+        /// <summary>
+        /// Writes an rt_sigframe for <paramref name="sig"/> on the user stack (or the alternate stack):
+        /// return address (sa_restorer), ucontext with <paramref name="sc"/> and the mask, siginfo, and
+        /// the 512-byte fxsave image <paramref name="fx"/>. False when the stack is not writable.
+        /// </summary>
+        private static bool WriteFrame(ref SigContext sc, in SigAction act, int sig, int code, ulong addrOrPid, byte* fx,
+                                       out ulong frame, out ulong info, out ulong uc)
         {
-            SigAction act = Process.Actions[sig];
-            ulong bit = 1UL << (sig - 1);
-            if (act.Handler == SIG_DFL || act.Handler == SIG_IGN || (Process.SignalMask & bit) != 0) return false;
-            if ((act.Flags & SA_RESTORER) == 0) return false;            // no way back: Linux would also fail
-
-            ulong sp = f->Rsp - 128;                                      // skip the red zone
+            ulong sp = sc.Rsp - 128;                                      // skip the red zone
             if ((act.Flags & SA_ONSTACK) != 0 && Process.AltStackSize != 0 &&
-                !(f->Rsp > Process.AltStackSp && f->Rsp <= Process.AltStackSp + Process.AltStackSize))
+                !(sc.Rsp > Process.AltStackSp && sc.Rsp <= Process.AltStackSp + Process.AltStackSize))
                 sp = Process.AltStackSp + Process.AltStackSize;
             ulong fpstate = (sp - FpSize) & ~63UL;
-            ulong frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;
-            ulong uc = frame + UcOffset, info = uc + UcSize;
-
-            // The user's SSE state was saved by isr_common just below the register frame.
-            byte* saved = (byte*)(((ulong)f - 512) & ~15UL);
-            if (UserMemory.CopyTo(fpstate, saved, FpSize) != 0) return false;
-
-            SigContext sc = default;
-            sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->R11; sc.R12 = f->R12; sc.R13 = f->R13;
-            sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
-            sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rcx; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
-            sc.Cs = (ushort)f->Cs; sc.Ss = (ushort)f->Ss;
-            sc.Err = f->ErrorCode; sc.Trapno = f->Vector; sc.Oldmask = Process.SignalMask; sc.Cr2 = addr;
+            frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;   // as after a call: (rsp + 8) % 16 == 0
+            uc = frame + UcOffset;
+            info = uc + UcSize;
+            if (UserMemory.CopyTo(fpstate, fx, FpSize) != 0) return false;
+            sc.Oldmask = Process.SignalMask;
             sc.Fpstate = fpstate;
 
             byte* buf = stackalloc byte[8 + UcSize + InfoSize];
@@ -144,8 +136,27 @@ namespace Kernel.Syscalls
             byte* inf = buf + UcOffset + UcSize;
             *(int*)inf = sig;
             *(int*)(inf + 8) = code;
-            *(ulong*)(inf + 16) = addr;                                   // si_addr
-            if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) return false;
+            *(ulong*)(inf + 16) = addrOrPid;                              // si_addr, or si_pid for kill
+            return UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) == 0;
+        }
+
+        /// <summary>Sends a fault signal to its handler. False when the default action applies (the caller kills).</summary>
+        public static bool DeliverFault(InterruptFrame* f, int sig, int code, ulong addr)
+        {
+            SigAction act = Process.Actions[sig];
+            ulong bit = 1UL << (sig - 1);
+            if (act.Handler == SIG_DFL || act.Handler == SIG_IGN || (Process.SignalMask & bit) != 0) return false;
+            if ((act.Flags & SA_RESTORER) == 0) return false;            // no way back: Linux would also fail
+
+            SigContext sc = default;
+            sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->R11; sc.R12 = f->R12; sc.R13 = f->R13;
+            sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
+            sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rcx; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
+            sc.Cs = (ushort)f->Cs; sc.Ss = (ushort)f->Ss;
+            sc.Err = f->ErrorCode; sc.Trapno = f->Vector; sc.Cr2 = addr;
+            // The user's SSE state is the fxsave image isr_common left just below the register frame.
+            byte* fx = (byte*)(((ulong)f - 512) & ~15UL);
+            if (!WriteFrame(ref sc, act, sig, code, addr, fx, out ulong frame, out ulong info, out ulong uc)) return false;
 
             if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;
             Process.SignalMask |= act.Mask;
@@ -214,39 +225,16 @@ namespace Kernel.Syscalls
                 return;
             }
 
-            ulong sp = f->Rsp - 128;
-            if ((act.Flags & SA_ONSTACK) != 0 && Process.AltStackSize != 0 &&
-                !(f->Rsp > Process.AltStackSp && f->Rsp <= Process.AltStackSp + Process.AltStackSize))
-                sp = Process.AltStackSp + Process.AltStackSize;
-            ulong fpstate = (sp - FpSize) & ~63UL;
-            ulong frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;
-            ulong uc = frame + UcOffset, info = uc + UcSize;
-            byte* fx = (byte*)Mm.KernelHeap.Alloc(FpSize);               // heap blocks of 512 are 16-aligned
-            SyscallFpu.ToFxsave(SyscallFpu.Area(f), fx);
-            long copied = UserMemory.CopyTo(fpstate, fx, FpSize);
-            Mm.KernelHeap.Free(fx);
-            if (copied != 0) { Process.Kill(Signal.SIGSEGV); return; }
-
             SigContext sc = default;
             sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->Rflags; sc.R12 = f->R12; sc.R13 = f->R13;
             sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
             sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rip; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
-            sc.Cs = Cpu.UserCode; sc.Ss = Cpu.UserData; sc.Oldmask = Process.SignalMask; sc.Fpstate = fpstate;
-
-            byte* buf = stackalloc byte[8 + UcSize + InfoSize];
-            Mem.Zero(buf, 8 + UcSize + InfoSize);
-            *(ulong*)buf = act.Restorer;
-            byte* ucp = buf + UcOffset;
-            *(ulong*)(ucp + 16) = Process.AltStackSp;
-            *(int*)(ucp + 24) = Process.AltStackSize == 0 ? 2 : 0;
-            *(ulong*)(ucp + 32) = Process.AltStackSize;
-            *(SigContext*)(ucp + McOffset) = sc;
-            *(ulong*)(ucp + McOffset + 256) = Process.SignalMask;
-            byte* inf = buf + UcOffset + UcSize;
-            *(int*)inf = sig;
-            *(int*)(inf + 8) = -6;                                            // SI_TKILL
-            *(int*)(inf + 16) = Process.Pid;
-            if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) { Process.Kill(Signal.SIGSEGV); return; }
+            sc.Cs = Cpu.UserCode; sc.Ss = Cpu.UserData;
+            byte* fx = (byte*)Mm.KernelHeap.Alloc(FpSize);               // heap blocks of 512 are 16-aligned
+            SyscallFpu.ToFxsave(SyscallFpu.Area(f), fx);
+            bool written = WriteFrame(ref sc, act, sig, -6 /* SI_TKILL */, (ulong)Process.Pid, fx, out ulong frame, out ulong info, out ulong uc);
+            Mm.KernelHeap.Free(fx);
+            if (!written) { Process.Kill(Signal.SIGSEGV); return; }
 
             ulong bit = 1UL << (sig - 1);
             if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;

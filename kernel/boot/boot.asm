@@ -499,6 +499,22 @@ exit_to_kernel:
 ; SYSCALL entry: RCX = user RIP, R11 = user RFLAGS, interrupts masked by SFMASK. Builds a
 ; SyscallFrame on the kernel syscall stack, saves SSE state, calls syscall_dispatch(frame), and
 ; returns with sysretq (or iretq when the return address is not canonical).
+; Restores the general registers of a SyscallFrame (all but RAX, RIP, RFLAGS, RSP).
+%macro POP_SYSCALL_GPRS 0
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    pop r9
+    pop r8
+    pop r10
+    pop rdx
+    pop rsi
+    pop rdi
+%endmacro
+
 global syscall_entry, syscall_stack_top
 extern syscall_dispatch
 syscall_entry:
@@ -573,18 +589,7 @@ syscall_entry:
     je .canonical
     mov qword [rsp + 13 * 8], 0              ; return to address 0: the program faults in ring 3
 .canonical:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbp
-    pop rbx
-    pop r9
-    pop r8
-    pop r10
-    pop rdx
-    pop rsi
-    pop rdi
+    POP_SYSCALL_GPRS
     pop rax                                  ; result
     pop rcx                                  ; user RIP
     pop r11                                  ; user RFLAGS
@@ -595,18 +600,7 @@ syscall_entry:
 ; through iretq using the frame the dispatcher left in syscall_iret_frame.
 .full_restore:
     mov byte [rel syscall_full_restore], 0
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop rbp
-    pop rbx
-    pop r9
-    pop r8
-    pop r10
-    pop rdx
-    pop rsi
-    pop rdi
+    POP_SYSCALL_GPRS
     pop rax
     mov rcx, [rel syscall_iret_rcx]
     mov r11, [rel syscall_iret_r11]

@@ -6,6 +6,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
+. "$ROOT/tests/apps/compare.sh"
 BB=$(command -v busybox || echo /bin/busybox)
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 pass=0; fail=0
@@ -36,13 +37,7 @@ $body
 $CLEANUP"
   timeout 20 "$BB" sh -c "$script" > "$TMP/native.out" 2>/dev/null </dev/null; nrc=$?
   timeout 120 ${RUNNER:-./ops run} "$BB" sh -c "$script" > "$TMP/uk.out" 2> "$TMP/uk.err" </dev/null; urc=$?
-  if [ $nrc -ne $urc ]; then
-    echo "FAIL busybox-files/$name: exit status native $nrc, unikernel $urc"; tail -5 "$TMP/uk.err" | sed 's/^/    /'; fail=$((fail+1))
-  elif ! cmp -s "$TMP/native.out" "$TMP/uk.out"; then
-    echo "FAIL busybox-files/$name: stdout differs"; diff "$TMP/native.out" "$TMP/uk.out" | head -8 | sed 's/^/    /'; fail=$((fail+1))
-  else
-    echo "PASS busybox-files/$name"; pass=$((pass+1))
-  fi
+  compare busybox-files "$name" "$nrc" "$urc"
 done
 echo "busybox-files: $pass passed, $fail failed"
 [ $fail -eq 0 ]

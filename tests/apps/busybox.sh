@@ -4,6 +4,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
+. "$ROOT/tests/apps/compare.sh"
 BB=$(command -v busybox || echo /bin/busybox)
 [ -x "$BB" ] || { echo "busybox: busybox-static not installed"; echo "busybox: 0 passed, 1 failed"; exit 1; }
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
@@ -53,13 +54,7 @@ for c in "${CASES[@]}"; do
   read -ra argv <<<"$cmd"
   timeout 10 "$BB" "${argv[@]}" < "$TMP/in" > "$TMP/native.out" 2>/dev/null; nrc=$?
   timeout 120 ${RUNNER:-./ops run} "$BB" "${argv[@]}" < "$TMP/in" > "$TMP/uk.out" 2> "$TMP/uk.err"; urc=$?
-  if [ $nrc -ne $urc ]; then
-    echo "FAIL busybox/$name: exit status native $nrc, unikernel $urc"; tail -5 "$TMP/uk.err" | sed 's/^/    /'; fail=$((fail+1))
-  elif ! cmp -s "$TMP/native.out" "$TMP/uk.out"; then
-    echo "FAIL busybox/$name: stdout differs"; diff "$TMP/native.out" "$TMP/uk.out" | head -5 | sed 's/^/    /'; fail=$((fail+1))
-  else
-    echo "PASS busybox/$name"; pass=$((pass+1))
-  fi
+  compare busybox "$name" "$nrc" "$urc"
 done
 echo "busybox: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -6,6 +6,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
+. "$ROOT/tests/apps/compare.sh"
 LUA=$(command -v lua5.4 || true)
 [ -n "$LUA" ] || { echo "FAIL lua/installed: lua5.4 not installed (tools/setup.sh)"; echo "lua: 0 passed, 1 failed"; exit 1; }
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
@@ -20,13 +21,7 @@ case_() {
   timeout 30 "$LUA" "$script" "$@" > "$TMP/native.out" 2> "$TMP/native.err" < /dev/null; local nrc=$?
   rm -f /tmp/compat-lua-test.txt /tmp/compat-lua-renamed.txt
   timeout 120 ${RUNNER:-./ops run} --file "$script" "$LUA" "$script" "$@" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
-  if [ $nrc -ne $urc ]; then
-    echo "FAIL lua/$name: exit status native $nrc, unikernel $urc"; tail -5 "$TMP/uk.err" | sed 's/^/    /'; fail=$((fail+1))
-  elif ! cmp -s "$TMP/native.out" "$TMP/uk.out"; then
-    echo "FAIL lua/$name: stdout differs"; diff "$TMP/native.out" "$TMP/uk.out" | head -8 | sed 's/^/    /'; fail=$((fail+1))
-  else
-    echo "PASS lua/$name"; pass=$((pass+1))
-  fi
+  compare lua "$name" "$nrc" "$urc"
 }
 
 case_ strings <<'LUA'
