@@ -237,7 +237,7 @@ namespace Kernel.Syscalls
                 if (n < 0) return done > 0 ? (long)done : n;
                 if (n > 0 && UserMemory.CopyTo(buf + done, chunk, (ulong)n) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
                 done += (ulong)n;
-                if (n < want || file is ConsoleFile || file is PipeFile) break;   // short read: stop
+                if (n < want || file is ConsoleFile || file is PipeFile || file is SocketPairEnd) break;   // short read: stop
             }
             return (long)done;
         }
@@ -308,6 +308,9 @@ namespace Kernel.Syscalls
             }
             return total;
         }
+
+        /// <summary>readv/writev at the file offset (for sendmsg/recvmsg).</summary>
+        public static long VectoredIo(int fd, ulong iov, long count, bool write) => Vectored(fd, iov, count, write, -1);
 
         public static long Readv(SyscallFrame* f) => Vectored((int)f->A0, f->A1, (long)f->A2, false, -1);
         public static long Writev(SyscallFrame* f) => Vectored((int)f->A0, f->A1, (long)f->A2, true, -1);

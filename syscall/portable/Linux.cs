@@ -10,7 +10,7 @@ namespace Kernel
             EMLINK = 31, EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36,
             ENOLCK = 37, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75,
             ENOTSOCK = 88, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRINUSE = 98, ETIMEDOUT = 110,
-            ECONNREFUSED = 111, ELIBBAD = 80;
+            ECONNREFUSED = 111, ELIBBAD = 80, ENOPROTOOPT = 92;
 
         public static string Name(int e) => e switch
         {
@@ -24,7 +24,7 @@ namespace Kernel
             ENOLCK => "ENOLCK", ENOSYS => "ENOSYS", ENOTEMPTY => "ENOTEMPTY", ELOOP => "ELOOP",
             ENODATA => "ENODATA", EOVERFLOW => "EOVERFLOW", ENOTSOCK => "ENOTSOCK", EOPNOTSUPP => "EOPNOTSUPP",
             EAFNOSUPPORT => "EAFNOSUPPORT", EADDRINUSE => "EADDRINUSE", ETIMEDOUT => "ETIMEDOUT",
-            ECONNREFUSED => "ECONNREFUSED", ELIBBAD => "ELIBBAD", _ => "E?",
+            ECONNREFUSED => "ECONNREFUSED", ELIBBAD => "ELIBBAD", ENOPROTOOPT => "ENOPROTOOPT", _ => "E?",
         };
     }
 
