@@ -28,7 +28,8 @@ namespace Kernel.Drivers
                 Native.Cpuid(0x16, 0, r);
                 if ((r[0] & 0xFFFF) != 0) CpuidKhz = (ulong)(r[0] & 0xFFFF) * 1000;
             }
-            PitKhz = CalibrateWithPit();
+            // The PIT is the only reference microvm has; skip it when the frequency is already known.
+            if (overrideKhz == 0 && CpuidKhz == 0) PitKhz = CalibrateWithPit();
             if (overrideKhz != 0) { Khz = overrideKhz; Source = "command line"; }
             else if (CpuidKhz != 0) { Khz = CpuidKhz; Source = "cpuid"; }
             else if (PitKhz != 0) { Khz = PitKhz; Source = "pit"; }
@@ -37,17 +38,14 @@ namespace Kernel.Drivers
             s_mult = (1_000_000UL << 32) / Khz;
         }
 
-        /// <summary>Median of three 20 ms measurements against PIT channel 0; 0 when no PIT answers.</summary>
+        /// <summary>One 20 ms measurement against PIT channel 0 (error ~1 PIT tick in 23864: 0.005%); 0 when no PIT answers.</summary>
         private static ulong CalibrateWithPit()
         {
             // Channel 0, lo/hi access, mode 2 (rate generator), reload 65536. Its IRQ stays masked.
             Native.Outb(0x43, 0x34);
             Native.Outb(0x40, 0);
             Native.Outb(0x40, 0);
-            ulong a = PitOnce(), b = PitOnce(), c = PitOnce();
-            if (a == 0 || b == 0 || c == 0) return 0;
-            ulong lo = a < b ? a : b, hi = a < b ? b : a;
-            return c < lo ? lo : c > hi ? hi : c;
+            return PitOnce();
         }
 
         private static uint ReadPit()
@@ -108,14 +106,14 @@ namespace Kernel.Drivers
             s_base = (uint*)Mm.PhysToVirt(msr & 0xFFFFF000);
             Write(RegSpurious, 0x100 | Interrupts.SpuriousVector);
 
-            // Count APIC timer ticks over 10 ms of TSC time.
+            // Count APIC timer ticks over 5 ms of TSC time (the 100 Hz tick needs no more precision).
             Write(RegDivide, 0x3);                     // divide by 16
             Write(RegLvtTimer, 1 << 16);               // masked, one-shot
             Write(RegInitialCount, 0xFFFFFFFF);
-            Tsc.SpinNs(10_000_000);
+            Tsc.SpinNs(5_000_000);
             uint elapsed = 0xFFFFFFFF - Read(RegCurrentCount);
             Write(RegInitialCount, 0);
-            TicksPerMs = elapsed / 10;
+            TicksPerMs = elapsed / 5;
         }
 
         public static void StartPeriodic(uint hz)
