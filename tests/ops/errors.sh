@@ -60,6 +60,17 @@ expect timeout 124 'timed out after 1 s' -- $OPS run --timeout 1 "$BB" sleep 10
 expect trace 0 '^exit_group\(0\)' -- $OPS run --trace "$BB" true
 expect syscall-summary 0 '^compat: summary .* total' -- $OPS run --syscall-summary "$BB" true
 
+# A fault: exit 128+SIGSEGV, the report names the signal, the function (from the program's
+# symbol table) and the faulting instruction (disassembled with Iced).
+if command -v gcc >/dev/null; then
+  printf 'int main(void) { *(volatile int *)16 = 1; return 0; }\n' > "$TMP/crash.c"
+  gcc -O1 -o "$TMP/crash" "$TMP/crash.c"
+  expect fault-signal 139 'killed by signal 11 \(SIGSEGV\)' -- $OPS run "$TMP/crash"
+  expect fault-function 139 'in function main(\+0x[0-9a-f]+)? of ' -- $OPS run "$TMP/crash"
+  expect fault-instruction 139 'faulting instruction: mov dword ptr \[10h\],1' -- $OPS run "$TMP/crash"
+  expect fault-address 139 'no mapping at this address, write, user mode' -- $OPS run "$TMP/crash"
+fi
+
 # Program arguments that look like ops options belong to the program.
 out=$($OPS run "$BB" echo -v --trace -e x 2>&1)
 [ "$out" = "-v --trace -e x" ] && ok program-args || bad program-args "got '$out'"

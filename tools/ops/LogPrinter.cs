@@ -22,7 +22,7 @@ public sealed record LogPrinterOptions
 /// missing-file lines (as <c>ops: missing file: PATH</c>, probes filtered out) when asked for,
 /// or everything in verbose mode. Backtrace lines get kernel symbols appended.
 /// </summary>
-public sealed class LogPrinter(LogPrinterOptions options, Lazy<Symbols?> symbols)
+public sealed partial class LogPrinter(LogPrinterOptions options, Lazy<Symbols?> symbols)
 {
     /// <summary>Kernel lines that explain why the program never ran (exit status 126/127): always shown.</summary>
     private static readonly string[] LoadFailurePrefixes =
@@ -78,9 +78,23 @@ public sealed class LogPrinter(LogPrinterOptions options, Lazy<Symbols?> symbols
 
     private void Print(string line) => Ui.ErrorLine(Annotate(line, symbols));
 
+    private readonly Dictionary<string, Symbols?> _programSymbols = new();
+
     private void AfterLine(string line)
     {
         // The kernel logs the 16 bytes at a faulting user RIP; name the instruction.
         if (Disassembler.DescribeCodeLine(line) is { } insn) Print("ops: faulting instruction: " + insn);
+        // ... and the program, RIP and load bias: name the function from the program's symbol table.
+        // ops packs programs at their host paths, so the guest path names the host file.
+        var m = FaultLine().Match(line);
+        if (!m.Success) return;
+        string path = m.Groups[1].Value;
+        ulong rip = Convert.ToUInt64(m.Groups[2].Value, 16), bias = Convert.ToUInt64(m.Groups[3].Value, 16);
+        if (!_programSymbols.TryGetValue(path, out var syms))
+            _programSymbols[path] = syms = File.Exists(path) ? Symbols.Load(path) : null;
+        if (rip >= bias && syms?.Lookup(rip - bias) is { } name) Print($"ops: in function {name} of {path}");
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^compat: fault in program (.+) at RIP 0x([0-9a-f]+).*load bias 0x([0-9a-f]+)")]
+    private static partial System.Text.RegularExpressions.Regex FaultLine();
 }
