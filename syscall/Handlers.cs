@@ -153,6 +153,46 @@ namespace Kernel.Syscalls
 
             SyscallDispatcher.Register(Nr.prctl, &SysMisc.Prctl);
 
+            // Identity, scheduling, resource usage (syscall/SysIdentity.cs)
+            SyscallDispatcher.Register(Nr.getpgrp, &SysIdentity.Getpgrp);
+            SyscallDispatcher.Register(Nr.getpgid, &SysIdentity.Getpgid);
+            SyscallDispatcher.Register(Nr.getsid, &SysIdentity.Getsid);
+            SyscallDispatcher.Register(Nr.setpgid, &SysIdentity.Setpgid);
+            SyscallDispatcher.Register(Nr.setsid, &SysIdentity.Setsid);
+            SyscallDispatcher.Register(Nr.setuid, &SysIdentity.SetId);
+            SyscallDispatcher.Register(Nr.setgid, &SysIdentity.SetId);
+            SyscallDispatcher.Register(Nr.setreuid, &SysIdentity.SetId);
+            SyscallDispatcher.Register(Nr.setregid, &SysIdentity.SetId);
+            SyscallDispatcher.Register(Nr.setresuid, &SysIdentity.SetId);
+            SyscallDispatcher.Register(Nr.setresgid, &SysIdentity.SetId);
+            SyscallDispatcher.Register(Nr.setgroups, &SysIdentity.SetId);
+            SyscallDispatcher.Register(Nr.getresuid, &SysIdentity.Getresid);
+            SyscallDispatcher.Register(Nr.getresgid, &SysIdentity.Getresid);
+            SyscallDispatcher.Register(Nr.getrusage, &SysIdentity.Getrusage);
+            SyscallDispatcher.Register(Nr.sched_getscheduler, &SysIdentity.SchedGetscheduler);
+            SyscallDispatcher.Register(Nr.sched_getparam, &SysIdentity.SchedGetparam);
+            SyscallDispatcher.Register(Nr.sched_setscheduler, &SysIdentity.SchedSetscheduler);
+            SyscallDispatcher.Register(Nr.sched_setparam, &SysIdentity.SchedSetparam);
+            SyscallDispatcher.Register(Nr.sched_get_priority_max, &SysIdentity.SchedPriorityMax);
+            SyscallDispatcher.Register(Nr.sched_get_priority_min, &SysIdentity.SchedPriorityMin);
+            SyscallDispatcher.Register(Nr.sched_setaffinity, &SysIdentity.SchedSetaffinity);
+            SyscallDispatcher.Register(Nr.getpriority, &SysIdentity.Getpriority);
+            SyscallDispatcher.Register(Nr.setpriority, &SysIdentity.Setpriority);
+            SyscallDispatcher.Register(Nr.mlock, &SysIdentity.MemoryLock);
+            SyscallDispatcher.Register(Nr.munlock, &SysIdentity.MemoryLock);
+            SyscallDispatcher.Register(Nr.mlockall, &SysIdentity.MemoryLock);
+            SyscallDispatcher.Register(Nr.munlockall, &SysIdentity.MemoryLock);
+            SyscallDispatcher.Register(Nr.mlock2, &SysIdentity.MemoryLock);
+            SyscallDispatcher.Register(Nr.mincore, &SysIdentity.Mincore);
+            SyscallDispatcher.Register(Nr.membarrier, &SysIdentity.Membarrier);
+            SyscallDispatcher.Register(Nr.sync, &SysIdentity.Sync);
+            SyscallDispatcher.Register(Nr.syncfs, &SysIdentity.Syncfs);
+            SyscallDispatcher.Register(Nr.personality, &SysIdentity.Personality);
+            SyscallDispatcher.Register(Nr.getcpu, &SysIdentity.Getcpu);
+            SyscallDispatcher.Register(Nr.capget, &SysIdentity.Capget);
+            SyscallDispatcher.Register(Nr.capset, &SysIdentity.Capset);
+            SyscallDispatcher.Register(Nr.pause, &SysIdentity.Pause);
+
             // Signals (syscall/SysSignal.cs)
             SyscallDispatcher.Register(Nr.rt_sigaction, &SysSignal.RtSigaction);
             SyscallDispatcher.Register(Nr.rt_sigprocmask, &SysSignal.RtSigprocmask);

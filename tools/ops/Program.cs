@@ -18,6 +18,7 @@ public static class Program
         root.Add(BenchCommandDefinition());
         root.Add(BuildCommandDefinition());
         root.Add(SymbolizeCommandDefinition());
+        root.Add(SyscallsCommandDefinition());
 
         try
         {
@@ -82,6 +83,15 @@ public static class Program
             AllowMissing = r.GetValue(allowMissing),
             Python = r.GetValue(python),
         }));
+        return cmd;
+    }
+
+    private static Command SyscallsCommandDefinition()
+    {
+        var status = new Option<string?>("--status") { Description = "Only syscalls with this status (implemented, partial, stub, missing).", HelpName = "STATUS" };
+        var markdown = new Option<bool>("--markdown") { Description = "Print a Markdown table." };
+        var cmd = new Command("syscalls", "Syscall coverage report, from the kernel's own syscall table.") { status, markdown };
+        cmd.SetAction(r => SyscallsCommand.Execute(r.GetValue(status), r.GetValue(markdown)));
         return cmd;
     }
 

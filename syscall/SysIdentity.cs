@@ -1,0 +1,154 @@
+// Process groups, sessions, credentials, scheduling parameters, resource usage and other calls
+// whose whole truth, in a one-process unikernel running as root on one CPU, is small and fixed.
+using Kernel.Drivers;
+using Kernel.Memory;
+
+namespace Kernel.Syscalls
+{
+    internal static unsafe class SysIdentity
+    {
+        private static int s_pgid = 1, s_sid = 1;
+
+        public static long Getpgrp(SyscallFrame* f) => s_pgid;
+        public static long Getpgid(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Pid ? s_pgid : -Errno.ESRCH;
+        public static long Getsid(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Pid ? s_sid : -Errno.ESRCH;
+
+        public static long Setpgid(SyscallFrame* f)
+        {
+            int pid = (int)f->A0, pgid = (int)f->A1;
+            if (pgid < 0) return -Errno.EINVAL;
+            if (pid != 0 && pid != Process.Pid) return -Errno.ESRCH;
+            s_pgid = pgid == 0 ? Process.Pid : pgid;
+            return 0;
+        }
+
+        public static long Setsid(SyscallFrame* f)
+        {
+            if (s_pgid == Process.Pid && s_sid == Process.Pid && Process.Pid == 1) return -Errno.EPERM;   // already a group leader
+            s_sid = s_pgid = Process.Pid;
+            return s_sid;
+        }
+
+        // Root may become any user; we record nothing and stay root (everything runs as uid 0).
+        public static long SetId(SyscallFrame* f) => 0;
+
+        public static long Getresid(SyscallFrame* f)
+        {
+            uint zero = 0;
+            if (UserMemory.Write(f->A0, zero) != 0 || UserMemory.Write(f->A1, zero) != 0 || UserMemory.Write(f->A2, zero) != 0) return -Errno.EFAULT;
+            return 0;
+        }
+
+        private struct Rusage { public long UtimeSec, UtimeUsec, StimeSec, StimeUsec; public fixed long Rest[14]; }
+
+        public static long Getrusage(SyscallFrame* f)
+        {
+            int who = (int)f->A0;
+            if (who != 0 && who != -1 && who != 1) return -Errno.EINVAL;     // SELF, CHILDREN, THREAD
+            Rusage r = default;
+            if (who != -1)
+            {
+                ulong us = Tsc.MonotonicNs() / 1000;
+                r.UtimeSec = (long)(us / 1_000_000); r.UtimeUsec = (long)(us % 1_000_000);
+                r.Rest[0] = (long)(AddressSpace.PagesMapped * 4);           // ru_maxrss (kB)
+            }
+            return UserMemory.Write(f->A1, r);
+        }
+
+        // Scheduling: one CPU, SCHED_OTHER, priority 0.
+        public static long SchedGetscheduler(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Pid ? 0 : -Errno.ESRCH;
+        public static long SchedGetparam(SyscallFrame* f) => (int)f->A0 != 0 && (int)f->A0 != Process.Pid ? -Errno.ESRCH : UserMemory.Write(f->A1, 0);
+        public static long SchedSetscheduler(SyscallFrame* f) => (int)f->A1 == 0 ? 0 : -Errno.EPERM;
+        public static long SchedSetparam(SyscallFrame* f) => 0;
+        public static long SchedPriorityMax(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 99 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
+        public static long SchedPriorityMin(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 1 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
+        public static long SchedSetaffinity(SyscallFrame* f)
+        {
+            if (UserMemory.Read(f->A2, out ulong mask) != 0) return -Errno.EFAULT;
+            return (mask & 1) != 0 ? 0 : -Errno.EINVAL;                       // CPU 0 must be in the set
+        }
+
+        private static int s_nice;
+        public static long Getpriority(SyscallFrame* f) => 20 - s_nice;   // the raw syscall returns 20 - nice
+        public static long Setpriority(SyscallFrame* f) { int n = (int)f->A2; s_nice = n < -20 ? -20 : n > 19 ? 19 : n; return 0; }
+
+        // Memory is never swapped: locking always holds; mincore says every mapped page is resident.
+        public static long MemoryLock(SyscallFrame* f) => 0;
+
+        public static long Mincore(SyscallFrame* f)
+        {
+            ulong addr = f->A0, len = f->A1;
+            if ((addr & 4095) != 0) return -Errno.EINVAL;
+            ulong pages = AddressSpace.PageUp(len) / 4096;
+            for (ulong i = 0; i < pages; i++)
+            {
+                ulong va = addr + i * 4096;
+                if (AddressSpace.Find(va) < 0) return -Errno.ENOMEM;
+                byte resident = (byte)(PageTable.Lookup(va, out _) != 0 ? 1 : 0);
+                if (UserMemory.CopyTo(f->A2 + i, &resident, 1) != 0) return -Errno.EFAULT;
+            }
+            return 0;
+        }
+
+        public static long Membarrier(SyscallFrame* f)
+        {
+            const int MEMBARRIER_CMD_QUERY = 0;
+            int cmd = (int)f->A0;
+            if (cmd == MEMBARRIER_CMD_QUERY) return 0x1 | 0x8 | 0x10 | 0x20 | 0x40;   // GLOBAL, PRIVATE_EXPEDITED (+REGISTER), SYNC_CORE variants
+            return 0;                                                          // one CPU: every barrier already holds
+        }
+
+        public static long Sync(SyscallFrame* f) { AddressSpace.SyncAll(); return 0; }
+        public static long Syncfs(SyscallFrame* f) => Fs.FdTable.Get((int)f->A0) == null ? -Errno.EBADF : Sync(f);
+
+        public static long Personality(SyscallFrame* f) => (uint)f->A0 == 0xFFFFFFFF || f->A0 == 0 ? 0 : -Errno.EINVAL;
+
+        public static long Getcpu(SyscallFrame* f)
+        {
+            uint zero = 0;
+            if (f->A0 != 0 && UserMemory.Write(f->A0, zero) != 0) return -Errno.EFAULT;
+            if (f->A1 != 0 && UserMemory.Write(f->A1, zero) != 0) return -Errno.EFAULT;
+            return 0;
+        }
+
+        private struct CapHeader { public uint Version; public int Pid; }
+        private struct CapData { public uint Effective, Permitted, Inheritable; }
+
+        // Root holds every capability.
+        public static long Capget(SyscallFrame* f)
+        {
+            if (UserMemory.Read(f->A0, out CapHeader h) != 0) return -Errno.EFAULT;
+            if (h.Version != 0x20080522 && h.Version != 0x20071026 && h.Version != 0x19980330)
+            {
+                h.Version = 0x20080522;
+                UserMemory.Write(f->A0, h);
+                return -Errno.EINVAL;
+            }
+            if (f->A1 == 0) return 0;
+            CapData d; d.Effective = d.Permitted = 0xFFFFFFFF; d.Inheritable = 0;
+            int n = h.Version == 0x19980330 ? 1 : 2;
+            for (int i = 0; i < n; i++)
+                if (UserMemory.Write(f->A1 + (ulong)(i * 12), d) != 0) return -Errno.EFAULT;
+            return 0;
+        }
+
+        public static long Capset(SyscallFrame* f) => 0;
+
+        public static long Pause(SyscallFrame* f)
+        {
+            // Only a signal can end a pause; with nothing pending and no timer it would never end.
+            while (SignalDelivery.Pending == 0)
+            {
+                if (RealTimer.Due) { RealTimer.Check(); break; }
+                if (RealTimer.DeadlineNs == 0)
+                {
+                    Log.WriteLine("compat: pause() with no timer armed would wait forever");
+                    Process.Kill(Signal.SIGKILL);
+                    return 0;
+                }
+                Arch.Native.StiHlt();
+            }
+            return -Errno.EINTR;
+        }
+    }
+}
