@@ -43,13 +43,22 @@ namespace Kernel.Fs
             }
             Fds[Count] = fd; Files[Count] = file; Events[Count] = events; Data[Count] = data;
             Count++;
+            file.RefCount++;                 // the interest list keeps the File alive
         }
 
         public void RemoveAt(int i)
         {
+            File gone = Files[i];
             Count--;
             Fds[i] = Fds[Count]; Files[i] = Files[Count]; Events[i] = Events[Count]; Data[i] = Data[Count];
             Files[Count] = null;
+            FdTable.Release(gone);
+        }
+
+        public override void OnLastClose()
+        {
+            while (Count > 0) RemoveAt(Count - 1);
+            Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data);
         }
     }
 

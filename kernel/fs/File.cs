@@ -137,6 +137,9 @@ namespace Kernel.Fs
             Locks.ReleaseOwner(f);
             f.OnLastClose();
             if (f.Node != null) f.Node.CloseRef();
+            // No GC: the open file description is gone, give its memory back. Whoever else keeps a
+            // File (epoll interest lists) holds a reference of its own.
+            Runtime.Allocator.Free(f);
         }
 
         public static int Count()

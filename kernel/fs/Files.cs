@@ -189,7 +189,12 @@ namespace Kernel.Fs
         {
             if (WriteEnd) P.Writers--; else P.Readers--;
             if (Fifo != null) { if (WriteEnd) Fifo.OpenWriters--; else Fifo.OpenReaders--; }
-            if (P.Readers == 0 && P.Writers == 0) { P.Free(); if (Fifo != null) Fifo.P = null; }
+            if (P.Readers == 0 && P.Writers == 0)
+            {
+                P.Free();
+                if (Fifo != null) Fifo.P = null;
+                Runtime.Allocator.Free(P);
+            }
             if (Fifo != null) Fifo.CloseRef();
         }
     }

@@ -53,8 +53,8 @@ namespace Kernel.Fs
         {
             In.Readers--;
             if (!WriteShut) Out.Writers--;
-            if (In.Readers == 0 && In.Writers == 0) In.Free();
-            if (Out.Readers == 0 && Out.Writers == 0) Out.Free();
+            if (In.Readers == 0 && In.Writers == 0) { In.Free(); Runtime.Allocator.Free(In); }
+            if (Out.Readers == 0 && Out.Writers == 0) { Out.Free(); Runtime.Allocator.Free(Out); }
         }
     }
 
