@@ -77,6 +77,15 @@ namespace Kernel
             Log.Write("), entry to ready ");
             Log.Fixed(Tsc.ToNs(ReadyTsc - Symbols.TscAtEntry) / 10000, 2);
             Log.WriteLine(" ms");
+            byte* cmdline = CommandLine.Text;
+            if (cmdline != null)
+            {
+                ulong n = 0;
+                while (cmdline[n] != 0 && n < 4096) n++;
+                Log.Write("compat: command line: ");
+                Log.WriteBytes(cmdline, n);
+                Log.Write("\n");
+            }
         }
     }
 
@@ -86,6 +95,7 @@ namespace Kernel
         private static byte* s_text;
 
         public static void Init(byte* text) => s_text = text;
+        public static byte* Text => s_text;
 
         private static byte* Find(string key, out bool hasValue)
         {
