@@ -874,6 +874,7 @@ namespace Kernel.Syscalls
             153 => "-",
             157 => "int,hex,hex,hex,hex",
             158 => "hex,hex",
+            160 => "int,ptr",
             162 => "-",
             186 => "-",
             188 => "str,str,ptr,size,flags",
