@@ -7,6 +7,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 int main(int argc, char **argv) {
     struct utsname u;
@@ -30,6 +31,25 @@ int main(int argc, char **argv) {
     printf("  8 random bytes: %02x%02x%02x%02x%02x%02x%02x%02x\n", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
     time_t now = time(NULL);
     printf("  wall clock: %s", ctime(&now));
+    FILE *f = fopen("/tmp/demo.txt", "w");
+    fprintf(f, "%d primes\n", count);
+    fclose(f);
+    char line[64] = "";
+    f = fopen("/tmp/demo.txt", "r");
+    fgets(line, sizeof line, f);
+    fclose(f);
+    printf("  wrote and read back /tmp/demo.txt: %s", line);
+    fflush(stdout);
+    pid_t child = fork();
+    if (child == 0) _exit(7);
+    int status = 0;
+    waitpid(child, &status, 0);
+    printf("  forked child %d exited with status %d\n", child, WEXITSTATUS(status));
+    int regions = 0;
+    f = fopen("/proc/self/maps", "r");
+    while (fgets(line, sizeof line, f)) if (strchr(line, '\n')) regions++;
+    fclose(f);
+    printf("  /proc/self/maps lists %d regions\n", regions);
     for (int i = 1; i < argc; i++) printf("  argv[%d] = %s\n", i, argv[i]);
     free(sieve);
     return 0;
