@@ -126,6 +126,26 @@ namespace Kernel.Fs
         }
 
         public void Free() { if (Buffer != null) { Memory.Mm.KernelHeap.Free(Buffer); Buffer = null; } }
+
+        /// <summary>Takes up to n buffered bytes (the caller checked Count &gt; 0).</summary>
+        public long Take(byte* dst, long n)
+        {
+            long take = n < Count ? n : Count;
+            for (long i = 0; i < take; i++) { dst[i] = Buffer[Head]; Head = (Head + 1) % Capacity; }
+            Count -= (int)take;
+            return take;
+        }
+
+        /// <summary>Appends as much of src as fits; EAGAIN when full.</summary>
+        public long Put(byte* src, long n)
+        {
+            long room = Capacity - Count;
+            if (room == 0) return -Errno.EAGAIN;
+            long put = n < room ? n : room;
+            for (long i = 0; i < put; i++) Buffer[(Head + Count + (int)i) % Capacity] = src[i];
+            Count += (int)put;
+            return put;
+        }
     }
 
     internal sealed unsafe class PipeFile : File
@@ -140,20 +160,9 @@ namespace Kernel.Fs
         public override long Read(byte* dst, long n)
         {
             if (WriteEnd && (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
-            while (P.Count == 0)
-            {
-                if (P.Writers == 0) return 0;
-                // One process, one thread: nobody can fill the pipe while we wait.
-                return -Errno.EAGAIN;
-            }
-            long take = n < P.Count ? n : P.Count;
-            for (long i = 0; i < take; i++)
-            {
-                dst[i] = P.Buffer[P.Head];
-                P.Head = (P.Head + 1) % Pipe.Capacity;
-            }
-            P.Count -= (int)take;
-            return take;
+            // One thread runs at a time: nobody can fill an empty pipe while its reader waits.
+            if (P.Count == 0) return P.Writers == 0 ? 0 : -Errno.EAGAIN;
+            return P.Take(dst, n);
         }
 
         public override long Write(byte* src, long n)
@@ -164,12 +173,7 @@ namespace Kernel.Fs
                 Syscalls.SignalDelivery.RaisePipe();
                 return -Errno.EPIPE;
             }
-            long room = Pipe.Capacity - P.Count;
-            if (room == 0) return -Errno.EAGAIN;
-            long put = n < room ? n : room;
-            for (long i = 0; i < put; i++) P.Buffer[(P.Head + P.Count + (int)i) % Pipe.Capacity] = src[i];
-            P.Count += (int)put;
-            return put;
+            return P.Put(src, n);
         }
 
         public override short Poll()

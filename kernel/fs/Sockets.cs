@@ -15,21 +15,13 @@ namespace Kernel.Fs
         public override long Read(byte* dst, long n)
         {
             if (In.Count == 0) return In.Writers == 0 || ReadShut ? 0 : -Errno.EAGAIN;
-            long take = n < In.Count ? n : In.Count;
-            for (long i = 0; i < take; i++) { dst[i] = In.Buffer[In.Head]; In.Head = (In.Head + 1) % Pipe.Capacity; }
-            In.Count -= (int)take;
-            return take;
+            return In.Take(dst, n);
         }
 
         public override long Write(byte* src, long n)
         {
             if (WriteShut || Out.Readers == 0) { SignalDelivery.RaisePipe(); return -Errno.EPIPE; }
-            long room = Pipe.Capacity - Out.Count;
-            if (room == 0) return -Errno.EAGAIN;
-            long put = n < room ? n : room;
-            for (long i = 0; i < put; i++) Out.Buffer[(Out.Head + Out.Count + (int)i) % Pipe.Capacity] = src[i];
-            Out.Count += (int)put;
-            return put;
+            return Out.Put(src, n);
         }
 
         public override short Poll()
