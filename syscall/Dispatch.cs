@@ -86,6 +86,14 @@ namespace Kernel.Syscalls
             long r;
             if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
+            if (Threads.Switched)
+            {
+                // The handler blocked this thread and loaded another: the frame is that thread's now.
+                Threads.Switched = false;
+                if (Trace) { Log.Write("compat: trace "); Log.Write(nr < (ulong)SyscallTable.Count ? SyscallTable.Name((int)nr) ?? "?" : "?"); Log.WriteLine("(...) = (blocked; another thread runs)"); }
+                if (nr < (ulong)SyscallTable.Count) s_counts[nr]++;
+                return;
+            }
             if (Fork.ResumePending)
             {
                 // The running child ended inside this syscall: return into its parent's fork instead.

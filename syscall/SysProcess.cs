@@ -7,10 +7,16 @@ namespace Kernel.Syscalls
 {
     internal static unsafe class SysProcess
     {
-        public static long Exit(SyscallFrame* f) { Process.Exit((int)(f->A0 & 0xFF)); return 0; }
+        public static long Exit(SyscallFrame* f)
+        {
+            // exit ends only the calling thread while others remain; exit_group ends the process.
+            if (f->Rax == Nr.exit && Threads.ExitCurrent(f)) return 0;
+            Process.Exit((int)(f->A0 & 0xFF));
+            return 0;
+        }
 
         public static long GetPid(SyscallFrame* f) => Process.Pid;
-        public static long GetTid(SyscallFrame* f) => Process.Pid;
+        public static long GetTid(SyscallFrame* f) => Threads.CurrentTid;
         public static long GetPpid(SyscallFrame* f) => Process.Ppid;
 
         public static long ForkSyscall(SyscallFrame* f) => Fork.Start(f, false, 0);
@@ -24,7 +30,15 @@ namespace Kernel.Syscalls
         public static long Clone(SyscallFrame* f)
         {
             ulong flags = f->A0, stack = f->A1, ptid = f->A2, ctid = f->A3, tls = f->A4;
-            if ((flags & CLONE_THREAD) != 0) return -Errno.ENOSYS;
+            if ((flags & CLONE_THREAD) != 0)
+            {
+                if ((flags & (CLONE_VM | CLONE_SIGHAND)) != (CLONE_VM | CLONE_SIGHAND)) return -Errno.EINVAL;
+                long tid = Threads.Create(f, stack, tls, (flags & CLONE_SETTLS) != 0, ctid, (flags & CLONE_CHILD_CLEARTID) != 0);
+                if (tid < 0) return tid;
+                if ((flags & CLONE_PARENT_SETTID) != 0) UserMemory.Write(ptid, (int)tid);
+                if ((flags & CLONE_CHILD_SETTID) != 0) UserMemory.Write(ctid, (int)tid);
+                return tid;
+            }
             if ((flags & (CLONE_PIDFD | CLONE_FILES)) != 0) return -Errno.EINVAL;
             long r = Fork.Start(f, (flags & CLONE_VM) != 0, stack);
             if (r < 0) return r;
@@ -76,7 +90,7 @@ namespace Kernel.Syscalls
             return -Errno.EINVAL;
         }
 
-        public static long SetTidAddress(SyscallFrame* f) { Process.ClearChildTid = f->A0; return Process.Pid; }
+        public static long SetTidAddress(SyscallFrame* f) { Threads.SetClearChildTid(f->A0); return Threads.CurrentTid; }
 
         public static long SetRobustList(SyscallFrame* f)
         {
@@ -99,7 +113,8 @@ namespace Kernel.Syscalls
                 Process.RseqArea = 0;
                 return 0;
             }
-            if (Process.RseqArea != 0) return area == Process.RseqArea ? -Errno.EBUSY : -Errno.EINVAL;
+            // Threads register their own areas; with one CPU, cpu_id is 0 for all of them.
+            if (Process.RseqArea != 0 && !Threads.Multi) return area == Process.RseqArea ? -Errno.EBUSY : -Errno.EINVAL;
             if (len < 32 || (area & 31) != 0) return -Errno.EINVAL;
             ulong ids = 0;                                // cpu_id_start = 0, cpu_id = 0
             if (UserMemory.Write(area, ids) != 0) return -Errno.EFAULT;
@@ -170,7 +185,11 @@ namespace Kernel.Syscalls
             return 8;
         }
 
-        public static long SchedYield(SyscallFrame* f) => 0;
+        public static long SchedYield(SyscallFrame* f)
+        {
+            if (Threads.Multi && Threads.OthersRunnable()) Threads.Yield(f);
+            return 0;
+        }
 
         private const uint GRND_NONBLOCK = 1, GRND_RANDOM = 2, GRND_INSECURE = 4;
 
@@ -218,18 +237,33 @@ namespace Kernel.Syscalls
                 case FUTEX_WAKE:
                 case FUTEX_WAKE_BITSET:
                     if (UserMemory.Read(uaddr, out uint _) != 0) return -Errno.EFAULT;
-                    return 0;                                  // nobody else can be waiting
+                    return Threads.Multi ? Threads.Wake(uaddr, (int)f->A2) : 0;
                 case FUTEX_REQUEUE:
-                    return UserMemory.Read(uaddr, out uint _) != 0 ? -Errno.EFAULT : 0;
+                    if (UserMemory.Read(uaddr, out uint _) != 0) return -Errno.EFAULT;
+                    return Threads.Multi ? Threads.Wake(uaddr, (int)f->A2) + Threads.Requeue(uaddr, f->A4, (int)f->A3) : 0;
                 case FUTEX_CMP_REQUEUE:
                     if (UserMemory.Read(uaddr, out uint cur) != 0) return -Errno.EFAULT;
-                    return cur != (uint)f->A5 ? -Errno.EAGAIN : 0;
+                    if (cur != (uint)f->A5) return -Errno.EAGAIN;
+                    return Threads.Multi ? Threads.Wake(uaddr, (int)f->A2) + Threads.Requeue(uaddr, f->A4, (int)f->A3) : 0;
                 case FUTEX_WAKE_OP:
                     return WakeOp(f->A4, (uint)f->A5);
                 case FUTEX_WAIT:
                 case FUTEX_WAIT_BITSET:
                     if (UserMemory.Read(uaddr, out uint value) != 0) return -Errno.EFAULT;
                     if (value != (uint)f->A2) return -Errno.EAGAIN;
+                    if (Threads.Multi)
+                    {
+                        ulong until = 0;
+                        if (f->A3 != 0)
+                        {
+                            if (UserMemory.Read(f->A3, out SysTime.Timespec t) != 0) return -Errno.EFAULT;
+                            ulong tns = (ulong)t.Sec * 1_000_000_000 + (ulong)t.Nsec;
+                            until = op == FUTEX_WAIT ? Drivers.Tsc.MonotonicNs() + tns : tns;
+                            if (until == 0) until = 1;
+                        }
+                        Threads.Block(f, UThread.FutexWait, uaddr, until, -Errno.ETIMEDOUT);
+                        return 0;
+                    }
                     if (f->A3 == 0)
                     {
                         Log.WriteLine("compat: futex wait with no timeout in a single-threaded program would block forever");

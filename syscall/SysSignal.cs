@@ -259,8 +259,10 @@ namespace Kernel.Syscalls
 
         /// <summary>rt_sigreturn: restores every register and the mask from the frame at the user's stack.</summary>
         public static long Kill(SyscallFrame* f) => Send((int)f->A0, (int)f->A1);
-        public static long Tkill(SyscallFrame* f) => Send((int)f->A0, (int)f->A1);
-        public static long Tgkill(SyscallFrame* f) => (int)f->A0 != Process.Pid ? -Errno.ESRCH : Send((int)f->A1, (int)f->A2);
+        // Signals go to the process (shared mask and handlers); any of its thread ids names it.
+        public static long Tkill(SyscallFrame* f) => Threads.Exists((int)f->A0) ? Send(Process.Pid, (int)f->A1) : -Errno.ESRCH;
+        public static long Tgkill(SyscallFrame* f) =>
+            (int)f->A0 != Process.Pid || !Threads.Exists((int)f->A1) ? -Errno.ESRCH : Send(Process.Pid, (int)f->A2);
 
         private static long Send(int pid, int sig)
         {

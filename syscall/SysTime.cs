@@ -99,6 +99,7 @@ namespace Kernel.Syscalls
                 deadline = ns <= clockNow ? now : now + (ns - clockNow);
             }
             else deadline = now + ns;
+            if (Threads.Multi) { Threads.Block(CurrentFrame, UThread.Sleeping, 0, deadline == 0 ? 1 : deadline, 0); return 0; }
             if (SleepInterruptible(deadline)) return 0;
             if (!absolute && remaining != 0)
             {
@@ -109,12 +110,15 @@ namespace Kernel.Syscalls
             return -Errno.EINTR;
         }
 
-        public static long Nanosleep(SyscallFrame* f) => SleepFor(f->A0, false, CLOCK_MONOTONIC, f->A1);
+        private static SyscallFrame* CurrentFrame;
+
+        public static long Nanosleep(SyscallFrame* f) { CurrentFrame = f; return SleepFor(f->A0, false, CLOCK_MONOTONIC, f->A1); }
 
         public static long ClockNanosleep(SyscallFrame* f)
         {
             int clock = (int)f->A0;
             if (!ClockNs(clock, out _)) return -Errno.EINVAL;
+            CurrentFrame = f;
             return SleepFor(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock, f->A3);
         }
     }

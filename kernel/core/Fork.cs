@@ -22,6 +22,7 @@ namespace Kernel
         public File[] Files;
         public bool[] Cloexec;
         public ProcessState State;
+        public Threads.Saved ThreadList;
         public bool SharesMemory;              // vfork / CLONE_VM: the child borrows the parent's memory
         public bool ChildHasOwnMemory;         // set once the child exec'd (or always after fork)
         public int ChildPid;
@@ -95,6 +96,8 @@ namespace Kernel
             AddressSpace.Save(out p.Space);
             FdTable.Save(out p.Files, out p.Cloexec);
             Capture(ref p.State);
+            Threads.Save(out p.ThreadList);
+            Threads.ResetForChild();
             p.SharesMemory = shareMemory;
             p.ChildHasOwnMemory = !shareMemory;
 
@@ -146,6 +149,7 @@ namespace Kernel
             AddressSpace.Restore(p.Space);
             FdTable.Restore(p.Files, p.Cloexec);
             Apply(p.State);
+            Threads.Restore(p.ThreadList);
             if (s_zombies < s_zombiePid.Length)
             {
                 s_zombieParent[s_zombies] = Process.Pid;

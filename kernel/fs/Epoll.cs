@@ -121,6 +121,7 @@ namespace Kernel.Fs
             if (maxEvents <= 0 || maxEvents > 65536) return -Errno.EINVAL;
             if (!AddressSpace.IsUserRange(events, (ulong)maxEvents * 12, true)) return -Errno.EFAULT;
             ulong deadline = timeoutMs < 0 ? ulong.MaxValue : Drivers.Tsc.MonotonicNs() + (ulong)timeoutMs * 1_000_000;
+            byte* rec = stackalloc byte[12];
             while (true)
             {
                 int n = 0;
@@ -132,7 +133,6 @@ namespace Kernel.Fs
                     if (ep.Files[i] is ConsoleFile c && c.Stream == 0) canWait = true;
                     uint ready = (uint)(ushort)ep.Files[i].Poll() & (ep.Events[i] | (uint)PollBits.POLLERR | (uint)PollBits.POLLHUP);
                     if (ready == 0) continue;
-                    byte* rec = stackalloc byte[12];
                     *(uint*)rec = ready;
                     *(ulong*)(rec + 4) = ep.Data[i];
                     if (UserMemory.CopyTo(events + (ulong)n * 12, rec, 12) != 0) return -Errno.EFAULT;

@@ -103,6 +103,31 @@ shutil.rmtree(base)
 print(os.path.exists(base))
 PY
 
+case_ threads <<'PY'
+import threading, queue
+q = queue.Queue()
+def worker(n):
+    q.put((n, sum(i * i for i in range(n))))
+threads = [threading.Thread(target=worker, args=(k * 1000,)) for k in range(1, 5)]
+for t in threads: t.start()
+for t in threads: t.join()
+print(sorted(q.get() for _ in range(4)))
+ev = threading.Event()
+timer = threading.Timer(0.05, ev.set)
+timer.start()
+print("event set:", ev.wait(5))
+lock = threading.Lock()
+counter = [0]
+def inc():
+    for _ in range(2000):
+        with lock:
+            counter[0] += 1
+ts = [threading.Thread(target=inc) for _ in range(3)]
+for t in ts: t.start()
+for t in ts: t.join()
+print("counter", counter[0], "threads left", threading.active_count())
+PY
+
 case_ stdlib-mix 1 2 3 <<'PY'
 import sys, collections, itertools, fractions, decimal, statistics, textwrap, struct
 print(sys.argv[1:], sys.version_info[:2] >= (3, 8))
