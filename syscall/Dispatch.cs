@@ -86,6 +86,9 @@ namespace Kernel.Syscalls
             long r;
             if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
+            if ((r == -Errno.ERESTARTSYS || (r == -Errno.EAGAIN && WouldBlock(nr, f))) && Threads.Multi && Threads.OthersCanRun())
+                Threads.Restart(f, nr);
+            else if (r == -Errno.ERESTARTSYS) r = -Errno.EINTR;
             if (Threads.Switched)
             {
                 // The handler blocked this thread and loaded another: the frame is that thread's now.
@@ -115,6 +118,15 @@ namespace Kernel.Syscalls
                 SignalDelivery.DeliverPending(f);
                 if (Fork.ResumePending) Fork.ResumeInto(f);   // the signal killed a forked child
             }
+        }
+
+        /// <summary>A read or write that found a pipe-like file empty or full on a blocking descriptor.</summary>
+        private static bool WouldBlock(ulong nr, SyscallFrame* f)
+        {
+            if (nr != Nr.read && nr != Nr.write && nr != Nr.readv && nr != Nr.writev && nr != Nr.recvfrom && nr != Nr.sendto
+                && nr != Nr.recvmsg && nr != Nr.sendmsg) return false;
+            Fs.File file = Fs.FdTable.Get((int)f->A0);
+            return file != null && file.Node == null && (file.Flags & Fs.OpenFlags.O_NONBLOCK) == 0;
         }
 
         private static long NoSys(ulong nr, SyscallFrame* f)

@@ -549,6 +549,7 @@ namespace Kernel.Syscalls
                 }
                 if (ready > 0 || Drivers.Tsc.MonotonicNs() >= deadline) return ready;
                 if (RealTimer.Due) return -Errno.EINTR;
+                if (Threads.Multi && Threads.OthersCanRun()) return -Errno.ERESTARTSYS;   // let them run; poll again later
                 if (timeoutMs < 0 && !WaitCanSucceed(fds, nfds)) return -Errno.EINTR;   // would block forever
                 Arch.Native.StiHlt();
             }
@@ -613,6 +614,7 @@ namespace Kernel.Syscalls
                     if (wantR && (bits & (PollBits.POLLIN | PollBits.POLLHUP | PollBits.POLLERR)) != 0) { outR[fd >> 6] |= bit; ready++; }
                     if (wantW && (bits & (PollBits.POLLOUT | PollBits.POLLERR)) != 0) { outW[fd >> 6] |= bit; ready++; }
                 }
+                if (ready == 0 && Drivers.Tsc.MonotonicNs() < deadline && Threads.Multi && Threads.OthersCanRun()) return -Errno.ERESTARTSYS;
                 if (ready > 0 || Drivers.Tsc.MonotonicNs() >= deadline || (timeoutMs < 0 && !canWait))
                 {
                     if (readSet != 0 && UserMemory.CopyTo(readSet, outR, (ulong)words * 8) != 0) return -Errno.EFAULT;

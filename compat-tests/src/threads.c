@@ -1,6 +1,7 @@
 /* Threads: pthread create/join with return values, a mutex-protected counter, a condition
  * variable, thread-local storage, sched_yield, sleeping threads, and a detached thread. */
 #include "compat.h"
+#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -32,6 +33,15 @@ static void *worker(void *arg)
 
 static void *detached(void *arg) { (void)arg; detached_ran = 1; return NULL; }
 
+static int pipefd[2];
+static void *pipe_writer(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 5; i++) { char c = (char)('a' + i); usleep(1000); write(pipefd[1], &c, 1); }
+    close(pipefd[1]);
+    return NULL;
+}
+
 int main(void)
 {
     pthread_t t[4];
@@ -56,5 +66,17 @@ int main(void)
     CHECK_ERR(pthread_create(&d, &attr, detached, NULL) == 0, "a detached thread");
     for (int i = 0; i < 100 && !detached_ran; i++) usleep(1000);
     CHECK(detached_ran, "the detached thread ran");
+    CHECK_ERR(pipe(pipefd) == 0, "pipe between threads");
+    pthread_t w;
+    pthread_create(&w, NULL, pipe_writer, NULL);
+    char got[8] = {0}, buf[8];
+    int total = 0;
+    ssize_t n;
+    struct pollfd pf = { pipefd[0], POLLIN, 0 };
+    while (poll(&pf, 1, -1) > 0 && (n = read(pipefd[0], buf, sizeof buf)) > 0)
+        for (ssize_t i = 0; i < n && total < 7; i++) got[total++] = buf[i];
+    pthread_join(w, NULL);
+    CHECK(total == 5 && strcmp(got, "abcde") == 0, "a thread polls and reads what another thread writes, then sees EOF");
+    close(pipefd[0]);
     return t_done();
 }

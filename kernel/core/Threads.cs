@@ -93,6 +93,25 @@ namespace Kernel
             RunNext(f);
         }
 
+        /// <summary>
+        /// The running thread must wait for another thread (an empty pipe, a poll with nothing ready):
+        /// it will execute the same syscall again when its turn comes (RIP back onto the syscall
+        /// instruction, RAX the syscall number), and the next runnable thread runs now.
+        /// </summary>
+        public static void Restart(SyscallFrame* f, ulong nr)
+        {
+            SaveCurrent(f, (long)nr);
+            UThread cur = s_threads[s_current];
+            cur.Regs.Rip -= 2;                                  // syscall is 0F 05
+            if (!OthersRunnable())
+            {
+                // Only sleepers could change things: doze until the next tick instead of spinning.
+                cur.State = UThread.Sleeping;
+                cur.Deadline = Drivers.Tsc.MonotonicNs() + 1_000_000;
+            }
+            RunNext(f);
+        }
+
         /// <summary>sched_yield with other threads runnable: the caller goes to the back of the line.</summary>
         public static void Yield(SyscallFrame* f)
         {
@@ -178,6 +197,14 @@ namespace Kernel
         {
             if (tid == Process.Pid) return true;
             for (int i = 0; i < s_count; i++) if (s_threads[i].Tid == tid) return true;
+            return false;
+        }
+
+        /// <summary>Another thread is runnable or will be (it sleeps or waits with a deadline).</summary>
+        public static bool OthersCanRun()
+        {
+            for (int i = 0; i < s_count; i++)
+                if (i != s_current && (s_threads[i].State == UThread.Runnable || s_threads[i].Deadline != 0)) return true;
             return false;
         }
 

@@ -141,6 +141,7 @@ namespace Kernel.Fs
                 }
                 if (n > 0 || Drivers.Tsc.MonotonicNs() >= deadline) return n;
                 if (RealTimer.Due || SignalDelivery.Pending != 0) return -Errno.EINTR;
+                if (Threads.Multi && Threads.OthersCanRun()) return -Errno.ERESTARTSYS;
                 if (timeoutMs < 0 && !canWait) return -Errno.EINTR;     // nothing could ever become ready
                 Arch.Native.StiHlt();
             }

@@ -11,6 +11,8 @@ namespace Kernel
             ENOLCK = 37, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75,
             ENOTSOCK = 88, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRINUSE = 98, ETIMEDOUT = 110,
             ECONNREFUSED = 111, ELIBBAD = 80, ENOPROTOOPT = 92;
+        /// <summary>Kernel-internal (never reaches a program): run the syscall again later, another thread goes first.</summary>
+        public const int ERESTARTSYS = 512;
 
         public static string Name(int e) => e switch
         {
