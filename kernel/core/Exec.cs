@@ -123,6 +123,7 @@ namespace Kernel
                                     byte* envp, int envc, int envpLen)
         {
             AddressSpace.SyncAll();
+            Threads.DropOthers();
             if (Fork.SharesParentMemory) Fork.DetachFromParentMemory();
             else AddressSpace.Clear();
             FdTable.CloseOnExec();

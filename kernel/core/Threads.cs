@@ -38,6 +38,22 @@ namespace Kernel
         public static void Save(out Saved s) { s.List = s_threads; s.Count = s_count; s.Current = s_current; }
         public static void Restore(in Saved s) { s_threads = s.List; s_count = s.Count; s_current = s.Current; }
 
+        /// <summary>execve: every other thread of the process ends; the caller becomes the only thread.</summary>
+        public static void DropOthers()
+        {
+            if (s_count == 0) return;
+            for (int i = 0; i < s_count; i++)
+            {
+                Mm.KernelHeap.Free(s_threads[i].Fpu);
+                if (i != s_current) Runtime.Allocator.Free(s_threads[i]);
+            }
+            Runtime.Allocator.Free(s_threads[s_current]);
+            Runtime.Allocator.Free(s_threads);
+            s_threads = null;
+            s_count = 0;
+            s_current = 0;
+        }
+
         /// <summary>A forked child starts with only the thread that called fork.</summary>
         public static void ResetForChild() { s_threads = null; s_count = 0; s_current = 0; }
 
