@@ -33,6 +33,15 @@ static void *worker(void *arg)
 
 static void *detached(void *arg) { (void)arg; detached_ran = 1; return NULL; }
 
+static volatile int spin_flag;
+static void *late_setter(void *arg)
+{
+    (void)arg;
+    for (volatile long i = 0; i < 2000000; i++) { }
+    __atomic_store_n(&spin_flag, 1, __ATOMIC_SEQ_CST);
+    return NULL;
+}
+
 static int pipefd[2];
 static void *pipe_writer(void *arg)
 {
@@ -78,5 +87,12 @@ int main(void)
     pthread_join(w, NULL);
     CHECK(total == 5 && strcmp(got, "abcde") == 0, "a thread polls and reads what another thread writes, then sees EOF");
     close(pipefd[0]);
+
+    pthread_t s;
+    pthread_create(&s, NULL, late_setter, NULL);
+    long spins = 0;
+    while (!__atomic_load_n(&spin_flag, __ATOMIC_SEQ_CST)) spins++;   /* never enters the kernel */
+    pthread_join(s, NULL);
+    CHECK(spins >= 0 && spin_flag == 1, "a thread busy-waiting in user mode sees a flag another thread sets (preemption)");
     return t_done();
 }

@@ -34,8 +34,9 @@ namespace Kernel.Arch
                 if (f->FromUser && Syscalls.RealTimer.DeadlineNs != 0 && Syscalls.RealTimer.Check())
                 {
                     Syscalls.SignalDelivery.DeliverFromInterrupt(f);
-                    if (Fork.ResumePending) Fork.ResumeInto(f);
+                    if (Fork.ResumePending) { Fork.ResumeInto(f); return; }
                 }
+                if (f->FromUser && Threads.Multi) Threads.OnTimer(f);     // time slicing between threads
                 return;
             }
             if (v == SpuriousVector) return;

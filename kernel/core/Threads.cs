@@ -18,6 +18,8 @@ namespace Kernel
         public int State;
         public ulong FutexAddr;
         public ulong Deadline;            // 0: none
+        public ulong Rcx, R11;            // live values when Preempted (a syscall return clobbers them, a preemption does not)
+        public bool Preempted;            // saved by the timer in user mode: resume with every register intact
         public const int Runnable = 0, FutexWait = 1, Sleeping = 2;
     }
 
@@ -138,6 +140,7 @@ namespace Kernel
         private static void SaveCurrent(SyscallFrame* f, long result)
         {
             UThread cur = s_threads[s_current];
+            cur.Preempted = false;
             cur.Regs = *f;
             cur.Regs.Rax = (ulong)result;
             SyscallFpu.ToFxsave(SyscallFpu.Area(f), cur.Fpu);
@@ -174,6 +177,10 @@ namespace Kernel
             }
         }
 
+        [System.Runtime.RuntimeImport("asm_syscall_symbols")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+        private static extern ulong* SyscallSymbols();
+
         private static void Load(SyscallFrame* f, int index)
         {
             s_current = index;
@@ -181,7 +188,72 @@ namespace Kernel
             *f = t.Regs;
             SyscallFpu.FromFxsave(t.Fpu, SyscallFpu.Area(f));
             Native.Wrmsr(MsrFsBase, t.FsBase);
+            if (t.Preempted)
+            {
+                // sysret would clobber RCX and R11 of a thread stopped mid-instruction-stream: iretq instead.
+                ulong* state = (ulong*)SyscallSymbols()[2];
+                state[0] = 1;
+                state[1] = t.Rcx;
+                state[2] = t.R11;
+                state[3] = t.Regs.Rip;
+                state[4] = Cpu.UserCode;
+                state[5] = t.Regs.Rflags | 0x200;
+                state[6] = t.Regs.Rsp;
+                state[7] = Cpu.UserData;
+            }
             Switched = true;
+        }
+
+        // ---- preemption: the 100 Hz timer interrupting user mode --------------------------------
+
+        private const ulong SliceNs = 20_000_000;
+        private static ulong s_sliceStart;
+
+        /// <summary>Timer tick in user mode: after a 20 ms slice, the next runnable thread gets the CPU.</summary>
+        public static void OnTimer(InterruptFrame* f)
+        {
+            ulong now = Drivers.Tsc.MonotonicNs();
+            if (now - s_sliceStart < SliceNs) return;
+            s_sliceStart = now;
+            // Sleepers whose time has come count as runnable too.
+            bool other = false;
+            for (int i = 0; i < s_count; i++)
+            {
+                UThread t = s_threads[i];
+                if (i != s_current && t.State != UThread.Runnable && t.Deadline != 0 && now >= t.Deadline) { t.State = UThread.Runnable; t.Deadline = 0; }
+                if (i != s_current && t.State == UThread.Runnable) other = true;
+            }
+            if (!other) return;
+
+            UThread cur = s_threads[s_current];
+            cur.Regs.R15 = f->R15; cur.Regs.R14 = f->R14; cur.Regs.R13 = f->R13; cur.Regs.R12 = f->R12;
+            cur.Regs.Rbp = f->Rbp; cur.Regs.Rbx = f->Rbx; cur.Regs.R9 = f->R9; cur.Regs.R8 = f->R8;
+            cur.Regs.R10 = f->R10; cur.Regs.Rdx = f->Rdx; cur.Regs.Rsi = f->Rsi; cur.Regs.Rdi = f->Rdi;
+            cur.Regs.Rax = f->Rax; cur.Regs.Rip = f->Rip; cur.Regs.Rflags = f->Rflags; cur.Regs.Rsp = f->Rsp;
+            cur.Rcx = f->Rcx; cur.R11 = f->R11;
+            cur.Preempted = true;
+            cur.State = UThread.Runnable;
+            Mem.Copy(cur.Fpu, (byte*)(((ulong)f - 512) & ~15UL), 512);      // isr_common's fxsave image
+            cur.FsBase = Native.Rdmsr(MsrFsBase);
+
+            for (int k = 1; k < s_count; k++)
+            {
+                int i = (s_current + k) % s_count;
+                if (s_threads[i].State != UThread.Runnable) continue;
+                s_current = i;
+                UThread t = s_threads[i];
+                f->R15 = t.Regs.R15; f->R14 = t.Regs.R14; f->R13 = t.Regs.R13; f->R12 = t.Regs.R12;
+                f->Rbp = t.Regs.Rbp; f->Rbx = t.Regs.Rbx; f->R9 = t.Regs.R9; f->R8 = t.Regs.R8;
+                f->R10 = t.Regs.R10; f->Rdx = t.Regs.Rdx; f->Rsi = t.Regs.Rsi; f->Rdi = t.Regs.Rdi;
+                f->Rax = t.Regs.Rax; f->Rip = t.Regs.Rip; f->Rsp = t.Regs.Rsp;
+                f->Rflags = t.Regs.Rflags | 0x200;
+                f->Rcx = t.Preempted ? t.Rcx : t.Regs.Rip;                   // what sysret would have left
+                f->R11 = t.Preempted ? t.R11 : t.Regs.Rflags;
+                f->Cs = Cpu.UserCode; f->Ss = Cpu.UserData;
+                Mem.Copy((byte*)(((ulong)f - 512) & ~15UL), t.Fpu, 512);
+                Native.Wrmsr(MsrFsBase, t.FsBase);
+                return;
+            }
         }
 
         /// <summary>FUTEX_WAKE: up to <paramref name="count"/> threads waiting on the address become runnable (their futex returns 0).</summary>
