@@ -173,7 +173,19 @@ namespace Kernel
             {
                 ulong addr = Native.ReadCr2();
                 bool write = (f->ErrorCode & 2) != 0, exec = (f->ErrorCode & 16) != 0;
+                AddressSpace.OutOfMemory = false;
                 if ((f->ErrorCode & 1) == 0 && AddressSpace.HandleFault(addr, write, exec)) return;
+                if (AddressSpace.OutOfMemory)
+                {
+                    // What Linux's OOM killer would do: SIGKILL, with the reason in the log.
+                    Log.Write("compat: out of memory: no free page for address ");
+                    Log.Hex(addr);
+                    Log.Write(" (");
+                    Log.Dec(Mm.TotalRam >> 20);
+                    Log.WriteLine(" MiB of RAM; give more with ops run -m)");
+                    Kill(Signal.SIGKILL);
+                    return;
+                }
             }
             int sig = v switch
             {

@@ -470,10 +470,13 @@ namespace Kernel.Memory
             for (int i = 0; i < s_count; i++) if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
         }
 
+        /// <summary>Set when the last fault failed for lack of memory (not for lack of rights).</summary>
+        public static bool OutOfMemory;
+
         public static bool MapZeroed(ulong va, int prot)
         {
             ulong phys = Mm.Pages.Alloc(1);
-            if (phys == 0) return false;
+            if (phys == 0) { OutOfMemory = true; return false; }
             Mem.Zero(Mm.PhysToVirt(phys), PageSize);
             PageTable.Map(va, phys, PageTable.FlagsFor(prot));
             PagesMapped++;
@@ -484,7 +487,7 @@ namespace Kernel.Memory
         private static bool MapFilePage(ulong va, int prot, Vfs.Inode file, ulong offset)
         {
             ulong phys = Mm.Pages.Alloc(1);
-            if (phys == 0) return false;
+            if (phys == 0) { OutOfMemory = true; return false; }
             byte* page = (byte*)Mm.PhysToVirt(phys);
             Mem.Zero(page, PageSize);
             if (file != null && (long)offset < file.Size)

@@ -69,6 +69,10 @@ if command -v gcc >/dev/null; then
   expect fault-function 139 'in function main(\+0x[0-9a-f]+)? of ' -- $OPS run "$TMP/crash"
   expect fault-instruction 139 'faulting instruction: mov dword ptr \[10h\],1' -- $OPS run "$TMP/crash"
   expect fault-address 139 'no mapping at this address, write, user mode' -- $OPS run "$TMP/crash"
+  # Running out of guest memory ends the program as Linux's OOM killer would (SIGKILL), saying why.
+  printf '#include <stdlib.h>\n#include <string.h>\nint main(void) { for (;;) { char *p = malloc(16 << 20); if (!p) return 1; memset(p, 1, 16 << 20); } }\n' > "$TMP/oom.c"
+  gcc -O1 -o "$TMP/oom" "$TMP/oom.c"
+  expect out-of-memory 137 'compat: out of memory: .*give more with ops run -m' -- $OPS run -m 96M "$TMP/oom"
 fi
 
 # Program arguments that look like ops options belong to the program.

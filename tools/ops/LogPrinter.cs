@@ -26,7 +26,8 @@ public sealed partial class LogPrinter(LogPrinterOptions options, Lazy<Symbols?>
 {
     /// <summary>Kernel lines that explain why the program never ran (exit status 126/127): always shown.</summary>
     private static readonly string[] LoadFailurePrefixes =
-        ["compat: cannot ", "compat: program ", "compat: no program"];
+        ["compat: cannot ", "compat: program ", "compat: no program", "compat: out of memory", "compat: every thread waits",
+         "compat: futex wait with no timeout", "compat: pause()", "compat: exec of ", "compat: killed by signal"];
 
     private bool _inUserFault;
 
