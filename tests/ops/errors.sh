@@ -227,5 +227,9 @@ if [ -n "$fn" ]; then
   [[ "$out" == *Panic__Fail* ]] && ok decode.sh || bad decode.sh "got '$out'"
 else bad symbolize "no Panic.Fail symbol in the kernel image"; fi
 
+# On a terminal: the program sees a tty and reads what is typed (driven through a pty).
+if out=$(timeout 150 python3 tests/ops/interactive.py "$OPS" "$BB" 2>&1); then ok tty-interactive
+else bad tty-interactive "$(tail -c 300 <<<"$out")"; fi
+
 echo "ops: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
