@@ -227,12 +227,16 @@ namespace Kernel.Syscalls
         {
             if (!file.CanRead) return -Errno.EBADF;
             if (count == 0) return 0;
-            if (!AddressSpace.IsUserRange(buf, count, true)) return -Errno.EFAULT;
             byte* chunk = stackalloc byte[ChunkSize];
             ulong done = 0;
             while (done < count)
             {
                 long want = (long)(count - done < ChunkSize ? count - done : ChunkSize);
+                // Read no more than the buffer can take, so nothing is consumed that cannot be delivered
+                // (a buffer that ends early gives a short read, as on Linux; none at all gives EFAULT).
+                ulong room = AddressSpace.AccessibleLength(buf + done, (ulong)want, true);
+                if (room == 0) return done > 0 ? (long)done : -Errno.EFAULT;
+                if ((long)room < want) want = (long)room;
                 long n = offset < 0 ? file.Read(chunk, want) : file.Pread(chunk, want, offset + (long)done);
                 if (n < 0) return done > 0 ? (long)done : n;
                 if (n > 0 && UserMemory.CopyTo(buf + done, chunk, (ulong)n) != 0) return done > 0 ? (long)done : -Errno.EFAULT;

@@ -497,6 +497,22 @@ namespace Kernel.Memory
             return true;
         }
 
+        /// <summary>How many bytes from <paramref name="addr"/> (up to len) lie in accessible user regions without a gap.</summary>
+        public static ulong AccessibleLength(ulong addr, ulong len, bool write)
+        {
+            if (addr < PageTable.KernelLowEnd || addr >= UserEnd) return 0;
+            ulong end = addr + len;
+            if (end < addr || end > UserEnd) end = UserEnd;
+            ulong a = addr;
+            while (a < end)
+            {
+                int i = Find(a);
+                if (i < 0 || s_vmas[i].Prot == Prot.None || (write && (s_vmas[i].Prot & Prot.Write) == 0)) break;
+                a = s_vmas[i].End;
+            }
+            return (a < end ? a : end) - addr;
+        }
+
         /// <summary>True when [addr, addr+len) lies entirely inside user regions (the basic EFAULT check).</summary>
         public static bool IsUserRange(ulong addr, ulong len, bool write)
         {
