@@ -41,6 +41,12 @@ int main(void)
         snprintf(what, sizeof what, "getrandom into %s", names[i]); EFAULT_CASE(what, raw(SYS_getrandom, p, 16, 0, 0));
         snprintf(what, sizeof what, "poll of fds at %s", names[i]); EFAULT_CASE(what, raw(SYS_poll, p, 1, 0, 0));
     }
+    /* A buffer that ends after 3 bytes: the read is short, not an error. */
+    char *two = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    munmap(two + 4096, 4096);
+    int cf = open("/proc/self/cmdline", O_RDONLY);
+    CHECK(raw(SYS_read, cf, (long)(two + 4096 - 3), 100, 0) == 3, "a read into a buffer that ends early is short (3 bytes)");
+    close(cf);
     CHECK(1, "the program is still alive after all of that");
     return t_done();
 }
