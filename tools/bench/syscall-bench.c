@@ -2,6 +2,8 @@
  * the unikernel. Prints "bench <name> <ns per call>" lines; the median of 5 batches. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
@@ -22,6 +24,7 @@ int main(int argc, char **argv) {
     BENCH("clock_gettime(libc)", n, clock_gettime(CLOCK_MONOTONIC, &ts));
     BENCH("clock_gettime(syscall)", n, syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts));
     int fd = open("/dev/null", O_WRONLY);
+    if (fd < 0 && mknod("/dev/null", S_IFCHR | 0666, makedev(1, 3)) == 0) fd = open("/dev/null", O_WRONLY);   /* a bare initramfs */
     if (fd >= 0) BENCH("write(/dev/null,1)", n, write(fd, "x", 1));
     else printf("bench write(/dev/null,1) unavailable\n");
     return 0;
