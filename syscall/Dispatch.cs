@@ -77,11 +77,9 @@ namespace Kernel.Syscalls
         {
             ulong nr = f->Rax;
             Total++;
-            if (nr == Nr.exit || nr == Nr.exit_group || nr == Nr.execve)
-            {
-                if (Trace) { TraceCall((int)nr, f); Log.WriteLine(" = ?"); }
-                s_counts[nr]++;
-            }
+            // Counted before the call: exit never returns, execve returns into a new image.
+            if (nr < (ulong)SyscallTable.Count) s_counts[nr]++;
+            if (Trace && (nr == Nr.exit || nr == Nr.exit_group || nr == Nr.execve)) { TraceCall((int)nr, f); Log.WriteLine(" = ?"); }
             ulong t0 = Native.Rdtsc();
             long r;
             if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
@@ -94,7 +92,6 @@ namespace Kernel.Syscalls
                 // The handler blocked this thread and loaded another: the frame is that thread's now.
                 Threads.Switched = false;
                 if (Trace) { Log.Write("compat: trace "); Log.Write(nr < (ulong)SyscallTable.Count ? SyscallTable.Name((int)nr) ?? "?" : "?"); Log.WriteLine("(...) = (blocked; another thread runs)"); }
-                if (nr < (ulong)SyscallTable.Count) s_counts[nr]++;
                 return;
             }
             if (Fork.ResumePending)
@@ -106,7 +103,6 @@ namespace Kernel.Syscalls
             }
             if (nr < (ulong)SyscallTable.Count)
             {
-                s_counts[nr]++;
                 s_ticks[nr] += Native.Rdtsc() - t0;
                 if (r < 0 && r > -4096) s_errors[nr]++;
             }

@@ -53,6 +53,13 @@ namespace Kernel.Syscalls
             byte* buf = stackalloc byte[PathMax + 1];
             int len = CopyPath(userPath, buf);
             if (len < 0) return len;
+            return LookupPath(dirfd, buf, len, follow, allowEmpty, out node);
+        }
+
+        /// <summary>As Lookup, for a path already copied into the kernel.</summary>
+        public static int LookupPath(int dirfd, byte* buf, int len, bool follow, bool allowEmpty, out Inode node)
+        {
+            node = null;
             if (len == 0)
             {
                 if (!allowEmpty) return -Errno.ENOENT;
@@ -65,7 +72,7 @@ namespace Kernel.Syscalls
             }
             int r = StartDir(dirfd, buf, len, out Inode start);
             if (r < 0) return r;
-            ProcFs.Refresh(buf, len);
+            ProcFs.Refresh(start, buf, len);
             r = FileSystem.Resolve(start, new System.ReadOnlySpan<byte>(buf, len), follow, out node);
             if (r == -Errno.ENOENT) MissingFiles.Record(buf, len);
             return r;
@@ -87,7 +94,7 @@ namespace Kernel.Syscalls
             if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return -Errno.EOPNOTSUPP;
             int r = StartDir(dirfd, buf, len, out Inode start);
             if (r < 0) return r;
-            ProcFs.Refresh(buf, len);
+            ProcFs.Refresh(start, buf, len);
             var path = new System.ReadOnlySpan<byte>(buf, len);
             bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
             r = FileSystem.Resolve(start, path, follow, out Inode node);
@@ -359,16 +366,22 @@ namespace Kernel.Syscalls
             st->Ctime = n.CtimeNs / 1_000_000_000; st->CtimeNsec = n.CtimeNs % 1_000_000_000;
         }
 
+        /// <summary>stat of an open file: its inode, or what Linux reports for a pipe or a terminal.</summary>
+        private static void FillFile(File file, Stat* st)
+        {
+            if (file.Node != null) { Fill(file.Node, st); return; }
+            *st = default;
+            st->Nlink = 1;
+            st->Blksize = 4096;
+            if (file is PipeFile p) { st->Mode = 0x1180; st->Ino = p.P.Id; st->Dev = 0xD; }
+            else if (file.IsTty) { st->Mode = 0x2190; st->Rdev = 0x8800; st->Dev = 0x16; st->Ino = 3; }
+            else { st->Mode = 0x1180; st->Dev = 0xD; st->Ino = 2; }      // a host pipe
+        }
+
         private static long StatFile(File file, ulong buf)
         {
             Stat st;
-            if (file.Node != null) { Fill(file.Node, &st); return UserMemory.Write(buf, st); }
-            st = default;
-            st.Nlink = 1;
-            st.Blksize = 4096;
-            if (file is PipeFile p) { st.Mode = 0x1180; st.Ino = p.P.Id; st.Dev = 0xD; }
-            else if (file.IsTty) { st.Mode = 0x2190; st.Rdev = 0x8800; st.Dev = 0x16; st.Ino = 3; }
-            else { st.Mode = 0x1180; st.Dev = 0xD; st.Ino = 2; }      // a host pipe
+            FillFile(file, &st);
             return UserMemory.Write(buf, st);
         }
 
@@ -429,8 +442,7 @@ namespace Kernel.Syscalls
                 File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
                 if (dirfd != AT_FDCWD && file == null) return -Errno.EBADF;
                 if (file == null) Fill(Process.Cwd, &st);
-                else if (file.Node != null) Fill(file.Node, &st);
-                else { st = default; st.Mode = file.IsTty ? 0x2190u : 0x1180u; st.Nlink = 1; st.Blksize = 4096; }
+                else FillFile(file, &st);
             }
             else
             {

@@ -7,7 +7,7 @@ namespace Kernel.Syscalls
     {
         // ioctl requests (asm-generic/ioctls.h)
         private const uint TCGETS = 0x5401, TCSETS = 0x5402, TCSETSW = 0x5403, TCSETSF = 0x5404, TIOCGWINSZ = 0x5413,
-            TIOCSWINSZ = 0x5414, TIOCGPGRP = 0x540F, FIONREAD = 0x541B, FIONBIO = 0x5421, FIOCLEX = 0x5451, FIONCLEX = 0x5450;
+            TIOCSWINSZ = 0x5414, TIOCGPGRP = 0x540F;
 
         private struct Termios
         {

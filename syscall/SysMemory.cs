@@ -24,7 +24,7 @@ namespace Kernel.Syscalls
             if ((offset & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
             if ((flags & MAP_ANONYMOUS) != 0)
-                return AddressSpace.MapAnonymous(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+                return AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
 
             // File mapping: pages are filled from the file on first touch; MAP_SHARED writes go back on msync/munmap/exit.
             Fs.File file = Fs.FdTable.Get(fd);
@@ -33,14 +33,12 @@ namespace Kernel.Syscalls
             if (!file.CanRead) return -Errno.EACCES;
             bool shared = type != MAP_PRIVATE;
             if (shared && (prot & PROT_WRITE) != 0 && !file.CanWrite) return -Errno.EACCES;
-            long r = AddressSpace.MapAnonymous(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
-            if (r < 0) return r;
-            ulong start = (ulong)r, end = start + AddressSpace.PageUp(len);
-            AddressSpace.RemoveRange(start, end);
             int id = MappedFiles.Add(file.Node);
             if (id == 0) return -Errno.ENFILE;
-            AddressSpace.Insert(start, end, prot, shared ? Vma.Shared : Vma.Private, id, offset);
-            if (shared && !file.CanWrite) AddressSpace.SetNoWrite(start);
+            long r = AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0,
+                                            shared ? Vma.Shared : Vma.Private, id, offset);
+            if (r < 0) { MappedFiles.Release(id); return r; }
+            if (shared && !file.CanWrite) AddressSpace.SetNoWrite((ulong)r);
             return r;
         }
 
@@ -49,7 +47,7 @@ namespace Kernel.Syscalls
         {
             if (!(file.Node is Fs.ZeroDevice)) return -Errno.ENODEV;
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
-            return AddressSpace.MapAnonymous(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+            return AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
         }
 
         public static long Msync(SyscallFrame* f)

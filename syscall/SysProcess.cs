@@ -307,9 +307,7 @@ namespace Kernel.Syscalls
         public static void Init(byte* argv0, ulong length)
         {
             s_name = (byte*)Memory.Mm.KernelHeap.Alloc(16);
-            ulong start = 0;
-            for (ulong i = 0; i < length; i++) if (argv0[i] == '/') start = i + 1;
-            for (ulong i = 0; i < 15 && start + i < length && argv0[start + i] != 0; i++) s_name[i] = argv0[start + i];
+            SetName(argv0, length);
         }
 
         public static long Prctl(SyscallFrame* f)

@@ -155,7 +155,7 @@ namespace Kernel.Syscalls
             sc.Cs = (ushort)f->Cs; sc.Ss = (ushort)f->Ss;
             sc.Err = f->ErrorCode; sc.Trapno = f->Vector; sc.Cr2 = addr;
             // The user's SSE state is the fxsave image isr_common left just below the register frame.
-            byte* fx = (byte*)(((ulong)f - 512) & ~15UL);
+            byte* fx = SyscallFpu.Area(f);
             if (!WriteFrame(ref sc, act, sig, code, addr, fx, out ulong frame, out ulong info, out ulong uc)) return false;
 
             if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;

@@ -86,7 +86,7 @@ namespace Kernel.Syscalls
             return true;
         }
 
-        private static long SleepFor(ulong req, bool absolute, int clock, ulong remaining)
+        private static long SleepFor(SyscallFrame* f, ulong req, bool absolute, int clock, ulong remaining)
         {
             if (UserMemory.Read(req, out Timespec ts) != 0) return -Errno.EFAULT;
             if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
@@ -99,7 +99,7 @@ namespace Kernel.Syscalls
                 deadline = ns <= clockNow ? now : now + (ns - clockNow);
             }
             else deadline = now + ns;
-            if (Threads.Multi) { Threads.Block(CurrentFrame, UThread.Sleeping, 0, deadline == 0 ? 1 : deadline, 0); return 0; }
+            if (Threads.Multi) { Threads.Block(f, UThread.Sleeping, 0, deadline == 0 ? 1 : deadline, 0); return 0; }
             if (SleepInterruptible(deadline)) return 0;
             if (!absolute && remaining != 0)
             {
@@ -110,16 +110,13 @@ namespace Kernel.Syscalls
             return -Errno.EINTR;
         }
 
-        private static SyscallFrame* CurrentFrame;
-
-        public static long Nanosleep(SyscallFrame* f) { CurrentFrame = f; return SleepFor(f->A0, false, CLOCK_MONOTONIC, f->A1); }
+        public static long Nanosleep(SyscallFrame* f) => SleepFor(f, f->A0, false, CLOCK_MONOTONIC, f->A1);
 
         public static long ClockNanosleep(SyscallFrame* f)
         {
             int clock = (int)f->A0;
             if (!ClockNs(clock, out _)) return -Errno.EINVAL;
-            CurrentFrame = f;
-            return SleepFor(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock, f->A3);
+            return SleepFor(f, f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock, f->A3);
         }
     }
 }

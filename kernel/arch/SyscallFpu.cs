@@ -14,7 +14,10 @@ namespace Kernel.Arch
 
         private const int MxcsrSlot = 256, FxMxcsr = 24, FxXmm = 160;
 
-        /// <summary>The save area of the syscall whose frame is <paramref name="frame"/>.</summary>
+        /// <summary>
+        /// The 512-byte FPU save area just below a register frame: syscall_entry keeps its SSE slots
+        /// there, isr_common its fxsave image (both align it down to 16 bytes).
+        /// </summary>
         public static byte* Area(void* frame) => (byte*)(((ulong)frame - 512) & ~15UL);
 
         /// <summary>Writes the program's complete FPU/SSE state, fxsave layout, to <paramref name="fx"/> (512 bytes, 16-aligned).</summary>

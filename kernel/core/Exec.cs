@@ -64,7 +64,7 @@ namespace Kernel
             node = null; argc = argvLen = envc = envpLen = 0;
             pathLen = SysFile.CopyPath(userPath, path);
             if (pathLen < 0) return pathLen;
-            int r = SysFile.Lookup(dirfd, userPath, true, (flags & SysFile.AT_EMPTY_PATH) != 0, out node);
+            int r = SysFile.LookupPath(dirfd, path, pathLen, true, (flags & SysFile.AT_EMPTY_PATH) != 0, out node);
             if (r < 0) return r;
             if (node.IsDirectory || !node.IsRegular) return -Errno.EACCES;
             if ((node.Mode & 0x49) == 0) return -Errno.EACCES;

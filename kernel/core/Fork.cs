@@ -78,8 +78,6 @@ namespace Kernel
             Native.Wrmsr(MsrFsBase, s.FsBase); Native.Wrmsr(MsrGsBase, s.GsBase);
         }
 
-        private static byte* FpuArea(void* frame) => (byte*)(((ulong)frame - 512) & ~15UL);
-
         private static bool IsSharedPage(ulong va) => AddressSpace.IsSharedPage(va);
 
         /// <summary>fork (shareMemory false) or vfork/CLONE_VM (true). Returns 0 in the child; the parent resumes later.</summary>
@@ -189,7 +187,7 @@ namespace Kernel
             f->Rcx = p.Regs.Rip; f->R11 = p.Regs.Rflags;            // what sysret would have left there
             f->Rip = p.Regs.Rip; f->Rflags = p.Regs.Rflags | 0x200; f->Rsp = p.Regs.Rsp;
             f->Cs = Cpu.UserCode; f->Ss = Cpu.UserData;
-            Mem.Copy(FpuArea(f), p.Fpu, 512);
+            Mem.Copy(SyscallFpu.Area(f), p.Fpu, 512);       // isr_common keeps a full fxsave image
             Free(p);
         }
 

@@ -233,7 +233,7 @@ namespace Kernel
             cur.Rcx = f->Rcx; cur.R11 = f->R11;
             cur.Preempted = true;
             cur.State = UThread.Runnable;
-            Mem.Copy(cur.Fpu, (byte*)(((ulong)f - 512) & ~15UL), 512);      // isr_common's fxsave image
+            Mem.Copy(cur.Fpu, SyscallFpu.Area(f), 512);                    // isr_common's fxsave image
             cur.FsBase = Native.Rdmsr(MsrFsBase);
 
             for (int k = 1; k < s_count; k++)
@@ -250,7 +250,7 @@ namespace Kernel
                 f->Rcx = t.Preempted ? t.Rcx : t.Regs.Rip;                   // what sysret would have left
                 f->R11 = t.Preempted ? t.R11 : t.Regs.Rflags;
                 f->Cs = Cpu.UserCode; f->Ss = Cpu.UserData;
-                Mem.Copy((byte*)(((ulong)f - 512) & ~15UL), t.Fpu, 512);
+                Mem.Copy(SyscallFpu.Area(f), t.Fpu, 512);
                 Native.Wrmsr(MsrFsBase, t.FsBase);
                 return;
             }

@@ -143,13 +143,13 @@ namespace Kernel.Fs
         private static void Gen(Inode dir, string name, delegate*<ref TextBuffer, void> generate) =>
             Add(dir, name, new GeneratedFile(generate), 0x8000 | 0x124, 0);
 
-        public static Inode ProcSelf, ProcFd;
+        public static Inode ProcSelf, ProcFd, Dev;
 
         /// <summary>Creates /dev, /proc, /sys and /tmp over whatever the root image holds.</summary>
         public static void Init()
         {
             Inode root = FileSystem.Root;
-            Inode dev = Dir(root, "dev");
+            Inode dev = Dev = Dir(root, "dev");
             Add(dev, "null", new NullDevice(), 0x2000 | 0x1B6, 0x103);
             Add(dev, "zero", new ZeroDevice(false), 0x2000 | 0x1B6, 0x105);
             Add(dev, "full", new ZeroDevice(true), 0x2000 | 0x1B6, 0x107);

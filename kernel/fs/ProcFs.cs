@@ -9,43 +9,79 @@ namespace Kernel.Fs
 {
     internal static unsafe class ProcFs
     {
-        /// <summary>Rebuilds the dynamic /proc/self entries when <paramref name="path"/> may reach them.</summary>
-        public static void Refresh(byte* path, int len)
+        /// <summary>
+        /// Rebuilds the dynamic /proc/self entries when a lookup of <paramref name="path"/> from
+        /// <paramref name="start"/> can reach them: an absolute path under /proc or /dev (whose
+        /// std* links lead there), or a relative one starting inside either tree.
+        /// </summary>
+        public static void Refresh(Inode start, byte* path, int len)
         {
-            bool proc = false;
-            for (int i = 0; i + 4 < len; i++)
-                if (path[i] == 'p' && path[i + 1] == 'r' && path[i + 2] == 'o' && path[i + 3] == 'c') { proc = true; break; }
-            if (!proc && !(len >= 4 && path[0] == '/' && path[1] == 'd' && path[2] == 'e' && path[3] == 'v')) return;
             if (Devices.ProcFd == null) return;
+            if (len > 0 && path[0] == '/') { if (!Under(path, len, "/proc") && !Under(path, len, "/dev")) return; }
+            else if (!Inside(start)) return;
 
             Span<byte> name = stackalloc byte[16];
             Span<byte> target = stackalloc byte[512];
             // exe and cwd
-            ReplaceLink(Devices.ProcSelf, "exe", new ReadOnlySpan<byte>(Process.ExePath, (int)Process.ExePathLen));
+            SetLink(Devices.ProcSelf, Name(name, "exe"), new ReadOnlySpan<byte>(Process.ExePath, (int)Process.ExePathLen));
             int cl = FileSystem.GetPath(Process.Cwd, target);
-            if (cl > 0) ReplaceLink(Devices.ProcSelf, "cwd", target.Slice(0, cl));
+            if (cl > 0) SetLink(Devices.ProcSelf, Name(name, "cwd"), target.Slice(0, cl));
             // fd/N
             for (int fd = 0; fd < FdTable.Max; fd++)
             {
-                int nl = Digits(fd, name);
-                FileSystem.Unlink(Devices.ProcFd, name.Slice(0, nl));
+                ReadOnlySpan<byte> n = name.Slice(0, Digits(fd, name));
                 File f = FdTable.Get(fd);
-                if (f == null) continue;
+                if (f == null)
+                {
+                    if (FileSystem.Lookup(Devices.ProcFd, n) != null) FileSystem.Unlink(Devices.ProcFd, n);
+                    continue;
+                }
                 int tl;
                 if (f.Node != null) tl = FileSystem.GetPath(f.Node, target);
                 else if (f is PipeFile p) tl = Text(target, "pipe:[", p.P.Id, "]");
                 else if (f.IsTty) tl = Text(target, "/dev/pts/0", 0, null);
                 else tl = Text(target, "pipe:[", (ulong)(fd + 1), "]");
-                if (tl > 0) FileSystem.Symlink(Devices.ProcFd, name.Slice(0, nl), target.Slice(0, tl));
+                if (tl > 0) SetLink(Devices.ProcFd, n, target.Slice(0, tl));
             }
         }
 
-        private static void ReplaceLink(Inode dir, string name, ReadOnlySpan<byte> target)
+        private static ReadOnlySpan<byte> Name(Span<byte> buf, string s)
         {
-            Span<byte> n = stackalloc byte[16];
-            for (int i = 0; i < name.Length; i++) n[i] = (byte)name[i];
-            FileSystem.Unlink(dir, n.Slice(0, name.Length));
-            FileSystem.Symlink(dir, n.Slice(0, name.Length), target);
+            for (int i = 0; i < s.Length; i++) buf[i] = (byte)s[i];
+            return buf.Slice(0, s.Length);
+        }
+
+        /// <summary>
+        /// Makes dir/name a symlink to target, touching nothing when it already is one: entries that
+        /// did not change keep their place, so a directory listing in progress is never disturbed.
+        /// </summary>
+        private static void SetLink(Inode dir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> target)
+        {
+            Inode existing = FileSystem.Lookup(dir, name);
+            if (existing != null && existing.IsSymlink && existing.Size == target.Length)
+            {
+                Span<byte> old = stackalloc byte[512];
+                int ol = FileSystem.ReadLink(existing, old);
+                bool same = ol == target.Length;
+                for (int i = 0; same && i < ol; i++) same = old[i] == target[i];
+                if (same) return;
+            }
+            if (existing != null) FileSystem.Unlink(dir, name);
+            FileSystem.Symlink(dir, name, target);
+        }
+
+        private static bool Under(byte* path, int len, string dir)
+        {
+            if (len < dir.Length) return false;
+            for (int i = 0; i < dir.Length; i++) if (path[i] != dir[i]) return false;
+            return len == dir.Length || path[dir.Length] == '/';
+        }
+
+        private static bool Inside(Inode dir)
+        {
+            for (Inode d = dir; d != null && d != FileSystem.Root; d = d.Parent)
+                if (d.Parent == FileSystem.Root && (d == Devices.ProcSelf.Parent || d == Devices.Dev)) return true;
+            return false;
         }
 
         private static int Digits(int v, Span<byte> dst)

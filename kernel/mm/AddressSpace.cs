@@ -233,7 +233,12 @@ namespace Kernel.Memory
             start >= PageTable.KernelLowEnd && end <= UserEnd && start < end && !Overlaps(start, end);
 
         /// <summary>mmap of anonymous memory. Returns the address or -errno.</summary>
-        public static long MapAnonymous(ulong addr, ulong len, int prot, bool fixedAddr, bool noReplace, int kind)
+        /// <summary>
+        /// mmap's placement: a new region at <paramref name="addr"/> (MAP_FIXED replaces what is there,
+        /// MAP_FIXED_NOREPLACE refuses) or wherever there is room. A file-backed region takes over one
+        /// MappedFiles reference. Returns the address or -errno.
+        /// </summary>
+        public static long MapRegion(ulong addr, ulong len, int prot, bool fixedAddr, bool noReplace, int kind, int fileId = 0, ulong fileOffset = 0)
         {
             if (len == 0) return -Errno.EINVAL;
             len = PageUp(len);
@@ -254,7 +259,7 @@ namespace Kernel.Memory
                 if (addr == 0 || !IsFree(addr, addr + len)) addr = FindFree(len);
                 if (addr == 0) return -Errno.ENOMEM;
             }
-            Insert(addr, addr + len, prot, kind);
+            Insert(addr, addr + len, prot, kind, fileId, fileOffset);
             return (long)addr;
         }
 
