@@ -59,8 +59,6 @@ namespace Kernel.Syscalls
 
         public static void Prepare()
         {
-            ulong stack = Cpu.TaskState.Rsp0;
-            *SyscallStackTop() = stack;
             Native.Wrmsr(MsrStar, ((ulong)(0x18 | 3) << 48) | ((ulong)Cpu.KernelCode << 32));
             Native.Wrmsr(MsrLstar, EntryAddress());
             Native.Wrmsr(MsrSfmask, 0x47700);        // clear TF, IF, DF, IOPL, NT, AC on entry
@@ -84,45 +82,35 @@ namespace Kernel.Syscalls
             long r;
             if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
-            if ((r == -Errno.ERESTARTSYS || (r == -Errno.EAGAIN && WouldBlock(nr, f))) && Threads.Multi && Threads.OthersCanRun())
-                Threads.Restart(f, nr);
-            else if (r == -Errno.ERESTARTSYS) r = -Errno.EINTR;
-            if (Threads.Switched)
-            {
-                // The handler blocked this thread and loaded another: the frame is that thread's now.
-                Threads.Switched = false;
-                if (Trace) { Log.Write("compat: trace "); Log.Write(nr < (ulong)SyscallTable.Count ? SyscallTable.Name((int)nr) ?? "?" : "?"); Log.WriteLine("(...) = (blocked; another thread runs)"); }
-                return;
-            }
-            if (Fork.ResumePending)
-            {
-                // The running child ended inside this syscall: return into its parent's fork instead.
-                if (Trace) { Log.Write("compat: trace (child exited; resuming its parent)\n"); }
-                Fork.ResumeInto(f);
-                return;
-            }
             if (nr < (ulong)SyscallTable.Count)
             {
                 s_ticks[nr] += Native.Rdtsc() - t0;
                 if (r < 0 && r > -4096) s_errors[nr]++;
             }
+            if (r == -Errno.ERESTARTSYS && nr != Nr.rt_sigreturn)
+            {
+                // Interrupted by a signal: run the call again after the handler if it has SA_RESTART
+                // (or no handler runs), else EINTR. The registers still hold the arguments.
+                if (SignalDelivery.RestartsAfter(SignalDelivery.Next(out _)) && !Process.Current.Exiting)
+                {
+                    if (Trace) { TraceCall((int)nr, f); Log.WriteLine(" = ? (restarted after a signal)"); }
+                    f->Rip -= 2;                                  // syscall is 0F 05
+                    f->Rax = nr;
+                    ReturnToUser(f);
+                    return;
+                }
+                r = -Errno.EINTR;
+            }
             if (Trace) { TraceCall((int)nr, f); TraceResult(r); }
             f->Rax = (ulong)r;
-            if (RealTimer.DeadlineNs != 0) RealTimer.Check();
-            if (SignalDelivery.Pending != 0)
-            {
-                SignalDelivery.DeliverPending(f);
-                if (Fork.ResumePending) Fork.ResumeInto(f);   // the signal killed a forked child
-            }
+            ReturnToUser(f);
         }
 
-        /// <summary>A read or write that found a pipe-like file empty or full on a blocking descriptor.</summary>
-        private static bool WouldBlock(ulong nr, SyscallFrame* f)
+        /// <summary>The last kernel work before sysret: a thread told to end goes, pending signals are delivered.</summary>
+        private static void ReturnToUser(SyscallFrame* f)
         {
-            if (nr != Nr.read && nr != Nr.write && nr != Nr.readv && nr != Nr.writev && nr != Nr.recvfrom && nr != Nr.sendto
-                && nr != Nr.recvmsg && nr != Nr.sendmsg) return false;
-            Fs.File file = Fs.FdTable.Get((int)f->A0);
-            return file != null && file.Node == null && (file.Flags & Fs.OpenFlags.O_NONBLOCK) == 0;
+            ProcessExit.CheckExitRequest();
+            if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);
         }
 
         private static long NoSys(ulong nr, SyscallFrame* f)

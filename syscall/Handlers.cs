@@ -133,7 +133,10 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.clone, &SysProcess.Clone);
             SyscallDispatcher.Register(Nr.execve, &Exec.Execve);
             SyscallDispatcher.Register(Nr.execveat, &Exec.Execveat);
-            SyscallDispatcher.Register(Nr.wait4, &Fork.Wait4);
+            SyscallDispatcher.Register(Nr.wait4, &Wait.Wait4);
+            SyscallDispatcher.Register(Nr.waitid, &Wait.Waitid);
+            SyscallDispatcher.Register(Nr.clone3, &SysProcess.Clone3);
+            SyscallDispatcher.Register(Nr.rt_sigsuspend, &SysSignal.RtSigsuspend);
             SyscallDispatcher.Register(Nr.getuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.geteuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.getgid, &SysProcess.GetUid);

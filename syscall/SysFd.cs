@@ -111,7 +111,7 @@ namespace Kernel.Syscalls
                 {
                     l.Type = c.Type; l.Whence = 0; l.Start = c.Start;
                     l.Len = c.End == long.MaxValue ? 0 : c.End - c.Start + 1;
-                    l.Pid = c.Owner == Locks.ProcessOwner ? Process.Pid : -1;
+                    l.Pid = c.Owner == Locks.ProcessOwner ? Process.Current.Pid : -1;
                 }
                 return UserMemory.Write(arg, l);
             }

@@ -15,7 +15,6 @@ namespace Kernel.Syscalls
 
         public static void Init()
         {
-            FdTable.Init();
             FdTable.Install(new ConsoleFile(0, OpenFlags.O_RDWR), 0, false);
             FdTable.Install(new ConsoleFile(1, OpenFlags.O_RDWR), 1, false);
             FdTable.Install(new ConsoleFile(2, OpenFlags.O_RDWR), 2, false);
@@ -36,7 +35,7 @@ namespace Kernel.Syscalls
         /// <summary>The directory a *at() call starts from: the cwd for AT_FDCWD, else the fd's directory.</summary>
         public static int StartDir(int dirfd, byte* path, int len, out Inode start)
         {
-            start = Process.Cwd;
+            start = Process.Current.Cwd;
             if (len > 0 && path[0] == '/') return 0;
             if (dirfd == AT_FDCWD) return 0;
             File f = FdTable.Get(dirfd);
@@ -63,7 +62,7 @@ namespace Kernel.Syscalls
             if (len == 0)
             {
                 if (!allowEmpty) return -Errno.ENOENT;
-                if (dirfd == AT_FDCWD) { node = Process.Cwd; return 0; }
+                if (dirfd == AT_FDCWD) { node = Process.Current.Cwd; return 0; }
                 File f = FdTable.Get(dirfd);
                 if (f == null) return -Errno.EBADF;
                 if (f.Node == null) return -Errno.EBADF;
@@ -142,7 +141,7 @@ namespace Kernel.Syscalls
                 var name = new System.ReadOnlySpan<byte>(path + nameStart, nameLength);
                 Inode existing = FileSystem.Lookup(parent, name);
                 if (existing == null)
-                    return FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Umask), out node);
+                    return FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
                 if (!existing.IsSymlink) return FileSystem.Resolve(start, p, true, out node);
                 if ((flags & (OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW)) != 0) return (flags & OpenFlags.O_EXCL) != 0 ? -Errno.EEXIST : -Errno.ELOOP;
                 int tl = FileSystem.ReadLink(existing, new System.Span<byte>(target, PathMax));
@@ -199,7 +198,7 @@ namespace Kernel.Syscalls
             r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(buf, len), PathOp.Create, out Inode parent, out int ns, out int nl);
             if (r < 0) return r;
             var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
-            uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Umask;
+            uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
             if (type == 0 || type == 0x8000) return FileSystem.Create(parent, name, 0x8000 | perm, out _);
             SpecialInode node;
             if (type == 0x1000) node = new FifoInode();
@@ -399,7 +398,7 @@ namespace Kernel.Syscalls
                 if (len < 0) return len;
                 if (len == 0)
                 {
-                    if (dirfd == AT_FDCWD) { Stat s0; Fill(Process.Cwd, &s0); return UserMemory.Write(buf, s0); }
+                    if (dirfd == AT_FDCWD) { Stat s0; Fill(Process.Current.Cwd, &s0); return UserMemory.Write(buf, s0); }
                     File file = FdTable.Get(dirfd);
                     return file == null ? -Errno.EBADF : StatFile(file, buf);
                 }
@@ -441,7 +440,7 @@ namespace Kernel.Syscalls
             {
                 File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
                 if (dirfd != AT_FDCWD && file == null) return -Errno.EBADF;
-                if (file == null) Fill(Process.Cwd, &st);
+                if (file == null) Fill(Process.Current.Cwd, &st);
                 else FillFile(file, &st);
             }
             else
@@ -563,23 +562,11 @@ namespace Kernel.Syscalls
                     if (rev != 0) ready++;
                     if (UserMemory.Write(fds + i * 8 + 6, rev) != 0) return -Errno.EFAULT;
                 }
-                if (ready > 0 || Drivers.Tsc.MonotonicNs() >= deadline) return ready;
-                if (RealTimer.Due) return -Errno.EINTR;
-                if (Threads.Multi && Threads.OthersCanRun()) return -Errno.ERESTARTSYS;   // let them run; poll again later
-                if (timeoutMs < 0 && !WaitCanSucceed(fds, nfds)) return -Errno.EINTR;   // would block forever
-                Arch.Native.StiHlt();
+                if (ready > 0 || timeoutMs == 0) return ready;
+                int w = Scheduler.Sleep(PollWait.Queue, deadline == ulong.MaxValue ? 0 : deadline);
+                if (w == Scheduler.Interrupted) return -Errno.EINTR;
+                if (w == Scheduler.TimedOut) timeoutMs = 0;          // one last look, then 0
             }
-        }
-
-        // Only the console's stdin can become ready by itself; anything else never changes while we wait.
-        private static bool WaitCanSucceed(ulong fds, ulong nfds)
-        {
-            for (ulong i = 0; i < nfds; i++)
-            {
-                if (UserMemory.Read(fds + i * 8, out PollFd p) != 0) return false;
-                if (FdTable.Get(p.Fd) is ConsoleFile c && c.Stream == 0) return true;
-            }
-            return false;
         }
 
         public static long Select(SyscallFrame* f)
@@ -616,7 +603,6 @@ namespace Kernel.Syscalls
             while (true)
             {
                 long ready = 0;
-                bool canWait = false;
                 for (int i = 0; i < words; i++) { outR[i] = outW[i] = 0; }
                 for (int fd = 0; fd < nfds; fd++)
                 {
@@ -625,21 +611,20 @@ namespace Kernel.Syscalls
                     if (!wantR && !wantW) continue;
                     File file = FdTable.Get(fd);
                     if (file == null) return -Errno.EBADF;
-                    if (file is ConsoleFile c && c.Stream == 0) canWait = true;
                     short bits = file.Poll();
                     if (wantR && (bits & (PollBits.POLLIN | PollBits.POLLHUP | PollBits.POLLERR)) != 0) { outR[fd >> 6] |= bit; ready++; }
                     if (wantW && (bits & (PollBits.POLLOUT | PollBits.POLLERR)) != 0) { outW[fd >> 6] |= bit; ready++; }
                 }
-                if (ready == 0 && Drivers.Tsc.MonotonicNs() < deadline && Threads.Multi && Threads.OthersCanRun()) return -Errno.ERESTARTSYS;
-                if (ready > 0 || Drivers.Tsc.MonotonicNs() >= deadline || (timeoutMs < 0 && !canWait))
+                if (ready > 0 || timeoutMs == 0)
                 {
                     if (readSet != 0 && UserMemory.CopyTo(readSet, outR, (ulong)words * 8) != 0) return -Errno.EFAULT;
                     if (writeSet != 0 && UserMemory.CopyTo(writeSet, outW, (ulong)words * 8) != 0) return -Errno.EFAULT;
                     if (exceptSet != 0 && UserMemory.Zero(exceptSet, (ulong)words * 8) != 0) return -Errno.EFAULT;
-                    if (ready == 0 && timeoutMs < 0) return -Errno.EINTR;
                     return ready;
                 }
-                Arch.Native.StiHlt();
+                int w = Scheduler.Sleep(PollWait.Queue, deadline == ulong.MaxValue ? 0 : deadline);
+                if (w == Scheduler.Interrupted) return -Errno.EINTR;
+                if (w == Scheduler.TimedOut) timeoutMs = 0;
             }
         }
     }

@@ -7,26 +7,49 @@ namespace Kernel.Syscalls
 {
     internal static unsafe class SysIdentity
     {
-        private static int s_pgid = 1, s_sid = 1;
+        private static Process Target(int pid) => pid == 0 ? Process.Current : Process.Find(pid);
 
-        public static long Getpgrp(SyscallFrame* f) => s_pgid;
-        public static long Getpgid(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Pid ? s_pgid : -Errno.ESRCH;
-        public static long Getsid(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Pid ? s_sid : -Errno.ESRCH;
+        public static long Getpgrp(SyscallFrame* f) => Process.Current.Pgid;
 
+        public static long Getpgid(SyscallFrame* f)
+        {
+            Process p = Target((int)f->A0);
+            return p == null ? -Errno.ESRCH : p.Pgid;
+        }
+
+        public static long Getsid(SyscallFrame* f)
+        {
+            Process p = Target((int)f->A0);
+            return p == null ? -Errno.ESRCH : p.Sid;
+        }
+
+        /// <summary>setpgid: the caller or one of its children joins or founds a group in the caller's session.</summary>
         public static long Setpgid(SyscallFrame* f)
         {
             int pid = (int)f->A0, pgid = (int)f->A1;
             if (pgid < 0) return -Errno.EINVAL;
-            if (pid != 0 && pid != Process.Pid) return -Errno.ESRCH;
-            s_pgid = pgid == 0 ? Process.Pid : pgid;
+            Process self = Process.Current;
+            Process p = Target(pid);
+            if (p == null || (p != self && p.Parent != self)) return -Errno.ESRCH;
+            if (p.Sid != self.Sid) return -Errno.EPERM;
+            if (p.Pid == p.Sid) return -Errno.EPERM;                    // a session leader stays in its group
+            if (pgid == 0) pgid = p.Pid;
+            if (pgid != p.Pid)
+            {
+                bool exists = false;
+                for (Process q = Process.First; q != null; q = q.AllNext) if (!q.Zombie && q.Pgid == pgid && q.Sid == self.Sid) { exists = true; break; }
+                if (!exists) return -Errno.EPERM;
+            }
+            p.Pgid = pgid;
             return 0;
         }
 
         public static long Setsid(SyscallFrame* f)
         {
-            if (s_pgid == Process.Pid && s_sid == Process.Pid && Process.Pid == 1) return -Errno.EPERM;   // already a group leader
-            s_sid = s_pgid = Process.Pid;
-            return s_sid;
+            Process self = Process.Current;
+            for (Process q = Process.First; q != null; q = q.AllNext) if (!q.Zombie && q.Pgid == self.Pid) return -Errno.EPERM;   // already a group leader
+            self.Sid = self.Pgid = self.Pid;
+            return self.Sid;
         }
 
         // Root may become any user; we record nothing and stay root (everything runs as uid 0).
@@ -56,8 +79,8 @@ namespace Kernel.Syscalls
         }
 
         // Scheduling: one CPU, SCHED_OTHER, priority 0.
-        public static long SchedGetscheduler(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Pid ? 0 : -Errno.ESRCH;
-        public static long SchedGetparam(SyscallFrame* f) => (int)f->A0 != 0 && (int)f->A0 != Process.Pid ? -Errno.ESRCH : UserMemory.Write(f->A1, 0);
+        public static long SchedGetscheduler(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Current.Pid ? 0 : -Errno.ESRCH;
+        public static long SchedGetparam(SyscallFrame* f) => (int)f->A0 != 0 && (int)f->A0 != Process.Current.Pid ? -Errno.ESRCH : UserMemory.Write(f->A1, 0);
         public static long SchedSetscheduler(SyscallFrame* f) => (int)f->A1 == 0 ? 0 : -Errno.EPERM;
         public static long SchedSetparam(SyscallFrame* f) => 0;
         public static long SchedPriorityMax(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 99 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
@@ -134,20 +157,10 @@ namespace Kernel.Syscalls
 
         public static long Capset(SyscallFrame* f) => 0;
 
+        /// <summary>pause: sleeps until a signal is delivered.</summary>
         public static long Pause(SyscallFrame* f)
         {
-            // Only a signal can end a pause; with nothing pending and no timer it would never end.
-            while (SignalDelivery.Pending == 0)
-            {
-                if (RealTimer.Due) { RealTimer.Check(); break; }
-                if (RealTimer.DeadlineNs == 0)
-                {
-                    Log.WriteLine("compat: pause() with no timer armed would wait forever");
-                    Process.Kill(Signal.SIGKILL);
-                    return 0;
-                }
-                Arch.Native.StiHlt();
-            }
+            while (Scheduler.Sleep(null, 0) != Scheduler.Interrupted) { }
             return -Errno.EINTR;
         }
     }

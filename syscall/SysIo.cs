@@ -40,7 +40,7 @@ namespace Kernel.Syscalls
                 case TIOCSWINSZ:
                     return 0;
                 case TIOCGPGRP:
-                    return UserMemory.Write(arg, Process.Pid);
+                    return UserMemory.Write(arg, Process.Current.Pid);
             }
             return -Errno.EINVAL;
         }

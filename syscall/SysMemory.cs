@@ -24,7 +24,8 @@ namespace Kernel.Syscalls
             if ((offset & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
             if ((flags & MAP_ANONYMOUS) != 0)
-                return AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+                return type == MAP_PRIVATE ? AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon)
+                                           : MapSharedAnonymous(addr, len, prot, flags);
 
             // File mapping: pages are filled from the file on first touch; MAP_SHARED writes go back on msync/munmap/exit.
             Fs.File file = Fs.FdTable.Get(fd);
@@ -46,8 +47,25 @@ namespace Kernel.Syscalls
         private static long MapDevice(Fs.File file, ulong addr, ulong len, int prot, int flags)
         {
             if (!(file.Node is Fs.ZeroDevice)) return -Errno.ENODEV;
+            if ((flags & MAP_TYPE) != MAP_PRIVATE) return MapSharedAnonymous(addr, len, prot, flags);
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
             return AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon);
+        }
+
+        /// <summary>
+        /// MAP_SHARED anonymous memory (and MAP_SHARED of /dev/zero): a shared mapping of a new unnamed,
+        /// empty file, as Linux's shmem does. Its pages live in the mapping page cache, so a forked child
+        /// and its parent use the same frames; with no file data behind them nothing is ever written back.
+        /// </summary>
+        private static long MapSharedAnonymous(ulong addr, ulong len, int prot, int flags)
+        {
+            Vfs.Inode node = Vfs.FileSystem.NewInode(0x8000 | 0x180);
+            int id = MappedFiles.Add(node);
+            if (id == 0) return -Errno.ENFILE;
+            bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
+            long r = AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Shared, id, 0);
+            if (r < 0) MappedFiles.Release(id);
+            return r;
         }
 
         public static long Msync(SyscallFrame* f)
@@ -81,7 +99,8 @@ namespace Kernel.Syscalls
             int advice = (int)f->A2;
             if (advice == MADV_DONTNEED || advice == MADV_FREE)
             {
-                if (!AddressSpace.IsUserRange(addr, len, false)) return -Errno.ENOMEM;
+                // Any mapped range, PROT_NONE included (V8 and Go release reservations this way).
+                if (!AddressSpace.IsMapped(addr, len)) return -Errno.ENOMEM;
                 AddressSpace.Discard(addr, len);
             }
             return 0;       // other advice is a hint Linux may ignore too

@@ -64,30 +64,47 @@ namespace Kernel.Syscalls
         public static long Fremovexattr(SyscallFrame* f) { long r = FdExists(f->A0); return r < 0 ? r : -Errno.ENODATA; }
     }
 
-    /// <summary>ITIMER_REAL / alarm: SIGALRM when the deadline passes (checked on every syscall return and timer tick in user mode).</summary>
+    /// <summary>ITIMER_REAL / alarm: SIGALRM to the process when its deadline passes (checked on every timer tick). Not inherited by fork.</summary>
     internal static unsafe class RealTimer
     {
-        public static ulong DeadlineNs;     // 0 = disarmed
-        public static ulong IntervalNs;
+        private static Process s_armed;        // processes with an armed timer (linked through AlarmNext)
 
         private struct Timeval { public long Sec, Usec; }
         private struct Itimerval { public Timeval Interval, Value; }
 
-        private static void Remaining(out Timeval value)
+        private static void Remaining(Process p, out Timeval value)
         {
             ulong now = Tsc.MonotonicNs();
-            ulong left = DeadlineNs == 0 ? 0 : DeadlineNs > now ? DeadlineNs - now : 1000;
+            ulong left = p.AlarmAt == 0 ? 0 : p.AlarmAt > now ? p.AlarmAt - now : 1000;
             value.Sec = (long)(left / 1_000_000_000);
             value.Usec = (long)(left % 1_000_000_000 / 1000);
         }
 
+        private static void Arm(Process p, ulong at, ulong interval)
+        {
+            Disarm(p);
+            p.AlarmAt = at;
+            p.AlarmInterval = interval;
+            if (at == 0) return;
+            p.AlarmNext = s_armed;
+            s_armed = p;
+        }
+
+        public static void Disarm(Process p)
+        {
+            p.AlarmAt = 0;
+            if (s_armed == p) { s_armed = p.AlarmNext; p.AlarmNext = null; return; }
+            for (Process q = s_armed; q != null; q = q.AlarmNext)
+                if (q.AlarmNext == p) { q.AlarmNext = p.AlarmNext; p.AlarmNext = null; return; }
+        }
+
         public static long Alarm(SyscallFrame* f)
         {
-            Remaining(out Timeval old);
+            Process p = Process.Current;
+            Remaining(p, out Timeval old);
             long oldSeconds = old.Sec + (old.Usec > 0 ? 1 : 0);     // alarm rounds up
             ulong seconds = (uint)f->A0;
-            DeadlineNs = seconds == 0 ? 0 : Tsc.MonotonicNs() + seconds * 1_000_000_000;
-            IntervalNs = 0;
+            Arm(p, seconds == 0 ? 0 : Tsc.MonotonicNs() + seconds * 1_000_000_000, 0);
             return oldSeconds;
         }
 
@@ -95,16 +112,17 @@ namespace Kernel.Syscalls
         {
             int which = (int)f->A0;
             if (which < 0 || which > 2) return -Errno.EINVAL;
+            Process p = Process.Current;
             Itimerval nv = default;
             if (f->A1 != 0 && UserMemory.Read(f->A1, out nv) != 0) return -Errno.EFAULT;
             if (nv.Value.Usec < 0 || nv.Value.Usec >= 1_000_000 || nv.Interval.Usec < 0 || nv.Interval.Usec >= 1_000_000) return -Errno.EINVAL;
             Itimerval old = default;
-            if (which == 0) { Remaining(out old.Value); old.Interval.Sec = (long)(IntervalNs / 1_000_000_000); old.Interval.Usec = (long)(IntervalNs % 1_000_000_000 / 1000); }
+            if (which == 0) { Remaining(p, out old.Value); old.Interval.Sec = (long)(p.AlarmInterval / 1_000_000_000); old.Interval.Usec = (long)(p.AlarmInterval % 1_000_000_000 / 1000); }
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
             if (which != 0) return f->A1 == 0 ? 0 : (nv.Value.Sec == 0 && nv.Value.Usec == 0 ? 0 : -Errno.EINVAL);   // no CPU-time timers
+            if (f->A1 == 0) return 0;
             ulong ns = (ulong)nv.Value.Sec * 1_000_000_000 + (ulong)nv.Value.Usec * 1000;
-            DeadlineNs = ns == 0 ? 0 : Tsc.MonotonicNs() + ns;
-            IntervalNs = (ulong)nv.Interval.Sec * 1_000_000_000 + (ulong)nv.Interval.Usec * 1000;
+            Arm(p, ns == 0 ? 0 : Tsc.MonotonicNs() + ns, (ulong)nv.Interval.Sec * 1_000_000_000 + (ulong)nv.Interval.Usec * 1000);
             return 0;
         }
 
@@ -112,22 +130,27 @@ namespace Kernel.Syscalls
         {
             int which = (int)f->A0;
             if (which < 0 || which > 2) return -Errno.EINVAL;
+            Process p = Process.Current;
             Itimerval v = default;
-            if (which == 0) { Remaining(out v.Value); v.Interval.Sec = (long)(IntervalNs / 1_000_000_000); v.Interval.Usec = (long)(IntervalNs % 1_000_000_000 / 1000); }
+            if (which == 0) { Remaining(p, out v.Value); v.Interval.Sec = (long)(p.AlarmInterval / 1_000_000_000); v.Interval.Usec = (long)(p.AlarmInterval % 1_000_000_000 / 1000); }
             return UserMemory.Write(f->A1, v);
         }
 
-        /// <summary>Raises SIGALRM when the deadline passed; re-arms an interval timer.</summary>
-        public static bool Check()
+        /// <summary>Timer tick: SIGALRM to every process whose deadline passed; interval timers re-arm.</summary>
+        public static void Tick(ulong now)
         {
-            if (DeadlineNs == 0) return false;
-            ulong now = Tsc.MonotonicNs();
-            if (now < DeadlineNs) return false;
-            DeadlineNs = IntervalNs == 0 ? 0 : now + IntervalNs;
-            SignalDelivery.Raise(Signal.SIGALRM);
-            return true;
+            Process p = s_armed;
+            while (p != null)
+            {
+                Process next = p.AlarmNext;
+                if (p.AlarmAt != 0 && now >= p.AlarmAt)
+                {
+                    if (p.AlarmInterval != 0) p.AlarmAt = now + p.AlarmInterval;
+                    else Disarm(p);
+                    SignalDelivery.SendToProcess(p, Signal.SIGALRM);
+                }
+                p = next;
+            }
         }
-
-        public static bool Due => DeadlineNs != 0 && Tsc.MonotonicNs() >= DeadlineNs;
     }
 }

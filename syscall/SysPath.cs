@@ -46,7 +46,7 @@ namespace Kernel.Syscalls
             byte* buf = stackalloc byte[PathMax + 1];
             int r = Parent(dirfd, path, buf, out Inode parent, out int s, out int n);
             if (r < 0) return r;
-            return FileSystem.Mkdir(parent, Name(buf, s, n), 0x4000 | (mode & 0xFFF & ~(uint)Process.Umask), out _);
+            return FileSystem.Mkdir(parent, Name(buf, s, n), 0x4000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out _);
         }
 
         public static long Rmdir(SyscallFrame* f)
@@ -147,7 +147,7 @@ namespace Kernel.Syscalls
         public static long Getcwd(SyscallFrame* f)
         {
             byte* buf = stackalloc byte[PathMax + 1];
-            int n = FileSystem.GetPath(Process.Cwd, new System.Span<byte>(buf, PathMax));
+            int n = FileSystem.GetPath(Process.Current.Cwd, new System.Span<byte>(buf, PathMax));
             if (n < 0) return n;
             buf[n] = 0;
             if ((ulong)n + 1 > f->A1) return -Errno.ERANGE;
@@ -159,7 +159,7 @@ namespace Kernel.Syscalls
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
             if (r < 0) return r;
             if ((node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Cwd = node;
+            Process.Current.Cwd = node;
             return 0;
         }
 
@@ -168,7 +168,7 @@ namespace Kernel.Syscalls
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
             if (file.Node == null || (file.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Cwd = file.Node;
+            Process.Current.Cwd = file.Node;
             return 0;
         }
 
@@ -307,8 +307,8 @@ namespace Kernel.Syscalls
 
         public static long Umask(SyscallFrame* f)
         {
-            long old = (long)Process.Umask;
-            Process.Umask = f->A0 & 0x1FF;
+            long old = (long)Process.Current.Umask;
+            Process.Current.Umask = f->A0 & 0x1FF;
             return old;
         }
     }

@@ -9,45 +9,59 @@ namespace Kernel.Syscalls
     {
         public static long Exit(SyscallFrame* f)
         {
-            // exit ends only the calling thread while others remain; exit_group ends the process.
-            if (f->Rax == Nr.exit && Threads.ExitCurrent(f)) return 0;
-            Process.Exit((int)(f->A0 & 0xFF));
+            // exit ends only the calling thread; exit_group ends the process.
+            int status = ((int)f->A0 & 0xFF) << 8;
+            if (f->Rax == Nr.exit) ProcessExit.Thread(status);
+            ProcessExit.Group(status);
             return 0;
         }
 
-        public static long GetPid(SyscallFrame* f) => Process.Pid;
-        public static long GetTid(SyscallFrame* f) => Threads.CurrentTid;
-        public static long GetPpid(SyscallFrame* f) => Process.Ppid;
+        public static long GetPid(SyscallFrame* f) => Process.Current.Pid;
+        public static long GetTid(SyscallFrame* f) => Thread.Current.Tid;
+        public static long GetPpid(SyscallFrame* f) => Process.Current.Ppid;
 
-        public static long ForkSyscall(SyscallFrame* f) => Fork.Start(f, false, 0);
-        public static long Vfork(SyscallFrame* f) => Fork.Start(f, true, 0);
+        public static long ForkSyscall(SyscallFrame* f) => Fork.NewProcess(f, 0, 0, 0, 0, 0);
+        public static long Vfork(SyscallFrame* f) => Fork.NewProcess(f, Fork.CLONE_VM | Fork.CLONE_VFORK, 0, 0, 0, 0);
 
-        private const ulong CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800, CLONE_PIDFD = 0x1000,
-            CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000,
-            CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
+        private const ulong CLONE_PIDFD = 0x1000, CLONE_NEWMASK = 0x7E020000, CLONE_UNTRACED = 0x800000, CLONE_DETACHED = 0x400000,
+            CLONE_SYSVSEM = 0x40000, CLONE_IO = 0x80000000, CLONE_PTRACE = 0x2000;
 
-        /// <summary>clone for new processes (fork/vfork/posix_spawn shapes). Threads (CLONE_THREAD) are not supported.</summary>
+        /// <summary>clone: threads (CLONE_THREAD) and processes (fork/vfork/posix_spawn shapes).</summary>
         public static long Clone(SyscallFrame* f)
         {
             ulong flags = f->A0, stack = f->A1, ptid = f->A2, ctid = f->A3, tls = f->A4;
-            if ((flags & CLONE_THREAD) != 0)
-            {
-                if ((flags & (CLONE_VM | CLONE_SIGHAND)) != (CLONE_VM | CLONE_SIGHAND)) return -Errno.EINVAL;
-                long tid = Threads.Create(f, stack, tls, (flags & CLONE_SETTLS) != 0, ctid, (flags & CLONE_CHILD_CLEARTID) != 0);
-                if (tid < 0) return tid;
-                if ((flags & CLONE_PARENT_SETTID) != 0) UserMemory.Write(ptid, (int)tid);
-                if ((flags & CLONE_CHILD_SETTID) != 0) UserMemory.Write(ctid, (int)tid);
-                return tid;
-            }
-            if ((flags & (CLONE_PIDFD | CLONE_FILES)) != 0) return -Errno.EINVAL;
-            long r = Fork.Start(f, (flags & CLONE_VM) != 0, stack);
-            if (r < 0) return r;
-            if ((flags & CLONE_PARENT_SETTID) != 0) UserMemory.Write(ptid, Process.Pid);
-            if ((flags & CLONE_CHILD_SETTID) != 0) UserMemory.Write(ctid, Process.Pid);
-            if ((flags & CLONE_CHILD_CLEARTID) != 0) Process.ClearChildTid = ctid;
-            if ((flags & CLONE_SETTLS) != 0) Arch.Native.Wrmsr(0xC0000100, tls);
-            return 0;
+            return DoClone(f, flags, stack, ptid, ctid, tls);
         }
+
+        private static long DoClone(SyscallFrame* f, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
+        {
+            if ((flags & (CLONE_PIDFD | CLONE_NEWMASK)) != 0) return -Errno.EINVAL;     // no pidfd, no namespaces yet
+            if ((flags & Fork.CLONE_SIGHAND) != 0 && (flags & Fork.CLONE_VM) == 0) return -Errno.EINVAL;
+            if ((flags & Fork.CLONE_THREAD) != 0)
+            {
+                if ((flags & (Fork.CLONE_VM | Fork.CLONE_SIGHAND)) != (Fork.CLONE_VM | Fork.CLONE_SIGHAND)) return -Errno.EINVAL;
+                return Fork.NewThread(f, flags, stack, tls, ptid, ctid);
+            }
+            // CLONE_SIGHAND without CLONE_THREAD would share dispositions: not yet (each process has its own copy).
+            return Fork.NewProcess(f, flags, stack, tls, ptid, ctid);
+        }
+
+        private struct CloneArgs { public ulong Flags, Pidfd, ChildTid, ParentTid, ExitSignal, Stack, StackSize, Tls, SetTid, SetTidSize, Cgroup; }
+
+        /// <summary>clone3(args, size): clone with a struct; the stack is given as base and size.</summary>
+        public static long Clone3(SyscallFrame* f)
+        {
+            ulong size = f->A1;
+            if (size < 64 || size > 4096) return -Errno.EINVAL;
+            CloneArgs a = default;
+            if (UserMemory.CopyFrom(&a, f->A0, size < (ulong)sizeof(CloneArgs) ? size : (ulong)sizeof(CloneArgs)) != 0) return -Errno.EFAULT;
+            if (a.SetTid != 0 || a.SetTidSize != 0 || a.Cgroup != 0) return -Errno.EINVAL;
+            if ((a.Flags & 0xFF) != 0) return -Errno.EINVAL;                 // the exit signal has its own field
+            if (a.Stack == 0 && a.StackSize != 0 || a.Stack != 0 && a.StackSize == 0) return -Errno.EINVAL;
+            ulong stack = a.Stack == 0 ? 0 : a.Stack + a.StackSize;
+            return DoClone(f, a.Flags, stack, a.ParentTid, a.ChildTid, a.Tls);
+        }
+
         public static long GetUid(SyscallFrame* f) => 0;
 
         private struct Utsname { public fixed byte Sysname[65], Nodename[65], Release[65], Version[65], Machine[65], Domainname[65]; }
@@ -90,13 +104,13 @@ namespace Kernel.Syscalls
             return -Errno.EINVAL;
         }
 
-        public static long SetTidAddress(SyscallFrame* f) { Threads.SetClearChildTid(f->A0); return Threads.CurrentTid; }
+        public static long SetTidAddress(SyscallFrame* f) { Thread.Current.ClearChildTid = f->A0; return Thread.Current.Tid; }
 
         public static long SetRobustList(SyscallFrame* f)
         {
             if (f->A1 != 24) return -Errno.EINVAL;
-            Process.RobustList = f->A0;
-            Process.RobustListLen = f->A1;
+            Thread.Current.RobustList = f->A0;
+            Thread.Current.RobustListLen = f->A1;
             return 0;
         }
 
@@ -109,40 +123,41 @@ namespace Kernel.Syscalls
             int flags = (int)f->A2;
             if ((flags & 1) != 0)                       // RSEQ_FLAG_UNREGISTER
             {
-                if (area != Process.RseqArea) return -Errno.EINVAL;
-                Process.RseqArea = 0;
+                if (area != Thread.Current.RseqArea) return -Errno.EINVAL;
+                Thread.Current.RseqArea = 0;
                 return 0;
             }
-            // Threads register their own areas; with one CPU, cpu_id is 0 for all of them.
-            if (Process.RseqArea != 0 && !Threads.Multi) return area == Process.RseqArea ? -Errno.EBUSY : -Errno.EINVAL;
+            // Each thread registers its own area; with one CPU, cpu_id is 0 for all of them.
+            if (Thread.Current.RseqArea != 0) return area == Thread.Current.RseqArea ? -Errno.EBUSY : -Errno.EINVAL;
             if (len < 32 || (area & 31) != 0) return -Errno.EINVAL;
             ulong ids = 0;                                // cpu_id_start = 0, cpu_id = 0
             if (UserMemory.Write(area, ids) != 0) return -Errno.EFAULT;
-            Process.RseqArea = area;
+            Thread.Current.RseqArea = area;
             return 0;
         }
 
-        private struct Rlimit { public ulong Cur, Max; }
         private const ulong RlimInfinity = ulong.MaxValue;
-        private const int RLIMIT_STACK = 3, RLIMIT_NOFILE = 7, RLIM_NLIMITS = 16;
-        private static Rlimit* s_limits;
+        public const int RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RlimCount = 16;
+        private static Rlimit* s_limits => Process.Current.Limits;
 
-        public static void Init()
+        /// <summary>The limits pid 1 starts with (children inherit their parent's).</summary>
+        public static Rlimit* DefaultLimits()
         {
-            s_limits = (Rlimit*)Mm.KernelHeap.Alloc(RLIM_NLIMITS * 16);
-            for (int i = 0; i < RLIM_NLIMITS; i++) { s_limits[i].Cur = RlimInfinity; s_limits[i].Max = RlimInfinity; }
-            s_limits[RLIMIT_STACK].Cur = AddressSpace.StackSize;
-            s_limits[RLIMIT_NOFILE].Cur = 1024; s_limits[RLIMIT_NOFILE].Max = 4096;
-            s_limits[4].Cur = 0;                          // RLIMIT_CORE: no core dumps
-            s_limits[8].Cur = s_limits[8].Max = 8UL << 20; // RLIMIT_MEMLOCK
-            s_limits[6].Cur = s_limits[6].Max = 1;        // RLIMIT_NPROC: one process
+            var l = (Rlimit*)Mm.KernelHeap.Alloc(RlimCount * 16);
+            for (int i = 0; i < RlimCount; i++) { l[i].Cur = RlimInfinity; l[i].Max = RlimInfinity; }
+            l[RLIMIT_STACK].Cur = AddressSpace.StackSize;
+            l[RLIMIT_NOFILE].Cur = 1024; l[RLIMIT_NOFILE].Max = 4096;
+            l[4].Cur = 0;                                 // RLIMIT_CORE: no core dumps
+            l[8].Cur = l[8].Max = 8UL << 20;              // RLIMIT_MEMLOCK
+            l[RLIMIT_NPROC].Cur = l[RLIMIT_NPROC].Max = 4096;
+            return l;
         }
 
         public static long Prlimit64(SyscallFrame* f)
         {
             int pid = (int)f->A0, resource = (int)f->A1;
-            if (pid != 0 && pid != Process.Pid) return -Errno.ESRCH;
-            if ((uint)resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+            if (pid != 0 && pid != Process.Current.Pid) return -Errno.ESRCH;
+            if ((uint)resource >= RlimCount) return -Errno.EINVAL;
             Rlimit old = s_limits[resource];
             if (f->A2 != 0)
             {
@@ -158,14 +173,14 @@ namespace Kernel.Syscalls
         public static long Getrlimit(SyscallFrame* f)
         {
             int resource = (int)f->A0;
-            if ((uint)resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+            if ((uint)resource >= RlimCount) return -Errno.EINVAL;
             return UserMemory.Write(f->A1, s_limits[resource]);
         }
 
         public static long Setrlimit(SyscallFrame* f)
         {
             int resource = (int)f->A0;
-            if ((uint)resource >= RLIM_NLIMITS) return -Errno.EINVAL;
+            if ((uint)resource >= RlimCount) return -Errno.EINVAL;
             if (UserMemory.Read(f->A1, out Rlimit n) != 0) return -Errno.EFAULT;
             if (n.Cur > n.Max) return -Errno.EINVAL;
             if (n.Max > s_limits[resource].Max) return -Errno.EPERM;
@@ -177,7 +192,7 @@ namespace Kernel.Syscalls
         {
             int pid = (int)f->A0;
             ulong size = f->A1;
-            if (pid != 0 && pid != Process.Pid) return -Errno.ESRCH;
+            if (pid != 0 && pid != Process.Current.Pid) return -Errno.ESRCH;
             if (size < 8 || (size & 7) != 0) return -Errno.EINVAL;
             if (UserMemory.Zero(f->A2, size) != 0) return -Errno.EFAULT;
             ulong mask = 1;                                // one CPU
@@ -187,7 +202,7 @@ namespace Kernel.Syscalls
 
         public static long SchedYield(SyscallFrame* f)
         {
-            if (Threads.Multi && Threads.OthersRunnable()) Threads.Yield(f);
+            Scheduler.Yield();
             return 0;
         }
 
@@ -210,76 +225,7 @@ namespace Kernel.Syscalls
             return (long)done;
         }
 
-        private const int FUTEX_WAIT = 0, FUTEX_WAKE = 1, FUTEX_REQUEUE = 3, FUTEX_CMP_REQUEUE = 4, FUTEX_WAKE_OP = 5,
-            FUTEX_WAIT_BITSET = 9, FUTEX_WAKE_BITSET = 10, FUTEX_CMD_MASK = 0x7F;
-
-        // FUTEX_WAKE_OP: *uaddr2 = op(*uaddr2, oparg); the comparison only decides whom to wake (nobody).
-        private static long WakeOp(ulong uaddr2, uint encoded)
-        {
-            if ((uaddr2 & 3) != 0) return -Errno.EINVAL;
-            if (UserMemory.Read(uaddr2, out int old) != 0) return -Errno.EFAULT;
-            int op = (int)(encoded >> 28) & 7;
-            int oparg = (int)(encoded << 8) >> 20;
-            if ((encoded >> 31) != 0) oparg = 1 << (oparg & 31);         // FUTEX_OP_OPARG_SHIFT
-            int value = op switch { 0 => oparg, 1 => old + oparg, 2 => old | oparg, 3 => old & ~oparg, 4 => old ^ oparg, _ => old };
-            if (op > 4) return -Errno.ENOSYS;
-            return UserMemory.Write(uaddr2, value) != 0 ? -Errno.EFAULT : 0;
-        }
-
-        // One thread: a wait whose value matches can only end by its timeout.
-        public static long Futex(SyscallFrame* f)
-        {
-            int op = (int)f->A1 & FUTEX_CMD_MASK;
-            ulong uaddr = f->A0;
-            if ((uaddr & 3) != 0) return -Errno.EINVAL;
-            switch (op)
-            {
-                case FUTEX_WAKE:
-                case FUTEX_WAKE_BITSET:
-                    if (UserMemory.Read(uaddr, out uint _) != 0) return -Errno.EFAULT;
-                    return Threads.Multi ? Threads.Wake(uaddr, (int)f->A2) : 0;
-                case FUTEX_REQUEUE:
-                    if (UserMemory.Read(uaddr, out uint _) != 0) return -Errno.EFAULT;
-                    return Threads.Multi ? Threads.Wake(uaddr, (int)f->A2) + Threads.Requeue(uaddr, f->A4, (int)f->A3) : 0;
-                case FUTEX_CMP_REQUEUE:
-                    if (UserMemory.Read(uaddr, out uint cur) != 0) return -Errno.EFAULT;
-                    if (cur != (uint)f->A5) return -Errno.EAGAIN;
-                    return Threads.Multi ? Threads.Wake(uaddr, (int)f->A2) + Threads.Requeue(uaddr, f->A4, (int)f->A3) : 0;
-                case FUTEX_WAKE_OP:
-                    return WakeOp(f->A4, (uint)f->A5);
-                case FUTEX_WAIT:
-                case FUTEX_WAIT_BITSET:
-                    if (UserMemory.Read(uaddr, out uint value) != 0) return -Errno.EFAULT;
-                    if (value != (uint)f->A2) return -Errno.EAGAIN;
-                    if (Threads.Multi)
-                    {
-                        ulong until = 0;
-                        if (f->A3 != 0)
-                        {
-                            if (UserMemory.Read(f->A3, out SysTime.Timespec t) != 0) return -Errno.EFAULT;
-                            ulong tns = (ulong)t.Sec * 1_000_000_000 + (ulong)t.Nsec;
-                            until = op == FUTEX_WAIT ? Drivers.Tsc.MonotonicNs() + tns : tns;
-                            if (until == 0) until = 1;
-                        }
-                        Threads.Block(f, UThread.FutexWait, uaddr, until, -Errno.ETIMEDOUT);
-                        return 0;
-                    }
-                    if (f->A3 == 0)
-                    {
-                        Log.WriteLine("compat: futex wait with no timeout in a single-threaded program would block forever");
-                        Process.Kill(Signal.SIGABRT);
-                        return 0;
-                    }
-                    if (UserMemory.Read(f->A3, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
-                    ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
-                    ulong now = Drivers.Tsc.MonotonicNs();
-                    // FUTEX_WAIT takes a relative timeout; FUTEX_WAIT_BITSET an absolute one.
-                    ulong deadline = op == FUTEX_WAIT ? now + ns : ns;
-                    SysTime.SleepUntil(deadline);
-                    return -Errno.ETIMEDOUT;
-            }
-            return -Errno.ENOSYS;
-        }
+        public static long Futex(SyscallFrame* f) => Kernel.Futex.Syscall(f);
     }
 }
 
@@ -290,8 +236,8 @@ namespace Kernel.Syscalls
     {
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16;
-        private static byte* s_name;        // 16 bytes, NUL-terminated
-        public static byte* Name { get => s_name; set => s_name = value; }
+        private static byte* s_name => Process.Current.Name;     // 16 bytes, NUL-terminated
+        public static byte* Name => Process.Current.Name;
 
         /// <summary>The name a new image gets (exec): the basename of argv[0].</summary>
         public static void SetName(byte* argv0, ulong length)
@@ -304,11 +250,6 @@ namespace Kernel.Syscalls
         }
         private static int s_deathSignal, s_dumpable = 1;
 
-        public static void Init(byte* argv0, ulong length)
-        {
-            s_name = (byte*)Memory.Mm.KernelHeap.Alloc(16);
-            SetName(argv0, length);
-        }
 
         public static long Prctl(SyscallFrame* f)
         {

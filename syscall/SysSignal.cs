@@ -8,21 +8,23 @@ namespace Kernel.Syscalls
     internal static unsafe class SysSignal
     {
         private const int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
-        private const ulong Unblockable = (1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1));
+        private const ulong Unblockable = SignalDelivery.Unblockable;
 
         public static long RtSigaction(SyscallFrame* f)
         {
             int sig = (int)f->A0;
             if (f->A3 != 8) return -Errno.EINVAL;
             if (sig < 1 || sig > Signal.NSIG) return -Errno.EINVAL;
-            SigAction old = Process.Actions[sig];
+            Process p = Process.Current;
+            SigAction old = p.Actions[sig];
             if (f->A1 != 0)
             {
                 if (sig == Signal.SIGKILL || sig == Signal.SIGSTOP) return -Errno.EINVAL;
                 if (UserMemory.Read(f->A1, out SigAction act) != 0) return -Errno.EFAULT;
                 act.Mask &= ~Unblockable;
-                Process.Actions[sig] = act;
-                if (act.Handler == 1) SignalDelivery.Pending &= ~(1UL << (sig - 1));     // SIG_IGN discards a pending signal
+                p.Actions[sig] = act;
+                if (act.Handler == 1 || (act.Handler == 0 && SignalDelivery.DefaultIgnores(sig)))
+                    SignalDelivery.Discard(p, sig);                          // an ignored signal does not stay pending
             }
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
             return 0;
@@ -31,18 +33,19 @@ namespace Kernel.Syscalls
         public static long RtSigprocmask(SyscallFrame* f)
         {
             if (f->A3 != 8) return -Errno.EINVAL;
-            ulong old = Process.SignalMask;
+            Thread t = Thread.Current;
+            ulong old = t.SignalMask;
             if (f->A1 != 0)
             {
                 if (UserMemory.Read(f->A1, out ulong set) != 0) return -Errno.EFAULT;
                 switch ((int)f->A0)
                 {
-                    case SIG_BLOCK: Process.SignalMask |= set; break;
-                    case SIG_UNBLOCK: Process.SignalMask &= ~set; break;
-                    case SIG_SETMASK: Process.SignalMask = set; break;
+                    case SIG_BLOCK: t.SignalMask |= set; break;
+                    case SIG_UNBLOCK: t.SignalMask &= ~set; break;
+                    case SIG_SETMASK: t.SignalMask = set; break;
                     default: return -Errno.EINVAL;
                 }
-                Process.SignalMask &= ~Unblockable;
+                t.SignalMask &= ~Unblockable;
             }
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
             return 0;
@@ -51,8 +54,22 @@ namespace Kernel.Syscalls
         public static long RtSigpending(SyscallFrame* f)
         {
             if (f->A1 > 8) return -Errno.EINVAL;
-            ulong pending = SignalDelivery.Pending;
+            Thread t = Thread.Current;
+            ulong pending = (t.Pending | t.Process.Pending) & t.SignalMask;
             return UserMemory.CopyTo(f->A0, &pending, f->A1);
+        }
+
+        /// <summary>rt_sigsuspend: waits with a temporary mask until a signal is delivered (always EINTR).</summary>
+        public static long RtSigsuspend(SyscallFrame* f)
+        {
+            if (f->A1 != 8) return -Errno.EINVAL;
+            if (UserMemory.Read(f->A0, out ulong mask) != 0) return -Errno.EFAULT;
+            Thread t = Thread.Current;
+            SignalDelivery.SuspendSavedMask = t.SignalMask;
+            SignalDelivery.SuspendActive = true;
+            t.SignalMask = mask & ~Unblockable;
+            while (Scheduler.Sleep(null, 0) != Scheduler.Interrupted) { }
+            return -Errno.EINTR;
         }
 
         private struct StackT { public ulong Sp; public int Flags, Pad; public ulong Size; }
@@ -60,18 +77,21 @@ namespace Kernel.Syscalls
 
         public static long Sigaltstack(SyscallFrame* f)
         {
+            Thread t = Thread.Current;
             StackT old;
-            old.Sp = Process.AltStackSp; old.Size = Process.AltStackSize; old.Pad = 0;
-            old.Flags = Process.AltStackSize == 0 ? SS_DISABLE : Process.AltStackFlags;
+            old.Sp = t.AltStackSp; old.Size = t.AltStackSize; old.Pad = 0;
+            bool on = t.AltStackSize != 0 && f->Rsp > t.AltStackSp && f->Rsp <= t.AltStackSp + t.AltStackSize;
+            old.Flags = t.AltStackSize == 0 ? SS_DISABLE : on ? SS_ONSTACK : t.AltStackFlags;
             if (f->A0 != 0)
             {
                 if (UserMemory.Read(f->A0, out StackT ss) != 0) return -Errno.EFAULT;
-                if ((ss.Flags & ~(SS_DISABLE | (1 << 31))) != 0) return -Errno.EINVAL;
-                if ((ss.Flags & SS_DISABLE) != 0) { Process.AltStackSp = 0; Process.AltStackSize = 0; Process.AltStackFlags = 0; }
+                if ((ss.Flags & ~(SS_DISABLE | SS_ONSTACK | (1 << 31))) != 0) return -Errno.EINVAL;
+                if (on) return -Errno.EPERM;
+                if ((ss.Flags & SS_DISABLE) != 0) { t.AltStackSp = 0; t.AltStackSize = 0; t.AltStackFlags = 0; }
                 else
                 {
                     if (ss.Size < MINSIGSTKSZ) return -Errno.ENOMEM;
-                    Process.AltStackSp = ss.Sp; Process.AltStackSize = ss.Size; Process.AltStackFlags = ss.Flags;
+                    t.AltStackSp = ss.Sp; t.AltStackSize = ss.Size; t.AltStackFlags = ss.Flags & (1 << 31);
                 }
             }
             if (f->A1 != 0 && UserMemory.Write(f->A1, old) != 0) return -Errno.EFAULT;
@@ -85,15 +105,22 @@ namespace Kernel.Syscalls
     using Kernel.Arch;
 
     /// <summary>
-    /// Delivery of synchronous signals (faults) to handlers installed with rt_sigaction, using the
-    /// Linux x86-64 rt_sigframe layout, and rt_sigreturn. Asynchronous signals (kill, alarm) wait for
-    /// processes and timers.
+    /// Sending and delivering signals: process-directed signals wait in the process's pending set,
+    /// thread-directed ones (faults, tkill, SIGPIPE) in the thread's; either is delivered on the way
+    /// back to user mode by a thread that does not block it, through the Linux x86-64 rt_sigframe
+    /// layout, and rt_sigreturn restores the interrupted context. Sending wakes an interruptible sleep.
     /// </summary>
     internal static unsafe class SignalDelivery
     {
+        public const ulong Unblockable = (1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1));
         private const ulong SIG_DFL = 0, SIG_IGN = 1;
-        private const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
+        public const ulong SA_SIGINFO = 4, SA_ONSTACK = 0x08000000, SA_RESTORER = 0x04000000, SA_RESTART = 0x10000000,
+            SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
         private const int UcOffset = 8, UcSize = 304, McOffset = 40, InfoSize = 128, FpSize = 512;
+
+        /// <summary>rt_sigsuspend's caller mask, put back once the handler's frame holds it.</summary>
+        public static ulong SuspendSavedMask;
+        public static bool SuspendActive;
 
         /// <summary>Sigcontext, as Linux lays out uc_mcontext on x86-64 (256 bytes).</summary>
         private struct SigContext
@@ -112,56 +139,70 @@ namespace Kernel.Syscalls
         private static bool WriteFrame(ref SigContext sc, in SigAction act, int sig, int code, ulong addrOrPid, byte* fx,
                                        out ulong frame, out ulong info, out ulong uc)
         {
+            Thread t = Thread.Current;
             ulong sp = sc.Rsp - 128;                                      // skip the red zone
-            if ((act.Flags & SA_ONSTACK) != 0 && Process.AltStackSize != 0 &&
-                !(sc.Rsp > Process.AltStackSp && sc.Rsp <= Process.AltStackSp + Process.AltStackSize))
-                sp = Process.AltStackSp + Process.AltStackSize;
+            if ((act.Flags & SA_ONSTACK) != 0 && t.AltStackSize != 0 &&
+                !(sc.Rsp > t.AltStackSp && sc.Rsp <= t.AltStackSp + t.AltStackSize))
+                sp = t.AltStackSp + t.AltStackSize;
             ulong fpstate = (sp - FpSize) & ~63UL;
             frame = ((fpstate - (8 + UcSize + InfoSize)) & ~15UL) - 8;   // as after a call: (rsp + 8) % 16 == 0
             uc = frame + UcOffset;
             info = uc + UcSize;
             if (UserMemory.CopyTo(fpstate, fx, FpSize) != 0) return false;
-            sc.Oldmask = Process.SignalMask;
+            ulong mask = SuspendActive ? SuspendSavedMask : t.SignalMask;  // sigsuspend: the mask to return to
+            sc.Oldmask = mask;
             sc.Fpstate = fpstate;
 
             byte* buf = stackalloc byte[8 + UcSize + InfoSize];
             Mem.Zero(buf, 8 + UcSize + InfoSize);
             *(ulong*)buf = act.Restorer;                                  // pretcode: the handler returns here
             byte* ucp = buf + UcOffset;
-            *(ulong*)(ucp + 16) = Process.AltStackSp;                      // uc_stack
-            *(int*)(ucp + 24) = Process.AltStackSize == 0 ? 2 : 0;
-            *(ulong*)(ucp + 32) = Process.AltStackSize;
+            *(ulong*)(ucp + 16) = t.AltStackSp;                           // uc_stack
+            *(int*)(ucp + 24) = t.AltStackSize == 0 ? 2 : 0;
+            *(ulong*)(ucp + 32) = t.AltStackSize;
             *(SigContext*)(ucp + McOffset) = sc;
-            *(ulong*)(ucp + McOffset + 256) = Process.SignalMask;         // uc_sigmask
+            *(ulong*)(ucp + McOffset + 256) = mask;                       // uc_sigmask
             byte* inf = buf + UcOffset + UcSize;
             *(int*)inf = sig;
             *(int*)(inf + 8) = code;
             *(ulong*)(inf + 16) = addrOrPid;                              // si_addr, or si_pid for kill
-            return UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) == 0;
+            if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) return false;
+            if (SuspendActive) { t.SignalMask = SuspendSavedMask; SuspendActive = false; }
+            return true;
+        }
+
+        private static void EnterHandler(in SigAction act, int sig)
+        {
+            Thread t = Thread.Current;
+            ulong bit = 1UL << (sig - 1);
+            if ((act.Flags & SA_NODEFER) == 0) t.SignalMask |= bit;
+            t.SignalMask |= act.Mask;
+            t.SignalMask &= ~Unblockable;
+            if ((act.Flags & SA_RESETHAND) != 0) { t.Process.Actions[sig].Handler = SIG_DFL; t.Process.Actions[sig].Flags &= ~SA_SIGINFO; }
         }
 
         /// <summary>Sends a fault signal to its handler. False when the default action applies (the caller kills).</summary>
         public static bool DeliverFault(InterruptFrame* f, int sig, int code, ulong addr)
         {
-            SigAction act = Process.Actions[sig];
+            SigAction act = Process.Current.Actions[sig];
             ulong bit = 1UL << (sig - 1);
-            if (act.Handler == SIG_DFL || act.Handler == SIG_IGN || (Process.SignalMask & bit) != 0) return false;
+            if (act.Handler == SIG_DFL || act.Handler == SIG_IGN || (Thread.Current.SignalMask & bit) != 0) return false;
             if ((act.Flags & SA_RESTORER) == 0) return false;            // no way back: Linux would also fail
+            return EnterFromInterrupt(f, act, sig, code, addr, f->ErrorCode, f->Vector);
+        }
 
+        private static bool EnterFromInterrupt(InterruptFrame* f, in SigAction act, int sig, int code, ulong addr, ulong err, ulong trapno)
+        {
             SigContext sc = default;
             sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->R11; sc.R12 = f->R12; sc.R13 = f->R13;
             sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
             sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rcx; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
             sc.Cs = (ushort)f->Cs; sc.Ss = (ushort)f->Ss;
-            sc.Err = f->ErrorCode; sc.Trapno = f->Vector; sc.Cr2 = addr;
+            sc.Err = err; sc.Trapno = trapno; sc.Cr2 = addr;
             // The user's SSE state is the fxsave image isr_common left just below the register frame.
             byte* fx = SyscallFpu.Area(f);
             if (!WriteFrame(ref sc, act, sig, code, addr, fx, out ulong frame, out ulong info, out ulong uc)) return false;
-
-            if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;
-            Process.SignalMask |= act.Mask;
-            if ((act.Flags & SA_RESETHAND) != 0) Process.Actions[sig].Handler = SIG_DFL;
-
+            EnterHandler(act, sig);
             f->Rsp = frame;
             f->Rip = act.Handler;
             f->Rdi = (ulong)sig;
@@ -176,102 +217,200 @@ namespace Kernel.Syscalls
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
         private static extern ulong* SyscallSymbols();
 
-        /// <summary>Signals raised by the program itself (kill, raise, a write to a broken pipe), delivered when the syscall returns.</summary>
-        public static ulong Pending;
+        public static bool DefaultIgnores(int sig) => sig == Signal.SIGCHLD || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */ || sig == 18 /* SIGCONT */;
 
-        private static bool DefaultIgnores(int sig) => sig == Signal.SIGCHLD || sig == 23 /* SIGURG */ || sig == 28 /* SIGWINCH */ || sig == 18 /* SIGCONT */;
+        private static bool Ignored(Process p, int sig)
+        {
+            if (sig == Signal.SIGKILL || sig == Signal.SIGSTOP) return false;
+            SigAction act = p.Actions[sig];
+            return act.Handler == SIG_IGN || (act.Handler == SIG_DFL && DefaultIgnores(sig));
+        }
+
+        /// <summary>Removes a pending signal everywhere in the process (it became ignored).</summary>
+        public static void Discard(Process p, int sig)
+        {
+            ulong bit = 1UL << (sig - 1);
+            p.Pending &= ~bit;
+            for (Thread t = p.Threads; t != null; t = t.ProcessNext) t.Pending &= ~bit;
+        }
 
         public static void RaisePipe() => Raise(Signal.SIGPIPE);
 
-        public static void Raise(int sig)
+        /// <summary>A signal for the calling thread (raise, SIGPIPE), delivered when the syscall returns.</summary>
+        public static void Raise(int sig) => SendToThread(Thread.Current, sig);
+
+        public static void SendToThread(Thread t, int sig)
         {
-            if (sig < 1 || sig > Signal.NSIG) return;
-            SigAction act = Process.Actions[sig];
-            if (sig != Signal.SIGKILL && sig != Signal.SIGSTOP)
+            if (sig < 1 || sig > Signal.NSIG || t.Process.Zombie || Ignored(t.Process, sig)) return;
+            t.Pending |= 1UL << (sig - 1);
+            if ((t.SignalMask & (1UL << (sig - 1))) == 0 || sig == Signal.SIGKILL) Scheduler.Interrupt(t);
+        }
+
+        /// <summary>A process-directed signal (kill, SIGCHLD, SIGALRM): one thread that does not block it is woken to take it.</summary>
+        public static void SendToProcess(Process p, int sig, int fromPid = 0, int code = 0, int status = 0)
+        {
+            if (sig < 1 || sig > Signal.NSIG || p.Zombie || Ignored(p, sig)) return;
+            ulong bit = 1UL << (sig - 1);
+            p.Pending |= bit;
+            for (Thread t = p.Threads; t != null; t = t.ProcessNext)
+                if ((t.SignalMask & bit) == 0 || sig == Signal.SIGKILL) { Scheduler.Interrupt(t); if (sig != Signal.SIGKILL) break; }
+        }
+
+        /// <summary>The next signal the calling thread would take (0: none): its own first, then the process's.</summary>
+        public static int Next(out bool threadDirected)
+        {
+            Thread t = Thread.Current;
+            ulong allowed = ~(t.SignalMask & ~Unblockable);
+            ulong ready = t.Pending & allowed;
+            threadDirected = ready != 0;
+            if (ready == 0) ready = t.Process.Pending & allowed;
+            if (ready == 0) return 0;
+            int sig = 1;
+            while ((ready & 1) == 0) { ready >>= 1; sig++; }
+            return sig;
+        }
+
+        private static void Take(int sig, bool threadDirected)
+        {
+            ulong bit = 1UL << (sig - 1);
+            if (threadDirected) Thread.Current.Pending &= ~bit; else Thread.Current.Process.Pending &= ~bit;
+        }
+
+        /// <summary>Whether a syscall interrupted by <paramref name="sig"/> is restarted (SA_RESTART, or no handler runs).</summary>
+        public static bool RestartsAfter(int sig)
+        {
+            if (sig == 0) return false;
+            SigAction act = Process.Current.Actions[sig];
+            if (sig == Signal.SIGKILL) return false;
+            if (act.Handler == SIG_IGN || (act.Handler == SIG_DFL && (DefaultIgnores(sig) || sig == Signal.SIGSTOP || sig == 20 || sig == 21 || sig == 22))) return true;
+            return act.Handler > 1 && (act.Flags & SA_RESTART) != 0;
+        }
+
+        public static bool AnyDeliverable
+        {
+            get
             {
-                if (act.Handler == SIG_IGN) return;
-                if (act.Handler == SIG_DFL && DefaultIgnores(sig)) return;
+                Thread t = Thread.Current;
+                return ((t.Pending | t.Process.Pending) & ~(t.SignalMask & ~Unblockable)) != 0;
             }
-            Pending |= 1UL << (sig - 1);
         }
 
         /// <summary>An interrupt from user mode found a pending signal: handler, or default action.</summary>
         public static void DeliverFromInterrupt(InterruptFrame* f)
         {
-            ulong ready = Pending & ~Process.SignalMask;
-            if (ready == 0) return;
-            int sig = 1;
-            while ((ready & 1) == 0) { ready >>= 1; sig++; }
-            Pending &= ~(1UL << (sig - 1));
-            SigAction act = Process.Actions[sig];
-            if (act.Handler == SIG_IGN || (act.Handler == SIG_DFL && DefaultIgnores(sig))) return;
-            if (act.Handler == SIG_DFL || !DeliverFault(f, sig, 0x80 /* SI_KERNEL */, 0)) Process.Kill(sig);
+            while (true)
+            {
+                int sig = Next(out bool threadDirected);
+                if (sig == 0) return;
+                Take(sig, threadDirected);
+                SigAction act = Process.Current.Actions[sig];
+                if (Ignored(Process.Current, sig) || sig == Signal.SIGSTOP || IsStopSignal(sig, act)) continue;
+                if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
+                if (!EnterFromInterrupt(f, act, sig, threadDirected ? -6 : 0, 0, 0, 0)) Process.Kill(Signal.SIGSEGV);
+                return;
+            }
         }
+
+        // Job control stops are not implemented: SIGTSTP/SIGTTIN/SIGTTOU with the default action are ignored.
+        private static bool IsStopSignal(int sig, in SigAction act) => act.Handler == SIG_DFL && (sig == 20 || sig == 21 || sig == 22);
 
         /// <summary>Called as a syscall returns: runs the default action or enters the handler of a pending signal.</summary>
         public static void DeliverPending(SyscallFrame* f)
         {
-            ulong ready = Pending & ~(Process.SignalMask & ~((1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1))));
-            if (ready == 0) return;
-            int sig = 1;
-            while ((ready & 1) == 0) { ready >>= 1; sig++; }
-            Pending &= ~(1UL << (sig - 1));
-            SigAction act = Process.Actions[sig];
-            if (act.Handler == SIG_IGN && sig != Signal.SIGKILL) return;      // ignored while it was pending
-            if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0)
+            while (true)
             {
-                if (sig == Signal.SIGSTOP || (act.Handler == SIG_DFL && DefaultIgnores(sig))) return;
-                Process.Kill(sig);
+                int sig = Next(out bool threadDirected);
+                if (sig == 0) return;
+                Take(sig, threadDirected);
+                SigAction act = Process.Current.Actions[sig];
+                if (Ignored(Process.Current, sig) || sig == Signal.SIGSTOP || IsStopSignal(sig, act)) continue;
+                if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
+
+                ulong* state = (ulong*)SyscallSymbols()[2];                   // full_restore, rcx, r11, iret frame
+                SigContext sc = default;
+                sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R12 = f->R12; sc.R13 = f->R13;
+                sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
+                sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
+                // After rt_sigreturn the context to save is the one it restored, RCX and R11 included.
+                if (state[0] != 0) { sc.Rcx = state[1]; sc.R11 = state[2]; }
+                else { sc.Rcx = f->Rip; sc.R11 = f->Rflags; }
+                sc.Cs = Cpu.UserCode; sc.Ss = Cpu.UserData;
+                byte* fx = (byte*)Mm.KernelHeap.Alloc(FpSize);               // heap blocks of 512 are 16-aligned
+                SyscallFpu.ToFxsave(SyscallFpu.Area(f), fx);
+                bool written = WriteFrame(ref sc, act, sig, threadDirected ? -6 /* SI_TKILL */ : 0 /* SI_USER */, (ulong)Process.Current.Pid, fx, out ulong frame, out ulong info, out ulong uc);
+                Mm.KernelHeap.Free(fx);
+                if (!written) Process.Kill(Signal.SIGSEGV);
+                EnterHandler(act, sig);
+
+                // Enter the handler through the iret path: rdi, rsi, rdx carry (sig, info, uc).
+                f->Rdi = (ulong)sig;
+                f->Rsi = info;
+                f->Rdx = uc;
+                f->Rip = act.Handler;
+                f->Rsp = frame;
+                f->Rflags = 0x202;
+                state[0] = 1;
+                state[1] = 0;
+                state[2] = 0;
+                state[3] = act.Handler;
+                state[4] = Cpu.UserCode;
+                state[5] = 0x202;
+                state[6] = frame;
+                state[7] = Cpu.UserData;
+                f->Rax = 0;
                 return;
             }
-
-            SigContext sc = default;
-            sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->Rflags; sc.R12 = f->R12; sc.R13 = f->R13;
-            sc.R14 = f->R14; sc.R15 = f->R15; sc.Rdi = f->Rdi; sc.Rsi = f->Rsi; sc.Rbp = f->Rbp; sc.Rbx = f->Rbx;
-            sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rip; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
-            sc.Cs = Cpu.UserCode; sc.Ss = Cpu.UserData;
-            byte* fx = (byte*)Mm.KernelHeap.Alloc(FpSize);               // heap blocks of 512 are 16-aligned
-            SyscallFpu.ToFxsave(SyscallFpu.Area(f), fx);
-            bool written = WriteFrame(ref sc, act, sig, -6 /* SI_TKILL */, (ulong)Process.Pid, fx, out ulong frame, out ulong info, out ulong uc);
-            Mm.KernelHeap.Free(fx);
-            if (!written) { Process.Kill(Signal.SIGSEGV); return; }
-
-            ulong bit = 1UL << (sig - 1);
-            if ((act.Flags & SA_NODEFER) == 0) Process.SignalMask |= bit;
-            Process.SignalMask |= act.Mask;
-            if ((act.Flags & SA_RESETHAND) != 0) Process.Actions[sig].Handler = SIG_DFL;
-
-            // Enter the handler through the iret path: rdi, rsi, rdx carry (sig, info, uc).
-            f->Rdi = (ulong)sig;
-            f->Rsi = info;
-            f->Rdx = uc;
-            ulong* state = (ulong*)SyscallSymbols()[2];
-            state[0] = 1;
-            state[1] = 0;
-            state[2] = 0;
-            state[3] = act.Handler;
-            state[4] = Cpu.UserCode;
-            state[5] = 0x202;
-            state[6] = frame;
-            state[7] = Cpu.UserData;
-            f->Rax = 0;
         }
 
-        /// <summary>rt_sigreturn: restores every register and the mask from the frame at the user's stack.</summary>
         public static long Kill(SyscallFrame* f) => Send((int)f->A0, (int)f->A1);
-        // Signals go to the process (shared mask and handlers); any of its thread ids names it.
-        public static long Tkill(SyscallFrame* f) => Threads.Exists((int)f->A0) ? Send(Process.Pid, (int)f->A1) : -Errno.ESRCH;
-        public static long Tgkill(SyscallFrame* f) =>
-            (int)f->A0 != Process.Pid || !Threads.Exists((int)f->A1) ? -Errno.ESRCH : Send(Process.Pid, (int)f->A2);
 
-        private static long Send(int pid, int sig)
+        public static long Tkill(SyscallFrame* f)
         {
-            if (sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
-            if (pid != Process.Pid && pid != 0 && pid != -1) return -Errno.ESRCH;
-            if (sig != 0) Raise(sig);
+            int sig = (int)f->A1;
+            if ((int)f->A0 <= 0 || sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
+            Thread t = Process.FindThreadAnywhere((int)f->A0);
+            if (t == null) return -Errno.ESRCH;
+            if (sig != 0) SendToThread(t, sig);
             return 0;
         }
 
+        public static long Tgkill(SyscallFrame* f)
+        {
+            int sig = (int)f->A2;
+            if ((int)f->A0 <= 0 || (int)f->A1 <= 0 || sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
+            Process p = Process.Find((int)f->A0);
+            Thread t = p == null ? null : p.FindThread((int)f->A1);
+            if (t == null) return -Errno.ESRCH;
+            if (sig != 0) SendToThread(t, sig);
+            return 0;
+        }
+
+        /// <summary>kill(pid, sig): a process, the caller's group (0), every process but init and the caller (-1), or a group (&lt; -1).</summary>
+        private static long Send(int pid, int sig)
+        {
+            if (sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
+            Process self = Process.Current;
+            if (pid > 0)
+            {
+                Process p = Process.Find(pid);
+                if (p == null) return -Errno.ESRCH;
+                if (sig != 0) SendToProcess(p, sig, self.Pid);
+                return 0;
+            }
+            if (pid == int.MinValue) return -Errno.ESRCH;
+            int group = pid == 0 ? self.Pgid : -pid;
+            bool found = false;
+            for (Process p = Process.First; p != null; p = p.AllNext)
+            {
+                if (p.Zombie || p == Process.Kernel) continue;
+                if (pid == -1 ? (p == self || p == Process.Main) : p.Pgid != group) continue;
+                found = true;
+                if (sig != 0) SendToProcess(p, sig, self.Pid);
+            }
+            return found ? 0 : -Errno.ESRCH;
+        }
+
+        /// <summary>rt_sigreturn: restores every register and the mask from the frame at the user's stack.</summary>
         public static long RtSigreturn(SyscallFrame* f)
         {
             ulong uc = f->Rsp;                                            // the handler's ret popped pretcode
@@ -291,19 +430,21 @@ namespace Kernel.Syscalls
                 Mm.KernelHeap.Free(fx);
                 if (copied != 0) { Process.Kill(Signal.SIGSEGV); return 0; }
             }
-            Process.SignalMask = mask & ~((1UL << (Signal.SIGKILL - 1)) | (1UL << (Signal.SIGSTOP - 1)));
+            Thread.Current.SignalMask = mask & ~Unblockable;
             f->R8 = sc.R8; f->R9 = sc.R9; f->R10 = sc.R10; f->R12 = sc.R12; f->R13 = sc.R13; f->R14 = sc.R14;
             f->R15 = sc.R15; f->Rdi = sc.Rdi; f->Rsi = sc.Rsi; f->Rbp = sc.Rbp; f->Rbx = sc.Rbx; f->Rdx = sc.Rdx;
-            ulong* sym = SyscallSymbols();
-            ulong* state = (ulong*)sym[2];                                // full_restore, rcx, r11, iret frame
+            ulong rip = sc.Rip;
+            if (rip >= Memory.AddressSpace.UserEnd) rip = 0;              // never iret to a kernel address
+            ulong flags = (sc.Eflags & 0xCD5) | 0x202;                    // user-changeable flags only, IF set
+            // The frame holds the restored context too, so a signal delivered next saves this one.
+            f->Rip = rip; f->Rsp = sc.Rsp; f->Rflags = flags;
+            ulong* state = (ulong*)SyscallSymbols()[2];                   // full_restore, rcx, r11, iret frame
             state[0] = 1;
             state[1] = sc.Rcx;
             state[2] = sc.R11;
-            ulong rip = sc.Rip;
-            if (rip >= Memory.AddressSpace.UserEnd) rip = 0;              // never iret to a kernel address
             state[3] = rip;
             state[4] = Cpu.UserCode;
-            state[5] = (sc.Eflags & 0xCD5) | 0x202;                       // user-changeable flags only, IF set
+            state[5] = flags;
             state[6] = sc.Rsp;
             state[7] = Cpu.UserData;
             return (long)sc.Rax;

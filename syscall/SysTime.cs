@@ -69,21 +69,13 @@ namespace Kernel.Syscalls
             return t;
         }
 
-        /// <summary>Waits with the CPU halted between timer ticks until the monotonic clock reaches deadline.</summary>
-        public static void SleepUntil(ulong deadlineNs)
+        /// <summary>Converts a deadline on <paramref name="clock"/> (absolute ns) to the monotonic clock the scheduler uses.</summary>
+        public static ulong ToMonotonic(int clock, ulong absoluteNs)
         {
-            while (Tsc.MonotonicNs() < deadlineNs) Arch.Native.StiHlt();
-        }
-
-        /// <summary>As SleepUntil, but a due SIGALRM ends it early (returns false: EINTR).</summary>
-        public static bool SleepInterruptible(ulong deadlineNs)
-        {
-            while (Tsc.MonotonicNs() < deadlineNs)
-            {
-                if (RealTimer.Due) return false;
-                Arch.Native.StiHlt();
-            }
-            return true;
+            ulong now = Tsc.MonotonicNs();
+            ulong clockNow = clock == CLOCK_REALTIME ? RealtimeNs() : now;
+            ulong d = absoluteNs <= clockNow ? now : now + (absoluteNs - clockNow);
+            return d == 0 ? 1 : d;
         }
 
         private static long SleepFor(SyscallFrame* f, ulong req, bool absolute, int clock, ulong remaining)
@@ -91,21 +83,20 @@ namespace Kernel.Syscalls
             if (UserMemory.Read(req, out Timespec ts) != 0) return -Errno.EFAULT;
             if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
             ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
-            ulong now = Tsc.MonotonicNs();
-            ulong deadline;
-            if (absolute)
+            ulong deadline = absolute ? ToMonotonic(clock, ns) : Tsc.MonotonicNs() + ns;
+            if (deadline == 0) deadline = 1;
+            while (true)
             {
-                ulong clockNow = clock == CLOCK_REALTIME ? RealtimeNs() : now;
-                deadline = ns <= clockNow ? now : now + (ns - clockNow);
+                int r = Scheduler.Sleep(null, deadline);
+                if (r == Scheduler.TimedOut) return 0;
+                if (r == Scheduler.Interrupted) break;
             }
-            else deadline = now + ns;
-            if (Threads.Multi) { Threads.Block(f, UThread.Sleeping, 0, deadline == 0 ? 1 : deadline, 0); return 0; }
-            if (SleepInterruptible(deadline)) return 0;
             if (!absolute && remaining != 0)
             {
-                ulong left = deadline > Tsc.MonotonicNs() ? deadline - Tsc.MonotonicNs() : 0;
+                ulong now = Tsc.MonotonicNs();
+                ulong left = deadline > now ? deadline - now : 0;
                 Timespec rem; rem.Sec = (long)(left / 1_000_000_000); rem.Nsec = (long)(left % 1_000_000_000);
-                UserMemory.Write(remaining, rem);
+                if (UserMemory.Write(remaining, rem) != 0) return -Errno.EFAULT;
             }
             return -Errno.EINTR;
         }

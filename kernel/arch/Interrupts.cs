@@ -30,13 +30,8 @@ namespace Kernel.Arch
             {
                 Timer.OnTick();
                 Lapic.EndOfInterrupt();
-                // SIGALRM for a program busy in user mode (syscalls check on their way out).
-                if (f->FromUser && Syscalls.RealTimer.DeadlineNs != 0 && Syscalls.RealTimer.Check())
-                {
-                    Syscalls.SignalDelivery.DeliverFromInterrupt(f);
-                    if (Fork.ResumePending) { Fork.ResumeInto(f); return; }
-                }
-                if (f->FromUser && Threads.Multi) Threads.OnTimer(f);     // time slicing between threads
+                Scheduler.OnTick(f);                                       // deadlines, time slices
+                if (f->FromUser) ReturnToUser(f);
                 return;
             }
             if (v == SpuriousVector) return;
@@ -46,6 +41,13 @@ namespace Kernel.Arch
             Lapic.EndOfInterrupt();
         }
 
+        /// <summary>Back to user mode from an interrupt or fault: a thread told to end goes, pending signals are delivered.</summary>
+        private static void ReturnToUser(InterruptFrame* f)
+        {
+            ProcessExit.CheckExitRequest();
+            if (Syscalls.SignalDelivery.AnyDeliverable) Syscalls.SignalDelivery.DeliverFromInterrupt(f);
+        }
+
         private struct ExtableEntry { public ulong FaultRip, FixupRip, Flags; }
 
         private static void Exception(InterruptFrame* f)
@@ -53,8 +55,14 @@ namespace Kernel.Arch
             if (f->FromUser)
             {
                 Process.OnUserFault(f);
-                if (Fork.ResumePending) Fork.ResumeInto(f);      // a forked child died: its parent resumes
+                ReturnToUser(f);
                 return;
+            }
+            if ((f->Vector == 14 || f->Vector == 8) && Thread.IsStackGuard(Native.ReadCr2()))
+            {
+                Report(f, "kernel stack overflow");
+                Backtrace(f);
+                Panic.Fail("kernel stack overflow (a thread's kernel stack ran into its guard pages)");
             }
             if (f->Vector == 14 && Memory.AddressSpace.Active)
             {

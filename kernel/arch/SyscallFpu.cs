@@ -37,6 +37,9 @@ namespace Kernel.Arch
             *(uint*)(area + MxcsrSlot) = *(uint*)(fx + FxMxcsr);
         }
 
+        /// <summary>The live FPU state, fxsave layout (a new thread's starting x87 state; its SSE registers come from its frame).</summary>
+        public static void SaveX87(byte* fx) => Fxsave(fx);
+
         /// <summary>exec: a clean FPU (x87 reset, SSE registers zero, default MXCSR).</summary>
         public static void Reset(byte* area)
         {

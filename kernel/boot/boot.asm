@@ -372,9 +372,10 @@ asm_cli:
 asm_sti:
     sti
     ret
-asm_sti_hlt:                                ; atomically enable interrupts and wait for one
+asm_sti_hlt:                                ; atomically enable interrupts, wait for one, mask them again
     sti
     hlt
+    cli
     ret
 asm_pause:
     pause
@@ -449,19 +450,12 @@ symbol_table:
     dq boot_stack_bottom, boot_stack_top
 
 ; ---------------------------------------------------------------------------------------------
-; User mode. enter_user(rip, rsp, KernelContext*) saves the kernel's callee-saved registers and
-; stack in the context and irets to ring 3; exit_to_kernel(KernelContext*, status) restores them so
-; that enter_user returns status. The program never shares the kernel's stack.
+; User mode. enter_user(rip, rsp): the first entry of a program into ring 3 with clean registers
+; and a clean FPU/SSE state. The kernel frames left on this thread's stack are abandoned: the next
+; syscall starts again at the stack's top.
 section .text
-global enter_user, exit_to_kernel
+global enter_user
 enter_user:
-    mov [rdx + 0], rbx
-    mov [rdx + 8], rbp
-    mov [rdx + 16], r12
-    mov [rdx + 24], r13
-    mov [rdx + 32], r14
-    mov [rdx + 40], r15
-    mov [rdx + 48], rsp
     push 0x20 | 3                            ; SS: user data
     push rsi                                 ; RSP
     push 0x202                               ; RFLAGS: IF
@@ -483,18 +477,26 @@ enter_user:
     xor r14, r14
     xor r15, r15
     fninit
+    pxor xmm0, xmm0
+    pxor xmm1, xmm1
+    pxor xmm2, xmm2
+    pxor xmm3, xmm3
+    pxor xmm4, xmm4
+    pxor xmm5, xmm5
+    pxor xmm6, xmm6
+    pxor xmm7, xmm7
+    pxor xmm8, xmm8
+    pxor xmm9, xmm9
+    pxor xmm10, xmm10
+    pxor xmm11, xmm11
+    pxor xmm12, xmm12
+    pxor xmm13, xmm13
+    pxor xmm14, xmm14
+    pxor xmm15, xmm15
+    push 0x1F80
+    ldmxcsr [rsp]
+    add rsp, 8
     iretq
-
-exit_to_kernel:
-    mov rbx, [rdi + 0]
-    mov rbp, [rdi + 8]
-    mov r12, [rdi + 16]
-    mov r13, [rdi + 24]
-    mov r14, [rdi + 32]
-    mov r15, [rdi + 40]
-    mov rsp, [rdi + 48]
-    mov rax, rsi
-    ret
 
 ; SYSCALL entry: RCX = user RIP, R11 = user RFLAGS, interrupts masked by SFMASK. Builds a
 ; SyscallFrame on the kernel syscall stack, saves SSE state, calls syscall_dispatch(frame), and
@@ -561,6 +563,8 @@ syscall_entry:
     stmxcsr [rsp + 256]
     cld
     call syscall_dispatch
+global syscall_return
+syscall_return:                             ; rbx = SyscallFrame*, rsp = its SSE area (fork_return enters here)
     movdqa xmm0, [rsp + 0]
     movdqa xmm1, [rsp + 16]
     movdqa xmm2, [rsp + 32]
@@ -700,6 +704,46 @@ user_strnlen:
     ret
 EXTABLE user_strnlen.insn, user_strnlen.fix, 0
 
+; ---------------------------------------------------------------------------------------------
+; Threads. switch_context(ulong* saveRsp, ulong newRsp, void* saveFx, void* loadFx): saves the
+; callee-saved registers and the FPU state of the running thread, and resumes another where it
+; last called switch_context (or at the entry its creator laid out). Interrupts are masked.
+section .text
+global switch_context, fork_return, kthread_start
+switch_context:
+    fxsave [rdx]
+    push rbx
+    push rbp
+    push r12
+    push r13
+    push r14
+    push r15
+    mov [rdi], rsp
+    mov rsp, rsi
+    fxrstor [rcx]
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop rbp
+    pop rbx
+    ret
+
+; First run of a thread made by fork/clone (or the first program): its kernel stack holds a
+; SyscallFrame (rbx) and its SSE area (r12), as syscall_entry would have left them.
+fork_return:
+    mov rsp, r12
+    jmp syscall_return
+
+; First run of a kernel thread: r12 = function, r13 = argument. The function never returns.
+kthread_start:
+    mov rdi, r13
+    call r12
+.spin:
+    cli
+    hlt
+    jmp .spin
+
 section .text
 global asm_syscall_symbols
 asm_syscall_symbols:
@@ -707,7 +751,7 @@ asm_syscall_symbols:
     ret
 section .data
 syscall_symbol_table:
-    dq syscall_entry, syscall_stack_top, syscall_full_restore
+    dq syscall_entry, syscall_stack_top, syscall_full_restore, fork_return, kthread_start
 
 ; The vDSO image (kernel/vdso/vdso.c, built by tools/build-kernel.sh), copied into every program.
 section .rodata

@@ -47,6 +47,17 @@ namespace Kernel
             for (ulong i = 0; i < n; i++) Serial.Write(p[i]);
         }
 
+        private static readonly WaitQueue s_readers = new WaitQueue();
+
+        /// <summary>Timer tick: input arrived for a reader or a poller that waits for it.</summary>
+        public static void Poll()
+        {
+            if (s_stdinFromImage || (s_readers.IsEmpty && Fs.PollWait.Queue.IsEmpty)) return;
+            if (!Serial.HasInput()) return;
+            s_readers.WakeAll();
+            Fs.PollWait.Changed();
+        }
+
         /// <summary>True when a read would not block (data or end of file).</summary>
         public static bool StdinReady()
         {
@@ -73,7 +84,8 @@ namespace Kernel
                 if (!Serial.TryRead(out byte b))
                 {
                     if (got > 0) break;
-                    Native.StiHlt();                 // the timer tick wakes us to poll again
+                    // The UART raises no interrupt here: the timer tick polls it (Poll) and wakes us.
+                    if (Scheduler.Sleep(s_readers, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
                     continue;
                 }
                 if (b == 4) { if (got == 0) s_interactiveEof = true; break; }   // Ctrl-D

@@ -8,6 +8,31 @@ using Kernel.Syscalls;
 
 namespace Kernel
 {
+    /// <summary>The path, argv and envp of an exec'd image in one block (/proc/self/cmdline, exe...), shared by forks.</summary>
+    internal sealed unsafe class ExecStrings
+    {
+        public byte* Path, Argv, Envp;
+        public int Refs = 1;
+
+        public static ExecStrings Create(byte* path, int pathLen, byte* argv, int argvLen, byte* envp, int envpLen)
+        {
+            byte* b = (byte*)Mm.KernelHeap.Alloc((ulong)(pathLen + 1 + argvLen + envpLen));
+            if (b == null) return null;
+            var s = new ExecStrings { Path = b, Argv = b + pathLen + 1, Envp = b + pathLen + 1 + argvLen };
+            Mem.Copy(s.Path, path, (ulong)pathLen + 1);
+            Mem.Copy(s.Argv, argv, (ulong)argvLen);
+            Mem.Copy(s.Envp, envp, (ulong)envpLen);
+            return s;
+        }
+
+        public void Release()
+        {
+            if (--Refs > 0) return;
+            Mm.KernelHeap.Free(Path);
+            Runtime.Allocator.Free(this);
+        }
+    }
+
     internal static unsafe class Exec
     {
         private const int MaxArgBytes = 256 * 1024;
@@ -99,7 +124,7 @@ namespace Kernel
                 pathLen = (int)(is1 - is0);
                 for (int k = 0; k < pathLen; k++) path[k] = d[is0 + k];
                 path[pathLen] = 0;
-                r = Vfs.FileSystem.Resolve(Process.Cwd, new System.ReadOnlySpan<byte>(path, pathLen), true, out node);
+                r = Vfs.FileSystem.Resolve(Process.Current.Cwd, new System.ReadOnlySpan<byte>(path, pathLen), true, out node);
                 if (r < 0) { MissingFiles.Record(path, pathLen); return r; }
                 if (!node.IsRegular) return -Errno.EACCES;
             }
@@ -122,23 +147,39 @@ namespace Kernel
         private static long Replace(SyscallFrame* f, Vfs.Inode node, byte* path, int pathLen, byte* argv, int argc, int argvLen,
                                     byte* envp, int envc, int envpLen)
         {
-            AddressSpace.SyncAll();
-            Threads.DropOthers();
-            if (Fork.SharesParentMemory) Fork.DetachFromParentMemory();
-            else AddressSpace.Clear();
-            FdTable.CloseOnExec();
-            for (int sig = 1; sig <= Signal.NSIG; sig++)
-                if (Process.Actions[sig].Handler > 1) { Process.Actions[sig].Handler = 0; Process.Actions[sig].Flags = 0; }
-            Process.AltStackSp = Process.AltStackSize = 0;
-            Process.RseqArea = 0;
-            Process.ClearChildTid = Process.RobustList = 0;
+            Process p = Process.Current;
+            Thread self = Thread.Current;
             // /proc/self/exe names the file itself, not the path used to reach it.
             int resolved = Vfs.FileSystem.GetPath(node, new System.Span<byte>(path, SysFile.PathMax));
             if (resolved > 0) { path[resolved] = 0; pathLen = resolved; }
-            Process.ExePath = path;
-            Process.ExePathLen = (ulong)pathLen;
-            Process.Argv = argv; Process.ArgvLength = (ulong)argvLen;
-            Process.Envp = envp; Process.EnvpLength = (ulong)envpLen;
+            // The strings move to one block of their real size, which the process keeps (and its forks share).
+            var strings = ExecStrings.Create(path, pathLen, argv, argvLen, envp, envpLen);
+            Mm.KernelHeap.Free(path); Mm.KernelHeap.Free(argv); Mm.KernelHeap.Free(envp);
+            if (strings == null) return -Errno.ENOMEM;
+            path = strings.Path; argv = strings.Argv; envp = strings.Envp;
+            // The other threads end (they go at their next return towards user mode, never into the new image).
+            for (Thread o = p.Threads; o != null; o = o.ProcessNext)
+                if (o != self) { o.ExitRequested = true; o.ClearChildTid = 0; Scheduler.Interrupt(o); }
+            // A fresh address space; the old one goes (or stays with the vfork parent that lent it).
+            MemoryMap fresh = MemoryMap.Create();
+            if (fresh == null) { strings.Release(); return -Errno.ENOMEM; }
+            MemoryMap.ReleaseCurrent(fresh);
+            p.Map = fresh;
+            Fork.ReleaseVforkParent(p);
+            FdTable.CloseOnExec();
+            for (int sig = 1; sig <= Signal.NSIG; sig++)
+                if (Process.Current.Actions[sig].Handler > 1) { Process.Current.Actions[sig].Handler = 0; Process.Current.Actions[sig].Flags = 0; }
+            self.AltStackSp = self.AltStackSize = 0;
+            self.AltStackFlags = 0;
+            self.RseqArea = 0;
+            self.ClearChildTid = self.RobustList = 0;
+            if (p.Strings != null) p.Strings.Release();
+            p.Strings = strings;
+            self.Tid = p.Pid;                         // the thread that execs takes the process's id
+            Process.Current.ExePath = path;
+            Process.Current.ExePathLen = (ulong)pathLen;
+            Process.Current.Argv = argv; Process.Current.ArgvLength = (ulong)argvLen;
+            Process.Current.Envp = envp; Process.Current.EnvpLength = (ulong)envpLen;
             SysMisc.SetName(argv, (ulong)argvLen);
             Arch.Native.Wrmsr(0xC0000100, 0);
             Arch.Native.Wrmsr(0xC0000101, 0);
@@ -153,7 +194,7 @@ namespace Kernel
                 Process.Kill(Signal.SIGKILL);
                 return 0;
             }
-            Process.LoadBias = image.Bias;
+            Process.Current.LoadBias = image.Bias;
             AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
             AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);
             image.Vdso = Vdso.Map();

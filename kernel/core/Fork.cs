@@ -1,237 +1,317 @@
-// fork, vfork/clone, execve and wait4 without a scheduler: a forked child runs to completion while
-// its parent is suspended (its registers, lower-half page tables, regions, descriptors and process
-// attributes saved here); when the child exits the parent resumes from fork with the child's pid
-// and the exit status waits for wait4. This covers shells, system(), popen() of short commands,
-// posix_spawn and subprocess.run: everything where the parent waits. A parent and child running
-// side by side (a pipeline whose stages exchange more than a pipe buffer) cannot work this way.
+// Process and thread lifetime: fork/vfork/clone create a process or a thread that the scheduler
+// runs beside its parent; exit ends a thread, exit_group or a fatal signal the whole process; the
+// last thread out releases the process's resources and leaves a zombie for wait4.
 using Kernel.Arch;
 using Kernel.Fs;
-using Kernel.Loader;
 using Kernel.Memory;
 using Kernel.Syscalls;
 
 namespace Kernel
 {
-    /// <summary>Everything of a process that fork must set aside while the child runs.</summary>
-    internal sealed unsafe class SuspendedParent
-    {
-        public SyscallFrame Regs;
-        public byte* Fpu;                      // 512-byte fxsave image
-        public ulong* UserHalf;                // 256 PML4 entries
-        public AddressSpace.Saved Space;
-        public File[] Files;
-        public bool[] Cloexec;
-        public ProcessState State;
-        public Threads.Saved ThreadList;
-        public bool SharesMemory;              // vfork / CLONE_VM: the child borrows the parent's memory
-        public bool ChildHasOwnMemory;         // set once the child exec'd (or always after fork)
-        public int ChildPid;
-    }
-
-    /// <summary>Per-process attributes (the rest of Process's statics are global to the machine).</summary>
-    internal unsafe struct ProcessState
-    {
-        public int Pid, Ppid;
-        public ulong ClearChildTid, RobustList, RobustListLen, RseqArea;
-        public SigAction* Actions;
-        public ulong SignalMask, AltStackSp, AltStackSize, Umask, LoadBias, FsBase, GsBase, Pending;
-        public int AltStackFlags;
-        public byte* ExePath, Argv, Envp, Name;
-        public ulong ExePathLen, ArgvLength, EnvpLength;
-        public Vfs.Inode Cwd;
-    }
-
     internal static unsafe class Fork
     {
-        private const uint MsrFsBase = 0xC0000100, MsrGsBase = 0xC0000101;
-        private static SuspendedParent[] s_parents = new SuspendedParent[32];
-        private static int s_depth;
-        private static int s_nextPid = 2;
-        // Exited children not yet waited for: (parent pid, child pid, wait status).
-        private static int[] s_zombieParent = new int[64], s_zombiePid = new int[64], s_zombieStatus = new int[64];
-        private static int s_zombies;
+        public const ulong CLONE_VM = 0x100, CLONE_FS = 0x200, CLONE_FILES = 0x400, CLONE_SIGHAND = 0x800,
+            CLONE_VFORK = 0x4000, CLONE_PARENT = 0x8000, CLONE_THREAD = 0x10000, CLONE_SETTLS = 0x80000,
+            CLONE_PARENT_SETTID = 0x100000, CLONE_CHILD_CLEARTID = 0x200000, CLONE_CHILD_SETTID = 0x1000000;
 
-        public static bool HasParent => s_depth > 0;
-        public static bool ResumePending;
+        private static readonly ulong SigactionBytes = (ulong)((Signal.NSIG + 1) * sizeof(SigAction));
 
-        private static void Capture(ref ProcessState s)
+        /// <summary>
+        /// A new process (fork, vfork, clone without CLONE_THREAD): a copy of the caller that returns 0
+        /// from this syscall on <paramref name="childStack"/> (0: the caller's). Returns the child's pid
+        /// in the parent; with CLONE_VFORK the parent first waits until the child execs or exits.
+        /// </summary>
+        public static long NewProcess(SyscallFrame* f, ulong flags, ulong childStack, ulong tls, ulong ptid, ulong ctid)
         {
-            s.Pid = Process.Pid; s.Ppid = Process.Ppid;
-            s.ClearChildTid = Process.ClearChildTid; s.RobustList = Process.RobustList; s.RobustListLen = Process.RobustListLen;
-            s.RseqArea = Process.RseqArea; s.Actions = Process.Actions; s.SignalMask = Process.SignalMask;
-            s.AltStackSp = Process.AltStackSp; s.AltStackSize = Process.AltStackSize; s.AltStackFlags = Process.AltStackFlags;
-            s.Umask = Process.Umask; s.LoadBias = Process.LoadBias; s.ExePath = Process.ExePath; s.ExePathLen = Process.ExePathLen;
-            s.Argv = Process.Argv; s.ArgvLength = Process.ArgvLength; s.Envp = Process.Envp; s.EnvpLength = Process.EnvpLength;
-            s.Cwd = Process.Cwd; s.Name = SysMisc.Name; s.Pending = SignalDelivery.Pending;
-            s.FsBase = Native.Rdmsr(MsrFsBase); s.GsBase = Native.Rdmsr(MsrGsBase);
-        }
-
-        private static void Apply(in ProcessState s)
-        {
-            Process.Pid = s.Pid; Process.Ppid = s.Ppid;
-            Process.ClearChildTid = s.ClearChildTid; Process.RobustList = s.RobustList; Process.RobustListLen = s.RobustListLen;
-            Process.RseqArea = s.RseqArea; Process.Actions = s.Actions; Process.SignalMask = s.SignalMask;
-            Process.AltStackSp = s.AltStackSp; Process.AltStackSize = s.AltStackSize; Process.AltStackFlags = s.AltStackFlags;
-            Process.Umask = s.Umask; Process.LoadBias = s.LoadBias; Process.ExePath = s.ExePath; Process.ExePathLen = s.ExePathLen;
-            Process.Argv = s.Argv; Process.ArgvLength = s.ArgvLength; Process.Envp = s.Envp; Process.EnvpLength = s.EnvpLength;
-            Process.Cwd = s.Cwd; SysMisc.Name = s.Name; SignalDelivery.Pending = s.Pending;
-            Native.Wrmsr(MsrFsBase, s.FsBase); Native.Wrmsr(MsrGsBase, s.GsBase);
-        }
-
-        private static bool IsSharedPage(ulong va) => AddressSpace.IsSharedPage(va);
-
-        /// <summary>fork (shareMemory false) or vfork/CLONE_VM (true). Returns 0 in the child; the parent resumes later.</summary>
-        public static long Start(SyscallFrame* f, bool shareMemory, ulong childStack)
-        {
-            if (s_depth == s_parents.Length) return -Errno.EAGAIN;
-            var p = new SuspendedParent();
-            p.Regs = *f;
-            p.Fpu = (byte*)Mm.KernelHeap.Alloc(512);
-            p.UserHalf = (ulong*)Mm.KernelHeap.Alloc(256 * 8);
-            if (p.Fpu == null || p.UserHalf == null) return -Errno.ENOMEM;
-            SyscallFpu.ToFxsave(SyscallFpu.Area(f), p.Fpu);
-            PageTable.SaveUserHalf(p.UserHalf);
-            AddressSpace.Save(out p.Space);
-            FdTable.Save(out p.Files, out p.Cloexec);
-            Capture(ref p.State);
-            Threads.Save(out p.ThreadList);
-            Threads.ResetForChild();
-            p.SharesMemory = shareMemory;
-            p.ChildHasOwnMemory = !shareMemory;
-
-            if (!shareMemory)
+            Process parent = Process.Current;
+            Thread caller = Thread.Current;
+            if (Process.ProcessCount >= (long)parent.Limits[SysProcess.RLIMIT_NPROC].Cur) return -Errno.EAGAIN;
+            var c = new Process();
+            c.Pid = Process.AllocPid();
+            c.Pgid = parent.Pgid;
+            c.Sid = parent.Sid;
+            c.Umask = parent.Umask;
+            c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
+            c.Argv = parent.Argv; c.ArgvLength = parent.ArgvLength;
+            c.Envp = parent.Envp; c.EnvpLength = parent.EnvpLength;
+            c.LoadBias = parent.LoadBias;
+            c.Strings = parent.Strings;
+            if (c.Strings != null) c.Strings.Refs++;
+            c.Name = (byte*)Mm.KernelHeap.Alloc(16);
+            c.Actions = (SigAction*)Mm.KernelHeap.Alloc(SigactionBytes);
+            c.Limits = (Rlimit*)Mm.KernelHeap.Alloc((ulong)(SysProcess.RlimCount * sizeof(Rlimit)));
+            Thread t = Thread.Create(c, c.Pid);
+            MemoryMap mem = null;
+            if ((flags & CLONE_VM) != 0) { mem = parent.Map; mem.Refs++; }
+            else mem = MemoryMap.CloneCurrent();
+            if (c.Name == null || c.Actions == null || c.Limits == null || t == null || mem == null)
             {
-                ulong* half = stackalloc ulong[256];
-                if (!PageTable.CloneUserHalf(half, &IsSharedPage)) { Mm.KernelHeap.Free(p.Fpu); Mm.KernelHeap.Free(p.UserHalf); return -Errno.ENOMEM; }
-                PageTable.LoadUserHalf(half);
-                AddressSpace.CopyRegionsForChild();
+                if (mem != null && (flags & CLONE_VM) != 0) mem.Refs--;
+                else if (mem != null) FreeUnloadedMap(mem);
+                if (t != null) t.Free();
+                if (c.Name != null) Mm.KernelHeap.Free(c.Name);
+                if (c.Actions != null) Mm.KernelHeap.Free(c.Actions);
+                if (c.Limits != null) Mm.KernelHeap.Free(c.Limits);
+                if (c.Strings != null) c.Strings.Refs--;
+                Runtime.Allocator.Free(c);
+                return -Errno.ENOMEM;
             }
-            FdTable.CopyForChild();
-            var actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
-            Mem.Copy(actions, Process.Actions, (ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
-            Process.Actions = actions;
-            byte* name = (byte*)Mm.KernelHeap.Alloc(16);
-            Mem.Copy(name, SysMisc.Name, 16);
-            SysMisc.Name = name;
-            Process.Cwd.OpenRef();
-            p.ChildPid = s_nextPid++;
-            Process.Ppid = Process.Pid;
-            Process.Pid = p.ChildPid;
-            SignalDelivery.Pending = 0;
-            s_parents[s_depth++] = p;
-            if (childStack != 0) f->Rsp = childStack;
-            return 0;
-        }
+            c.Map = mem;
+            Mem.Copy(c.Name, parent.Name, 16);
+            Mem.Copy(c.Actions, parent.Actions, SigactionBytes);
+            Mem.Copy(c.Limits, parent.Limits, (ulong)(SysProcess.RlimCount * sizeof(Rlimit)));
+            if ((flags & CLONE_FILES) != 0) { c.Files = parent.Files; c.Files.Refs++; }
+            else c.Files = parent.Files.Copy();
+            c.Cwd = parent.Cwd;
+            c.Cwd.OpenRef();
+            Process family = (flags & CLONE_PARENT) != 0 && parent.Parent != null && parent.Parent != Process.Kernel ? parent.Parent : parent;
+            family.AddChild(c);
+            c.Link();
+            c.AddThread(t);
 
-        /// <summary>The running child ended (exit status, or a signal in wait-status form); its parent will resume.</summary>
-        public static void ChildEnded(int waitStatus)
-        {
-            SuspendedParent p = s_parents[--s_depth];
-            s_parents[s_depth] = null;
-            AddressSpace.SyncAll();
-            ulong* childHalf = stackalloc ulong[256];
-            PageTable.SaveUserHalf(childHalf);
-            if (p.ChildHasOwnMemory)
+            t.SignalMask = caller.SignalMask;
+            t.AltStackSp = caller.AltStackSp; t.AltStackSize = caller.AltStackSize; t.AltStackFlags = caller.AltStackFlags;
+            t.FsBase = (flags & CLONE_SETTLS) != 0 ? tls : Native.Rdmsr(0xC0000100);
+            t.GsBase = Native.Rdmsr(0xC0000101);
+            if ((flags & CLONE_CHILD_CLEARTID) != 0) t.ClearChildTid = ctid;
+            StartChild(t, f, childStack);
+            if ((flags & CLONE_PARENT_SETTID) != 0) UserMemory.Write(ptid, c.Pid);
+            if ((flags & CLONE_CHILD_SETTID) != 0) WriteInto(c.Map, ctid, c.Pid);
+            bool vfork = (flags & CLONE_VFORK) != 0;
+            if (vfork) c.VforkParent = parent;
+            Scheduler.Enqueue(t);
+            if (vfork)
             {
-                AddressSpace.Clear();
-                AddressSpace.FreeRegions();
+                // The parent may not touch the memory it lends until the child execs or exits.
+                while (c.VforkParent != null) Scheduler.Sleep(c.VforkDone, 0, false);
             }
-            FdTable.CloseAll();
-            Mm.KernelHeap.Free(Process.Actions);
-            Mm.KernelHeap.Free(SysMisc.Name);
-            Process.Cwd.CloseRef();
+            return c.Pid;
+        }
 
-            // Switch back to the parent's page tables before freeing the child's (the kernel runs from them).
-            PageTable.LoadUserHalf(p.UserHalf);
-            if (p.ChildHasOwnMemory) PageTable.FreeUserTables(childHalf);
-            AddressSpace.Restore(p.Space);
-            FdTable.Restore(p.Files, p.Cloexec);
-            Apply(p.State);
-            Threads.Restore(p.ThreadList);
-            if (s_zombies < s_zombiePid.Length)
+        /// <summary>The child's memory may not be the loaded one: write through its page table.</summary>
+        private static void WriteInto(MemoryMap m, ulong addr, int value)
+        {
+            if (m == MemoryMap.Current) { UserMemory.Write(addr, value); return; }
+            MemoryMap saved = MemoryMap.Current;
+            MemoryMap.Activate(m);
+            UserMemory.Write(addr, value);
+            MemoryMap.Activate(saved);
+        }
+
+        private static void FreeUnloadedMap(MemoryMap m)
+        {
+            MemoryMap saved = MemoryMap.Current;
+            MemoryMap.Activate(m);
+            MemoryMap.ReleaseCurrent(saved);
+        }
+
+        /// <summary>The new thread returns from this syscall with rax 0 (and the given stack).</summary>
+        private static void StartChild(Thread t, SyscallFrame* f, ulong stack)
+        {
+            SyscallFrame copy = *f;
+            copy.Rax = 0;
+            if (stack != 0) copy.Rsp = stack;
+            t.PrepareUserReturn(&copy, SyscallFpu.Area(f));
+            SyscallFpu.SaveX87(t.Fx);
+        }
+
+        /// <summary>clone(CLONE_THREAD ...): a thread of the calling process. Returns its tid.</summary>
+        public static long NewThread(SyscallFrame* f, ulong flags, ulong stack, ulong tls, ulong ptid, ulong ctid)
+        {
+            Process p = Process.Current;
+            Thread caller = Thread.Current;
+            int tid = Process.AllocPid();
+            Thread t = Thread.Create(p, tid);
+            if (t == null) return -Errno.ENOMEM;
+            p.AddThread(t);
+            t.SignalMask = caller.SignalMask;
+            t.FsBase = (flags & CLONE_SETTLS) != 0 ? tls : Native.Rdmsr(0xC0000100);
+            t.GsBase = Native.Rdmsr(0xC0000101);
+            if ((flags & CLONE_CHILD_CLEARTID) != 0) t.ClearChildTid = ctid;
+            StartChild(t, f, stack);
+            if ((flags & CLONE_PARENT_SETTID) != 0) UserMemory.Write(ptid, tid);
+            if ((flags & CLONE_CHILD_SETTID) != 0) UserMemory.Write(ctid, tid);
+            Scheduler.Enqueue(t);
+            return tid;
+        }
+
+        /// <summary>exec or exit of a vfork child: its parent may run again.</summary>
+        public static void ReleaseVforkParent(Process c)
+        {
+            if (c.VforkParent == null) return;
+            c.VforkParent = null;
+            c.VforkDone.WakeAll();
+        }
+    }
+
+    internal static unsafe class ProcessExit
+    {
+        /// <summary>exit(): the calling thread ends; the last one ends the process with <paramref name="waitStatus"/>. Never returns.</summary>
+        public static void Thread(int waitStatus)
+        {
+            global::Kernel.Thread t = global::Kernel.Thread.Current;
+            Process p = t.Process;
+            if (t.ClearChildTid != 0 && !p.Exiting)
             {
-                s_zombieParent[s_zombies] = Process.Pid;
-                s_zombiePid[s_zombies] = p.ChildPid;
-                s_zombieStatus[s_zombies] = waitStatus;
-                s_zombies++;
+                // CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (pthread_join).
+                if (UserMemory.Write(t.ClearChildTid, 0) == 0) Futex.WakeAddress(t.ClearChildTid, 1);
             }
-            s_resume = p;
-            ResumePending = true;
-            SignalDelivery.Raise(Signal.SIGCHLD);
+            p.RemoveThread(t);
+            if (p.ThreadCount == 0) EndProcess(p, p.Exiting ? p.ExitWaitStatus : waitStatus);
+            Scheduler.ExitCurrent();
         }
 
-        private static SuspendedParent s_resume;
-
-        /// <summary>Returns from the parent's fork into the current syscall frame (the child's exit).</summary>
-        public static void ResumeInto(SyscallFrame* f)
+        /// <summary>exit_group() or a fatal signal: every thread of the process ends. Never returns.</summary>
+        public static void Group(int waitStatus)
         {
-            SuspendedParent p = s_resume;
-            s_resume = null;
-            ResumePending = false;
-            *f = p.Regs;
-            f->Rax = (ulong)p.ChildPid;
-            SyscallFpu.FromFxsave(p.Fpu, SyscallFpu.Area(f));
-            Free(p);
+            Process p = Process.Current;
+            if (!p.Exiting)
+            {
+                p.Exiting = true;
+                p.ExitWaitStatus = waitStatus;
+                for (global::Kernel.Thread o = p.Threads; o != null; o = o.ProcessNext)
+                    if (o != global::Kernel.Thread.Current) { o.ExitRequested = true; Scheduler.Interrupt(o); }
+            }
+            Thread(waitStatus);
         }
 
-        /// <summary>As ResumeInto, when the child died in a fault (interrupt frame).</summary>
-        public static void ResumeInto(InterruptFrame* f)
+        /// <summary>Called on the way back to user mode: a thread asked to end (exit_group, exec, kill) goes now.</summary>
+        public static void CheckExitRequest()
         {
-            SuspendedParent p = s_resume;
-            s_resume = null;
-            ResumePending = false;
-            f->R15 = p.Regs.R15; f->R14 = p.Regs.R14; f->R13 = p.Regs.R13; f->R12 = p.Regs.R12;
-            f->Rbp = p.Regs.Rbp; f->Rbx = p.Regs.Rbx; f->R9 = p.Regs.R9; f->R8 = p.Regs.R8; f->R10 = p.Regs.R10;
-            f->Rdx = p.Regs.Rdx; f->Rsi = p.Regs.Rsi; f->Rdi = p.Regs.Rdi;
-            f->Rax = (ulong)p.ChildPid;
-            f->Rcx = p.Regs.Rip; f->R11 = p.Regs.Rflags;            // what sysret would have left there
-            f->Rip = p.Regs.Rip; f->Rflags = p.Regs.Rflags | 0x200; f->Rsp = p.Regs.Rsp;
-            f->Cs = Cpu.UserCode; f->Ss = Cpu.UserData;
-            Mem.Copy(SyscallFpu.Area(f), p.Fpu, 512);       // isr_common keeps a full fxsave image
-            Free(p);
+            global::Kernel.Thread t = global::Kernel.Thread.Current;
+            if (t.ExitRequested || t.Process.Exiting) Thread(t.Process.ExitWaitStatus);
         }
 
-        private static void Free(SuspendedParent p)
+        /// <summary>The last thread is leaving: free what the process holds, reparent its children, become a zombie.</summary>
+        private static void EndProcess(Process p, int waitStatus)
         {
-            Mm.KernelHeap.Free(p.Fpu);
-            Mm.KernelHeap.Free(p.UserHalf);
-            Runtime.Allocator.Free(p);
+            p.Exiting = true;
+            p.ExitWaitStatus = waitStatus;
+            p.AlarmAt = 0;
+            RealTimer.Disarm(p);
+            FdTable.ReleaseTable();
+            Fork.ReleaseVforkParent(p);
+            MemoryMap.ReleaseCurrent(null);
+            p.Map = null;
+            p.Cwd.CloseRef();
+            Mm.KernelHeap.Free(p.Actions);
+            p.Actions = null;
+            Mm.KernelHeap.Free(p.Limits);
+            p.Limits = null;
+
+            // Orphans go to pid 1 (the program ops runs), as to init.
+            Process init = Process.Main != null && Process.Main != p && !Process.Main.Zombie ? Process.Main : Process.Kernel;
+            while (p.FirstChild != null)
+            {
+                Process c = p.FirstChild;
+                p.RemoveChild(c);
+                init.AddChild(c);
+                if (c.Zombie) init.ChildWait.WakeAll();
+            }
+            p.Zombie = true;
+
+            if (p == Process.Main)
+            {
+                Process.MainStatus = (waitStatus & 0x7F) != 0 ? 128 + (waitStatus & 0x7F) : (waitStatus >> 8) & 0xFF;
+                Process.MainExited = true;
+                return;
+            }
+            Process parent = p.Parent;
+            if (parent == Process.Kernel || parent == null) { Reap(p); return; }
+            // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies behind.
+            SigAction act = parent.Actions[Signal.SIGCHLD];
+            if (act.Handler == 1 || (act.Flags & 1) != 0) { Reap(p); parent.ChildWait.WakeAll(); return; }
+            SignalDelivery.SendToProcess(parent, Signal.SIGCHLD, p.Pid, (waitStatus & 0x7F) != 0 ? 2 : 1, waitStatus);
+            parent.ChildWait.WakeAll();
         }
 
-        /// <summary>exec inside a vfork child: from now on it needs memory of its own.</summary>
-        public static void DetachFromParentMemory()
+        /// <summary>Frees a zombie for good.</summary>
+        public static void Reap(Process z)
         {
-            if (s_depth == 0) return;
-            SuspendedParent p = s_parents[s_depth - 1];
-            if (p.ChildHasOwnMemory) return;
-            p.ChildHasOwnMemory = true;
-            PageTable.NewUserHalf();
-            AddressSpace.NewRegions();
+            if (z.Parent != null) z.Parent.RemoveChild(z);
+            z.Unlink();
+            if (z.Name != null) Mm.KernelHeap.Free(z.Name);
+            if (z.Strings != null) z.Strings.Release();
+            Runtime.Allocator.Free(z.ChildWait);
+            Runtime.Allocator.Free(z.VforkDone);
+            Runtime.Allocator.Free(z);
+        }
+    }
+
+    internal static unsafe class Wait
+    {
+        private const int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
+
+        private static bool Matches(Process c, int pid, Process self)
+        {
+            if (pid > 0) return c.Pid == pid;
+            if (pid == 0) return c.Pgid == self.Pgid;
+            if (pid < -1) return c.Pgid == -pid;
+            return true;
         }
 
-        public static bool SharesParentMemory => s_depth > 0 && !s_parents[s_depth - 1].ChildHasOwnMemory;
-
-        /// <summary>wait4: an exited child of the caller matching pid (-1 or 0 or &lt;-1: any).</summary>
+        /// <summary>wait4(pid, wstatus, options, rusage).</summary>
         public static long Wait4(SyscallFrame* f)
         {
             int pid = (int)f->A0;
             ulong wstatus = f->A1;
             int options = (int)f->A2;
-            if ((options & ~(1 | 2 | 8 | 0x01000000 | 0x40000000 | unchecked((int)0x80000000) | 0x20000000)) != 0) return -Errno.EINVAL;
-            for (int i = 0; i < s_zombies; i++)
+            if ((options & ~(WNOHANG | WUNTRACED | WCONTINUED | 0x40000000 | unchecked((int)0x80000000) | 0x20000000)) != 0) return -Errno.EINVAL;
+            Process self = Process.Current;
+            while (true)
             {
-                if (s_zombieParent[i] != Process.Pid) continue;
-                if (pid > 0 && s_zombiePid[i] != pid) continue;
-                int found = s_zombiePid[i], status = s_zombieStatus[i];
-                if (wstatus != 0 && UserMemory.Write(wstatus, status) != 0) return -Errno.EFAULT;
-                if (f->A3 != 0 && UserMemory.Zero(f->A3, 144) != 0) return -Errno.EFAULT;
-                s_zombies--;
-                s_zombieParent[i] = s_zombieParent[s_zombies];
-                s_zombiePid[i] = s_zombiePid[s_zombies];
-                s_zombieStatus[i] = s_zombieStatus[s_zombies];
-                return found;
+                bool any = false;
+                for (Process c = self.FirstChild; c != null; c = c.NextSibling)
+                {
+                    if (!Matches(c, pid, self)) continue;
+                    any = true;
+                    if (!c.Zombie) continue;
+                    int found = c.Pid, status = c.ExitWaitStatus;
+                    if (wstatus != 0 && UserMemory.Write(wstatus, status) != 0) return -Errno.EFAULT;
+                    if (f->A3 != 0 && UserMemory.Zero(f->A3, 144) != 0) return -Errno.EFAULT;
+                    ProcessExit.Reap(c);
+                    return found;
+                }
+                if (!any) return -Errno.ECHILD;
+                if ((options & WNOHANG) != 0) return 0;
+                if (Scheduler.Sleep(self.ChildWait, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
             }
-            return -Errno.ECHILD;        // children always finish before their parent runs again
+        }
+
+        private struct Siginfo { public int Signo, Errno, Code, Pad; public int Pid, Uid, Status; }
+
+        /// <summary>waitid(idtype, id, infop, options, rusage).</summary>
+        public static long Waitid(SyscallFrame* f)
+        {
+            int idtype = (int)f->A0, id = (int)f->A1, options = (int)f->A3;
+            ulong infop = f->A2;
+            if ((options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | 0x40000000 | unchecked((int)0x80000000) | 0x20000000)) != 0) return -Errno.EINVAL;
+            if ((options & (WEXITED | WUNTRACED | WCONTINUED)) == 0) return -Errno.EINVAL;
+            int pid = idtype == 0 ? -1 : idtype == 1 ? id : idtype == 2 ? (id == 0 ? 0 : -id) : int.MinValue;
+            if (pid == int.MinValue) return -Errno.EINVAL;           // P_PIDFD not yet
+            Process self = Process.Current;
+            while (true)
+            {
+                bool any = false;
+                for (Process c = self.FirstChild; c != null; c = c.NextSibling)
+                {
+                    if (!Matches(c, pid, self)) continue;
+                    any = true;
+                    if (!c.Zombie || (options & WEXITED) == 0) continue;
+                    int status = c.ExitWaitStatus;
+                    Siginfo si = default;
+                    si.Signo = Signal.SIGCHLD;
+                    si.Code = (status & 0x7F) != 0 ? 2 : 1;           // CLD_KILLED, CLD_EXITED
+                    si.Pid = c.Pid;
+                    si.Status = (status & 0x7F) != 0 ? status & 0x7F : (status >> 8) & 0xFF;
+                    if (infop != 0 && (UserMemory.Zero(infop, 128) != 0 || UserMemory.Write(infop, si) != 0)) return -Errno.EFAULT;
+                    if ((options & WNOWAIT) == 0) ProcessExit.Reap(c);
+                    return 0;
+                }
+                if (!any) return -Errno.ECHILD;
+                if ((options & WNOHANG) != 0) { if (infop != 0 && UserMemory.Zero(infop, 128) != 0) return -Errno.EFAULT; return 0; }
+                if (Scheduler.Sleep(self.ChildWait, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
         }
     }
 }

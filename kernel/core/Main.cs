@@ -37,7 +37,6 @@ namespace Kernel
             Console.Init();
             Random.Init(CommandLine.Find("entropy"));
             SysTime.Init();
-            SysProcess.Init();
             SyscallDispatcher.Init();
             if (!CommandLine.Has("quiet")) PrintBanner();
 
@@ -47,7 +46,6 @@ namespace Kernel
             {
                 var module = (BootModule*)Mm.PhysToVirt(info->ModlistPaddr);
                 status = Process.Run((byte*)Mm.PhysToVirt(module->Paddr), module->Size);
-                AddressSpace.SyncAll();
                 if (SyscallDispatcher.Summary) SyscallDispatcher.PrintSummary();
                 Fs.MissingFiles.Print();
                 Log.Write("compat: exit status ");

@@ -1,37 +1,146 @@
-// The one program the kernel runs: loads it from the root image, enters ring 3, and comes
-// back here when it exits or is killed. Holds the per-process state syscalls need.
+// A process: pid, family (parent, children, process group, session), address space, descriptor
+// table, signal dispositions, cwd and the image's identity. Threads of one process share it.
+// Handlers reach the caller's through Process.Current (Thread.Current.Process). The kernel's own
+// process (pid 0) owns the idle thread; the program ops runs is pid 1 and is started by a kernel
+// thread that loads it as execve would (ProgramMain), then enters ring 3.
 using Compat.Loader;
 using Kernel.Arch;
+using Kernel.Fs;
 using Kernel.Loader;
 using Kernel.Memory;
 using Kernel.Syscalls;
 using System.Runtime;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace Kernel
 {
-    internal struct KernelContext { public ulong Rbx, Rbp, R12, R13, R14, R15, Rsp; }
-
     internal struct SigAction { public ulong Handler, Flags, Restorer, Mask; }
 
-    internal static unsafe class Process
+    internal struct Rlimit { public ulong Cur, Max; }
+
+    internal sealed unsafe class Process
     {
-        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("enter_user")] private static extern int EnterUser(ulong rip, ulong rsp, KernelContext* ctx);
-        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("exit_to_kernel")] private static extern void ExitToKernel(KernelContext* ctx, int status);
+        public static Process Current => Thread.Current.Process;
 
-        public static int Pid = 1, Ppid = 0;
-        private static KernelContext s_context;
-        public static bool Running;
+        public int Pid, Pgid, Sid;
+        public Process Parent, FirstChild, NextSibling;
+        public Process AllNext;                 // every process not yet reaped
+        public MemoryMap Map;
+        public FileTable Files;
+        public SigAction* Actions;              // [Signal.NSIG + 1]
+        public Rlimit* Limits;                  // [SysProcess.RlimCount]
+        public Vfs.Inode Cwd;
+        public ulong Umask = 0x12;
+        public byte* ExePath; public ulong ExePathLen;
+        public byte* Argv, Envp; public ulong ArgvLength, EnvpLength;
+        public ExecStrings Strings;             // owner of ExePath/Argv/Envp after an exec (null: the boot image's)
+        public byte* Name;                      // 16 bytes, NUL-terminated (comm)
+        public ulong LoadBias;
+        public ulong Pending;                   // process-directed signals
+        public Thread Threads;
+        public int ThreadCount;
+        public bool Exiting;                    // exit_group or a fatal signal: every thread ends
+        public int ExitWaitStatus;              // wait status once Exiting
+        public bool Zombie;
+        public readonly WaitQueue ChildWait = new WaitQueue();   // wait4 in this process
+        public Process VforkParent;             // set while a vfork parent waits for this child
+        public readonly WaitQueue VforkDone = new WaitQueue();
+        public ulong AlarmAt, AlarmInterval;    // ITIMER_REAL (monotonic ns; 0 disarmed)
+        public Process AlarmNext;
+        public ulong UserNs, SysNs;
+        public int DeathSignal;
 
-        public static ulong ClearChildTid, RobustList, RobustListLen, RseqArea;
-        public static SigAction* Actions;        // [Signal.NSIG + 1]
-        public static ulong SignalMask;
-        public static ulong AltStackSp, AltStackSize; public static int AltStackFlags;
-        public static ulong Umask = 0x12;
-        public static byte* ExePath; public static ulong ExePathLen;
-        public static ulong LoadBias;
-        public static byte* Argv, Envp; public static ulong ArgvLength, EnvpLength;
-        public static Vfs.Inode Cwd;
+        public int Ppid => Parent == null ? 0 : Parent.Pid;
+
+        private static Process s_all;
+        private static int s_nextPid = 1;
+        public static int ProcessCount;
+        public static Process Kernel, Main;
+        public static bool MainExited;
+        public static int MainStatus;
+
+        public static int AllocPid() => s_nextPid++;
+
+        public static Process Find(int pid)
+        {
+            for (Process p = s_all; p != null; p = p.AllNext) if (p.Pid == pid && !p.Zombie) return p;
+            return null;
+        }
+
+        public static Process FindAny(int pid)
+        {
+            for (Process p = s_all; p != null; p = p.AllNext) if (p.Pid == pid) return p;
+            return null;
+        }
+
+        public static Process First => s_all;
+
+        public void Link()
+        {
+            AllNext = s_all;
+            s_all = this;
+            ProcessCount++;
+        }
+
+        public void Unlink()
+        {
+            if (s_all == this) s_all = AllNext;
+            else for (Process p = s_all; p != null; p = p.AllNext) if (p.AllNext == this) { p.AllNext = AllNext; break; }
+            ProcessCount--;
+        }
+
+        public void AddChild(Process c)
+        {
+            c.Parent = this;
+            c.NextSibling = FirstChild;
+            FirstChild = c;
+        }
+
+        public void RemoveChild(Process c)
+        {
+            if (FirstChild == c) FirstChild = c.NextSibling;
+            else for (Process p = FirstChild; p != null; p = p.NextSibling) if (p.NextSibling == c) { p.NextSibling = c.NextSibling; break; }
+            c.NextSibling = null;
+        }
+
+        public void AddThread(Thread t)
+        {
+            t.Process = this;
+            t.ProcessNext = Threads;
+            Threads = t;
+            ThreadCount++;
+        }
+
+        public void RemoveThread(Thread t)
+        {
+            if (Threads == t) Threads = t.ProcessNext;
+            else for (Thread p = Threads; p != null; p = p.ProcessNext) if (p.ProcessNext == t) { p.ProcessNext = t.ProcessNext; break; }
+            t.ProcessNext = null;
+            ThreadCount--;
+        }
+
+        public Thread FindThread(int tid)
+        {
+            for (Thread t = Threads; t != null; t = t.ProcessNext) if (t.Tid == tid) return t;
+            return null;
+        }
+
+        public static Thread FindThreadAnywhere(int tid)
+        {
+            for (Process p = s_all; p != null; p = p.AllNext)
+            {
+                if (p.Zombie) continue;
+                Thread t = p.FindThread(tid);
+                if (t != null) return t;
+            }
+            return null;
+        }
+
+        // ---- boot: the first program ----------------------------------------------------------
+
+        private static byte* s_initrd;
+        private static ulong s_initrdLength;
 
         private static void* VfsAlloc(ulong n) => Mm.KernelHeap.Alloc(n);
         private static void VfsFree(void* p) => Mm.KernelHeap.Free(p);
@@ -49,13 +158,10 @@ namespace Kernel
             int r = Vfs.FileSystem.LoadCpio(initrd, initrdLength);
             if (r < 0) { Log.Write("compat: the root image is not a valid cpio archive: "); Log.WriteLine(Errno.Name(-r)); }
             Fs.Devices.Init();
-            SysFile.Init();
-            Cwd = Vfs.FileSystem.Root;
-            Cwd.OpenRef();
             Fs.MissingFiles.Enabled = CommandLine.Has("missing_files");
         }
 
-        /// <summary>Loads the file at <paramref name="path"/> from the VFS: its bytes stay valid while the inode lives.</summary>
+        /// <summary>Finds the file at <paramref name="path"/> in the VFS: its bytes stay valid while the inode lives.</summary>
         public static long FindExecutable(byte* path, ulong len, out Vfs.Inode node)
         {
             int r = Vfs.FileSystem.Resolve(Vfs.FileSystem.Root, new System.ReadOnlySpan<byte>(path, (int)len), true, out node);
@@ -65,52 +171,99 @@ namespace Kernel
             return 0;
         }
 
-        /// <summary>Runs /.compat/exe from the root image. Returns its exit status (128+signal if killed).</summary>
+        /// <summary>Creates the kernel process and idle thread, starts /.compat/exe as pid 1, and idles until it exits. Returns its status.</summary>
         public static int Run(byte* initrd, ulong initrdLength)
         {
-            if (!CpioReader.Find(initrd, initrdLength, "/.compat/exe", out CpioEntry exeEntry))
+            Kernel = new Process { Pid = 0 };
+            Kernel.Actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
+            Kernel.Limits = SysProcess.DefaultLimits();
+            Kernel.Files = new FileTable();
+            Kernel.Name = (byte*)Mm.KernelHeap.Alloc(16);
+            Mem.Zero(Kernel.Name, 16);
+            Scheduler.Init(Kernel);
+            SyscallDispatcher.Prepare();
+
+            if (!CpioReader.Find(initrd, initrdLength, "/.compat/exe", out _))
             {
                 Log.WriteLine("compat: no program in the root image (/.compat/exe missing); nothing to run");
                 return 0;
             }
-            CpioReader.Find(initrd, initrdLength, "/.compat/argv", out CpioEntry argvEntry);
-            CpioReader.Find(initrd, initrdLength, "/.compat/envp", out CpioEntry envpEntry);
+            s_initrd = initrd;
+            s_initrdLength = initrdLength;
             Console.InitStdin(initrd, initrdLength);
+            InitFiles(initrd, initrdLength);
+            Kernel.Cwd = Vfs.FileSystem.Root;
+            Kernel.Cwd.OpenRef();
+
+            Process p = new Process { Pid = AllocPid() };
+            p.Pgid = p.Sid = p.Pid;
+            p.Actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
+            Mem.Zero(p.Actions, (ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
+            p.Limits = SysProcess.DefaultLimits();
+            p.Files = new FileTable();
+            p.Name = (byte*)Mm.KernelHeap.Alloc(16);
+            Mem.Zero(p.Name, 16);
+            p.Cwd = Vfs.FileSystem.Root;
+            p.Cwd.OpenRef();
+            p.Map = MemoryMap.Create();
+            p.Link();
+            Main = p;
+            Thread t = Thread.Create(p, p.Pid);
+            if (p.Map == null || t == null) { Log.WriteLine("compat: out of memory starting the program"); return 127; }
+            p.AddThread(t);
+            t.PrepareKernelEntry((delegate* unmanaged<ulong, void>)&ProgramMain, 0);
+            Scheduler.Enqueue(t);
+            Scheduler.Idle(&HasMainExited);
+            return MainStatus;
+        }
+
+        private static bool HasMainExited() => MainExited;
+
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("enter_user")] private static extern void EnterUser(ulong rip, ulong rsp);
+
+        /// <summary>The main thread's first code: loads the program into its own address space (as execve would) and enters it.</summary>
+        [UnmanagedCallersOnly(EntryPoint = "program_main")]
+        private static void ProgramMain(ulong unused)
+        {
+            Process p = Current;
+            byte* initrd = s_initrd;
+            CpioReader.Find(initrd, s_initrdLength, "/.compat/exe", out CpioEntry exeEntry);
+            CpioReader.Find(initrd, s_initrdLength, "/.compat/argv", out CpioEntry argvEntry);
+            CpioReader.Find(initrd, s_initrdLength, "/.compat/envp", out CpioEntry envpEntry);
 
             // The executable's path, NUL-terminated, for lookup and AT_EXECFN.
-            ExePathLen = exeEntry.Size;
-            while (ExePathLen > 0 && (exeEntry.Data[ExePathLen - 1] == '\n' || exeEntry.Data[ExePathLen - 1] == 0)) ExePathLen--;
-            ExePath = (byte*)Mm.KernelHeap.Alloc(ExePathLen + 1);
-            Mem.Copy(ExePath, exeEntry.Data, ExePathLen);
-            ExePath[ExePathLen] = 0;
+            ulong len = exeEntry.Size;
+            while (len > 0 && (exeEntry.Data[len - 1] == '\n' || exeEntry.Data[len - 1] == 0)) len--;
+            p.ExePathLen = len;
+            p.ExePath = (byte*)Mm.KernelHeap.Alloc(len + 1);
+            Mem.Copy(p.ExePath, exeEntry.Data, len);
+            p.ExePath[len] = 0;
+            p.Argv = argvEntry.Data; p.ArgvLength = argvEntry.Size;
+            p.Envp = envpEntry.Data; p.EnvpLength = envpEntry.Size;
+            SysFile.Init();
+            SysMisc.SetName(argvEntry.Data, argvEntry.Size);
 
-            Argv = argvEntry.Data; ArgvLength = argvEntry.Size;
-            Envp = envpEntry.Data; EnvpLength = envpEntry.Size;
-            InitFiles(initrd, initrdLength);
-            long found = FindExecutable(ExePath, ExePathLen, out Vfs.Inode program);
+            long found = FindExecutable(p.ExePath, p.ExePathLen, out Vfs.Inode program);
             if (found < 0)
             {
                 Log.Write("compat: program ");
-                Log.WriteBytes(ExePath, ExePathLen);
+                Log.WriteBytes(p.ExePath, p.ExePathLen);
                 Log.Write(" not found in the root image (");
                 Log.Write(Errno.Name((int)-found));
                 Log.WriteLine(")");
-                return 127;
+                ProcessExit.Group(127 << 8);
             }
-
-            AddressSpace.Init();
-            Actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
             long r = ElfLoader.Load(program.Data, (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
             if (r < 0)
             {
                 Log.Write("compat: cannot load ");
-                Log.WriteBytes(ExePath, ExePathLen);
+                Log.WriteBytes(p.ExePath, p.ExePathLen);
                 Log.Write(": ");
                 Log.WriteLine(elfError != ElfError.None ? ElfFile.Describe(elfError) : Errno.Name((int)-r));
                 if (interpPath != null) { Log.Write("compat: (interpreter "); Log.WriteBytes(interpPath, Strlen(interpPath)); Log.WriteLine(")"); }
-                return 126;
+                ProcessExit.Group(126 << 8);
             }
-            LoadBias = image.Bias;
+            p.LoadBias = image.Bias;
             AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
             AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);
 
@@ -120,16 +273,9 @@ namespace Kernel
             int argc = CountStrings(argvEntry.Data, argvEntry.Size);
             int envc = CountStrings(envpEntry.Data, envpEntry.Size);
             ulong sp = InitialStack.Build(image, argvEntry.Data, argvEntry.Size, argc, envpEntry.Data, envpEntry.Size, envc,
-                                          ExePath, ExePathLen + 1, random);
-            if (sp == 0) { Log.WriteLine("compat: cannot build the initial stack"); return 126; }
-
-            SysMisc.Init(argvEntry.Data, argvEntry.Size);
-            SyscallDispatcher.Prepare();
-            Running = true;
-            int status;
-            fixed (KernelContext* ctx = &s_context) status = EnterUser(image.Entry, sp, ctx);
-            Running = false;
-            return status;
+                                          p.ExePath, p.ExePathLen + 1, random);
+            if (sp == 0) { Log.WriteLine("compat: cannot build the initial stack"); ProcessExit.Group(126 << 8); }
+            EnterUser(image.Entry, sp);
         }
 
         private static ulong Strlen(byte* p) { ulong n = 0; while (p[n] != 0) n++; return n; }
@@ -141,28 +287,26 @@ namespace Kernel
             return n;
         }
 
-        /// <summary>
-        /// Ends the program with an exit status. For the first program this never returns. For a forked
-        /// child it returns, and the syscall or fault path must return at once: the parent resumes.
-        /// </summary>
-        public static void Exit(int status)
-        {
-            if (Fork.HasParent) { Fork.ChildEnded((status & 0xFF) << 8); return; }
-            fixed (KernelContext* ctx = &s_context) ExitToKernel(ctx, status);
-        }
+        // ---- ending ---------------------------------------------------------------------------
 
-        /// <summary>Kills the program with a signal's default action (terminate), as the shell reports it: 128+sig.</summary>
+        /// <summary>exit_group(status): the whole process ends. Never returns.</summary>
+        public static void Exit(int status) => ProcessExit.Group((status & 0xFF) << 8);
+
+        /// <summary>Kills the calling process with a signal's default action (terminate); the shell reports 128+sig. Never returns.</summary>
         public static void Kill(int sig)
         {
-            Log.Write("compat: ");
-            if (Fork.HasParent) { Log.Write("child process "); Log.Dec((long)Pid); Log.Write(" "); }
-            Log.Write("killed by signal ");
-            Log.Dec(sig);
-            Log.Write(" (");
-            Log.Write(Signal.Name(sig));
-            Log.WriteLine(")");
-            if (Fork.HasParent) { Fork.ChildEnded(sig); return; }
-            Exit(128 + sig);
+            Process p = Current;
+            if (!p.Exiting)
+            {
+                Log.Write("compat: ");
+                if (p != Main) { Log.Write("process "); Log.Dec((long)p.Pid); Log.Write(" "); }
+                Log.Write("killed by signal ");
+                Log.Dec(sig);
+                Log.Write(" (");
+                Log.Write(Signal.Name(sig));
+                Log.WriteLine(")");
+            }
+            ProcessExit.Group(sig);
         }
 
         /// <summary>A CPU exception raised by user code: demand paging, else the matching signal.</summary>
@@ -196,17 +340,18 @@ namespace Kernel
                 _ => Signal.SIGSEGV,
             };
             ulong faultAddr = v == 14 ? Native.ReadCr2() : f->Rip;
-            // SEGV_ACCERR when a region covers the address (wrong rights), else SEGV_MAPERR.
-            int siCode = v == 14 ? (AddressSpace.Find(faultAddr) >= 0 ? 2 : 1) : 1;
+            // SEGV_ACCERR when a region covers the address (wrong rights), else SEGV_MAPERR; SI_KERNEL for int3.
+            int siCode = v == 14 ? (AddressSpace.Find(faultAddr) >= 0 ? 2 : 1) : v == 3 ? 0x80 : 1;
             if (SignalDelivery.DeliverFault(f, sig, siCode, faultAddr)) return;
+            Process p = Current;
             Interrupts.Report(f, "user fault");
             Log.Write("compat: fault in program ");
-            Log.WriteBytes(ExePath, ExePathLen);
+            Log.WriteBytes(p.ExePath, p.ExePathLen);
             Log.Write(" at RIP ");
             Log.Hex(f->Rip);
             if (v == 14) { Log.Write(", address "); Log.Hex(Native.ReadCr2()); }
             Log.Write(", load bias ");
-            Log.Hex(LoadBias);
+            Log.Hex(p.LoadBias);
             Log.Write("\n");
             // The bytes at RIP let ops disassemble even code that is not in the file (JIT, libraries).
             byte* code = stackalloc byte[16];

@@ -125,12 +125,10 @@ namespace Kernel.Fs
             while (true)
             {
                 int n = 0;
-                bool canWait = false;
                 for (int i = 0; i < ep.Count && n < maxEvents; i++)
                 {
                     // A closed descriptor drops out of the interest list (its File is gone from the table).
                     if (FdTable.Get(ep.Fds[i]) != ep.Files[i]) { ep.RemoveAt(i); i--; continue; }
-                    if (ep.Files[i] is ConsoleFile c && c.Stream == 0) canWait = true;
                     uint ready = (uint)(ushort)ep.Files[i].Poll() & (ep.Events[i] | (uint)PollBits.POLLERR | (uint)PollBits.POLLHUP);
                     if (ready == 0) continue;
                     *(uint*)rec = ready;
@@ -139,11 +137,10 @@ namespace Kernel.Fs
                     n++;
                     if ((ep.Events[i] & EPOLLONESHOT) != 0) ep.Events[i] = 0;
                 }
-                if (n > 0 || Drivers.Tsc.MonotonicNs() >= deadline) return n;
-                if (RealTimer.Due || SignalDelivery.Pending != 0) return -Errno.EINTR;
-                if (Threads.Multi && Threads.OthersCanRun()) return -Errno.ERESTARTSYS;
-                if (timeoutMs < 0 && !canWait) return -Errno.EINTR;     // nothing could ever become ready
-                Arch.Native.StiHlt();
+                if (n > 0 || timeoutMs == 0) return n;
+                int w = Scheduler.Sleep(PollWait.Queue, deadline == ulong.MaxValue ? 0 : deadline);
+                if (w == Scheduler.Interrupted) return -Errno.EINTR;
+                if (w == Scheduler.TimedOut) timeoutMs = 0;
             }
         }
     }

@@ -45,65 +45,63 @@ namespace Kernel.Fs
         public virtual void OnLastClose() { }
     }
 
+    /// <summary>A descriptor table: owned by a process, shared by its threads (and by CLONE_FILES children).</summary>
+    internal sealed class FileTable
+    {
+        public File[] Files = new File[FdTable.Max];
+        public bool[] Cloexec = new bool[FdTable.Max];
+        public int Refs = 1;
+
+        /// <summary>fork: a table referring to the same open files (each gains a reference).</summary>
+        public FileTable Copy()
+        {
+            var t = new FileTable();
+            for (int fd = 0; fd < FdTable.Max; fd++)
+            {
+                t.Files[fd] = Files[fd];
+                t.Cloexec[fd] = Cloexec[fd];
+                if (Files[fd] != null) Files[fd].RefCount++;
+            }
+            return t;
+        }
+    }
+
+    /// <summary>Descriptor operations on the calling process's table.</summary>
     internal static unsafe class FdTable
     {
         public const int Max = 1024;
-        private static File[] s_files;
-        private static bool[] s_cloexec;
+        private static FileTable T => Process.Current.Files;
 
-        public static void Init()
-        {
-            s_files = new File[Max];
-            s_cloexec = new bool[Max];
-        }
-
-        public static File Get(int fd) => (uint)fd < Max ? s_files[fd] : null;
-
-        /// <summary>The table itself, saved while a forked child runs with its own copy.</summary>
-        public static void Save(out File[] files, out bool[] cloexec) { files = s_files; cloexec = s_cloexec; }
-        public static void Restore(File[] files, bool[] cloexec) { s_files = files; s_cloexec = cloexec; }
-
-        /// <summary>fork: the child's table refers to the same open files (each gains a reference).</summary>
-        public static void CopyForChild()
-        {
-            var files = new File[Max];
-            var cloexec = new bool[Max];
-            for (int fd = 0; fd < Max; fd++)
-            {
-                files[fd] = s_files[fd];
-                cloexec[fd] = s_cloexec[fd];
-                if (files[fd] != null) files[fd].RefCount++;
-            }
-            s_files = files;
-            s_cloexec = cloexec;
-        }
+        public static File Get(int fd) => (uint)fd < Max ? T.Files[fd] : null;
 
         /// <summary>exec: close-on-exec descriptors go.</summary>
         public static void CloseOnExec()
         {
-            for (int fd = 0; fd < Max; fd++) if (s_files[fd] != null && s_cloexec[fd]) Close(fd);
+            for (int fd = 0; fd < Max; fd++) if (T.Files[fd] != null && T.Cloexec[fd]) Close(fd);
         }
 
-        /// <summary>exit: every descriptor closes; the table's memory is returned.</summary>
-        public static void CloseAll()
+        /// <summary>exit: drops the process's reference to its table; the last one closes every descriptor.</summary>
+        public static void ReleaseTable()
         {
-            for (int fd = 0; fd < Max; fd++) if (s_files[fd] != null) Close(fd);
-            Runtime.Allocator.Free(s_files);
-            Runtime.Allocator.Free(s_cloexec);
-            s_files = null;
-            s_cloexec = null;
+            FileTable t = T;
+            if (--t.Refs > 0) return;
+            for (int fd = 0; fd < Max; fd++) if (t.Files[fd] != null) Close(fd);
+            Runtime.Allocator.Free(t.Files);
+            Runtime.Allocator.Free(t.Cloexec);
+            t.Files = null;
+            t.Cloexec = null;
         }
-        public static bool GetCloexec(int fd) => (uint)fd < Max && s_cloexec[fd];
-        public static void SetCloexec(int fd, bool on) { if ((uint)fd < Max) s_cloexec[fd] = on; }
+        public static bool GetCloexec(int fd) => (uint)fd < Max && T.Cloexec[fd];
+        public static void SetCloexec(int fd, bool on) { if ((uint)fd < Max) T.Cloexec[fd] = on; }
 
         /// <summary>Installs <paramref name="f"/> at the lowest free descriptor &gt;= minFd (takes over one reference).</summary>
         public static int Install(File f, int minFd, bool cloexec)
         {
             for (int fd = minFd < 0 ? 0 : minFd; fd < Max; fd++)
             {
-                if (s_files[fd] != null) continue;
-                s_files[fd] = f;
-                s_cloexec[fd] = cloexec;
+                if (T.Files[fd] != null) continue;
+                T.Files[fd] = f;
+                T.Cloexec[fd] = cloexec;
                 return fd;
             }
             return -Errno.EMFILE;
@@ -113,9 +111,9 @@ namespace Kernel.Fs
         public static int InstallAt(File f, int fd, bool cloexec)
         {
             if ((uint)fd >= Max) return -Errno.EBADF;
-            File old = s_files[fd];
-            s_files[fd] = f;
-            s_cloexec[fd] = cloexec;
+            File old = T.Files[fd];
+            T.Files[fd] = f;
+            T.Cloexec[fd] = cloexec;
             if (old != null) Release(old);
             return fd;
         }
@@ -124,8 +122,8 @@ namespace Kernel.Fs
         {
             File f = Get(fd);
             if (f == null) return -Errno.EBADF;
-            s_files[fd] = null;
-            s_cloexec[fd] = false;
+            T.Files[fd] = null;
+            T.Cloexec[fd] = false;
             if (f.Node != null) Locks.ReleaseProcessLocks(f.Node);
             Release(f);
             return 0;
@@ -145,7 +143,7 @@ namespace Kernel.Fs
         public static int Count()
         {
             int n = 0;
-            for (int fd = 0; fd < Max; fd++) if (s_files[fd] != null) n++;
+            for (int fd = 0; fd < Max; fd++) if (T.Files[fd] != null) n++;
             return n;
         }
     }

@@ -116,7 +116,10 @@ namespace Kernel.Fs
         public byte* Buffer;
         public int Head, Count;
         public int Readers = 1, Writers = 1;
+        public int Refs;                           // socketpair ends holding this pipe (freed by the last)
         public ulong Id;
+        public readonly WaitQueue Waiters = new WaitQueue();   // readers and writers waiting for a change
+        public const int AtomicLimit = 4096;                   // PIPE_BUF: writes up to this size are never split
         private static ulong s_nextId = 1;
 
         public Pipe()
@@ -125,13 +128,72 @@ namespace Kernel.Fs
             Id = s_nextId++;
         }
 
-        public void Free() { if (Buffer != null) { Memory.Mm.KernelHeap.Free(Buffer); Buffer = null; } }
+        public void Free()
+        {
+            if (Buffer != null) { Memory.Mm.KernelHeap.Free(Buffer); Buffer = null; }
+            Runtime.Allocator.Free(Waiters);
+        }
+
+        /// <summary>Data, room or an end changed: wake whoever waits on this pipe, and pollers.</summary>
+        public void Changed()
+        {
+            if (!Waiters.IsEmpty) Waiters.WakeAll();
+            PollWait.Changed();
+        }
+
+        /// <summary>
+        /// Reads what is buffered, waiting for the first byte unless <paramref name="nonblock"/>. 0 at end of
+        /// file (no writer, or <paramref name="shut"/>() says the reading side was shut down).
+        /// </summary>
+        public long Read(byte* dst, long n, bool nonblock, bool* shut)
+        {
+            while (Count == 0)
+            {
+                if (Writers == 0 || (shut != null && *shut)) return 0;
+                if (nonblock) return -Errno.EAGAIN;
+                if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
+            long r = Take(dst, n);
+            Changed();
+            return r;
+        }
+
+        /// <summary>
+        /// Writes all of src, waiting for room unless <paramref name="nonblock"/>; a write of up to
+        /// PIPE_BUF bytes goes in whole or not at all. EPIPE (and SIGPIPE) once no reader is left.
+        /// </summary>
+        public long Write(byte* src, long n, bool nonblock, bool* shut)
+        {
+            long done = 0;
+            while (done < n)
+            {
+                if (Readers == 0 || (shut != null && *shut))
+                {
+                    if (done > 0) return done;
+                    Syscalls.SignalDelivery.RaisePipe();
+                    return -Errno.EPIPE;
+                }
+                long room = Capacity - Count;
+                if (room == 0 || (n <= AtomicLimit && room < n))
+                {
+                    if (nonblock) return done > 0 ? done : -Errno.EAGAIN;
+                    if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return done > 0 ? done : -Errno.ERESTARTSYS;
+                    continue;
+                }
+                done += Put(src + done, n - done);
+                Changed();
+            }
+            return done;
+        }
 
         /// <summary>Takes up to n buffered bytes (the caller checked Count &gt; 0).</summary>
         public long Take(byte* dst, long n)
         {
             long take = n < Count ? n : Count;
-            for (long i = 0; i < take; i++) { dst[i] = Buffer[Head]; Head = (Head + 1) % Capacity; }
+            long first = Capacity - Head < take ? Capacity - Head : take;
+            Mem.Copy(dst, Buffer + Head, (ulong)first);
+            if (take > first) Mem.Copy(dst + first, Buffer, (ulong)(take - first));
+            Head = (int)((Head + take) % Capacity);
             Count -= (int)take;
             return take;
         }
@@ -142,7 +204,10 @@ namespace Kernel.Fs
             long room = Capacity - Count;
             if (room == 0) return -Errno.EAGAIN;
             long put = n < room ? n : room;
-            for (long i = 0; i < put; i++) Buffer[(Head + Count + (int)i) % Capacity] = src[i];
+            int tail = (Head + Count) % Capacity;
+            long first = Capacity - tail < put ? Capacity - tail : put;
+            Mem.Copy(Buffer + tail, src, (ulong)first);
+            if (put > first) Mem.Copy(Buffer, src + first, (ulong)(put - first));
             Count += (int)put;
             return put;
         }
@@ -160,20 +225,13 @@ namespace Kernel.Fs
         public override long Read(byte* dst, long n)
         {
             if (WriteEnd && (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
-            // One thread runs at a time: nobody can fill an empty pipe while its reader waits.
-            if (P.Count == 0) return P.Writers == 0 ? 0 : -Errno.EAGAIN;
-            return P.Take(dst, n);
+            return P.Read(dst, n, (Flags & OpenFlags.O_NONBLOCK) != 0, null);
         }
 
         public override long Write(byte* src, long n)
         {
             if (!WriteEnd && (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
-            if (P.Readers == 0)
-            {
-                Syscalls.SignalDelivery.RaisePipe();
-                return -Errno.EPIPE;
-            }
-            return P.Put(src, n);
+            return P.Write(src, n, (Flags & OpenFlags.O_NONBLOCK) != 0, null);
         }
 
         public override short Poll()
@@ -199,6 +257,7 @@ namespace Kernel.Fs
                 if (Fifo != null) Fifo.P = null;
                 Runtime.Allocator.Free(P);
             }
+            else P.Changed();
             if (Fifo != null) Fifo.CloseRef();
         }
     }

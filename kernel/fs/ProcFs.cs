@@ -23,8 +23,8 @@ namespace Kernel.Fs
             Span<byte> name = stackalloc byte[16];
             Span<byte> target = stackalloc byte[512];
             // exe and cwd
-            SetLink(Devices.ProcSelf, Name(name, "exe"), new ReadOnlySpan<byte>(Process.ExePath, (int)Process.ExePathLen));
-            int cl = FileSystem.GetPath(Process.Cwd, target);
+            SetLink(Devices.ProcSelf, Name(name, "exe"), new ReadOnlySpan<byte>(Process.Current.ExePath, (int)Process.Current.ExePathLen));
+            int cl = FileSystem.GetPath(Process.Current.Cwd, target);
             if (cl > 0) SetLink(Devices.ProcSelf, Name(name, "cwd"), target.Slice(0, cl));
             // fd/N
             for (int fd = 0; fd < FdTable.Max; fd++)
@@ -125,7 +125,7 @@ namespace Kernel.Fs
                 else if (v[i].Kind == Vma.Stack) { t.Pad(start + 10); t.Str("[stack]"); }
                 else if (v[i].Kind == Vma.Vvar) { t.Pad(start + 10); t.Str("[vvar]"); }
                 else if (v[i].Kind == Vma.VdsoImage) { t.Pad(start + 10); t.Str("[vdso]"); }
-                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(Process.ExePath, (int)Process.ExePathLen); }
+                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(Process.Current.ExePath, (int)Process.Current.ExePathLen); }
                 else if (file != null)
                 {
                     t.Pad(start + 10);
@@ -136,8 +136,8 @@ namespace Kernel.Fs
             }
         }
 
-        public static void Cmdline(ref TextBuffer t) => t.Bytes(Process.Argv, (int)Process.ArgvLength);
-        public static void Environ(ref TextBuffer t) => t.Bytes(Process.Envp, (int)Process.EnvpLength);
+        public static void Cmdline(ref TextBuffer t) => t.Bytes(Process.Current.Argv, (int)Process.Current.ArgvLength);
+        public static void Environ(ref TextBuffer t) => t.Bytes(Process.Current.Envp, (int)Process.Current.EnvpLength);
 
         public static void Comm(ref TextBuffer t)
         {
@@ -154,7 +154,7 @@ namespace Kernel.Fs
             t.Str("\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
             t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
             t.Str("VmSize:\t"); t.Dec(AddressSpace.PagesMapped * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(AddressSpace.PagesMapped * 4);
-            t.Str(" kB\nThreads:\t1\nSigQ:\t0/0\nSigBlk:\t"); t.Hex(Process.SignalMask, 16);
+            t.Str(" kB\nThreads:\t1\nSigQ:\t0/0\nSigBlk:\t"); t.Hex(Thread.Current.SignalMask, 16);
             t.Str("\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
         }
 

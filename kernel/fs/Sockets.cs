@@ -10,18 +10,16 @@ namespace Kernel.Fs
         public readonly Pipe In, Out;
         public bool ReadShut, WriteShut;
 
-        public SocketPairEnd(Pipe input, Pipe output, int flags) { In = input; Out = output; Flags = flags; }
+        public SocketPairEnd(Pipe input, Pipe output, int flags) { In = input; Out = output; Flags = flags; In.Refs++; Out.Refs++; }
 
         public override long Read(byte* dst, long n)
         {
-            if (In.Count == 0) return In.Writers == 0 || ReadShut ? 0 : -Errno.EAGAIN;
-            return In.Take(dst, n);
+            fixed (bool* shut = &ReadShut) return In.Read(dst, n, (Flags & OpenFlags.O_NONBLOCK) != 0, shut);
         }
 
         public override long Write(byte* src, long n)
         {
-            if (WriteShut || Out.Readers == 0) { SignalDelivery.RaisePipe(); return -Errno.EPIPE; }
-            return Out.Put(src, n);
+            fixed (bool* shut = &WriteShut) return Out.Write(src, n, (Flags & OpenFlags.O_NONBLOCK) != 0, shut);
         }
 
         public override short Poll()
@@ -39,14 +37,17 @@ namespace Kernel.Fs
         {
             if (how == 0 || how == 2) ReadShut = true;
             if ((how == 1 || how == 2) && !WriteShut) { WriteShut = true; Out.Writers--; }
+            In.Changed();
+            Out.Changed();
         }
 
+        // Each pipe is freed by the last end that holds it, whatever shutdowns came before.
         public override void OnLastClose()
         {
             In.Readers--;
             if (!WriteShut) Out.Writers--;
-            if (In.Readers == 0 && In.Writers == 0) { In.Free(); Runtime.Allocator.Free(In); }
-            if (Out.Readers == 0 && Out.Writers == 0) { Out.Free(); Runtime.Allocator.Free(Out); }
+            if (--In.Refs == 0) { In.Free(); Runtime.Allocator.Free(In); } else In.Changed();
+            if (--Out.Refs == 0) { Out.Free(); Runtime.Allocator.Free(Out); } else Out.Changed();
         }
     }
 
@@ -59,10 +60,15 @@ namespace Kernel.Fs
         public override long Read(byte* dst, long n)
         {
             if (n < 8) return -Errno.EINVAL;
-            if (Counter == 0) return -Errno.EAGAIN;       // nothing else could ever add to it while we wait
+            while (Counter == 0)
+            {
+                if ((Flags & OpenFlags.O_NONBLOCK) != 0) return -Errno.EAGAIN;
+                if (Scheduler.Sleep(PollWait.Queue, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
             ulong v = Semaphore ? 1 : Counter;
             Counter -= v;
             *(ulong*)dst = v;
+            PollWait.Changed();
             return 8;
         }
 
@@ -73,6 +79,7 @@ namespace Kernel.Fs
             if (v == ulong.MaxValue) return -Errno.EINVAL;
             if (Counter + v >= ulong.MaxValue || Counter + v < Counter) return -Errno.EAGAIN;
             Counter += v;
+            PollWait.Changed();
             return 8;
         }
 

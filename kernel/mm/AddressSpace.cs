@@ -27,43 +27,24 @@ namespace Kernel.Memory
         public const ulong StackTop = 0x00007FFFFFFFF000;
         public const ulong StackSize = 8UL << 20;
 
-        private static Vma* s_vmas;
-        private static int s_count, s_capacity;
-        private static int s_sharedCount;             // MAP_SHARED file regions: read()/write() must sync with them
+        // Everything here acts on the loaded map: the calling process's.
+        private static MemoryMap M => MemoryMap.Current;
 
-        public static bool HasShared => s_sharedCount != 0;
-        public static ulong BrkStart, Brk;
-        public static ulong PagesMapped;
+        public static bool HasShared => M.SharedCount != 0;
+        public static ulong BrkStart { get => M.BrkStart; set => M.BrkStart = value; }
+        public static ulong Brk { get => M.Brk; set => M.Brk = value; }
+        public static ulong PagesMapped { get => M == null ? 0 : M.PagesMapped; set => M.PagesMapped = value; }
 
-        public static bool Active => s_vmas != null;
+        public static bool Active => M != null && M.Vmas != null;
 
         /// <summary>Marks the region starting at <paramref name="start"/> as never writable (shared, read-only file).</summary>
         public static void SetNoWrite(ulong start)
         {
             int i = Find(start);
-            if (i >= 0) s_vmas[i].NoWrite = true;
+            if (i >= 0) M.Vmas[i].NoWrite = true;
         }
-        public static int Count => s_count;
-        public static Vma* Regions => s_vmas;
-
-        /// <summary>The per-process part of this class, saved while a forked child runs.</summary>
-        public struct Saved { public Vma* Vmas; public int Count, Capacity, SharedCount; public ulong BrkStart, Brk, PagesMapped; }
-
-        public static void Save(out Saved s) { s.Vmas = s_vmas; s.Count = s_count; s.Capacity = s_capacity; s.SharedCount = s_sharedCount; s.BrkStart = BrkStart; s.Brk = Brk; s.PagesMapped = PagesMapped; }
-
-        public static void Restore(in Saved s) { s_vmas = s.Vmas; s_count = s.Count; s_capacity = s.Capacity; s_sharedCount = s.SharedCount; BrkStart = s.BrkStart; Brk = s.Brk; PagesMapped = s.PagesMapped; }
-
-        /// <summary>Gives the (forked) child its own copy of the region list; file references are shared.</summary>
-        public static void CopyRegionsForChild()
-        {
-            var copy = (Vma*)Mm.KernelHeap.Alloc((ulong)(s_capacity * sizeof(Vma)));
-            Mem.Copy(copy, s_vmas, (ulong)(s_count * sizeof(Vma)));
-            s_vmas = copy;
-            for (int i = 0; i < s_count; i++) if (s_vmas[i].FileId != 0) MappedFiles.AddRef(s_vmas[i].FileId);
-        }
-
-        /// <summary>Starts a new, empty region list (exec after vfork keeps the parent's list intact).</summary>
-        public static void NewRegions() => Init();
+        public static int Count => M.Count;
+        public static Vma* Regions => M.Vmas;
 
         /// <summary>Unmaps everything (exit or exec): frames go back, shared pages are written back.</summary>
         public static void Clear()
@@ -72,28 +53,11 @@ namespace Kernel.Memory
             BrkStart = Brk = 0;
         }
 
-        /// <summary>Frees the region list itself (the process is gone).</summary>
-        public static void FreeRegions()
-        {
-            if (s_vmas != null) Mm.KernelHeap.Free(s_vmas);
-            s_vmas = null;
-            s_count = 0;
-        }
-
         /// <summary>True when the page at <paramref name="va"/> belongs to a MAP_SHARED region (fork shares it).</summary>
         public static bool IsSharedPage(ulong va)
         {
             int i = Find(va);
-            return i >= 0 && s_vmas[i].Kind == Vma.Shared;
-        }
-
-        public static void Init()
-        {
-            s_capacity = 64;
-            s_vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(s_capacity * sizeof(Vma)));
-            s_count = 0;
-            s_sharedCount = 0;
-            BrkStart = Brk = 0;
+            return i >= 0 && M.Vmas[i].Kind == Vma.Shared;
         }
 
         public static ulong PageDown(ulong a) => a & ~(PageSize - 1);
@@ -102,12 +66,12 @@ namespace Kernel.Memory
         /// <summary>Index of the region containing <paramref name="addr"/>, or -1.</summary>
         public static int Find(ulong addr)
         {
-            int lo = 0, hi = s_count - 1;
+            int lo = 0, hi = M.Count - 1;
             while (lo <= hi)
             {
                 int mid = (lo + hi) >> 1;
-                if (addr < s_vmas[mid].Start) hi = mid - 1;
-                else if (addr >= s_vmas[mid].End) lo = mid + 1;
+                if (addr < M.Vmas[mid].Start) hi = mid - 1;
+                else if (addr >= M.Vmas[mid].End) lo = mid + 1;
                 else return mid;
             }
             return -1;
@@ -115,33 +79,33 @@ namespace Kernel.Memory
 
         private static bool Overlaps(ulong start, ulong end)
         {
-            for (int i = 0; i < s_count; i++)
-                if (s_vmas[i].Start < end && start < s_vmas[i].End) return true;
+            for (int i = 0; i < M.Count; i++)
+                if (M.Vmas[i].Start < end && start < M.Vmas[i].End) return true;
             return false;
         }
 
         private static void InsertAt(int index, Vma v)
         {
-            if (s_count == s_capacity)
+            if (M.Count == M.Capacity)
             {
-                var bigger = (Vma*)Mm.KernelHeap.Alloc((ulong)(2 * s_capacity * sizeof(Vma)));
+                var bigger = (Vma*)Mm.KernelHeap.Alloc((ulong)(2 * M.Capacity * sizeof(Vma)));
                 if (bigger == null) Panic.Fail("out of memory for VMAs");
-                Mem.Copy(bigger, s_vmas, (ulong)(s_count * sizeof(Vma)));
-                Mm.KernelHeap.Free(s_vmas);
-                s_vmas = bigger;
-                s_capacity *= 2;
+                Mem.Copy(bigger, M.Vmas, (ulong)(M.Count * sizeof(Vma)));
+                Mm.KernelHeap.Free(M.Vmas);
+                M.Vmas = bigger;
+                M.Capacity *= 2;
             }
-            Mem.Move(s_vmas + index + 1, s_vmas + index, (ulong)((s_count - index) * sizeof(Vma)));
-            s_vmas[index] = v;
-            s_count++;
-            if (v.Kind == Vma.Shared) s_sharedCount++;
+            Mem.Move(M.Vmas + index + 1, M.Vmas + index, (ulong)((M.Count - index) * sizeof(Vma)));
+            M.Vmas[index] = v;
+            M.Count++;
+            if (v.Kind == Vma.Shared) M.SharedCount++;
         }
 
         private static void RemoveAt(int index)
         {
-            if (s_vmas[index].Kind == Vma.Shared) s_sharedCount--;
-            Mem.Move(s_vmas + index, s_vmas + index + 1, (ulong)((s_count - index - 1) * sizeof(Vma)));
-            s_count--;
+            if (M.Vmas[index].Kind == Vma.Shared) M.SharedCount--;
+            Mem.Move(M.Vmas + index, M.Vmas + index + 1, (ulong)((M.Count - index - 1) * sizeof(Vma)));
+            M.Count--;
         }
 
         /// <summary>Adds a region over free address space (caller checked). Neighbours with equal attributes merge.</summary>
@@ -153,20 +117,20 @@ namespace Kernel.Memory
             Vma v;
             v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset; v.NoWrite = false;
             int i = 0;
-            while (i < s_count && s_vmas[i].Start < start) i++;
-            if (fileId == 0 && i > 0 && s_vmas[i - 1].End == start && s_vmas[i - 1].SameBacking(v))
+            while (i < M.Count && M.Vmas[i].Start < start) i++;
+            if (fileId == 0 && i > 0 && M.Vmas[i - 1].End == start && M.Vmas[i - 1].SameBacking(v))
             {
-                s_vmas[i - 1].End = end;
-                if (i < s_count && s_vmas[i].Start == end && s_vmas[i - 1].SameBacking(s_vmas[i]))
+                M.Vmas[i - 1].End = end;
+                if (i < M.Count && M.Vmas[i].Start == end && M.Vmas[i - 1].SameBacking(M.Vmas[i]))
                 {
-                    s_vmas[i - 1].End = s_vmas[i].End;
+                    M.Vmas[i - 1].End = M.Vmas[i].End;
                     RemoveAt(i);
                 }
                 return;
             }
-            if (fileId == 0 && i < s_count && s_vmas[i].Start == end && v.SameBacking(s_vmas[i]))
+            if (fileId == 0 && i < M.Count && M.Vmas[i].Start == end && v.SameBacking(M.Vmas[i]))
             {
-                s_vmas[i].Start = start;
+                M.Vmas[i].Start = start;
                 return;
             }
             InsertAt(i, v);
@@ -176,11 +140,11 @@ namespace Kernel.Memory
         private static void SplitAt(ulong addr)
         {
             int i = Find(addr);
-            if (i < 0 || s_vmas[i].Start == addr) return;
-            Vma tail = s_vmas[i];
+            if (i < 0 || M.Vmas[i].Start == addr) return;
+            Vma tail = M.Vmas[i];
             tail.Start = addr;
-            if (tail.FileId != 0) { tail.FileOffset += addr - s_vmas[i].Start; MappedFiles.AddRef(tail.FileId); }
-            s_vmas[i].End = addr;
+            if (tail.FileId != 0) { tail.FileOffset += addr - M.Vmas[i].Start; MappedFiles.AddRef(tail.FileId); }
+            M.Vmas[i].End = addr;
             InsertAt(i + 1, tail);
         }
 
@@ -201,13 +165,13 @@ namespace Kernel.Memory
         {
             SplitAt(start);
             SplitAt(end);
-            for (int i = 0; i < s_count;)
+            for (int i = 0; i < M.Count;)
             {
-                if (s_vmas[i].Start >= start && s_vmas[i].End <= end)
+                if (M.Vmas[i].Start >= start && M.Vmas[i].End <= end)
                 {
-                    if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
-                    FreePages(s_vmas[i].Start, s_vmas[i].End, s_vmas[i].Kind == Vma.Shared);
-                    MappedFiles.Release(s_vmas[i].FileId);
+                    if (M.Vmas[i].Kind == Vma.Shared) WriteBack(i);
+                    FreePages(M.Vmas[i].Start, M.Vmas[i].End, M.Vmas[i].Kind == Vma.Shared);
+                    MappedFiles.Release(M.Vmas[i].FileId);
                     RemoveAt(i);
                 }
                 else i++;
@@ -218,13 +182,13 @@ namespace Kernel.Memory
         public static ulong FindFree(ulong len)
         {
             ulong top = MmapTop;
-            for (int i = s_count - 1; i >= -1; i--)
+            for (int i = M.Count - 1; i >= -1; i--)
             {
-                ulong floor = i >= 0 ? s_vmas[i].End : PageTable.KernelLowEnd;
-                ulong ceiling = i + 1 < s_count ? s_vmas[i + 1].Start : UserEnd;
+                ulong floor = i >= 0 ? M.Vmas[i].End : PageTable.KernelLowEnd;
+                ulong ceiling = i + 1 < M.Count ? M.Vmas[i + 1].Start : UserEnd;
                 if (ceiling > top) ceiling = top;
                 if (ceiling > floor && ceiling - floor >= len) return ceiling - len;
-                if (i >= 0 && s_vmas[i].Start < top) top = s_vmas[i].Start;
+                if (i >= 0 && M.Vmas[i].Start < top) top = M.Vmas[i].Start;
             }
             return 0;
         }
@@ -282,17 +246,17 @@ namespace Kernel.Memory
             {
                 int i = Find(a);
                 if (i < 0) return -Errno.ENOMEM;
-                if (s_vmas[i].NoWrite && (prot & Prot.Write) != 0) return -Errno.EACCES;
-                a = s_vmas[i].End;
+                if (M.Vmas[i].NoWrite && (prot & Prot.Write) != 0) return -Errno.EACCES;
+                a = M.Vmas[i].End;
             }
             SplitAt(addr);
             SplitAt(end);
             ulong flags = PageTable.FlagsFor(prot);
-            for (int i = 0; i < s_count; i++)
+            for (int i = 0; i < M.Count; i++)
             {
-                if (s_vmas[i].Start < addr || s_vmas[i].End > end) continue;
-                s_vmas[i].Prot = prot;
-                for (ulong va = s_vmas[i].Start; va < s_vmas[i].End; va += PageSize) PageTable.SetFlags(va, flags);
+                if (M.Vmas[i].Start < addr || M.Vmas[i].End > end) continue;
+                M.Vmas[i].Prot = prot;
+                for (ulong va = M.Vmas[i].Start; va < M.Vmas[i].End; va += PageSize) PageTable.SetFlags(va, flags);
             }
             return 0;
         }
@@ -304,8 +268,8 @@ namespace Kernel.Memory
             oldLen = PageUp(oldLen);
             newLen = PageUp(newLen);
             int i = Find(old);
-            if (i < 0 || old + oldLen > s_vmas[i].End) return -Errno.EFAULT;
-            int prot = s_vmas[i].Prot, kind = s_vmas[i].Kind;
+            if (i < 0 || old + oldLen > M.Vmas[i].End) return -Errno.EFAULT;
+            int prot = M.Vmas[i].Prot, kind = M.Vmas[i].Kind;
             if (fixedAddr)
             {
                 if (!mayMove || (newAddr & (PageSize - 1)) != 0) return -Errno.EINVAL;
@@ -321,8 +285,8 @@ namespace Kernel.Memory
             }
             if (IsFree(old + oldLen, old + newLen))
             {
-                int fileId = s_vmas[i].FileId;
-                ulong fileOffset = s_vmas[i].FileOffset + (old + oldLen - s_vmas[i].Start);
+                int fileId = M.Vmas[i].FileId;
+                ulong fileOffset = M.Vmas[i].FileOffset + (old + oldLen - M.Vmas[i].Start);
                 if (fileId != 0) MappedFiles.AddRef(fileId);
                 Insert(old + oldLen, old + newLen, prot, kind, fileId, fileOffset);
                 return (long)old;
@@ -336,8 +300,8 @@ namespace Kernel.Memory
         private static long MoveRange(ulong old, ulong oldLen, ulong newLen, ulong dest, int prot, int kind)
         {
             int i0 = Find(old);
-            int fileId = s_vmas[i0].FileId;
-            ulong fileOffset = s_vmas[i0].FileOffset + (old - s_vmas[i0].Start);
+            int fileId = M.Vmas[i0].FileId;
+            ulong fileOffset = M.Vmas[i0].FileOffset + (old - M.Vmas[i0].Start);
             if (fileId != 0) MappedFiles.AddRef(fileId);
             Insert(dest, dest + newLen, prot, kind, fileId, fileOffset);
             ulong flags = PageTable.FlagsFor(prot);
@@ -359,7 +323,7 @@ namespace Kernel.Memory
             {
                 int i = Find(va);
                 if (i < 0) continue;
-                if (s_vmas[i].Kind == Vma.Shared) { WriteBack(i); FreePages(va, va + PageSize, true); }
+                if (M.Vmas[i].Kind == Vma.Shared) { WriteBack(i); FreePages(va, va + PageSize, true); }
                 else FreePages(va, va + PageSize);
             }
         }
@@ -384,38 +348,38 @@ namespace Kernel.Memory
         {
             int i = Find(addr);
             if (i < 0) return false;
-            int prot = s_vmas[i].Prot;
+            int prot = M.Vmas[i].Prot;
             if (prot == Prot.None || (write && (prot & Prot.Write) == 0) || (exec && (prot & Prot.Exec) == 0)) return false;
             ulong va = PageDown(addr);
             if (PageTable.Lookup(va, out _) != 0) return false;     // present: a real protection fault
-            if (s_vmas[i].FileId == 0) return MapZeroed(va, prot);
-            ulong offset = s_vmas[i].FileOffset + (va - s_vmas[i].Start);
-            if (s_vmas[i].Kind == Vma.Shared)
+            if (M.Vmas[i].FileId == 0) return MapZeroed(va, prot);
+            ulong offset = M.Vmas[i].FileOffset + (va - M.Vmas[i].Start);
+            if (M.Vmas[i].Kind == Vma.Shared)
             {
-                ulong cached = MappedFiles.CachedPage(s_vmas[i].FileId, offset / PageSize);
+                ulong cached = MappedFiles.CachedPage(M.Vmas[i].FileId, offset / PageSize);
                 if (cached != 0)
                 {
                     PageTable.Map(va, cached, PageTable.FlagsFor(prot));
                     PagesMapped++;
                     return true;
                 }
-                if (!MapFilePage(va, prot, MappedFiles.Get(s_vmas[i].FileId), offset)) return false;
-                MappedFiles.AddPage(s_vmas[i].FileId, offset / PageSize, PageTable.Lookup(va, out _));
+                if (!MapFilePage(va, prot, MappedFiles.Get(M.Vmas[i].FileId), offset)) return false;
+                MappedFiles.AddPage(M.Vmas[i].FileId, offset / PageSize, PageTable.Lookup(va, out _));
                 return true;
             }
-            return MapFilePage(va, prot, MappedFiles.Get(s_vmas[i].FileId), offset);
+            return MapFilePage(va, prot, MappedFiles.Get(M.Vmas[i].FileId), offset);
         }
 
         /// <summary>Writes the dirty pages of a MAP_SHARED region back to its file (not past its end).</summary>
         public static void WriteBack(int i)
         {
-            Vfs.Inode file = MappedFiles.Get(s_vmas[i].FileId);
+            Vfs.Inode file = MappedFiles.Get(M.Vmas[i].FileId);
             if (file == null) return;
-            for (ulong va = s_vmas[i].Start; va < s_vmas[i].End; va += PageSize)
+            for (ulong va = M.Vmas[i].Start; va < M.Vmas[i].End; va += PageSize)
             {
                 ulong phys = PageTable.Lookup(va, out ulong flags);
                 if (phys == 0 || (flags & PageTable.Dirty) == 0) continue;
-                long offset = (long)(s_vmas[i].FileOffset + (va - s_vmas[i].Start));
+                long offset = (long)(M.Vmas[i].FileOffset + (va - M.Vmas[i].Start));
                 long n = file.Size - offset;
                 if (n <= 0) continue;
                 if (n > (long)PageSize) n = (long)PageSize;
@@ -434,8 +398,8 @@ namespace Kernel.Memory
             {
                 int i = Find(a);
                 if (i < 0) { mapped = false; a += PageSize; continue; }
-                if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
-                a = s_vmas[i].End;
+                if (M.Vmas[i].Kind == Vma.Shared) WriteBack(i);
+                a = M.Vmas[i].End;
             }
             return mapped ? 0 : -Errno.ENOMEM;
         }
@@ -443,21 +407,21 @@ namespace Kernel.Memory
         /// <summary>Before a read() of <paramref name="node"/>: its MAP_SHARED pages hold the newest bytes.</summary>
         public static void FlushShared(Vfs.Inode node)
         {
-            if (s_sharedCount == 0) return;
-            for (int i = 0; i < s_count; i++)
-                if (s_vmas[i].Kind == Vma.Shared && MappedFiles.Get(s_vmas[i].FileId) == node) WriteBack(i);
+            if (M.SharedCount == 0) return;
+            for (int i = 0; i < M.Count; i++)
+                if (M.Vmas[i].Kind == Vma.Shared && MappedFiles.Get(M.Vmas[i].FileId) == node) WriteBack(i);
         }
 
         /// <summary>After a write() to <paramref name="node"/>: copy the new bytes into its present MAP_SHARED pages.</summary>
         public static void RefreshShared(Vfs.Inode node, long offset, long length)
         {
-            if (s_sharedCount == 0) return;
-            for (int i = 0; i < s_count; i++)
+            if (M.SharedCount == 0) return;
+            for (int i = 0; i < M.Count; i++)
             {
-                if (s_vmas[i].Kind != Vma.Shared || MappedFiles.Get(s_vmas[i].FileId) != node) continue;
-                for (ulong va = s_vmas[i].Start; va < s_vmas[i].End; va += PageSize)
+                if (M.Vmas[i].Kind != Vma.Shared || MappedFiles.Get(M.Vmas[i].FileId) != node) continue;
+                for (ulong va = M.Vmas[i].Start; va < M.Vmas[i].End; va += PageSize)
                 {
-                    long pageOff = (long)(s_vmas[i].FileOffset + (va - s_vmas[i].Start));
+                    long pageOff = (long)(M.Vmas[i].FileOffset + (va - M.Vmas[i].Start));
                     if (pageOff + (long)PageSize <= offset || pageOff >= offset + length) continue;
                     ulong phys = PageTable.Lookup(va, out _);
                     if (phys == 0) continue;
@@ -472,7 +436,7 @@ namespace Kernel.Memory
         /// <summary>Writes back all shared mappings (at exit).</summary>
         public static void SyncAll()
         {
-            for (int i = 0; i < s_count; i++) if (s_vmas[i].Kind == Vma.Shared) WriteBack(i);
+            for (int i = 0; i < M.Count; i++) if (M.Vmas[i].Kind == Vma.Shared) WriteBack(i);
         }
 
         /// <summary>Set when the last fault failed for lack of memory (not for lack of rights).</summary>
@@ -512,10 +476,24 @@ namespace Kernel.Memory
             while (a < end)
             {
                 int i = Find(a);
-                if (i < 0 || s_vmas[i].Prot == Prot.None || (write && (s_vmas[i].Prot & Prot.Write) == 0)) break;
-                a = s_vmas[i].End;
+                if (i < 0 || M.Vmas[i].Prot == Prot.None || (write && (M.Vmas[i].Prot & Prot.Write) == 0)) break;
+                a = M.Vmas[i].End;
             }
             return (a < end ? a : end) - addr;
+        }
+
+        /// <summary>True when every page of [addr, addr+len) belongs to some region, whatever its protection.</summary>
+        public static bool IsMapped(ulong addr, ulong len)
+        {
+            ulong end = addr + len;
+            if (end < addr || addr < PageTable.KernelLowEnd || end > UserEnd) return false;
+            for (ulong a = addr; a < end;)
+            {
+                int i = Find(a);
+                if (i < 0) return false;
+                a = M.Vmas[i].End;
+            }
+            return true;
         }
 
         /// <summary>True when [addr, addr+len) lies entirely inside user regions (the basic EFAULT check).</summary>
@@ -527,8 +505,8 @@ namespace Kernel.Memory
             for (ulong a = addr; a < end;)
             {
                 int i = Find(a);
-                if (i < 0 || s_vmas[i].Prot == Prot.None || (write && (s_vmas[i].Prot & Prot.Write) == 0)) return false;
-                a = s_vmas[i].End;
+                if (i < 0 || M.Vmas[i].Prot == Prot.None || (write && (M.Vmas[i].Prot & Prot.Write) == 0)) return false;
+                a = M.Vmas[i].End;
             }
             return true;
         }

@@ -1,6 +1,7 @@
-// The one page table. Upper half: the boot stub's direct map of physical memory (supervisor).
-// Lower half: the kernel image's first 4 MiB as supervisor 2 MiB pages, then user pages (4 KiB,
-// U bit set) created by the address space. There is no CR3 switch on a syscall.
+// Page tables. Every memory map (process) has its own PML4: the upper half is the kernel's and is
+// the same in all of them (the direct map of RAM and the kernel-stack area, whose PDPTs are shared);
+// the lower half holds the kernel image's first 4 MiB as supervisor 2 MiB pages, then the user's
+// 4 KiB pages. Walk/Map/Unmap act on the loaded (active) table; a syscall never switches CR3.
 using Kernel.Arch;
 
 namespace Kernel.Memory
@@ -12,24 +13,101 @@ namespace Kernel.Memory
         public const ulong ProtNone = 1UL << 9;          // software bit: frame kept, access denied
         private const ulong AddrMask = 0x000FFFFFFFFFF000;
         public const ulong KernelLowEnd = 0x400000;     // [0, 4 MiB) is the kernel's
+        public const ulong KernelStacksBase = 0xFFFFC00000000000;   // PML4 entry 384: kernel stacks
+        private const int KernelStacksSlot = 384;
 
-        private static ulong* s_pml4;
+        private static ulong* s_pml4;                   // the loaded table (per CPU, like CR3 itself)
         public static ulong Root;
+        private static ulong* s_kernelPml4;             // the kernel-only table: idle thread, template
+        public static ulong KernelRoot;
 
         public static void Init()
         {
             ulong bootPml4 = Native.ReadCr3() & AddrMask;
-            s_pml4 = (ulong*)NewTable(out Root);
+            s_kernelPml4 = NewTable(out KernelRoot);
             ulong* boot = (ulong*)Mm.PhysToVirt(bootPml4);
-            for (int i = 256; i < 512; i++) s_pml4[i] = boot[i];           // direct map
+            for (int i = 256; i < 512; i++) s_kernelPml4[i] = boot[i];           // direct map
+            NewTable(out ulong stacksPdpt);
+            s_kernelPml4[KernelStacksSlot] = stacksPdpt | Present | Writable;   // shared by every root
+            s_kernelPml4[0] = NewLowPdpt();
+            s_pml4 = s_kernelPml4;
+            Root = KernelRoot;
+            Native.WriteCr3(Root);
+        }
 
+        /// <summary>PML4 entry 0 of a new root: the kernel image's first 4 MiB, supervisor only.</summary>
+        private static ulong NewLowPdpt()
+        {
             ulong* pdpt = NewTable(out ulong pdptPhys);
             ulong* pd = NewTable(out ulong pdPhys);
-            s_pml4[0] = pdptPhys | Present | Writable | User;                 // U here; leaves decide
-            pdpt[0] = pdPhys | Present | Writable | User;
+            pdpt[0] = pdPhys | Present | Writable | User;                     // U here; leaves decide
             for (ulong a = 0; a < KernelLowEnd; a += 0x200000)
                 pd[a >> 21] = a | Present | Writable | Huge;                  // supervisor only
-            Native.WriteCr3(Root);
+            return pdptPhys | Present | Writable | User;
+        }
+
+        /// <summary>A new, empty user address space sharing the kernel's upper half. Returns its physical address.</summary>
+        public static ulong NewRoot()
+        {
+            ulong* t = NewTable(out ulong phys);
+            for (int i = 256; i < 512; i++) t[i] = s_kernelPml4[i];
+            t[0] = NewLowPdpt();
+            return phys;
+        }
+
+        /// <summary>Loads another root into CR3 (a switch between processes).</summary>
+        public static void Activate(ulong root)
+        {
+            if (root == Root) return;
+            Root = root;
+            s_pml4 = (ulong*)Mm.PhysToVirt(root);
+            Native.WriteCr3(root);
+        }
+
+        /// <summary>Maps one kernel page (supervisor, no-execute) in the kernel-stack area, visible in every root.</summary>
+        public static bool MapKernel(ulong va, ulong phys)
+        {
+            ulong* table = s_kernelPml4;
+            for (int shift = 39; shift > 12; shift -= 9)
+            {
+                ulong* e = &table[(va >> shift) & 511];
+                if ((*e & Present) == 0)
+                {
+                    ulong* t = NewTableOrNull(out ulong p);
+                    if (t == null) return false;
+                    *e = p | Present | Writable;
+                }
+                table = (ulong*)Mm.PhysToVirt(*e & AddrMask);
+            }
+            table[(va >> 12) & 511] = (phys & AddrMask) | Present | Writable | NoExecute;
+            Native.Invlpg(va);
+            return true;
+        }
+
+        /// <summary>Removes a kernel-area page and returns its frame.</summary>
+        public static ulong UnmapKernel(ulong va)
+        {
+            ulong* table = s_kernelPml4;
+            for (int shift = 39; shift > 12; shift -= 9)
+            {
+                ulong e = table[(va >> shift) & 511];
+                if ((e & Present) == 0) return 0;
+                table = (ulong*)Mm.PhysToVirt(e & AddrMask);
+            }
+            ulong* leaf = &table[(va >> 12) & 511];
+            ulong phys = *leaf & AddrMask;
+            *leaf = 0;
+            Native.Invlpg(va);
+            return phys;
+        }
+
+        private static ulong* NewTableOrNull(out ulong phys)
+        {
+            phys = Mm.Pages.Alloc(1);
+            if (phys == 0) return null;
+            ulong* t = (ulong*)Mm.PhysToVirt(phys);
+            Mem.Zero(t, 4096);
+            return t;
         }
 
         private static ulong* NewTable(out ulong phys)
@@ -111,41 +189,34 @@ namespace Kernel.Memory
             Native.Invlpg(va);
         }
 
-        // ---- process switching: the lower half (PML4 entries 0..255) is per process ---------------
-
-        /// <summary>Copies the 256 lower-half PML4 entries out (the parent's, while its child runs).</summary>
-        public static void SaveUserHalf(ulong* into) { for (int i = 0; i < 256; i++) into[i] = s_pml4[i]; }
-
-        /// <summary>Puts saved lower-half entries back and flushes the TLB.</summary>
-        public static void LoadUserHalf(ulong* from)
-        {
-            for (int i = 0; i < 256; i++) s_pml4[i] = from[i];
-            Native.WriteCr3(Root);
-        }
+        // ---- whole address spaces --------------------------------------------------------------
 
         /// <summary>
-        /// Builds a private copy of the current lower half for a forked child: every user page gets a
-        /// new frame with the same contents, except frames <paramref name="isShared"/> says are
-        /// shared (MAP_SHARED page cache); the kernel's 2 MiB pages are referenced, not copied.
-        /// The copy is written to <paramref name="into"/> (256 entries). Returns false when out of memory.
+        /// fork: a new root whose lower half is a private copy of the loaded one: every user page gets
+        /// a new frame with the same contents, except frames <paramref name="isShared"/> says are
+        /// shared (MAP_SHARED); the kernel's 2 MiB pages are referenced, not copied. 0 when out of
+        /// memory (nothing is leaked).
         /// </summary>
-        public static bool CloneUserHalf(ulong* into, delegate*<ulong, bool> isShared)
+        public static ulong CloneRoot(delegate*<ulong, bool> isShared)
         {
+            ulong* t = NewTableOrNull(out ulong phys);
+            if (t == null) return 0;
+            for (int i = 256; i < 512; i++) t[i] = s_kernelPml4[i];
             for (int i = 0; i < 256; i++)
             {
-                into[i] = 0;
                 if ((s_pml4[i] & Present) == 0) continue;
                 ulong copy = CloneTable(s_pml4[i] & AddrMask, 3, (ulong)i << 39, isShared);
-                if (copy == 0) return false;
-                into[i] = copy | (s_pml4[i] & ~AddrMask);
+                if (copy == 0) { FreeRoot(phys, isShared); return 0; }
+                t[i] = copy | (s_pml4[i] & ~AddrMask);
             }
-            return true;
+            return phys;
         }
 
         private static ulong CloneTable(ulong phys, int level, ulong va, delegate*<ulong, bool> isShared)
         {
             ulong* src = (ulong*)Mm.PhysToVirt(phys);
-            ulong* dst = NewTable(out ulong copyPhys);
+            ulong* dst = NewTableOrNull(out ulong copyPhys);
+            if (dst == null) return 0;
             int shift = 12 + 9 * (level - 1);
             for (int i = 0; i < 512; i++)
             {
@@ -156,7 +227,7 @@ namespace Kernel.Memory
                 {
                     if (isShared(entryVa)) { dst[i] = e; continue; }
                     ulong frame = Mm.Pages.Alloc(1);
-                    if (frame == 0) return 0;
+                    if (frame == 0) { FreeTable(copyPhys, 1, isShared, va); return 0; }
                     Mem.Copy(Mm.PhysToVirt(frame), Mm.PhysToVirt(e & AddrMask), 4096);
                     dst[i] = frame | (e & ~AddrMask);
                 }
@@ -164,7 +235,7 @@ namespace Kernel.Memory
                 else
                 {
                     ulong child = CloneTable(e & AddrMask, level - 1, entryVa, isShared);
-                    if (child == 0) return 0;
+                    if (child == 0) { FreeTable(copyPhys, level, isShared, va); return 0; }
                     dst[i] = child | (e & ~AddrMask);
                 }
             }
@@ -172,36 +243,31 @@ namespace Kernel.Memory
         }
 
         /// <summary>
-        /// Frees the page-table pages of a lower half that is no longer loaded (user frames must
-        /// already be unmapped). Never call it on the live half: the kernel runs from PML4[0].
+        /// Frees a root that is not loaded: its page-table pages and, when <paramref name="isShared"/>
+        /// is given, the user frames still mapped that it does not call shared (only for a half-built
+        /// fork copy: a live address space unmaps its pages through its regions first).
         /// </summary>
-        public static void FreeUserTables(ulong* entries)
+        public static void FreeRoot(ulong root, delegate*<ulong, bool> isShared)
         {
+            if (root == Root) Panic.Fail("freeing the loaded page table");
+            ulong* t = (ulong*)Mm.PhysToVirt(root);
             for (int i = 0; i < 256; i++)
-                if ((entries[i] & Present) != 0) FreeTable(entries[i] & AddrMask, 3);
+                if ((t[i] & Present) != 0) FreeTable(t[i] & AddrMask, 3, isShared, (ulong)i << 39);
+            Mm.Pages.Free(root);
         }
 
-        private static void FreeTable(ulong phys, int level)
+        private static void FreeTable(ulong phys, int level, delegate*<ulong, bool> isShared, ulong va)
         {
             ulong* t = (ulong*)Mm.PhysToVirt(phys);
-            if (level > 1)
-                for (int i = 0; i < 512; i++)
-                    if ((t[i] & Present) != 0 && (t[i] & Huge) == 0) FreeTable(t[i] & AddrMask, level - 1);
+            int shift = 12 + 9 * (level - 1);
+            for (int i = 0; i < 512; i++)
+            {
+                ulong e = t[i];
+                ulong entryVa = va + ((ulong)i << shift);
+                if (level == 1) { if (isShared != null && Valid(e) && !isShared(entryVa)) Mm.Pages.Free(e & AddrMask); continue; }
+                if ((e & Present) != 0 && (e & Huge) == 0) FreeTable(e & AddrMask, level - 1, isShared, entryVa);
+            }
             Mm.Pages.Free(phys);
-        }
-
-        /// <summary>A fresh lower half holding only the kernel's low 4 MiB (for exec after vfork).</summary>
-        public static void NewUserHalf()
-        {
-            // Build the new tables first: PML4[0] must map the kernel at every instant, since the
-            // kernel's code and statics live in [0, 4 MiB) and any TLB miss walks the live tables.
-            ulong* pdpt = NewTable(out ulong pdptPhys);
-            ulong* pd = NewTable(out ulong pdPhys);
-            pdpt[0] = pdPhys | Present | Writable | User;
-            for (ulong a = 0; a < KernelLowEnd; a += 0x200000) pd[a >> 21] = a | Present | Writable | Huge;
-            s_pml4[0] = pdptPhys | Present | Writable | User;
-            for (int i = 1; i < 256; i++) s_pml4[i] = 0;
-            Native.WriteCr3(Root);
         }
 
         public static ulong FlagsFor(int prot)

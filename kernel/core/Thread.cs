@@ -1,0 +1,150 @@
+// A thread: what the scheduler runs. Each has its own kernel stack (64 KiB below an unmapped guard
+// area, in the kernel-stack region every page table shares), its saved kernel context (the stack
+// pointer switch_context left), its FPU image while it does not run, and the per-thread parts of
+// Linux's task: tid, signal mask and pending set, alternate stack, TLS base, clear_child_tid,
+// robust list and rseq area.
+using Kernel.Arch;
+using Kernel.Memory;
+using Kernel.Syscalls;
+
+namespace Kernel
+{
+    internal sealed unsafe class Thread
+    {
+        /// <summary>The thread running on this CPU (one CPU for now). Handlers reach everything through it.</summary>
+        public static Thread Current;
+
+        public const int Runnable = 0, Blocked = 1, Dead = 2;
+
+        public int Tid;
+        public Process Process;
+        public int State;
+        public Thread ProcessNext;            // the process's thread list
+
+        // Kernel stack and saved kernel context.
+        public int StackSlot = -1;
+        public ulong StackTop;
+        public ulong SavedRsp;
+        public byte* Fx;                      // 512-byte fxsave image while switched out (16-aligned)
+        public ulong FsBase, GsBase;
+
+        // Scheduling: run queue, wait queue, timer.
+        public Thread RunNext;
+        public bool Queued;
+        public WaitQueue WaitingOn;
+        public Thread WaitNext;
+        public ulong WakeAt;                  // monotonic ns; 0: no timer armed
+        public Thread TimerNext;
+        public int WakeReason;
+        public bool Interruptible;
+        public ulong FutexKey;
+        public uint FutexBitset;
+
+        // Linux per-thread state.
+        public ulong ClearChildTid, RobustList, RobustListLen, RseqArea;
+        public ulong SignalMask, Pending;
+        public ulong AltStackSp, AltStackSize;
+        public int AltStackFlags;
+        public bool ExitRequested;            // another thread's exec or exit_group ends this one
+
+        // ---- kernel stacks -------------------------------------------------------------------
+        private const ulong SlotSize = 128 * 1024, StackSize = 64 * 1024;
+        private const int MaxSlots = 32768;
+        private static int* s_freeSlots;
+        private static int s_freeCount, s_nextSlot;
+
+        /// <summary>Maps a 64 KiB kernel stack with at least 64 KiB of unmapped guard below it. False when out of memory.</summary>
+        private bool AllocStack()
+        {
+            if (s_freeSlots == null) s_freeSlots = (int*)Mm.KernelHeap.Alloc(MaxSlots * 4);
+            int slot = s_freeCount > 0 ? s_freeSlots[--s_freeCount] : s_nextSlot < MaxSlots ? s_nextSlot++ : -1;
+            if (slot < 0) return false;
+            ulong top = PageTable.KernelStacksBase + (ulong)(slot + 1) * SlotSize;
+            for (ulong va = top - StackSize; va < top; va += 4096)
+            {
+                ulong phys = Mm.Pages.Alloc(1);
+                if (phys == 0 || !PageTable.MapKernel(va, phys))
+                {
+                    if (phys != 0) Mm.Pages.Free(phys);
+                    for (ulong v = top - StackSize; v < va; v += 4096) Mm.Pages.Free(PageTable.UnmapKernel(v));
+                    s_freeSlots[s_freeCount++] = slot;
+                    return false;
+                }
+            }
+            StackSlot = slot;
+            StackTop = top;
+            return true;
+        }
+
+        private void FreeStack()
+        {
+            if (StackSlot < 0) return;
+            for (ulong va = StackTop - StackSize; va < StackTop; va += 4096)
+            {
+                ulong phys = PageTable.UnmapKernel(va);
+                if (phys != 0) Mm.Pages.Free(phys);
+            }
+            s_freeSlots[s_freeCount++] = StackSlot;
+            StackSlot = -1;
+        }
+
+        /// <summary>True when <paramref name="va"/> lies in a kernel stack's guard area (a kernel stack overflow).</summary>
+        public static bool IsStackGuard(ulong va) =>
+            va >= PageTable.KernelStacksBase && va < PageTable.KernelStacksBase + (ulong)MaxSlots * SlotSize &&
+            (va - PageTable.KernelStacksBase) % SlotSize < SlotSize - StackSize;
+
+        /// <summary>A thread object with its stack and FPU image; not yet runnable. Null when out of memory.</summary>
+        public static Thread Create(Process p, int tid)
+        {
+            var t = new Thread { Tid = tid, Process = p };
+            t.Fx = (byte*)Mm.KernelHeap.Alloc(512);
+            if (t.Fx == null || !t.AllocStack()) { t.Free(); return null; }
+            return t;
+        }
+
+        /// <summary>Returns the stack, FPU image and object (the thread must not be running on that stack).</summary>
+        public void Free()
+        {
+            FreeStack();
+            if (Fx != null) Mm.KernelHeap.Free(Fx);
+            Fx = null;
+            Runtime.Allocator.Free(this);
+        }
+
+        [System.Runtime.RuntimeImport("asm_syscall_symbols")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+        private static extern ulong* SyscallSymbols();
+
+        /// <summary>
+        /// Lays out the stack so the first switch to this thread returns to user mode with the given
+        /// registers (a copy of the caller's syscall frame and SSE area, as fork and clone need).
+        /// </summary>
+        public void PrepareUserReturn(SyscallFrame* frame, byte* sseArea)
+        {
+            var f = (SyscallFrame*)(StackTop - (ulong)sizeof(SyscallFrame));         // where syscall_entry puts it
+            *f = *frame;
+            byte* area = SyscallFpu.Area(f);
+            Mem.Copy(area, sseArea, 272);
+            ulong* sp = (ulong*)area;
+            *--sp = SyscallSymbols()[3];     // fork_return
+            *--sp = (ulong)f;                // rbx
+            *--sp = 0;                       // rbp
+            *--sp = (ulong)area;             // r12
+            *--sp = 0; *--sp = 0; *--sp = 0; // r13, r14, r15
+            SavedRsp = (ulong)sp;
+        }
+
+        /// <summary>Lays out the stack so the first switch runs <paramref name="fn"/>(<paramref name="arg"/>) in kernel mode.</summary>
+        public void PrepareKernelEntry(delegate* unmanaged<ulong, void> fn, ulong arg)
+        {
+            ulong* sp = (ulong*)(StackTop - 16);
+            *--sp = SyscallSymbols()[4];     // kthread_start
+            *--sp = 0;                       // rbx
+            *--sp = 0;                       // rbp
+            *--sp = (ulong)fn;               // r12
+            *--sp = arg;                     // r13
+            *--sp = 0; *--sp = 0;            // r14, r15
+            SavedRsp = (ulong)sp;
+        }
+    }
+}

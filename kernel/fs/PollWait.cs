@@ -1,0 +1,16 @@
+// One wait queue for every poll, select and epoll_wait in the system: any change of a file's
+// readiness (data in or out of a pipe, a closed end, console input, an eventfd write) wakes all
+// of them and each re-checks its own descriptors. Simple and never misses a wake-up; per-file
+// queues are the refinement when many pollers wait at once.
+namespace Kernel.Fs
+{
+    internal static class PollWait
+    {
+        public static readonly WaitQueue Queue = new WaitQueue();
+
+        public static void Changed()
+        {
+            if (!Queue.IsEmpty) Queue.WakeAll();
+        }
+    }
+}
