@@ -104,6 +104,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.getpeername, &Fs.Sockets.Getsockname);
             SyscallDispatcher.Register(Nr.eventfd, &Fs.Sockets.Eventfd);
             SyscallDispatcher.Register(Nr.eventfd2, &Fs.Sockets.Eventfd2);
+            SyscallDispatcher.Register(Nr.memfd_create, &SysFd.MemfdCreate);
             SyscallDispatcher.Register(Nr.getgroups, &Fs.Sockets.Getgroups);
             SyscallDispatcher.Register(Nr.epoll_create, &Fs.Epoll.Create);
             SyscallDispatcher.Register(Nr.epoll_create1, &Fs.Epoll.Create1);

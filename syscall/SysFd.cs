@@ -139,6 +139,22 @@ namespace Kernel.Syscalls
         public static long PipeSyscall(SyscallFrame* f) => MakePipe(f->A0, 0);
         public static long Pipe2(SyscallFrame* f) => MakePipe(f->A0, (int)f->A1);
 
+        /// <summary>memfd_create(name, flags): an anonymous regular file in memory (mmap MAP_SHARED of it is shared across fork).</summary>
+        public static long MemfdCreate(SyscallFrame* f)
+        {
+            const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;
+            uint flags = (uint)f->A1;
+            if ((flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC)) != 0) return -Errno.EINVAL;
+            long len = UserMemory.StringLength(f->A0, 250);
+            if (len < 0) return len == -Errno.ENAMETOOLONG ? -Errno.EINVAL : len;
+            if (len >= 250) return -Errno.EINVAL;
+            Vfs.Inode node = FileSystem.NewInode(0x8000 | 0x1FF);
+            var file = new InodeFile(node, OpenFlags.O_RDWR | OpenFlags.O_LARGEFILE);
+            int fd = FdTable.Install(file, 0, (flags & MFD_CLOEXEC) != 0);
+            if (fd < 0) FdTable.Release(file);
+            return fd;
+        }
+
         private static long MakePipe(ulong fds, int flags)
         {
             if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)) != 0) return -Errno.EINVAL;
@@ -199,15 +215,24 @@ namespace Kernel.Syscalls
             return 0;
         }
 
+        private const ulong MaxRw = 0x7ffff000;                   // MAX_RW_COUNT
+
         /// <summary>Copies up to count bytes between two files through a kernel buffer.</summary>
         [System.Runtime.CompilerServices.SkipLocalsInit]
         private static long Copy(File input, long* inOffset, File output, long* outOffset, ulong count)
         {
             if (!input.CanRead || !output.CanWrite) return -Errno.EBADF;
+            if (count > MaxRw) count = MaxRw;                      // as Linux: one call moves at most this much
             byte* chunk = stackalloc byte[16384];
             long total = 0;
             while ((ulong)total < count)
             {
+                // A long copy lets other threads run, and a signal ends it early (a short count).
+                if ((total & 0xFFFFF) == 0 && total > 0)
+                {
+                    if (Scheduler.SignalPending(Thread.Current)) break;
+                    if (Scheduler.AnyRunnable) Scheduler.Yield();
+                }
                 long want = (long)(count - (ulong)total < 16384 ? count - (ulong)total : 16384);
                 long n = inOffset != null ? input.Pread(chunk, want, *inOffset) : input.Read(chunk, want);
                 if (n < 0) return total > 0 ? total : n;

@@ -154,21 +154,27 @@ namespace Kernel.Syscalls
             return -Errno.ELOOP;
         }
 
-        /// <summary>Opens a named pipe. A blocking open without the other end could never complete here.</summary>
+        /// <summary>Opens a named pipe: a blocking open for reading (writing) waits until a writer (reader) opens it.</summary>
         private static long OpenFifo(FifoInode fifo, int flags)
         {
             int acc = flags & OpenFlags.O_ACCMODE;
             bool nonblock = (flags & OpenFlags.O_NONBLOCK) != 0;
-            if (acc == OpenFlags.O_WRONLY && fifo.OpenReaders == 0) return nonblock ? -Errno.ENXIO : -Errno.EDEADLK;
-            if (acc == OpenFlags.O_RDONLY && fifo.OpenWriters == 0 && !nonblock) return -Errno.EDEADLK;
+            if (acc == OpenFlags.O_WRONLY && fifo.OpenReaders == 0 && nonblock) return -Errno.ENXIO;
             if (fifo.P == null) { fifo.P = new Pipe(); fifo.P.Readers = 0; fifo.P.Writers = 0; }
+            fifo.OpenRef();                                    // keeps the node while we wait
+            while (!nonblock && (acc == OpenFlags.O_WRONLY ? fifo.OpenReaders == 0 : acc == OpenFlags.O_RDONLY && fifo.OpenWriters == 0))
+            {
+                // The pipe is not freed while someone sleeps on it (PipeFile.OnLastClose).
+                if (Scheduler.Sleep(fifo.P.Waiters, 0) == Scheduler.Interrupted) { fifo.CloseRef(); return -Errno.ERESTARTSYS; }
+            }
+            fifo.CloseRef();
             int status = flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_ACCMODE);
             bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
             File end;
             if (acc == OpenFlags.O_RDWR)
             {
                 // Linux allows O_RDWR on a FIFO: this descriptor is both ends; reads see its own writes.
-                var both = new PipeFile(fifo.P, true, status) { Fifo = fifo };
+                var both = new PipeFile(fifo.P, true, status) { Fifo = fifo, BothEnds = true };
                 fifo.P.Writers++; fifo.P.Readers++; fifo.OpenWriters++; fifo.OpenReaders++;
                 end = both;
             }
@@ -179,6 +185,7 @@ namespace Kernel.Syscalls
                 if (writeEnd) { fifo.P.Writers++; fifo.OpenWriters++; } else { fifo.P.Readers++; fifo.OpenReaders++; }
             }
             fifo.OpenRef();
+            fifo.P.Changed();                                  // an opener waiting for this end may go on
             int fd = FdTable.Install(end, 0, cloexec);
             if (fd < 0) FdTable.Release(end);
             return fd;

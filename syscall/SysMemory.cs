@@ -22,6 +22,7 @@ namespace Kernel.Syscalls
             int type = flags & MAP_TYPE;
             if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
             if ((offset & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
+            if ((long)offset < 0 || offset + len < offset) return -Errno.EOVERFLOW;
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
             if ((flags & MAP_ANONYMOUS) != 0)
                 return type == MAP_PRIVATE ? AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon)

@@ -249,7 +249,7 @@ namespace Kernel.Syscalls
         /// <summary>A process-directed signal (kill, SIGCHLD, SIGALRM): one thread that does not block it is woken to take it.</summary>
         public static void SendToProcess(Process p, int sig, int fromPid = 0, int code = 0, int status = 0)
         {
-            if (sig < 1 || sig > Signal.NSIG || p.Zombie || Ignored(p, sig)) return;
+            if (sig < 1 || sig > Signal.NSIG || p.Zombie || p == Process.Kernel || Ignored(p, sig)) return;   // init takes no signals
             ulong bit = 1UL << (sig - 1);
             p.Pending |= bit;
             for (Thread t = p.Threads; t != null; t = t.ProcessNext)
@@ -307,7 +307,6 @@ namespace Kernel.Syscalls
                 if (Ignored(Process.Current, sig) || sig == Signal.SIGSTOP || IsStopSignal(sig, act)) continue;
                 if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
                 if (!EnterFromInterrupt(f, act, sig, threadDirected ? -6 : 0, 0, 0, 0)) Process.Kill(Signal.SIGSEGV);
-                return;
             }
         }
 
@@ -358,7 +357,8 @@ namespace Kernel.Syscalls
                 state[6] = frame;
                 state[7] = Cpu.UserData;
                 f->Rax = 0;
-                return;
+                // As Linux: every deliverable signal gets its frame now, each on top of the last;
+                // the handler set up last runs first.
             }
         }
 
@@ -403,7 +403,7 @@ namespace Kernel.Syscalls
             for (Process p = Process.First; p != null; p = p.AllNext)
             {
                 if (p.Zombie || p == Process.Kernel) continue;
-                if (pid == -1 ? (p == self || p == Process.Main) : p.Pgid != group) continue;
+                if (pid == -1 ? p == self : p.Pgid != group) continue;
                 found = true;
                 if (sig != 0) SendToProcess(p, sig, self.Pid);
             }

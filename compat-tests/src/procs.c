@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -200,6 +201,74 @@ static void shared(void)
     CHECK(WIFEXITED(st), "the child exited");
 }
 
+/* shm_open (a file in /dev/shm) and memfd_create mapped MAP_SHARED: written by a child, read by its parent. */
+static void shared_files(void)
+{
+    int fds[2];
+    char name[64];
+    snprintf(name, sizeof name, "/compat-procs-%d", (int)getpid());
+    fds[0] = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
+    CHECK_ERR(fds[0] >= 0, "shm_open creates an object in /dev/shm");
+    fds[1] = (int)syscall(SYS_memfd_create, "procs", 0);
+    CHECK_ERR(fds[1] >= 0, "memfd_create");
+    for (int k = 0; k < 2; k++) {
+        CHECK_ERR(ftruncate(fds[k], 8192) == 0, "ftruncate to two pages");
+        volatile int *m = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fds[k], 0);
+        CHECK_ERR(m != MAP_FAILED, "mmap MAP_SHARED");
+        m[1100] = 0;
+        pid_t c = fork();
+        if (c == 0) {
+            m[1100] = 77;
+            long long t0 = now_ms();
+            while (m[1101] != 88 && now_ms() - t0 < 10000) { }
+            _exit(m[1101] == 88 ? 0 : 1);
+        }
+        long long t0 = now_ms();
+        while (m[1100] != 77 && now_ms() - t0 < 10000) { }
+        m[1101] = 88;
+        int st = wait_status(c);
+        CHECK(m[1100] == 77 && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+              k == 0 ? "shm_open pages are shared both ways while both run" : "memfd pages are shared both ways while both run");
+        char buf[4];
+        CHECK(pread(fds[k], buf, 4, 1100 * 4) == 4 && buf[0] == 77, "read() of the object sees what was written through the mapping");
+        munmap((void *)m, 8192);
+        close(fds[k]);
+    }
+    CHECK(shm_unlink(name) == 0, "shm_unlink");
+}
+
+/* The LTP test library's pattern: the main process forks the test under alarm(); the test child
+ * sends SIGUSR1 heartbeats, writes results into a shared page and checks that its parent lives. */
+static volatile sig_atomic_t heartbeats;
+static void on_heartbeat(int s) { (void)s; heartbeats++; }
+static void on_alarm(int s) { (void)s; _exit(99); }
+
+static void ltp(void)
+{
+    signal(SIGUSR1, on_heartbeat);
+    signal(SIGALRM, on_alarm);
+    struct results { int passed, failed; } *res = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    CHECK_ERR(res != MAP_FAILED, "results page");
+    pid_t main_pid = getpid();
+    alarm(30);
+    pid_t c = fork();
+    if (c == 0) {
+        for (int i = 0; i < 20; i++) {
+            if (getppid() != main_pid) { res->failed++; _exit(1); }   /* "main test process died" */
+            kill(main_pid, SIGUSR1);
+            res->passed++;
+        }
+        _exit(0);
+    }
+    int st;
+    pid_t w;
+    while ((w = waitpid(c, &st, 0)) == -1 && errno == EINTR) { }
+    alarm(0);
+    CHECK(w == c && WIFEXITED(st) && WEXITSTATUS(st) == 0, "the test child ran to the end under alarm()");
+    CHECK(res->passed == 20 && res->failed == 0, "its results arrived through the shared page");
+    CHECK(heartbeats > 0, "its heartbeats reached the main process");
+}
+
 /* 1000 children exit before anyone waits; all are reaped. */
 static void zombies(void)
 {
@@ -377,6 +446,8 @@ int main(int argc, char **argv)
     else if (strcmp(what, "prefork") == 0) prefork();
     else if (strcmp(what, "sigusr") == 0) sigusr();
     else if (strcmp(what, "shared") == 0) shared();
+    else if (strcmp(what, "sharedfiles") == 0) shared_files();
+    else if (strcmp(what, "ltp") == 0) ltp();
     else if (strcmp(what, "zombies") == 0) zombies();
     else if (strcmp(what, "orphans") == 0) orphans();
     else if (strcmp(what, "killpg") == 0) killpg_test();

@@ -71,7 +71,8 @@ namespace Kernel.Arch
                     idt[v].OffsetLow = (ushort)h;
                     idt[v].Selector = KernelCode;
                     idt[v].Ist = (byte)(v == 8 ? IstDoubleFault : v == 2 ? IstNmi : v == 18 ? IstMachineCheck : 0);
-                    idt[v].TypeAttr = 0x8E;                      // present, DPL 0, interrupt gate
+                    // int3 from ring 3 must reach #BP (SIGTRAP), not #GP: DPL 3 for vector 3 only.
+                    idt[v].TypeAttr = (byte)(v == 3 ? 0xEE : 0x8E);  // present, DPL 0/3, interrupt gate
                     idt[v].OffsetMid = (ushort)(h >> 16);
                     idt[v].OffsetHigh = (uint)(h >> 32);
                     idt[v].Zero = 0;

@@ -23,6 +23,7 @@ namespace Kernel.Arch
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_cr2")] public static extern ulong ReadCr2();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_cr3")] public static extern ulong ReadCr3();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_cr4")] public static extern ulong ReadCr4();
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_write_cr4")] public static extern void WriteCr4(ulong value);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_write_cr3")] public static extern void WriteCr3(ulong value);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_invlpg")] public static extern void Invlpg(ulong address);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_hlt")] public static extern void Hlt();

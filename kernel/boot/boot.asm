@@ -347,6 +347,10 @@ asm_read_cr4:
 asm_write_cr3:
     mov cr3, rdi
     ret
+global asm_write_cr4
+asm_write_cr4:
+    mov cr4, rdi
+    ret
 asm_invlpg:
     invlpg [rdi]
     ret

@@ -199,14 +199,13 @@ namespace Kernel
             Mm.KernelHeap.Free(p.Limits);
             p.Limits = null;
 
-            // Orphans go to pid 1 (the program ops runs), as to init.
-            Process init = Process.Main != null && Process.Main != p && !Process.Main.Zombie ? Process.Main : Process.Kernel;
+            // Orphans go to init (pid 1, the kernel's process), which reaps them as they end.
             while (p.FirstChild != null)
             {
                 Process c = p.FirstChild;
                 p.RemoveChild(c);
-                init.AddChild(c);
-                if (c.Zombie) init.ChildWait.WakeAll();
+                Process.Kernel.AddChild(c);
+                if (c.Zombie) Reap(c);
             }
             p.Zombie = true;
 

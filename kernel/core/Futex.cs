@@ -1,5 +1,6 @@
-// Futexes. A waiter is keyed by the physical address of its futex word, so private futexes of a
-// process and shared ones in MAP_SHARED memory (across processes) work the same way. All waiters
+// Futexes. A word in MAP_SHARED memory is keyed by its physical address (the page cache frame is
+// the same in every process that maps it); any other word by (address space, virtual address),
+// since a private page may be copied on write after fork while a waiter sleeps on it. All waiters
 // sleep on one queue and carry their key and bitset; wake, requeue and wake-op walk it.
 using Kernel.Memory;
 using Kernel.Syscalls;
@@ -14,22 +15,29 @@ namespace Kernel
 
         private static readonly WaitQueue s_waiters = new WaitQueue();
 
-        /// <summary>The key of the futex word at <paramref name="uaddr"/> (its physical address), or 0 when unmapped.</summary>
-        private static ulong Key(ulong uaddr)
+        /// <summary>The key of the futex word at <paramref name="uaddr"/>, or 0 when unmapped; <paramref name="map"/> is null for a shared word.</summary>
+        private static ulong Key(ulong uaddr, out MemoryMap map)
         {
+            map = null;
             if (UserMemory.Read(uaddr, out uint _) != 0) return 0;         // faults the page in
-            ulong phys = PageTable.Lookup(uaddr, out _);
-            return phys == 0 ? 0 : phys + (uaddr & 0xFFF);
+            int i = AddressSpace.Find(uaddr);
+            if (i >= 0 && AddressSpace.Regions[i].Kind == Vma.Shared)
+            {
+                ulong phys = PageTable.Lookup(uaddr, out _);
+                return phys == 0 ? 0 : phys + (uaddr & 0xFFF);
+            }
+            map = MemoryMap.Current;
+            return uaddr;
         }
 
-        private static int WakeKey(ulong key, int count, uint bitset)
+        private static int WakeKey(ulong key, MemoryMap map, int count, uint bitset)
         {
             int woken = 0;
             Thread t = s_waiters.Head;
             while (t != null && woken < count)
             {
                 Thread next = t.WaitNext;
-                if (t.FutexKey == key && (t.FutexBitset & bitset) != 0) { Scheduler.Wake(t, Scheduler.Woken); woken++; }
+                if (t.FutexKey == key && t.FutexMap == map && (t.FutexBitset & bitset) != 0) { Scheduler.Wake(t, Scheduler.Woken); woken++; }
                 t = next;
             }
             return woken;
@@ -38,15 +46,15 @@ namespace Kernel
         /// <summary>Wakes up to <paramref name="count"/> waiters on the word at a user address of the calling process.</summary>
         public static int WakeAddress(ulong uaddr, int count)
         {
-            ulong key = Key(uaddr);
-            return key == 0 ? 0 : WakeKey(key, count, BitsetAny);
+            ulong key = Key(uaddr, out MemoryMap map);
+            return key == 0 ? 0 : WakeKey(key, map, count, BitsetAny);
         }
 
-        private static int Requeue(ulong from, ulong to, int limit)
+        private static int Requeue(ulong from, MemoryMap fromMap, ulong to, MemoryMap toMap, int limit)
         {
             int moved = 0;
             for (Thread t = s_waiters.Head; t != null && moved < limit; t = t.WaitNext)
-                if (t.FutexKey == from) { t.FutexKey = to; moved++; }
+                if (t.FutexKey == from && t.FutexMap == fromMap) { t.FutexKey = to; t.FutexMap = toMap; moved++; }
             return moved;
         }
 
@@ -65,10 +73,10 @@ namespace Kernel
             if (op > 4 || cmp > 5) return -Errno.ENOSYS;
             int value = op switch { 0 => oparg, 1 => old + oparg, 2 => old | oparg, 3 => old & ~oparg, _ => old ^ oparg };
             if (UserMemory.Write(uaddr2, value) != 0) return -Errno.EFAULT;
-            ulong key = Key(uaddr), key2 = Key(uaddr2);
-            int woken = key == 0 ? 0 : WakeKey(key, (int)f->A2, BitsetAny);
+            ulong key = Key(uaddr, out MemoryMap map), key2 = Key(uaddr2, out MemoryMap map2);
+            int woken = key == 0 ? 0 : WakeKey(key, map, (int)f->A2, BitsetAny);
             bool hit = cmp switch { 0 => old == cmparg, 1 => old != cmparg, 2 => old < cmparg, 3 => old <= cmparg, 4 => old > cmparg, _ => old >= cmparg };
-            if (hit && key2 != 0) woken += WakeKey(key2, (int)f->A3, BitsetAny);
+            if (hit && key2 != 0) woken += WakeKey(key2, map2, (int)f->A3, BitsetAny);
             return woken;
         }
 
@@ -86,24 +94,24 @@ namespace Kernel
                 {
                     uint bits = op == FUTEX_WAKE ? BitsetAny : (uint)f->A5;
                     if (bits == 0) return -Errno.EINVAL;
-                    ulong key = Key(uaddr);
+                    ulong key = Key(uaddr, out MemoryMap map);
                     if (key == 0) return -Errno.EFAULT;
-                    return WakeKey(key, (int)f->A2, bits);
+                    return WakeKey(key, map, (int)f->A2, bits);
                 }
                 case FUTEX_REQUEUE:
                 case FUTEX_CMP_REQUEUE:
                 {
-                    ulong key = Key(uaddr);
+                    ulong key = Key(uaddr, out MemoryMap map);
                     if (key == 0) return -Errno.EFAULT;
                     if (op == FUTEX_CMP_REQUEUE)
                     {
                         UserMemory.Read(uaddr, out uint cur);
                         if (cur != (uint)f->A5) return -Errno.EAGAIN;
                     }
-                    ulong key2 = Key(f->A4);
+                    ulong key2 = Key(f->A4, out MemoryMap map2);
                     if (key2 == 0) return -Errno.EFAULT;
-                    int woken = WakeKey(key, (int)f->A2, BitsetAny);
-                    return woken + Requeue(key, key2, (int)f->A3);
+                    int woken = WakeKey(key, map, (int)f->A2, BitsetAny);
+                    return woken + Requeue(key, map, key2, map2, (int)f->A3);
                 }
                 case FUTEX_WAKE_OP:
                     return WakeOp(f);
@@ -125,12 +133,14 @@ namespace Kernel
                     }
                     if (UserMemory.Read(uaddr, out uint value) != 0) return -Errno.EFAULT;
                     if (value != (uint)f->A2) return -Errno.EAGAIN;
-                    ulong key = Key(uaddr);
+                    ulong key = Key(uaddr, out MemoryMap map);
                     Thread t = Thread.Current;
                     t.FutexKey = key;
+                    t.FutexMap = map;
                     t.FutexBitset = bits;
                     int r = Scheduler.Sleep(s_waiters, deadline);
                     t.FutexKey = 0;
+                    t.FutexMap = null;
                     if (r == Scheduler.Woken) return 0;
                     if (r == Scheduler.TimedOut) return -Errno.ETIMEDOUT;
                     return -Errno.ERESTARTSYS;

@@ -1,8 +1,9 @@
 // A process: pid, family (parent, children, process group, session), address space, descriptor
 // table, signal dispositions, cwd and the image's identity. Threads of one process share it.
 // Handlers reach the caller's through Process.Current (Thread.Current.Process). The kernel's own
-// process (pid 0) owns the idle thread; the program ops runs is pid 1 and is started by a kernel
-// thread that loads it as execve would (ProgramMain), then enters ring 3.
+// process is init (pid 1): it owns the idle thread, is the parent of the program ops runs (pid 2)
+// and reaps orphans. The program is started by a kernel thread that loads it as execve would
+// (ProgramMain), then enters ring 3.
 using Compat.Loader;
 using Kernel.Arch;
 using Kernel.Fs;
@@ -174,12 +175,15 @@ namespace Kernel
         /// <summary>Creates the kernel process and idle thread, starts /.compat/exe as pid 1, and idles until it exits. Returns its status.</summary>
         public static int Run(byte* initrd, ulong initrdLength)
         {
-            Kernel = new Process { Pid = 0 };
+            // The kernel's process plays init: pid 1, parent of the program, reaper of orphans.
+            Kernel = new Process { Pid = AllocPid(), Pgid = 1, Sid = 1 };
             Kernel.Actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
             Kernel.Limits = SysProcess.DefaultLimits();
             Kernel.Files = new FileTable();
             Kernel.Name = (byte*)Mm.KernelHeap.Alloc(16);
             Mem.Zero(Kernel.Name, 16);
+            Kernel.Name[0] = (byte)'i'; Kernel.Name[1] = (byte)'n'; Kernel.Name[2] = (byte)'i'; Kernel.Name[3] = (byte)'t';
+            Kernel.Link();
             Scheduler.Init(Kernel);
             SyscallDispatcher.Prepare();
 
@@ -206,6 +210,7 @@ namespace Kernel
             p.Cwd = Vfs.FileSystem.Root;
             p.Cwd.OpenRef();
             p.Map = MemoryMap.Create();
+            Kernel.AddChild(p);
             p.Link();
             Main = p;
             Thread t = Thread.Create(p, p.Pid);
@@ -318,7 +323,8 @@ namespace Kernel
                 ulong addr = Native.ReadCr2();
                 bool write = (f->ErrorCode & 2) != 0, exec = (f->ErrorCode & 16) != 0;
                 AddressSpace.OutOfMemory = false;
-                if ((f->ErrorCode & 1) == 0 && AddressSpace.HandleFault(addr, write, exec)) return;
+                // Not present (demand paging), or a write to a present copy-on-write page.
+                if (((f->ErrorCode & 1) == 0 || write) && AddressSpace.HandleFault(addr, write, exec)) return;
                 if (AddressSpace.OutOfMemory)
                 {
                     // What Linux's OOM killer would do: SIGKILL, with the reason in the log.

@@ -38,6 +38,7 @@ namespace Kernel
         public int WakeReason;
         public bool Interruptible;
         public ulong FutexKey;
+        public Memory.MemoryMap FutexMap;     // null for a word in shared memory (keyed by physical address)
         public uint FutexBitset;
 
         // Linux per-thread state.

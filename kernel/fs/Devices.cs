@@ -35,6 +35,9 @@ namespace Kernel.Fs
             while (n > 0) Byte(tmp[--n]);
         }
 
+        /// <summary>Four octal digits (a umask or mode as /proc prints it).</summary>
+        public void Octal4(ulong v) { for (int shift = 9; shift >= 0; shift -= 3) Byte((byte)('0' + ((v >> shift) & 7))); }
+
         public void Pad(int column) { while (Length < column && Length < Capacity) Byte((byte)' '); }
     }
 
@@ -86,6 +89,7 @@ namespace Kernel.Fs
         public override long Read(long offset, Span<byte> dst)
         {
             const int Max = 65536;
+            if (offset < 0) return -Errno.EINVAL;              // never index the buffer backwards
             byte* buf = (byte*)Mm.KernelHeap.Alloc(Max);
             if (buf == null) return -Errno.ENOMEM;
             var t = new TextBuffer(buf, Max);

@@ -219,6 +219,7 @@ namespace Kernel.Fs
         public readonly bool WriteEnd;
 
         public FifoInode Fifo;        // set when opened through a named pipe
+        public bool BothEnds;         // a FIFO opened O_RDWR: one description is reader and writer
 
         public PipeFile(Pipe p, bool writeEnd, int flags) { P = p; WriteEnd = writeEnd; Flags = flags; }
 
@@ -249,9 +250,14 @@ namespace Kernel.Fs
 
         public override void OnLastClose()
         {
-            if (WriteEnd) P.Writers--; else P.Readers--;
-            if (Fifo != null) { if (WriteEnd) Fifo.OpenWriters--; else Fifo.OpenReaders--; }
-            if (P.Readers == 0 && P.Writers == 0)
+            if (WriteEnd || BothEnds) P.Writers--;
+            if (!WriteEnd || BothEnds) P.Readers--;
+            if (Fifo != null)
+            {
+                if (WriteEnd || BothEnds) Fifo.OpenWriters--;
+                if (!WriteEnd || BothEnds) Fifo.OpenReaders--;
+            }
+            if (P.Readers == 0 && P.Writers == 0 && P.Waiters.IsEmpty)    // nobody is opening the FIFO right now
             {
                 P.Free();
                 if (Fifo != null) Fifo.P = null;

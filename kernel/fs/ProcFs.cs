@@ -151,21 +151,29 @@ namespace Kernel.Fs
             t.Str("Name:\t");
             byte* name = Syscalls.SysMisc.Name;
             for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
-            t.Str("\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nNgid:\t0\nPid:\t1\nPPid:\t0\nTracerPid:\t0\n");
+            Process p = Process.Current;
+            t.Str("\nUmask:\t"); t.Octal4(p.Umask); t.Str("\nState:\tR (running)\nTgid:\t"); t.Dec((ulong)p.Pid);
+            t.Str("\nNgid:\t0\nPid:\t"); t.Dec((ulong)Thread.Current.Tid); t.Str("\nPPid:\t"); t.Dec((ulong)p.Ppid);
+            t.Str("\nTracerPid:\t0\n");
             t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
             t.Str("VmSize:\t"); t.Dec(AddressSpace.PagesMapped * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(AddressSpace.PagesMapped * 4);
-            t.Str(" kB\nThreads:\t1\nSigQ:\t0/0\nSigBlk:\t"); t.Hex(Thread.Current.SignalMask, 16);
+            t.Str(" kB\nThreads:\t"); t.Dec((ulong)p.ThreadCount);
+            t.Str("\nSigQ:\t0/0\nSigPnd:\t"); t.Hex(Thread.Current.Pending, 16);
+            t.Str("\nShdPnd:\t"); t.Hex(p.Pending, 16);
+            t.Str("\nSigBlk:\t"); t.Hex(Thread.Current.SignalMask, 16);
             t.Str("\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
         }
 
         public static void Stat(ref TextBuffer t)
         {
-            t.Str("1 (");
+            Process p = Process.Current;
+            t.Dec((ulong)p.Pid); t.Str(" (");
             byte* name = Syscalls.SysMisc.Name;
             for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
-            t.Str(") R 0 1 1 0 -1 4194560 0 0 0 0 ");
+            t.Str(") R "); t.Dec((ulong)p.Ppid); t.Str(" "); t.Dec((ulong)p.Pgid); t.Str(" "); t.Dec((ulong)p.Sid);
+            t.Str(" 0 -1 4194560 0 0 0 0 ");
             ulong ticks = Tsc.MonotonicNs() / 10_000_000;
-            t.Dec(ticks); t.Str(" 0 0 0 20 0 1 0 0 ");
+            t.Dec(ticks); t.Str(" 0 0 0 20 0 "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 0 ");
             t.Dec(AddressSpace.PagesMapped * 4096); t.Str(" "); t.Dec(AddressSpace.PagesMapped);
             t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
         }

@@ -149,16 +149,19 @@ namespace Kernel.Memory
         }
 
         /// <summary>Unmaps the pages; frames are freed unless they belong to the shared-mapping page cache.</summary>
-        private static void FreePages(ulong start, ulong end, bool shared = false)
+        private static void FreePages(ulong start, ulong end, bool shared = false) =>
+            PageTable.Visit(start, end, &UnmapOne, shared ? 1UL : 0UL);
+
+        private static void UnmapOne(ulong va, ulong* e, ulong shared)
         {
-            for (ulong va = start; va < end; va += PageSize)
-            {
-                ulong phys = PageTable.Unmap(va);
-                if (phys == 0) continue;
-                PagesMapped--;
-                if (!shared) Mm.Pages.Free(phys);
-            }
+            ulong phys = PageTable.FrameOf(*e);
+            *e = 0;
+            Native.Invlpg(va);
+            PagesMapped--;
+            if (shared == 0) FrameRefs.Release(phys);
         }
+
+        private static void ReprotectOne(ulong va, ulong* e, ulong flags) => PageTable.Reprotect(va, e, flags);
 
         /// <summary>Unmaps [start, end): frees its frames and removes or trims the regions.</summary>
         public static void RemoveRange(ulong start, ulong end)
@@ -246,7 +249,7 @@ namespace Kernel.Memory
             {
                 int i = Find(a);
                 if (i < 0) return -Errno.ENOMEM;
-                if (M.Vmas[i].NoWrite && (prot & Prot.Write) != 0) return -Errno.EACCES;
+                if ((M.Vmas[i].NoWrite || M.Vmas[i].Kind == Vma.Vvar) && (prot & Prot.Write) != 0) return -Errno.EACCES;
                 a = M.Vmas[i].End;
             }
             SplitAt(addr);
@@ -256,7 +259,7 @@ namespace Kernel.Memory
             {
                 if (M.Vmas[i].Start < addr || M.Vmas[i].End > end) continue;
                 M.Vmas[i].Prot = prot;
-                for (ulong va = M.Vmas[i].Start; va < M.Vmas[i].End; va += PageSize) PageTable.SetFlags(va, flags);
+                PageTable.Visit(M.Vmas[i].Start, M.Vmas[i].End, &ReprotectOne, flags);
             }
             return 0;
         }
@@ -304,13 +307,9 @@ namespace Kernel.Memory
             ulong fileOffset = M.Vmas[i0].FileOffset + (old - M.Vmas[i0].Start);
             if (fileId != 0) MappedFiles.AddRef(fileId);
             Insert(dest, dest + newLen, prot, kind, fileId, fileOffset);
-            ulong flags = PageTable.FlagsFor(prot);
             ulong n = oldLen < newLen ? oldLen : newLen;
             for (ulong off = 0; off < n; off += PageSize)
-            {
-                ulong phys = PageTable.Unmap(old + off);
-                if (phys != 0) PageTable.Map(dest + off, phys, flags);
-            }
+                if (!PageTable.MoveEntry(old + off, dest + off)) OutOfMemory = true;   // entries keep copy-on-write
             RemoveRange(old, old + oldLen);
             return (long)dest;
         }
@@ -318,20 +317,20 @@ namespace Kernel.Memory
         /// <summary>MADV_DONTNEED: drop the frames; the next touch sees zeroes.</summary>
         public static void Discard(ulong addr, ulong len)
         {
-            ulong end = PageUp(addr + len);
-            for (ulong va = PageDown(addr); va < end; va += PageSize)
+            ulong start = PageDown(addr), end = PageUp(addr + len);
+            for (int i = 0; i < M.Count; i++)
             {
-                int i = Find(va);
-                if (i < 0) continue;
-                if (M.Vmas[i].Kind == Vma.Shared) { WriteBack(i); FreePages(va, va + PageSize, true); }
-                else FreePages(va, va + PageSize);
+                if (M.Vmas[i].End <= start || M.Vmas[i].Start >= end) continue;
+                ulong s = M.Vmas[i].Start > start ? M.Vmas[i].Start : start, e = M.Vmas[i].End < end ? M.Vmas[i].End : end;
+                if (M.Vmas[i].Kind == Vma.Shared) { WriteBack(i); FreePages(s, e, true); }
+                else FreePages(s, e);
             }
         }
 
         /// <summary>brk: grows or shrinks the heap region after the program image. Returns the new break.</summary>
         public static ulong SetBrk(ulong want)
         {
-            if (want < BrkStart) return Brk;
+            if (want < BrkStart || want > MmapTop) return Brk;    // brk(-1) and other nonsense: the break stays
             ulong oldTop = PageUp(Brk), newTop = PageUp(want);
             if (newTop > oldTop)
             {
@@ -351,8 +350,25 @@ namespace Kernel.Memory
             int prot = M.Vmas[i].Prot;
             if (prot == Prot.None || (write && (prot & Prot.Write) == 0) || (exec && (prot & Prot.Exec) == 0)) return false;
             ulong va = PageDown(addr);
-            if (PageTable.Lookup(va, out _) != 0) return false;     // present: a real protection fault
-            if (M.Vmas[i].FileId == 0) return MapZeroed(va, prot);
+            ulong* e = PageTable.EntryOf(va);
+            if (e != null && (*e & PageTable.Present) != 0)
+            {
+                // Present: only a write to a copy-on-write page is ours to fix; anything else is a real fault.
+                if (!write || (*e & PageTable.Cow) == 0) return false;
+                return BreakCow(va, e, prot);
+            }
+            if (M.Vmas[i].FileId == 0)
+            {
+                // A read of untouched anonymous memory maps the shared zero page; the first write copies it.
+                if (!write && !exec && M.Vmas[i].Kind != Vma.Stack)
+                {
+                    PageTable.Map(va, FrameRefs.ZeroPage, PageTable.FlagsFor(prot) & ~PageTable.Writable);
+                    *PageTable.EntryOf(va) |= PageTable.Cow;
+                    PagesMapped++;
+                    return true;
+                }
+                return MapZeroed(va, prot);
+            }
             ulong offset = M.Vmas[i].FileOffset + (va - M.Vmas[i].Start);
             if (M.Vmas[i].Kind == Vma.Shared)
             {
@@ -370,11 +386,30 @@ namespace Kernel.Memory
             return MapFilePage(va, prot, MappedFiles.Get(M.Vmas[i].FileId), offset);
         }
 
+        /// <summary>A write to a copy-on-write page: the last owner takes the frame; others get a copy.</summary>
+        private static bool BreakCow(ulong va, ulong* e, int prot)
+        {
+            ulong phys = PageTable.FrameOf(*e);
+            if (!FrameRefs.IsShared(phys))
+            {
+                *e = (*e & ~PageTable.Cow) | PageTable.Writable;
+                Native.Invlpg(va);
+                return true;
+            }
+            ulong copy = Mm.Pages.Alloc(1);
+            if (copy == 0) { OutOfMemory = true; return false; }
+            Mem.Copy(Mm.PhysToVirt(copy), Mm.PhysToVirt(phys), PageSize);
+            *e = copy | (*e & ~(PageTable.Cow | 0x000FFFFFFFFFF000UL)) | PageTable.Writable;
+            Native.Invlpg(va);
+            FrameRefs.Release(phys);
+            return true;
+        }
+
         /// <summary>Writes the dirty pages of a MAP_SHARED region back to its file (not past its end).</summary>
         public static void WriteBack(int i)
         {
             Vfs.Inode file = MappedFiles.Get(M.Vmas[i].FileId);
-            if (file == null) return;
+            if (file == null || file.Size == 0) return;              // shared anonymous memory: no file data
             for (ulong va = M.Vmas[i].Start; va < M.Vmas[i].End; va += PageSize)
             {
                 ulong phys = PageTable.Lookup(va, out ulong flags);

@@ -62,6 +62,7 @@ namespace Kernel.Memory
                 Mem.Zero(heapMeta, heapMetaBytes);
                 fixed (Heap* heap = &KernelHeap) heap->Init(pages, DirectMapBase, heapMeta);
             }
+            FrameRefs.Init(frames);
         }
     }
 

@@ -11,6 +11,7 @@ namespace Kernel.Memory
         public const ulong Present = 1, Writable = 2, User = 4, Huge = 0x80, NoExecute = 1UL << 63;
         public const ulong Dirty = 0x40;
         public const ulong ProtNone = 1UL << 9;          // software bit: frame kept, access denied
+        public const ulong Cow = 1UL << 10;              // software bit: frame shared copy-on-write, mapped read-only
         private const ulong AddrMask = 0x000FFFFFFFFFF000;
         public const ulong KernelLowEnd = 0x400000;     // [0, 4 MiB) is the kernel's
         public const ulong KernelStacksBase = 0xFFFFC00000000000;   // PML4 entry 384: kernel stacks
@@ -206,9 +207,10 @@ namespace Kernel.Memory
             {
                 if ((s_pml4[i] & Present) == 0) continue;
                 ulong copy = CloneTable(s_pml4[i] & AddrMask, 3, (ulong)i << 39, isShared);
-                if (copy == 0) { FreeRoot(phys, isShared); return 0; }
+                if (copy == 0) { FreeRoot(phys, isShared); Native.WriteCr3(Root); return 0; }
                 t[i] = copy | (s_pml4[i] & ~AddrMask);
             }
+            Native.WriteCr3(Root);                          // the parent's pages just became read-only
             return phys;
         }
 
@@ -226,7 +228,14 @@ namespace Kernel.Memory
                 if (level == 1)
                 {
                     if (isShared(entryVa)) { dst[i] = e; continue; }
-                    ulong frame = Mm.Pages.Alloc(1);
+                    // Private page: both sides map the frame read-only until one of them writes.
+                    if (FrameRefs.Share(e & AddrMask))
+                    {
+                        if ((e & Writable) != 0 || (e & Cow) == 0) { e = (e & ~Writable) | Cow; src[i] = e; }
+                        dst[i] = e;
+                        continue;
+                    }
+                    ulong frame = Mm.Pages.Alloc(1);           // the count is saturated: copy now
                     if (frame == 0) { FreeTable(copyPhys, 1, isShared, va); return 0; }
                     Mem.Copy(Mm.PhysToVirt(frame), Mm.PhysToVirt(e & AddrMask), 4096);
                     dst[i] = frame | (e & ~AddrMask);
@@ -264,11 +273,67 @@ namespace Kernel.Memory
             {
                 ulong e = t[i];
                 ulong entryVa = va + ((ulong)i << shift);
-                if (level == 1) { if (isShared != null && Valid(e) && !isShared(entryVa)) Mm.Pages.Free(e & AddrMask); continue; }
+                if (level == 1) { if (isShared != null && Valid(e) && !isShared(entryVa)) FrameRefs.Release(e & AddrMask); continue; }
                 if ((e & Present) != 0 && (e & Huge) == 0) FreeTable(e & AddrMask, level - 1, isShared, entryVa);
             }
             Mm.Pages.Free(phys);
         }
+
+        /// <summary>
+        /// Calls <paramref name="fn"/>(va, entry, arg) for every mapped user page in [start, end) of the
+        /// loaded table, skipping empty subtrees: the cost follows the pages touched, not the range.
+        /// The callback may change or clear the entry (and must invalidate the TLB entry).
+        /// </summary>
+        public static void Visit(ulong start, ulong end, delegate*<ulong, ulong*, ulong, void> fn, ulong arg)
+        {
+            if (start >= end) return;
+            VisitTable(s_pml4, 4, 0, start, end, fn, arg);
+        }
+
+        private static void VisitTable(ulong* t, int level, ulong baseVa, ulong start, ulong end, delegate*<ulong, ulong*, ulong, void> fn, ulong arg)
+        {
+            int shift = 12 + 9 * (level - 1);
+            ulong span = 1UL << shift;
+            int first = start > baseVa ? (int)((start - baseVa) >> shift) : 0;
+            for (int i = first; i < 512; i++)
+            {
+                ulong va = baseVa + (ulong)i * span;
+                if (va >= end || (level == 4 && i >= 256)) break;
+                ulong e = t[i];
+                if (level == 1) { if (Valid(e)) fn(va, &t[i], arg); continue; }
+                if ((e & Present) == 0 || (e & Huge) != 0) continue;
+                VisitTable((ulong*)Mm.PhysToVirt(e & AddrMask), level - 1, va, start, end, fn, arg);
+            }
+        }
+
+        /// <summary>Rewrites a leaf entry's rights, keeping its frame, its dirty bit and copy-on-write (never writable while shared).</summary>
+        public static void Reprotect(ulong va, ulong* e, ulong flags)
+        {
+            ulong keep = *e & (Dirty | Cow);
+            *e = Entry(*e & AddrMask, flags);
+            if ((keep & Cow) != 0) *e = (*e & ~Writable) | Cow;
+            if ((*e & Present) != 0) *e |= keep & Dirty;
+            Native.Invlpg(va);
+        }
+
+        /// <summary>The leaf entry of a user page in the loaded table, or null.</summary>
+        public static ulong* EntryOf(ulong va) => Walk(va, false);
+
+        /// <summary>mremap: moves a page's entry (frame and all its bits) to another address.</summary>
+        public static bool MoveEntry(ulong from, ulong to)
+        {
+            ulong* src = Walk(from, false);
+            if (src == null || !Valid(*src)) return true;
+            ulong* dst = Walk(to, true);
+            if (dst == null) return false;
+            *dst = *src;
+            *src = 0;
+            Native.Invlpg(from);
+            Native.Invlpg(to);
+            return true;
+        }
+
+        public static ulong FrameOf(ulong e) => e & AddrMask;
 
         public static ulong FlagsFor(int prot)
         {

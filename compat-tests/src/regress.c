@@ -1,0 +1,164 @@
+/* Regressions: each check is a defect that once existed in the kernel (see the issue that listed
+ * them); the native run is the reference. */
+#include "compat.h"
+#include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* musl-gcc has no kernel headers: the futex constants as in linux/futex.h. */
+#define FUTEX_WAIT_PRIVATE 128
+#define FUTEX_WAKE_OP_PRIVATE 133
+#define FUTEX_OP_SET 0
+#define FUTEX_OP_CMP_EQ 0
+#define FUTEX_OP(op, oparg, cmp, cmparg) ((((op) & 0xf) << 28) | (((cmp) & 0xf) << 24) | (((oparg) & 0xfff) << 12) | ((cmparg) & 0xfff))
+
+static volatile int trap_code = -1, usr1, usr2, order;
+static void on_trap(int s, siginfo_t *si, void *uc) { (void)s; (void)uc; trap_code = si->si_code; }
+static void on_usr1(int s) { (void)s; usr1 = ++order; }
+static void on_usr2(int s) { (void)s; usr2 = ++order; }
+
+static int futex_word;
+static void *futex_waiter(void *arg)
+{
+    (void)arg;
+    long r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+    return (void *)r;
+}
+
+int main(void)
+{
+    setvbuf(stdout, NULL, _IONBF, 0);
+    int st;
+
+    /* int3 in user mode is SIGTRAP (it was SIGSEGV: the gate's DPL refused ring 3). */
+    pid_t c = fork();
+    if (c == 0) { __asm__ volatile("int3"); _exit(0); }
+    waitpid(c, &st, 0);
+    CHECK(WIFSIGNALED(st) && WTERMSIG(st) == SIGTRAP, "int3 kills with SIGTRAP");
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_trap;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGTRAP, &sa, NULL);
+    __asm__ volatile("int3");
+    CHECK(trap_code == 0x80, "a SIGTRAP handler sees si_code SI_KERNEL after int3");
+
+    /* Two signals that become deliverable at once (one sigprocmask) both run, and the program goes on. */
+    signal(SIGUSR1, on_usr1);
+    signal(SIGUSR2, on_usr2);
+    sigset_t set, old;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, &old);
+    raise(SIGUSR2);
+    raise(SIGUSR1);
+    volatile long keep = 12345;
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    CHECK(usr1 && usr2 && keep == 12345, "both pending signals ran after the unblock and the state survived");
+    CHECK(usr2 == 1 && usr1 == 2, "as on Linux, both frames were built at once: the higher-numbered handler ran first");
+
+    /* brk(-1) returns the current break and unmaps nothing. */
+    void *cur = (void *)syscall(SYS_brk, 0);
+    void *r = (void *)syscall(SYS_brk, (void *)-1);
+    CHECK(r == cur, "brk(-1) leaves the break where it was");
+
+    /* madvise(MADV_DONTNEED) on a PROT_NONE mapping succeeds (V8 and Go rely on it). */
+    void *none = mmap(NULL, 65536, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    CHECK(madvise(none, 65536, MADV_DONTNEED) == 0, "madvise(DONTNEED) on PROT_NONE returns 0");
+    munmap(none, 65536);
+
+    /* A /proc file mapped at a negative offset (the kernel once handed out its heap that way). */
+    int pf = open("/proc/meminfo", O_RDONLY);
+    void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, pf, (off_t)-4096);
+    CHECK(m == MAP_FAILED, "mmap of a /proc file at a negative offset fails");
+    close(pf);
+
+    /* shutdown() then closing both ends of a socket pair; new pipes must not share a buffer. */
+    int sp[2], p1[2], p2[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sp);
+    shutdown(sp[0], SHUT_WR);
+    close(sp[1]);
+    close(sp[0]);
+    pipe(p1);
+    pipe(p2);
+    write(p1[1], "one", 3);
+    char b[8] = { 0 };
+    int fl = fcntl(p2[0], F_GETFL);
+    fcntl(p2[0], F_SETFL, fl | O_NONBLOCK);
+    errno = 0;
+    ssize_t n = read(p2[0], b, sizeof b);
+    CHECK(n == -1 && errno == EAGAIN, "a new pipe does not see another pipe's data");
+    CHECK(read(p1[0], b, sizeof b) == 3 && memcmp(b, "one", 3) == 0, "the other pipe has it");
+
+    /* A FIFO opened O_RDWR gives its reader back on close. */
+    unlink("/tmp/regress.fifo");
+    mkfifo("/tmp/regress.fifo", 0600);
+    int ff = open("/tmp/regress.fifo", O_RDWR);
+    close(ff);
+    errno = 0;
+    ff = open("/tmp/regress.fifo", O_WRONLY | O_NONBLOCK);
+    CHECK(ff == -1 && errno == ENXIO, "after closing the O_RDWR end, a non-blocking writer finds no reader (ENXIO)");
+    unlink("/tmp/regress.fifo");
+
+    /* alarm() is not inherited by a forked child. */
+    alarm(100);
+    c = fork();
+    if (c == 0) _exit(alarm(0) == 0 ? 0 : 1);
+    waitpid(c, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a forked child has no alarm pending");
+    alarm(0);
+
+    /* /proc/self/stat names the caller, also in a child. */
+    c = fork();
+    if (c == 0) {
+        char s[64] = { 0 };
+        int fd = open("/proc/self/stat", O_RDONLY);
+        read(fd, s, sizeof s - 1);
+        _exit(atoi(s) == getpid() ? 0 : 1);
+    }
+    waitpid(c, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "/proc/self/stat in a child starts with the child's pid");
+
+    /* FUTEX_WAKE_OP wakes the waiter on the first word. */
+    pthread_t t;
+    pthread_create(&t, NULL, futex_waiter, NULL);
+    long woken = 0;
+    struct timespec t0, t1, nap = { 0, 1000000 };
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {          /* until the waiter is asleep and this wakes it (5 s at most) */
+        int other = 0;
+        woken = syscall(SYS_futex, &futex_word, FUTEX_WAKE_OP_PRIVATE, 1, (void *)1, &other,
+                        FUTEX_OP(FUTEX_OP_SET, 1, FUTEX_OP_CMP_EQ, 0));
+        if (woken == 0) nanosleep(&nap, NULL);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+    } while (woken == 0 && t1.tv_sec - t0.tv_sec < 5);
+    if (woken == 0) { futex_word = 1; syscall(SYS_futex, &futex_word, 1 /* FUTEX_WAKE */, 1, NULL, NULL, 0); }
+    void *res;
+    pthread_join(t, &res);
+    CHECK(woken == 1 && (long)res == 0, "FUTEX_WAKE_OP woke the waiter");
+
+    /* clone(CLONE_PARENT | SIGCHLD) from a child: the new process is our child too. */
+    c = fork();
+    if (c == 0) {
+        long g = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, 0, 0, 0);
+        if (g == 0) _exit(9);
+        _exit(g > 0 ? 0 : 1);
+    }
+    int exits = 0, nines = 0;
+    pid_t w;
+    while ((w = wait(&st)) > 0) { exits++; if (WEXITSTATUS(st) == 9) nines++; }
+    CHECK(exits == 2 && nines == 1, "both the child and its CLONE_PARENT sibling are ours to reap");
+    return t_done();
+}
