@@ -45,11 +45,11 @@ namespace Kernel.Loader
                 for (ulong va = start; va < end; va += AddressSpace.PageSize)
                 {
                     ulong phys = PageTable.Lookup(va, out ulong oldFlags);
-                    if (phys == 0)
+                    bool fresh = phys == 0;
+                    if (fresh)
                     {
                         phys = Mm.Pages.Alloc(1);
                         if (phys == 0) return -Errno.ENOMEM;
-                        Mem.Zero(Mm.PhysToVirt(phys), AddressSpace.PageSize);
                         PageTable.Map(va, phys, flags);
                         AddressSpace.PagesMapped++;
                     }
@@ -64,8 +64,18 @@ namespace Kernel.Loader
                     ulong segFileStart = s.VAddr + bias, segFileEnd = segFileStart + s.FileSize;
                     ulong copyStart = va > segFileStart ? va : segFileStart;
                     ulong copyEnd = va + AddressSpace.PageSize < segFileEnd ? va + AddressSpace.PageSize : segFileEnd;
+                    byte* page = (byte*)Mm.PhysToVirt(phys);
                     if (copyStart < copyEnd)
-                        Mem.Copy((byte*)Mm.PhysToVirt(phys) + (copyStart - va), elf.Data + s.Offset + (copyStart - segFileStart), copyEnd - copyStart);
+                    {
+                        // A new page is written once: zeroes only where the file's bytes do not go.
+                        if (fresh)
+                        {
+                            Mem.Zero(page, copyStart - va);
+                            Mem.Zero(page + (copyEnd - va), va + AddressSpace.PageSize - copyEnd);
+                        }
+                        Mem.Copy(page + (copyStart - va), elf.Data + s.Offset + (copyStart - segFileStart), copyEnd - copyStart);
+                    }
+                    else if (fresh) Mem.Zero(page, AddressSpace.PageSize);
                 }
                 if (end > prevEnd) prevEnd = end;
             }

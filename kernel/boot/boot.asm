@@ -402,9 +402,16 @@ RhpByRefAssignRef:
     ret
 
 global memcpy, memmove, memset, asm_memzero
+; 8-byte moves and stores for the bulk: under TCG every store is a helper call, and a store into a
+; page that held translated code (a freed frame of an earlier program) is far costlier still, so
+; eight times fewer stores matter (zeroing a new program's pages went from ~30 ms to ~4 per exec).
 memcpy:
     mov rax, rdi
     mov rcx, rdx
+    shr rcx, 3
+    rep movsq
+    mov rcx, rdx
+    and rcx, 7
     rep movsb
     ret
 memmove:
@@ -422,18 +429,33 @@ memmove:
     cld
     ret
 .forward:
+    shr rcx, 3
+    rep movsq
+    mov rcx, rdx
+    and rcx, 7
     rep movsb
     ret
 memset:
     mov r8, rdi
-    mov eax, esi
+    movzx eax, sil
+    mov r9, 0x0101010101010101
+    imul rax, r9
     mov rcx, rdx
+    shr rcx, 3
+    rep stosq
+    mov rcx, rdx
+    and rcx, 7
     rep stosb
     mov rax, r8
     ret
 asm_memzero:
     xor eax, eax
+    mov rdx, rsi
     mov rcx, rsi
+    shr rcx, 3
+    rep stosq
+    mov rcx, rdx
+    and rcx, 7
     rep stosb
     ret
 

@@ -36,6 +36,7 @@ namespace Kernel
     internal static unsafe class Exec
     {
         private const int MaxArgBytes = 256 * 1024;
+        private static int s_argCapacity, s_envCapacity;     // sizes of this exec's buffers (one CPU: no race)
 
         /// <summary>Copies a NULL-terminated user array of strings into one NUL-separated buffer (optionally after a prefix list).</summary>
         private static long CopyStrings(ulong userArray, byte* dst, int capacity, int used, out int count, out int length, int skip)
@@ -58,6 +59,22 @@ namespace Kernel
             }
         }
 
+        /// <summary>Bytes a NULL-terminated user array of strings takes with its NULs, or -errno (E2BIG past the limit).</summary>
+        private static long MeasureStrings(ulong userArray)
+        {
+            if (userArray == 0) return 0;
+            long total = 0;
+            for (int i = 0; ; i++)
+            {
+                if (UserMemory.Read(userArray + (ulong)i * 8, out ulong ptr) != 0) return -Errno.EFAULT;
+                if (ptr == 0) return total;
+                long n = UserMemory.StringLength(ptr, 131072);
+                if (n < 0) return n == -Errno.ENAMETOOLONG ? -Errno.E2BIG : n;
+                total += n + 1;
+                if (total > MaxArgBytes) return -Errno.E2BIG;
+            }
+        }
+
         private static int Append(byte* dst, int at, byte* s, int n)
         {
             for (int i = 0; i < n; i++) dst[at + i] = s[i];
@@ -70,9 +87,23 @@ namespace Kernel
 
         private static long Run(SyscallFrame* f, int dirfd, ulong userPath, ulong userArgv, ulong userEnvp, int flags)
         {
+            // Buffers of the size the strings need (a "#!" line adds up to two words and the path):
+            // big fixed buffers cost a search for contiguous frames on every exec.
+            long argBytes = MeasureStrings(userArgv), envBytes = MeasureStrings(userEnvp);
+            if (argBytes < 0) return argBytes;
+            if (envBytes < 0) return envBytes;
+            s_argCapacity = (int)argBytes + 2 * 256 + SysFile.PathMax + 4;
+            s_envCapacity = (int)envBytes + 1;
             byte* path = (byte*)Mm.KernelHeap.Alloc(SysFile.PathMax + 1);
-            byte* argv = (byte*)Mm.KernelHeap.Alloc(MaxArgBytes);
-            byte* envp = (byte*)Mm.KernelHeap.Alloc(MaxArgBytes);
+            byte* argv = (byte*)Mm.KernelHeap.Alloc((ulong)s_argCapacity);
+            byte* envp = (byte*)Mm.KernelHeap.Alloc((ulong)s_envCapacity);
+            if (path == null || argv == null || envp == null)
+            {
+                if (path != null) Mm.KernelHeap.Free(path);
+                if (argv != null) Mm.KernelHeap.Free(argv);
+                if (envp != null) Mm.KernelHeap.Free(envp);
+                return -Errno.ENOMEM;
+            }
             long r = Prepare(dirfd, userPath, userArgv, userEnvp, flags, path, argv, envp, out Vfs.Inode node,
                              out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen);
             if (r < 0)
@@ -93,7 +124,7 @@ namespace Kernel
             if (r < 0) return r;
             if (node.IsDirectory || !node.IsRegular) return -Errno.EACCES;
             if ((node.Mode & 0x49) == 0) return -Errno.EACCES;
-            long e = CopyStrings(userEnvp, envp, MaxArgBytes, 0, out envc, out envpLen, 0);
+            long e = CopyStrings(userEnvp, envp, s_envCapacity, 0, out envc, out envpLen, 0);
             if (e < 0) return e;
 
             // "#!interpreter [arg]": run the interpreter with the script's path in argv.
@@ -117,7 +148,7 @@ namespace Kernel
                 if (as1 > as0) { at = Append(argv, at, d + as0, (int)(as1 - as0)); argc++; }
                 at = Append(argv, at, path, pathLen);
                 argc++;
-                e = CopyStrings(userArgv, argv, MaxArgBytes, at, out int rest, out argvLen, 1);
+                e = CopyStrings(userArgv, argv, s_argCapacity, at, out int rest, out argvLen, 1);
                 if (e < 0) return e;
                 argc += rest;
                 // The interpreter becomes the program (its own "#!" is not followed again).
@@ -130,7 +161,7 @@ namespace Kernel
             }
             else
             {
-                e = CopyStrings(userArgv, argv, MaxArgBytes, 0, out argc, out argvLen, 0);
+                e = CopyStrings(userArgv, argv, s_argCapacity, 0, out argc, out argvLen, 0);
                 if (e < 0) return e;
             }
             ElfError err = ElfFile.Parse(node.Data, (ulong)node.Size, out ElfFile elf);

@@ -85,6 +85,7 @@ namespace Kernel.Memory
 
         private ulong FindRun(ulong from, ulong to, ulong count)
         {
+            if (count == 1) return FindOne(from, to);
             ulong run = 0;
             for (ulong f = from; f < to; f++)
             {
@@ -94,6 +95,33 @@ namespace Kernel.Memory
                 if (++run == count) return f + 1 - count;
             }
             return ulong.MaxValue;
+        }
+
+        /// <summary>The first free frame in [from, to), a word of the bitmap at a time.</summary>
+        private ulong FindOne(ulong from, ulong to)
+        {
+            for (ulong w = from >> 6; w << 6 < to; w++)
+            {
+                ulong used = _bitmap[w];
+                if (w == from >> 6 && (from & 63) != 0) used |= (1UL << (int)(from & 63)) - 1;   // frames below from
+                if (used == ~0UL) continue;
+                ulong f = (w << 6) + LowestZero(used);
+                return f < to ? f : ulong.MaxValue;
+            }
+            return ulong.MaxValue;
+        }
+
+        private static ulong LowestZero(ulong used)
+        {
+            ulong free = ~used;
+            ulong n = 0;
+            if ((free & 0xFFFFFFFF) == 0) { n += 32; free >>= 32; }
+            if ((free & 0xFFFF) == 0) { n += 16; free >>= 16; }
+            if ((free & 0xFF) == 0) { n += 8; free >>= 8; }
+            if ((free & 0xF) == 0) { n += 4; free >>= 4; }
+            if ((free & 0x3) == 0) { n += 2; free >>= 2; }
+            if ((free & 0x1) == 0) n += 1;
+            return n;
         }
 
         /// <summary>Frees frames from <see cref="Alloc"/>. Returns false on a double free or a foreign address.</summary>
