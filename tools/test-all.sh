@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite (what .ci/run runs): host xunit tests, boot tests (ops doctor: the kernel
 # boots under QEMU and passes its self-test), compat-tests (native vs unikernel, 4 builds each),
-# busybox applets and file scripts, Debian's sqlite3, lua5.4 and python3, ops error handling. Ends with one line: "N passed, M failed".
+# busybox applets and file scripts, Debian's sqlite3, lua5.4 and python3, concurrent processes
+# (pipelines, tar, multiprocessing, Go, node), ops error handling. Ends with one line: "N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -48,6 +49,7 @@ suite bbfiles tests/apps/busybox-files.sh
 suite sqlite3 tests/apps/sqlite3.sh
 suite lua tests/apps/lua.sh
 suite python tests/apps/python.sh
+suite procs tests/apps/procs.sh
 suite ops tests/ops/errors.sh
 
 echo
