@@ -110,6 +110,7 @@ namespace Kernel.Syscalls
         private static void ReturnToUser(SyscallFrame* f)
         {
             ProcessExit.CheckExitRequest();
+            if (Process.Current.Stopped) { SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);
         }
 

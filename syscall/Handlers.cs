@@ -138,6 +138,11 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.waitid, &Wait.Waitid);
             SyscallDispatcher.Register(Nr.clone3, &SysProcess.Clone3);
             SyscallDispatcher.Register(Nr.rt_sigsuspend, &SysSignal.RtSigsuspend);
+            SyscallDispatcher.Register(Nr.rt_sigtimedwait, &SysSignal.RtSigtimedwait);
+            SyscallDispatcher.Register(Nr.rt_sigqueueinfo, &SysSignal.RtSigqueueinfo);
+            SyscallDispatcher.Register(Nr.rt_tgsigqueueinfo, &SysSignal.RtTgsigqueueinfo);
+            SyscallDispatcher.Register(Nr.signalfd, &Fs.SignalFile.Signalfd);
+            SyscallDispatcher.Register(Nr.signalfd4, &Fs.SignalFile.Signalfd4);
             SyscallDispatcher.Register(Nr.getuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.geteuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.getgid, &SysProcess.GetUid);

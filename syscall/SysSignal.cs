@@ -72,6 +72,68 @@ namespace Kernel.Syscalls
             return -Errno.EINTR;
         }
 
+        /// <summary>rt_sigtimedwait(set, info, timeout, sigsetsize): takes a pending signal of the set (blocked ones included) or waits for one.</summary>
+        public static long RtSigtimedwait(SyscallFrame* f)
+        {
+            if (f->A3 != 8) return -Errno.EINVAL;
+            if (UserMemory.Read(f->A0, out ulong set) != 0) return -Errno.EFAULT;
+            set &= ~Unblockable;
+            ulong deadline = 0;
+            if (f->A2 != 0)
+            {
+                if (UserMemory.Read(f->A2, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
+                if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+                deadline = Drivers.Tsc.MonotonicNs() + (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
+            }
+            Thread t = Thread.Current;
+            while (true)
+            {
+                int sig = SignalDelivery.NextOf(set, out bool threadDirected);
+                if (sig != 0)
+                {
+                    SigInfo si = SignalDelivery.Take(sig, threadDirected);
+                    if (f->A1 != 0)
+                    {
+                        byte* info = stackalloc byte[128];
+                        si.WriteTo(info, sig);
+                        if (UserMemory.CopyTo(f->A1, info, 128) != 0) return -Errno.EFAULT;
+                    }
+                    return sig;
+                }
+                if (f->A2 != 0 && deadline <= Drivers.Tsc.MonotonicNs()) return -Errno.EAGAIN;
+                t.SigWaitMask = set;
+                int w = Scheduler.Sleep(null, deadline);
+                t.SigWaitMask = 0;
+                if (w == Scheduler.TimedOut) continue;                 // one more look, then EAGAIN
+                if (w == Scheduler.Interrupted && SignalDelivery.NextOf(set, out _) == 0) return -Errno.EINTR;
+            }
+        }
+
+        /// <summary>rt_sigqueueinfo(tgid, sig, info) and rt_tgsigqueueinfo(tgid, tid, sig, info): a signal with a value.</summary>
+        public static long RtSigqueueinfo(SyscallFrame* f) => Queue((int)f->A0, 0, (int)f->A1, f->A2);
+        public static long RtTgsigqueueinfo(SyscallFrame* f) => Queue((int)f->A0, (int)f->A1, (int)f->A2, f->A3);
+
+        private static long Queue(int tgid, int tid, int sig, ulong uinfo)
+        {
+            if (sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
+            byte* info = stackalloc byte[128];
+            if (UserMemory.CopyFrom(info, uinfo, 128) != 0) return -Errno.EFAULT;
+            int code = *(int*)(info + 8);
+            Process self = Process.Current;
+            Process p = Process.Find(tgid);
+            if (p == null) return -Errno.ESRCH;
+            if ((code >= 0 || code == SigInfo.SI_TKILL) && p != self) return -Errno.EPERM;   // may not pose as the kernel or kill()
+            var si = new SigInfo { Code = code, Pid = *(int*)(info + 16), Uid = *(int*)(info + 20), Addr = *(ulong*)(info + 24), HasAddr = true };
+            if (tid != 0)
+            {
+                Thread t = p.FindThread(tid);
+                if (t == null) return -Errno.ESRCH;
+                if (sig != 0) SignalDelivery.SendToThread(t, sig, si);
+            }
+            else if (sig != 0) SignalDelivery.SendToProcess(p, sig, si);
+            return 0;
+        }
+
         private struct StackT { public ulong Sp; public int Flags, Pad; public ulong Size; }
         private const int SS_ONSTACK = 1, SS_DISABLE = 2, MINSIGSTKSZ = 2048;
 
@@ -103,6 +165,32 @@ namespace Kernel.Syscalls
 namespace Kernel.Syscalls
 {
     using Kernel.Arch;
+
+    /// <summary>What a pending signal carries: si_code and the union fields we keep (standard signals do not queue: the last send wins).</summary>
+    internal unsafe struct SigInfo
+    {
+        public int Code, Pid, Uid, Status;        // Status: SIGCHLD's si_status, or si_int of a queued value
+        public ulong Addr;                        // faults: si_addr; timers and sigqueue: si_value
+        public bool HasAddr;
+
+        public const int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_TKILL = -6;
+        public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_STOPPED = 5, CLD_CONTINUED = 6;
+
+        public static SigInfo From(int code, int pid) => new SigInfo { Code = code, Pid = pid };
+
+        /// <summary>The 128-byte siginfo_t as Linux lays it out for this signal.</summary>
+        public void WriteTo(byte* inf, int sig)
+        {
+            Mem.Zero(inf, 128);
+            *(int*)inf = sig;
+            *(int*)(inf + 8) = Code;
+            if (HasAddr && Code != SI_QUEUE && Code != SI_TIMER) { *(ulong*)(inf + 16) = Addr; return; }   // si_addr
+            *(int*)(inf + 16) = Pid;                                      // si_pid (si_tid for timers)
+            *(int*)(inf + 20) = Uid;                                      // si_uid (si_overrun)
+            if (sig == Signal.SIGCHLD) *(int*)(inf + 24) = Status;        // si_status
+            else if (HasAddr) *(ulong*)(inf + 24) = Addr;                 // si_value
+        }
+    }
 
     /// <summary>
     /// Sending and delivering signals: process-directed signals wait in the process's pending set,
@@ -136,7 +224,7 @@ namespace Kernel.Syscalls
         /// return address (sa_restorer), ucontext with <paramref name="sc"/> and the mask, siginfo, and
         /// the 512-byte fxsave image <paramref name="fx"/>. False when the stack is not writable.
         /// </summary>
-        private static bool WriteFrame(ref SigContext sc, in SigAction act, int sig, int code, ulong addrOrPid, byte* fx,
+        private static bool WriteFrame(ref SigContext sc, in SigAction act, int sig, in SigInfo si, byte* fx,
                                        out ulong frame, out ulong info, out ulong uc)
         {
             Thread t = Thread.Current;
@@ -162,10 +250,7 @@ namespace Kernel.Syscalls
             *(ulong*)(ucp + 32) = t.AltStackSize;
             *(SigContext*)(ucp + McOffset) = sc;
             *(ulong*)(ucp + McOffset + 256) = mask;                       // uc_sigmask
-            byte* inf = buf + UcOffset + UcSize;
-            *(int*)inf = sig;
-            *(int*)(inf + 8) = code;
-            *(ulong*)(inf + 16) = addrOrPid;                              // si_addr, or si_pid for kill
+            si.WriteTo(buf + UcOffset + UcSize, sig);
             if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) return false;
             if (SuspendActive) { t.SignalMask = SuspendSavedMask; SuspendActive = false; }
             return true;
@@ -188,10 +273,11 @@ namespace Kernel.Syscalls
             ulong bit = 1UL << (sig - 1);
             if (act.Handler == SIG_DFL || act.Handler == SIG_IGN || (Thread.Current.SignalMask & bit) != 0) return false;
             if ((act.Flags & SA_RESTORER) == 0) return false;            // no way back: Linux would also fail
-            return EnterFromInterrupt(f, act, sig, code, addr, f->ErrorCode, f->Vector);
+            var si = new SigInfo { Code = code, Addr = addr, HasAddr = true };
+            return EnterFromInterrupt(f, act, sig, si, addr, f->ErrorCode, f->Vector);
         }
 
-        private static bool EnterFromInterrupt(InterruptFrame* f, in SigAction act, int sig, int code, ulong addr, ulong err, ulong trapno)
+        private static bool EnterFromInterrupt(InterruptFrame* f, in SigAction act, int sig, in SigInfo si, ulong addr, ulong err, ulong trapno)
         {
             SigContext sc = default;
             sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R11 = f->R11; sc.R12 = f->R12; sc.R13 = f->R13;
@@ -201,7 +287,7 @@ namespace Kernel.Syscalls
             sc.Err = err; sc.Trapno = trapno; sc.Cr2 = addr;
             // The user's SSE state is the fxsave image isr_common left just below the register frame.
             byte* fx = SyscallFpu.Area(f);
-            if (!WriteFrame(ref sc, act, sig, code, addr, fx, out ulong frame, out ulong info, out ulong uc)) return false;
+            if (!WriteFrame(ref sc, act, sig, si, fx, out ulong frame, out ulong info, out ulong uc)) return false;
             EnterHandler(act, sig);
             f->Rsp = frame;
             f->Rip = act.Handler;
@@ -237,30 +323,68 @@ namespace Kernel.Syscalls
         public static void RaisePipe() => Raise(Signal.SIGPIPE);
 
         /// <summary>A signal for the calling thread (raise, SIGPIPE), delivered when the syscall returns.</summary>
-        public static void Raise(int sig) => SendToThread(Thread.Current, sig);
+        public static void Raise(int sig) => SendToThread(Thread.Current, sig, SigInfo.From(SigInfo.SI_USER, Process.Current.Pid));
 
-        public static void SendToThread(Thread t, int sig)
+        private static void Record(ref SigInfo* slots, int sig, in SigInfo si)
         {
-            if (sig < 1 || sig > Signal.NSIG || t.Process.Zombie || Ignored(t.Process, sig)) return;
-            t.Pending |= 1UL << (sig - 1);
-            if ((t.SignalMask & (1UL << (sig - 1))) == 0 || sig == Signal.SIGKILL) Scheduler.Interrupt(t);
+            if (slots == null)
+            {
+                slots = (SigInfo*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigInfo)));
+                if (slots == null) return;
+            }
+            slots[sig] = si;
+        }
+
+        private static bool IsStopSignal(int sig) => sig == Signal.SIGSTOP || sig == 20 || sig == 21 || sig == 22;
+
+        /// <summary>What every send does first: SIGCONT resumes a stopped process (even if blocked or ignored), stop and continue cancel each other, SIGKILL wakes a stopped process.</summary>
+        private static void BeforeSend(Process p, int sig)
+        {
+            if (sig == Signal.SIGCONT)
+            {
+                ulong stops = (1UL << (Signal.SIGSTOP - 1)) | (1UL << 19) | (1UL << 20) | (1UL << 21);
+                p.Pending &= ~stops;
+                for (Thread t = p.Threads; t != null; t = t.ProcessNext) t.Pending &= ~stops;
+                if (p.Stopped) Continue(p);
+            }
+            else if (IsStopSignal(sig)) Discard(p, Signal.SIGCONT);
+            else if (sig == Signal.SIGKILL && p.Stopped) p.StopWait.WakeAll();
+        }
+
+        public static void SendToThread(Thread t, int sig) => SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
+
+        public static void SendToThread(Thread t, int sig, in SigInfo si)
+        {
+            if (sig < 1 || sig > Signal.NSIG || t.Process.Zombie) return;
+            BeforeSend(t.Process, sig);
+            if (Ignored(t.Process, sig)) return;
+            ulong bit = 1UL << (sig - 1);
+            t.Pending |= bit;
+            Record(ref t.SigInfo, sig, si);
+            if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) Scheduler.Interrupt(t);
+            Fs.PollWait.Changed();                                       // signalfd readers
         }
 
         /// <summary>A process-directed signal (kill, SIGCHLD, SIGALRM): one thread that does not block it is woken to take it.</summary>
-        public static void SendToProcess(Process p, int sig, int fromPid = 0, int code = 0, int status = 0)
+        public static void SendToProcess(Process p, int sig) => SendToProcess(p, sig, SigInfo.From(SigInfo.SI_KERNEL, 0));
+
+        public static void SendToProcess(Process p, int sig, in SigInfo si)
         {
-            if (sig < 1 || sig > Signal.NSIG || p.Zombie || p == Process.Kernel || Ignored(p, sig)) return;   // init takes no signals
+            if (sig < 1 || sig > Signal.NSIG || p.Zombie || p == Process.Kernel) return;   // init takes no signals
+            BeforeSend(p, sig);
+            if (Ignored(p, sig)) return;
             ulong bit = 1UL << (sig - 1);
             p.Pending |= bit;
+            Record(ref p.SigInfo, sig, si);
             for (Thread t = p.Threads; t != null; t = t.ProcessNext)
-                if ((t.SignalMask & bit) == 0 || sig == Signal.SIGKILL) { Scheduler.Interrupt(t); if (sig != Signal.SIGKILL) break; }
+                if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) { Scheduler.Interrupt(t); if (sig != Signal.SIGKILL) break; }
+            Fs.PollWait.Changed();
         }
 
-        /// <summary>The next signal the calling thread would take (0: none): its own first, then the process's.</summary>
-        public static int Next(out bool threadDirected)
+        /// <summary>The next signal of <paramref name="allowed"/> pending for the calling thread (0: none): its own first, then the process's.</summary>
+        public static int NextOf(ulong allowed, out bool threadDirected)
         {
             Thread t = Thread.Current;
-            ulong allowed = ~(t.SignalMask & ~Unblockable);
             ulong ready = t.Pending & allowed;
             threadDirected = ready != 0;
             if (ready == 0) ready = t.Process.Pending & allowed;
@@ -270,10 +394,63 @@ namespace Kernel.Syscalls
             return sig;
         }
 
-        private static void Take(int sig, bool threadDirected)
+        /// <summary>The next signal the calling thread would take (0: none).</summary>
+        public static int Next(out bool threadDirected) => NextOf(~(Thread.Current.SignalMask & ~Unblockable), out threadDirected);
+
+        /// <summary>Removes a pending signal and returns what it carries.</summary>
+        public static SigInfo Take(int sig, bool threadDirected)
         {
             ulong bit = 1UL << (sig - 1);
-            if (threadDirected) Thread.Current.Pending &= ~bit; else Thread.Current.Process.Pending &= ~bit;
+            Thread t = Thread.Current;
+            SigInfo* slots = threadDirected ? t.SigInfo : t.Process.SigInfo;
+            if (threadDirected) t.Pending &= ~bit; else t.Process.Pending &= ~bit;
+            return slots != null ? slots[sig] : SigInfo.From(SigInfo.SI_USER, 0);
+        }
+
+        // ---- job control: stop and continue ------------------------------------------------------
+
+        /// <summary>A stop signal took effect: the process stops, its parent hears of it, the caller waits.</summary>
+        private static void Stop(int sig)
+        {
+            Process p = Process.Current;
+            if (!p.Stopped)
+            {
+                p.Stopped = true;
+                p.StopSignal = sig;
+                p.ReportStop = true;
+                p.ReportContinue = false;
+                for (Thread o = p.Threads; o != null; o = o.ProcessNext) if (o != Thread.Current) Scheduler.Interrupt(o);
+                NotifyParent(p, SigInfo.CLD_STOPPED, sig);
+            }
+            WaitWhileStopped();
+        }
+
+        private static void Continue(Process p)
+        {
+            p.Stopped = false;
+            p.ReportStop = false;
+            p.ReportContinue = true;
+            p.StopWait.WakeAll();
+            NotifyParent(p, SigInfo.CLD_CONTINUED, Signal.SIGCONT);
+        }
+
+        private static void NotifyParent(Process p, int code, int status)
+        {
+            Process parent = p.Parent;
+            if (parent == null || parent == Process.Kernel) return;
+            parent.ChildWait.WakeAll();
+            if ((parent.Actions[Signal.SIGCHLD].Flags & 1) != 0) return;             // SA_NOCLDSTOP
+            SendToProcess(parent, Signal.SIGCHLD, new SigInfo { Code = code, Pid = p.Pid, Status = status });
+        }
+
+        /// <summary>On the way back to user mode: a stopped process's threads wait here until SIGCONT or SIGKILL.</summary>
+        public static void WaitWhileStopped()
+        {
+            Thread t = Thread.Current;
+            Process p = t.Process;
+            ulong kill = 1UL << (Signal.SIGKILL - 1);
+            while (p.Stopped && !p.Exiting && !t.ExitRequested && ((t.Pending | p.Pending) & kill) == 0)
+                Scheduler.Sleep(p.StopWait, 0, false);
         }
 
         /// <summary>Whether a syscall interrupted by <paramref name="sig"/> is restarted (SA_RESTART, or no handler runs).</summary>
@@ -302,16 +479,17 @@ namespace Kernel.Syscalls
             {
                 int sig = Next(out bool threadDirected);
                 if (sig == 0) return;
-                Take(sig, threadDirected);
+                SigInfo si = Take(sig, threadDirected);
                 SigAction act = Process.Current.Actions[sig];
-                if (Ignored(Process.Current, sig) || sig == Signal.SIGSTOP || IsStopSignal(sig, act)) continue;
+                if (Ignored(Process.Current, sig)) continue;
+                if (StopsByDefault(sig, act)) { Stop(sig); continue; }
                 if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
-                if (!EnterFromInterrupt(f, act, sig, threadDirected ? -6 : 0, 0, 0, 0)) Process.Kill(Signal.SIGSEGV);
+                if (!EnterFromInterrupt(f, act, sig, si, 0, 0, 0)) Process.Kill(Signal.SIGSEGV);
             }
         }
 
-        // Job control stops are not implemented: SIGTSTP/SIGTTIN/SIGTTOU with the default action are ignored.
-        private static bool IsStopSignal(int sig, in SigAction act) => act.Handler == SIG_DFL && (sig == 20 || sig == 21 || sig == 22);
+        /// <summary>SIGSTOP always stops; SIGTSTP, SIGTTIN and SIGTTOU stop when their action is the default.</summary>
+        private static bool StopsByDefault(int sig, in SigAction act) => sig == Signal.SIGSTOP || (act.Handler == SIG_DFL && (sig == 20 || sig == 21 || sig == 22));
 
         /// <summary>Called as a syscall returns: runs the default action or enters the handler of a pending signal.</summary>
         public static void DeliverPending(SyscallFrame* f)
@@ -320,9 +498,10 @@ namespace Kernel.Syscalls
             {
                 int sig = Next(out bool threadDirected);
                 if (sig == 0) return;
-                Take(sig, threadDirected);
+                SigInfo si = Take(sig, threadDirected);
                 SigAction act = Process.Current.Actions[sig];
-                if (Ignored(Process.Current, sig) || sig == Signal.SIGSTOP || IsStopSignal(sig, act)) continue;
+                if (Ignored(Process.Current, sig)) continue;
+                if (StopsByDefault(sig, act)) { Stop(sig); continue; }
                 if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
 
                 ulong* state = (ulong*)SyscallSymbols()[2];                   // full_restore, rcx, r11, iret frame
@@ -336,7 +515,7 @@ namespace Kernel.Syscalls
                 sc.Cs = Cpu.UserCode; sc.Ss = Cpu.UserData;
                 byte* fx = (byte*)Mm.KernelHeap.Alloc(FpSize);               // heap blocks of 512 are 16-aligned
                 SyscallFpu.ToFxsave(SyscallFpu.Area(f), fx);
-                bool written = WriteFrame(ref sc, act, sig, threadDirected ? -6 /* SI_TKILL */ : 0 /* SI_USER */, (ulong)Process.Current.Pid, fx, out ulong frame, out ulong info, out ulong uc);
+                bool written = WriteFrame(ref sc, act, sig, si, fx, out ulong frame, out ulong info, out ulong uc);
                 Mm.KernelHeap.Free(fx);
                 if (!written) Process.Kill(Signal.SIGSEGV);
                 EnterHandler(act, sig);
@@ -370,7 +549,7 @@ namespace Kernel.Syscalls
             if ((int)f->A0 <= 0 || sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
             Thread t = Process.FindThreadAnywhere((int)f->A0);
             if (t == null) return -Errno.ESRCH;
-            if (sig != 0) SendToThread(t, sig);
+            if (sig != 0) SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
             return 0;
         }
 
@@ -381,7 +560,7 @@ namespace Kernel.Syscalls
             Process p = Process.Find((int)f->A0);
             Thread t = p == null ? null : p.FindThread((int)f->A1);
             if (t == null) return -Errno.ESRCH;
-            if (sig != 0) SendToThread(t, sig);
+            if (sig != 0) SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
             return 0;
         }
 
@@ -394,7 +573,7 @@ namespace Kernel.Syscalls
             {
                 Process p = Process.Find(pid);
                 if (p == null) return -Errno.ESRCH;
-                if (sig != 0) SendToProcess(p, sig, self.Pid);
+                if (sig != 0) SendToProcess(p, sig, SigInfo.From(SigInfo.SI_USER, self.Pid));
                 return 0;
             }
             if (pid == int.MinValue) return -Errno.ESRCH;
@@ -405,7 +584,7 @@ namespace Kernel.Syscalls
                 if (p.Zombie || p == Process.Kernel) continue;
                 if (pid == -1 ? p == self : p.Pgid != group) continue;
                 found = true;
-                if (sig != 0) SendToProcess(p, sig, self.Pid);
+                if (sig != 0) SendToProcess(p, sig, SigInfo.From(SigInfo.SI_USER, self.Pid));
             }
             return found ? 0 : -Errno.ESRCH;
         }

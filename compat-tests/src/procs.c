@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/select.h>
+#include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,6 +22,8 @@ static long long now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
+
+static int near(long long got, long long want) { return got >= want && got < want + 150; }
 
 static int wait_status(pid_t pid)
 {
@@ -269,6 +272,105 @@ static void ltp(void)
     CHECK(heartbeats > 0, "its heartbeats reached the main process");
 }
 
+/* SIGSTOP / SIGCONT seen through wait4(WUNTRACED / WCONTINUED) and waitid. */
+static void stopcont(void)
+{
+    int fd[2];
+    pipe(fd);
+    pid_t c = fork();
+    if (c == 0) {
+        close(fd[0]);
+        for (int i = 0;; i++) {
+            struct timespec ts = { 0, 5000000 };
+            nanosleep(&ts, NULL);
+            char b = 'x';
+            if (write(fd[1], &b, 1) != 1) _exit(1);
+        }
+    }
+    close(fd[1]);
+    char b;
+    read(fd[0], &b, 1);                                   /* it runs */
+    kill(c, SIGSTOP);
+    int st;
+    pid_t w = waitpid(c, &st, WUNTRACED);
+    CHECK(w == c && WIFSTOPPED(st) && WSTOPSIG(st) == SIGSTOP, "waitpid(WUNTRACED) reports the stop");
+    fcntl(fd[0], F_SETFL, O_NONBLOCK);
+    while (read(fd[0], &b, 1) == 1) { }                  /* drain what it wrote before stopping */
+    struct timespec ts = { 0, 100000000 };
+    nanosleep(&ts, NULL);
+    errno = 0;
+    CHECK(read(fd[0], &b, 1) == -1 && errno == EAGAIN, "a stopped child writes nothing");
+    CHECK(waitpid(c, &st, WUNTRACED | WNOHANG) == 0, "the stop is reported once");
+    kill(c, SIGCONT);
+    w = waitpid(c, &st, WCONTINUED);
+    CHECK(w == c && WIFCONTINUED(st), "waitpid(WCONTINUED) reports the continue");
+    fcntl(fd[0], F_SETFL, 0);
+    CHECK(read(fd[0], &b, 1) == 1, "it runs again");
+    kill(c, SIGSTOP);
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    CHECK(waitid(P_PID, c, &si, WSTOPPED) == 0 && si.si_code == CLD_STOPPED && si.si_status == SIGSTOP && si.si_pid == c,
+          "waitid(WSTOPPED) gives CLD_STOPPED with the signal");
+    kill(c, SIGKILL);
+    w = waitpid(c, &st, 0);
+    CHECK(w == c && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL, "SIGKILL ends a stopped child");
+}
+
+static volatile sig_atomic_t chld_pid, chld_status, chld_code, usr1_value, usr1_code;
+static void on_chld(int s, siginfo_t *si, void *uc) { (void)s; (void)uc; chld_pid = si->si_pid; chld_status = si->si_status; chld_code = si->si_code; }
+static void on_queued(int s, siginfo_t *si, void *uc) { (void)s; (void)uc; usr1_value = si->si_value.sival_int; usr1_code = si->si_code; }
+
+/* What signals carry: SIGCHLD's siginfo, sigqueue values, sigtimedwait, signalfd. */
+static void siginfo(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_chld;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGCHLD, &sa, NULL);
+    pid_t c = fork();
+    if (c == 0) _exit(7);
+    while (chld_pid == 0) pause();
+    CHECK(chld_pid == c && chld_status == 7 && chld_code == CLD_EXITED, "SIGCHLD's siginfo names the child, its status and CLD_EXITED");
+    waitpid(c, NULL, 0);
+    signal(SIGCHLD, SIG_DFL);
+
+    sa.sa_sigaction = on_queued;
+    sigaction(SIGUSR1, &sa, NULL);
+    union sigval v = { .sival_int = 4242 };
+    sigqueue(getpid(), SIGUSR1, v);
+    CHECK(usr1_value == 4242 && usr1_code == SI_QUEUE, "sigqueue's value reaches the handler (SI_QUEUE)");
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGUSR2);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    struct timespec ts = { 0, 100000000 };
+    siginfo_t si;
+    long long t0 = now_ms();
+    errno = 0;
+    CHECK(sigtimedwait(&set, &si, &ts) == -1 && errno == EAGAIN && near(now_ms() - t0, 100), "sigtimedwait times out with EAGAIN");
+    pid_t parent = getpid();
+    c = fork();
+    if (c == 0) { kill(parent, SIGUSR2); _exit(0); }
+    ts.tv_sec = 10;
+    int got = sigtimedwait(&set, &si, &ts);
+    CHECK(got == SIGUSR2 && si.si_pid == c && si.si_code == SI_USER, "sigtimedwait takes a blocked SIGUSR2 sent by the child");
+    waitpid(c, NULL, 0);
+
+    int sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    CHECK_ERR(sfd >= 0, "signalfd");
+    c = fork();
+    if (c == 0) { kill(parent, SIGUSR2); _exit(0); }
+    struct signalfd_siginfo rec;
+    ssize_t n = read(sfd, &rec, sizeof rec);
+    CHECK(n == sizeof rec && rec.ssi_signo == SIGUSR2 && (pid_t)rec.ssi_pid == c, "signalfd reads the child's SIGUSR2 with its pid");
+    struct pollfd p = { sfd, POLLIN, 0 };
+    CHECK(poll(&p, 1, 0) == 0, "then nothing is pending");
+    waitpid(c, NULL, 0);
+    close(sfd);
+}
+
 /* 1000 children exit before anyone waits; all are reaped. */
 static void zombies(void)
 {
@@ -335,7 +437,6 @@ static void killpg_test(void)
 static void *spinner(void *arg) { volatile int *stop = arg; while (!*stop) { } return NULL; }
 static void *sleeper(void *arg) { (void)arg; struct timespec ts = { 2, 0 }; nanosleep(&ts, NULL); return NULL; }
 
-static int near(long long got, long long want) { return got >= want && got < want + 150; }
 
 /* poll, select, epoll_wait, nanosleep, futex-backed waits time out on time while others run or sleep. */
 static void timeouts(void)
@@ -448,6 +549,8 @@ int main(int argc, char **argv)
     else if (strcmp(what, "shared") == 0) shared();
     else if (strcmp(what, "sharedfiles") == 0) shared_files();
     else if (strcmp(what, "ltp") == 0) ltp();
+    else if (strcmp(what, "stopcont") == 0) stopcont();
+    else if (strcmp(what, "siginfo") == 0) siginfo();
     else if (strcmp(what, "zombies") == 0) zombies();
     else if (strcmp(what, "orphans") == 0) orphans();
     else if (strcmp(what, "killpg") == 0) killpg_test();

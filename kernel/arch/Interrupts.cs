@@ -45,6 +45,7 @@ namespace Kernel.Arch
         private static void ReturnToUser(InterruptFrame* f)
         {
             ProcessExit.CheckExitRequest();
+            if (Process.Current.Stopped) { Syscalls.SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (Syscalls.SignalDelivery.AnyDeliverable) Syscalls.SignalDelivery.DeliverFromInterrupt(f);
         }
 

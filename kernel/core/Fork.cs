@@ -220,7 +220,13 @@ namespace Kernel
             // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies behind.
             SigAction act = parent.Actions[Signal.SIGCHLD];
             if (act.Handler == 1 || (act.Flags & 1) != 0) { Reap(p); parent.ChildWait.WakeAll(); return; }
-            SignalDelivery.SendToProcess(parent, Signal.SIGCHLD, p.Pid, (waitStatus & 0x7F) != 0 ? 2 : 1, waitStatus);
+            bool killed = (waitStatus & 0x7F) != 0;
+            SignalDelivery.SendToProcess(parent, Signal.SIGCHLD, new SigInfo
+            {
+                Code = killed ? ((waitStatus & 0x80) != 0 ? SigInfo.CLD_DUMPED : SigInfo.CLD_KILLED) : SigInfo.CLD_EXITED,
+                Pid = p.Pid,
+                Status = killed ? waitStatus & 0x7F : (waitStatus >> 8) & 0xFF,
+            });
             parent.ChildWait.WakeAll();
         }
 
@@ -230,6 +236,8 @@ namespace Kernel
             if (z.Parent != null) z.Parent.RemoveChild(z);
             z.Unlink();
             if (z.Name != null) Mm.KernelHeap.Free(z.Name);
+            if (z.SigInfo != null) Mm.KernelHeap.Free(z.SigInfo);
+            Runtime.Allocator.Free(z.StopWait);
             if (z.Strings != null) z.Strings.Release();
             Runtime.Allocator.Free(z.ChildWait);
             Runtime.Allocator.Free(z.VforkDone);
@@ -239,7 +247,7 @@ namespace Kernel
 
     internal static unsafe class Wait
     {
-        private const int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
+        private const int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;    // WSTOPPED == WUNTRACED
 
         private static bool Matches(Process c, int pid, Process self)
         {
@@ -264,11 +272,15 @@ namespace Kernel
                 {
                     if (!Matches(c, pid, self)) continue;
                     any = true;
-                    if (!c.Zombie) continue;
-                    int found = c.Pid, status = c.ExitWaitStatus;
+                    int status;
+                    if (c.Zombie) status = c.ExitWaitStatus;
+                    else if ((options & WUNTRACED) != 0 && c.Stopped && c.ReportStop) { status = (c.StopSignal << 8) | 0x7F; c.ReportStop = false; }
+                    else if ((options & WCONTINUED) != 0 && c.ReportContinue) { status = 0xFFFF; c.ReportContinue = false; }
+                    else continue;
+                    int found = c.Pid;
                     if (wstatus != 0 && UserMemory.Write(wstatus, status) != 0) return -Errno.EFAULT;
                     if (f->A3 != 0 && UserMemory.Zero(f->A3, 144) != 0) return -Errno.EFAULT;
-                    ProcessExit.Reap(c);
+                    if (c.Zombie) ProcessExit.Reap(c);
                     return found;
                 }
                 if (!any) return -Errno.ECHILD;
@@ -296,15 +308,29 @@ namespace Kernel
                 {
                     if (!Matches(c, pid, self)) continue;
                     any = true;
-                    if (!c.Zombie || (options & WEXITED) == 0) continue;
-                    int status = c.ExitWaitStatus;
                     Siginfo si = default;
                     si.Signo = Signal.SIGCHLD;
-                    si.Code = (status & 0x7F) != 0 ? 2 : 1;           // CLD_KILLED, CLD_EXITED
                     si.Pid = c.Pid;
-                    si.Status = (status & 0x7F) != 0 ? status & 0x7F : (status >> 8) & 0xFF;
+                    bool keep = (options & WNOWAIT) != 0;
+                    if (c.Zombie && (options & WEXITED) != 0)
+                    {
+                        int status = c.ExitWaitStatus;
+                        si.Code = (status & 0x7F) != 0 ? SigInfo.CLD_KILLED : SigInfo.CLD_EXITED;
+                        si.Status = (status & 0x7F) != 0 ? status & 0x7F : (status >> 8) & 0xFF;
+                    }
+                    else if ((options & WUNTRACED) != 0 && c.Stopped && c.ReportStop)
+                    {
+                        si.Code = SigInfo.CLD_STOPPED; si.Status = c.StopSignal;
+                        if (!keep) c.ReportStop = false;
+                    }
+                    else if ((options & WCONTINUED) != 0 && c.ReportContinue)
+                    {
+                        si.Code = SigInfo.CLD_CONTINUED; si.Status = Signal.SIGCONT;
+                        if (!keep) c.ReportContinue = false;
+                    }
+                    else continue;
                     if (infop != 0 && (UserMemory.Zero(infop, 128) != 0 || UserMemory.Write(infop, si) != 0)) return -Errno.EFAULT;
-                    if ((options & WNOWAIT) == 0) ProcessExit.Reap(c);
+                    if (c.Zombie && !keep) ProcessExit.Reap(c);
                     return 0;
                 }
                 if (!any) return -Errno.ECHILD;

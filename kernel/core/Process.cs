@@ -51,6 +51,11 @@ namespace Kernel
         public Process AlarmNext;
         public ulong UserNs, SysNs;
         public int DeathSignal;
+        public Syscalls.SigInfo* SigInfo;       // what each pending process-directed signal carries (allocated on first use)
+        public bool Stopped;                    // SIGSTOP & co.: every thread waits in StopWait
+        public int StopSignal;
+        public bool ReportStop, ReportContinue; // for the parent's wait4(WUNTRACED / WCONTINUED)
+        public readonly WaitQueue StopWait = new WaitQueue();
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
 

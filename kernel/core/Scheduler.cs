@@ -151,7 +151,7 @@ namespace Kernel
         /// <summary>A signal the thread does not block is pending, or its process is ending: interruptible waits end.</summary>
         public static bool SignalPending(Thread t) =>
             t.ExitRequested || t.Process.Exiting ||
-            ((t.Pending | t.Process.Pending) & ~(t.SignalMask & ~Syscalls.SignalDelivery.Unblockable)) != 0;
+            ((t.Pending | t.Process.Pending) & (~(t.SignalMask & ~Syscalls.SignalDelivery.Unblockable) | t.SigWaitMask)) != 0;
 
         /// <summary>
         /// Sleeps on <paramref name="q"/> (may be null) until woken, until <paramref name="deadlineNs"/>

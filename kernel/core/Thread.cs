@@ -47,6 +47,8 @@ namespace Kernel
         public ulong AltStackSp, AltStackSize;
         public int AltStackFlags;
         public bool ExitRequested;            // another thread's exec or exit_group ends this one
+        public Syscalls.SigInfo* SigInfo;     // what each pending thread-directed signal carries
+        public ulong SigWaitMask;             // signals sigtimedwait/signalfd waits for (they may be blocked)
 
         // ---- kernel stacks -------------------------------------------------------------------
         private const ulong SlotSize = 128 * 1024, StackSize = 64 * 1024;
@@ -109,6 +111,8 @@ namespace Kernel
             FreeStack();
             if (Fx != null) Mm.KernelHeap.Free(Fx);
             Fx = null;
+            if (SigInfo != null) Mm.KernelHeap.Free(SigInfo);
+            SigInfo = null;
             Runtime.Allocator.Free(this);
         }
 
