@@ -143,6 +143,14 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.rt_tgsigqueueinfo, &SysSignal.RtTgsigqueueinfo);
             SyscallDispatcher.Register(Nr.signalfd, &Fs.SignalFile.Signalfd);
             SyscallDispatcher.Register(Nr.signalfd4, &Fs.SignalFile.Signalfd4);
+            SyscallDispatcher.Register(Nr.timerfd_create, &Fs.TimerFile.Create);
+            SyscallDispatcher.Register(Nr.timerfd_settime, &Fs.TimerFile.Settime);
+            SyscallDispatcher.Register(Nr.timerfd_gettime, &Fs.TimerFile.Gettime);
+            SyscallDispatcher.Register(Nr.timer_create, &SysTimer.Create);
+            SyscallDispatcher.Register(Nr.timer_settime, &SysTimer.Settime);
+            SyscallDispatcher.Register(Nr.timer_gettime, &SysTimer.Gettime);
+            SyscallDispatcher.Register(Nr.timer_getoverrun, &SysTimer.Getoverrun);
+            SyscallDispatcher.Register(Nr.timer_delete, &SysTimer.Delete);
             SyscallDispatcher.Register(Nr.getuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.geteuid, &SysProcess.GetUid);
             SyscallDispatcher.Register(Nr.getgid, &SysProcess.GetUid);

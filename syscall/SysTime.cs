@@ -22,7 +22,7 @@ namespace Kernel.Syscalls
 
         public static ulong RealtimeNs() => s_realtimeBaseNs + Tsc.MonotonicNs();
 
-        private static bool ClockNs(int clock, out ulong ns)
+        public static bool ClockNs(int clock, out ulong ns)
         {
             switch (clock)
             {

@@ -197,6 +197,7 @@ namespace Kernel
             MemoryMap.ReleaseCurrent(fresh);
             p.Map = fresh;
             Fork.ReleaseVforkParent(p);
+            SysTimer.DeleteAll(p);
             FdTable.CloseOnExec();
             for (int sig = 1; sig <= Signal.NSIG; sig++)
                 if (Process.Current.Actions[sig].Handler > 1) { Process.Current.Actions[sig].Handler = 0; Process.Current.Actions[sig].Flags = 0; }

@@ -189,6 +189,7 @@ namespace Kernel
             p.ExitWaitStatus = waitStatus;
             p.AlarmAt = 0;
             RealTimer.Disarm(p);
+            SysTimer.DeleteAll(p);
             FdTable.ReleaseTable();
             Fork.ReleaseVforkParent(p);
             MemoryMap.ReleaseCurrent(null);

@@ -56,6 +56,7 @@ namespace Kernel
         public int StopSignal;
         public bool ReportStop, ReportContinue; // for the parent's wait4(WUNTRACED / WCONTINUED)
         public readonly WaitQueue StopWait = new WaitQueue();
+        public Syscalls.PosixTimer[] PosixTimers;   // timer_create ids (null until the first)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
 

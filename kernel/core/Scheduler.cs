@@ -225,6 +225,7 @@ namespace Kernel
             ulong now = Tsc.MonotonicNs();
             while (s_timers != null && s_timers.WakeAt <= now) Wake(s_timers, TimedOut);
             Syscalls.RealTimer.Tick(now);
+            Timers.Tick(now);
             Console.Poll();
             if (f->FromUser && s_runHead != null && now - s_sliceStart >= SliceNs) Schedule();
         }

@@ -1,0 +1,152 @@
+// POSIX per-process timers (timer_create & co.): a kernel timer that sends a signal (SIGEV_SIGNAL,
+// SIGEV_THREAD_ID; glibc builds SIGEV_THREAD on the latter) or nothing (SIGEV_NONE) when it fires.
+// CPU-time clocks count wall time here (one CPU, no accounting per process yet).
+using Kernel.Drivers;
+using Kernel.Memory;
+
+namespace Kernel.Syscalls
+{
+    internal sealed class PosixTimer
+    {
+        public readonly KTimer Timer = new KTimer();
+        public Process Owner;
+        public int Id, Signo, Notify, Tid, Clock, Overrun;
+        public ulong Value;
+    }
+
+    internal static unsafe class SysTimer
+    {
+        private const int SIGEV_SIGNAL = 0, SIGEV_NONE = 1, SIGEV_THREAD = 2, SIGEV_THREAD_ID = 4, TIMER_ABSTIME = 1;
+        private const int MaxTimers = 256;
+        private struct Itimerspec { public SysTime.Timespec Interval, Value; }
+
+        /// <summary>Reads an itimerspec: the first expiry on the monotonic clock (0: disarm) and the period.</summary>
+        public static long ReadItimerspec(ulong user, int clock, bool absolute, out ulong expires, out ulong interval)
+        {
+            expires = interval = 0;
+            if (UserMemory.Read(user, out Itimerspec its) != 0) return -Errno.EFAULT;
+            if (its.Value.Sec < 0 || its.Value.Nsec < 0 || its.Value.Nsec >= 1_000_000_000 ||
+                its.Interval.Sec < 0 || its.Interval.Nsec < 0 || its.Interval.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+            ulong value = (ulong)its.Value.Sec * 1_000_000_000 + (ulong)its.Value.Nsec;
+            interval = (ulong)its.Interval.Sec * 1_000_000_000 + (ulong)its.Interval.Nsec;
+            if (value == 0) { interval = 0; return 0; }
+            expires = absolute ? SysTime.ToMonotonic(clock == SysTime.CLOCK_REALTIME || clock == 8 ? SysTime.CLOCK_REALTIME : SysTime.CLOCK_MONOTONIC, value)
+                               : Tsc.MonotonicNs() + value;
+            return 0;
+        }
+
+        public static long WriteItimerspec(ulong user, KTimer t)
+        {
+            Itimerspec its;
+            ulong left = Timers.Remaining(t);
+            its.Value.Sec = (long)(left / 1_000_000_000); its.Value.Nsec = (long)(left % 1_000_000_000);
+            ulong iv = t.Armed ? t.Interval : 0;
+            its.Interval.Sec = (long)(iv / 1_000_000_000); its.Interval.Nsec = (long)(iv % 1_000_000_000);
+            return UserMemory.Write(user, its);
+        }
+
+        private static void OnFire(KTimer k, ulong count)
+        {
+            var pt = (PosixTimer)k.Owner;
+            if (pt.Notify == SIGEV_NONE) return;
+            Thread t = pt.Notify == SIGEV_THREAD_ID ? pt.Owner.FindThread(pt.Tid) : null;
+            ulong bit = 1UL << (pt.Signo - 1);
+            // As Linux: while the last signal is still pending, further expirations only count as overruns.
+            if (((t != null ? t.Pending : pt.Owner.Pending) & bit) != 0) { pt.Overrun += (int)count; return; }
+            pt.Overrun = (int)(count - 1);
+            var si = new SigInfo { Code = SigInfo.SI_TIMER, Pid = pt.Id, Uid = pt.Overrun, Addr = pt.Value, HasAddr = true };
+            if (t != null) SignalDelivery.SendToThread(t, pt.Signo, si);
+            else SignalDelivery.SendToProcess(pt.Owner, pt.Signo, si);
+        }
+
+        private static PosixTimer Get(ulong id)
+        {
+            PosixTimer[] table = Process.Current.PosixTimers;
+            return table != null && id < (ulong)table.Length ? table[(int)id] : null;
+        }
+
+        /// <summary>timer_create(clockid, sevp, timerid).</summary>
+        public static long Create(SyscallFrame* f)
+        {
+            int clock = (int)f->A0;
+            if (!SysTime.ClockNs(clock, out _)) return -Errno.EINVAL;
+            int signo = Signal.SIGALRM, notify = SIGEV_SIGNAL, tid = 0;
+            ulong value = 0;
+            bool valueGiven = false;
+            if (f->A1 != 0)
+            {
+                byte* ev = stackalloc byte[64];
+                if (UserMemory.CopyFrom(ev, f->A1, 64) != 0) return -Errno.EFAULT;
+                value = *(ulong*)ev; valueGiven = true;
+                signo = *(int*)(ev + 8);
+                notify = *(int*)(ev + 12);
+                tid = *(int*)(ev + 16);
+                if (notify != SIGEV_SIGNAL && notify != SIGEV_NONE && notify != SIGEV_THREAD_ID) return -Errno.EINVAL;
+                if (notify != SIGEV_NONE && (signo < 1 || signo > Signal.NSIG)) return -Errno.EINVAL;
+                if (notify == SIGEV_THREAD_ID && Process.Current.FindThread(tid) == null) return -Errno.EINVAL;
+            }
+            Process p = Process.Current;
+            if (p.PosixTimers == null) p.PosixTimers = new PosixTimer[MaxTimers];
+            int id = -1;
+            for (int i = 0; i < MaxTimers; i++) if (p.PosixTimers[i] == null) { id = i; break; }
+            if (id < 0) return -Errno.EAGAIN;
+            var pt = new PosixTimer { Owner = p, Id = id, Signo = signo, Notify = notify, Tid = tid, Clock = clock, Value = valueGiven ? value : (ulong)id };
+            pt.Timer.Owner = pt;
+            pt.Timer.Fire = &OnFire;
+            if (UserMemory.Write(f->A2, id) != 0) { Runtime.Allocator.Free(pt.Timer); Runtime.Allocator.Free(pt); return -Errno.EFAULT; }
+            p.PosixTimers[id] = pt;
+            return 0;
+        }
+
+        /// <summary>timer_settime(timerid, flags, new, old).</summary>
+        public static long Settime(SyscallFrame* f)
+        {
+            PosixTimer pt = Get(f->A0);
+            if (pt == null) return -Errno.EINVAL;
+            if (((int)f->A1 & ~TIMER_ABSTIME) != 0) return -Errno.EINVAL;
+            long r = ReadItimerspec(f->A2, pt.Clock, ((int)f->A1 & TIMER_ABSTIME) != 0, out ulong expires, out ulong interval);
+            if (r < 0) return r;
+            if (f->A3 != 0 && WriteItimerspec(f->A3, pt.Timer) != 0) return -Errno.EFAULT;
+            Timers.Arm(pt.Timer, expires, interval);
+            return 0;
+        }
+
+        public static long Gettime(SyscallFrame* f)
+        {
+            PosixTimer pt = Get(f->A0);
+            if (pt == null) return -Errno.EINVAL;
+            return WriteItimerspec(f->A1, pt.Timer) != 0 ? -Errno.EFAULT : 0;
+        }
+
+        public static long Getoverrun(SyscallFrame* f)
+        {
+            PosixTimer pt = Get(f->A0);
+            return pt == null ? -Errno.EINVAL : pt.Overrun;
+        }
+
+        public static long Delete(SyscallFrame* f)
+        {
+            PosixTimer pt = Get(f->A0);
+            if (pt == null) return -Errno.EINVAL;
+            Free(Process.Current, pt);
+            return 0;
+        }
+
+        private static void Free(Process p, PosixTimer pt)
+        {
+            Timers.Disarm(pt.Timer);
+            p.PosixTimers[pt.Id] = null;
+            Runtime.Allocator.Free(pt.Timer);
+            Runtime.Allocator.Free(pt);
+        }
+
+        /// <summary>exec and exit: the process's timers go.</summary>
+        public static void DeleteAll(Process p)
+        {
+            if (p.PosixTimers == null) return;
+            for (int i = 0; i < p.PosixTimers.Length; i++) if (p.PosixTimers[i] != null) Free(p, p.PosixTimers[i]);
+            Runtime.Allocator.Free(p.PosixTimers);
+            p.PosixTimers = null;
+        }
+    }
+}
