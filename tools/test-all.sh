@@ -50,6 +50,7 @@ suite sqlite3 tests/apps/sqlite3.sh
 suite lua tests/apps/lua.sh
 suite python tests/apps/python.sh
 suite procs tests/apps/procs.sh
+suite leaks tests/apps/leaks.sh
 suite ops tests/ops/errors.sh
 
 echo

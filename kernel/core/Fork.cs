@@ -191,6 +191,7 @@ namespace Kernel
             RealTimer.Disarm(p);
             SysTimer.DeleteAll(p);
             FdTable.ReleaseTable();
+            p.Files = null;
             Fork.ReleaseVforkParent(p);
             MemoryMap.ReleaseCurrent(null);
             p.Map = null;

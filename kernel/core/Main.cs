@@ -48,6 +48,7 @@ namespace Kernel
                 status = Process.Run((byte*)Mm.PhysToVirt(module->Paddr), module->Size);
                 if (SyscallDispatcher.Summary) SyscallDispatcher.PrintSummary();
                 Fs.MissingFiles.Print();
+                if (CommandLine.Has("memstats")) Process.LogMemory("end");
                 Log.Write("compat: exit status ");
                 Log.Dec(status);
                 Log.Write("\n");

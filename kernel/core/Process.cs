@@ -224,11 +224,28 @@ namespace Kernel
             p.AddThread(t);
             t.PrepareKernelEntry((delegate* unmanaged<ulong, void>)&ProgramMain, 0);
             Scheduler.Enqueue(t);
+            if (CommandLine.Has("memstats")) LogMemory("start");
             Scheduler.Idle(&HasMainExited);
             return MainStatus;
         }
 
         private static bool HasMainExited() => MainExited;
+
+        /// <summary>The debug line tests use to check that the kernel gives memory back: heap bytes in use and free frames.</summary>
+        public static void LogMemory(string when)
+        {
+            Log.Write("compat: memstats ");
+            Log.Write(when);
+            Log.Write(" heap ");
+            Log.Dec(Mm.KernelHeap.BytesInUse);
+            Log.Write(" free-frames ");
+            Log.Dec(Mm.Pages.FreeFrames);
+            Log.Write(" processes ");
+            Log.Dec((ulong)ProcessCount);
+            Log.Write(" blocks");
+            for (int c = 0; c < 12; c++) { Log.Write(" "); Log.Dec(Mm.KernelHeap.LiveByClass[c]); }
+            Log.Write("\n");
+        }
 
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("enter_user")] private static extern void EnterUser(ulong rip, ulong rsp);
 

@@ -88,8 +88,7 @@ namespace Kernel.Fs
             for (int fd = 0; fd < Max; fd++) if (t.Files[fd] != null) Close(fd);
             Runtime.Allocator.Free(t.Files);
             Runtime.Allocator.Free(t.Cloexec);
-            t.Files = null;
-            t.Cloexec = null;
+            Runtime.Allocator.Free(t);
         }
         public static bool GetCloexec(int fd) => (uint)fd < Max && T.Cloexec[fd];
         public static void SetCloexec(int fd, bool on) { if ((uint)fd < Max) T.Cloexec[fd] = on; }

@@ -33,7 +33,13 @@ namespace Kernel.Fs
                 File f = FdTable.Get(fd);
                 if (f == null)
                 {
-                    if (FileSystem.Lookup(Devices.ProcFd, n) != null) FileSystem.Unlink(Devices.ProcFd, n);
+                    Inode gone = FileSystem.Lookup(Devices.ProcFd, n);
+                    if (gone != null)
+                    {
+                        FileSystem.Unlink(Devices.ProcFd, n);
+                        // No GC: a dead link nobody holds goes back to the heap (links churn with every pipe).
+                        if (gone.Nlink == 0 && gone.OpenCount == 0) VfsMemory.FreeObject(gone);
+                    }
                     continue;
                 }
                 int tl;
@@ -66,6 +72,7 @@ namespace Kernel.Fs
                 for (int i = 0; same && i < ol; i++) same = old[i] == target[i];
                 if (same) return;
             }
+            if (existing != null && existing.IsSymlink) { FileSystem.Retarget(existing, target); return; }
             if (existing != null) FileSystem.Unlink(dir, name);
             FileSystem.Symlink(dir, name, target);
         }

@@ -18,6 +18,7 @@ namespace Kernel.Memory
         public ulong BytesInUse;
         public ulong Allocations;
         public ulong Frees;
+        public fixed uint LiveByClass[16];         // blocks in use per size class (leak hunting: memstats)
 
         public static ulong MetadataBytes(ulong frames) => frames + frames * 4;
 
@@ -69,6 +70,7 @@ namespace Kernel.Memory
                 p = (void*)_freeLists[c];
                 _freeLists[c] = *(ulong*)p;
                 BytesInUse += ClassSize(c);
+                LiveByClass[c]++;
             }
             Mem.Zero(p, c < 0 ? ((size + PageAllocator.PageSize - 1) & ~(PageAllocator.PageSize - 1)) : ClassSize(c));
             Allocations++;
@@ -127,6 +129,7 @@ namespace Kernel.Memory
                 *(ulong*)p = _freeLists[c];
                 _freeLists[c] = (ulong)p;
                 BytesInUse -= ClassSize(c);
+                LiveByClass[c]--;
             }
             else return false;
             Frees++;

@@ -54,13 +54,14 @@ public static class Program
         var dir = new Option<string[]>("--dir") { Description = "Pack a host directory tree at DEST (same defaults as --file; keeps modes and symlinks). Repeatable.", HelpName = "SRC[:DEST]", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var config = new Option<string?>("--config", "-c") { Description = "A Nanos-style config.json: Program, Args, Env, Files, Dirs, MapDirs, NameServers, Memory, RunConfig.", HelpName = "FILE" };
         var allowMissing = new Option<bool>("--allow-missing") { Description = "Boot even when a shared library the program needs is not found on the host." };
+        var kernelArg = new Option<string[]>("--kernel-arg") { Description = "Add a word to the kernel command line (debugging: memstats prints heap and free frames at start and power-off). Repeatable.", HelpName = "WORD", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument." };
         var program = new Argument<string?>("PROGRAM") { Description = "An x86-64 Linux ELF executable on the host (static, or dynamically linked: its libraries are packed).", Arity = ArgumentArity.ZeroOrOne };
         var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
         {
-            env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, demo, program, args,
+            env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, kernelArg, demo, program, args,
         };
         cmd.SetAction(r => RunCommand.Execute(new RunOptions
         {
@@ -72,6 +73,7 @@ public static class Program
             Trace = r.GetValue(trace),
             SyscallSummary = r.GetValue(summary),
             MissingFiles = r.GetValue(missing),
+            KernelArgs = r.GetValue(kernelArg) ?? [],
             Accel = r.GetValue(accel),
             Verbose = r.GetValue(verbose),
             Keep = r.GetValue(keep),

@@ -22,6 +22,8 @@ public sealed record RunOptions
     public bool SyscallSummary { get; init; }
     /// <summary>Kernel arg <c>missing_files</c>.</summary>
     public bool MissingFiles { get; init; }
+    /// <summary>Extra words for the kernel command line (<c>--kernel-arg</c>).</summary>
+    public IReadOnlyList<string> KernelArgs { get; init; } = [];
     /// <summary>kvm, tcg, auto or null.</summary>
     public string? Accel { get; init; }
     /// <summary>Print ops' decisions and the whole kernel log on stderr.</summary>
@@ -261,6 +263,11 @@ public static partial class RunCommand
         if (o.Trace) args.Add("trace");
         if (o.SyscallSummary) args.Add("syscall_summary");
         if (o.MissingFiles) args.Add("missing_files");
+        foreach (var word in o.KernelArgs)
+        {
+            if (word.Length == 0 || word.Any(char.IsWhiteSpace)) throw new OpsException($"--kernel-arg: '{word}' must be one word", ExitCodes.Usage);
+            args.Add(word);
+        }
         long ns = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
         args.Add("realtime_ns=" + ns);
         args.Add("entropy=" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));

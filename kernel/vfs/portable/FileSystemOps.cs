@@ -233,6 +233,27 @@ namespace Kernel.Vfs
         /// (copied, not checked). Errors: ENOENT (empty target), ENAMETOOLONG (target of 4096+
         /// bytes), then those of Create.
         /// </summary>
+        /// <summary>Points an existing symlink at a new target in place: the node keeps its identity (no new inode).</summary>
+        public static int Retarget(Inode link, ReadOnlySpan<byte> target)
+        {
+            if (!link.IsSymlink) return -Errno.EINVAL;
+            if (target.Length == 0) return -Errno.ENOENT;
+            if (target.Length >= PathMax) return -Errno.ENAMETOOLONG;
+            if (!link.DataOwned || link.Capacity < target.Length)
+            {
+                byte* data = (byte*)VfsMemory.Alloc((ulong)target.Length);
+                if (data == null) return -Errno.ENOSPC;
+                if (link.DataOwned && link.Data != null) VfsMemory.Free(link.Data);
+                link.Data = data;
+                link.Capacity = target.Length;
+                link.DataOwned = true;
+            }
+            for (int i = 0; i < target.Length; i++) link.Data[i] = target[i];
+            link.Size = target.Length;
+            link.MtimeNs = link.CtimeNs = Time();
+            return 0;
+        }
+
         public static int Symlink(Inode dir, ReadOnlySpan<byte> name, ReadOnlySpan<byte> target)
         {
             if (target.Length == 0) return -Errno.ENOENT;

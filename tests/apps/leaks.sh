@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The kernel gives back what processes take: a busybox sh loop of fork + exec + pipe runs N times,
+# and the kernel's heap bytes and free page frames at power-off (kernel arg memstats) must be within
+# 1% of a run with a handful of iterations, and of the start of the same run (heap: not above it).
+# Usage: tests/apps/leaks.sh [ITERATIONS]   (default 1000 iterations = 2000 execs; the issue's
+# 10,000-exec check is `tests/apps/leaks.sh 5000`). Ends with "leaks: N passed, M failed".
+set -uo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+cd "$ROOT"
+N=${1:-1000}
+TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
+pass=0; fail=0
+BB=/bin/busybox
+
+# stats ITERATIONS: runs the loop, prints "startheap startframes endheap endframes", checks the output.
+stats() {
+  local n=$1
+  ./ops run -v --timeout 900 --kernel-arg memstats $BB sh -c \
+    "i=0; while [ \$i -lt $n ]; do $BB true | $BB cat > /dev/null; i=\$((i+1)); done; echo \$i" > "$TMP/out.$n" 2> "$TMP/log.$n"
+  local rc=$?
+  if [ $rc -ne 0 ] || [ "$(cat "$TMP/out.$n")" != "$n" ]; then echo "run of $n iterations failed (status $rc)" >&2; tail -5 "$TMP/log.$n" >&2; return 1; fi
+  local s e
+  s=$(grep -o 'memstats start heap [0-9]* free-frames [0-9]*' "$TMP/log.$n" | awk '{print $4, $6}')
+  e=$(grep -o 'memstats end heap [0-9]* free-frames [0-9]*' "$TMP/log.$n" | awk '{print $4, $6}')
+  [ -n "$s" ] && [ -n "$e" ] || { echo "no memstats lines in the kernel log" >&2; return 1; }
+  echo "$s $e"
+}
+
+# within A B: |A - B| <= 1% of B
+within() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= b / 100) }'; }
+# notabove A B: A <= B + 1% (the start snapshot includes pid 1's own tables, which are gone at power-off)
+notabove() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b + b / 100) }'; }
+
+check() {
+  local name=$1 a=$2 b=$3 what=$4 how=${5:-within}
+  if $how "$a" "$b"; then echo "PASS leaks/$name ($what: $a vs $b)"; pass=$((pass+1))
+  else echo "FAIL leaks/$name ($what: $a vs $b, more than 1% apart)"; fail=$((fail+1)); fi
+}
+
+if small=$(stats 10) && big=$(stats "$N"); then
+  read -r s_heap0 s_frames0 s_heap1 s_frames1 <<<"$small"
+  read -r b_heap0 b_frames0 b_heap1 b_frames1 <<<"$big"
+  echo "leaks: $N iterations ($((2 * N)) execs): heap $b_heap0 -> $b_heap1 bytes, free frames $b_frames0 -> $b_frames1; 10 iterations: heap -> $s_heap1, frames -> $s_frames1"
+  check heap-vs-short-run "$b_heap1" "$s_heap1" "heap bytes at power-off"
+  check frames-vs-short-run "$b_frames1" "$s_frames1" "free frames at power-off"
+  check heap-vs-start "$b_heap1" "$b_heap0" "heap bytes, end not above start" notabove
+  check frames-vs-start "$b_frames1" "$b_frames0" "free frames, end vs start"
+else
+  echo "FAIL leaks/run: the loop did not complete"; fail=$((fail+1))
+fi
+echo "leaks: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
