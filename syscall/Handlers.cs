@@ -146,6 +146,18 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.timerfd_create, &Fs.TimerFile.Create);
             SyscallDispatcher.Register(Nr.timerfd_settime, &Fs.TimerFile.Settime);
             SyscallDispatcher.Register(Nr.timerfd_gettime, &Fs.TimerFile.Gettime);
+            SyscallDispatcher.Register(Nr.shmget, &SysShm.Shmget);
+            SyscallDispatcher.Register(Nr.shmat, &SysShm.Shmat);
+            SyscallDispatcher.Register(Nr.shmdt, &SysShm.Shmdt);
+            SyscallDispatcher.Register(Nr.shmctl, &SysShm.Shmctl);
+            SyscallDispatcher.Register(Nr.semget, &SysSem.Semget);
+            SyscallDispatcher.Register(Nr.semop, &SysSem.Semop);
+            SyscallDispatcher.Register(Nr.semtimedop, &SysSem.Semtimedop);
+            SyscallDispatcher.Register(Nr.semctl, &SysSem.Semctl);
+            SyscallDispatcher.Register(Nr.msgget, &SysMsg.Msgget);
+            SyscallDispatcher.Register(Nr.msgsnd, &SysMsg.Msgsnd);
+            SyscallDispatcher.Register(Nr.msgrcv, &SysMsg.Msgrcv);
+            SyscallDispatcher.Register(Nr.msgctl, &SysMsg.Msgctl);
             SyscallDispatcher.Register(Nr.timer_create, &SysTimer.Create);
             SyscallDispatcher.Register(Nr.timer_settime, &SysTimer.Settime);
             SyscallDispatcher.Register(Nr.timer_gettime, &SysTimer.Gettime);

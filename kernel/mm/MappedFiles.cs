@@ -38,6 +38,9 @@ namespace Kernel.Memory
 
         public static void AddRef(int id) { if (Get(id) != null) s_refs[id]++; }
 
+        /// <summary>References held on <paramref name="id"/> (mappings, SysV segments); 0 once it is gone.</summary>
+        public static int RefCount(int id) => Get(id) != null ? s_refs[id] : 0;
+
         public static void Release(int id)
         {
             Inode node = Get(id);

@@ -8,10 +8,10 @@ namespace Kernel
             EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19, ENOTDIR = 20, EISDIR = 21, EINVAL = 22,
             ENFILE = 23, EMFILE = 24, ENOTTY = 25, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30,
             EMLINK = 31, EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36,
-            ENOLCK = 37, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENODATA = 61, EOVERFLOW = 75,
+            ENOLCK = 37, ENOSYS = 38, ENOTEMPTY = 39, ELOOP = 40, ENOMSG = 42, EIDRM = 43, ENODATA = 61, EOVERFLOW = 75,
             ENOTSOCK = 88, EOPNOTSUPP = 95, EAFNOSUPPORT = 97, EADDRINUSE = 98, ETIMEDOUT = 110,
             ECONNREFUSED = 111, ELIBBAD = 80, ENOPROTOOPT = 92;
-        /// <summary>Kernel-internal (never reaches a program): run the syscall again later, another thread goes first.</summary>
+        /// <summary>Kernel-internal (never reaches a program): a sleep was interrupted by a signal; the dispatcher restarts the call (SA_RESTART) or makes it EINTR.</summary>
         public const int ERESTARTSYS = 512;
 
         public static string Name(int e) => e switch
@@ -23,7 +23,7 @@ namespace Kernel
             EINVAL => "EINVAL", ENFILE => "ENFILE", EMFILE => "EMFILE", ENOTTY => "ENOTTY", EFBIG => "EFBIG",
             ENOSPC => "ENOSPC", ESPIPE => "ESPIPE", EROFS => "EROFS", EMLINK => "EMLINK", EPIPE => "EPIPE",
             EDOM => "EDOM", ERANGE => "ERANGE", EDEADLK => "EDEADLK", ENAMETOOLONG => "ENAMETOOLONG",
-            ENOLCK => "ENOLCK", ENOSYS => "ENOSYS", ENOTEMPTY => "ENOTEMPTY", ELOOP => "ELOOP",
+            ENOLCK => "ENOLCK", ENOSYS => "ENOSYS", ENOTEMPTY => "ENOTEMPTY", ELOOP => "ELOOP", ENOMSG => "ENOMSG", EIDRM => "EIDRM",
             ENODATA => "ENODATA", EOVERFLOW => "EOVERFLOW", ENOTSOCK => "ENOTSOCK", EOPNOTSUPP => "EOPNOTSUPP",
             EAFNOSUPPORT => "EAFNOSUPPORT", EADDRINUSE => "EADDRINUSE", ETIMEDOUT => "ETIMEDOUT",
             ECONNREFUSED => "ECONNREFUSED", ELIBBAD => "ELIBBAD", ENOPROTOOPT => "ENOPROTOOPT", _ => "E?",
