@@ -371,6 +371,62 @@ static void siginfo(void)
     close(sfd);
 }
 
+static int read_file(const char *path, char *buf, int size)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0) return -1;
+    int n = (int)read(fd, buf, size - 1);
+    close(fd);
+    if (n < 0) return -1;
+    buf[n] = 0;
+    return n;
+}
+
+/* /proc/PID for other processes: stat (pid, state, ppid), status, cmdline; gone after the reap. */
+static void procpid(void)
+{
+    int fd[2];
+    pipe(fd);
+    pid_t c = fork();
+    if (c == 0) { char b; close(fd[1]); read(fd[0], &b, 1); _exit(0); }
+    close(fd[0]);
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)c);
+    int n = 0;
+    for (int i = 0; i < 100; i++) {                          /* until the child sleeps in its read */
+        n = read_file(path, buf, sizeof buf);
+        char *rp = strrchr(buf, ')');
+        if (n > 0 && rp && rp[2] == 'S') break;
+        struct timespec ts = { 0, 10000000 };
+        nanosleep(&ts, NULL);
+    }
+    int pid = 0, ppid = 0;
+    char state = 0;
+    char *rp = n > 0 ? strrchr(buf, ')') : NULL;
+    if (rp) { pid = atoi(buf); sscanf(rp + 2, "%c %d", &state, &ppid); }
+    CHECK(pid == c && ppid == getpid(), "/proc/CHILD/stat names the child and its parent");
+    CHECK(state == 'S', "the child blocked in read is sleeping (S)");
+    snprintf(path, sizeof path, "/proc/%d/status", (int)c);
+    n = read_file(path, buf, sizeof buf);
+    char *pp = n > 0 ? strstr(buf, "\nPPid:\t") : NULL;
+    CHECK(pp && atoi(pp + 7) == getpid(), "/proc/CHILD/status has its PPid");
+    snprintf(path, sizeof path, "/proc/%d/cmdline", (int)c);
+    char mine[4096];
+    int a = read_file(path, buf, sizeof buf), b = read_file("/proc/self/cmdline", mine, sizeof mine);
+    CHECK(a > 0 && a == b && memcmp(buf, mine, a) == 0, "a forked child's cmdline is its parent's");
+    write(fd[1], "x", 1);
+    close(fd[1]);
+    struct timespec ts = { 0, 50000000 };
+    nanosleep(&ts, NULL);
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)c);
+    n = read_file(path, buf, sizeof buf);
+    rp = n > 0 ? strrchr(buf, ')') : NULL;
+    CHECK(rp && rp[2] == 'Z', "an exited, unreaped child is a zombie (Z)");
+    wait_status(c);
+    errno = 0;
+    CHECK(open(path, O_RDONLY) == -1 && errno == ENOENT, "after the reap /proc/CHILD is gone");
+}
+
 /* 1000 children exit before anyone waits; all are reaped. */
 static void zombies(void)
 {
@@ -551,6 +607,7 @@ int main(int argc, char **argv)
     else if (strcmp(what, "ltp") == 0) ltp();
     else if (strcmp(what, "stopcont") == 0) stopcont();
     else if (strcmp(what, "siginfo") == 0) siginfo();
+    else if (strcmp(what, "procpid") == 0) procpid();
     else if (strcmp(what, "zombies") == 0) zombies();
     else if (strcmp(what, "orphans") == 0) orphans();
     else if (strcmp(what, "killpg") == 0) killpg_test();

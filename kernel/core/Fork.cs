@@ -68,6 +68,7 @@ namespace Kernel
             family.AddChild(c);
             c.Link();
             c.AddThread(t);
+            ProcFs.AddProcess(c);
 
             t.SignalMask = caller.SignalMask;
             t.AltStackSp = caller.AltStackSp; t.AltStackSize = caller.AltStackSize; t.AltStackFlags = caller.AltStackFlags;
@@ -235,6 +236,7 @@ namespace Kernel
         /// <summary>Frees a zombie for good.</summary>
         public static void Reap(Process z)
         {
+            ProcFs.RemoveProcess(z);
             if (z.Parent != null) z.Parent.RemoveChild(z);
             z.Unlink();
             if (z.Name != null) Mm.KernelHeap.Free(z.Name);

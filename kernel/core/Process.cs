@@ -218,6 +218,8 @@ namespace Kernel
             p.Map = MemoryMap.Create();
             Kernel.AddChild(p);
             p.Link();
+            Fs.ProcFs.AddProcess(Kernel);
+            Fs.ProcFs.AddProcess(p);
             Main = p;
             Thread t = Thread.Create(p, p.Pid);
             if (p.Map == null || t == null) { Log.WriteLine("compat: out of memory starting the program"); return 127; }

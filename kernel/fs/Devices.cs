@@ -80,6 +80,35 @@ namespace Kernel.Fs
         }
     }
 
+    /// <summary>A /proc/PID file: generated from its process on each read (empty once the process is reaped).</summary>
+    internal sealed unsafe class ProcessFile : SpecialInode
+    {
+        public Process Owner;
+        private readonly delegate*<ref TextBuffer, Process, void> _generate;
+        public ProcessFile(Process p, delegate*<ref TextBuffer, Process, void> generate) { Owner = p; _generate = generate; }
+
+        public override long Read(long offset, Span<byte> dst)
+        {
+            const int Max = 65536;
+            if (offset < 0) return -Errno.EINVAL;
+            if (Owner == null) return 0;
+            byte* buf = (byte*)Mm.KernelHeap.Alloc(Max);
+            if (buf == null) return -Errno.ENOMEM;
+            var t = new TextBuffer(buf, Max);
+            _generate(ref t, Owner);
+            long n = 0;
+            if (offset < t.Length)
+            {
+                n = t.Length - offset < dst.Length ? t.Length - offset : dst.Length;
+                for (long i = 0; i < n; i++) dst[(int)i] = buf[offset + i];
+            }
+            Mm.KernelHeap.Free(buf);
+            return n;
+        }
+
+        public override long Write(long offset, ReadOnlySpan<byte> src) => -Errno.EACCES;
+    }
+
     /// <summary>A read-only file whose whole content is produced on each read (/proc, /sys).</summary>
     internal sealed unsafe class GeneratedFile : SpecialInode
     {
@@ -174,7 +203,6 @@ namespace Kernel.Fs
 
             Inode proc = Dir(root, "proc");
             ProcSelf = Dir(proc, "self");
-            Link(proc, "1", "self");
             ProcFd = Dir(ProcSelf, "fd");
             Gen(ProcSelf, "maps", &ProcFs.Maps);
             Gen(ProcSelf, "cmdline", &ProcFs.Cmdline);

@@ -51,6 +51,57 @@ namespace Kernel.Fs
             }
         }
 
+        // ---- /proc/<pid>: a directory per process, from fork to reap ---------------------------------
+
+        private static void Add(Inode dir, string name, Process p, delegate*<ref TextBuffer, Process, void> gen)
+        {
+            Span<byte> n = stackalloc byte[16];
+            var node = new ProcessFile(p, gen) { Mode = 0x8000 | 0x124 };
+            FileSystem.AddSpecial(dir, Name(n, name), node);
+        }
+
+        /// <summary>Creates /proc/PID with stat, status, cmdline, comm, environ and maps of <paramref name="p"/>.</summary>
+        public static void AddProcess(Process p)
+        {
+            Inode proc = Devices.ProcSelf?.Parent;
+            if (proc == null) return;
+            Span<byte> n = stackalloc byte[16];
+            int len = Digits(p.Pid, n);
+            if (FileSystem.Mkdir(proc, n.Slice(0, len), 0x4000 | 0x16D, out Inode dir) < 0) return;
+            Add(dir, "stat", p, &StatOf);
+            Add(dir, "status", p, &StatusOf);
+            Add(dir, "cmdline", p, &CmdlineOf);
+            Add(dir, "comm", p, &CommOf);
+            Add(dir, "environ", p, &EnvironOf);
+            Add(dir, "maps", p, &MapsOf);
+        }
+
+        /// <summary>Reap: /proc/PID goes; a file still open there reads as empty from now on.</summary>
+        public static void RemoveProcess(Process p)
+        {
+            Inode proc = Devices.ProcSelf?.Parent;
+            if (proc == null) return;
+            Span<byte> n = stackalloc byte[16];
+            int len = Digits(p.Pid, n);
+            Inode dir = FileSystem.Lookup(proc, n.Slice(0, len));
+            if (dir == null || !dir.IsDirectory) return;
+            Span<byte> f = stackalloc byte[16];
+            string[] names = s_files;
+            for (int i = 0; i < names.Length; i++)
+            {
+                ReadOnlySpan<byte> fn = Name(f, names[i]);
+                Inode node = FileSystem.Lookup(dir, fn);
+                if (node == null) continue;
+                if (node is ProcessFile pf) pf.Owner = null;
+                FileSystem.Unlink(dir, fn);
+                if (node.Nlink == 0 && node.OpenCount == 0) VfsMemory.FreeObject(node);
+            }
+            FileSystem.Rmdir(proc, n.Slice(0, len));
+            if (dir.Nlink == 0 && dir.OpenCount == 0) VfsMemory.FreeObject(dir);
+        }
+
+        private static readonly string[] s_files = { "stat", "status", "cmdline", "comm", "environ", "maps" };
+
         private static ReadOnlySpan<byte> Name(Span<byte> buf, string s)
         {
             for (int i = 0; i < s.Length; i++) buf[i] = (byte)s[i];
@@ -113,11 +164,14 @@ namespace Kernel.Fs
             return n;
         }
 
-        public static void Maps(ref TextBuffer t)
+        public static void Maps(ref TextBuffer t) => MapsOf(ref t, Process.Current);
+
+        public static void MapsOf(ref TextBuffer t, Process p)
         {
-            Vma* v = AddressSpace.Regions;
+            if (p.Map == null || p.Map.Vmas == null) return;
+            Vma* v = p.Map.Vmas;
             byte* path = stackalloc byte[512];
-            for (int i = 0; i < AddressSpace.Count; i++)
+            for (int i = 0; i < p.Map.Count; i++)
             {
                 t.Hex(v[i].Start, 8); t.Byte((byte)'-'); t.Hex(v[i].End, 8); t.Byte((byte)' ');
                 t.Byte((byte)((v[i].Prot & Prot.Read) != 0 ? 'r' : '-'));
@@ -132,7 +186,7 @@ namespace Kernel.Fs
                 else if (v[i].Kind == Vma.Stack) { t.Pad(start + 10); t.Str("[stack]"); }
                 else if (v[i].Kind == Vma.Vvar) { t.Pad(start + 10); t.Str("[vvar]"); }
                 else if (v[i].Kind == Vma.VdsoImage) { t.Pad(start + 10); t.Str("[vdso]"); }
-                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(Process.Current.ExePath, (int)Process.Current.ExePathLen); }
+                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(p.ExePath, (int)p.ExePathLen); }
                 else if (file != null)
                 {
                     t.Pad(start + 10);
@@ -143,45 +197,59 @@ namespace Kernel.Fs
             }
         }
 
-        public static void Cmdline(ref TextBuffer t) => t.Bytes(Process.Current.Argv, (int)Process.Current.ArgvLength);
-        public static void Environ(ref TextBuffer t) => t.Bytes(Process.Current.Envp, (int)Process.Current.EnvpLength);
+        public static void Cmdline(ref TextBuffer t) => CmdlineOf(ref t, Process.Current);
+        public static void CmdlineOf(ref TextBuffer t, Process p) { if (p.Argv != null && !p.Zombie) t.Bytes(p.Argv, (int)p.ArgvLength); }
+        public static void Environ(ref TextBuffer t) => EnvironOf(ref t, Process.Current);
+        public static void EnvironOf(ref TextBuffer t, Process p) { if (p.Envp != null && !p.Zombie) t.Bytes(p.Envp, (int)p.EnvpLength); }
 
-        public static void Comm(ref TextBuffer t)
+        public static void Comm(ref TextBuffer t) => CommOf(ref t, Process.Current);
+
+        public static void CommOf(ref TextBuffer t, Process p)
         {
-            byte* name = Syscalls.SysMisc.Name;
-            for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
+            byte* name = p.Name;
+            for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
             t.Byte((byte)'\n');
         }
 
-        public static void Status(ref TextBuffer t)
+        private static char StateOf(Process p) => p.Zombie ? 'Z' : p.Stopped ? 'T' : p.Threads != null && p.Threads.State == Thread.Runnable ? 'R' : 'S';
+
+        public static void Status(ref TextBuffer t) => StatusOf(ref t, Process.Current);
+
+        public static void StatusOf(ref TextBuffer t, Process p)
         {
             t.Str("Name:\t");
-            byte* name = Syscalls.SysMisc.Name;
-            for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
-            Process p = Process.Current;
-            t.Str("\nUmask:\t"); t.Octal4(p.Umask); t.Str("\nState:\tR (running)\nTgid:\t"); t.Dec((ulong)p.Pid);
-            t.Str("\nNgid:\t0\nPid:\t"); t.Dec((ulong)Thread.Current.Tid); t.Str("\nPPid:\t"); t.Dec((ulong)p.Ppid);
+            byte* name = p.Name;
+            for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
+            Thread th = p == Process.Current ? Thread.Current : p.Threads;
+            char state = StateOf(p);
+            t.Str("\nUmask:\t"); t.Octal4(p.Umask); t.Str("\nState:\t"); t.Byte((byte)state);
+            t.Str(state == 'Z' ? " (zombie)" : state == 'T' ? " (stopped)" : state == 'R' ? " (running)" : " (sleeping)");
+            t.Str("\nTgid:\t"); t.Dec((ulong)p.Pid);
+            t.Str("\nNgid:\t0\nPid:\t"); t.Dec((ulong)(th != null ? th.Tid : p.Pid)); t.Str("\nPPid:\t"); t.Dec((ulong)p.Ppid);
             t.Str("\nTracerPid:\t0\n");
             t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
-            t.Str("VmSize:\t"); t.Dec(AddressSpace.PagesMapped * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(AddressSpace.PagesMapped * 4);
+            ulong pages = p.Map != null ? p.Map.PagesMapped : 0;
+            t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);
             t.Str(" kB\nThreads:\t"); t.Dec((ulong)p.ThreadCount);
-            t.Str("\nSigQ:\t0/0\nSigPnd:\t"); t.Hex(Thread.Current.Pending, 16);
+            t.Str("\nSigQ:\t0/0\nSigPnd:\t"); t.Hex(th != null ? th.Pending : 0, 16);
             t.Str("\nShdPnd:\t"); t.Hex(p.Pending, 16);
-            t.Str("\nSigBlk:\t"); t.Hex(Thread.Current.SignalMask, 16);
+            t.Str("\nSigBlk:\t"); t.Hex(th != null ? th.SignalMask : 0, 16);
             t.Str("\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
         }
 
-        public static void Stat(ref TextBuffer t)
+        public static void Stat(ref TextBuffer t) => StatOf(ref t, Process.Current);
+
+        public static void StatOf(ref TextBuffer t, Process p)
         {
-            Process p = Process.Current;
             t.Dec((ulong)p.Pid); t.Str(" (");
-            byte* name = Syscalls.SysMisc.Name;
-            for (int i = 0; i < 16 && name[i] != 0; i++) t.Byte(name[i]);
-            t.Str(") R "); t.Dec((ulong)p.Ppid); t.Str(" "); t.Dec((ulong)p.Pgid); t.Str(" "); t.Dec((ulong)p.Sid);
+            byte* name = p.Name;
+            for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
+            t.Str(") "); t.Byte((byte)StateOf(p)); t.Str(" "); t.Dec((ulong)p.Ppid); t.Str(" "); t.Dec((ulong)p.Pgid); t.Str(" "); t.Dec((ulong)p.Sid);
             t.Str(" 0 -1 4194560 0 0 0 0 ");
             ulong ticks = Tsc.MonotonicNs() / 10_000_000;
             t.Dec(ticks); t.Str(" 0 0 0 20 0 "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 0 ");
-            t.Dec(AddressSpace.PagesMapped * 4096); t.Str(" "); t.Dec(AddressSpace.PagesMapped);
+            ulong mapped = p.Map != null ? p.Map.PagesMapped : 0;
+            t.Dec(mapped * 4096); t.Str(" "); t.Dec(mapped);
             t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
         }
 
