@@ -102,7 +102,7 @@ namespace Kernel.Syscalls
             else if (l.Len == 0) end = long.MaxValue;
             else { end = start - 1; start += l.Len; }
             if (start < 0) return -Errno.EINVAL;
-            object owner = ofd ? file : Locks.ProcessOwner;
+            object owner = ofd ? file : Process.Current;
             if (cmd == F_GETLK || cmd == F_OFD_GETLK)
             {
                 LockRecord c = l.Type == F_UNLCK ? null : Locks.FindConflict(file.Node, owner, l.Type, start, end);
@@ -111,16 +111,14 @@ namespace Kernel.Syscalls
                 {
                     l.Type = c.Type; l.Whence = 0; l.Start = c.Start;
                     l.Len = c.End == long.MaxValue ? 0 : c.End - c.Start + 1;
-                    l.Pid = c.Owner == Locks.ProcessOwner ? Process.Current.Pid : -1;
+                    l.Pid = c.Owner is Process holder ? holder.Pid : -1;
                 }
                 return UserMemory.Write(arg, l);
             }
             if (l.Type == F_RDLCK && !file.CanRead) return -Errno.EBADF;
             if (l.Type == F_WRLCK && !file.CanWrite) return -Errno.EBADF;
-            int r = Locks.SetRange(file.Node, owner, l.Type, start, end);
-            // Waiting could never end: the holder is this very program.
-            if (r == -Errno.EAGAIN && (cmd == F_SETLKW || cmd == F_OFD_SETLKW)) return -Errno.EDEADLK;
-            return r;
+            if (cmd == F_SETLKW || cmd == F_OFD_SETLKW) return Locks.SetRangeWait(file.Node, owner, l.Type, start, end);
+            return Locks.SetRange(file.Node, owner, l.Type, start, end);
         }
 
         public static long FlockSyscall(SyscallFrame* f)
@@ -131,9 +129,9 @@ namespace Kernel.Syscalls
             int op = (int)f->A1 & ~LOCK_NB;
             if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN) return -Errno.EINVAL;
             if (file.Node == null) return -Errno.EINVAL;
-            int r = Locks.Flock(file.Node, file, op == LOCK_EX ? Locks.F_WRLCK : Locks.F_RDLCK, op == LOCK_UN);
-            if (r == -Errno.EAGAIN && ((int)f->A1 & LOCK_NB) == 0) return -Errno.EDEADLK;
-            return r;
+            short type = op == LOCK_EX ? Locks.F_WRLCK : Locks.F_RDLCK;
+            if (op != LOCK_UN && ((int)f->A1 & LOCK_NB) == 0) return Locks.FlockWait(file.Node, file, type);
+            return Locks.Flock(file.Node, file, type, op == LOCK_UN);
         }
 
         public static long PipeSyscall(SyscallFrame* f) => MakePipe(f->A0, 0);

@@ -1,8 +1,7 @@
 // Advisory locks: POSIX record locks (owned by the process), open-file-description locks
-// (owned by the File) and flock locks (owned by the File). With one process, POSIX locks never
-// conflict with each other, but OFD and flock locks taken through different open file
-// descriptions do, exactly as on Linux. Nothing can ever wait: a conflict that would block
-// forever is reported as EDEADLK.
+// (owned by the File) and flock locks (owned by the File), with Linux's conflict rules. A
+// blocking request (F_SETLKW, flock without LOCK_NB) sleeps on one wait queue that every release
+// wakes; a POSIX request that would wait on a process already waiting for one of ours is EDEADLK.
 using Kernel.Vfs;
 
 namespace Kernel.Fs
@@ -19,7 +18,7 @@ namespace Kernel.Fs
     internal static class Locks
     {
         public const short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
-        public static readonly object ProcessOwner = new object();
+        public static readonly WaitQueue Waiters = new WaitQueue();
         private static LockRecord[] s_locks = new LockRecord[64];
         private static int s_count;
 
@@ -67,6 +66,7 @@ namespace Kernel.Fs
                 if (l.End > end) Add(node, owner, false, l.Type, end + 1, l.End);
             }
             if (type != F_UNLCK) Add(node, owner, false, type, start, end);
+            Waiters.WakeAll();
             return 0;
         }
 
@@ -79,6 +79,7 @@ namespace Kernel.Fs
             for (int i = s_count - 1; i >= 0; i--)
                 if (s_locks[i].IsFlock && s_locks[i].Owner == owner && s_locks[i].Node == node) RemoveAt(i);
             if (!unlock) Add(node, owner, true, type, 0, long.MaxValue);
+            Waiters.WakeAll();
             return 0;
         }
 
@@ -86,13 +87,55 @@ namespace Kernel.Fs
         public static void ReleaseOwner(object owner)
         {
             for (int i = s_count - 1; i >= 0; i--) if (s_locks[i].Owner == owner) RemoveAt(i);
+            Waiters.WakeAll();
         }
 
         /// <summary>POSIX rule: closing any descriptor of a file drops the process's record locks on it.</summary>
         public static void ReleaseProcessLocks(Inode node)
         {
+            Process p = Process.Current;
+            bool any = false;
             for (int i = s_count - 1; i >= 0; i--)
-                if (s_locks[i].Owner == ProcessOwner && s_locks[i].Node == node) RemoveAt(i);
+                if (s_locks[i].Owner == p && s_locks[i].Node == node) { RemoveAt(i); any = true; }
+            if (any) Waiters.WakeAll();
+        }
+
+        /// <summary>
+        /// Sets a record lock, waiting while another owner's lock conflicts. EDEADLK when the holder
+        /// is itself waiting for a lock the caller holds; -ERESTARTSYS when a signal ends the wait.
+        /// </summary>
+        public static int SetRangeWait(Inode node, object owner, short type, long start, long end)
+        {
+            while (true)
+            {
+                int r = SetRange(node, owner, type, start, end);
+                if (r != -Errno.EAGAIN) return r;
+                LockRecord holder = FindConflict(node, owner, type, start, end);
+                if (holder != null && holder.Owner is Process hp && owner is Process me && WaitsFor(hp, me)) return -Errno.EDEADLK;
+                if (owner is Process self) self.LockWaitFor = holder?.Owner as Process;
+                int w = Scheduler.Sleep(Waiters, 0);
+                if (owner is Process self2) self2.LockWaitFor = null;
+                if (w == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
+        }
+
+        /// <summary>True when <paramref name="p"/> waits (directly or through a chain) for a lock of <paramref name="target"/>.</summary>
+        private static bool WaitsFor(Process p, Process target)
+        {
+            for (int hops = 0; p != null && hops < 64; hops++, p = p.LockWaitFor)
+                if (p == target) return true;
+            return false;
+        }
+
+        /// <summary>flock, waiting while another description holds a conflicting lock.</summary>
+        public static int FlockWait(Inode node, object owner, short type)
+        {
+            while (true)
+            {
+                int r = Flock(node, owner, type, false);
+                if (r != -Errno.EAGAIN) return r;
+                if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
         }
     }
 }
