@@ -50,6 +50,12 @@ read -r -a RUNNER_CMD <<<"$RUNNER"
 
 ulimit -c 0 2>/dev/null # the segfault test must not leave core files
 
+# The program's own stderr from a runner's: drops ops' lines ("ops: ...") and the kernel's fault
+# report ("=== user fault...", register lines, "compat: ..."), which a native run has no twin of.
+program_stderr() {
+    grep -avE '^(ops: |compat: |=== |R[0-9A-Z]{1,2} ?=|page fault: |  at )' "$1" || true
+}
+
 # ---- read cases.txt ----
 C_NAME=() C_STATUS=() C_ENV=() C_ARGS=() C_LINE=()
 declare -A NCASES=()
@@ -189,6 +195,13 @@ for variant in "${VARIANTS[@]}"; do
             if ! cmp -s "$pfx.native.out" "$pfx.runner.out"; then
                 reasons+=("stdout differs")
                 details="$details${details:+$'\n'}$(short_diff "$pfx.native.out" "$pfx.runner.out")"
+            fi
+            # stderr too, without what ops and the kernel add to it (ops' notices, the fault report
+            # of a program killed by a signal): those lines are not the program's.
+            program_stderr "$pfx.runner.err" > "$pfx.runner.err.program"
+            if ! cmp -s "$pfx.native.err" "$pfx.runner.err.program"; then
+                reasons+=("stderr differs")
+                details="$details${details:+$'\n'}$(short_diff "$pfx.native.err" "$pfx.runner.err.program")"
             fi
             if [ ${#reasons[@]} -gt 0 ] && [ -s "$pfx.runner.err" ]; then
                 details="$details${details:+$'\n'}runner stderr (last lines):"$'\n'"$(tail -n 3 "$pfx.runner.err")"

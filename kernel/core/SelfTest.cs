@@ -120,7 +120,14 @@ namespace Kernel
         {
             ulong t0 = Tsc.MonotonicNs();
             ulong ticks0 = Timer.Ticks;
-            while (Tsc.MonotonicNs() - t0 < 200_000_000) Native.StiHlt();
+            // Spin with interrupts open (no hlt: without a timer, hlt would never return and the
+            // check could not fail, only hang).
+            while (Tsc.MonotonicNs() - t0 < 200_000_000)
+            {
+                Native.Sti();
+                for (int i = 0; i < 100; i++) Native.Pause();
+                Native.Cli();
+            }
             ulong ticks = Timer.Ticks - ticks0;
             ulong elapsed = Tsc.MonotonicNs() - t0;
             Log.Write("selftest: 200 ms by the TSC saw ");
@@ -141,6 +148,8 @@ namespace Kernel
             Check("fault: page fault on an unmapped address is caught and reported", r == -1 && Interrupts.FaultsReported == before + 1);
             Check("fault: invalid opcode is caught and reported", Native.ProbeUd() == -1 && Interrupts.FaultsReported == before + 2);
             Check("fault: divide error is caught and reported", Native.ProbeDiv0(7) == -1 && Interrupts.FaultsReported == before + 3);
+            Check("fault: nothing is mapped at virtual address 0 (a kernel null dereference faults)",
+                  Native.ProbeRead64(0) == -1 && Native.ProbeRead64(8) == -1 && Interrupts.FaultsReported == before + 5);
             Check("fault: a mapped address reads normally", Native.ProbeRead64((ulong)Mm.PhysToVirt(Symbols.KernelStart)) != -1);
         }
     }

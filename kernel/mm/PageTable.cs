@@ -22,9 +22,14 @@ namespace Kernel.Memory
         private static ulong* s_kernelPml4;             // the kernel-only table: idle thread, template
         public static ulong KernelRoot;
 
+        private static ulong s_lowPt;                   // [0, 2 MiB) in 4 KiB pages, page 0 left out; shared by every root
+
         public static void Init()
         {
             ulong bootPml4 = Native.ReadCr3() & AddrMask;
+            // Nothing is mapped at virtual address 0: a null dereference faults, in the kernel too.
+            ulong* low = NewTable(out s_lowPt);
+            for (ulong i = 1; i < 512; i++) low[i] = (i << 12) | Present | Writable;
             s_kernelPml4 = NewTable(out KernelRoot);
             ulong* boot = (ulong*)Mm.PhysToVirt(bootPml4);
             for (int i = 256; i < 512; i++) s_kernelPml4[i] = boot[i];           // direct map
@@ -42,7 +47,8 @@ namespace Kernel.Memory
             ulong* pdpt = NewTable(out ulong pdptPhys);
             ulong* pd = NewTable(out ulong pdPhys);
             pdpt[0] = pdPhys | Present | Writable | User;                     // U here; leaves decide
-            for (ulong a = 0; a < KernelLowEnd; a += 0x200000)
+            pd[0] = s_lowPt | Present | Writable;                             // supervisor only, page 0 absent
+            for (ulong a = 0x200000; a < KernelLowEnd; a += 0x200000)
                 pd[a >> 21] = a | Present | Writable | Huge;                  // supervisor only
             return pdptPhys | Present | Writable | User;
         }
@@ -225,6 +231,7 @@ namespace Kernel.Memory
                 ulong e = src[i];
                 if (!Valid(e)) continue;
                 ulong entryVa = va + ((ulong)i << shift);
+                if (level == 2 && entryVa < KernelLowEnd) { dst[i] = e; continue; }     // the kernel's: shared as is
                 if (level == 1)
                 {
                     if (isShared(entryVa)) { dst[i] = e; continue; }
@@ -274,6 +281,7 @@ namespace Kernel.Memory
                 ulong e = t[i];
                 ulong entryVa = va + ((ulong)i << shift);
                 if (level == 1) { if (isShared != null && Valid(e) && !isShared(entryVa)) FrameRefs.Release(e & AddrMask); continue; }
+                if (level == 2 && entryVa < KernelLowEnd) continue;           // the shared kernel table
                 if ((e & Present) != 0 && (e & Huge) == 0) FreeTable(e & AddrMask, level - 1, isShared, entryVa);
             }
             Mm.Pages.Free(phys);

@@ -77,13 +77,19 @@ public unsafe class ElfDynamicTests
 
     // ------------------------------------------------------------------ real files
 
-    private static byte[] ReadIfExists(string path) => File.Exists(path) ? File.ReadAllBytes(path) : null;
+    // The files tools/setup.sh installs (coreutils, libc6, busybox-static): a missing one is a failure
+    // that says what is missing, never a test that passes without running.
+    private static byte[] ReadRequired(params string[] paths)
+    {
+        foreach (var p in paths) if (File.Exists(p)) return File.ReadAllBytes(p);
+        Assert.Fail($"{string.Join(" or ", paths)} is missing on this host (tools/setup.sh installs it)");
+        return null;
+    }
 
     [Fact]
     public void Ls_NeedsLibc_NoSoname()
     {
-        var bytes = ReadIfExists("/bin/ls");
-        if (bytes == null) return;
+        var bytes = ReadRequired("/bin/ls");
         using var g = new Guarded(bytes);
         Assert.Equal(ElfError.None, ElfFile.Parse(g.Data, g.Length, out ElfFile elf));
         Assert.Equal(ElfDynamicError.None, ElfDynamic.Read(ref elf, out ElfDynamic d));
@@ -96,8 +102,7 @@ public unsafe class ElfDynamicTests
     [Fact]
     public void Libc_HasSoname_NeedsLdSo()
     {
-        var bytes = ReadIfExists("/lib/x86_64-linux-gnu/libc.so.6");
-        if (bytes == null) return;
+        var bytes = ReadRequired("/lib/x86_64-linux-gnu/libc.so.6");
         Assert.Equal(ElfDynamicError.None, Read(bytes, out var s));
         Assert.Equal("libc.so.6", s.Soname);
         Assert.Contains("ld-linux-x86-64.so.2", s.Needed);
@@ -108,8 +113,7 @@ public unsafe class ElfDynamicTests
     [Fact]
     public void LdSo_NoNeeded()
     {
-        var bytes = ReadIfExists("/lib64/ld-linux-x86-64.so.2");
-        if (bytes == null) return;
+        var bytes = ReadRequired("/lib64/ld-linux-x86-64.so.2");
         Assert.Equal(ElfDynamicError.None, Read(bytes, out var s));
         Assert.True(s.Present);
         Assert.Empty(s.Needed);
@@ -119,11 +123,10 @@ public unsafe class ElfDynamicTests
     [Fact]
     public void StaticBinary_NoDynamicSection()
     {
-        var bytes = ReadIfExists("/bin/busybox") ?? ReadIfExists("/usr/bin/busybox");
-        if (bytes == null) return;
+        var bytes = ReadRequired("/bin/busybox", "/usr/bin/busybox");
         using var g = new Guarded(bytes);
         Assert.Equal(ElfError.None, ElfFile.Parse(g.Data, g.Length, out ElfFile elf));
-        if (elf.HasInterpreter) return;     // not the static busybox
+        Assert.False(elf.HasInterpreter, "busybox must be busybox-static (tools/setup.sh installs it)");
         Assert.Equal(ElfDynamicError.None, ElfDynamic.Read(ref elf, out ElfDynamic d));
         Assert.False(d.Present);
         Assert.Equal(0, d.NeededCount);
@@ -353,8 +356,7 @@ public unsafe class ElfDynamicTests
     {
         foreach (var path in new[] { "/bin/ls", "/lib/x86_64-linux-gnu/libc.so.6", "/lib64/ld-linux-x86-64.so.2" })
         {
-            var bytes = ReadIfExists(path);
-            if (bytes == null) continue;
+            var bytes = ReadRequired(path);
             var rng = new Random(path.Length);
             var lengths = new List<int> { 0, 1, 4, 63, 64, 65, 120, 500, 4096, bytes.Length - 1, bytes.Length };
             for (int i = 0; i < 150; i++) lengths.Add(rng.Next(bytes.Length));
@@ -365,8 +367,7 @@ public unsafe class ElfDynamicTests
     [Fact]
     public void TruncatedInsideDynamicSection_IsAnError()
     {
-        var bytes = ReadIfExists("/bin/ls");
-        if (bytes == null) return;
+        var bytes = ReadRequired("/bin/ls");
         ulong dynOff;
         using (var g = new Guarded(bytes))
         {
@@ -384,8 +385,7 @@ public unsafe class ElfDynamicTests
     [Fact]
     public void Garbage_NeverCrash()
     {
-        var original = ReadIfExists("/bin/ls");
-        if (original == null) return;
+        var original = ReadRequired("/bin/ls");
         ulong dynOff, strOff, strSize;
         using (var g = new Guarded(original))
         {
