@@ -158,6 +158,8 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.msgsnd, &SysMsg.Msgsnd);
             SyscallDispatcher.Register(Nr.msgrcv, &SysMsg.Msgrcv);
             SyscallDispatcher.Register(Nr.msgctl, &SysMsg.Msgctl);
+            SyscallDispatcher.Register(Nr.clock_settime, &SysTime.ClockSettime);
+            SyscallDispatcher.Register(Nr.settimeofday, &SysTime.Settimeofday);
             SyscallDispatcher.Register(Nr.timer_create, &SysTimer.Create);
             SyscallDispatcher.Register(Nr.timer_settime, &SysTimer.Settime);
             SyscallDispatcher.Register(Nr.timer_gettime, &SysTimer.Gettime);

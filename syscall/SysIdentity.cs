@@ -91,9 +91,32 @@ namespace Kernel.Syscalls
             return (mask & 1) != 0 ? 0 : -Errno.EINVAL;                       // CPU 0 must be in the set
         }
 
-        private static int s_nice;
-        public static long Getpriority(SyscallFrame* f) => 20 - s_nice;   // the raw syscall returns 20 - nice
-        public static long Setpriority(SyscallFrame* f) { int n = (int)f->A2; s_nice = n < -20 ? -20 : n > 19 ? 19 : n; return 0; }
+        private const int PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
+
+        // The processes getpriority/setpriority name: (PRIO_PROCESS, pid), (PRIO_PGRP, pgid), (PRIO_USER, uid: everyone is root).
+        private static bool Names(Process p, int which, int who) =>
+            !p.Zombie && p != Process.Kernel &&
+            (which == PRIO_PROCESS ? p.Pid == (who == 0 ? Process.Current.Pid : who) :
+             which == PRIO_PGRP ? p.Pgid == (who == 0 ? Process.Current.Pgid : who) : who == 0);
+
+        public static long Getpriority(SyscallFrame* f)
+        {
+            int which = (int)f->A0, who = (int)f->A1;
+            if (which < PRIO_PROCESS || which > PRIO_USER) return -Errno.EINVAL;
+            int best = int.MaxValue;
+            for (Process p = Process.First; p != null; p = p.AllNext) if (Names(p, which, who) && p.Nice < best) best = p.Nice;
+            return best == int.MaxValue ? -Errno.ESRCH : 20 - best;          // the raw syscall returns 20 - nice
+        }
+
+        public static long Setpriority(SyscallFrame* f)
+        {
+            int which = (int)f->A0, who = (int)f->A1, n = (int)f->A2;
+            if (which < PRIO_PROCESS || which > PRIO_USER) return -Errno.EINVAL;
+            n = n < -20 ? -20 : n > 19 ? 19 : n;
+            bool found = false;
+            for (Process p = Process.First; p != null; p = p.AllNext) if (Names(p, which, who)) { p.Nice = n; found = true; }
+            return found ? 0 : -Errno.ESRCH;
+        }
 
         // Memory is never swapped: locking always holds; mincore says every mapped page is resident.
         public static long MemoryLock(SyscallFrame* f) => 0;
@@ -124,7 +147,14 @@ namespace Kernel.Syscalls
         public static long Sync(SyscallFrame* f) { AddressSpace.SyncAll(); return 0; }
         public static long Syncfs(SyscallFrame* f) => Fs.FdTable.Get((int)f->A0) == null ? -Errno.EBADF : Sync(f);
 
-        public static long Personality(SyscallFrame* f) => (uint)f->A0 == 0xFFFFFFFF || f->A0 == 0 ? 0 : -Errno.EINVAL;
+        /// <summary>personality: records the persona (0xffffffff only asks) and returns the previous one; only PER_LINUX behaviour exists.</summary>
+        public static long Personality(SyscallFrame* f)
+        {
+            Process p = Process.Current;
+            uint old = p.Personality;
+            if ((uint)f->A0 != 0xFFFFFFFF) p.Personality = (uint)f->A0;
+            return old;
+        }
 
         public static long Getcpu(SyscallFrame* f)
         {

@@ -248,7 +248,7 @@ namespace Kernel.Syscalls
             for (ulong i = 0; i < end; i++) if (argv0[i] == '/') start = i + 1;
             for (ulong i = 0; i < 15 && start + i < end; i++) s_name[i] = argv0[start + i];
         }
-        private static int s_deathSignal, s_dumpable = 1;
+        private static int s_dumpable = 1;
 
 
         public static long Prctl(SyscallFrame* f)
@@ -268,10 +268,10 @@ namespace Kernel.Syscalls
                     return UserMemory.CopyTo(f->A1, s_name, 16);
                 case PR_SET_PDEATHSIG:
                     if (f->A1 > Signal.NSIG) return -Errno.EINVAL;
-                    s_deathSignal = (int)f->A1;
+                    Process.Current.DeathSignal = (int)f->A1;
                     return 0;
                 case PR_GET_PDEATHSIG:
-                    return UserMemory.Write(f->A1, s_deathSignal);
+                    return UserMemory.Write(f->A1, Process.Current.DeathSignal);
                 case PR_GET_DUMPABLE:
                     return s_dumpable;
                 case PR_SET_DUMPABLE:

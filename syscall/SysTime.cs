@@ -20,6 +20,32 @@ namespace Kernel.Syscalls
 
         public static ulong RealtimeBaseNs => s_realtimeBaseNs;
 
+        /// <summary>Sets the wall clock (the guest's clock is its own to set).</summary>
+        private static long SetRealtime(long sec, long nsec)
+        {
+            if (sec < 0 || nsec < 0 || nsec >= 1_000_000_000) return -Errno.EINVAL;
+            ulong want = (ulong)sec * 1_000_000_000 + (ulong)nsec, mono = Tsc.MonotonicNs();
+            s_realtimeBaseNs = want - mono;                          // wraps below the boot time: still consistent
+            Memory.Vdso.SetRealtimeBase(s_realtimeBaseNs);
+            return 0;
+        }
+
+        public static long ClockSettime(SyscallFrame* f)
+        {
+            int clock = (int)f->A0;
+            if (UserMemory.Read(f->A1, out Timespec ts) != 0) return -Errno.EFAULT;
+            if (clock != CLOCK_REALTIME) return ClockNs(clock, out _) ? -Errno.EINVAL : -Errno.EINVAL;
+            return SetRealtime(ts.Sec, ts.Nsec);
+        }
+
+        public static long Settimeofday(SyscallFrame* f)
+        {
+            if (f->A0 == 0) return 0;                                 // only a time zone: ignored, as Linux mostly does
+            if (UserMemory.Read(f->A0, out Timespec tv) != 0) return -Errno.EFAULT;   // timeval: sec, usec
+            if (tv.Nsec < 0 || tv.Nsec >= 1_000_000) return -Errno.EINVAL;
+            return SetRealtime(tv.Sec, tv.Nsec * 1000);
+        }
+
         public static ulong RealtimeNs() => s_realtimeBaseNs + Tsc.MonotonicNs();
 
         public static bool ClockNs(int clock, out ulong ns)

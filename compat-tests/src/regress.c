@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -160,5 +161,46 @@ int main(void)
     pid_t w;
     while ((w = wait(&st)) > 0) { exits++; if (WEXITSTATUS(st) == 9) nines++; }
     CHECK(exits == 2 && nines == 1, "both the child and its CLONE_PARENT sibling are ours to reap");
+    /* PR_SET_PDEATHSIG: a process hears of its parent's death. */
+    int pd[2];
+    pipe(pd);
+    c = fork();
+    if (c == 0) {
+        pid_t g = fork();
+        if (g == 0) {
+            signal(SIGUSR1, on_usr1);
+            usr1 = 0;
+            syscall(SYS_prctl, 1 /* PR_SET_PDEATHSIG */, SIGUSR1, 0, 0, 0);
+            write(pd[1], "r", 1);
+            struct timespec nap = { 0, 10000000 };
+            for (int i = 0; i < 500 && !usr1; i++) nanosleep(&nap, NULL);
+            write(pd[1], usr1 ? "y" : "n", 1);
+            _exit(0);
+        }
+        char r;
+        read(pd[0], &r, 1);                                   /* the grandchild is ready */
+        _exit(0);                                             /* and now its parent dies */
+    }
+    waitpid(c, NULL, 0);
+    char verdict = 0, ready = 0;
+    read(pd[0], &ready, 1);
+    if (ready == 'r') read(pd[0], &verdict, 1); else verdict = ready;
+    CHECK(verdict == 'y', "PR_SET_PDEATHSIG delivers the signal when the parent dies");
+
+    /* priorities and personality: values recorded and reported back */
+    errno = 0;
+    CHECK(syscall(SYS_getpriority, 7, 0) == -1 && errno == EINVAL, "getpriority with an invalid 'which': EINVAL");
+    CHECK(setpriority(PRIO_PROCESS, 0, 5) == 0 && getpriority(PRIO_PROCESS, 0) == 5, "setpriority then getpriority");
+    c = fork();
+    if (c == 0) _exit(getpriority(PRIO_PROCESS, 0) == 5 ? 0 : 1);
+    waitpid(c, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "a child inherits the nice value");
+    long oldp = syscall(SYS_personality, 0xffffffffUL);
+    syscall(SYS_personality, 0x0020000UL /* UNAME26 */);
+    CHECK(syscall(SYS_personality, 0xffffffffUL) == 0x0020000 && oldp == 0, "personality records the persona and returns the old one");
+    syscall(SYS_personality, 0UL);
+    errno = 0;
+    struct timespec anytime = { 1, 0 };
+    CHECK(clock_settime(CLOCK_MONOTONIC, &anytime) == -1 && errno == EINVAL, "clock_settime(CLOCK_MONOTONIC) is EINVAL");
     return t_done();
 }

@@ -31,6 +31,8 @@ namespace Kernel
             c.Pgid = parent.Pgid;
             c.Sid = parent.Sid;
             c.Umask = parent.Umask;
+            c.Nice = parent.Nice;
+            c.Personality = parent.Personality;
             c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
             c.Argv = parent.Argv; c.ArgvLength = parent.ArgvLength;
             c.Envp = parent.Envp; c.EnvpLength = parent.EnvpLength;
@@ -202,10 +204,12 @@ namespace Kernel
             Mm.KernelHeap.Free(p.Limits);
             p.Limits = null;
 
-            // Orphans go to init (pid 1, the kernel's process), which reaps them as they end.
+            // Orphans go to init (pid 1, the kernel's process), which reaps them as they end; those that
+            // asked (PR_SET_PDEATHSIG) hear of their parent's death first.
             while (p.FirstChild != null)
             {
                 Process c = p.FirstChild;
+                if (c.DeathSignal != 0 && !c.Zombie) SignalDelivery.SendToProcess(c, c.DeathSignal, SigInfo.From(SigInfo.SI_USER, p.Pid));
                 p.RemoveChild(c);
                 Process.Kernel.AddChild(c);
                 if (c.Zombie) Reap(c);

@@ -57,7 +57,9 @@ namespace Kernel
         public bool ReportStop, ReportContinue; // for the parent's wait4(WUNTRACED / WCONTINUED)
         public readonly WaitQueue StopWait = new WaitQueue();
         public Syscalls.PosixTimer[] PosixTimers;   // timer_create ids (null until the first)
-        public Process LockWaitFor;             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
+        public Process LockWaitFor;
+        public int Nice;                        // setpriority (recorded; the scheduler has no priorities)
+        public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
 
