@@ -158,6 +158,9 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.msgsnd, &SysMsg.Msgsnd);
             SyscallDispatcher.Register(Nr.msgrcv, &SysMsg.Msgrcv);
             SyscallDispatcher.Register(Nr.msgctl, &SysMsg.Msgctl);
+            SyscallDispatcher.Register(Nr.pidfd_open, &Fs.PidFile.PidfdOpen);
+            SyscallDispatcher.Register(Nr.pidfd_send_signal, &Fs.PidFile.PidfdSendSignal);
+            SyscallDispatcher.Register(Nr.pidfd_getfd, &Fs.PidFile.PidfdGetfd);
             SyscallDispatcher.Register(Nr.clock_settime, &SysTime.ClockSettime);
             SyscallDispatcher.Register(Nr.settimeofday, &SysTime.Settimeofday);
             SyscallDispatcher.Register(Nr.timer_create, &SysTimer.Create);

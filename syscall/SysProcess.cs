@@ -30,20 +30,32 @@ namespace Kernel.Syscalls
         public static long Clone(SyscallFrame* f)
         {
             ulong flags = f->A0, stack = f->A1, ptid = f->A2, ctid = f->A3, tls = f->A4;
-            return DoClone(f, flags, stack, ptid, ctid, tls);
+            return DoClone(f, flags, stack, ptid, ctid, tls, ptid);
         }
 
-        private static long DoClone(SyscallFrame* f, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls)
+        private static long DoClone(SyscallFrame* f, ulong flags, ulong stack, ulong ptid, ulong ctid, ulong tls, ulong pidfdAt)
         {
-            if ((flags & (CLONE_PIDFD | CLONE_NEWMASK)) != 0) return -Errno.EINVAL;     // no pidfd, no namespaces yet
+            if ((flags & CLONE_NEWMASK) != 0) return -Errno.EINVAL;                      // no namespaces yet
             if ((flags & Fork.CLONE_SIGHAND) != 0 && (flags & Fork.CLONE_VM) == 0) return -Errno.EINVAL;
+            if ((flags & CLONE_PIDFD) != 0)
+            {
+                // The pidfd goes where clone puts the parent tid (clone3: its own field): not both.
+                if ((flags & Fork.CLONE_THREAD) != 0 || (pidfdAt == ptid && (flags & Fork.CLONE_PARENT_SETTID) != 0)) return -Errno.EINVAL;
+                if (!AddressSpace.IsUserRange(pidfdAt, 4, true)) return -Errno.EFAULT;
+            }
             if ((flags & Fork.CLONE_THREAD) != 0)
             {
                 if ((flags & (Fork.CLONE_VM | Fork.CLONE_SIGHAND)) != (Fork.CLONE_VM | Fork.CLONE_SIGHAND)) return -Errno.EINVAL;
                 return Fork.NewThread(f, flags, stack, tls, ptid, ctid);
             }
             // CLONE_SIGHAND without CLONE_THREAD would share dispositions: not yet (each process has its own copy).
-            return Fork.NewProcess(f, flags, stack, tls, ptid, ctid);
+            long pid = Fork.NewProcess(f, flags & ~CLONE_PIDFD, stack, tls, ptid, ctid);
+            if (pid > 0 && (flags & CLONE_PIDFD) != 0)
+            {
+                long fd = Fs.PidFile.Open(Process.Find((int)pid) ?? Process.FindAny((int)pid), 0);
+                UserMemory.Write(pidfdAt, (int)fd);
+            }
+            return pid;
         }
 
         private struct CloneArgs { public ulong Flags, Pidfd, ChildTid, ParentTid, ExitSignal, Stack, StackSize, Tls, SetTid, SetTidSize, Cgroup; }
@@ -59,7 +71,7 @@ namespace Kernel.Syscalls
             if ((a.Flags & 0xFF) != 0) return -Errno.EINVAL;                 // the exit signal has its own field
             if (a.Stack == 0 && a.StackSize != 0 || a.Stack != 0 && a.StackSize == 0) return -Errno.EINVAL;
             ulong stack = a.Stack == 0 ? 0 : a.Stack + a.StackSize;
-            return DoClone(f, a.Flags, stack, a.ParentTid, a.ChildTid, a.Tls);
+            return DoClone(f, a.Flags, stack, a.ParentTid, a.ChildTid, a.Tls, a.Pidfd);
         }
 
         public static long GetUid(SyscallFrame* f) => 0;

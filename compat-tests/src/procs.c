@@ -427,6 +427,35 @@ static void procpid(void)
     CHECK(open(path, O_RDONLY) == -1 && errno == ENOENT, "after the reap /proc/CHILD is gone");
 }
 
+/* pidfds: pidfd_open, poll until the exit, pidfd_send_signal, pidfd_getfd, waitid(P_PIDFD). */
+static void pidfd(void)
+{
+    int fd[2];
+    pipe(fd);
+    pid_t c = fork();
+    if (c == 0) { for (;;) pause(); }
+    int pfd = (int)syscall(SYS_pidfd_open, c, 0);
+    CHECK_ERR(pfd >= 0, "pidfd_open");
+    CHECK((fcntl(pfd, F_GETFD) & FD_CLOEXEC) != 0, "a pidfd is close-on-exec");
+    struct pollfd p = { pfd, POLLIN, 0 };
+    CHECK(poll(&p, 1, 50) == 0, "poll: not readable while the process lives");
+    int theirs = (int)syscall(SYS_pidfd_getfd, pfd, fd[1], 0);
+    CHECK(theirs >= 0 && write(theirs, "g", 1) == 1, "pidfd_getfd copies one of its descriptors");
+    char b = 0;
+    CHECK(read(fd[0], &b, 1) == 1 && b == 'g', "which reaches the same pipe");
+    CHECK(syscall(SYS_pidfd_send_signal, pfd, SIGKILL, NULL, 0) == 0, "pidfd_send_signal SIGKILL");
+    CHECK(poll(&p, 1, 5000) == 1 && (p.revents & POLLIN), "poll: readable once it is dead");
+    siginfo_t si;
+    memset(&si, 0, sizeof si);
+    CHECK(waitid((idtype_t)3 /* P_PIDFD */, pfd, &si, WEXITED) == 0 && si.si_pid == c && si.si_code == CLD_KILLED && si.si_status == SIGKILL,
+          "waitid(P_PIDFD) reaps it: CLD_KILLED by SIGKILL");
+    errno = 0;
+    CHECK(syscall(SYS_pidfd_send_signal, pfd, SIGTERM, NULL, 0) == -1 && errno == ESRCH, "a signal to a reaped process: ESRCH");
+    close(pfd);
+    errno = 0;
+    CHECK(syscall(SYS_pidfd_open, 0x3fffffff, 0) == -1 && errno == ESRCH, "pidfd_open of no process: ESRCH");
+}
+
 /* 1000 children exit before anyone waits; all are reaped. */
 static void zombies(void)
 {
@@ -608,6 +637,7 @@ int main(int argc, char **argv)
     else if (strcmp(what, "stopcont") == 0) stopcont();
     else if (strcmp(what, "siginfo") == 0) siginfo();
     else if (strcmp(what, "procpid") == 0) procpid();
+    else if (strcmp(what, "pidfd") == 0) pidfd();
     else if (strcmp(what, "zombies") == 0) zombies();
     else if (strcmp(what, "orphans") == 0) orphans();
     else if (strcmp(what, "killpg") == 0) killpg_test();

@@ -307,7 +307,12 @@ namespace Kernel
             if ((options & ~(WNOHANG | WUNTRACED | WEXITED | WCONTINUED | WNOWAIT | 0x40000000 | unchecked((int)0x80000000) | 0x20000000)) != 0) return -Errno.EINVAL;
             if ((options & (WEXITED | WUNTRACED | WCONTINUED)) == 0) return -Errno.EINVAL;
             int pid = idtype == 0 ? -1 : idtype == 1 ? id : idtype == 2 ? (id == 0 ? 0 : -id) : int.MinValue;
-            if (pid == int.MinValue) return -Errno.EINVAL;           // P_PIDFD not yet
+            if (idtype == 3)                                          // P_PIDFD
+            {
+                if (!(FdTable.Get(id) is PidFile pf)) return -Errno.EBADF;
+                pid = pf.Pid;
+            }
+            if (pid == int.MinValue) return -Errno.EINVAL;
             Process self = Process.Current;
             while (true)
             {

@@ -224,6 +224,7 @@ namespace Kernel.Fs
             Gen(kernel, "osrelease", &ProcFs.OsRelease);
             Gen(kernel, "ostype", &ProcFs.OsType);
             Gen(kernel, "hostname", &ProcFs.Hostname);
+            Gen(kernel, "domainname", &ProcFs.Domainname);
             Gen(kernel, "version", &ProcFs.KernelVersion);
             Gen(kernel, "pid_max", &ProcFs.PidMax);
             Gen(kernel, "ngroups_max", &ProcFs.NgroupsMax);

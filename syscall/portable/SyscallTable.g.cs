@@ -366,11 +366,23 @@ namespace Kernel.Syscalls
         public const int process_mrelease = 448;
         public const int futex_waitv = 449;
         public const int set_mempolicy_home_node = 450;
+        public const int cachestat = 451;
+        public const int fchmodat2 = 452;
+        public const int map_shadow_stack = 453;
+        public const int futex_wake = 454;
+        public const int futex_wait = 455;
+        public const int futex_requeue = 456;
+        public const int statmount = 457;
+        public const int listmount = 458;
+        public const int lsm_get_self_attr = 459;
+        public const int lsm_set_self_attr = 460;
+        public const int lsm_list_modules = 461;
+        public const int mseal = 462;
     }
 
     public static partial class SyscallTable
     {
-    public const int Count = 451;
+    public const int Count = 463;
 
         public static string Name(int nr) => nr switch
         {
@@ -736,6 +748,18 @@ namespace Kernel.Syscalls
             448 => "process_mrelease",
             449 => "futex_waitv",
             450 => "set_mempolicy_home_node",
+            451 => "cachestat",
+            452 => "fchmodat2",
+            453 => "map_shadow_stack",
+            454 => "futex_wake",
+            455 => "futex_wait",
+            456 => "futex_requeue",
+            457 => "statmount",
+            458 => "listmount",
+            459 => "lsm_get_self_attr",
+            460 => "lsm_set_self_attr",
+            461 => "lsm_list_modules",
+            462 => "mseal",
             _ => null,
         };
 
@@ -973,8 +997,11 @@ namespace Kernel.Syscalls
             326 => "fd,ptr,fd,ptr,size,flags",
             332 => "fd,str,flags,hex,ptr",
             334 => "ptr,uint,flags,hex",
+            424 => "fd,sig,ptr,uint",
+            434 => "int,uint",
             435 => "ptr,size",
             436 => "uint,uint,flags",
+            438 => "fd,int,uint",
             439 => "fd,str,mode,flags",
             _ => "",
         };
@@ -1204,8 +1231,11 @@ namespace Kernel.Syscalls
             326 => SyscallStatus.Implemented,
             332 => SyscallStatus.Implemented,
             334 => SyscallStatus.Partial,
+            424 => SyscallStatus.Implemented,
+            434 => SyscallStatus.Implemented,
             435 => SyscallStatus.Partial,
             436 => SyscallStatus.Implemented,
+            438 => SyscallStatus.Implemented,
             439 => SyscallStatus.Implemented,
             _ => SyscallStatus.Missing,
         };
@@ -1245,7 +1275,7 @@ namespace Kernel.Syscalls
             53 => "AF_UNIX SOCK_STREAM only",
             54 => "SOL_SOCKET options are accepted and have no effect",
             55 => "SOL_SOCKET: SO_TYPE, SO_ERROR, SO_SNDBUF, SO_RCVBUF, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN",
-            56 => "threads and processes run side by side; no CLONE_PIDFD, no namespaces; CLONE_SIGHAND without CLONE_THREAD copies dispositions",
+            56 => "threads and processes run side by side; CLONE_PIDFD; no namespaces; CLONE_SIGHAND without CLONE_THREAD copies dispositions",
             57 => "the child runs beside its parent; memory is copied at fork (no copy-on-write yet)",
             58 => "the parent waits until the child execs or exits; the child borrows its memory",
             59 => "ELF (static, PIE, dynamic) and #! scripts from the VFS",
@@ -1326,7 +1356,7 @@ namespace Kernel.Syscalls
             230 => "10 ms granularity",
             232 => "level-triggered only (EPOLLET behaves as level-triggered)",
             234 => "to any thread",
-            247 => "P_ALL, P_PID, P_PGID; WEXITED, WSTOPPED, WCONTINUED, WNOWAIT; no P_PIDFD",
+            247 => "P_ALL, P_PID, P_PGID, P_PIDFD; WEXITED, WSTOPPED, WCONTINUED, WNOWAIT",
             257 => "O_TMPFILE unsupported (EOPNOTSUPP)",
             259 => "regular files and FIFOs; device nodes are created but open with ENXIO (no drivers behind them)",
             269 => "runs as root",
@@ -1352,7 +1382,7 @@ namespace Kernel.Syscalls
             325 => "memory is never swapped",
             332 => "basic stats only",
             334 => "one CPU: cpu_id is 0; critical sections are never aborted on preemption",
-            435 => "as clone; no set_tid, no cgroup, no pidfd",
+            435 => "as clone; no set_tid, no cgroup",
             439 => "runs as root",
             _ => "",
         };

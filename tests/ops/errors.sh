@@ -200,8 +200,8 @@ expect config-bad-type 2 'Args must be an array of strings' -- $OPS run -c "$F/b
 echo '{"Args": [' > "$F/bad2.json"
 expect config-bad-json 2 'bad2.json: not valid JSON' -- $OPS run -c "$F/bad2.json" "$BB" true
 
-out=$($OPS run "$BB" sh -c 'cat /etc/passwd /etc/group /etc/hostname; grep -c localhost /etc/hosts; cat /etc/resolv.conf; test -d /root && test -d /tmp && echo dirs' 2>&1 </dev/null)
-want=$(printf 'root:x:0:0:root:/root:/bin/sh\nroot:x:0:\ncompat\n2\nnameserver 10.0.2.3\ndirs')
+out=$($OPS run "$BB" sh -c 'head -1 /etc/passwd; grep -E "^(nobody|daemon):" /etc/passwd; head -1 /etc/group; grep ^nogroup: /etc/group; cat /etc/hostname; grep -c localhost /etc/hosts; cat /etc/resolv.conf; test -d /root && test -d /tmp && echo dirs' 2>&1 </dev/null)
+want=$(printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nroot:x:0:\nnogroup:x:65534:\ncompat\n2\nnameserver 10.0.2.3\ndirs')
 [ "$out" = "$want" ] && ok etc-defaults || bad etc-defaults "got: $(tr '\n' ' ' <<<"$out")"
 echo 'me:x:1000:1000::/home/me:/bin/sh' > "$F/passwd"
 out=$($OPS run --file "$F/passwd:/etc/passwd" "$BB" cat /etc/passwd 2>&1 </dev/null)
