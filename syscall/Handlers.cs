@@ -158,6 +158,9 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.msgsnd, &SysMsg.Msgsnd);
             SyscallDispatcher.Register(Nr.msgrcv, &SysMsg.Msgrcv);
             SyscallDispatcher.Register(Nr.msgctl, &SysMsg.Msgctl);
+            SyscallDispatcher.Register(Nr.splice, &SysSplice.Splice);
+            SyscallDispatcher.Register(Nr.tee, &SysSplice.Tee);
+            SyscallDispatcher.Register(Nr.vmsplice, &SysSplice.Vmsplice);
             SyscallDispatcher.Register(Nr.pidfd_open, &Fs.PidFile.PidfdOpen);
             SyscallDispatcher.Register(Nr.pidfd_send_signal, &Fs.PidFile.PidfdSendSignal);
             SyscallDispatcher.Register(Nr.pidfd_getfd, &Fs.PidFile.PidfdGetfd);

@@ -195,7 +195,8 @@ namespace Kernel.Syscalls
         {
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
-            return file.Node == null ? -Errno.EINVAL : 0;      // pipes and the console cannot be synced
+            // Pipes, sockets, the console and device or /proc nodes have nothing to sync (Linux: EINVAL).
+            return file.Node == null || file.Node.IsSpecial ? -Errno.EINVAL : 0;
         }
 
         public static long Fallocate(SyscallFrame* f)

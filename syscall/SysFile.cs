@@ -307,7 +307,7 @@ namespace Kernel.Syscalls
 
         private struct IoVec { public ulong Base, Len; }
 
-        private static long Vectored(int fd, ulong iov, long count, bool write, long offset)
+        internal static long Vectored(int fd, ulong iov, long count, bool write, long offset)
         {
             File file = FdTable.Get(fd);
             if (file == null) return -Errno.EBADF;

@@ -199,6 +199,10 @@ int main(void)
     syscall(SYS_personality, 0x0020000UL /* UNAME26 */);
     CHECK(syscall(SYS_personality, 0xffffffffUL) == 0x0020000 && oldp == 0, "personality records the persona and returns the old one");
     syscall(SYS_personality, 0UL);
+    int devnull = open("/dev/null", O_RDWR);
+    errno = 0;
+    CHECK(fdatasync(devnull) == -1 && errno == EINVAL, "fdatasync on a special file: EINVAL");
+    close(devnull);
     errno = 0;
     struct timespec anytime = { 1, 0 };
     CHECK(clock_settime(CLOCK_MONOTONIC, &anytime) == -1 && errno == EINVAL, "clock_settime(CLOCK_MONOTONIC) is EINVAL");
