@@ -28,6 +28,7 @@ namespace Kernel
             Cpu.Init();
             CpuFeatures.Init();
             PageTable.Init();
+            Mm.MapHighMemory();
             Tsc.Init(CommandLine.GetNumber("tsc_khz"));
             Lapic.Init();
             Lapic.StartPeriodic(Timer.Hz);

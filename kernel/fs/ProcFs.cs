@@ -261,9 +261,11 @@ namespace Kernel.Fs
 
         private static void Kb(ref TextBuffer t, string name, ulong kb)
         {
+            // As Linux lays it out: the name in 16 columns, the number right-aligned in 8 more.
             int start = t.Length;
             t.Str(name);
-            t.Pad(start + 16 - Len(kb));
+            t.Pad(start + 16);
+            t.Pad(t.Length + 8 - Len(kb));
             t.Dec(kb);
             t.Str(" kB\n");
         }

@@ -1,5 +1,6 @@
 // Physical memory bring-up from the PVH boot memory map, and the kernel's global allocators.
-// All of RAM (up to 4 GiB for now: what the boot stub maps) is reachable at DirectMapBase + phys.
+// All of RAM is reachable at DirectMapBase + phys: the boot stub maps the first 4 GiB, MapHighMemory
+// the rest (up to 512 GiB, one PML4 entry) once the kernel's page tables exist.
 using Kernel.Arch;
 
 namespace Kernel.Memory
@@ -7,7 +8,9 @@ namespace Kernel.Memory
     internal static unsafe class Mm
     {
         public const ulong DirectMapBase = 0xFFFF800000000000;
-        public const ulong MaxPhysical = 4UL << 30;
+        public const ulong BootMapped = 4UL << 30;          // what boot.asm's direct map covers
+        public const ulong MaxPhysical = 512UL << 30;       // what one PML4 entry of direct map covers
+        private static BootInfo* s_info;
 
         public static PageAllocator Pages;
         public static Heap KernelHeap;
@@ -21,6 +24,7 @@ namespace Kernel.Memory
 
         public static void Init(BootInfo* info)
         {
+            s_info = info;
             MemmapEntry* map = (MemmapEntry*)PhysToVirt(info->MemmapPaddr);
             ulong top = 0;
             TotalRam = 0;
@@ -44,8 +48,13 @@ namespace Kernel.Memory
             fixed (PageAllocator* pages = &Pages)
             {
                 pages->Init((ulong*)PhysToVirt(metaPhys), 0, frames);
+                // Frames above the boot map stay reserved until MapHighMemory can reach them.
                 for (uint i = 0; i < info->MemmapEntries; i++)
-                    if (map[i].Type == 1) pages->AddFreeRange(map[i].Addr, map[i].Size);
+                {
+                    if (map[i].Type != 1 || map[i].Addr >= BootMapped) continue;
+                    ulong end = map[i].Addr + map[i].Size;
+                    pages->AddFreeRange(map[i].Addr, (end > BootMapped ? BootMapped : end) - map[i].Addr);
+                }
                 pages->Reserve(0, 0x100000);                                   // real-mode area, BIOS data
                 pages->Reserve(Symbols.KernelStart, Symbols.KernelEnd - Symbols.KernelStart);
                 pages->Reserve(metaPhys, metaEnd - metaPhys);
@@ -63,6 +72,37 @@ namespace Kernel.Memory
                 fixed (Heap* heap = &KernelHeap) heap->Init(pages, DirectMapBase, heapMeta);
             }
             FrameRefs.Init(frames);
+        }
+
+        /// <summary>
+        /// Extends the direct map past 4 GiB (2 MiB pages in the boot PDPT, which every page table
+        /// shares) and hands the RAM there to the page allocator. Call after PageTable.Init.
+        /// </summary>
+        public static void MapHighMemory()
+        {
+            ulong top = Pages.FrameCount * PageAllocator.PageSize;
+            if (top <= BootMapped) return;
+            ulong* pdpt = (ulong*)PhysToVirt(PageTable.DirectMapPdpt());
+            for (ulong gib = BootMapped >> 30; gib < (top + (1UL << 30) - 1) >> 30; gib++)
+            {
+                if ((pdpt[gib] & PageTable.Present) != 0) continue;
+                ulong pdPhys = Pages.Alloc(1);
+                if (pdPhys == 0) return;                            // keep what is mapped so far
+                ulong* pd = (ulong*)PhysToVirt(pdPhys);
+                for (ulong i = 0; i < 512; i++)
+                    pd[i] = ((gib << 30) + (i << 21)) | PageTable.Present | PageTable.Writable | PageTable.Huge | PageTable.NoExecute;
+                pdpt[gib] = pdPhys | PageTable.Present | PageTable.Writable;
+            }
+            Native.WriteCr3(Native.ReadCr3());
+            var map = (MemmapEntry*)PhysToVirt(s_info->MemmapPaddr);
+            for (uint i = 0; i < s_info->MemmapEntries; i++)
+            {
+                if (map[i].Type != 1) continue;
+                ulong start = map[i].Addr, end = map[i].Addr + map[i].Size;
+                if (end > top) end = top;
+                if (start < BootMapped) start = BootMapped;
+                if (end > start) fixed (PageAllocator* pages = &Pages) pages->AddFreeRange(start, end - start);
+            }
         }
     }
 

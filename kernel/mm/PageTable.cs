@@ -41,6 +41,9 @@ namespace Kernel.Memory
             Native.WriteCr3(Root);
         }
 
+        /// <summary>Physical address of the PDPT behind the direct map (PML4 entry 256, shared by every root).</summary>
+        public static ulong DirectMapPdpt() => s_kernelPml4[256] & AddrMask;
+
         /// <summary>PML4 entry 0 of a new root: the kernel image's first 4 MiB, supervisor only.</summary>
         private static ulong NewLowPdpt()
         {

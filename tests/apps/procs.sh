@@ -2,7 +2,8 @@
 # Programs whose processes and threads run side by side, native vs `./ops run` (stdout byte for
 # byte, exit status): bash and busybox sh pipelines over 1 MiB, GNU tar czf/cJf round trips (tar
 # runs gzip/xz through /bin/sh), Python multiprocessing.Pool(4), a Go program (goroutines,
-# channels, time.Sleep, timers, built with CGO_ENABLED=0) and node with a setTimeout chain.
+# channels, time.Sleep, timers, built with CGO_ENABLED=0) and node with a setTimeout chain; and a
+# 6 GiB guest touching 4.6 GiB (RAM above 4 GiB).
 # Ends with "procs: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -82,6 +83,13 @@ Promise.resolve(7).then(v => console.log("promise", v));
 console.log("sum", [1, 2, 3, 4].reduce((a, b) => a + b));'
 else
   echo "FAIL procs/node-settimeout: node is not installed (tools/setup.sh installs nodejs)"; fail=$((fail+1))
+fi
+
+# RAM above 4 GiB: a 6 GiB guest touches 4.6 GiB.
+if gcc -static -O1 -o "$TMP/bigmem" tests/apps/src/bigmem.c; then
+  run memory-above-4g 240 -m 6G -- "$TMP/bigmem" 4600
+else
+  echo "FAIL procs/memory-above-4g: cannot build tests/apps/src/bigmem.c"; fail=$((fail+1))
 fi
 
 echo "procs: $pass passed, $fail failed"
