@@ -248,6 +248,13 @@ namespace Kernel.Syscalls
         public readonly WaitQueue Waiters = new WaitQueue();
     }
 
+    /// <summary>A SEM_UNDO adjustment a process owes a semaphore, applied when it exits.</summary>
+    internal sealed class SemUndo
+    {
+        public int Id, Num, Adj;
+        public SemUndo Next;
+    }
+
     internal static unsafe class SysSem
     {
         private static readonly IpcObject[] s_table = new IpcObject[Ipc.MaxObjects];
@@ -324,6 +331,7 @@ namespace Kernel.Syscalls
                     {
                         s.Values[ops[i].Num] = (ushort)(s.Values[ops[i].Num] + ops[i].Op);
                         s.Pids[ops[i].Num] = Process.Current.Pid;
+                        if ((ops[i].Flg & SEM_UNDO) != 0 && ops[i].Op != 0) AddUndo(Process.Current, s.Id, ops[i].Num, -ops[i].Op);
                     }
                     s.Otime = Ipc.Now();
                     s.Waiters.WakeAll();
@@ -334,6 +342,51 @@ namespace Kernel.Syscalls
                 if (s.Removed) return -Errno.EIDRM;
                 if (w == Scheduler.Interrupted) return -Errno.EINTR;          // semop is never restarted after a handler
                 if (w == Scheduler.TimedOut) return -Errno.EAGAIN;
+            }
+        }
+
+        private static void AddUndo(Process p, int id, int num, int adj)
+        {
+            for (SemUndo u = p.SemUndos; u != null; u = u.Next)
+                if (u.Id == id && u.Num == num) { u.Adj += adj; return; }
+            p.SemUndos = new SemUndo { Id = id, Num = num, Adj = adj, Next = p.SemUndos };
+        }
+
+        /// <summary>Exit: the process's SEM_UNDO adjustments are applied (clamped to 0..SEMVMX, as Linux does).</summary>
+        public static void ApplyUndos(Process p)
+        {
+            while (p.SemUndos != null)
+            {
+                SemUndo u = p.SemUndos;
+                p.SemUndos = u.Next;
+                if (Ipc.Get(s_table, u.Id) is SemSet s && u.Num < s.Count)
+                {
+                    int v = s.Values[u.Num] + u.Adj;
+                    s.Values[u.Num] = (ushort)(v < 0 ? 0 : v > SEMVMX ? SEMVMX : v);
+                    s.Pids[u.Num] = p.Pid;
+                    s.Waiters.WakeAll();
+                }
+                Runtime.Allocator.Free(u);
+            }
+        }
+
+        /// <summary>SETVAL/SETALL and removal clear the adjustments every process holds for those semaphores.</summary>
+        private static void ClearUndos(int id, int num)
+        {
+            for (Process p = Process.First; p != null; p = p.AllNext)
+            {
+                SemUndo prev = null;
+                for (SemUndo u = p.SemUndos; u != null;)
+                {
+                    SemUndo next = u.Next;
+                    if (u.Id == id && (num < 0 || u.Num == num))
+                    {
+                        if (prev == null) p.SemUndos = next; else prev.Next = next;
+                        Runtime.Allocator.Free(u);
+                    }
+                    else prev = u;
+                    u = next;
+                }
             }
         }
 
@@ -367,6 +420,7 @@ namespace Kernel.Syscalls
             switch (cmd)
             {
                 case Ipc.IPC_RMID:
+                    ClearUndos(s.Id, -1);
                     Ipc.Remove(s_table, s);
                     // Woken sleepers still look at the set (to see Removed): then it is left to the heap's mercy.
                     if (s.Waiters.IsEmpty) Free(s); else s.Waiters.WakeAll();
@@ -398,6 +452,7 @@ namespace Kernel.Syscalls
                     if ((int)arg < 0 || (int)arg > SEMVMX) return -Errno.ERANGE;
                     s.Values[num] = (ushort)(int)arg;
                     s.Pids[num] = Process.Current.Pid;
+                    ClearUndos(s.Id, num);
                     s.Ctime = Ipc.Now();
                     s.Waiters.WakeAll();
                     return 0;
@@ -414,6 +469,7 @@ namespace Kernel.Syscalls
                     if (r == 0)
                     {
                         for (int i = 0; i < s.Count; i++) { s.Values[i] = tmp[i]; s.Pids[i] = Process.Current.Pid; }
+                        ClearUndos(s.Id, -1);
                         s.Ctime = Ipc.Now();
                         s.Waiters.WakeAll();
                     }

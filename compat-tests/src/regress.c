@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -199,6 +200,25 @@ int main(void)
     syscall(SYS_personality, 0x0020000UL /* UNAME26 */);
     CHECK(syscall(SYS_personality, 0xffffffffUL) == 0x0020000 && oldp == 0, "personality records the persona and returns the old one");
     syscall(SYS_personality, 0UL);
+    /* process_vm_readv/writev between a parent and its child */
+    static char remote[64] = "the child's buffer";
+    int go[2];
+    pipe(go);
+    c = fork();
+    if (c == 0) {
+        char x;
+        read(go[0], &x, 1);                                   /* until the parent wrote into us */
+        _exit(strcmp(remote, "written by the parent") == 0 ? 0 : 1);
+    }
+    char local[64] = { 0 };
+    struct iovec lv = { local, sizeof local }, rv = { remote, sizeof remote };
+    long got = syscall(SYS_process_vm_readv, c, &lv, 1UL, &rv, 1UL, 0UL);
+    CHECK(got == (long)sizeof remote && strcmp(local, "the child's buffer") == 0, "process_vm_readv reads the child's memory");
+    strcpy(local, "written by the parent");
+    long put = syscall(SYS_process_vm_writev, c, &lv, 1UL, &rv, 1UL, 0UL);
+    write(go[1], "x", 1);
+    waitpid(c, &st, 0);
+    CHECK(put == (long)sizeof remote && WIFEXITED(st) && WEXITSTATUS(st) == 0, "process_vm_writev writes into it");
     int devnull = open("/dev/null", O_RDWR);
     errno = 0;
     CHECK(fdatasync(devnull) == -1 && errno == EINVAL, "fdatasync on a special file: EINVAL");

@@ -104,6 +104,16 @@ int main(void)
     shmdt((void *)counter);
     shmctl(cnt, IPC_RMID, NULL);
 
+    /* SEM_UNDO: a process that dies holding the lock gives it back */
+    int us = semget(IPC_PRIVATE, 1, IPC_CREAT | 0600);
+    arg.val = 1;
+    semctl(us, 0, SETVAL, arg);
+    c = fork();
+    if (c == 0) { struct sembuf take = { 0, -1, SEM_UNDO }; semop(us, &take, 1); _exit(semctl(us, 0, GETVAL) == 0 ? 0 : 1); }
+    waitpid(c, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0 && semctl(us, 0, GETVAL) == 1, "SEM_UNDO: the child took the semaphore and its exit gave it back");
+    semctl(us, 0, IPC_RMID);
+
     /* message queues */
     int q = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
     CHECK_ERR(q >= 0, "msgget");

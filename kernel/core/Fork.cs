@@ -193,6 +193,7 @@ namespace Kernel
             p.AlarmAt = 0;
             RealTimer.Disarm(p);
             SysTimer.DeleteAll(p);
+            SysSem.ApplyUndos(p);
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);

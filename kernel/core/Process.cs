@@ -58,7 +58,8 @@ namespace Kernel
         public readonly WaitQueue StopWait = new WaitQueue();
         public Syscalls.PosixTimer[] PosixTimers;   // timer_create ids (null until the first)
         public Process LockWaitFor;
-        public int Nice;                        // setpriority (recorded; the scheduler has no priorities)
+        public int Nice;
+        public Syscalls.SemUndo SemUndos;       // SEM_UNDO adjustments applied at exit                        // setpriority (recorded; the scheduler has no priorities)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
