@@ -26,6 +26,7 @@ namespace Kernel
             Process parent = Process.Current;
             Thread caller = Thread.Current;
             if (Process.ProcessCount >= (long)parent.Limits[SysProcess.RLIMIT_NPROC].Cur) return -Errno.EAGAIN;
+            if (!Headroom()) return -Errno.ENOMEM;
             var c = new Process();
             c.Pid = Process.AllocPid();
             c.Pgid = parent.Pgid;
@@ -91,6 +92,12 @@ namespace Kernel
             return c.Pid;
         }
 
+        /// <summary>
+        /// Kernel objects (a process, a thread) come from the heap, whose failure is a panic: refuse a new
+        /// one while memory is this low, so a fork bomb or a greedy program gets ENOMEM/EAGAIN instead.
+        /// </summary>
+        private static bool Headroom() => Mm.Pages.FreeFrames >= 256;
+
         /// <summary>The child's memory may not be the loaded one: write through its page table.</summary>
         private static void WriteInto(MemoryMap m, ulong addr, int value)
         {
@@ -123,6 +130,7 @@ namespace Kernel
         {
             Process p = Process.Current;
             Thread caller = Thread.Current;
+            if (!Headroom()) return -Errno.EAGAIN;                    // clone(CLONE_THREAD) says EAGAIN for lack of resources
             int tid = Process.AllocPid();
             Thread t = Thread.Create(p, tid);
             if (t == null) return -Errno.ENOMEM;

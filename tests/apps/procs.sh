@@ -92,5 +92,19 @@ else
   echo "FAIL procs/memory-above-4g: cannot build tests/apps/src/bigmem.c"; fail=$((fail+1))
 fi
 
+# Fork bombs (unikernel only: on Linux root ignores RLIMIT_NPROC): bounded by RLIMIT_NPROC, and with
+# the limit lifted in a 48 MiB guest; forks fail with EAGAIN/ENOMEM and the kernel stays up.
+want="forks refused with EAGAIN/ENOMEM: yes; other errors: 0; children reaped: yes"
+if gcc -static -O1 -o "$TMP/forkbomb" tests/apps/src/forkbomb.c && gcc -static -O1 -DNPROC=100000 -o "$TMP/forkbomb-mem" tests/apps/src/forkbomb.c; then
+  for v in "forkbomb-nproc:256M:forkbomb" "forkbomb-memory:48M:forkbomb-mem"; do
+    IFS=: read -r name mem bin <<<"$v"
+    got=$(timeout 180 ./ops run -m "$mem" --timeout 120 "$TMP/$bin" 2>"$TMP/uk.err" </dev/null); rc=$?
+    if [ $rc -eq 0 ] && [ "$got" = "$want" ]; then echo "PASS procs/$name"; pass=$((pass+1))
+    else echo "FAIL procs/$name: status $rc, got '$got'"; tail -3 "$TMP/uk.err" | sed 's/^/    /'; fail=$((fail+1)); fi
+  done
+else
+  echo "FAIL procs/forkbomb: cannot build tests/apps/src/forkbomb.c"; fail=$((fail+1))
+fi
+
 echo "procs: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
