@@ -26,6 +26,8 @@ namespace Kernel.Syscalls
         private static delegate*<SyscallFrame*, long>* s_handlers;
         private static ulong* s_counts, s_errors, s_ticks;
         private static byte* s_reported;
+        private static readonly ulong[] s_outOfRange = new ulong[32];
+        private static int s_outOfRangeCount;
         public static bool Trace, Summary;
         public static ulong Total;
 
@@ -119,6 +121,14 @@ namespace Kernel.Syscalls
             bool inTable = nr < (ulong)SyscallTable.Count;
             if (inTable && s_reported[nr] != 0) return -Errno.ENOSYS;
             if (inTable) s_reported[nr] = 1;
+            else
+            {
+                // Numbers past the table: remember a few, so each is reported once too.
+                for (int i = 0; i < s_outOfRangeCount; i++) if (s_outOfRange[i] == nr) return -Errno.ENOSYS;
+                if (s_outOfRangeCount < s_outOfRange.Length) s_outOfRange[s_outOfRangeCount++] = nr;
+                else if (s_outOfRangeCount == s_outOfRange.Length) { s_outOfRangeCount++; Log.WriteLine("compat: more unimplemented out-of-range syscalls follow; no longer reported"); return -Errno.ENOSYS; }
+                else return -Errno.ENOSYS;
+            }
             Log.Write("compat: unimplemented syscall ");
             Log.Write(inTable ? SyscallTable.Name((int)nr) ?? "(unassigned)" : "(out of range)");
             Log.Write(" (");

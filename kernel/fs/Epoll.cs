@@ -65,6 +65,27 @@ namespace Kernel.Fs
     internal static unsafe class Epoll
     {
         private const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+        private const int MaxNesting = 4;                              // EPOLL_MAX_NESTS
+
+        /// <summary>True when <paramref name="target"/> is <paramref name="from"/> or is watched, directly or not, by it.</summary>
+        private static bool Reaches(EpollFile from, EpollFile target, int depth)
+        {
+            if (from == target) return true;
+            if (depth > MaxNesting + 1) return true;                   // deeper than allowed counts as a loop
+            for (int k = 0; k < from.Count; k++)
+                if (from.Files[k] is EpollFile e && Reaches(e, target, depth + 1)) return true;
+            return false;
+        }
+
+        /// <summary>Levels of epoll below <paramref name="e"/> (0: it watches no epoll).</summary>
+        private static int Depth(EpollFile e, int guard)
+        {
+            if (guard > MaxNesting + 1) return MaxNesting + 1;
+            int d = 0;
+            for (int k = 0; k < e.Count; k++)
+                if (e.Files[k] is EpollFile c) { int x = 1 + Depth(c, guard + 1); if (x > d) d = x; }
+            return d;
+        }
         private const uint EPOLLONESHOT = 1u << 30, EPOLLET = 1u << 31, EPOLLEXCLUSIVE = 1u << 28;
 
         public static long Create(SyscallFrame* f) => (int)f->A0 <= 0 ? -Errno.EINVAL : Make(0);
@@ -98,6 +119,8 @@ namespace Kernel.Fs
             {
                 case EPOLL_CTL_ADD:
                     if (i >= 0) return -Errno.EEXIST;
+                    // An epoll inside an epoll: no cycles and at most 4 levels, as Linux (else a poll recurses forever).
+                    if (target is EpollFile inner && (Reaches(inner, ep, 0) || Depth(inner, 0) + 1 > MaxNesting)) return -Errno.ELOOP;
                     ep.Add(fd, target, events, data);
                     return 0;
                 case EPOLL_CTL_MOD:

@@ -23,6 +23,7 @@ namespace Kernel.Memory
     {
         public const ulong PageSize = 4096;
         public const ulong UserEnd = 0x0000800000000000;     // first non-canonical address
+        public const ulong TaskSize = UserEnd - PageSize;     // Linux's TASK_SIZE: the last page is never user memory
         public const ulong MmapTop = 0x00007F0000000000;     // mmap searches downward from here
         public const ulong StackTop = 0x00007FFFFFFFF000;
         public const ulong StackSize = 8UL << 20;
@@ -197,7 +198,7 @@ namespace Kernel.Memory
         }
 
         public static bool IsFree(ulong start, ulong end) =>
-            start >= PageTable.KernelLowEnd && end <= UserEnd && start < end && !Overlaps(start, end);
+            start >= PageTable.KernelLowEnd && end <= TaskSize && start < end && !Overlaps(start, end);
 
         /// <summary>mmap of anonymous memory. Returns the address or -errno.</summary>
         /// <summary>
@@ -213,7 +214,7 @@ namespace Kernel.Memory
             if (fixedAddr)
             {
                 if ((addr & (PageSize - 1)) != 0) return -Errno.EINVAL;
-                if (addr < PageTable.KernelLowEnd || addr + len > UserEnd || addr + len < addr) return noReplace ? -Errno.EPERM : -Errno.ENOMEM;
+                if (addr < PageTable.KernelLowEnd || addr + len > TaskSize || addr + len < addr) return noReplace ? -Errno.EPERM : -Errno.ENOMEM;
                 if (Overlaps(addr, addr + len))
                 {
                     if (noReplace) return -Errno.EEXIST;
@@ -233,6 +234,7 @@ namespace Kernel.Memory
         public static long Unmap(ulong addr, ulong len)
         {
             if ((addr & (PageSize - 1)) != 0 || len == 0) return -Errno.EINVAL;
+            if (len > TaskSize || addr > TaskSize - len) return -Errno.EINVAL;         // as Linux: past TASK_SIZE
             ulong end = PageUp(addr + len);
             if (end < addr || end > UserEnd) return -Errno.EINVAL;
             RemoveRange(addr, end);
@@ -277,7 +279,7 @@ namespace Kernel.Memory
             {
                 if (!mayMove || (newAddr & (PageSize - 1)) != 0) return -Errno.EINVAL;
                 if (newAddr < old + oldLen && old < newAddr + newLen) return -Errno.EINVAL;
-                if (newAddr < PageTable.KernelLowEnd || newAddr + newLen > UserEnd) return -Errno.ENOMEM;
+                if (newAddr < PageTable.KernelLowEnd || newAddr + newLen > TaskSize || newAddr + newLen < newAddr) return -Errno.EINVAL;
                 RemoveRange(newAddr, newAddr + newLen);
                 return MoveRange(old, oldLen, newLen, newAddr, prot, kind);
             }
@@ -308,10 +310,17 @@ namespace Kernel.Memory
             if (fileId != 0) MappedFiles.AddRef(fileId);
             Insert(dest, dest + newLen, prot, kind, fileId, fileOffset);
             ulong n = oldLen < newLen ? oldLen : newLen;
-            for (ulong off = 0; off < n; off += PageSize)
-                if (!PageTable.MoveEntry(old + off, dest + off)) OutOfMemory = true;   // entries keep copy-on-write
+            s_moveDelta = dest - old;                                   // only the pages that exist move
+            PageTable.Visit(old, old + n, &MoveOne, 0);
             RemoveRange(old, old + oldLen);
             return (long)dest;
+        }
+
+        private static ulong s_moveDelta;                              // MoveRange's context (one CPU, no reentry)
+
+        private static void MoveOne(ulong va, ulong* e, ulong unused)
+        {
+            if (!PageTable.MoveEntry(va, va + s_moveDelta)) OutOfMemory = true;    // entries keep copy-on-write
         }
 
         /// <summary>MADV_DONTNEED: drop the frames; the next touch sees zeroes.</summary>
@@ -410,17 +419,27 @@ namespace Kernel.Memory
         {
             Vfs.Inode file = MappedFiles.Get(M.Vmas[i].FileId);
             if (file == null || file.Size == 0) return;              // shared anonymous memory: no file data
-            for (ulong va = M.Vmas[i].Start; va < M.Vmas[i].End; va += PageSize)
-            {
-                ulong phys = PageTable.Lookup(va, out ulong flags);
-                if (phys == 0 || (flags & PageTable.Dirty) == 0) continue;
-                long offset = (long)(M.Vmas[i].FileOffset + (va - M.Vmas[i].Start));
-                long n = file.Size - offset;
-                if (n <= 0) continue;
-                if (n > (long)PageSize) n = (long)PageSize;
-                Vfs.FileSystem.Write(file, offset, new System.ReadOnlySpan<byte>(Mm.PhysToVirt(phys), (int)n));
-                PageTable.ClearDirty(va);
-            }
+            // Only the pages that exist (a huge mapping of a small file must not cost its size).
+            s_wbFile = file;
+            s_wbStart = M.Vmas[i].Start;
+            s_wbOffset = M.Vmas[i].FileOffset;
+            PageTable.Visit(M.Vmas[i].Start, M.Vmas[i].End, &WriteBackOne, 0);
+            s_wbFile = null;
+        }
+
+        private static Vfs.Inode s_wbFile;                            // WriteBack's context (one CPU, no reentry)
+        private static ulong s_wbStart, s_wbOffset;
+
+        private static void WriteBackOne(ulong va, ulong* e, ulong unused)
+        {
+            if ((*e & PageTable.Present) == 0 || (*e & PageTable.Dirty) == 0) return;
+            long offset = (long)(s_wbOffset + (va - s_wbStart));
+            long n = s_wbFile.Size - offset;
+            if (n <= 0) return;
+            if (n > (long)PageSize) n = (long)PageSize;
+            Vfs.FileSystem.Write(s_wbFile, offset, new System.ReadOnlySpan<byte>(Mm.PhysToVirt(PageTable.FrameOf(*e)), (int)n));
+            *e &= ~PageTable.Dirty;
+            Native.Invlpg(va);
         }
 
         /// <summary>msync: write back every shared mapping overlapping the range.</summary>
@@ -428,14 +447,19 @@ namespace Kernel.Memory
         {
             if ((addr & (PageSize - 1)) != 0) return -Errno.EINVAL;
             ulong end = PageUp(addr + len);
+            if (end < addr) return -Errno.ENOMEM;
+            // Region by region (sorted): a gap anywhere in the range means ENOMEM, but the rest is synced.
             bool mapped = true;
-            for (ulong a = addr; a < end;)
+            ulong a = addr;
+            for (int i = 0; i < M.Count && a < end; i++)
             {
-                int i = Find(a);
-                if (i < 0) { mapped = false; a += PageSize; continue; }
+                if (M.Vmas[i].End <= a) continue;
+                if (M.Vmas[i].Start >= end) break;
+                if (M.Vmas[i].Start > a) mapped = false;
                 if (M.Vmas[i].Kind == Vma.Shared) WriteBack(i);
                 a = M.Vmas[i].End;
             }
+            if (a < end) mapped = false;
             return mapped ? 0 : -Errno.ENOMEM;
         }
 
@@ -454,7 +478,12 @@ namespace Kernel.Memory
             for (int i = 0; i < M.Count; i++)
             {
                 if (M.Vmas[i].Kind != Vma.Shared || MappedFiles.Get(M.Vmas[i].FileId) != node) continue;
-                for (ulong va = M.Vmas[i].Start; va < M.Vmas[i].End; va += PageSize)
+                // Only the pages that cover [offset, offset + length) of the file.
+                ulong fileStart = M.Vmas[i].FileOffset, size = M.Vmas[i].End - M.Vmas[i].Start;
+                if ((ulong)(offset + length) <= fileStart || (ulong)offset >= fileStart + size) continue;
+                ulong first = (ulong)offset > fileStart ? PageDown((ulong)offset - fileStart) : 0;
+                ulong last = (ulong)(offset + length) - fileStart < size ? PageUp((ulong)(offset + length) - fileStart) : size;
+                for (ulong va = M.Vmas[i].Start + first; va < M.Vmas[i].Start + last; va += PageSize)
                 {
                     long pageOff = (long)(M.Vmas[i].FileOffset + (va - M.Vmas[i].Start));
                     if (pageOff + (long)PageSize <= offset || pageOff >= offset + length) continue;
