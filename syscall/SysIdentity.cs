@@ -74,7 +74,9 @@ namespace Kernel.Syscalls
                 ulong us = Tsc.MonotonicNs() / 1000;
                 r.UtimeSec = (long)(us / 1_000_000); r.UtimeUsec = (long)(us % 1_000_000);
                 r.Rest[0] = (long)(AddressSpace.PagesMapped * 4);           // ru_maxrss (kB)
+                r.Rest[4] = (long)Process.Current.MinorFaults;              // ru_minflt
             }
+            else r.Rest[4] = (long)Process.Current.ChildMinorFaults;
             return UserMemory.Write(f->A1, r);
         }
 

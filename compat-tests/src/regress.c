@@ -219,6 +219,14 @@ int main(void)
     write(go[1], "x", 1);
     waitpid(c, &st, 0);
     CHECK(put == (long)sizeof remote && WIFEXITED(st) && WEXITSTATUS(st) == 0, "process_vm_writev writes into it");
+    /* getrusage counts minor faults (it said 0) */
+    struct rusage ra, rb;
+    getrusage(RUSAGE_SELF, &ra);
+    char *touch = malloc(16 << 20);
+    for (int i = 0; i < (16 << 20); i += 4096) touch[i] = 1;
+    getrusage(RUSAGE_SELF, &rb);
+    CHECK(rb.ru_minflt - ra.ru_minflt >= 4000, "getrusage: touching 16 MiB counts minor faults");
+    free(touch);
     int devnull = open("/dev/null", O_RDWR);
     errno = 0;
     CHECK(fdatasync(devnull) == -1 && errno == EINVAL, "fdatasync on a special file: EINVAL");

@@ -70,7 +70,7 @@ namespace Kernel.Arch
                 // A kernel access to user memory (syscall copy) may touch a not-yet-populated page.
                 ulong addr = Native.ReadCr2();
                 if (addr < Memory.AddressSpace.UserEnd && ((f->ErrorCode & 1) == 0 || (f->ErrorCode & 2) != 0) &&
-                    Memory.AddressSpace.HandleFault(addr, (f->ErrorCode & 2) != 0, false)) return;
+                    Memory.AddressSpace.HandleFault(addr, (f->ErrorCode & 2) != 0, false)) { Process.Current.MinorFaults++; return; }
             }
             {
                 for (var e = (ExtableEntry*)Symbols.ExtableStart; e < (ExtableEntry*)Symbols.ExtableEnd; e++)

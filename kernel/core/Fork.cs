@@ -249,6 +249,7 @@ namespace Kernel
         /// <summary>Frees a zombie for good.</summary>
         public static void Reap(Process z)
         {
+            if (z.Parent != null) z.Parent.ChildMinorFaults += z.MinorFaults + z.ChildMinorFaults;
             ProcFs.RemoveProcess(z);
             if (z.Parent != null) z.Parent.RemoveChild(z);
             z.Unlink();

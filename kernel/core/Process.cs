@@ -59,6 +59,7 @@ namespace Kernel
         public Syscalls.PosixTimer[] PosixTimers;   // timer_create ids (null until the first)
         public Process LockWaitFor;
         public int Nice;
+        public ulong MinorFaults, ChildMinorFaults;  // getrusage ru_minflt (children: the reaped ones)
         public Syscalls.SemUndo SemUndos;       // SEM_UNDO adjustments applied at exit                        // setpriority (recorded; the scheduler has no priorities)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
@@ -353,7 +354,7 @@ namespace Kernel
                 bool write = (f->ErrorCode & 2) != 0, exec = (f->ErrorCode & 16) != 0;
                 AddressSpace.OutOfMemory = false;
                 // Not present (demand paging), or a write to a present copy-on-write page.
-                if (((f->ErrorCode & 1) == 0 || write) && AddressSpace.HandleFault(addr, write, exec)) return;
+                if (((f->ErrorCode & 1) == 0 || write) && AddressSpace.HandleFault(addr, write, exec)) { Current.MinorFaults++; return; }
                 if (AddressSpace.OutOfMemory)
                 {
                     // What Linux's OOM killer would do: SIGKILL, with the reason in the log.
