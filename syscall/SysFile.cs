@@ -240,6 +240,12 @@ namespace Kernel.Syscalls
         {
             if (!file.CanRead) return -Errno.EBADF;
             if (count == 0) return 0;
+            // Pipes copy straight between the ring and user memory.
+            if (file is PipeFile pr && offset < 0)
+            {
+                if (pr.WriteEnd && (pr.Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
+                return pr.P.ReadUser(buf, count > int.MaxValue ? int.MaxValue : (long)count, (pr.Flags & OpenFlags.O_NONBLOCK) != 0);
+            }
             byte* chunk = stackalloc byte[ChunkSize];
             ulong done = 0;
             while (done < count)
@@ -263,6 +269,11 @@ namespace Kernel.Syscalls
         private static long WriteFrom(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanWrite) return -Errno.EBADF;
+            if (file is PipeFile pw && offset < 0)
+            {
+                if (!pw.WriteEnd && (pw.Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
+                return pw.P.WriteUser(buf, count > 0x7ffff000 ? 0x7ffff000 : (long)count, (pw.Flags & OpenFlags.O_NONBLOCK) != 0);
+            }
             byte* chunk = stackalloc byte[ChunkSize];
             ulong done = 0;
             while (done < count)

@@ -685,8 +685,13 @@ user_copy:
     xor eax, eax
     ret
 .big:
-    mov rcx, rdx
+    mov rcx, rdx                             ; 8-byte moves, then the tail (a helper call per move under TCG)
+    shr rcx, 3
 .insn:
+    rep movsq
+    mov rcx, rdx
+    and rcx, 7
+.insn2:
     rep movsb
     xor eax, eax
     ret
@@ -694,6 +699,7 @@ user_copy:
     mov rax, -14
     ret
 EXTABLE user_copy.insn, user_copy.fix, 0
+EXTABLE user_copy.insn2, user_copy.fix, 0
 EXTABLE user_copy.q_load, user_copy.fix, 0
 EXTABLE user_copy.q_store, user_copy.fix, 0
 EXTABLE user_copy.b_load, user_copy.fix, 0

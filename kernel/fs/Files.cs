@@ -159,6 +159,60 @@ namespace Kernel.Fs
         }
 
         /// <summary>
+        /// read(2) of a pipe straight into user memory (no bounce buffer): what is buffered, waiting
+        /// for the first byte unless <paramref name="nonblock"/>. Nothing is consumed that could not be
+        /// delivered: a fault gives a short read, or EFAULT.
+        /// </summary>
+        public long ReadUser(ulong dst, long n, bool nonblock)
+        {
+            while (Count == 0)
+            {
+                if (Writers == 0) return 0;
+                if (nonblock) return -Errno.EAGAIN;
+                if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
+            long take = n < Count ? n : Count;
+            long first = Capacity - Head < take ? Capacity - Head : take;
+            if (Memory.UserMemory.CopyTo(dst, Buffer + Head, (ulong)first) != 0) return -Errno.EFAULT;
+            if (take > first && Memory.UserMemory.CopyTo(dst + (ulong)first, Buffer, (ulong)(take - first)) != 0) take = first;
+            Head = (int)((Head + take) % Capacity);
+            Count -= (int)take;
+            Changed();
+            return take;
+        }
+
+        /// <summary>write(2) of user memory straight into a pipe, with <see cref="Write"/>'s rules (PIPE_BUF atomicity, EPIPE, waiting).</summary>
+        public long WriteUser(ulong src, long n, bool nonblock)
+        {
+            long done = 0;
+            while (done < n)
+            {
+                if (Readers == 0)
+                {
+                    if (done > 0) return done;
+                    Syscalls.SignalDelivery.RaisePipe();
+                    return -Errno.EPIPE;
+                }
+                long room = Capacity - Count;
+                if (room == 0 || (n <= AtomicLimit && room < n))
+                {
+                    if (nonblock) return done > 0 ? done : -Errno.EAGAIN;
+                    if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return done > 0 ? done : -Errno.ERESTARTSYS;
+                    continue;
+                }
+                long put = n - done < room ? n - done : room;
+                int tail = (Head + Count) % Capacity;
+                long first = Capacity - tail < put ? Capacity - tail : put;
+                if (Memory.UserMemory.CopyFrom(Buffer + tail, src + (ulong)done, (ulong)first) != 0) return done > 0 ? done : -Errno.EFAULT;
+                if (put > first && Memory.UserMemory.CopyFrom(Buffer, src + (ulong)(done + first), (ulong)(put - first)) != 0) put = first;
+                Count += (int)put;
+                done += put;
+                Changed();
+            }
+            return done;
+        }
+
+        /// <summary>
         /// Writes all of src, waiting for room unless <paramref name="nonblock"/>; a write of up to
         /// PIPE_BUF bytes goes in whole or not at all. EPIPE (and SIGPIPE) once no reader is left.
         /// </summary>

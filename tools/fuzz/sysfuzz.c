@@ -17,7 +17,16 @@
  * counted. Invariants checked on every fuzzed syscall: the argument registers and xmm0-15 come
  * back unchanged, and accesses to addresses that must fault do fault; a violation prints an
  * "sysfuzz: anomaly:" line (once per kind). Output never contains addresses, so a seed gives the
- * same output on every run of the same kernel.
+ * same output on every run of the same kernel (forked children run a few calls of their own on
+ * shared files and mappings; the fault count can move when their timing does).
+ *
+ *     sysfuzz SEED COUNT -v       every fuzzed call on stderr: "[pid] > nr(args)" and "[pid] < nr = result
+ *                                 (ms, at ms)", iovecs, caught faults (for finding what hung or crashed)
+ *     SYSFUZZ_SKIP=a,b            step around known kernel bugs to look for others: munmap-past-end,
+ *                                 huge-file-map, msync-huge, epoll-loop (see the skip() calls)
+ *
+ * The call sequence of COUNT n is a prefix of that of any larger COUNT, so the smallest failing
+ * COUNT can be bisected (tools/fuzz/run.sh --minimize).
  */
 #define _GNU_SOURCE
 #include <errno.h>
