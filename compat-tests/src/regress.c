@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
@@ -227,6 +228,27 @@ int main(void)
     getrusage(RUSAGE_SELF, &rb);
     CHECK(rb.ru_minflt - ra.ru_minflt >= 4000, "getrusage: touching 16 MiB counts minor faults");
     free(touch);
+    /* SA_NOCLDWAIT: children leave no zombies, wait finds none (it was taken for SA_NOCLDSTOP) */
+    struct sigaction nocld;
+    memset(&nocld, 0, sizeof nocld);
+    nocld.sa_handler = SIG_DFL;
+    nocld.sa_flags = SA_NOCLDWAIT;
+    sigaction(SIGCHLD, &nocld, NULL);
+    c = fork();
+    if (c == 0) _exit(3);
+    errno = 0;
+    CHECK(wait(&st) == -1 && errno == ECHILD, "with SA_NOCLDWAIT, wait finds no zombie: ECHILD");
+    signal(SIGCHLD, SIG_DFL);
+
+    /* an epoll watching an epoll that watches it: ELOOP (epoll_wait once recursed until the kernel stack overflowed) */
+    int ea = epoll_create1(0), eb = epoll_create1(0);
+    struct epoll_event ee = { .events = EPOLLIN };
+    CHECK(epoll_ctl(ea, EPOLL_CTL_ADD, eb, &ee) == 0, "epoll A watches epoll B");
+    errno = 0;
+    CHECK(epoll_ctl(eb, EPOLL_CTL_ADD, ea, &ee) == -1 && errno == ELOOP, "B watching A closes a cycle: ELOOP");
+    CHECK(epoll_wait(ea, &ee, 1, 0) == 0, "and epoll_wait returns");
+    close(ea);
+    close(eb);
     int devnull = open("/dev/null", O_RDWR);
     errno = 0;
     CHECK(fdatasync(devnull) == -1 && errno == EINVAL, "fdatasync on a special file: EINVAL");

@@ -235,7 +235,7 @@ namespace Kernel
             if (parent == Process.Kernel || parent == null) { Reap(p); return; }
             // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies behind.
             SigAction act = parent.Actions[Signal.SIGCHLD];
-            if (act.Handler == 1 || (act.Flags & 1) != 0) { Reap(p); parent.ChildWait.WakeAll(); return; }
+            if (act.Handler == 1 || (act.Flags & 2 /* SA_NOCLDWAIT */) != 0) { Reap(p); parent.ChildWait.WakeAll(); return; }
             bool killed = (waitStatus & 0x7F) != 0;
             SignalDelivery.SendToProcess(parent, Signal.SIGCHLD, new SigInfo
             {
