@@ -70,7 +70,6 @@ namespace Kernel.Syscalls
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
         private static extern ulong* SyscallSymbols();
         private static ulong EntryAddress() => SyscallSymbols()[0];
-        private static ulong* SyscallStackTop() => (ulong*)SyscallSymbols()[1];
 
         [UnmanagedCallersOnly(EntryPoint = "syscall_dispatch")]
         private static void Dispatch(SyscallFrame* f)

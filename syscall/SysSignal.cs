@@ -475,16 +475,30 @@ namespace Kernel.Syscalls
         /// <summary>An interrupt from user mode found a pending signal: handler, or default action.</summary>
         public static void DeliverFromInterrupt(InterruptFrame* f)
         {
+            int sig;
+            while ((sig = NextToHandle(out SigInfo si, out SigAction act)) != 0)
+                if (!EnterFromInterrupt(f, act, sig, si, 0, 0, 0)) Process.Kill(Signal.SIGSEGV);
+        }
+
+        /// <summary>
+        /// Takes pending signals until one has a handler to run (returned with what it carries and its
+        /// action); on the way, ignored ones go, stop signals stop the process, and a default action
+        /// that terminates does so. 0 when nothing is left.
+        /// </summary>
+        private static int NextToHandle(out SigInfo si, out SigAction act)
+        {
             while (true)
             {
                 int sig = Next(out bool threadDirected);
-                if (sig == 0) return;
-                SigInfo si = Take(sig, threadDirected);
-                SigAction act = Process.Current.Actions[sig];
+                si = default;
+                act = default;
+                if (sig == 0) return 0;
+                si = Take(sig, threadDirected);
+                act = Process.Current.Actions[sig];
                 if (Ignored(Process.Current, sig)) continue;
                 if (StopsByDefault(sig, act)) { Stop(sig); continue; }
                 if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
-                if (!EnterFromInterrupt(f, act, sig, si, 0, 0, 0)) Process.Kill(Signal.SIGSEGV);
+                return sig;
             }
         }
 
@@ -494,16 +508,9 @@ namespace Kernel.Syscalls
         /// <summary>Called as a syscall returns: runs the default action or enters the handler of a pending signal.</summary>
         public static void DeliverPending(SyscallFrame* f)
         {
-            while (true)
+            int sig;
+            while ((sig = NextToHandle(out SigInfo si, out SigAction act)) != 0)
             {
-                int sig = Next(out bool threadDirected);
-                if (sig == 0) return;
-                SigInfo si = Take(sig, threadDirected);
-                SigAction act = Process.Current.Actions[sig];
-                if (Ignored(Process.Current, sig)) continue;
-                if (StopsByDefault(sig, act)) { Stop(sig); continue; }
-                if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
-
                 ulong* state = (ulong*)SyscallSymbols()[2];                   // full_restore, rcx, r11, iret frame
                 SigContext sc = default;
                 sc.R8 = f->R8; sc.R9 = f->R9; sc.R10 = f->R10; sc.R12 = f->R12; sc.R13 = f->R13;

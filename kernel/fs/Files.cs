@@ -145,7 +145,37 @@ namespace Kernel.Fs
         /// Reads what is buffered, waiting for the first byte unless <paramref name="nonblock"/>. 0 at end of
         /// file (no writer, or <paramref name="shut"/>() says the reading side was shut down).
         /// </summary>
-        public long Read(byte* dst, long n, bool nonblock, bool* shut)
+        public long Read(byte* dst, long n, bool nonblock, bool* shut) => ReadTo((ulong)dst, false, n, nonblock, shut);
+
+        /// <summary>read(2) straight into user memory (no bounce buffer); a fault gives a short read, or EFAULT.</summary>
+        public long ReadUser(ulong dst, long n, bool nonblock) => ReadTo(dst, true, n, nonblock, null);
+
+        /// <summary>
+        /// Writes all of src, waiting for room unless <paramref name="nonblock"/>; a write of up to
+        /// PIPE_BUF bytes goes in whole or not at all. EPIPE (and SIGPIPE) once no reader is left.
+        /// </summary>
+        public long Write(byte* src, long n, bool nonblock, bool* shut) => WriteFrom((ulong)src, false, n, nonblock, shut);
+
+        /// <summary>write(2) straight from user memory, with <see cref="Write"/>'s rules.</summary>
+        public long WriteUser(ulong src, long n, bool nonblock) => WriteFrom(src, true, n, nonblock, null);
+
+        // One copy for kernel buffers and user memory alike: user copies can fault (-EFAULT), kernel ones cannot.
+        private static long CopyOut(ulong dst, bool user, byte* src, long n)
+        {
+            if (user) return Memory.UserMemory.CopyTo(dst, src, (ulong)n);
+            Mem.Copy((byte*)dst, src, (ulong)n);
+            return 0;
+        }
+
+        private static long CopyIn(byte* dst, ulong src, bool user, long n)
+        {
+            if (user) return Memory.UserMemory.CopyFrom(dst, src, (ulong)n);
+            Mem.Copy(dst, (byte*)src, (ulong)n);
+            return 0;
+        }
+
+        /// <summary>Takes what is buffered, up to n bytes; nothing is consumed that could not be delivered.</summary>
+        private long ReadTo(ulong dst, bool user, long n, bool nonblock, bool* shut)
         {
             while (Count == 0)
             {
@@ -153,70 +183,17 @@ namespace Kernel.Fs
                 if (nonblock) return -Errno.EAGAIN;
                 if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
             }
-            long r = Take(dst, n);
-            Changed();
-            return r;
-        }
-
-        /// <summary>
-        /// read(2) of a pipe straight into user memory (no bounce buffer): what is buffered, waiting
-        /// for the first byte unless <paramref name="nonblock"/>. Nothing is consumed that could not be
-        /// delivered: a fault gives a short read, or EFAULT.
-        /// </summary>
-        public long ReadUser(ulong dst, long n, bool nonblock)
-        {
-            while (Count == 0)
-            {
-                if (Writers == 0) return 0;
-                if (nonblock) return -Errno.EAGAIN;
-                if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
-            }
             long take = n < Count ? n : Count;
             long first = Capacity - Head < take ? Capacity - Head : take;
-            if (Memory.UserMemory.CopyTo(dst, Buffer + Head, (ulong)first) != 0) return -Errno.EFAULT;
-            if (take > first && Memory.UserMemory.CopyTo(dst + (ulong)first, Buffer, (ulong)(take - first)) != 0) take = first;
+            if (CopyOut(dst, user, Buffer + Head, first) != 0) return -Errno.EFAULT;
+            if (take > first && CopyOut(dst + (ulong)first, user, Buffer, take - first) != 0) take = first;
             Head = (int)((Head + take) % Capacity);
             Count -= (int)take;
             Changed();
             return take;
         }
 
-        /// <summary>write(2) of user memory straight into a pipe, with <see cref="Write"/>'s rules (PIPE_BUF atomicity, EPIPE, waiting).</summary>
-        public long WriteUser(ulong src, long n, bool nonblock)
-        {
-            long done = 0;
-            while (done < n)
-            {
-                if (Readers == 0)
-                {
-                    if (done > 0) return done;
-                    Syscalls.SignalDelivery.RaisePipe();
-                    return -Errno.EPIPE;
-                }
-                long room = Capacity - Count;
-                if (room == 0 || (n <= AtomicLimit && room < n))
-                {
-                    if (nonblock) return done > 0 ? done : -Errno.EAGAIN;
-                    if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return done > 0 ? done : -Errno.ERESTARTSYS;
-                    continue;
-                }
-                long put = n - done < room ? n - done : room;
-                int tail = (Head + Count) % Capacity;
-                long first = Capacity - tail < put ? Capacity - tail : put;
-                if (Memory.UserMemory.CopyFrom(Buffer + tail, src + (ulong)done, (ulong)first) != 0) return done > 0 ? done : -Errno.EFAULT;
-                if (put > first && Memory.UserMemory.CopyFrom(Buffer, src + (ulong)(done + first), (ulong)(put - first)) != 0) put = first;
-                Count += (int)put;
-                done += put;
-                Changed();
-            }
-            return done;
-        }
-
-        /// <summary>
-        /// Writes all of src, waiting for room unless <paramref name="nonblock"/>; a write of up to
-        /// PIPE_BUF bytes goes in whole or not at all. EPIPE (and SIGPIPE) once no reader is left.
-        /// </summary>
-        public long Write(byte* src, long n, bool nonblock, bool* shut)
+        private long WriteFrom(ulong src, bool user, long n, bool nonblock, bool* shut)
         {
             long done = 0;
             while (done < n)
@@ -234,36 +211,16 @@ namespace Kernel.Fs
                     if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return done > 0 ? done : -Errno.ERESTARTSYS;
                     continue;
                 }
-                done += Put(src + done, n - done);
+                long put = n - done < room ? n - done : room;
+                int tail = (Head + Count) % Capacity;
+                long first = Capacity - tail < put ? Capacity - tail : put;
+                if (CopyIn(Buffer + tail, src + (ulong)done, user, first) != 0) return done > 0 ? done : -Errno.EFAULT;
+                if (put > first && CopyIn(Buffer, src + (ulong)(done + first), user, put - first) != 0) put = first;
+                Count += (int)put;
+                done += put;
                 Changed();
             }
             return done;
-        }
-
-        /// <summary>Takes up to n buffered bytes (the caller checked Count &gt; 0).</summary>
-        public long Take(byte* dst, long n)
-        {
-            long take = n < Count ? n : Count;
-            long first = Capacity - Head < take ? Capacity - Head : take;
-            Mem.Copy(dst, Buffer + Head, (ulong)first);
-            if (take > first) Mem.Copy(dst + first, Buffer, (ulong)(take - first));
-            Head = (int)((Head + take) % Capacity);
-            Count -= (int)take;
-            return take;
-        }
-
-        /// <summary>Appends as much of src as fits; EAGAIN when full.</summary>
-        public long Put(byte* src, long n)
-        {
-            long room = Capacity - Count;
-            if (room == 0) return -Errno.EAGAIN;
-            long put = n < room ? n : room;
-            int tail = (Head + Count) % Capacity;
-            long first = Capacity - tail < put ? Capacity - tail : put;
-            Mem.Copy(Buffer + tail, src, (ulong)first);
-            if (put > first) Mem.Copy(Buffer, src + first, (ulong)(put - first));
-            Count += (int)put;
-            return put;
         }
     }
 
