@@ -1,0 +1,300 @@
+// IPv4 (RFC 791/1122): header validation, local delivery, routing (loopback, own addresses,
+// on-link subnets, default gateway), output fragmentation and bounded fragment reassembly.
+using System;
+
+namespace Kernel.Net
+{
+    internal struct Route
+    {
+        public NetInterface If;
+        public uint NextHop;
+        public uint Source;
+        public bool Loop;          // delivered through the loopback queue
+        public bool Broadcast;     // Ethernet broadcast
+        public int Mtu;
+    }
+
+    public sealed partial class NetStack
+    {
+        public const int ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17;
+        internal const int IpOff = Ethernet.HeaderLength, L4Off = Ethernet.HeaderLength + 20;
+        internal const int DefaultTtl = 64;
+        internal const uint LoopbackAddress = 0x7F000001;
+
+        internal static bool IsLoopbackNet(uint a) => (a >> 24) == 127;
+        internal static bool IsMulticastOrBroadcast(uint a) => a >= 0xE0000000;
+
+        /// <summary>True if a is one of our addresses (127/8 or an interface's address).</summary>
+        public bool IsLocalAddress(uint a)
+        {
+            if (IsLoopbackNet(a)) return true;
+            if (a == 0) return false;
+            for (int i = 0; i < _ifCount; i++) if (_ifs[i].Address == a && _ifs[i].Up) return true;
+            return false;
+        }
+
+        internal bool IsBroadcastAddress(uint a)
+        {
+            if (a == 0xFFFFFFFF) return true;
+            for (int i = 0; i < _ifCount; i++)
+            {
+                NetInterface n = _ifs[i];
+                if (!n.IsLoopback && n.Address != 0 && n.PrefixLength < 31 && a == n.SubnetBroadcast) return true;
+            }
+            return false;
+        }
+
+        /// <summary>Chooses the interface, next hop and source address for dst.</summary>
+        internal int FindRoute(uint dst, out Route r)
+        {
+            r = default;
+            if (IsLoopbackNet(dst) || dst == 0)
+            {
+                r.If = _ifs[0]; r.Loop = true; r.Source = LoopbackAddress; r.NextHop = dst; r.Mtu = _ifs[0].Mtu;
+                return 0;
+            }
+            for (int i = 1; i < _ifCount; i++)
+            {
+                NetInterface n = _ifs[i];
+                if (n.Up && n.Address == dst)
+                {
+                    r.If = _ifs[0]; r.Loop = true; r.Source = dst; r.NextHop = dst; r.Mtu = _ifs[0].Mtu;
+                    return 0;
+                }
+            }
+            for (int i = 1; i < _ifCount; i++)
+            {
+                NetInterface n = _ifs[i];
+                if (!n.Up) continue;
+                if (dst == 0xFFFFFFFF || (n.OnLink(dst) && dst == n.SubnetBroadcast && n.PrefixLength < 31))
+                {
+                    r.If = n; r.Broadcast = true; r.NextHop = dst; r.Source = n.Address; r.Mtu = n.Mtu;
+                    return 0;
+                }
+                if (n.OnLink(dst))
+                {
+                    r.If = n; r.NextHop = dst; r.Source = n.Address; r.Mtu = n.Mtu;
+                    return 0;
+                }
+            }
+            for (int i = 1; i < _ifCount; i++)
+            {
+                NetInterface n = _ifs[i];
+                if (n.Up && n.Gateway != 0 && n.Address != 0)
+                {
+                    r.If = n; r.NextHop = n.Gateway; r.Source = n.Address; r.Mtu = n.Mtu;
+                    return 0;
+                }
+            }
+            return -Errno.ENETUNREACH;
+        }
+
+        /// <summary>Sends the transport payload already written at TxBuf[L4Off..]: writes the IP
+        /// header and hands the packet to the loopback queue or the Ethernet interface.</summary>
+        internal int IpOutput(ref Route r, uint src, uint dst, int proto, int payloadLen, bool dontFragment, int ttl = DefaultTtl, int tos = 0)
+        {
+            byte[] b = TxBuf;
+            int total = 20 + payloadLen;
+            if (total > 65535) return -Errno.EMSGSIZE;
+            b[IpOff] = 0x45; b[IpOff + 1] = (byte)tos; Be.W16(b, IpOff + 2, total);
+            Be.W16(b, IpOff + 4, _ipId++); Be.W16(b, IpOff + 6, dontFragment ? 0x4000 : 0);
+            b[IpOff + 8] = (byte)ttl; b[IpOff + 9] = (byte)proto; b[IpOff + 10] = 0; b[IpOff + 11] = 0;
+            Be.W32(b, IpOff + 12, src); Be.W32(b, IpOff + 16, dst);
+            Be.W16(b, IpOff + 10, Checksum.Compute(new ReadOnlySpan<byte>(b).Slice(IpOff, 20)));
+            if (r.Loop)
+            {
+                NetInterface lo = _ifs[0];
+                if (!_loop.Enqueue(new ReadOnlySpan<byte>(b).Slice(IpOff, total))) { lo.TxDropped++; return -Errno.ENOBUFS; }
+                lo.TxPackets++; lo.TxBytes += total;
+                return 0;
+            }
+            NetInterface n = r.If;
+            if (total <= n.Mtu) return EthernetOutput(n, r.NextHop, r.Broadcast, b, Ethernet.HeaderLength + total);
+            if (dontFragment) return -Errno.EMSGSIZE;
+            // Fragment: every piece but the last carries a multiple of 8 bytes.
+            int chunk = (n.Mtu - 20) & ~7;
+            byte[] f = n.FragBuf;
+            int result = 0;
+            for (int off = 0; off < payloadLen; off += chunk)
+            {
+                int len = payloadLen - off; if (len > chunk) len = chunk;
+                bool more = off + len < payloadLen;
+                for (int k = 0; k < 20; k++) f[IpOff + k] = b[IpOff + k];
+                Be.W16(f, IpOff + 2, 20 + len);
+                Be.W16(f, IpOff + 6, (off >> 3) | (more ? 0x2000 : 0));
+                f[IpOff + 10] = 0; f[IpOff + 11] = 0;
+                Be.W16(f, IpOff + 10, Checksum.Compute(new ReadOnlySpan<byte>(f).Slice(IpOff, 20)));
+                new ReadOnlySpan<byte>(b).Slice(L4Off + off, len).CopyTo(new Span<byte>(f).Slice(L4Off, len));
+                int e = EthernetOutput(n, r.NextHop, r.Broadcast, f, L4Off + len);
+                if (e < 0) result = e;
+            }
+            return result;
+        }
+
+        /// <summary>A frame in buf[0..len) with room for the Ethernet header at 0: resolves the next
+        /// hop and sends it (or parks it until ARP answers).</summary>
+        private int EthernetOutput(NetInterface n, uint nextHop, bool broadcast, byte[] buf, int len)
+        {
+            Span<byte> frame = new Span<byte>(buf).Slice(0, len);
+            if (broadcast)
+            {
+                Ethernet.WriteHeader(frame, Ethernet.BroadcastMac, n.Device.Mac, Ethernet.TypeIpv4);
+                TransmitFrame(n, frame);
+                return 0;
+            }
+            ulong mac;
+            if (n.Arp.Lookup(nextHop, _now, out mac))
+            {
+                Ethernet.WriteHeader(frame, mac, n.Device.Mac, Ethernet.TypeIpv4);
+                TransmitFrame(n, frame);
+                return 0;
+            }
+            Ethernet.WriteHeader(frame, 0, n.Device.Mac, Ethernet.TypeIpv4);
+            return n.Arp.Park(nextHop, frame, _now) ? 0 : -Errno.EHOSTUNREACH;
+        }
+
+        internal void TransmitFrame(NetInterface n, ReadOnlySpan<byte> frame)
+        {
+            if (n.Device.Transmit(frame)) { n.TxPackets++; n.TxBytes += frame.Length; }
+            else n.TxDropped++;
+        }
+
+        /// <summary>Is dst addressed to us on interface n?</summary>
+        private bool AcceptsDestination(NetInterface n, uint dst)
+        {
+            if (n.IsLoopback) return true;
+            if (n.Address == 0) return true;                       // unconfigured (DHCP in progress)
+            if (dst == n.Address || dst == 0xFFFFFFFF) return true;
+            if (n.PrefixLength < 31 && dst == n.SubnetBroadcast) return true;
+            return false;
+        }
+
+        /// <summary>One IPv4 packet (no link header) received on n.</summary>
+        internal void IpInput(NetInterface n, ReadOnlySpan<byte> p)
+        {
+            if (p.Length < 20 || (p[0] >> 4) != 4) { n.RxDropped++; return; }
+            int ihl = (p[0] & 15) * 4;
+            if (ihl < 20 || ihl > p.Length) { n.RxDropped++; return; }
+            int total = Be.U16(p, 2);
+            if (total < ihl || total > p.Length) { n.RxDropped++; return; }
+            p = p.Slice(0, total);
+            if (!n.IsLoopback && Checksum.Fold(Checksum.Add(0, p.Slice(0, ihl))) != 0xFFFF) { n.RxDropped++; return; }
+            uint src = Be.U32(p, 12), dst = Be.U32(p, 16);
+            if (!AcceptsDestination(n, dst)) { n.RxDropped++; return; }
+            if (IsMulticastOrBroadcast(src) || (!n.IsLoopback && IsLoopbackNet(src))) { n.RxDropped++; return; }
+            int frag = Be.U16(p, 6);
+            int proto = p[9];
+            if ((frag & 0x3FFF) != 0)
+            {
+                _reasm.Input(this, n, p, ihl, _now);
+                return;
+            }
+            Deliver(n, src, dst, proto, p.Slice(ihl), p);
+        }
+
+        /// <summary>A whole datagram's transport payload; ipPacket is the original (first fragment's
+        /// header + payload) for ICMP errors.</summary>
+        internal void Deliver(NetInterface n, uint src, uint dst, int proto, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> ipPacket)
+        {
+            switch (proto)
+            {
+                case ProtoIcmp: IcmpInput(n, src, dst, payload, ipPacket); break;
+                case ProtoUdp: UdpInput(n, src, dst, payload, ipPacket); break;
+                case ProtoTcp: TcpInput(n, src, dst, payload); break;
+                default:
+                    if (!IsBroadcastAddress(dst)) SendIcmpError(3, 2, ipPacket);   // protocol unreachable
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Fragment reassembly: a few slots, each with a 64 KiB buffer allocated on first use
+    /// and kept; incomplete datagrams are dropped after 30 s or when a newer one needs the slot.</summary>
+    internal sealed class Reassembly
+    {
+        internal const int Slots = 4, TimeoutMs = 30000, MaxPayload = 65535 - 20;
+        private readonly byte[][] _buf = new byte[Slots][];        // 20-byte header + payload
+        private readonly byte[][] _map = new byte[Slots][];        // one bit per 8-byte block
+        private readonly bool[] _used = new bool[Slots];
+        private readonly uint[] _src = new uint[Slots], _dst = new uint[Slots];
+        private readonly int[] _id = new int[Slots], _proto = new int[Slots], _total = new int[Slots];
+        private readonly long[] _expires = new long[Slots];
+        private readonly bool[] _haveFirst = new bool[Slots];
+        private readonly NetInterface[] _if = new NetInterface[Slots];
+        internal int Active;
+
+        internal void Input(NetStack s, NetInterface n, ReadOnlySpan<byte> p, int ihl, long now)
+        {
+            uint src = Be.U32(p, 12), dst = Be.U32(p, 16);
+            int id = Be.U16(p, 4), proto = p[9];
+            int fo = Be.U16(p, 6);
+            bool more = (fo & 0x2000) != 0;
+            int off = (fo & 0x1FFF) * 8;
+            int len = p.Length - ihl;
+            if ((more && (len & 7) != 0) || len == 0 || off + len > MaxPayload) { n.RxDropped++; return; }
+            int slot = -1, free = -1, oldest = 0;
+            for (int i = 0; i < Slots; i++)
+            {
+                if (!_used[i]) { if (free < 0) free = i; continue; }
+                if (_src[i] == src && _dst[i] == dst && _id[i] == id && _proto[i] == proto) { slot = i; break; }
+                if (_expires[i] < _expires[oldest] || !_used[oldest]) oldest = i;
+            }
+            if (slot < 0)
+            {
+                slot = free >= 0 ? free : oldest;
+                if (_buf[slot] == null) { _buf[slot] = new byte[20 + MaxPayload]; _map[slot] = new byte[(MaxPayload + 7) / 8 / 8 + 1]; }
+                if (!_used[slot]) Active++;
+                _used[slot] = true; _src[slot] = src; _dst[slot] = dst; _id[slot] = id; _proto[slot] = proto;
+                _total[slot] = -1; _expires[slot] = now + TimeoutMs; _haveFirst[slot] = false; _if[slot] = n;
+                new Span<byte>(_map[slot]).Clear();
+            }
+            byte[] b = _buf[slot], map = _map[slot];
+            if (!more)
+            {
+                int t = off + len;
+                if (_total[slot] >= 0 && _total[slot] != t) { Drop(slot); n.RxDropped++; return; }
+                _total[slot] = t;
+            }
+            if (_total[slot] >= 0 && off + len > _total[slot]) { Drop(slot); n.RxDropped++; return; }
+            p.Slice(ihl, len).CopyTo(new Span<byte>(b).Slice(20 + off, len));
+            if (off == 0)
+            {
+                _haveFirst[slot] = true;
+                for (int k = 0; k < 20; k++) b[k] = p[k];
+            }
+            int first = off >> 3, last = (off + len + 7) >> 3;
+            for (int k = first; k < last; k++) map[k >> 3] |= (byte)(1 << (k & 7));
+            int total = _total[slot];
+            if (total < 0 || !_haveFirst[slot]) return;
+            int blocks = (total + 7) >> 3;
+            for (int k = 0; k < blocks; k++) if ((map[k >> 3] & (1 << (k & 7))) == 0) return;
+            // Complete: rebuild a plain 20-byte header in front of the payload and deliver.
+            b[0] = 0x45; Be.W16(b, 2, 20 + total); Be.W16(b, 6, 0);
+            ReadOnlySpan<byte> whole = new ReadOnlySpan<byte>(b).Slice(0, 20 + total);
+            _used[slot] = false; Active--;
+            s.Deliver(n, src, dst, proto, whole.Slice(20), whole);
+        }
+
+        private void Drop(int slot) { if (_used[slot]) { _used[slot] = false; Active--; } }
+
+        internal void Poll(long now)
+        {
+            for (int i = 0; i < Slots; i++) if (_used[i] && _expires[i] <= now) Drop(i);
+        }
+
+        internal long NextDeadline
+        {
+            get
+            {
+                long d = long.MaxValue;
+                for (int i = 0; i < Slots; i++) if (_used[i] && _expires[i] < d) d = _expires[i];
+                return d;
+            }
+        }
+
+        internal void Release()
+        {
+            for (int i = 0; i < Slots; i++) { NetMemory.Free(_buf[i]); NetMemory.Free(_map[i]); }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+// Memory and randomness hooks for the network stack. Portable: compiled into the kernel and into
+// the host library (xunit tests). Only what the kernel's System module provides: no collections,
+// exceptions or string formatting. Errors are negative errno values (Kernel.Errno).
+using System;
+
+namespace Kernel.Net
+{
+    /// <summary>
+    /// <see cref="FreeObject"/> is optional: when set (kernel: its explicit free) the stack frees
+    /// objects it no longer references (closed sockets, their buffers). On the host it stays null
+    /// and the GC collects them. <see cref="Random"/> is optional too: a source of 64 random bits
+    /// (initial sequence numbers, ephemeral ports, DHCP transaction ids); without it the stack
+    /// uses a xorshift generator seeded from the clock.
+    /// </summary>
+    public static unsafe class NetMemory
+    {
+        public static delegate*<object, void> FreeObject;
+        public static delegate*<ulong> Random;
+
+        private static ulong s_state;
+
+        internal static void Free(object o)
+        {
+            if (o != null && FreeObject != null) FreeObject(o);
+        }
+
+        internal static ulong NextRandom(long nowMs)
+        {
+            if (Random != null) return Random();
+            if (s_state == 0) s_state = 0x9E3779B97F4A7C15UL ^ (ulong)nowMs;
+            ulong x = s_state;
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            s_state = x;
+            return x * 0x2545F4914F6CDD1DUL;
+        }
+    }
+}

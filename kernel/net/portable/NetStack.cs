@@ -1,0 +1,206 @@
+// The stack object: interfaces, the entry points the kernel drives (Input, Poll), socket
+// creation, readiness notification and the loopback delivery loop.
+using System;
+
+namespace Kernel.Net
+{
+    public sealed unsafe partial class NetStack
+    {
+        /// <summary>Called (if set) whenever any socket's readiness may have changed. Invoked at the
+        /// end of the stack call that caused it, never from deep inside packet processing.</summary>
+        public static delegate*<void> Changed;
+
+        public const int MaxInterfaces = 8;
+        public const int EphemeralLow = 32768, EphemeralHigh = 60999;
+
+        private readonly NetInterface[] _ifs = new NetInterface[MaxInterfaces];
+        private int _ifCount;
+        internal readonly byte[] TxBuf = new byte[Ethernet.HeaderLength + 65535 + 64];
+        private readonly byte[] _rxBuf = new byte[65536];
+        private readonly LoopbackQueue _loop;
+        private readonly Reassembly _reasm;
+        private ushort _ipId;
+        internal long _now;
+        private bool _changed;
+        private bool _busy;
+        internal ulong Secret;
+
+        internal TcpSocket TcpList;      // every TCP socket holding a port (intrusive list)
+        internal UdpSocket UdpList;      // every bound UDP socket
+
+        public NetStack()
+        {
+            _loop = new LoopbackQueue();
+            _reasm = new Reassembly();
+            var lo = new NetInterface();
+            lo.IsLoopback = true; lo.Address = LoopbackAddress; lo.PrefixLength = 8; lo.Up = true;
+            lo.Mtu = 65536; lo.Stack = this; lo.Index = 0;
+            _ifs[0] = lo; _ifCount = 1;
+            Secret = NetMemory.NextRandom(0) | 1;
+            _ipId = (ushort)Secret;
+        }
+
+        public NetInterface Loopback => _ifs[0];
+        public int InterfaceCount => _ifCount;
+        public NetInterface GetInterface(int i) => (uint)i < (uint)_ifCount ? _ifs[i] : null;
+
+        public NetInterface AddEthernet(NetDevice dev)
+        {
+            if (_ifCount == MaxInterfaces || dev == null || dev.Mac == null || dev.Mac.Length < 6) return null;
+            var n = new NetInterface();
+            n.Device = dev; n.Stack = this; n.Index = _ifCount;
+            n.Mtu = dev.Mtu < 576 ? 576 : dev.Mtu > 9000 ? 9000 : dev.Mtu;
+            n.FragBuf = new byte[n.Mtu + Ethernet.HeaderLength];
+            n.Arp = new ArpCache(n);
+            _ifs[_ifCount++] = n;
+            return n;
+        }
+
+        public void ConfigureStatic(NetInterface i, uint address, int prefixLength, uint gateway, uint dns)
+        {
+            if (i == null || i.IsLoopback) return;
+            i.Address = address; i.PrefixLength = prefixLength < 0 ? 0 : prefixLength > 32 ? 32 : prefixLength;
+            i.Gateway = gateway; i.Dns = dns; i.Up = true; i.LeaseExpiresMs = long.MaxValue;
+            if (i.Dhcp != null) i.Dhcp.Stop();
+            MarkChanged();
+        }
+
+        public void StartDhcp(NetInterface i, long nowMs)
+        {
+            if (i == null || i.IsLoopback) return;
+            _now = nowMs;
+            if (i.Dhcp == null) i.Dhcp = new DhcpClient(this, i);
+            i.Up = true;
+            i.Dhcp.Start(nowMs);
+            Finish();
+        }
+
+        /// <summary>One received Ethernet frame.</summary>
+        public void Input(NetInterface i, ReadOnlySpan<byte> frame, long nowMs)
+        {
+            _now = nowMs;
+            if (i == null || i.IsLoopback || !i.Up) return;
+            i.RxPackets++; i.RxBytes += frame.Length;
+            if (frame.Length < Ethernet.HeaderLength) { i.RxDropped++; return; }
+            if (!Ethernet.IsMac(frame, 0, i.Device.Mac) && !Ethernet.IsBroadcast(frame, 0)) { i.RxDropped++; return; }
+            int type = Be.U16(frame, 12);
+            ReadOnlySpan<byte> payload = frame.Slice(Ethernet.HeaderLength);
+            if (type == Ethernet.TypeArp) i.Arp.Input(payload, nowMs);
+            else if (type == Ethernet.TypeIpv4) IpInput(i, payload);
+            else i.RxDropped++;
+            Finish();
+        }
+
+        /// <summary>Runs every timer that is due and delivers queued loopback packets.</summary>
+        public void Poll(long nowMs)
+        {
+            _now = nowMs;
+            DrainLoopback();
+            for (int k = 1; k < _ifCount; k++)
+            {
+                NetInterface n = _ifs[k];
+                n.Arp.Poll(nowMs);
+                if (n.Dhcp != null) n.Dhcp.Poll(nowMs);
+            }
+            _reasm.Poll(nowMs);
+            TcpSocket s = TcpList;
+            while (s != null)
+            {
+                TcpSocket next = s.NextInList;
+                if (s.Deadline <= nowMs) s.OnTimer(nowMs);
+                s = next;
+            }
+            Finish();
+        }
+
+        /// <summary>Earliest time Poll has work to do (long.MaxValue if none).</summary>
+        public long NextDeadlineMs
+        {
+            get
+            {
+                if (_loop.Packets > 0) return _now;
+                long d = _reasm.NextDeadline;
+                for (int k = 1; k < _ifCount; k++)
+                {
+                    NetInterface n = _ifs[k];
+                    long a = n.Arp.NextDeadline; if (a < d) d = a;
+                    if (n.Dhcp != null) { a = n.Dhcp.NextDeadline; if (a < d) d = a; }
+                }
+                for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+                {
+                    long a = s.Deadline; if (a < d) d = a;
+                }
+                return d;
+            }
+        }
+
+        public TcpSocket CreateTcp() => new TcpSocket(this);
+        public UdpSocket CreateUdp() => new UdpSocket(this);
+
+        internal void MarkChanged() { _changed = true; }
+
+        /// <summary>End of every public entry: deliver loopback packets, then notify.</summary>
+        internal void Finish()
+        {
+            if (_busy) return;
+            DrainLoopback();
+            if (_changed)
+            {
+                _changed = false;
+                if (Changed != null) Changed();
+            }
+        }
+
+        private void DrainLoopback()
+        {
+            if (_busy) return;
+            _busy = true;
+            NetInterface lo = _ifs[0];
+            int budget = 100000;                 // never spin forever on a packet storm
+            while (budget-- > 0)
+            {
+                int n = _loop.Dequeue(_rxBuf);
+                if (n < 0) break;
+                lo.RxPackets++; lo.RxBytes += n;
+                IpInput(lo, new ReadOnlySpan<byte>(_rxBuf).Slice(0, n));
+            }
+            _busy = false;
+        }
+
+        internal void SetNow(long nowMs) { if (nowMs > _now) _now = nowMs; }
+
+        /// <summary>ARP gave up on ip: connections still trying to reach it fail.</summary>
+        internal void HostUnreachable(uint ip)
+        {
+            TcpSocket next;
+            for (TcpSocket s = TcpList; s != null; s = next)
+            {
+                next = s.NextInList;
+                if (s.State == TcpState.SynSent && (s.Remote.Address == ip || RouteNextHop(s.Remote.Address) == ip))
+                    s.AbortWith(Errno.EHOSTUNREACH, false, _now);
+            }
+        }
+
+        private uint RouteNextHop(uint dst)
+        {
+            Route r;
+            return FindRoute(dst, out r) < 0 ? 0 : r.NextHop;
+        }
+
+        /// <summary>Packets waiting in the loopback queue (tests).</summary>
+        public int LoopbackQueued => _loop.Packets;
+        public int ReassemblyActive => _reasm.Active;
+
+        /// <summary>Counts sockets in the stack's tables (tests: no leaks).</summary>
+        public int TcpSocketCount { get { int c = 0; for (TcpSocket s = TcpList; s != null; s = s.NextInList) c++; return c; } }
+        public int UdpSocketCount { get { int c = 0; for (UdpSocket s = UdpList; s != null; s = s.NextInList) c++; return c; } }
+
+        /// <summary>Releases the stack's own buffers (the kernel never does; tests may).</summary>
+        public void Release()
+        {
+            _loop.Release(); _reasm.Release();
+            for (int k = 1; k < _ifCount; k++) { _ifs[k].Arp.Release(); NetMemory.Free(_ifs[k].FragBuf); }
+            NetMemory.Free(TxBuf); NetMemory.Free(_rxBuf);
+        }
+    }
+}

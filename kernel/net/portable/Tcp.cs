@@ -1,0 +1,1298 @@
+// TCP connections (RFC 9293): the state machine, options (MSS, window scale, timestamps,
+// SACK-permitted and SACK blocks), an out-of-order receive queue kept inside the receive ring,
+// RTO per RFC 6298 with back-off, NewReno fast retransmit/recovery (RFC 6582), congestion
+// window, Nagle/NODELAY/CORK, delayed ACK, keepalive, zero-window probes, TIME_WAIT,
+// RFC 5961 RST/SYN/ACK checks and listen backlogs with a cap on half-open connections.
+using System;
+
+namespace Kernel.Net
+{
+    /// <summary>Connection states, numbered as Linux's TCP_* (for /proc/net/tcp and TCP_INFO).</summary>
+    public enum TcpState
+    {
+        Established = 1, SynSent = 2, SynReceived = 3, FinWait1 = 4, FinWait2 = 5, TimeWait = 6,
+        Closed = 7, CloseWait = 8, LastAck = 9, Listen = 10, Closing = 11,
+    }
+
+    public sealed class TcpSocket
+    {
+        // Linux poll bits.
+        public const int POLLIN = 1, POLLPRI = 2, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLRDNORM = 0x40,
+            POLLWRNORM = 0x100, POLLRDHUP = 0x2000;
+        internal const int FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16, URG = 32;
+
+        internal const int MinRto = 200, MaxRto = 120000, InitialRto = 1000, DelayedAckMs = 40;
+        internal const int MaxOoo = 8;
+        public const int DefaultBufferSize = 131072;
+
+        internal readonly NetStack Stack;
+        internal TcpSocket NextInList, PrevInList;
+        internal bool InList;
+
+        // ---- public configuration
+        public IpEndpoint Local, Remote;
+        public bool ReuseAddress, ReusePort, KeepAlive;
+        public int KeepIdleSec = 7200, KeepIntervalSec = 75, KeepCount = 9;
+        public int ReceiveBufferSize = DefaultBufferSize, SendBufferSize = DefaultBufferSize;
+        public bool LingerOn;
+        public int LingerSeconds;
+        private bool _noDelay, _cork;
+
+        // ---- life cycle
+        private TcpState _state = TcpState.Closed;
+        private bool _owned = true;          // the kernel holds a descriptor for it
+        private bool _userBound;             // bound by Bind(): keeps its port while Closed
+        private bool _everConnected;
+        private int _error;                  // pending SO_ERROR (positive errno)
+        private int _softError;              // last ICMP soft error (reported on timeout)
+        private bool _rcvShut, _sndShut;     // Linux sk_shutdown RCV/SEND
+        private bool _finReceived;
+
+        // ---- listener / child links
+        private TcpSocket _parent;
+        private TcpSocket _nextChild;
+        private bool _inAcceptQueue;
+        private TcpSocket _acceptHead, _acceptTail, _halfHead;
+        private int _acceptCount, _halfCount, _backlog;
+
+        // ---- buffers
+        private ByteRing _snd, _rcv;
+        private uint[] _oooStart, _oooEnd;   // most recent first
+        private int _oooN;
+
+        // ---- send sequence space
+        private uint _iss, _sndUna, _sndNxt, _sndMax, _sndBase, _sndWl1, _sndWl2;
+        private uint _sndWnd, _maxSndWnd;
+        private int _sndWscale, _rcvWscale;
+        private int _mssBase;                // max payload + options per segment
+        private int _ourMss;
+
+        // ---- receive sequence space
+        private uint _irs, _rcvNxt, _advEdge, _lastAckSent;
+        private bool _finPending;
+        private uint _finRcvSeq;
+
+        // ---- options
+        private bool _offerTs, _offerSack, _offerWs;
+        private bool _tsOk, _sackOk, _tsRecentSet;
+        private uint _tsRecent, _tsOffset;
+
+        // ---- timers and RTT
+        private long _rtoAt = long.MaxValue, _delackAt = long.MaxValue, _persistAt = long.MaxValue, _closeAt = long.MaxValue;
+        private int _rto = InitialRto, _retries, _persistBackoff;
+        private long _srtt8, _rttvar4;
+        private bool _rttSampling;
+        private uint _rttSeq;
+        private long _rttStart;
+        private long _lastRecv, _lastProbe;
+        private int _keepProbes;
+        private int _segsUnacked;
+        private bool _ackNow;
+
+        // ---- congestion control
+        private long _cwnd, _ssthresh;
+        private int _dupAcks;
+        private bool _inRecovery;
+        private uint _recover;
+
+        // ---- statistics (TCP_INFO)
+        public long SegmentsOut, SegmentsIn, Retransmits;
+
+        internal TcpSocket(NetStack s) { Stack = s; }
+
+        // =====================================================================================
+        // Public API
+        // =====================================================================================
+
+        public TcpState State => _state;
+        public int BytesAvailable => _rcv == null ? 0 : _rcv.Count;
+        public int BytesQueued => _snd == null ? 0 : _snd.Count;           // SIOCOUTQ
+        public int SendSpace => _snd == null ? SendBufferSize : _snd.Free;
+        public int SmoothedRttMs => (int)(_srtt8 >> 3);
+        public int RtoMs => _rto;
+        public int Mss => EffMss;
+        public long CongestionWindow => _cwnd;
+        public int SendWindowScale => _sndWscale;
+        public int ReceiveWindowScale => _rcvWscale;
+        public bool TimestampsEnabled => _tsOk;
+        public bool SackEnabled => _sackOk;
+        public int PendingAccepts => _acceptCount;
+
+        public bool NoDelay
+        {
+            get => _noDelay;
+            set { _noDelay = value; if (value) Push(); }
+        }
+
+        public bool Cork
+        {
+            get => _cork;
+            set { _cork = value; if (!value) Push(); }
+        }
+
+        private void Push()
+        {
+            if (_snd != null && IsSynchronized) { Output(Stack._now); Stack.Finish(); }
+        }
+
+        public int Bind(IpEndpoint local)
+        {
+            if (_state != TcpState.Closed || Local.Port != 0) return -Errno.EINVAL;
+            if (local.Address != 0 && !Stack.IsLocalAddress(local.Address)) return -Errno.EADDRNOTAVAIL;
+            ushort port = local.Port;
+            if (port == 0)
+            {
+                port = Stack.TcpEphemeral();
+                if (port == 0) return -Errno.EADDRINUSE;
+            }
+            else if (Stack.TcpBindConflict(local.Address, port, this)) return -Errno.EADDRINUSE;
+            Local.Address = local.Address; Local.Port = port;
+            _userBound = true;
+            Stack.AddTcp(this);
+            return 0;
+        }
+
+        public int Listen(int backlog)
+        {
+            if (backlog < 0) backlog = 0;
+            if (backlog > 4096) backlog = 4096;
+            if (_state == TcpState.Listen) { _backlog = backlog; return 0; }
+            if (_state != TcpState.Closed) return -Errno.EINVAL;
+            if (Local.Port == 0)
+            {
+                ushort p = Stack.TcpEphemeral();
+                if (p == 0) return -Errno.EADDRINUSE;
+                Local.Port = p; _userBound = true;
+            }
+            if (Stack.TcpListenConflict(Local.Address, Local.Port, this)) return -Errno.EADDRINUSE;
+            _backlog = backlog;
+            _state = TcpState.Listen;
+            _rcvShut = false; _sndShut = false; _error = 0;
+            Stack.AddTcp(this);
+            return 0;
+        }
+
+        public TcpSocket Accept(out int error)
+        {
+            if (_state != TcpState.Listen) { error = -Errno.EINVAL; return null; }
+            TcpSocket c = _acceptHead;
+            if (c == null) { error = -Errno.EAGAIN; return null; }
+            _acceptHead = c._nextChild;
+            if (_acceptHead == null) _acceptTail = null;
+            _acceptCount--;
+            c._nextChild = null; c._inAcceptQueue = false; c._parent = null; c._owned = true;
+            error = 0;
+            return c;
+        }
+
+        public int Connect(IpEndpoint remote, long nowMs)
+        {
+            Stack.SetNow(nowMs);
+            switch (_state)
+            {
+                case TcpState.SynSent: case TcpState.SynReceived: return -Errno.EALREADY;
+                case TcpState.Closed: break;
+                default: return -Errno.EISCONN;
+            }
+            uint dst = remote.Address == 0 ? NetStack.LoopbackAddress : remote.Address;
+            if (NetStack.IsMulticastOrBroadcast(dst) || Stack.IsBroadcastAddress(dst)) return -Errno.ENETUNREACH;
+            Route r;
+            int e = Stack.FindRoute(dst, out r);
+            if (e < 0) return e;
+            uint src = Local.Address != 0 ? Local.Address : r.Source;
+            if (src == 0) return -Errno.ENETUNREACH;
+            if (Local.Port == 0)
+            {
+                ushort p = Stack.TcpEphemeral();
+                if (p == 0) return -Errno.EADDRNOTAVAIL;
+                Local.Port = p;
+            }
+            else if (Stack.TcpTupleUsed(src, Local.Port, dst, remote.Port, this)) return -Errno.EADDRNOTAVAIL;
+            Local.Address = src;
+            Remote.Address = dst; Remote.Port = remote.Port;
+            ResetConnection();
+            _offerTs = true; _offerSack = true; _offerWs = true;
+            SetupMss(r.Mtu);
+            if (!EnsureBuffers()) return -Errno.ENOBUFS;
+            _iss = Stack.InitialSequence(Local.Address, Local.Port, Remote.Address, Remote.Port, nowMs);
+            _tsOffset = (uint)Stack.InitialSequence(Remote.Address, Remote.Port, Local.Address, Local.Port, 0);
+            _sndUna = _iss; _sndNxt = _iss; _sndMax = _iss; _sndBase = _iss + 1;
+            _state = TcpState.SynSent;
+            Stack.AddTcp(this);
+            SendSyn(nowMs);
+            Stack.Finish();
+            if (_state == TcpState.Closed && _error != 0) return TakeError();
+            if (IsSynchronized) return 0;
+            return -Errno.EINPROGRESS;
+        }
+
+        public int Send(ReadOnlySpan<byte> data, long nowMs)
+        {
+            Stack.SetNow(nowMs);
+            if (_error != 0) return TakeError();
+            if (_sndShut) return -Errno.EPIPE;
+            switch (_state)
+            {
+                case TcpState.SynSent: case TcpState.SynReceived: return -Errno.EAGAIN;
+                case TcpState.Established: case TcpState.CloseWait: break;
+                default: return _everConnected ? -Errno.EPIPE : -Errno.ENOTCONN;
+            }
+            if (data.Length == 0) return 0;
+            int n = _snd.Append(data);
+            if (n == 0) return -Errno.EAGAIN;
+            Output(nowMs);
+            Stack.Finish();
+            return n;
+        }
+
+        public int Receive(Span<byte> into, bool peek, long nowMs)
+        {
+            Stack.SetNow(nowMs);
+            if (_rcv != null && _rcv.Count > 0)
+            {
+                if (into.Length == 0) return 0;
+                int n = _rcv.Count < into.Length ? _rcv.Count : into.Length;
+                _rcv.CopyOut(0, into.Slice(0, n));
+                if (!peek)
+                {
+                    _rcv.Consume(n);
+                    MaybeWindowUpdate(nowMs);
+                    Stack.Finish();
+                }
+                return n;
+            }
+            if (_finReceived) return 0;
+            if (_error != 0) return TakeError();
+            if (_rcvShut) return 0;
+            switch (_state)
+            {
+                case TcpState.Closed: case TcpState.Listen: return -Errno.ENOTCONN;
+                default: return -Errno.EAGAIN;
+            }
+        }
+
+        public int Shutdown(int how, long nowMs)
+        {
+            Stack.SetNow(nowMs);
+            if (how < 0 || how > 2) return -Errno.EINVAL;
+            switch (_state)
+            {
+                case TcpState.Closed: return -Errno.ENOTCONN;
+                case TcpState.Listen:
+                    if (how == 1) return -Errno.ENOTCONN;
+                    CloseListener(nowMs);
+                    Stack.Finish();
+                    return 0;
+                case TcpState.SynSent:
+                    ToClosed();
+                    Stack.Finish();
+                    return 0;
+            }
+            if (how != 1) { _rcvShut = true; Stack.MarkChanged(); }
+            if (how != 0 && !_sndShut)
+            {
+                _sndShut = true;
+                if (_state == TcpState.Established) _state = TcpState.FinWait1;
+                else if (_state == TcpState.CloseWait) _state = TcpState.LastAck;
+                Output(nowMs);
+                Stack.MarkChanged();
+            }
+            Stack.Finish();
+            return 0;
+        }
+
+        public void Close(long nowMs)
+        {
+            NetStack stack = Stack;            // this object may be freed below
+            stack.SetNow(nowMs);
+            if (!_owned) return;
+            _owned = false;
+            bool abort = (_rcv != null && _rcv.Count > 0) || (LingerOn && LingerSeconds == 0);
+            switch (_state)
+            {
+                case TcpState.Closed: break;
+                case TcpState.Listen: CloseListener(nowMs); break;
+                case TcpState.SynSent: ToClosed(); break;
+                case TcpState.SynReceived:
+                case TcpState.Established:
+                case TcpState.CloseWait:
+                    if (abort) { SendRst(); ToClosed(); break; }
+                    _rcvShut = true;
+                    if (!_sndShut)
+                    {
+                        _sndShut = true;
+                        if (_state == TcpState.Established) _state = TcpState.FinWait1;
+                        else if (_state == TcpState.CloseWait) _state = TcpState.LastAck;
+                        Output(nowMs);
+                    }
+                    break;
+                case TcpState.FinWait2:
+                    if (abort) { SendRst(); ToClosed(); break; }
+                    _closeAt = nowMs + Stack.TcpFinTimeoutMs;
+                    break;
+                default:
+                    if (abort && _state != TcpState.TimeWait) { SendRst(); ToClosed(); }
+                    break;
+            }
+            MaybeFree();
+            stack.Finish();
+        }
+
+        public int PollEvents
+        {
+            get
+            {
+                int m = 0;
+                if (_state == TcpState.Listen) return _acceptHead != null ? POLLIN | POLLRDNORM : 0;
+                if (_error != 0) m |= POLLERR;
+                if ((_rcvShut && _sndShut) || _state == TcpState.Closed) m |= POLLHUP;
+                if (_rcvShut || _finReceived) m |= POLLIN | POLLRDNORM | POLLRDHUP;
+                if (_state != TcpState.SynSent && _state != TcpState.SynReceived)
+                {
+                    if (_rcv != null && _rcv.Count > 0) m |= POLLIN | POLLRDNORM;
+                    if (_sndShut) m |= POLLOUT | POLLWRNORM;
+                    else if (SendSpace > 0) m |= POLLOUT | POLLWRNORM;
+                }
+                return m;
+            }
+        }
+
+        public int TakeError()
+        {
+            int e = _error;
+            _error = 0;
+            return e == 0 ? 0 : -e;
+        }
+
+        // =====================================================================================
+        // Internals: helpers
+        // =====================================================================================
+
+        private static bool Lt(uint a, uint b) => (int)(a - b) < 0;
+        private static bool Le(uint a, uint b) => (int)(a - b) <= 0;
+        private static bool Gt(uint a, uint b) => (int)(a - b) > 0;
+        private static bool Ge(uint a, uint b) => (int)(a - b) >= 0;
+
+        private bool IsSynchronized =>
+            _state == TcpState.Established || _state == TcpState.FinWait1 || _state == TcpState.FinWait2 ||
+            _state == TcpState.CloseWait || _state == TcpState.Closing || _state == TcpState.LastAck || _state == TcpState.TimeWait;
+
+        private int EffMss
+        {
+            get
+            {
+                int m = _mssBase - (_tsOk ? 12 : 0);
+                return m < 64 ? 64 : m;
+            }
+        }
+
+        private uint FinSeq => _sndBase + (uint)(_snd == null ? 0 : _snd.Count);
+        private bool FinAcked => _sndShut && Gt(_sndUna, FinSeq);
+
+        private int RcvFree => _rcv == null ? ReceiveBufferSize : _rcv.Free;
+
+        private void ResetConnection()
+        {
+            _error = 0; _softError = 0; _rcvShut = false; _sndShut = false; _finReceived = false;
+            _finPending = false; _oooN = 0;
+            _rtoAt = long.MaxValue; _delackAt = long.MaxValue; _persistAt = long.MaxValue; _closeAt = long.MaxValue;
+            _rto = InitialRto; _retries = 0; _persistBackoff = 0; _srtt8 = 0; _rttvar4 = 0; _rttSampling = false;
+            _keepProbes = 0; _segsUnacked = 0; _ackNow = false;
+            _dupAcks = 0; _inRecovery = false;
+            _tsOk = false; _sackOk = false; _tsRecentSet = false; _sndWscale = 0; _rcvWscale = 0;
+            _lastRecv = Stack._now;
+            if (_snd != null) _snd.Reset();
+            if (_rcv != null) _rcv.Reset();
+        }
+
+        private void SetupMss(int mtu)
+        {
+            if (mtu > 65535) mtu = 65535;
+            _ourMss = mtu - 40;
+            _mssBase = _ourMss;
+            int ws = 0;
+            int rb = ReceiveBufferSize < 2048 ? 2048 : ReceiveBufferSize;
+            while (ws < 14 && (rb >> ws) > 65535) ws++;
+            _rcvWscale = ws;
+        }
+
+        private bool EnsureBuffers()
+        {
+            if (_snd == null) _snd = new ByteRing(SendBufferSize < 2048 ? 2048 : SendBufferSize);
+            if (_rcv == null) _rcv = new ByteRing(ReceiveBufferSize < 2048 ? 2048 : ReceiveBufferSize);
+            if (_oooStart == null) { _oooStart = new uint[MaxOoo]; _oooEnd = new uint[MaxOoo]; }
+            return true;
+        }
+
+        private void InitCongestion()
+        {
+            int mss = EffMss;
+            _cwnd = 10L * mss;
+            _ssthresh = 0x3FFFFFFF;
+            _dupAcks = 0; _inRecovery = false; _recover = _sndUna;
+        }
+
+        internal long Deadline
+        {
+            get
+            {
+                long d = _rtoAt;
+                if (_delackAt < d) d = _delackAt;
+                if (_persistAt < d) d = _persistAt;
+                if (_closeAt < d) d = _closeAt;
+                long k = KeepaliveAt;
+                if (k < d) d = k;
+                return d;
+            }
+        }
+
+        private long KeepaliveAt
+        {
+            get
+            {
+                if (!KeepAlive || (_state != TcpState.Established && _state != TcpState.CloseWait)) return long.MaxValue;
+                if (_keepProbes == 0) return _lastRecv + (long)(KeepIdleSec < 1 ? 1 : KeepIdleSec) * 1000;
+                return _lastProbe + (long)(KeepIntervalSec < 1 ? 1 : KeepIntervalSec) * 1000;
+            }
+        }
+
+        // =====================================================================================
+        // Internals: closing and freeing
+        // =====================================================================================
+
+        /// <summary>tcp_done: the connection is over (the object may live on for its owner).</summary>
+        private void ToClosed()
+        {
+            TcpState was = _state;
+            _state = TcpState.Closed;
+            _rtoAt = long.MaxValue; _delackAt = long.MaxValue; _persistAt = long.MaxValue; _closeAt = long.MaxValue;
+            _rcvShut = true; _sndShut = true;
+            if (was != TcpState.Listen && was != TcpState.Closed) _everConnected = _everConnected || was != TcpState.SynSent;
+            if (_parent != null && !_inAcceptQueue) { _parent.RemoveHalf(this); _parent = null; }
+            if (!_userBound || !_owned) Stack.RemoveTcp(this);
+            Stack.MarkChanged();
+            MaybeFree();
+        }
+
+        internal void AbortWith(int errno, bool sendRst, long now)
+        {
+            if (_state == TcpState.Closed || _state == TcpState.Listen) return;
+            if (sendRst) SendRst();
+            if (_owned || _inAcceptQueue) _error = errno;
+            ToClosed();
+        }
+
+        /// <summary>Drops a TIME_WAIT connection at once (its tuple is being reused).</summary>
+        internal void Kill()
+        {
+            ToClosed();
+        }
+
+        private void MaybeFree()
+        {
+            if (_state != TcpState.Closed || _owned || _inAcceptQueue) return;
+            Stack.RemoveTcp(this);
+            if (_parent != null) { _parent.RemoveHalf(this); _parent = null; }
+            if (_snd != null) { NetMemory.Free(_snd.Buf); NetMemory.Free(_snd); _snd = null; }
+            if (_rcv != null) { NetMemory.Free(_rcv.Buf); NetMemory.Free(_rcv); _rcv = null; }
+            if (_oooStart != null) { NetMemory.Free(_oooStart); NetMemory.Free(_oooEnd); _oooStart = null; _oooEnd = null; }
+            NetMemory.Free(this);
+        }
+
+        private void CloseListener(long now)
+        {
+            _state = TcpState.Closed;
+            while (_acceptHead != null)
+            {
+                TcpSocket c = _acceptHead;
+                _acceptHead = c._nextChild;
+                c._nextChild = null; c._inAcceptQueue = false; c._parent = null;
+                if (c._state != TcpState.Closed) { c.SendRst(); c.ToClosed(); }
+                else c.MaybeFree();
+            }
+            _acceptTail = null; _acceptCount = 0;
+            while (_halfHead != null)
+            {
+                TcpSocket c = _halfHead;
+                _halfHead = c._nextChild;
+                c._nextChild = null; c._parent = null;
+                c.SendRst();
+                c.ToClosed();
+            }
+            _halfCount = 0;
+            if (!_userBound || !_owned) Stack.RemoveTcp(this);
+            _rcvShut = true; _sndShut = true;
+            Stack.MarkChanged();
+        }
+
+        private void RemoveHalf(TcpSocket c)
+        {
+            TcpSocket prev = null;
+            for (TcpSocket x = _halfHead; x != null; prev = x, x = x._nextChild)
+            {
+                if (x != c) continue;
+                if (prev == null) _halfHead = x._nextChild; else prev._nextChild = x._nextChild;
+                x._nextChild = null;
+                _halfCount--;
+                return;
+            }
+        }
+
+        // =====================================================================================
+        // Internals: listening
+        // =====================================================================================
+
+        internal void ListenInput(ref TcpSeg g, ReadOnlySpan<byte> data, long now)
+        {
+            if ((g.Flags & RST) != 0) return;
+            if ((g.Flags & ACK) != 0) { Stack.SendReset(ref g, data.Length); return; }
+            if ((g.Flags & SYN) == 0) return;
+            if (_acceptCount > _backlog) return;                          // accept queue full: drop
+            int halfCap = _backlog * 2 + 8;
+            if (halfCap > Stack.TcpMaxHalfOpen) halfCap = Stack.TcpMaxHalfOpen;
+            if (_halfCount >= halfCap) return;                           // SYN flood protection: drop
+            Route r;
+            if (Stack.FindRoute(g.Src, out r) < 0) return;
+            var c = new TcpSocket(Stack);
+            c._owned = false;
+            c.ReuseAddress = ReuseAddress; c.ReusePort = ReusePort; c.KeepAlive = KeepAlive;
+            c.KeepIdleSec = KeepIdleSec; c.KeepIntervalSec = KeepIntervalSec; c.KeepCount = KeepCount;
+            c.ReceiveBufferSize = ReceiveBufferSize; c.SendBufferSize = SendBufferSize;
+            c._noDelay = _noDelay; c.LingerOn = LingerOn; c.LingerSeconds = LingerSeconds;
+            c.Local.Address = g.Dst; c.Local.Port = g.DstPort;
+            c.Remote.Address = g.Src; c.Remote.Port = g.SrcPort;
+            c.ResetConnection();
+            c.SetupMss(r.Mtu);
+            c._offerTs = g.HasTs; c._offerSack = g.SackOk; c._offerWs = g.WScale >= 0;
+            c.Negotiate(ref g);
+            c._irs = g.Seq; c._rcvNxt = g.Seq + 1; c._lastAckSent = c._rcvNxt;
+            c._iss = Stack.InitialSequence(g.Dst, g.DstPort, g.Src, g.SrcPort, now);
+            c._tsOffset = (uint)Stack.InitialSequence(g.Src, g.SrcPort, g.Dst, g.DstPort, 0);
+            c._sndUna = c._iss; c._sndNxt = c._iss; c._sndMax = c._iss; c._sndBase = c._iss + 1;
+            c._sndWnd = g.Wnd; c._sndWl1 = g.Seq; c._sndWl2 = c._iss;
+            c._state = TcpState.SynReceived;
+            c._parent = this;
+            c._nextChild = _halfHead; _halfHead = c; _halfCount++;
+            Stack.AddTcp(c);
+            c.SendSyn(now);
+        }
+
+        private void Negotiate(ref TcpSeg g)
+        {
+            if (g.WScale >= 0 && _offerWs) _sndWscale = g.WScale > 14 ? 14 : g.WScale;
+            else { _sndWscale = 0; _rcvWscale = 0; }
+            _tsOk = g.HasTs && _offerTs;
+            if (_tsOk) { _tsRecent = g.TsVal; _tsRecentSet = true; }
+            _sackOk = g.SackOk && _offerSack;
+            int peer = g.Mss > 0 ? g.Mss : 536;
+            if (peer < 88) peer = 88;
+            _mssBase = peer < _ourMss ? peer : _ourMss;
+        }
+
+        private void ChildEstablished(TcpSocket c)
+        {
+            RemoveHalf(c);
+            c._inAcceptQueue = true;
+            c._nextChild = null;
+            if (_acceptTail == null) _acceptHead = c; else _acceptTail._nextChild = c;
+            _acceptTail = c;
+            _acceptCount++;
+            Stack.MarkChanged();
+        }
+
+        internal bool SynMayReuse(ref TcpSeg g)
+        {
+            if (g.HasTs && _tsRecentSet) return Gt(g.TsVal, _tsRecent);
+            return Gt(g.Seq, _rcvNxt);
+        }
+
+        internal void IcmpError(uint seq, int err, bool hard)
+        {
+            if (Lt(seq, _sndUna) || Ge(seq, _sndMax)) return;        // RFC 5927: must quote in-flight data
+            if (_state == TcpState.SynSent && hard) { AbortWith(err, false, Stack._now); return; }
+            _softError = err;
+        }
+
+        // =====================================================================================
+        // Internals: segment arrival (RFC 9293 3.10.7)
+        // =====================================================================================
+
+        internal void Segment(ref TcpSeg g, ReadOnlySpan<byte> data, long now)
+        {
+            SegmentsIn++;
+            if (_state == TcpState.SynSent) { SynSentInput(ref g, data, now); return; }
+            bool syn = (g.Flags & SYN) != 0, fin = (g.Flags & FIN) != 0, rst = (g.Flags & RST) != 0, ack = (g.Flags & ACK) != 0;
+
+            // Our SYN-ACK was lost: the peer repeats its SYN.
+            if (_state == TcpState.SynReceived && syn && !ack && !rst && g.Seq == _irs) { SendSyn(now); return; }
+
+            // PAWS (RFC 7323 5): an old timestamp means an old duplicate.
+            if (_tsOk && g.HasTs && _tsRecentSet && !rst && Lt(g.TsVal, _tsRecent)) { SendAck(now); return; }
+
+            uint wnd = (uint)RcvFree;
+            int segLen = data.Length + (syn ? 1 : 0) + (fin ? 1 : 0);
+            bool ok = Acceptable(g.Seq, segLen, wnd);
+
+            if (rst)
+            {
+                if (g.Seq == _rcvNxt) { OnReset(); return; }
+                if (ok) SendAck(now);                                     // RFC 5961 challenge ACK
+                return;
+            }
+            if (!ok)
+            {
+                if (_state == TcpState.TimeWait && fin) _closeAt = now + Stack.TcpTimeWaitMs;
+                SendAck(now);
+                return;
+            }
+
+            _lastRecv = now; _keepProbes = 0;
+
+            // Trim what we already have and what does not fit.
+            uint seq = g.Seq;
+            if (Lt(seq, _rcvNxt))
+            {
+                uint dup = _rcvNxt - seq;
+                if (syn) { syn = false; seq++; dup--; }
+                int d = dup < (uint)data.Length ? (int)dup : data.Length;
+                data = data.Slice(d); seq += (uint)d; dup -= (uint)d;
+                if (dup > 0) fin = false;
+            }
+            uint off = seq - _rcvNxt;
+            int room = off >= wnd ? 0 : (int)(wnd - off);
+            if (data.Length > room) { data = data.Slice(0, room); fin = false; }
+
+            if (syn) { SendAck(now); return; }                            // RFC 5961 4: SYN in window
+            if (!ack) return;
+
+            if (_tsOk && g.HasTs && Le(g.Seq, _lastAckSent)) { _tsRecent = g.TsVal; _tsRecentSet = true; }
+
+            if (_state == TcpState.SynReceived)
+            {
+                if (Le(g.Ack, _sndUna) || Gt(g.Ack, _sndMax))
+                {
+                    Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, g.Ack, 0, RST);
+                    return;
+                }
+                if (!Establish(ref g, now)) return;
+            }
+
+            if (!ProcessAck(ref g, data.Length, fin, now)) return;
+            if (_state == TcpState.Closed) return;
+
+            switch (_state)
+            {
+                case TcpState.FinWait1:
+                    if (FinAcked)
+                    {
+                        _state = TcpState.FinWait2;
+                        if (!_owned) _closeAt = now + Stack.TcpFinTimeoutMs;
+                        Stack.MarkChanged();
+                    }
+                    break;
+                case TcpState.Closing:
+                    if (FinAcked) { EnterTimeWait(now); return; }
+                    break;
+                case TcpState.LastAck:
+                    if (FinAcked) { ToClosed(); return; }
+                    break;
+                case TcpState.TimeWait:
+                    if (fin) { SendAck(now); _closeAt = now + Stack.TcpTimeWaitMs; }
+                    return;
+            }
+
+            if ((data.Length > 0 || fin) && !_finReceived &&
+                (_state == TcpState.Established || _state == TcpState.FinWait1 || _state == TcpState.FinWait2))
+            {
+                if (!_owned && data.Length > 0 && (_state == TcpState.FinWait1 || _state == TcpState.FinWait2))
+                {
+                    AbortWith(Errno.ECONNRESET, true, now);                 // data for a closed socket
+                    return;
+                }
+                ProcessData(seq, data, fin, now);
+                if (_state == TcpState.Closed) return;
+            }
+            Output(now);
+            if (_ackNow) SendAck(now);
+        }
+
+        private bool Acceptable(uint seq, int segLen, uint wnd)
+        {
+            if (seq == _rcvNxt) return true;
+            uint end = _rcvNxt + wnd;
+            if (segLen == 0)
+                return wnd == 0 ? false : Ge(seq, _rcvNxt) && Lt(seq, end);
+            if (wnd == 0) return false;
+            if (Ge(seq, _rcvNxt) && Lt(seq, end)) return true;
+            uint last = seq + (uint)segLen - 1;
+            return Ge(last, _rcvNxt) && Lt(last, end);
+        }
+
+        private void OnReset()
+        {
+            switch (_state)
+            {
+                case TcpState.SynReceived:
+                    if (_parent != null || !_owned) ToClosed();
+                    else AbortWith(Errno.ECONNREFUSED, false, Stack._now);
+                    break;
+                case TcpState.Established: case TcpState.FinWait1: case TcpState.FinWait2:
+                    AbortWith(Errno.ECONNRESET, false, Stack._now);
+                    break;
+                case TcpState.CloseWait:
+                    AbortWith(Errno.EPIPE, false, Stack._now);
+                    break;
+                default:
+                    ToClosed();
+                    break;
+            }
+        }
+
+        private void SynSentInput(ref TcpSeg g, ReadOnlySpan<byte> data, long now)
+        {
+            bool ack = (g.Flags & ACK) != 0, rst = (g.Flags & RST) != 0, syn = (g.Flags & SYN) != 0;
+            if (ack && (Le(g.Ack, _iss) || Gt(g.Ack, _sndMax)))
+            {
+                if (!rst) Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, g.Ack, 0, RST);
+                return;
+            }
+            if (rst)
+            {
+                if (ack) AbortWith(Errno.ECONNREFUSED, false, now);
+                return;
+            }
+            if (!syn) return;
+            _lastRecv = now;
+            Negotiate(ref g);
+            _irs = g.Seq; _rcvNxt = g.Seq + 1; _lastAckSent = _rcvNxt;
+            if (ack)
+            {
+                if (_retries == 0 && !_tsOk) RttSample(now - _rttStart);
+                else if (_tsOk && g.TsEcr != 0) RttSample((long)(uint)(TsNow(now) - g.TsEcr));
+                _sndUna = g.Ack;
+                _sndWnd = g.Wnd; _maxSndWnd = g.Wnd; _sndWl1 = g.Seq; _sndWl2 = g.Ack;
+                _state = TcpState.Established; _everConnected = true;
+                _rtoAt = long.MaxValue; _retries = 0;
+                InitCongestion();
+                if (_sndShut) _state = TcpState.FinWait1;
+                Stack.MarkChanged();
+                SendAck(now);
+                if ((g.Flags & FIN) != 0 || data.Length > 0) { ProcessData(g.Seq + 1, data, (g.Flags & FIN) != 0, now); if (_state == TcpState.Closed) return; }
+                Output(now);
+                if (_ackNow) SendAck(now);
+            }
+            else
+            {
+                // Simultaneous open.
+                _state = TcpState.SynReceived;
+                _sndWnd = g.Wnd; _sndWl1 = g.Seq; _sndWl2 = _iss;
+                _retries = 0;
+                _rtoAt = long.MaxValue;
+                SendSyn(now);
+            }
+        }
+
+        private bool Establish(ref TcpSeg g, long now)
+        {
+            if (_parent != null && _parent._acceptCount > _parent._backlog) return false;   // retry later
+            if (_retries == 0 && !_tsOk) RttSample(now - _rttStart);
+            _sndUna = g.Ack;
+            _sndWnd = g.Wnd << _sndWscale; _maxSndWnd = _sndWnd; _sndWl1 = g.Seq; _sndWl2 = g.Ack;
+            _state = TcpState.Established; _everConnected = true;
+            _rtoAt = long.MaxValue; _retries = 0;
+            EnsureBuffers();
+            InitCongestion();
+            if (_parent != null) _parent.ChildEstablished(this);
+            if (_sndShut) _state = TcpState.FinWait1;
+            Stack.MarkChanged();
+            return true;
+        }
+
+        private void EnterTimeWait(long now)
+        {
+            _state = TcpState.TimeWait;
+            _rtoAt = long.MaxValue; _persistAt = long.MaxValue; _delackAt = long.MaxValue;
+            _closeAt = now + Stack.TcpTimeWaitMs;
+            Stack.MarkChanged();
+        }
+
+        /// <summary>ACK field processing for synchronized states; false = drop the segment.</summary>
+        private bool ProcessAck(ref TcpSeg g, int dataLen, bool fin, long now)
+        {
+            uint ack = g.Ack;
+            if (Gt(ack, _sndMax)) { SendAck(now); return false; }        // acks data never sent
+            uint maxWin = _maxSndWnd > 65535 ? _maxSndWnd : 65535;
+            if (Lt(ack, _sndUna - maxWin)) { SendAck(now); return false; }  // RFC 5961 5.2: too old
+
+            uint newWnd = g.Wnd << _sndWscale;
+            if (Gt(ack, _sndUna)) NewAck(ref g, now);
+            else if (ack == _sndUna && dataLen == 0 && !fin && newWnd == _sndWnd && _sndMax != _sndUna)
+                DupAck(now);
+
+            if (Lt(_sndWl1, g.Seq) || (_sndWl1 == g.Seq && Le(_sndWl2, ack)))
+            {
+                bool opened = _sndWnd == 0 && newWnd > 0;
+                _sndWnd = newWnd; _sndWl1 = g.Seq; _sndWl2 = ack;
+                if (newWnd > _maxSndWnd) _maxSndWnd = newWnd;
+                if (opened) { _persistAt = long.MaxValue; _persistBackoff = 0; Stack.MarkChanged(); }
+            }
+            return true;
+        }
+
+        private void NewAck(ref TcpSeg g, long now)
+        {
+            uint ack = g.Ack;
+            uint acked = ack - _sndUna;
+            uint dataEnd = FinSeq;
+            uint ackData = Gt(ack, dataEnd) ? dataEnd : ack;
+            if (Gt(ackData, _sndBase))
+            {
+                int n = (int)(ackData - _sndBase);
+                _snd.Consume(n);
+                _sndBase += (uint)n;
+            }
+            _sndUna = ack;
+            if (Lt(_sndNxt, _sndUna)) _sndNxt = _sndUna;
+            _retries = 0; _persistBackoff = 0;
+
+            if (_tsOk && g.HasTs && g.TsEcr != 0) RttSample((long)(uint)(TsNow(now) - g.TsEcr));
+            else if (_rttSampling && Gt(ack, _rttSeq)) { _rttSampling = false; RttSample(now - _rttStart); }
+
+            int mss = EffMss;
+            if (_inRecovery)
+            {
+                if (Ge(ack, _recover))
+                {
+                    _inRecovery = false;
+                    long flight = (long)(uint)(_sndMax - _sndUna);
+                    _cwnd = _ssthresh < flight + mss ? _ssthresh : flight + mss;
+                    if (_cwnd < mss) _cwnd = mss;
+                }
+                else
+                {
+                    // Partial ACK (RFC 6582): retransmit the next hole, deflate.
+                    RetransmitOne(now);
+                    _cwnd -= acked; if (_cwnd < mss) _cwnd = mss;
+                    _cwnd += mss;
+                }
+            }
+            else
+            {
+                if (_cwnd < _ssthresh) _cwnd += acked < (uint)mss ? acked : (uint)mss;
+                else _cwnd += ((long)mss * mss / _cwnd) > 0 ? (long)mss * mss / _cwnd : 1;
+                if (_cwnd > 0x3FFFFFFF) _cwnd = 0x3FFFFFFF;
+            }
+            _dupAcks = 0;
+            _rtoAt = _sndUna == _sndMax ? long.MaxValue : now + _rto;
+            Stack.MarkChanged();
+        }
+
+        private void DupAck(long now)
+        {
+            _dupAcks++;
+            int mss = EffMss;
+            if (_dupAcks == 3 && !_inRecovery)
+            {
+                long flight = (long)(uint)(_sndMax - _sndUna);
+                _ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+                _recover = _sndMax;
+                _inRecovery = true;
+                RetransmitOne(now);
+                _cwnd = _ssthresh + 3 * mss;
+            }
+            else if (_dupAcks > 3 && _inRecovery)
+            {
+                _cwnd += mss;
+                Output(now);
+            }
+        }
+
+        private void RttSample(long rtt)
+        {
+            if (rtt < 0 || rtt > 600000) return;
+            if (_srtt8 == 0) { _srtt8 = (rtt << 3) | 1; _rttvar4 = rtt << 1; }
+            else
+            {
+                long delta = rtt - (_srtt8 >> 3);
+                _srtt8 += delta;
+                if (_srtt8 <= 0) _srtt8 = 1;
+                if (delta < 0) delta = -delta;
+                _rttvar4 += delta - (_rttvar4 >> 2);
+            }
+            long rto = (_srtt8 >> 3) + (_rttvar4 > 1 ? _rttvar4 : 1);
+            if (rto < MinRto) rto = MinRto;
+            if (rto > MaxRto) rto = MaxRto;
+            _rto = (int)rto;
+        }
+
+        private void ProcessData(uint seq, ReadOnlySpan<byte> data, bool fin, long now)
+        {
+            if (data.Length > 0)
+            {
+                if (seq == _rcvNxt)
+                {
+                    bool hadHoles = _oooN > 0;
+                    _rcv.CopyIn(_rcv.Count, data);
+                    _rcv.Count += data.Length;
+                    _rcvNxt += (uint)data.Length;
+                    if (hadHoles) { AbsorbOoo(); _ackNow = true; }
+                    else if (++_segsUnacked >= 2) _ackNow = true;
+                    else if (_delackAt == long.MaxValue) _delackAt = now + DelayedAckMs;
+                    Stack.MarkChanged();
+                }
+                else
+                {
+                    // Out of order: keep it in the ring past the in-order bytes, remember the range.
+                    _rcv.CopyIn(_rcv.Count + (int)(seq - _rcvNxt), data);
+                    AddOoo(seq, seq + (uint)data.Length);
+                    _ackNow = true;
+                }
+            }
+            if (fin)
+            {
+                _finPending = true;
+                _finRcvSeq = seq + (uint)data.Length;
+                if (seq != _rcvNxt || data.Length > 0) _ackNow = true;
+            }
+            if (_finPending && _finRcvSeq == _rcvNxt) ReceiveFin(now);
+        }
+
+        private void AddOoo(uint s, uint e)
+        {
+            for (int i = 0; i < _oooN; i++)
+            {
+                if (Lt(e, _oooStart[i]) || Lt(_oooEnd[i], s)) continue;
+                if (Lt(_oooStart[i], s)) s = _oooStart[i];
+                if (Gt(_oooEnd[i], e)) e = _oooEnd[i];
+                for (int k = i; k < _oooN - 1; k++) { _oooStart[k] = _oooStart[k + 1]; _oooEnd[k] = _oooEnd[k + 1]; }
+                _oooN--; i--;
+            }
+            if (_oooN == MaxOoo) _oooN--;                                // forget the oldest range
+            for (int k = _oooN; k > 0; k--) { _oooStart[k] = _oooStart[k - 1]; _oooEnd[k] = _oooEnd[k - 1]; }
+            _oooStart[0] = s; _oooEnd[0] = e; _oooN++;
+        }
+
+        private void AbsorbOoo()
+        {
+            bool again = true;
+            while (again)
+            {
+                again = false;
+                for (int i = 0; i < _oooN; i++)
+                {
+                    if (Gt(_oooStart[i], _rcvNxt)) continue;
+                    if (Gt(_oooEnd[i], _rcvNxt))
+                    {
+                        int n = (int)(_oooEnd[i] - _rcvNxt);
+                        _rcv.Count += n;
+                        _rcvNxt = _oooEnd[i];
+                    }
+                    for (int k = i; k < _oooN - 1; k++) { _oooStart[k] = _oooStart[k + 1]; _oooEnd[k] = _oooEnd[k + 1]; }
+                    _oooN--;
+                    again = true;
+                    break;
+                }
+            }
+        }
+
+        private void ReceiveFin(long now)
+        {
+            _finPending = false;
+            _rcvNxt++;
+            _finReceived = true; _rcvShut = true;
+            _ackNow = true;
+            switch (_state)
+            {
+                case TcpState.Established: _state = TcpState.CloseWait; break;
+                case TcpState.FinWait1:
+                    if (FinAcked) EnterTimeWait(now); else _state = TcpState.Closing;
+                    break;
+                case TcpState.FinWait2: EnterTimeWait(now); break;
+            }
+            Stack.MarkChanged();
+        }
+
+        private void MaybeWindowUpdate(long now)
+        {
+            if (_state != TcpState.Established && _state != TcpState.FinWait1 && _state != TcpState.FinWait2) return;
+            uint edge = _rcvNxt + (uint)AdvertisedWindow();
+            uint grown = edge - _advEdge;
+            int threshold = _rcv.Capacity / 2;
+            if (threshold > EffMss) threshold = EffMss;
+            if (Gt(edge, _advEdge) && grown >= (uint)threshold) SendAck(now);
+        }
+
+        private int AdvertisedWindow()
+        {
+            int free = RcvFree;
+            int field = free >> _rcvWscale;
+            if (field > 65535) field = 65535;
+            return field << _rcvWscale;
+        }
+
+        // =====================================================================================
+        // Internals: output
+        // =====================================================================================
+
+        private uint TsNow(long now) => (uint)now + _tsOffset;
+
+        /// <summary>Sends whatever the windows, Nagle and cork allow.</summary>
+        private void Output(long now)
+        {
+            if (_snd == null) return;
+            switch (_state)
+            {
+                case TcpState.Established: case TcpState.CloseWait: case TcpState.FinWait1:
+                case TcpState.Closing: case TcpState.LastAck: break;
+                default: return;
+            }
+            int mss = EffMss;
+            int sent = 0;
+            while (true)
+            {
+                int off = (int)(_sndNxt - _sndBase);
+                if (off < 0) off = 0;
+                int unsent = off <= _snd.Count ? _snd.Count - off : 0;
+                long wnd = _sndWnd < _cwnd ? _sndWnd : _cwnd;
+                long inflight = (long)(uint)(_sndNxt - _sndUna);
+                long avail = wnd > inflight ? wnd - inflight : 0;
+                int len = unsent;
+                if (len > mss) len = mss;
+                if (len > avail) len = (int)avail;
+                bool sendFin = _sndShut && len == unsent && Le(_sndNxt + (uint)len, FinSeq) && !Gt(_sndNxt, FinSeq);
+                if (len == 0 && !sendFin) break;
+                if (len > 0 && len < mss && len < unsent)
+                {
+                    // Window-limited runt (sender SWS avoidance): wait unless it is half the peer's max window.
+                    if (len < (int)(_maxSndWnd / 2)) break;
+                }
+                if (len > 0 && len < mss && len == unsent && !sendFin)
+                {
+                    if (_cork) break;
+                    if (!_noDelay && inflight > 0) break;                  // Nagle
+                }
+                int flags = ACK | (sendFin ? FIN : 0) | (len > 0 && len == unsent ? PSH : 0);
+                uint seq = _sndNxt;
+                bool retransmission = Lt(seq, _sndMax);
+                int n = SendSegment(seq, flags, off, len, now);
+                if (n < len) flags &= ~FIN;
+                if (n == 0 && (flags & FIN) == 0) break;
+                _sndNxt += (uint)n + ((flags & FIN) != 0 ? 1u : 0);
+                if (Gt(_sndNxt, _sndMax)) _sndMax = _sndNxt;
+                if (retransmission) { Retransmits++; Stack.TcpRetransmits++; }
+                else if (!_rttSampling && !_tsOk && n > 0) { _rttSampling = true; _rttSeq = seq; _rttStart = now; }
+                if (_rtoAt == long.MaxValue) _rtoAt = now + _rto;
+                _persistAt = long.MaxValue;
+                if (++sent > 10000) break;
+                if ((flags & FIN) != 0) break;
+            }
+            // Zero window with data waiting and nothing in flight: probe.
+            int off2 = (int)(_sndNxt - _sndBase);
+            bool waiting = _snd.Count > (off2 < 0 ? 0 : off2);
+            if (_sndWnd == 0 && waiting && _sndNxt == _sndUna && _persistAt == long.MaxValue)
+            {
+                _rtoAt = long.MaxValue;
+                _persistAt = now + PersistInterval();
+            }
+        }
+
+        private long PersistInterval()
+        {
+            long t = (long)_rto << (_persistBackoff < 10 ? _persistBackoff : 10);
+            if (t < MinRto) t = MinRto;
+            if (t > 60000) t = 60000;
+            return t;
+        }
+
+        private void RetransmitOne(long now)
+        {
+            int off = (int)(_sndUna - _sndBase);
+            if (off < 0) off = 0;
+            int len = _snd.Count - off;
+            if (len < 0) len = 0;
+            if (len > EffMss) len = EffMss;
+            bool fin = _sndShut && Gt(_sndMax, FinSeq) && off + len == _snd.Count;
+            if (len == 0 && !fin) return;
+            SendSegment(_sndUna, ACK | (fin ? FIN : 0), off, len, now);
+            Retransmits++; Stack.TcpRetransmits++;
+            _rtoAt = now + _rto;
+        }
+
+        private void SendSyn(long now)
+        {
+            int flags = SYN | (_state == TcpState.SynReceived ? ACK : 0);
+            if (_retries == 0) _rttStart = now;
+            SendSegment(_iss, flags, 0, 0, now);
+            _sndNxt = _iss + 1;
+            if (Gt(_sndNxt, _sndMax)) _sndMax = _sndNxt;
+            _rtoAt = now + _rto;
+        }
+
+        private void SendAck(long now)
+        {
+            if (_state == TcpState.Closed || _state == TcpState.Listen || _state == TcpState.SynSent) return;
+            SendSegment(_sndNxt, ACK, 0, 0, now);
+        }
+
+        private void SendRst()
+        {
+            if (_state == TcpState.Closed || _state == TcpState.Listen || _state == TcpState.SynSent) return;
+            Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, _sndNxt, _rcvNxt, RST | ACK);
+            SegmentsOut++;
+        }
+
+        /// <summary>Zero-window and keepalive probe: an old sequence number the peer must ACK.</summary>
+        private void SendProbe(long now) => SendSegment(_sndUna - 1, ACK, 0, 0, now);
+
+        /// <summary>Builds and sends one segment; returns the payload bytes actually carried.</summary>
+        private int SendSegment(uint seq, int flags, int dataOff, int len, long now)
+        {
+            Route r;
+            if (Stack.FindRoute(Remote.Address, out r) < 0) return len;
+            byte[] b = Stack.TxBuf;
+            int o = NetStack.L4Off;
+            int opt = o + 20;
+            int ol = 0;
+            if ((flags & SYN) != 0)
+            {
+                b[opt] = 2; b[opt + 1] = 4; Be.W16(b, opt + 2, _ourMss); ol = 4;
+                if (_offerSack && _offerTs)
+                {
+                    b[opt + ol] = 4; b[opt + ol + 1] = 2; ol += 2;
+                    b[opt + ol] = 8; b[opt + ol + 1] = 10; Be.W32(b, opt + ol + 2, TsNow(now));
+                    Be.W32(b, opt + ol + 6, (flags & ACK) != 0 ? _tsRecent : 0); ol += 10;
+                }
+                else if (_offerTs)
+                {
+                    b[opt + ol] = 1; b[opt + ol + 1] = 1; b[opt + ol + 2] = 8; b[opt + ol + 3] = 10;
+                    Be.W32(b, opt + ol + 4, TsNow(now)); Be.W32(b, opt + ol + 8, (flags & ACK) != 0 ? _tsRecent : 0); ol += 12;
+                }
+                else if (_offerSack)
+                {
+                    b[opt + ol] = 1; b[opt + ol + 1] = 1; b[opt + ol + 2] = 4; b[opt + ol + 3] = 2; ol += 4;
+                }
+                if (_offerWs)
+                {
+                    b[opt + ol] = 1; b[opt + ol + 1] = 3; b[opt + ol + 2] = 3; b[opt + ol + 3] = (byte)_rcvWscale; ol += 4;
+                }
+            }
+            else
+            {
+                if (_tsOk)
+                {
+                    b[opt] = 1; b[opt + 1] = 1; b[opt + 2] = 8; b[opt + 3] = 10;
+                    Be.W32(b, opt + 4, TsNow(now)); Be.W32(b, opt + 8, _tsRecent); ol = 12;
+                }
+                if (_sackOk && _oooN > 0 && (flags & ACK) != 0 && (flags & RST) == 0)
+                {
+                    int nb = _oooN < (_tsOk ? 3 : 4) ? _oooN : (_tsOk ? 3 : 4);
+                    b[opt + ol] = 1; b[opt + ol + 1] = 1; b[opt + ol + 2] = 5; b[opt + ol + 3] = (byte)(2 + 8 * nb); ol += 4;
+                    for (int i = 0; i < nb; i++)
+                    {
+                        Be.W32(b, opt + ol, _oooStart[i]); Be.W32(b, opt + ol + 4, _oooEnd[i]); ol += 8;
+                    }
+                }
+            }
+            int maxData = _mssBase - ol;
+            if (maxData < 1) maxData = 1;
+            if (len > maxData) len = maxData;
+            int hl = 20 + ol;
+            Be.W16(b, o, Local.Port); Be.W16(b, o + 2, Remote.Port);
+            Be.W32(b, o + 4, seq); Be.W32(b, o + 8, (flags & ACK) != 0 ? _rcvNxt : 0);
+            b[o + 12] = (byte)((hl / 4) << 4); b[o + 13] = (byte)flags;
+            int wfield;
+            if ((flags & SYN) != 0) { wfield = RcvFree; if (wfield > 65535) wfield = 65535; }
+            else { wfield = RcvFree >> _rcvWscale; if (wfield > 65535) wfield = 65535; }
+            Be.W16(b, o + 14, wfield);
+            b[o + 16] = 0; b[o + 17] = 0; b[o + 18] = 0; b[o + 19] = 0;
+            if (len > 0) _snd.CopyOut(dataOff, new Span<byte>(b).Slice(o + hl, len));
+            int total = hl + len;
+            ulong sum = Checksum.Pseudo(Local.Address, Remote.Address, NetStack.ProtoTcp, total);
+            Be.W16(b, o + 16, Checksum.Finish(Checksum.Add(sum, new ReadOnlySpan<byte>(b).Slice(o, total))));
+            if ((flags & ACK) != 0)
+            {
+                _lastAckSent = _rcvNxt;
+                _delackAt = long.MaxValue; _segsUnacked = 0; _ackNow = false;
+                uint adv = (flags & SYN) != 0 ? (uint)wfield : (uint)wfield << _rcvWscale;
+                _advEdge = _rcvNxt + adv;
+            }
+            SegmentsOut++; Stack.TcpSegmentsOut++;
+            Stack.IpOutput(ref r, Local.Address, Remote.Address, NetStack.ProtoTcp, total, true);
+            return len;
+        }
+
+        // =====================================================================================
+        // Internals: timers
+        // =====================================================================================
+
+        internal void OnTimer(long now)
+        {
+            if (_closeAt <= now)
+            {
+                _closeAt = long.MaxValue;
+                if (_state == TcpState.TimeWait || _state == TcpState.FinWait2) { ToClosed(); return; }
+            }
+            if (_delackAt <= now) { _delackAt = long.MaxValue; SendAck(now); }
+            if (_rtoAt <= now) { OnRto(now); if (_state == TcpState.Closed) return; }
+            if (_persistAt <= now)
+            {
+                _persistAt = long.MaxValue;
+                int off = (int)(_sndNxt - _sndBase);
+                if (_sndWnd == 0 && _snd != null && _snd.Count > (off < 0 ? 0 : off))
+                {
+                    SendProbe(now);
+                    if (_persistBackoff < 16) _persistBackoff++;
+                    _persistAt = now + PersistInterval();
+                }
+                else Output(now);
+            }
+            if (KeepaliveAt <= now)
+            {
+                if (_keepProbes >= KeepCount && _keepProbes > 0) { AbortWith(Errno.ETIMEDOUT, true, now); return; }
+                if (_sndUna != _sndMax) { _lastRecv = now; _keepProbes = 0; return; }   // the RTO covers it
+                SendProbe(now);
+                _keepProbes++;
+                _lastProbe = now;
+            }
+        }
+
+        private void OnRto(long now)
+        {
+            _rtoAt = long.MaxValue;
+            switch (_state)
+            {
+                case TcpState.SynSent:
+                case TcpState.SynReceived:
+                {
+                    int max = _state == TcpState.SynSent ? Stack.TcpSynRetries : Stack.TcpSynAckRetries;
+                    if (++_retries > max)
+                    {
+                        if (_state == TcpState.SynReceived && (_parent != null || !_owned)) { ToClosed(); return; }
+                        AbortWith(_softError != 0 ? _softError : Errno.ETIMEDOUT, false, now);
+                        return;
+                    }
+                    _rto = _rto * 2 > MaxRto ? MaxRto : _rto * 2;
+                    SendSyn(now);
+                    Stack.TcpRetransmits++; Retransmits++;
+                    return;
+                }
+            }
+            if (_sndUna == _sndMax) return;
+            if (++_retries > Stack.TcpRetries2)
+            {
+                AbortWith(_softError != 0 ? _softError : Errno.ETIMEDOUT, true, now);
+                return;
+            }
+            int mss = EffMss;
+            long flight = (long)(uint)(_sndMax - _sndUna);
+            _ssthresh = flight / 2 > 2 * mss ? flight / 2 : 2 * mss;
+            _cwnd = mss;
+            _recover = _sndMax; _inRecovery = false; _dupAcks = 0;
+            _sndNxt = _sndUna;
+            _rttSampling = false;
+            _rto = _rto * 2 > MaxRto ? MaxRto : _rto * 2;
+            Output(now);
+            if (_rtoAt == long.MaxValue && _sndUna != _sndMax) _rtoAt = now + _rto;
+        }
+    }
+}

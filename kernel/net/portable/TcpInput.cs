@@ -1,0 +1,240 @@
+// TCP at the stack level: segment parsing and validation, demultiplexing to connections and
+// listeners, resets for segments nobody wants, ICMP errors, ports and initial sequence numbers.
+using System;
+
+namespace Kernel.Net
+{
+    /// <summary>A parsed TCP header (payload passed separately).</summary>
+    internal struct TcpSeg
+    {
+        public uint Src, Dst;
+        public ushort SrcPort, DstPort;
+        public uint Seq, Ack, Wnd;
+        public int Flags;
+        public int Mss, WScale;
+        public bool SackOk, HasTs;
+        public uint TsVal, TsEcr;
+    }
+
+    public sealed partial class NetStack
+    {
+        // Tunables (Linux defaults).
+        public int TcpSynRetries = 6, TcpSynAckRetries = 5, TcpRetries2 = 15;
+        public long TcpTimeWaitMs = 60000, TcpFinTimeoutMs = 60000;
+        public int TcpMaxHalfOpen = 256;
+        public long TcpSegmentsIn, TcpSegmentsOut, TcpRetransmits, TcpResetsOut, TcpBadSegments;
+
+        private ushort _tcpNextPort;
+
+        internal void AddTcp(TcpSocket s)
+        {
+            if (s.InList) return;
+            s.InList = true; s.PrevInList = null; s.NextInList = TcpList;
+            if (TcpList != null) TcpList.PrevInList = s;
+            TcpList = s;
+        }
+
+        internal void RemoveTcp(TcpSocket s)
+        {
+            if (!s.InList) return;
+            s.InList = false;
+            if (s.PrevInList != null) s.PrevInList.NextInList = s.NextInList; else TcpList = s.NextInList;
+            if (s.NextInList != null) s.NextInList.PrevInList = s.PrevInList;
+            s.NextInList = null; s.PrevInList = null;
+        }
+
+        /// <summary>Would binding self to addr:port conflict with another TCP socket?</summary>
+        internal bool TcpBindConflict(uint addr, ushort port, TcpSocket self)
+        {
+            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+            {
+                if (s == self || s.Local.Port != port) continue;
+                if (s.Local.Address != 0 && addr != 0 && s.Local.Address != addr) continue;
+                if (self.ReusePort && s.ReusePort) continue;
+                if (self.ReuseAddress && s.State == TcpState.TimeWait) continue;
+                if (self.ReuseAddress && s.ReuseAddress && s.State != TcpState.Listen) continue;
+                return true;
+            }
+            return false;
+        }
+
+        internal bool TcpListenConflict(uint addr, ushort port, TcpSocket self)
+        {
+            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+            {
+                if (s == self || s.Local.Port != port || s.State != TcpState.Listen) continue;
+                if (s.Local.Address != 0 && addr != 0 && s.Local.Address != addr) continue;
+                if (self.ReusePort && s.ReusePort) continue;
+                return true;
+            }
+            return false;
+        }
+
+        private bool TcpPortUsed(ushort port)
+        {
+            for (TcpSocket s = TcpList; s != null; s = s.NextInList) if (s.Local.Port == port) return true;
+            return false;
+        }
+
+        internal ushort TcpEphemeral()
+        {
+            int range = EphemeralHigh - EphemeralLow + 1;
+            if (_tcpNextPort == 0) _tcpNextPort = (ushort)(EphemeralLow + (int)(NetMemory.NextRandom(_now) % (ulong)range));
+            for (int i = 0; i < range; i++)
+            {
+                ushort p = _tcpNextPort;
+                _tcpNextPort = (ushort)(p == EphemeralHigh ? EphemeralLow : p + 1);
+                if (!TcpPortUsed(p)) return p;
+            }
+            return 0;
+        }
+
+        internal bool TcpTupleUsed(uint la, ushort lp, uint ra, ushort rp, TcpSocket self)
+        {
+            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+            {
+                if (s == self || s.State == TcpState.Closed || s.State == TcpState.Listen) continue;
+                if (s.Local.Port == lp && s.Remote.Port == rp && s.Local.Address == la && s.Remote.Address == ra) return true;
+            }
+            return false;
+        }
+
+        /// <summary>RFC 6528 initial sequence number: a 4 µs clock plus a keyed hash of the tuple.</summary>
+        internal uint InitialSequence(uint la, ushort lp, uint ra, ushort rp, long now)
+        {
+            ulong h = Secret ^ ((ulong)la << 32 | ra);
+            h = Mix(h ^ ((ulong)lp << 16 | rp) ^ 0x9E3779B97F4A7C15UL);
+            return (uint)(h ^ (h >> 32)) + (uint)(now * 250);
+        }
+
+        internal static ulong Mix(ulong x)
+        {
+            x ^= x >> 33; x *= 0xFF51AFD7ED558CCDUL; x ^= x >> 33; x *= 0xC4CEB9FE1A85EC53UL; x ^= x >> 33;
+            return x;
+        }
+
+        private static bool ParseTcp(uint src, uint dst, ReadOnlySpan<byte> t, bool verify, out TcpSeg g, out int hdr)
+        {
+            g = default; hdr = 0;
+            if (t.Length < 20) return false;
+            hdr = (t[12] >> 4) * 4;
+            if (hdr < 20 || hdr > t.Length) return false;
+            if (verify && Checksum.Fold(Checksum.Add(Checksum.Pseudo(src, dst, ProtoTcp, t.Length), t)) != 0xFFFF) return false;
+            g.Src = src; g.Dst = dst;
+            g.SrcPort = Be.U16(t, 0); g.DstPort = Be.U16(t, 2);
+            g.Seq = Be.U32(t, 4); g.Ack = Be.U32(t, 8);
+            g.Flags = t[13] & 0x3F;
+            g.Wnd = Be.U16(t, 14);
+            g.WScale = -1;
+            int o = 20;
+            while (o < hdr)
+            {
+                int kind = t[o];
+                if (kind == 0) break;
+                if (kind == 1) { o++; continue; }
+                if (o + 1 >= hdr) break;
+                int len = t[o + 1];
+                if (len < 2 || o + len > hdr) break;
+                switch (kind)
+                {
+                    case 2: if (len == 4) g.Mss = Be.U16(t, o + 2); break;
+                    case 3: if (len == 3) g.WScale = t[o + 2]; break;
+                    case 4: if (len == 2) g.SackOk = true; break;
+                    case 8: if (len == 10) { g.HasTs = true; g.TsVal = Be.U32(t, o + 2); g.TsEcr = Be.U32(t, o + 6); } break;
+                }
+                o += len;
+            }
+            return true;
+        }
+
+        private void TcpInput(NetInterface n, uint src, uint dst, ReadOnlySpan<byte> t)
+        {
+            TcpSeg g; int hdr;
+            if (!ParseTcp(src, dst, t, !n.IsLoopback, out g, out hdr)) { TcpBadSegments++; n.RxDropped++; return; }
+            if (IsBroadcastAddress(dst) || IsMulticastOrBroadcast(dst)) return;
+            TcpSegmentsIn++;
+            ReadOnlySpan<byte> data = t.Slice(hdr);
+            TcpSocket listener = null, conn = null;
+            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+            {
+                if (s.Local.Port != g.DstPort) continue;
+                TcpState st = s.State;
+                if (st == TcpState.Closed) continue;
+                if (st == TcpState.Listen)
+                {
+                    if (s.Local.Address == dst || (s.Local.Address == 0 && listener == null)) listener = s;
+                    continue;
+                }
+                if (s.Remote.Port == g.SrcPort && s.Remote.Address == src && s.Local.Address == dst) { conn = s; break; }
+            }
+            if (conn != null)
+            {
+                // A new SYN may reuse a TIME_WAIT tuple if it is clearly newer (RFC 6191 style).
+                if (conn.State == TcpState.TimeWait && (g.Flags & (TcpSocket.SYN | TcpSocket.ACK | TcpSocket.RST)) == TcpSocket.SYN
+                    && (listener = FindListener(dst, g.DstPort)) != null && conn.SynMayReuse(ref g))
+                {
+                    conn.Kill();
+                    conn = null;
+                }
+                else
+                {
+                    conn.Segment(ref g, data, _now);
+                    return;
+                }
+            }
+            if (listener != null) { listener.ListenInput(ref g, data, _now); return; }
+            SendReset(ref g, data.Length);
+        }
+
+        private TcpSocket FindListener(uint dst, ushort port)
+        {
+            TcpSocket any = null;
+            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+            {
+                if (s.Local.Port != port || s.State != TcpState.Listen) continue;
+                if (s.Local.Address == dst) return s;
+                if (s.Local.Address == 0 && any == null) any = s;
+            }
+            return any;
+        }
+
+        /// <summary>RST answering a segment that reached no connection (RFC 9293 3.10.7.1).</summary>
+        internal void SendReset(ref TcpSeg g, int dataLen)
+        {
+            if ((g.Flags & TcpSocket.RST) != 0) return;
+            if ((g.Flags & TcpSocket.ACK) != 0) SendBareSegment(g.Dst, g.DstPort, g.Src, g.SrcPort, g.Ack, 0, TcpSocket.RST);
+            else
+            {
+                uint len = (uint)dataLen + ((g.Flags & TcpSocket.SYN) != 0 ? 1u : 0) + ((g.Flags & TcpSocket.FIN) != 0 ? 1u : 0);
+                SendBareSegment(g.Dst, g.DstPort, g.Src, g.SrcPort, 0, g.Seq + len, TcpSocket.RST | TcpSocket.ACK);
+            }
+        }
+
+        internal void SendBareSegment(uint src, ushort sport, uint dst, ushort dport, uint seq, uint ack, int flags)
+        {
+            Route r;
+            if (FindRoute(dst, out r) < 0) return;
+            byte[] b = TxBuf;
+            int o = L4Off;
+            Be.W16(b, o, sport); Be.W16(b, o + 2, dport); Be.W32(b, o + 4, seq); Be.W32(b, o + 8, ack);
+            b[o + 12] = 5 << 4; b[o + 13] = (byte)flags; Be.W16(b, o + 14, 0); Be.W16(b, o + 16, 0); Be.W16(b, o + 18, 0);
+            Be.W16(b, o + 16, Checksum.Finish(Checksum.Add(Checksum.Pseudo(src, dst, ProtoTcp, 20), new ReadOnlySpan<byte>(b).Slice(o, 20))));
+            if ((flags & TcpSocket.RST) != 0) TcpResetsOut++;
+            TcpSegmentsOut++;
+            IpOutput(ref r, src, dst, ProtoTcp, 20, true);
+        }
+
+        private void TcpIcmpError(uint src, ushort sport, uint dst, ushort dport, uint seq, int err, bool hard, bool timeExceeded)
+        {
+            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+            {
+                if (s.Local.Port == sport && s.Remote.Port == dport && s.Local.Address == src && s.Remote.Address == dst
+                    && s.State != TcpState.Listen && s.State != TcpState.Closed)
+                {
+                    s.IcmpError(seq, err, hard || timeExceeded);
+                    return;
+                }
+            }
+        }
+    }
+}
