@@ -1,0 +1,255 @@
+using Kernel;
+using Kernel.Net;
+
+namespace Compat.Tests;
+
+/// <summary>A NIC that records what the stack transmits.</summary>
+public sealed class FakeDevice : NetDevice
+{
+    public readonly List<byte[]> Sent = new();
+    public bool Full;
+    public Action<byte[]> OnTransmit;
+
+    public FakeDevice(byte[] mac, int mtu = 1500) { Mac = mac; Mtu = mtu; }
+
+    public override bool Transmit(ReadOnlySpan<byte> frame)
+    {
+        if (Full) return false;
+        byte[] f = frame.ToArray();
+        if (OnTransmit != null) OnTransmit(f); else Sent.Add(f);
+        return true;
+    }
+
+    public List<byte[]> TakeAll() { var l = new List<byte[]>(Sent); Sent.Clear(); return l; }
+}
+
+/// <summary>A parsed frame (whatever layers it has).</summary>
+public sealed class Frame
+{
+    public byte[] Raw;
+    public byte[] DstMac, SrcMac;
+    public int EtherType;
+    // ARP
+    public int ArpOp; public uint ArpSpa, ArpTpa; public byte[] ArpSha;
+    // IPv4
+    public uint Src, Dst; public int Proto, Ttl, IpId, FragField, IpTotal; public bool IpChecksumOk;
+    public byte[] IpPayload;
+    // ICMP
+    public int IcmpType, IcmpCode;
+    // UDP / TCP
+    public ushort SrcPort, DstPort; public byte[] Data; public bool L4ChecksumOk;
+    public uint Seq, Ack; public int Flags; public ushort Window;
+    public int Mss = -1, WScale = -1; public bool SackOk; public bool HasTs; public uint TsVal, TsEcr;
+    public List<(uint, uint)> Sack = new();
+
+    public bool Syn => (Flags & 2) != 0;
+    public bool Fin => (Flags & 1) != 0;
+    public bool Rst => (Flags & 4) != 0;
+    public bool AckFlag => (Flags & 16) != 0;
+    public override string ToString() =>
+        Proto == 6 ? $"TCP {SrcPort}->{DstPort} [{FlagStr()}] seq={Seq} ack={Ack} win={Window} len={Data?.Length}" : $"proto {Proto} type {EtherType:X}";
+    public string FlagStr() => (Syn ? "S" : "") + (Fin ? "F" : "") + (Rst ? "R" : "") + ((Flags & 8) != 0 ? "P" : "") + (AckFlag ? "." : "");
+}
+
+public static class Pkt
+{
+    public const int FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
+
+    public static uint A(int a, int b, int c, int d) => IpEndpoint.MakeAddress(a, b, c, d);
+    public static byte[] Mac(int last) => new byte[] { 2, 0, 0, 0, 0, (byte)last };
+
+    static void W16(byte[] b, int o, int v) { b[o] = (byte)(v >> 8); b[o + 1] = (byte)v; }
+    static void W32(byte[] b, int o, uint v) { b[o] = (byte)(v >> 24); b[o + 1] = (byte)(v >> 16); b[o + 2] = (byte)(v >> 8); b[o + 3] = (byte)v; }
+    static ushort R16(byte[] b, int o) => (ushort)(b[o] << 8 | b[o + 1]);
+    static uint R32(byte[] b, int o) => (uint)(b[o] << 24 | b[o + 1] << 16 | b[o + 2] << 8 | b[o + 3]);
+
+    public static ushort Csum(byte[] b, int o, int n, ulong initial = 0) => Checksum.Finish(Checksum.Add(initial, new ReadOnlySpan<byte>(b, o, n)));
+
+    public static byte[] Eth(byte[] dst, byte[] src, int type, byte[] payload)
+    {
+        var f = new byte[14 + payload.Length];
+        Array.Copy(dst, 0, f, 0, 6); Array.Copy(src, 0, f, 6, 6); W16(f, 12, type);
+        Array.Copy(payload, 0, f, 14, payload.Length);
+        return f;
+    }
+
+    public static byte[] Ip(uint src, uint dst, int proto, byte[] payload, int id = 1, int frag = 0, int ttl = 64)
+    {
+        var p = new byte[20 + payload.Length];
+        p[0] = 0x45; W16(p, 2, p.Length); W16(p, 4, id); W16(p, 6, frag); p[8] = (byte)ttl; p[9] = (byte)proto;
+        W32(p, 12, src); W32(p, 16, dst);
+        W16(p, 10, Csum(p, 0, 20));
+        Array.Copy(payload, 0, p, 20, payload.Length);
+        return p;
+    }
+
+    public static byte[] Udp(uint src, uint dst, int sp, int dp, byte[] data)
+    {
+        var u = new byte[8 + data.Length];
+        W16(u, 0, sp); W16(u, 2, dp); W16(u, 4, u.Length);
+        Array.Copy(data, 0, u, 8, data.Length);
+        ushort c = Csum(u, 0, u.Length, Checksum.Pseudo(src, dst, 17, u.Length));
+        W16(u, 6, c == 0 ? 0xFFFF : c);
+        return u;
+    }
+
+    public static byte[] Tcp(uint src, uint dst, int sp, int dp, uint seq, uint ack, int flags, int wnd, byte[] options = null, byte[] data = null)
+    {
+        options ??= Array.Empty<byte>(); data ??= Array.Empty<byte>();
+        int ol = (options.Length + 3) & ~3;
+        var t = new byte[20 + ol + data.Length];
+        W16(t, 0, sp); W16(t, 2, dp); W32(t, 4, seq); W32(t, 8, ack);
+        t[12] = (byte)(((20 + ol) / 4) << 4); t[13] = (byte)flags; W16(t, 14, wnd);
+        Array.Copy(options, 0, t, 20, options.Length);
+        for (int i = options.Length; i < ol; i++) t[20 + i] = 0;
+        Array.Copy(data, 0, t, 20 + ol, data.Length);
+        W16(t, 16, Csum(t, 0, t.Length, Checksum.Pseudo(src, dst, 6, t.Length)));
+        return t;
+    }
+
+    public static byte[] Arp(int op, byte[] sha, uint spa, byte[] tha, uint tpa)
+    {
+        var a = new byte[28];
+        W16(a, 0, 1); W16(a, 2, 0x0800); a[4] = 6; a[5] = 4; W16(a, 6, op);
+        Array.Copy(sha, 0, a, 8, 6); W32(a, 14, spa); Array.Copy(tha, 0, a, 18, 6); W32(a, 24, tpa);
+        return a;
+    }
+
+    public static byte[] Icmp(int type, int code, byte[] rest)
+    {
+        var m = new byte[4 + rest.Length];
+        m[0] = (byte)type; m[1] = (byte)code;
+        Array.Copy(rest, 0, m, 4, rest.Length);
+        W16(m, 2, Csum(m, 0, m.Length));
+        return m;
+    }
+
+    /// <summary>Options: MSS, SACK-permitted, timestamps, window scale (any may be omitted).</summary>
+    public static byte[] SynOptions(int mss = 1460, int wscale = -1, bool sack = false, uint? ts = null, uint tsecr = 0)
+    {
+        var o = new List<byte>();
+        if (mss > 0) { o.Add(2); o.Add(4); o.Add((byte)(mss >> 8)); o.Add((byte)mss); }
+        if (sack) { o.Add(1); o.Add(1); o.Add(4); o.Add(2); }
+        if (ts.HasValue) { o.Add(1); o.Add(1); o.Add(8); o.Add(10); AddU32(o, ts.Value); AddU32(o, tsecr); }
+        if (wscale >= 0) { o.Add(1); o.Add(3); o.Add(3); o.Add((byte)wscale); }
+        return o.ToArray();
+    }
+
+    public static byte[] TsOption(uint val, uint ecr)
+    {
+        var o = new List<byte> { 1, 1, 8, 10 };
+        AddU32(o, val); AddU32(o, ecr);
+        return o.ToArray();
+    }
+
+    static void AddU32(List<byte> o, uint v) { o.Add((byte)(v >> 24)); o.Add((byte)(v >> 16)); o.Add((byte)(v >> 8)); o.Add((byte)v); }
+
+    public static Frame Parse(byte[] f)
+    {
+        var r = new Frame { Raw = f };
+        if (f.Length < 14) return r;
+        r.DstMac = f[0..6]; r.SrcMac = f[6..12]; r.EtherType = R16(f, 12);
+        if (r.EtherType == 0x0806 && f.Length >= 42)
+        {
+            r.ArpOp = R16(f, 20); r.ArpSha = f[22..28]; r.ArpSpa = R32(f, 28); r.ArpTpa = R32(f, 38);
+            return r;
+        }
+        if (r.EtherType != 0x0800) return r;
+        ParseIp(r, f, 14);
+        return r;
+    }
+
+    public static Frame ParseIpPacket(byte[] p)
+    {
+        var r = new Frame { Raw = p, EtherType = 0x0800 };
+        ParseIp(r, p, 0);
+        return r;
+    }
+
+    static void ParseIp(Frame r, byte[] f, int o)
+    {
+        int ihl = (f[o] & 15) * 4;
+        r.IpTotal = R16(f, o + 2); r.IpId = R16(f, o + 4); r.FragField = R16(f, o + 6); r.Ttl = f[o + 8]; r.Proto = f[o + 9];
+        r.Src = R32(f, o + 12); r.Dst = R32(f, o + 16);
+        r.IpChecksumOk = Checksum.Fold(Checksum.Add(0, new ReadOnlySpan<byte>(f, o, ihl))) == 0xFFFF;
+        r.IpPayload = f[(o + ihl)..(o + r.IpTotal)];
+        byte[] p = r.IpPayload;
+        if ((r.FragField & 0x3FFF) != 0) return;
+        if (r.Proto == 1 && p.Length >= 4) { r.IcmpType = p[0]; r.IcmpCode = p[1]; r.Data = p; r.L4ChecksumOk = Csum(p, 0, p.Length) == 0; }
+        else if (r.Proto == 17 && p.Length >= 8)
+        {
+            r.SrcPort = R16(p, 0); r.DstPort = R16(p, 2); r.Data = p[8..R16(p, 4)];
+            r.L4ChecksumOk = Checksum.Fold(Checksum.Add(Checksum.Pseudo(r.Src, r.Dst, 17, p.Length), p)) == 0xFFFF;
+        }
+        else if (r.Proto == 6 && p.Length >= 20)
+        {
+            r.SrcPort = R16(p, 0); r.DstPort = R16(p, 2); r.Seq = R32(p, 4); r.Ack = R32(p, 8);
+            int hl = (p[12] >> 4) * 4; r.Flags = p[13]; r.Window = R16(p, 14);
+            r.L4ChecksumOk = Checksum.Fold(Checksum.Add(Checksum.Pseudo(r.Src, r.Dst, 6, p.Length), p)) == 0xFFFF;
+            r.Data = p[hl..];
+            int i = 20;
+            while (i < hl)
+            {
+                int k = p[i];
+                if (k == 0) break;
+                if (k == 1) { i++; continue; }
+                int len = p[i + 1];
+                if (k == 2) r.Mss = R16(p, i + 2);
+                if (k == 3) r.WScale = p[i + 2];
+                if (k == 4) r.SackOk = true;
+                if (k == 8) { r.HasTs = true; r.TsVal = R32(p, i + 2); r.TsEcr = R32(p, i + 6); }
+                if (k == 5) for (int j = i + 2; j + 8 <= i + len; j += 8) r.Sack.Add((R32(p, j), R32(p, j + 4)));
+                i += len;
+            }
+        }
+    }
+}
+
+/// <summary>One stack on a fake Ethernet at 10.0.0.2 with a scripted peer at 10.0.0.1.</summary>
+public sealed class Harness
+{
+    public static readonly uint Me = Pkt.A(10, 0, 0, 2), Peer = Pkt.A(10, 0, 0, 1), Gw = Pkt.A(10, 0, 0, 254);
+    public static readonly byte[] MyMac = Pkt.Mac(2), PeerMac = Pkt.Mac(1);
+    public readonly NetStack Stack = new();
+    public readonly FakeDevice Dev;
+    public readonly NetInterface If;
+    public long Now = 1000;
+
+    public Harness(bool resolvePeer = true, int mtu = 1500)
+    {
+        Dev = new FakeDevice(MyMac, mtu);
+        If = Stack.AddEthernet(Dev);
+        Stack.ConfigureStatic(If, Me, 24, Gw, Pkt.A(10, 0, 0, 3));
+        if (resolvePeer)
+        {
+            // The peer asks for us: that teaches our cache its MAC too.
+            Inject(Pkt.Eth(new byte[] { 255, 255, 255, 255, 255, 255 }, PeerMac, 0x0806, Pkt.Arp(1, PeerMac, Peer, new byte[6], Me)));
+            Dev.Sent.Clear();
+        }
+    }
+
+    public void Inject(byte[] frame) => Stack.Input(If, frame, Now);
+    public void InjectIp(byte[] ip) => Inject(Pkt.Eth(MyMac, PeerMac, 0x0800, ip));
+
+    public void InjectTcp(int sp, int dp, uint seq, uint ack, int flags, int wnd = 65535, byte[] options = null, byte[] data = null) =>
+        InjectIp(Pkt.Ip(Peer, Me, 6, Pkt.Tcp(Peer, Me, sp, dp, seq, ack, flags, wnd, options, data)));
+
+    public List<Frame> Sent() => Dev.TakeAll().Select(Pkt.Parse).ToList();
+    public List<Frame> SentTcp() => Sent().Where(f => f.Proto == 6).ToList();
+
+    /// <summary>Advances simulated time to t, running Poll at every deadline on the way.</summary>
+    public void RunUntil(long t)
+    {
+        while (true)
+        {
+            long d = Stack.NextDeadlineMs;
+            if (d > t) break;
+            if (d > Now) Now = d;
+            Stack.Poll(Now);
+        }
+        Now = t;
+        Stack.Poll(Now);
+    }
+
+    public void Advance(long ms) => RunUntil(Now + ms);
+}
