@@ -215,8 +215,11 @@ public sealed class Harness
     public readonly NetInterface If;
     public long Now = 1000;
 
+    public bool AutoArp;
+
     public Harness(bool resolvePeer = true, int mtu = 1500)
     {
+        AutoArp = resolvePeer;
         Dev = new FakeDevice(MyMac, mtu);
         If = Stack.AddEthernet(Dev);
         Stack.ConfigureStatic(If, Me, 24, Gw, Pkt.A(10, 0, 0, 3));
@@ -228,7 +231,21 @@ public sealed class Harness
         }
     }
 
-    public void Inject(byte[] frame) => Stack.Input(If, frame, Now);
+    public void Inject(byte[] frame) { Stack.Input(If, frame, Now); AnswerArp(); }
+
+    /// <summary>The scripted peer and gateway answer ARP requests (the stack re-resolves after 60 s).</summary>
+    void AnswerArp()
+    {
+        if (!AutoArp) return;
+        for (int i = 0; i < Dev.Sent.Count; i++)
+        {
+            var f = Pkt.Parse(Dev.Sent[i]);
+            if (f.EtherType != 0x0806 || f.ArpOp != 1 || (f.ArpTpa != Peer && f.ArpTpa != Gw)) continue;
+            Dev.Sent.RemoveAt(i--);
+            byte[] mac = f.ArpTpa == Peer ? PeerMac : Pkt.Mac(254);
+            Stack.Input(If, Pkt.Eth(MyMac, mac, 0x0806, Pkt.Arp(2, mac, f.ArpTpa, MyMac, Me)), Now);
+        }
+    }
     public void InjectIp(byte[] ip) => Inject(Pkt.Eth(MyMac, PeerMac, 0x0800, ip));
 
     public void InjectTcp(int sp, int dp, uint seq, uint ack, int flags, int wnd = 65535, byte[] options = null, byte[] data = null) =>
@@ -246,9 +263,11 @@ public sealed class Harness
             if (d > t) break;
             if (d > Now) Now = d;
             Stack.Poll(Now);
+            AnswerArp();
         }
         Now = t;
         Stack.Poll(Now);
+        AnswerArp();
     }
 
     public void Advance(long ms) => RunUntil(Now + ms);

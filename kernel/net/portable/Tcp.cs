@@ -626,6 +626,12 @@ namespace Kernel.Net
             // Our SYN-ACK was lost: the peer repeats its SYN.
             if (_state == TcpState.SynReceived && syn && !ack && !rst && g.Seq == _irs) { SendSyn(now); return; }
 
+            // Simultaneous open: the peer's SYN-ACK repeats its SYN; take it as the ACK of ours.
+            if (_state == TcpState.SynReceived && syn && ack && !rst && data.Length == 0 && g.Seq + 1 == _rcvNxt && g.Ack == _sndNxt)
+            {
+                syn = false; g.Seq++; g.Flags &= ~SYN;
+            }
+
             // PAWS (RFC 7323 5): an old timestamp means an old duplicate.
             if (_tsOk && g.HasTs && _tsRecentSet && !rst && Lt(g.TsVal, _tsRecent)) { SendAck(now); return; }
 
@@ -660,7 +666,8 @@ namespace Kernel.Net
             }
             uint off = seq - _rcvNxt;
             int room = off >= wnd ? 0 : (int)(wnd - off);
-            if (data.Length > room) { data = data.Slice(0, room); fin = false; }
+            if (data.Length > room) { data = data.Slice(0, room); fin = false; _ackNow = true; }
+            if (seq != g.Seq && data.Length == 0) _ackNow = true;        // all duplicate: re-ACK
 
             if (syn) { SendAck(now); return; }                            // RFC 5961 4: SYN in window
             if (!ack) return;
