@@ -1138,13 +1138,15 @@ namespace Kernel.Net
         private void SendAck(long now)
         {
             if (_state == TcpState.Closed || _state == TcpState.Listen || _state == TcpState.SynSent) return;
-            SendSegment(_sndNxt, ACK, 0, 0, now);
+            // _sndMax, not _sndNxt: after an RTO rewinds _sndNxt an older sequence number would be
+            // outside the peer's window and it would drop the ACK (RFC 9293 3.10.7.4 first check).
+            SendSegment(_sndMax, ACK, 0, 0, now);
         }
 
         private void SendRst()
         {
             if (_state == TcpState.Closed || _state == TcpState.Listen || _state == TcpState.SynSent) return;
-            Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, _sndNxt, _rcvNxt, RST | ACK);
+            Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, _sndMax, _rcvNxt, RST | ACK);
             SegmentsOut++;
         }
 
