@@ -117,6 +117,12 @@ namespace Kernel.Net
         public bool TimestampsEnabled => _tsOk;
         public bool SackEnabled => _sackOk;
         public int PendingAccepts => _acceptCount;
+        // Sequence state (TCP_INFO, /proc/net/tcp, tests).
+        public uint SendUnacked => _sndUna;
+        public uint SendNext => _sndMax;
+        public uint ReceiveNext => _rcvNxt;
+        public int ReceiveWindow => RcvFree;
+        public int SendWindow => (int)_sndWnd;
 
         public bool NoDelay
         {
