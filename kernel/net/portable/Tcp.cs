@@ -482,6 +482,7 @@ namespace Kernel.Net
 
         internal void AbortWith(int errno, bool sendRst, long now)
         {
+            CheckAlive();
             if (_state == TcpState.Closed || _state == TcpState.Listen) return;
             if (sendRst) SendRst();
             if (_owned || _inAcceptQueue) _error = errno;
@@ -494,9 +495,21 @@ namespace Kernel.Net
             ToClosed();
         }
 
+        private bool _freed;
+
+        /// <summary>Host builds: catch the stack touching a socket it has already freed (on metal
+        /// that memory may belong to someone else by then).</summary>
+        private void CheckAlive()
+        {
+#if HOST
+            if (_freed) throw new InvalidOperationException("TCP socket used after it was freed");
+#endif
+        }
+
         private void MaybeFree()
         {
-            if (_state != TcpState.Closed || _owned || _inAcceptQueue) return;
+            if (_state != TcpState.Closed || _owned || _inAcceptQueue || _freed) return;
+            _freed = true;
             Stack.RemoveTcp(this);
             if (_parent != null) { _parent.RemoveHalf(this); _parent = null; }
             if (_snd != null) { NetMemory.Free(_snd.Buf); NetMemory.Free(_snd); _snd = null; }
@@ -550,6 +563,7 @@ namespace Kernel.Net
 
         internal void ListenInput(ref TcpSeg g, ReadOnlySpan<byte> data, long now)
         {
+            CheckAlive();
             if ((g.Flags & RST) != 0) return;
             if ((g.Flags & ACK) != 0) { Stack.SendReset(ref g, data.Length); return; }
             if ((g.Flags & SYN) == 0) return;
@@ -614,6 +628,7 @@ namespace Kernel.Net
 
         internal void IcmpError(uint seq, int err, bool hard)
         {
+            CheckAlive();
             if (Lt(seq, _sndUna) || Ge(seq, _sndMax)) return;        // RFC 5927: must quote in-flight data
             if (_state == TcpState.SynSent && hard) { AbortWith(err, false, Stack._now); return; }
             _softError = err;
@@ -625,6 +640,7 @@ namespace Kernel.Net
 
         internal void Segment(ref TcpSeg g, ReadOnlySpan<byte> data, long now)
         {
+            CheckAlive();
             SegmentsIn++;
             if (_state == TcpState.SynSent) { SynSentInput(ref g, data, now); return; }
             bool syn = (g.Flags & SYN) != 0, fin = (g.Flags & FIN) != 0, rst = (g.Flags & RST) != 0, ack = (g.Flags & ACK) != 0;
@@ -1242,6 +1258,7 @@ namespace Kernel.Net
 
         internal void OnTimer(long now)
         {
+            CheckAlive();
             if (_closeAt <= now)
             {
                 _closeAt = long.MaxValue;
