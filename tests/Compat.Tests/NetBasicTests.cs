@@ -126,6 +126,17 @@ public class NetBasicTests
     }
 
     [Fact]
+    public void IcmpErrors_AreRateLimited()
+    {
+        var h = new Harness();
+        for (int i = 0; i < 200; i++) h.InjectIp(Ip(Peer, Me, 17, Udp(Peer, Me, 5555, 9, new byte[] { 1 })));
+        Assert.Equal(50, h.Sent().Count);
+        h.Advance(200);
+        for (int i = 0; i < 200; i++) h.InjectIp(Ip(Peer, Me, 17, Udp(Peer, Me, 5555, 9, new byte[] { 1 })));
+        Assert.Equal(10, h.Sent().Count);
+    }
+
+    [Fact]
     public void Udp_ConnectedGetsEconnrefusedFromIcmp_AndFiltersSources()
     {
         var h = new Harness();

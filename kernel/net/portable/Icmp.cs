@@ -8,6 +8,8 @@ namespace Kernel.Net
     {
         public const int IcmpEchoReply = 0, IcmpUnreachable = 3, IcmpEchoRequest = 8, IcmpTimeExceeded = 11;
         public long IcmpInEchos, IcmpOutErrors;
+        private int _icmpTokens = 50;
+        private long _icmpRefillMs;
 
         private void IcmpInput(NetInterface n, uint src, uint dst, ReadOnlySpan<byte> m, ReadOnlySpan<byte> ipPacket)
         {
@@ -73,6 +75,12 @@ namespace Kernel.Net
                 int t = ipPacket[ihl];
                 if (t != IcmpEchoRequest && t != IcmpEchoReply) return;         // never answer an error with an error
             }
+            // Token bucket (as Linux's icmp_ratelimit): a burst of 50, then one per 20 ms.
+            long refill = (_now - _icmpRefillMs) / 20;
+            if (refill > 0) { _icmpTokens = (int)(_icmpTokens + refill > 50 ? 50 : _icmpTokens + refill); _icmpRefillMs = _now; }
+            else if (_now < _icmpRefillMs) _icmpRefillMs = _now;
+            if (_icmpTokens <= 0) return;
+            _icmpTokens--;
             Route r;
             if (FindRoute(src, out r) < 0) return;
             int quote = ipPacket.Length; if (quote > 576 - 28) quote = 576 - 28;
