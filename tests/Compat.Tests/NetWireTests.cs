@@ -34,8 +34,10 @@ public class NetWireTests
 
         public static uint Addr(int n) => A(192, 168, 1, n);
 
+        public static bool Trace;
         void Send(bool toB, byte[] f)
         {
+            if (Trace) Console.WriteLine($"TRACE {Now} {(toB ? "A>B" : "B>A")} {Pkt.Parse(f)} sack={string.Join(",", Pkt.Parse(f).Sack)}");
             if (_rng.NextDouble() < Loss) { Dropped++; return; }
             long delay = 1 + (_rng.NextDouble() < Reorder ? _rng.Next(0, 15) : 0);
             _q.Enqueue((toB, f), (Now + delay, _order++));
@@ -139,6 +141,7 @@ public class NetWireTests
             }
             Assert.True(w.Step(limit), $"stalled at {w.Now} ms: up {gotUp.Length}/{up.Length} down {gotDown.Length}/{down.Length} c={c.State} s={s?.State}");
         }
+        Console.WriteLine($"WIRE seed={seed} loss={loss} size={size} simulated={w.Now} ms frames={w.Delivered} dropped={w.Dropped} rexmit={w.A.TcpRetransmits}+{w.B.TcpRetransmits}");
         Assert.Equal(SHA256.HashData(up), SHA256.HashData(gotUp.ToArray()));
         if (bothWays) Assert.Equal(SHA256.HashData(down), SHA256.HashData(gotDown.ToArray()));
         if (!bothWays) { s.Shutdown(1, w.Now); }

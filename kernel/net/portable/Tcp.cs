@@ -59,6 +59,8 @@ namespace Kernel.Net
         private ByteRing _snd, _rcv;
         private uint[] _oooStart, _oooEnd;   // most recent first
         private int _oooN;
+        private uint[] _sackStart, _sackEnd; // what the peer's latest ACK says it holds past snd.una
+        private int _sackN;
 
         // ---- send sequence space
         private uint _iss, _sndUna, _sndNxt, _sndMax, _sndBase, _sndWl1, _sndWl2;
@@ -400,7 +402,7 @@ namespace Kernel.Net
         private void ResetConnection()
         {
             _error = 0; _softError = 0; _rcvShut = false; _sndShut = false; _finReceived = false;
-            _finPending = false; _oooN = 0;
+            _finPending = false; _oooN = 0; _sackN = 0;
             _rtoAt = long.MaxValue; _delackAt = long.MaxValue; _persistAt = long.MaxValue; _closeAt = long.MaxValue;
             _rto = InitialRto; _retries = 0; _persistBackoff = 0; _srtt8 = 0; _rttvar4 = 0; _rttSampling = false;
             _keepProbes = 0; _segsUnacked = 0; _ackNow = false;
@@ -427,6 +429,7 @@ namespace Kernel.Net
             if (_snd == null) _snd = new ByteRing(SendBufferSize < 2048 ? 2048 : SendBufferSize);
             if (_rcv == null) _rcv = new ByteRing(ReceiveBufferSize < 2048 ? 2048 : ReceiveBufferSize);
             if (_oooStart == null) { _oooStart = new uint[MaxOoo]; _oooEnd = new uint[MaxOoo]; }
+            if (_sackStart == null) { _sackStart = new uint[4]; _sackEnd = new uint[4]; }
             return true;
         }
 
@@ -515,6 +518,7 @@ namespace Kernel.Net
             if (_snd != null) { NetMemory.Free(_snd.Buf); NetMemory.Free(_snd); _snd = null; }
             if (_rcv != null) { NetMemory.Free(_rcv.Buf); NetMemory.Free(_rcv); _rcv = null; }
             if (_oooStart != null) { NetMemory.Free(_oooStart); NetMemory.Free(_oooEnd); _oooStart = null; _oooEnd = null; }
+            if (_sackStart != null) { NetMemory.Free(_sackStart); NetMemory.Free(_sackEnd); _sackStart = null; _sackEnd = null; }
             NetMemory.Free(this);
         }
 
@@ -854,6 +858,18 @@ namespace Kernel.Net
             if (Lt(ack, _sndUna - maxWin)) { SendAck(now); return false; }  // RFC 5961 5.2: too old
 
             uint newWnd = g.Wnd << _sndWscale;
+            if (_sackOk && _sackStart != null)
+            {
+                // Keep the peer's SACK blocks (sane ones only): retransmissions skip what it holds.
+                _sackN = 0;
+                for (int i = 0; i < g.SackN; i++)
+                {
+                    uint bs, be;
+                    g.SackBlock(i, out bs, out be);
+                    if (Ge(bs, be) || Le(be, ack) || Gt(be, _sndMax) || Lt(bs, ack)) continue;
+                    _sackStart[_sackN] = bs; _sackEnd[_sackN] = be; _sackN++;
+                }
+            }
             if (Gt(ack, _sndUna)) NewAck(ref g, now);
             else if (ack == _sndUna && dataLen == 0 && !fin && newWnd == _sndWnd && _sndMax != _sndUna)
                 DupAck(now);
@@ -1079,6 +1095,7 @@ namespace Kernel.Net
             int sent = 0;
             while (true)
             {
+                SkipSacked();
                 int off = (int)(_sndNxt - _sndBase);
                 if (off < 0) off = 0;
                 int unsent = off <= _snd.Count ? _snd.Count - off : 0;
@@ -1088,14 +1105,17 @@ namespace Kernel.Net
                 int len = unsent;
                 if (len > mss) len = mss;
                 if (len > avail) len = (int)avail;
+                for (int i = 0; i < _sackN && Lt(_sndNxt, _sndMax); i++)
+                    if (Gt(_sackStart[i], _sndNxt) && Lt(_sackStart[i], _sndNxt + (uint)len)) len = (int)(_sackStart[i] - _sndNxt);
                 bool sendFin = _sndShut && len == unsent && Le(_sndNxt + (uint)len, FinSeq) && !Gt(_sndNxt, FinSeq);
                 if (len == 0 && !sendFin) break;
-                if (len > 0 && len < mss && len < unsent)
+                bool resend = Lt(_sndNxt, _sndMax);
+                if (len > 0 && len < mss && len < unsent && !resend)
                 {
                     // Window-limited runt (sender SWS avoidance): wait unless it is half the peer's max window.
                     if (len < (int)(_maxSndWnd / 2)) break;
                 }
-                if (len > 0 && len < mss && len == unsent && !sendFin)
+                if (len > 0 && len < mss && len == unsent && !sendFin && !resend)
                 {
                     if (_cork) break;
                     if (!_noDelay && inflight > 0) break;                  // Nagle
@@ -1122,6 +1142,24 @@ namespace Kernel.Net
             {
                 _rtoAt = long.MaxValue;
                 _persistAt = now + PersistInterval();
+            }
+        }
+
+        /// <summary>While resending (snd.nxt below snd.max), jump over data the peer has SACKed.</summary>
+        private void SkipSacked()
+        {
+            bool moved = true;
+            while (moved && _sackN > 0 && Lt(_sndNxt, _sndMax))
+            {
+                moved = false;
+                for (int i = 0; i < _sackN; i++)
+                {
+                    if (Le(_sackStart[i], _sndNxt) && Lt(_sndNxt, _sackEnd[i]))
+                    {
+                        _sndNxt = Gt(_sackEnd[i], _sndMax) ? _sndMax : _sackEnd[i];
+                        moved = true;
+                    }
+                }
             }
         }
 

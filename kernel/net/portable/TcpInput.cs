@@ -14,6 +14,19 @@ namespace Kernel.Net
         public int Mss, WScale;
         public bool SackOk, HasTs;
         public uint TsVal, TsEcr;
+        public int SackN;                     // up to 4 SACK blocks
+        public uint S0, E0, S1, E1, S2, E2, S3, E3;
+
+        public void SackBlock(int i, out uint s, out uint e)
+        {
+            switch (i)
+            {
+                case 0: s = S0; e = E0; break;
+                case 1: s = S1; e = E1; break;
+                case 2: s = S2; e = E2; break;
+                default: s = S3; e = E3; break;
+            }
+        }
     }
 
     public sealed partial class NetStack
@@ -141,6 +154,20 @@ namespace Kernel.Net
                     case 3: if (len == 3) g.WScale = t[o + 2]; break;
                     case 4: if (len == 2) g.SackOk = true; break;
                     case 8: if (len == 10) { g.HasTs = true; g.TsVal = Be.U32(t, o + 2); g.TsEcr = Be.U32(t, o + 6); } break;
+                    case 5:
+                        for (int b = o + 2; b + 8 <= o + len && g.SackN < 4; b += 8)
+                        {
+                            uint bs = Be.U32(t, b), be = Be.U32(t, b + 4);
+                            switch (g.SackN)
+                            {
+                                case 0: g.S0 = bs; g.E0 = be; break;
+                                case 1: g.S1 = bs; g.E1 = be; break;
+                                case 2: g.S2 = bs; g.E2 = be; break;
+                                default: g.S3 = bs; g.E3 = be; break;
+                            }
+                            g.SackN++;
+                        }
+                        break;
                 }
                 o += len;
             }
