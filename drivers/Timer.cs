@@ -123,6 +123,9 @@ namespace Kernel.Drivers
             Write(RegInitialCount, (uint)(TicksPerMs * 1000 / hz));
         }
 
+        /// <summary>This CPU's local APIC ID (where the I/O APIC sends device interrupts).</summary>
+        public static uint Id => s_base == null ? 0 : Read(0x20) >> 24;
+
         public static void EndOfInterrupt()
         {
             if (s_base != null) Write(RegEoi, 0);

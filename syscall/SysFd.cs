@@ -237,6 +237,7 @@ namespace Kernel.Syscalls
                 if (n < 0) return total > 0 ? total : n;
                 if (n == 0) break;
                 long w = outOffset != null ? output.Pwrite(chunk, n, *outOffset) : output.Write(chunk, n);
+                if (w < n) output.WriteBlocked = true;            // full (or EAGAIN): EPOLLET's next EPOLLOUT is an edge
                 if (w < 0) return total > 0 ? total : w;
                 if (inOffset != null) *inOffset += w;
                 if (outOffset != null) *outOffset += w;

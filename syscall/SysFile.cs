@@ -120,7 +120,7 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
             }
             if (node is FifoInode fifo && (flags & OpenFlags.O_PATH) == 0) return OpenFifo(fifo, flags);
-            if (node is DeadDevice && (flags & OpenFlags.O_PATH) == 0) return -Errno.ENXIO;
+            if ((node is DeadDevice || node is SocketInode) && (flags & OpenFlags.O_PATH) == 0) return -Errno.ENXIO;
             var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY));
             int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);
@@ -260,7 +260,7 @@ namespace Kernel.Syscalls
                 if (n < 0) return done > 0 ? (long)done : n;
                 if (n > 0 && UserMemory.CopyTo(buf + done, chunk, (ulong)n) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
                 done += (ulong)n;
-                if (n < want || file is ConsoleFile || file is PipeFile || file is SocketPairEnd) break;   // short read: stop
+                if (n < want || file is ConsoleFile || file is PipeFile || file is SocketFile) break;   // short read: stop
             }
             return (long)done;
         }
@@ -297,7 +297,10 @@ namespace Kernel.Syscalls
         public static long Write(SyscallFrame* f)
         {
             File file = FdTable.Get((int)f->A0);
-            return file == null ? -Errno.EBADF : WriteFrom(file, f->A1, f->A2, -1);
+            if (file == null) return -Errno.EBADF;
+            long r = WriteFrom(file, f->A1, f->A2, -1);
+            if (r == -Errno.EAGAIN || (r >= 0 && (ulong)r < f->A2)) file.WriteBlocked = true;   // full: EPOLLET's next EPOLLOUT is an edge
+            return r;
         }
 
         public static long Pread64(SyscallFrame* f)
@@ -329,7 +332,10 @@ namespace Kernel.Syscalls
                 if (UserMemory.Read(iov + (ulong)i * 16, out IoVec v) != 0) return total > 0 ? total : -Errno.EFAULT;
                 if (v.Len == 0) continue;
                 long at = offset < 0 ? -1 : offset + total;
+                // readv from a pipe or socket: after the first buffer, take only what is already there.
+                if (!write && total > 0 && file.Node == null && (file.Poll() & PollBits.POLLIN) == 0) break;
                 long r = write ? WriteFrom(file, v.Base, v.Len, at) : ReadInto(file, v.Base, v.Len, at);
+                if (write && (r == -Errno.EAGAIN || (r >= 0 && (ulong)r < v.Len))) file.WriteBlocked = true;
                 if (r < 0) return total > 0 ? total : r;
                 total += r;
                 if ((ulong)r < v.Len) break;

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what building and testing need on a fresh Debian machine (idempotent).
 # Packages: QEMU (x86 system emulator), nasm + binutils (boot stub, linking), gcc/g++/musl-tools
-# (compat-tests), busybox-static, sqlite3, lua5.4, tar/gzip/xz, golang-go, nodejs (test subjects).
+# (compat-tests), busybox-static, sqlite3, lua5.4, tar/gzip/xz, golang-go, nodejs, nginx, redis,
+# memcached, curl, wrk (test subjects and benchmarks).
 # NuGet: the ILCompiler package.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PKGS=(qemu-system-x86 nasm binutils gcc g++ make musl-tools busybox-static python3 cpio sqlite3 lua5.4
-      tar gzip xz-utils golang-go nodejs)
+      tar gzip xz-utils golang-go nodejs nginx redis-server redis-tools memcached curl wrk)
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -35,6 +35,12 @@ namespace Kernel.Arch
                 return;
             }
             if (v == SpuriousVector) return;
+            if (Irq.Owns(v))
+            {
+                Irq.Dispatch(v);
+                if (f->FromUser) ReturnToUser(f);
+                return;
+            }
             Log.Write("compat: unexpected interrupt vector ");
             Log.Dec(v);
             Log.Write("\n");

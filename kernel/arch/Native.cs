@@ -31,6 +31,10 @@ namespace Kernel.Arch
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_sti")] public static extern void Sti();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_sti_hlt")] public static extern void StiHlt();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_pause")] public static extern void Pause();
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_read32")] public static extern uint MmioRead32(void* address);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_write32")] public static extern void MmioWrite32(void* address, uint value);
+        /// <summary>A full memory barrier, and a compiler barrier (an external call): for rings shared with devices.</summary>
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mfence")] public static extern void Mfence();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_rsp")] public static extern ulong ReadRsp();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_rbp")] public static extern ulong ReadRbp();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_rflags")] public static extern ulong ReadRflags();

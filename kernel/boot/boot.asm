@@ -366,6 +366,20 @@ asm_fninit:
     fninit
     ret
 
+; MMIO accessors: exactly one 32-bit access each (the compiler may narrow or merge plain loads).
+global asm_mmio_read32, asm_mmio_write32
+asm_mmio_read32:
+    mov eax, [rdi]
+    ret
+asm_mmio_write32:
+    mov [rdi], esi
+    ret
+
+global asm_mfence
+asm_mfence:
+    mfence
+    ret
+
 global asm_hlt, asm_cli, asm_sti, asm_pause, asm_sti_hlt, asm_read_rsp, asm_read_rbp, asm_read_rflags
 asm_hlt:
     hlt

@@ -36,6 +36,8 @@ namespace Kernel
             ReadyTsc = Native.Rdtsc();
 
             Console.Init();
+            DeviceScan.Init();
+            NetService.Init();
             Random.Init(CommandLine.Find("entropy"));
             SysTime.Init();
             SyscallDispatcher.Init();
@@ -134,6 +136,30 @@ namespace Kernel
             ulong n = 0;
             while (*v >= '0' && *v <= '9') n = n * 10 + (ulong)(*v++ - '0');
             return n;
+        }
+
+        /// <summary>key=A.B.C.D[/N]: the IPv4 address in host byte order (0 if absent or malformed) and N (0 if none).</summary>
+        public static uint GetIpv4(string key, out int prefix)
+        {
+            prefix = 0;
+            byte* v = Find(key);
+            if (v == null) return 0;
+            uint a = 0;
+            for (int part = 0; part < 4; part++)
+            {
+                if (*v < '0' || *v > '9') return 0;
+                uint n = 0;
+                while (*v >= '0' && *v <= '9') n = n * 10 + (uint)(*v++ - '0');
+                if (n > 255 || (part < 3 && *v++ != '.')) return 0;
+                a = a << 8 | n;
+            }
+            if (*v == '/')
+            {
+                v++;
+                while (*v >= '0' && *v <= '9') prefix = prefix * 10 + (*v++ - '0');
+                if (prefix > 32) prefix = 32;
+            }
+            return a;
         }
     }
 }

@@ -227,6 +227,7 @@ namespace Kernel
             Syscalls.RealTimer.Tick(now);
             Timers.Tick(now);
             Console.Poll();
+            NetService.Tick();
             if (f->FromUser && s_runHead != null && now - s_sliceStart >= SliceNs) Schedule();
         }
 

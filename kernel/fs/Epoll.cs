@@ -1,5 +1,9 @@
-// epoll over the descriptor table: an interest list of (fd, events, data), checked level-triggered
-// with File.Poll() on every wait. Edge-triggered registrations behave as level-triggered.
+// epoll over the descriptor table: an interest list of (fd, events, data), checked with File.Poll()
+// on every wait. EPOLLET is approximated: input readiness stays level-triggered (a program that
+// reads to EAGAIN, as edge-triggered ones must, sees no difference), while EPOLLOUT is reported on
+// a rising edge only (after it was seen off, after a write ended in EAGAIN, or together with an
+// input event, as Linux reports every ready bit on a wake-up), so a writable socket does not make
+// epoll_wait return at once forever. EPOLLONESHOT disables the entry until EPOLL_CTL_MOD.
 using Kernel.Memory;
 using Kernel.Syscalls;
 
@@ -11,6 +15,7 @@ namespace Kernel.Fs
         public File[] Files = new File[16];
         public uint[] Events = new uint[16];
         public ulong[] Data = new ulong[16];
+        public bool[] OutReported = new bool[16];   // EPOLLET: EPOLLOUT was reported and not seen off since
         public int Count;
 
         public EpollFile(int flags) { Flags = flags; }
@@ -21,7 +26,7 @@ namespace Kernel.Fs
         public override short Poll()
         {
             for (int i = 0; i < Count; i++)
-                if ((Files[i].Poll() & (short)Events[i]) != 0) return PollBits.POLLIN;
+                if ((Events[i] & Epoll.Disabled) == 0 && (Epoll.Ready(this, i, false) != 0)) return PollBits.POLLIN;
             return 0;
         }
 
@@ -36,12 +41,12 @@ namespace Kernel.Fs
             if (Count == Fds.Length)
             {
                 int n = Count * 2;
-                var fds = new int[n]; var files = new File[n]; var ev = new uint[n]; var d = new ulong[n];
-                for (int i = 0; i < Count; i++) { fds[i] = Fds[i]; files[i] = Files[i]; ev[i] = Events[i]; d[i] = Data[i]; }
-                Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data);
-                Fds = fds; Files = files; Events = ev; Data = d;
+                var fds = new int[n]; var files = new File[n]; var ev = new uint[n]; var d = new ulong[n]; var o = new bool[n];
+                for (int i = 0; i < Count; i++) { fds[i] = Fds[i]; files[i] = Files[i]; ev[i] = Events[i]; d[i] = Data[i]; o[i] = OutReported[i]; }
+                Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data); Runtime.Allocator.Free(OutReported);
+                Fds = fds; Files = files; Events = ev; Data = d; OutReported = o;
             }
-            Fds[Count] = fd; Files[Count] = file; Events[Count] = events; Data[Count] = data;
+            Fds[Count] = fd; Files[Count] = file; Events[Count] = events; Data[Count] = data; OutReported[Count] = false;
             Count++;
             file.RefCount++;                 // the interest list keeps the File alive
         }
@@ -50,7 +55,7 @@ namespace Kernel.Fs
         {
             File gone = Files[i];
             Count--;
-            Fds[i] = Fds[Count]; Files[i] = Files[Count]; Events[i] = Events[Count]; Data[i] = Data[Count];
+            Fds[i] = Fds[Count]; Files[i] = Files[Count]; Events[i] = Events[Count]; Data[i] = Data[Count]; OutReported[i] = OutReported[Count];
             Files[Count] = null;
             FdTable.Release(gone);
         }
@@ -58,13 +63,14 @@ namespace Kernel.Fs
         public override void OnLastClose()
         {
             while (Count > 0) RemoveAt(Count - 1);
-            Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data);
+            Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data); Runtime.Allocator.Free(OutReported);
         }
     }
 
     internal static unsafe class Epoll
     {
         private const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+        private const uint EPOLLWAKEUP = 1u << 29;
         private const int MaxNesting = 4;                              // EPOLL_MAX_NESTS
 
         /// <summary>True when <paramref name="target"/> is <paramref name="from"/> or is watched, directly or not, by it.</summary>
@@ -87,6 +93,22 @@ namespace Kernel.Fs
             return d;
         }
         private const uint EPOLLONESHOT = 1u << 30, EPOLLET = 1u << 31, EPOLLEXCLUSIVE = 1u << 28;
+        public const uint Disabled = 1u << 27;                         // kernel-only: a fired EPOLLONESHOT entry
+        private const uint EPOLLOUT = 4, EPOLLIN_LIKE = 1 | 2 | 0x40 | 0x2000;   // IN, PRI, RDNORM, RDHUP
+
+        /// <summary>The events entry <paramref name="i"/> would report now; <paramref name="consume"/> records an EPOLLET report.</summary>
+        public static uint Ready(EpollFile ep, int i, bool consume)
+        {
+            File file = ep.Files[i];
+            uint mask = ep.Events[i];
+            uint ready = (uint)(ushort)file.Poll() & (mask | (uint)PollBits.POLLERR | (uint)PollBits.POLLHUP);
+            if ((mask & EPOLLET) == 0) return ready;
+            if ((ready & EPOLLOUT) == 0) { if (consume) ep.OutReported[i] = false; return ready; }
+            bool fresh = !ep.OutReported[i] || file.WriteBlocked || (ready & ~EPOLLOUT) != 0;
+            if (!fresh) ready &= ~EPOLLOUT;
+            else if (consume) { ep.OutReported[i] = true; file.WriteBlocked = false; }
+            return ready;
+        }
 
         public static long Create(SyscallFrame* f) => (int)f->A0 <= 0 ? -Errno.EINVAL : Make(0);
         public static long Create1(SyscallFrame* f) =>
@@ -125,7 +147,7 @@ namespace Kernel.Fs
                     return 0;
                 case EPOLL_CTL_MOD:
                     if (i < 0) return -Errno.ENOENT;
-                    ep.Events[i] = events; ep.Data[i] = data;
+                    ep.Events[i] = events; ep.Data[i] = data; ep.OutReported[i] = false;
                     return 0;
                 case EPOLL_CTL_DEL:
                     if (i < 0) return -Errno.ENOENT;
@@ -152,13 +174,14 @@ namespace Kernel.Fs
                 {
                     // A closed descriptor drops out of the interest list (its File is gone from the table).
                     if (FdTable.Get(ep.Fds[i]) != ep.Files[i]) { ep.RemoveAt(i); i--; continue; }
-                    uint ready = (uint)(ushort)ep.Files[i].Poll() & (ep.Events[i] | (uint)PollBits.POLLERR | (uint)PollBits.POLLHUP);
+                    if ((ep.Events[i] & Disabled) != 0) continue;
+                    uint ready = Ready(ep, i, true);
                     if (ready == 0) continue;
                     *(uint*)rec = ready;
                     *(ulong*)(rec + 4) = ep.Data[i];
                     if (UserMemory.CopyTo(events + (ulong)n * 12, rec, 12) != 0) return -Errno.EFAULT;
                     n++;
-                    if ((ep.Events[i] & EPOLLONESHOT) != 0) ep.Events[i] = 0;
+                    if ((ep.Events[i] & EPOLLONESHOT) != 0) ep.Events[i] |= Disabled;
                 }
                 if (n > 0 || timeoutMs == 0) return n;
                 int w = Scheduler.Sleep(PollWait.Queue, deadline == ulong.MaxValue ? 0 : deadline);

@@ -183,14 +183,14 @@ cat > "$F/config.json" <<'JSON'
   "Files": ["data.txt"],
   "Dirs": ["site"],
   "MapDirs": {"plugins/*.conf": "/etc/plugins"},
-  "RunConfig": {"Ports": ["8080"], "Memory": "512M", "CPUs": 2, "Bogus": 1},
+  "RunConfig": {"Ports": ["28123:80"], "Memory": "512M", "CPUs": 2, "Bogus": 1},
   "Whatever": true,
 }
 JSON
 (cd "$F" && $OPS run -c config.json "$BB" sh >"$TMP/out" 2>"$TMP/err" </dev/null); rc=$?
 want=$(printf 'data\nhello\np1\na.conf\nb.conf\nhi 5\n1')
 if [ $rc -eq 0 ] && [ "$(cat "$TMP/out")" = "$want" ] && grep -q "unknown field 'Whatever' ignored" "$TMP/err" \
-   && grep -q "unknown field 'RunConfig.Bogus' ignored" "$TMP/err" && grep -q 'Ports (8080) ignored' "$TMP/err" && grep -q 'CPUs 2 ignored' "$TMP/err"
+   && grep -q "unknown field 'RunConfig.Bogus' ignored" "$TMP/err" && grep -q 'CPUs 2 ignored' "$TMP/err"
 then ok config; else bad config "status $rc, out: $(tr '\n' ' ' <"$TMP/out"), err: $(tr '\n' ' ' <"$TMP/err")"; fi
 printf '{"Program": "%s", "Args": ["echo", "from", "config"]}' "$BB" > "$F/program.json"
 out=$($OPS run -c "$F/program.json" 2>&1 </dev/null)
@@ -199,6 +199,9 @@ echo '{"Args": "not an array"}' > "$F/bad.json"
 expect config-bad-type 2 'Args must be an array of strings' -- $OPS run -c "$F/bad.json" "$BB" true
 echo '{"Args": [' > "$F/bad2.json"
 expect config-bad-json 2 'bad2.json: not valid JSON' -- $OPS run -c "$F/bad2.json" "$BB" true
+expect port-bad 2 "--port: 'http' is not a port" -- $OPS run -p http "$BB" true
+expect port-range 2 "--port: '70000' is not a port" -- $OPS run -p 70000 "$BB" true
+expect port-no-net 2 '--no-net: no ports can be forwarded' -- $OPS run --no-net -p 8080 "$BB" true
 
 out=$($OPS run "$BB" sh -c 'head -1 /etc/passwd; grep -E "^(nobody|daemon):" /etc/passwd; head -1 /etc/group; grep ^nogroup: /etc/group; cat /etc/hostname; grep -c localhost /etc/hosts; cat /etc/resolv.conf; test -d /root && test -d /tmp && echo dirs' 2>&1 </dev/null)
 want=$(printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nroot:x:0:\nnogroup:x:65534:\ncompat\n2\nnameserver 10.0.2.3\ndirs')

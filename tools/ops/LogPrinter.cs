@@ -13,6 +13,8 @@ public sealed record LogPrinterOptions
     public bool MissingFiles { get; init; }
     /// <summary>Missing paths not worth showing (the dynamic linker's probes for libraries found elsewhere).</summary>
     public Func<string, bool>? IgnoreMissing { get; init; }
+    /// <summary>Forwarded ports: when the guest starts listening on one, say where to connect.</summary>
+    public IReadOnlyList<PortForward> Forwards { get; init; } = [];
 }
 
 /// <summary>
@@ -34,6 +36,7 @@ public sealed partial class LogPrinter(LogPrinterOptions options, Lazy<Symbols?>
     /// <summary>Handles one log line.</summary>
     public void Line(string line)
     {
+        if (line.StartsWith(ListeningPrefix, StringComparison.Ordinal)) Listening(line[ListeningPrefix.Length..]);
         if (options.Verbose)
         {
             Print(line);
@@ -54,6 +57,22 @@ public sealed partial class LogPrinter(LogPrinterOptions options, Lazy<Symbols?>
         else if (options.Trace && line.StartsWith(KernelLog.TracePrefix, StringComparison.Ordinal)) Print(line[KernelLog.TracePrefix.Length..]);
         else if (options.Summary && line.StartsWith(KernelLog.SummaryPrefix, StringComparison.Ordinal)) Print(line);
         else if (options.MissingFiles && line.StartsWith(KernelLog.MissingPrefix, StringComparison.Ordinal)) Missing(line[KernelLog.MissingPrefix.Length..]);
+    }
+
+    private const string ListeningPrefix = "compat: net: listening on tcp ";
+    private readonly HashSet<int> _announced = [];
+
+    /// <summary>"ADDR:PORT" from the kernel: if a forward reaches that port, tell the user (once per port).</summary>
+    private void Listening(string endpoint)
+    {
+        int colon = endpoint.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(endpoint[(colon + 1)..], out int port)) return;
+        foreach (var f in options.Forwards)
+        {
+            if (f.Protocol != "tcp" || f.GuestPort != port || !_announced.Add(f.HostPort)) continue;
+            string host = f.HostAddress is "127.0.0.1" or "0.0.0.0" or "" ? "localhost" : f.HostAddress;
+            Ui.Notice($"listening on http://{host}:{f.HostPort}" + (f.HostPort != port ? $" (guest port {port})" : ""));
+        }
     }
 
     /// <summary>Number of <c>ops: missing file:</c> lines printed.</summary>

@@ -55,13 +55,16 @@ public static class Program
         var config = new Option<string?>("--config", "-c") { Description = "A Nanos-style config.json: Program, Args, Env, Files, Dirs, MapDirs, NameServers, Memory, RunConfig.", HelpName = "FILE" };
         var allowMissing = new Option<bool>("--allow-missing") { Description = "Boot even when a shared library the program needs is not found on the host." };
         var kernelArg = new Option<string[]>("--kernel-arg") { Description = "Add a word to the kernel command line (debugging: memstats prints heap and free frames at start and power-off). Repeatable.", HelpName = "WORD", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var port = new Option<string[]>("--port", "-p") { Description = "Forward a TCP port from the host (127.0.0.1) to the guest: PORT, HOST:GUEST or ADDR:HOST:GUEST. Repeatable.", HelpName = "PORT", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var udpPort = new Option<string[]>("--udp-port") { Description = "Forward a UDP port (same forms as --port). Repeatable.", HelpName = "PORT", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
+        var noNet = new Option<bool>("--no-net") { Description = "Boot without a network device." };
         var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument." };
         var program = new Argument<string?>("PROGRAM") { Description = "An x86-64 Linux ELF executable on the host (static, or dynamically linked: its libraries are packed).", Arity = ArgumentArity.ZeroOrOne };
         var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
         {
-            env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, kernelArg, demo, program, args,
+            port, udpPort, noNet, env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, kernelArg, demo, program, args,
         };
         cmd.SetAction(r => RunCommand.Execute(new RunOptions
         {
@@ -84,6 +87,9 @@ public static class Program
             Config = r.GetValue(config),
             AllowMissing = r.GetValue(allowMissing),
             Python = r.GetValue(python),
+            Ports = r.GetValue(port) ?? [],
+            UdpPorts = r.GetValue(udpPort) ?? [],
+            NoNetwork = r.GetValue(noNet),
         }));
         return cmd;
     }

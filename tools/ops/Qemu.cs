@@ -44,6 +44,32 @@ public sealed record QemuOptions
     public QemuStdio Stdio { get; init; } = QemuStdio.Captured;
     /// <summary>Interactive mode only: let QEMU read ops' stdin (a terminal); otherwise QEMU's stdin is empty.</summary>
     public bool InheritStdin { get; init; }
+    /// <summary>Attach a virtio-net device on QEMU user networking (no root needed).</summary>
+    public bool Network { get; init; }
+    /// <summary>Host-to-guest port forwards for user networking.</summary>
+    public IReadOnlyList<PortForward> Forwards { get; init; } = [];
+}
+
+/// <summary>One forwarded port: connections to HostAddress:HostPort reach the guest's GuestPort.</summary>
+public sealed record PortForward(string Protocol, string HostAddress, int HostPort, int GuestPort)
+{
+    /// <summary>Parses <c>PORT</c>, <c>HOSTPORT:GUESTPORT</c> or <c>HOSTADDR:HOSTPORT:GUESTPORT</c> (host address 127.0.0.1 by default).</summary>
+    public static PortForward Parse(string text, string protocol, string what)
+    {
+        string[] parts = text.Trim().Split(':');
+        static int Port(string s, string text, string what) =>
+            int.TryParse(s, out int p) && p is > 0 and < 65536 ? p : throw new OpsException($"{what}: '{text}' is not a port (1-65535), HOST:GUEST or ADDR:HOST:GUEST", ExitCodes.Usage);
+        return parts.Length switch
+        {
+            1 => new PortForward(protocol, "127.0.0.1", Port(parts[0], text, what), Port(parts[0], text, what)),
+            2 => new PortForward(protocol, "127.0.0.1", Port(parts[0], text, what), Port(parts[1], text, what)),
+            3 => new PortForward(protocol, parts[0].Length == 0 ? "127.0.0.1" : parts[0], Port(parts[1], text, what), Port(parts[2], text, what)),
+            _ => throw new OpsException($"{what}: '{text}' is not a port (1-65535), HOST:GUEST or ADDR:HOST:GUEST", ExitCodes.Usage),
+        };
+    }
+
+    /// <summary>QEMU's hostfwd form.</summary>
+    public string HostFwd => $"hostfwd={Protocol}:{HostAddress}:{HostPort}-:{GuestPort}";
 }
 
 /// <summary>Builds the QEMU command line of ARCHITECTURE.md and runs QEMU.</summary>
@@ -71,6 +97,12 @@ public static class Qemu
             "-chardev", "file,id=klog,path=" + o.KernelLogPath, "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
             "-device", "isa-debug-exit,iobase=0x501,iosize=1",
         ]);
+        if (o.Network)
+        {
+            // QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2, DNS 10.0.2.3.
+            string netdev = "user,id=net0" + string.Concat(o.Forwards.Select(f => "," + f.HostFwd));
+            a.AddRange(["-netdev", netdev, "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-net-device,netdev=net0"]);
+        }
         return a;
     }
 

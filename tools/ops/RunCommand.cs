@@ -44,6 +44,14 @@ public sealed record RunOptions
     public bool AllowMissing { get; init; }
     /// <summary>--python: pack the Python standard library.</summary>
     public bool Python { get; init; }
+    /// <summary>-p/--port items (TCP forwards).</summary>
+    public IReadOnlyList<string> Ports { get; init; } = [];
+    /// <summary>--udp-port items.</summary>
+    public IReadOnlyList<string> UdpPorts { get; init; } = [];
+    /// <summary>--no-net: boot without a network device.</summary>
+    public bool NoNetwork { get; init; }
+    /// <summary>The forwards from -p, --udp-port and the config file (filled by Execute).</summary>
+    public IReadOnlyList<PortForward> Forwards { get; init; } = [];
 }
 
 /// <summary>
@@ -67,7 +75,16 @@ public static partial class RunCommand
         foreach (var w in warnings) Ui.Notice("warning: " + w);
         string program = o.Program ?? config?.Program ?? throw new OpsException("ops run: PROGRAM is required (or --demo, or Program in the config file)", ExitCodes.Usage);
         string memory = o.MemoryGiven || config?.Memory == null ? o.Memory : config.Memory;
-        if (config is { Ports.Count: > 0 }) Ui.Notice($"note: RunConfig.Ports ({string.Join(", ", config.Ports)}) ignored: the unikernel has no network yet");
+        var forwards = new List<PortForward>();
+        if (config != null)
+        {
+            forwards.AddRange(config.Ports.Select(p => PortForward.Parse(p, "tcp", "RunConfig.Ports")));
+            forwards.AddRange(config.UdpPorts.Select(p => PortForward.Parse(p, "udp", "RunConfig.UDPPorts")));
+        }
+        forwards.AddRange(o.Ports.Select(p => PortForward.Parse(p, "tcp", "--port")));
+        forwards.AddRange(o.UdpPorts.Select(p => PortForward.Parse(p, "udp", "--udp-port")));
+        if (o.NoNetwork && forwards.Count > 0) throw new OpsException("--no-net: no ports can be forwarded without a network", ExitCodes.Usage);
+        o = o with { Forwards = forwards };
         if (config?.Cpus is > 1) Ui.Notice($"note: CPUs {config.Cpus} ignored: the unikernel runs on one CPU");
 
         string hostPath = FindProgram(program);
@@ -180,6 +197,8 @@ public static partial class RunCommand
             KernelLogPath = Path.Combine(tmpDir, "kernel.log"),
             Stdio = QemuStdio.Interactive,
             InheritStdin = stdinTty,
+            Network = !o.NoNetwork,
+            Forwards = o.Forwards,
         };
         if (o.Verbose) Ui.Notice(Qemu.CommandLine(qemuOptions));
 
@@ -188,6 +207,7 @@ public static partial class RunCommand
         {
             Verbose = o.Verbose, Trace = o.Trace, Summary = o.SyscallSummary, MissingFiles = o.MissingFiles,
             IgnoreMissing = new MissingFileFilter(image).IsProbe,
+            Forwards = o.Forwards,
         }, symbols);
 
         int interruptedBy = 0;
@@ -271,6 +291,7 @@ public static partial class RunCommand
         long ns = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
         args.Add("realtime_ns=" + ns);
         args.Add("entropy=" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
+        if (!o.NoNetwork) args.AddRange(["net.ip=10.0.2.15/24", "net.gw=10.0.2.2", "net.dns=10.0.2.3"]);   // QEMU user networking's plan
         if (stdinTty) args.Add("stdin_tty");
         if (!Console.IsOutputRedirected) args.Add("stdout_tty");
         if (!Console.IsErrorRedirected) args.Add("stderr_tty");

@@ -14,7 +14,7 @@ namespace Compat.Ops.Image;
 /// <item><c>MapDirs</c>: object, host path pattern (glob) -&gt; guest directory.</item>
 /// <item><c>NameServers</c>: array of addresses for /etc/resolv.conf.</item>
 /// <item><c>Memory</c> or <c>RunConfig.Memory</c> ("256M", "1G", "512MB"); <c>CPUs</c> or <c>RunConfig.CPUs</c> (only 1 is supported);
-/// <c>RunConfig.Ports</c> (accepted and ignored: no network yet).</item>
+/// <c>RunConfig.Ports</c> and <c>RunConfig.UDPPorts</c> (forwarded from the host's 127.0.0.1).</item>
 /// </list>
 /// Other fields produce a warning, never an error; wrong types are errors.
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class ConfigFile
     [
         "Accel", "Background", "Bridged", "BridgeName", "Debug", "GdbPort", "Gateway", "IPAddress", "IPv6Address", "Imagename",
         "InstanceName", "Klibs", "Mounts", "NetMask", "Netmask", "Nics", "ShowDebug", "ShowErrors", "ShowWarnings", "Smp",
-        "TapName", "UDPPorts", "Verbose", "Vga", "VirtioNet", "QMP", "AtExit", "JSON",
+        "TapName", "Verbose", "Vga", "VirtioNet", "QMP", "AtExit", "JSON",
     ];
 
     /// <summary>The file as named.</summary>
@@ -49,8 +49,10 @@ public sealed class ConfigFile
     public string? Memory { get; private set; }
     /// <summary>CPUs asked for, or null.</summary>
     public int? Cpus { get; private set; }
-    /// <summary>Ports asked for (ignored).</summary>
+    /// <summary>RunConfig.Ports: TCP ports forwarded from the host.</summary>
     public List<string> Ports { get; } = [];
+    /// <summary>RunConfig.UDPPorts.</summary>
+    public List<string> UdpPorts { get; } = [];
     /// <summary>Name servers for /etc/resolv.conf.</summary>
     public List<string> NameServers { get; } = [];
 
@@ -117,6 +119,7 @@ public sealed class ConfigFile
                 case "memory": Memory = MemorySize(v, "RunConfig.Memory"); break;
                 case "cpus": Cpus = Integer(v, "RunConfig.CPUs"); break;
                 case "ports": Ports.AddRange(Strings(v, "RunConfig.Ports", allowNumbers: true)); break;
+                case "udpports": UdpPorts.AddRange(Strings(v, "RunConfig.UDPPorts", allowNumbers: true)); break;
                 default:
                     warn(IgnoredRunConfigFields.Contains(field.Name, StringComparer.OrdinalIgnoreCase)
                         ? $"{Path}: field 'RunConfig.{field.Name}' is not used by compat ops; ignored"

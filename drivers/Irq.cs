@@ -1,0 +1,94 @@
+// Device interrupts: a table of handlers that drivers register (one vector each), and the I/O
+// APICs that route a GSI (a device's interrupt line) to a vector on this CPU.
+using Kernel.Arch;
+using Kernel.Memory;
+
+namespace Kernel.Drivers
+{
+    internal static unsafe class Irq
+    {
+        public const int FirstVector = 48, LastVector = 239;
+        private struct Entry { public delegate*<object, void> Handler; public object Context; public ulong Count; }
+        private static Entry* s_table;
+        private static int s_next = FirstVector;
+
+        /// <summary>A fresh vector whose interrupts call <paramref name="handler"/>(<paramref name="context"/>); 0 when none is left.</summary>
+        public static int Allocate(delegate*<object, void> handler, object context)
+        {
+            if (s_table == null)
+            {
+                s_table = (Entry*)Mm.KernelHeap.Alloc((ulong)(sizeof(Entry) * 256));
+                Mem.Zero(s_table, (ulong)(sizeof(Entry) * 256));
+            }
+            if (s_next > LastVector) return 0;
+            int v = s_next++;
+            s_table[v].Handler = handler;
+            s_table[v].Context = context;
+            return v;
+        }
+
+        public static bool Owns(ulong vector) => vector >= FirstVector && vector <= LastVector;
+
+        /// <summary>Interrupt context, interrupts masked: run the vector's handler, then EOI.</summary>
+        public static void Dispatch(ulong vector)
+        {
+            if (s_table != null && s_table[vector].Handler != null)
+            {
+                s_table[vector].Count++;
+                s_table[vector].Handler(s_table[vector].Context);
+            }
+            Lapic.EndOfInterrupt();
+        }
+
+        public static ulong Count(int vector) => s_table == null ? 0 : s_table[vector].Count;
+    }
+
+    /// <summary>
+    /// The I/O APICs. microvm has one at 0xFEC00000 (GSI 0-23) and, with ACPI, a second at
+    /// 0xFEC10000 (GSI 24-47); q35 and clouds have the first. An absent one reads as all ones.
+    /// </summary>
+    internal static unsafe class IoApic
+    {
+        private struct Unit { public uint* Base; public uint GsiBase, Pins; }
+        private static Unit* s_units;
+        private static int s_count;
+
+        public static void Init()
+        {
+            s_units = (Unit*)Mm.KernelHeap.Alloc((ulong)(sizeof(Unit) * 2));
+            Probe(0xFEC00000, 0);
+            if (s_count == 1) Probe(0xFEC10000, s_units[0].GsiBase + s_units[0].Pins);
+        }
+
+        private static void Probe(ulong phys, uint gsiBase)
+        {
+            var b = (uint*)Mm.PhysToVirt(phys);
+            uint version = Read(b, 1);
+            if (version == 0xFFFFFFFF || version == 0) return;
+            uint pins = ((version >> 16) & 0xFF) + 1;
+            var u = &s_units[s_count++];
+            u->Base = b; u->GsiBase = gsiBase; u->Pins = pins;
+            for (uint pin = 0; pin < pins; pin++) Write(b, 0x10 + 2 * pin, 1u << 16);   // masked
+        }
+
+        private static uint Read(uint* b, uint reg) { Native.MmioWrite32(b, reg); return Native.MmioRead32(b + 4); }
+        private static void Write(uint* b, uint reg, uint value) { Native.MmioWrite32(b, reg); Native.MmioWrite32(b + 4, value); }
+
+        public static int Units => s_count;
+
+        /// <summary>Routes <paramref name="gsi"/> (edge, active high) to <paramref name="vector"/> on the boot CPU; false if no I/O APIC has that pin.</summary>
+        public static bool Route(uint gsi, int vector)
+        {
+            for (int i = 0; i < s_count; i++)
+            {
+                var u = &s_units[i];
+                if (gsi < u->GsiBase || gsi >= u->GsiBase + u->Pins) continue;
+                uint pin = gsi - u->GsiBase;
+                Write(u->Base, 0x11 + 2 * pin, Lapic.Id << 24);
+                Write(u->Base, 0x10 + 2 * pin, (uint)vector);
+                return true;
+            }
+            return false;
+        }
+    }
+}

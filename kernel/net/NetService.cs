@@ -1,0 +1,143 @@
+// The kernel's side of the network: one NetStack (kernel/net/portable), the virtio-net device as its
+// Ethernet interface, received frames fed in from the device interrupt, the stack's timers run from
+// the scheduler tick, and socket readiness changes turned into poll wake-ups.
+using Kernel.Drivers;
+using Kernel.Drivers.Virtio;
+using Kernel.Net;
+
+namespace Kernel
+{
+    internal sealed unsafe class VirtioNetDevice : NetDevice
+    {
+        private readonly VirtioNet _nic;
+
+        public VirtioNetDevice(VirtioNet nic)
+        {
+            _nic = nic;
+            Mac = new byte[6];
+            for (int i = 0; i < 6; i++) Mac[i] = nic.Mac[i];
+        }
+
+        public override bool Transmit(System.ReadOnlySpan<byte> frame)
+        {
+            fixed (byte* p = frame) return _nic.Transmit(p, frame.Length);
+        }
+    }
+
+    internal static unsafe class NetService
+    {
+        public static NetStack Stack;
+        public static NetInterface Ethernet;
+        private static bool s_announcedAddress;
+
+        public static long NowMs => (long)(Tsc.MonotonicNs() / 1_000_000);
+
+        public static void Init()
+        {
+            s_debug = CommandLine.Has("netdebug");
+            NetMemory.FreeObject = &FreeObject;
+            NetMemory.Random = &Random64;                   // before the stack: its ISN secret comes from it
+            NetStack.Changed = &OnChanged;
+            Stack = new NetStack();
+            VirtioNet nic = VirtioNet.First;
+            if (nic == null) return;
+            Ethernet = Stack.AddEthernet(new VirtioNetDevice(nic));
+            nic.OnReceive = &OnFrame;
+            // net.ip=A.B.C.D/N net.gw=A.B.C.D net.dns=A.B.C.D configure statically (ops does so for
+            // QEMU user networking); otherwise DHCP asks for an address.
+            uint ip = CommandLine.GetIpv4("net.ip", out int prefix);
+            if (ip != 0)
+            {
+                Stack.ConfigureStatic(Ethernet, ip, prefix == 0 ? 24 : prefix, CommandLine.GetIpv4("net.gw", out _), CommandLine.GetIpv4("net.dns", out _));
+                AnnounceAddress();
+            }
+            else Stack.StartDhcp(Ethernet, NowMs);
+        }
+
+        private static void FreeObject(object o) => Runtime.Allocator.Free(o);
+
+        private static ulong Random64()
+        {
+            ulong v;
+            Kernel.Random.Fill((byte*)&v, 8);
+            return v;
+        }
+
+        private static void OnFrame(byte* frame, int length)
+        {
+            Stack.Input(Ethernet, new System.ReadOnlySpan<byte>(frame, length), NowMs);
+            Stack.Poll(NowMs);
+        }
+
+        private static void OnChanged() => Fs.PollWait.Changed();
+
+        /// <summary>Runs the stack's timers; from the scheduler tick.</summary>
+        public static void Tick()
+        {
+            if (Stack == null) return;
+            long now = NowMs;
+            if (now >= Stack.NextDeadlineMs) Stack.Poll(now);
+            if (!s_announcedAddress && Ethernet != null && Ethernet.Address != 0) AnnounceAddress();
+            if (s_debug && now >= s_nextDebug) { s_nextDebug = now + 2000; LogCounters(); }
+        }
+
+        private static bool s_debug;
+        private static long s_nextDebug;
+
+        /// <summary>Kernel arg netdebug: device and stack counters every 2 s.</summary>
+        private static void LogCounters()
+        {
+            var nic = VirtioNet.First;
+            if (nic == null) return;
+            Log.Write("compat: net: rx ");
+            Log.Dec(nic.RxPackets);
+            Log.Write(" tx ");
+            Log.Dec(nic.TxPackets);
+            Log.Write(" txdrop ");
+            Log.Dec(nic.TxDropped);
+            Log.Write(" irqs ");
+            Log.Dec(Irq.Count(nic.Vector));
+            Log.Write(" stack rx ");
+            Log.Dec((ulong)Ethernet.RxPackets);
+            Log.Write(" rxdrop ");
+            Log.Dec((ulong)Ethernet.RxDropped);
+            Log.Write(" tx ");
+            Log.Dec((ulong)Ethernet.TxPackets);
+            Log.Write(" txdrop ");
+            Log.Dec((ulong)Ethernet.TxDropped);
+            Log.Write(" tcp ");
+            Log.Dec((ulong)Stack.TcpSocketCount);
+            Log.Write("\n");
+        }
+
+        /// <summary>After a socket call: deliver what it queued on loopback and send what it can.</summary>
+        public static void Flush() => Stack.Poll(NowMs);
+
+        private static void AnnounceAddress()
+        {
+            s_announcedAddress = true;
+            Log.Write("compat: net: eth0 ");
+            WriteIp(Ethernet.Address);
+            Log.Write("/");
+            Log.Dec((ulong)Ethernet.PrefixLength);
+            Log.Write(" gateway ");
+            WriteIp(Ethernet.Gateway);
+            Log.Write("\n");
+        }
+
+        /// <summary>"compat: net: listening on tcp 0.0.0.0:8080" (ops waits for this line to say where to connect).</summary>
+        public static void AnnounceListen(IpEndpoint local, bool listening)
+        {
+            Log.Write(listening ? "compat: net: listening on tcp " : "compat: net: closed tcp ");
+            WriteIp(local.Address);
+            Log.Write(":");
+            Log.Dec(local.Port);
+            Log.Write("\n");
+        }
+
+        public static void WriteIp(uint a)
+        {
+            Log.Dec(a >> 24); Log.Write("."); Log.Dec((a >> 16) & 255); Log.Write("."); Log.Dec((a >> 8) & 255); Log.Write("."); Log.Dec(a & 255);
+        }
+    }
+}
