@@ -57,11 +57,11 @@ namespace Kernel.Syscalls
                 if (protocol != NetlinkSocket.NETLINK_ROUTE) return -Errno.EPROTONOSUPPORT;
                 return InstallNew(new NetlinkSocket(kind, (type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0), type);
             }
-            if (domain != SocketConst.AF_INET) return -Errno.EAFNOSUPPORT;   // AF_INET6: not yet
+            if (domain != SocketConst.AF_INET && domain != SocketConst.AF_INET6) return -Errno.EAFNOSUPPORT;
             if (kind == SocketConst.SOCK_STREAM && protocol != 0 && protocol != SocketConst.IPPROTO_TCP) return -Errno.EPROTONOSUPPORT;
             if (kind == SocketConst.SOCK_DGRAM && protocol != 0 && protocol != SocketConst.IPPROTO_UDP) return -Errno.EPROTONOSUPPORT;
             if (kind != SocketConst.SOCK_STREAM && kind != SocketConst.SOCK_DGRAM) return -Errno.EPROTONOSUPPORT;
-            return InstallNew(InetSocket.Create(kind, (type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0), type);
+            return InstallNew(InetSocket.Create(kind, (type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0, domain), type);
         }
 
         private static long InstallNew(SocketFile s, int type)

@@ -59,5 +59,35 @@ int main(void)
             if (!strcmp(c.ifc_req[k].ifr_name, "lo")) lo++;
     CHECK(lo == 1, "SIOCGIFCONF lists lo");
     close(s);
+
+    /* /proc/net and /sys/class/net, as netstat, ss, ifconfig and ip read them. */
+    char text[65536];
+    FILE *f = fopen("/proc/net/dev", "r");
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = 0;
+    if (f) fclose(f);
+    CHECK(strstr(text, "    lo:") != NULL && strstr(text, "Receive") != NULL, "/proc/net/dev lists lo");
+    f = fopen("/sys/class/net/lo/mtu", "r");
+    int mtu = 0;
+    CHECK(f && fscanf(f, "%d", &mtu) == 1 && mtu == 65536, "/sys/class/net/lo/mtu is 65536");
+    if (f) fclose(f);
+    f = fopen("/sys/class/net/lo/ifindex", "r");
+    int index = 0;
+    CHECK(f && fscanf(f, "%d", &index) == 1 && index == 1, "/sys/class/net/lo/ifindex is 1");
+    if (f) fclose(f);
+    int l = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    bind(l, (struct sockaddr *)&a, sizeof a);
+    listen(l, 1);
+    socklen_t alen = sizeof a;
+    getsockname(l, (struct sockaddr *)&a, &alen);
+    char want[64];
+    snprintf(want, sizeof want, "0100007F:%04X 00000000:0000 0A", ntohs(a.sin_port));
+    f = fopen("/proc/net/tcp", "r");
+    n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    text[n] = 0;
+    if (f) fclose(f);
+    CHECK(strstr(text, want) != NULL, "/proc/net/tcp shows the listening socket (127.0.0.1, its port, state 0A)");
+    close(l);
     return t_done();
 }

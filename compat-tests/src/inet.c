@@ -360,6 +360,84 @@ static void epollet(void)
     close(l);
 }
 
+/* AF_INET6 sockets carrying IPv4: a dual-stack listener on [::] takes IPv4 connections (peers
+ * appear as ::ffff:a.b.c.d), v4-mapped connects, IPV6_V6ONLY. */
+static void inet6(void)
+{
+    int l = socket(AF_INET6, SOCK_STREAM, 0);
+    CHECK_ERR(l >= 0, "an AF_INET6 stream socket");
+    int v = -1;
+    socklen_t len = sizeof v;
+    CHECK(getsockopt(l, IPPROTO_IPV6, IPV6_V6ONLY, &v, &len) == 0 && v == 0, "IPV6_V6ONLY is off by default");
+    struct sockaddr_in6 a6;
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    a6.sin6_addr = in6addr_any;
+    CHECK(bind(l, (struct sockaddr *)&a6, sizeof a6) == 0 && listen(l, 4) == 0, "bind [::]:0 and listen");
+    len = sizeof a6;
+    getsockname(l, (struct sockaddr *)&a6, &len);
+    unsigned short port = ntohs(a6.sin6_port);
+    CHECK(len == sizeof a6 && a6.sin6_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&a6.sin6_addr) && port != 0, "getsockname: [::] and a port");
+    int c = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a4 = loopback(port);
+    CHECK(connect(c, (struct sockaddr *)&a4, sizeof a4) == 0, "an IPv4 client connects to the dual-stack listener");
+    struct sockaddr_in6 peer;
+    len = sizeof peer;
+    int s = accept(l, (struct sockaddr *)&peer, &len);
+    CHECK(s >= 0 && len == sizeof peer && IN6_IS_ADDR_V4MAPPED(&peer.sin6_addr) && peer.sin6_addr.s6_addr[15] == 1 && peer.sin6_addr.s6_addr[12] == 127,
+          "accept names the peer ::ffff:127.0.0.1");
+    write(c, "v4", 2);
+    char buf[8];
+    CHECK(read(s, buf, sizeof buf) == 2 && !memcmp(buf, "v4", 2), "data flows");
+    close(s);
+    close(c);
+    int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 m;
+    memset(&m, 0, sizeof m);
+    m.sin6_family = AF_INET6;
+    m.sin6_port = htons(port);
+    m.sin6_addr.s6_addr[10] = m.sin6_addr.s6_addr[11] = 0xff;
+    m.sin6_addr.s6_addr[12] = 127;
+    m.sin6_addr.s6_addr[15] = 1;
+    CHECK(connect(c6, (struct sockaddr *)&m, sizeof m) == 0, "an AF_INET6 client connects to ::ffff:127.0.0.1");
+    s = accept(l, NULL, NULL);
+    len = sizeof peer;
+    CHECK(getpeername(c6, (struct sockaddr *)&peer, &len) == 0 && ntohs(peer.sin6_port) == port && IN6_IS_ADDR_V4MAPPED(&peer.sin6_addr), "getpeername is v4-mapped");
+    close(s);
+    close(c6);
+    close(l);
+    /* A v6-only socket leaves the IPv4 port free. */
+    int only = socket(AF_INET6, SOCK_STREAM, 0), one = 1;
+    CHECK(setsockopt(only, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == 0, "set IPV6_V6ONLY");
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    CHECK(bind(only, (struct sockaddr *)&a6, sizeof a6) == 0, "bind the v6-only socket to [::]:0");
+    len = sizeof a6;
+    getsockname(only, (struct sockaddr *)&a6, &len);
+    CHECK(setsockopt(only, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one) == -1 && errno == EINVAL, "IPV6_V6ONLY cannot change after bind");
+    int four = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in same = loopback(ntohs(a6.sin6_port));
+    same.sin_addr.s_addr = htonl(INADDR_ANY);
+    CHECK(bind(four, (struct sockaddr *)&same, sizeof same) == 0, "an IPv4 socket binds the same port number");
+    close(four);
+    close(only);
+    int u = socket(AF_INET6, SOCK_DGRAM, 0);
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    bind(u, (struct sockaddr *)&a6, sizeof a6);
+    len = sizeof a6;
+    getsockname(u, (struct sockaddr *)&a6, &len);
+    int u4 = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = loopback(ntohs(a6.sin6_port));
+    sendto(u4, "dgram", 5, 0, (struct sockaddr *)&to, sizeof to);
+    struct sockaddr_in6 from;
+    len = sizeof from;
+    CHECK(recvfrom(u, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) == 5 && len == sizeof from && IN6_IS_ADDR_V4MAPPED(&from.sin6_addr),
+          "a dual-stack UDP socket receives IPv4 datagrams from ::ffff:127.0.0.1");
+    close(u4);
+    close(u);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -371,5 +449,6 @@ int main(int argc, char **argv)
     if (all || !strcmp(what, "nonblock")) nonblock();
     if (all || !strcmp(what, "options")) options();
     if (all || !strcmp(what, "epollet")) epollet();
+    if (all || !strcmp(what, "inet6")) inet6();
     return t_done();
 }

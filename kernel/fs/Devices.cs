@@ -232,7 +232,26 @@ namespace Kernel.Fs
             Inode vm = Dir(sys, "vm");
             Gen(vm, "overcommit_memory", &ProcFs.Zero);
 
+            Inode net = Dir(proc, "net");
+            Gen(net, "dev", &NetProc.Dev);
+            Gen(net, "route", &NetProc.Route);
+            Gen(net, "tcp", &NetProc.Tcp);
+            Gen(net, "udp", &NetProc.Udp);
+            Gen(net, "tcp6", &NetProc.Tcp6);
+            Gen(net, "udp6", &NetProc.Udp6);
+            Link(ProcSelf, "net", "../net");
+
             Inode sysfs = Dir(root, "sys");
+            Inode classNet = Dir(Dir(sysfs, "class"), "net");
+            Inode lo = Dir(classNet, "lo");
+            Gen(lo, "address", &NetProc.LoAddress); Gen(lo, "mtu", &NetProc.LoMtu); Gen(lo, "flags", &NetProc.LoFlags);
+            Gen(lo, "operstate", &NetProc.LoOperstate); Gen(lo, "ifindex", &NetProc.LoIfindex); Gen(lo, "type", &NetProc.LoType);
+            if (NetService.Ethernet != null)
+            {
+                Inode eth = Dir(classNet, "eth0");
+                Gen(eth, "address", &NetProc.EthAddress); Gen(eth, "mtu", &NetProc.EthMtu); Gen(eth, "flags", &NetProc.EthFlags);
+                Gen(eth, "operstate", &NetProc.EthOperstate); Gen(eth, "ifindex", &NetProc.EthIfindex); Gen(eth, "type", &NetProc.EthType);
+            }
             Inode cpu = Dir(Dir(Dir(sysfs, "devices"), "system"), "cpu");
             Gen(cpu, "online", &ProcFs.CpuList);
             Gen(cpu, "possible", &ProcFs.CpuList);

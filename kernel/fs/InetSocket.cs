@@ -1,6 +1,11 @@
-// AF_INET sockets: the descriptor side of the stack's TcpSocket and UdpSocket (kernel/net/portable).
-// The stack never blocks; here is where a call sleeps (on the poll wait queue, which the stack's
-// Changed hook wakes) until data, space, a connection or an error arrives, a timeout, or a signal.
+// AF_INET and AF_INET6 sockets: the descriptor side of the stack's TcpSocket and UdpSocket
+// (kernel/net/portable). The stack never blocks; here is where a call sleeps (on the poll wait
+// queue, which the stack's Changed hook wakes) until data, space, a connection or an error
+// arrives, a timeout, or a signal. The stack speaks IPv4 only, so an AF_INET6 socket is a
+// dual-stack socket carrying IPv4 traffic under v4-mapped addresses (::ffff:a.b.c.d; :: is any),
+// as a Linux AF_INET6 socket with IPV6_V6ONLY off does; native IPv6 addresses (::1 included) are
+// unreachable (connect: ENETUNREACH; bind: EADDRNOTAVAIL), and an IPV6_V6ONLY socket binds
+// without taking the IPv4 port and never sees traffic.
 using Kernel.Net;
 
 namespace Kernel.Fs
@@ -11,17 +16,21 @@ namespace Kernel.Fs
         public UdpSocket Udp;
         private bool _listening;
 
-        public InetSocket(int type, int flags)
+        private bool _v6Only;        // IPV6_V6ONLY: a socket that can only ever carry IPv6
+        private bool _v6Bound;       // ... bound (to no IPv4 port)
+        private IpEndpoint _v6Local;
+
+        public InetSocket(int type, int flags, int domain = SocketConst.AF_INET)
         {
-            Domain = SocketConst.AF_INET;
+            Domain = domain;
             Type = type;
             Protocol = type == SocketConst.SOCK_STREAM ? SocketConst.IPPROTO_TCP : SocketConst.IPPROTO_UDP;
             Flags = OpenFlags.O_RDWR | flags;
         }
 
-        public static InetSocket Create(int type, int flags)
+        public static InetSocket Create(int type, int flags, int domain)
         {
-            var s = new InetSocket(type, flags);
+            var s = new InetSocket(type, flags, domain);
             if (type == SocketConst.SOCK_STREAM) s.Tcp = NetService.Stack.CreateTcp();
             else s.Udp = NetService.Stack.CreateUdp();
             return s;
@@ -40,16 +49,58 @@ namespace Kernel.Fs
 
         private static ulong Deadline(ulong timeoutNs) => timeoutNs == 0 ? 0 : Drivers.Tsc.MonotonicNs() + timeoutNs;
 
+        /// <summary>A sockaddr for this socket's family as an IPv4 endpoint. <paramref name="native6"/>: an IPv6
+        /// address the stack cannot carry (the caller picks the error). AF_INET on an AF_INET6 socket is
+        /// accepted where Linux accepts it (connect, sendto), not for bind.</summary>
+        private bool Parse(byte* addr, int len, bool forBind, out IpEndpoint ep, out long error, out bool native6)
+        {
+            native6 = false;
+            if (Domain == SocketConst.AF_INET || (len >= 2 && *(ushort*)addr == SocketConst.AF_INET && !forBind))
+                return ParseAddress(addr, len, out ep, out error);
+            ep = default;
+            error = 0;
+            if (len < 24) { error = -Errno.EINVAL; return false; }
+            if (*(ushort*)addr != SocketConst.AF_INET6) { error = forBind ? -Errno.EINVAL : -Errno.EAFNOSUPPORT; return false; }
+            ep.Port = (ushort)(addr[2] << 8 | addr[3]);
+            byte* a = addr + 8;
+            bool zero10 = true;
+            for (int i = 0; i < 10; i++) if (a[i] != 0) zero10 = false;
+            if (zero10 && a[10] == 0xFF && a[11] == 0xFF && !_v6Only)
+            {
+                ep.Address = (uint)(a[12] << 24 | a[13] << 16 | a[14] << 8 | a[15]);
+                return true;
+            }
+            bool any = zero10 && a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 0;
+            if (any) { ep.Address = 0; return true; }
+            native6 = true;
+            return true;
+        }
+
         public static bool ParseAddress(byte* addr, int len, out IpEndpoint ep, out long error)
         {
             ep = default;
             error = 0;
             if (len < 16) { error = -Errno.EINVAL; return false; }
             ushort family = *(ushort*)addr;
-            if (family != SocketConst.AF_INET) { error = -Errno.EAFNOSUPPORT; return false; }
+            if (family != SocketConst.AF_INET) { error = len >= 2 && family == 0 ? -Errno.EAFNOSUPPORT : -Errno.EAFNOSUPPORT; return false; }
             ep.Port = (ushort)(addr[2] << 8 | addr[3]);
             ep.Address = (uint)(addr[4] << 24 | addr[5] << 16 | addr[6] << 8 | addr[7]);
             return true;
+        }
+
+        /// <summary>An endpoint as this socket's family writes it: sockaddr_in, or sockaddr_in6 with a v4-mapped address (0.0.0.0 as ::).</summary>
+        private int Format(IpEndpoint ep, byte* addr)
+        {
+            if (Domain == SocketConst.AF_INET) return FormatAddress(ep, addr);
+            Mem.Zero(addr, 28);
+            *(ushort*)addr = SocketConst.AF_INET6;
+            addr[2] = (byte)(ep.Port >> 8); addr[3] = (byte)ep.Port;
+            if (ep.Address != 0 && !_v6Only)
+            {
+                addr[18] = 0xFF; addr[19] = 0xFF;
+                addr[20] = (byte)(ep.Address >> 24); addr[21] = (byte)(ep.Address >> 16); addr[22] = (byte)(ep.Address >> 8); addr[23] = (byte)ep.Address;
+            }
+            return 28;
         }
 
         public static int FormatAddress(IpEndpoint ep, byte* addr)
@@ -63,15 +114,24 @@ namespace Kernel.Fs
 
         public override long Bind(byte* addr, int len)
         {
-            if (!ParseAddress(addr, len, out IpEndpoint ep, out long e)) return e;
-            long r = Tcp != null ? Tcp.Bind(ep) : Udp.Bind(ep);
-            return r;
+            if (!Parse(addr, len, true, out IpEndpoint ep, out long e, out bool native6)) return e;
+            if (_v6Bound) return -Errno.EINVAL;
+            if (native6) return -Errno.EADDRNOTAVAIL;                // no IPv6 addresses (not even ::1) yet
+            if (_v6Only)
+            {
+                // Only IPv6 could reach it, and the stack has none: bound, but to no IPv4 port.
+                _v6Bound = true;
+                _v6Local = ep;
+                return 0;
+            }
+            return Tcp != null ? Tcp.Bind(ep) : Udp.Bind(ep);
         }
 
         public override long Listen(int backlog)
         {
             if (Tcp == null) return -Errno.EOPNOTSUPP;
             if (backlog < 0 || backlog > 4096) backlog = 4096;
+            if (_v6Only) { _listening = true; return 0; }            // nothing can connect to it
             long r = Tcp.Listen(backlog);
             if (r == 0 && !_listening)
             {
@@ -95,7 +155,7 @@ namespace Kernel.Fs
                 if (child != null)
                 {
                     error = 0;
-                    var s = new InetSocket(SocketConst.SOCK_STREAM, 0) { Tcp = child };
+                    var s = new InetSocket(SocketConst.SOCK_STREAM, 0, Domain) { Tcp = child };
                     return s;
                 }
                 if (err != -Errno.EAGAIN || nonblock || NonBlocking) { error = err; return null; }
@@ -106,12 +166,13 @@ namespace Kernel.Fs
 
         public override long Connect(byte* addr, int len)
         {
-            if (!ParseAddress(addr, len, out IpEndpoint ep, out long e))
+            if (!Parse(addr, len, false, out IpEndpoint ep, out long e, out bool native6))
             {
                 // connect(AF_UNSPEC) dissolves a UDP association.
                 if (Udp != null && len >= 2 && *(ushort*)addr == 0) { Udp.Connect(default); return 0; }
                 return e;
             }
+            if (native6 || _v6Only) return -Errno.ENETUNREACH;
             if (Udp != null) { long u = Udp.Connect(ep); NetService.Flush(); return u; }
             long r = Tcp.Connect(ep, Now);
             NetService.Flush();
@@ -144,7 +205,8 @@ namespace Kernel.Fs
                 IpEndpoint to = Udp.Remote;
                 if (addr != null)
                 {
-                    if (!ParseAddress(addr, addrLen, out to, out long e)) return e;
+                    if (!Parse(addr, addrLen, false, out to, out long e, out bool native6)) return e;
+                    if (native6) return -Errno.ENETUNREACH;
                 }
                 else if (to.Port == 0) return -Errno.EDESTADDRREQ;
                 while (true)
@@ -195,7 +257,7 @@ namespace Kernel.Fs
                     NetService.Flush();
                     if (r >= 0)
                     {
-                        if (addr != null && addrLen != null) *addrLen = FormatAddress(from, addr);
+                        if (addr != null && addrLen != null) *addrLen = Format(from, addr);
                         return (flags & SocketConst.MSG_TRUNC) != 0 ? full : r;
                     }
                     if (r != -Errno.EAGAIN || nonblock) return r;
@@ -226,7 +288,7 @@ namespace Kernel.Fs
                 if (done > 0) break;
                 return r;
             }
-            if (done > 0 && addr != null && addrLen != null) *addrLen = FormatAddress(Tcp.Remote, addr);
+            if (done > 0 && addr != null && addrLen != null) *addrLen = Format(Tcp.Remote, addr);
             return done;
         }
 
@@ -245,15 +307,17 @@ namespace Kernel.Fs
                 IpEndpoint remote = Tcp != null ? Tcp.Remote : Udp.Remote;
                 if (remote.Port == 0 || (Tcp != null && (Tcp.State == TcpState.Closed || Tcp.State == TcpState.Listen || Tcp.State == TcpState.SynSent)))
                     return -Errno.ENOTCONN;
-                return FormatAddress(remote, addr);
+                return Format(remote, addr);
             }
-            return FormatAddress(Tcp != null ? Tcp.Local : Udp.Local, addr);
+            if (_v6Bound) return Format(_v6Local, addr);
+            return Format(Tcp != null ? Tcp.Local : Udp.Local, addr);
         }
 
         public override int PendingError() => Tcp != null ? Tcp.TakeError() : 0;
 
         public override short Poll()
         {
+            if (_v6Only && (_v6Bound || _listening)) return (short)(Udp != null ? PollBits.POLLOUT : 0);
             int ev = Tcp != null ? Tcp.PollEvents : Udp.PollEvents;
             return (short)ev;
         }
@@ -301,6 +365,15 @@ namespace Kernel.Fs
                 {
                     case SocketConst.IP_TOS: v = 0; break;
                     case SocketConst.IP_TTL: v = 64; break;
+                    default: return -Errno.ENOPROTOOPT;
+                }
+            }
+            else if (level == SocketConst.IPPROTO_IPV6 && Domain == SocketConst.AF_INET6)
+            {
+                switch (name)
+                {
+                    case SocketConst.IPV6_V6ONLY: v = _v6Only ? 1 : 0; break;
+                    case SocketConst.IPV6_UNICAST_HOPS: v = 64; break;
                     default: return -Errno.ENOPROTOOPT;
                 }
             }
@@ -354,6 +427,17 @@ namespace Kernel.Fs
                 }
             }
             if (level == SocketConst.IPPROTO_IP && (name == SocketConst.IP_TOS || name == SocketConst.IP_TTL || name == SocketConst.IP_RECVERR)) return 0;
+            if (level == SocketConst.IPPROTO_IPV6 && Domain == SocketConst.AF_INET6)
+            {
+                if (name == SocketConst.IPV6_V6ONLY)
+                {
+                    bool bound = _v6Bound || (Tcp != null ? Tcp.Local.Port != 0 : Udp.Local.Port != 0);
+                    if (bound) return -Errno.EINVAL;                    // as Linux: only before bind
+                    _v6Only = v != 0;
+                    return 0;
+                }
+                if (name == SocketConst.IPV6_UNICAST_HOPS || name == SocketConst.IPV6_RECVERR || name == SocketConst.IPV6_TCLASS) return 0;   // hints
+            }
             return -Errno.ENOPROTOOPT;
         }
 

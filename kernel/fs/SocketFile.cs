@@ -17,7 +17,7 @@ namespace Kernel.Fs
             SO_ACCEPTCONN = 30, SO_SNDBUFFORCE = 32, SO_RCVBUFFORCE = 33, SO_PROTOCOL = 38, SO_DOMAIN = 39;
         public const int TCP_NODELAY = 1, TCP_MAXSEG = 2, TCP_CORK = 3, TCP_KEEPIDLE = 4, TCP_KEEPINTVL = 5, TCP_KEEPCNT = 6,
             TCP_DEFER_ACCEPT = 9, TCP_INFO = 11, TCP_QUICKACK = 12, TCP_FASTOPEN = 23;
-        public const int IP_TOS = 1, IP_TTL = 2, IP_RECVERR = 11, IPV6_V6ONLY = 26;
+        public const int IP_TOS = 1, IP_TTL = 2, IP_RECVERR = 11, IPV6_V6ONLY = 26, IPV6_UNICAST_HOPS = 16, IPV6_RECVERR = 25, IPV6_TCLASS = 67;
         public const int MaxAddress = 128;   // sizeof(struct sockaddr_storage)
     }
 

@@ -76,7 +76,7 @@ namespace Kernel
 
         // struct ifreq: ifr_name[16], then a union (sockaddr, flags, ifindex, mtu...).
         private const uint SIOCGIFNAME = 0x8910, SIOCGIFCONF = 0x8912, SIOCGIFFLAGS = 0x8913, SIOCGIFADDR = 0x8915,
-            SIOCGIFBRDADDR = 0x8919, SIOCGIFNETMASK = 0x891b, SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927, SIOCGIFINDEX = 0x8933;
+            SIOCGIFBRDADDR = 0x8919, SIOCGIFNETMASK = 0x891b, SIOCGIFMTU = 0x8921, SIOCGIFHWADDR = 0x8927, SIOCGIFINDEX = 0x8933, SIOCGIFTXQLEN = 0x8942;
 
         /// <summary>The SIOCGIF* requests every socket answers; -ENOTTY for other requests.</summary>
         public static long Ioctl(uint request, ulong arg)
@@ -84,7 +84,7 @@ namespace Kernel
             byte* req = stackalloc byte[40];
             if (request == SIOCGIFCONF) return IfConf(arg);
             if (request != SIOCGIFNAME && request != SIOCGIFFLAGS && request != SIOCGIFADDR && request != SIOCGIFBRDADDR &&
-                request != SIOCGIFNETMASK && request != SIOCGIFMTU && request != SIOCGIFHWADDR && request != SIOCGIFINDEX)
+                request != SIOCGIFNETMASK && request != SIOCGIFMTU && request != SIOCGIFHWADDR && request != SIOCGIFINDEX && request != SIOCGIFTXQLEN)
                 return -Errno.ENOTTY;
             if (Memory.UserMemory.CopyFrom(req, arg, 40) != 0) return -Errno.EFAULT;
             int i = -1;
@@ -108,6 +108,7 @@ namespace Kernel
                 case SIOCGIFFLAGS: *(ushort*)u = (ushort)info.Flags; break;
                 case SIOCGIFINDEX: *(int*)u = info.Index; break;
                 case SIOCGIFMTU: *(int*)u = info.Mtu; break;
+                case SIOCGIFTXQLEN: *(int*)u = 1000; break;
                 case SIOCGIFHWADDR:
                     *(ushort*)u = info.Type;
                     for (int k = 0; k < 6; k++) u[2 + k] = info.Mac[k];

@@ -3,7 +3,8 @@
 # -p`, forwarded ports on 127.0.0.1 only), each compared with the same server run natively and
 # the same clients: nginx (master_process off, and a master with 2 workers: GET, HEAD, a 10 MiB
 # file's sha256, keep-alive, 404), redis-server with redis-cli (SET/GET/INCR/LPUSH/EXPIRE,
-# pipelining) and a short redis-benchmark, memcached, Python's http.server, a Go net/http
+# pipelining) and a short redis-benchmark, memcached, Python's http.server (on its default [::],
+# a dual-stack AF_INET6 socket), a Go net/http
 # server, a UDP echo round trip, and a name from /etc/hosts.
 # Ends with "net: N passed, M failed".
 set -uo pipefail
@@ -130,7 +131,7 @@ native_stop
 py_get() { curl -s -m 30 "http://127.0.0.1:$1/index.html"; curl -s -m 30 -o /dev/null -w '%{http_code}\n' "http://127.0.0.1:$1/nosuch"; }
 NPORT=28000; UPORT=18000
 native_start tcp:28000 python3 -m http.server 28000 --bind 127.0.0.1 --directory "$W/www"
-if uk_start python-http-server tcp:18000 -p 18000:8000 --python --dir "$W/www" -- /usr/bin/python3 -m http.server 8000 --bind 0.0.0.0 --directory "$W/www"; then
+if uk_start python-http-server tcp:18000 -p 18000:8000 --python --dir "$W/www" -- /usr/bin/python3 -m http.server 8000 --directory "$W/www"; then   # binds [::], dual-stack
   check python-http-server py_get
   uk_stop
 fi
