@@ -14,6 +14,7 @@ namespace Kernel.Drivers
         private static void Found(VirtioMmio dev)
         {
             if (dev.DeviceId == VirtioNet.DeviceId) VirtioNet.Probe(dev);
+            else if (dev.DeviceId == VirtioConsole.DeviceId) VirtioConsole.Probe(dev);
         }
     }
 }

@@ -1,4 +1,5 @@
-// 16550 UART on COM1: the kernel console. Polled transmit; receive is polled too for now.
+// 16550 UART on COM1: early boot, panics without a debugcon, and the program's console when there is
+// no virtio console (kernel/core/Console.cs). Polled transmit and receive.
 using Kernel.Arch;
 
 namespace Kernel.Drivers

@@ -1,19 +1,26 @@
-// The program's console: stdout on COM1, stderr on debugcon 0xEA (else COM1), stdin either
-// from /.compat/stdin in the root image (ops packs a non-terminal stdin there, so EOF works)
-// or interactively from COM1 (Ctrl-D is end of file).
+// The program's console. With a virtio console (drivers/virtio/VirtioConsole.cs; ops always
+// attaches one) stdin, stdout and stderr are its ports: input arrives by interrupt as the
+// program asks for it and ends when the host closes stdin. Without one (another launcher), the
+// old wiring: stdout on COM1, stderr on debugcon 0xEA (else COM1), stdin from /.compat/stdin in
+// the root image (end of file at its end) or interactively from COM1, polled from the timer tick.
+// On a terminal (stdin_tty) the host sends raw keys: '\r' reads as '\n', Ctrl-D is end of file.
 using Compat.Loader;
 using Kernel.Arch;
 using Kernel.Drivers;
+using Kernel.Drivers.Virtio;
 
 namespace Kernel
 {
     internal static unsafe class Console
     {
         private const ushort StderrPort = 0xEA;
+        private const int StdinVirtio = 1, StdinImage = 2, StdinSerial = 3;
         private static bool s_stderrPort;
+        private static int s_stdinSource = StdinSerial;
         private static byte* s_stdin;
         private static ulong s_stdinLength, s_stdinPos;
-        private static bool s_stdinFromImage, s_interactiveEof;
+        private static bool s_interactiveEof;
+        private static int s_lastRead = 1;                         // bytes the last stdin read asked for
         public static bool StdinTty, StdoutTty, StderrTty;
 
         public static void Init()
@@ -25,13 +32,17 @@ namespace Kernel
             StderrTty = CommandLine.Has("stderr_tty");
         }
 
+        /// <summary>Picks the stdin source once devices are known: the virtio input port, else the packed file, else COM1.</summary>
         public static void InitStdin(byte* initrd, ulong length)
         {
-            if (CpioReader.Find(initrd, length, "/.compat/stdin", out CpioEntry e))
+            VirtioConsole vc = VirtioConsole.Instance;
+            if (vc != null) vc.OnInput = &OnVirtioInput;
+            if (vc != null && vc.HasInput) s_stdinSource = StdinVirtio;
+            else if (CpioReader.Find(initrd, length, "/.compat/stdin", out CpioEntry e))
             {
                 s_stdin = e.Data;
                 s_stdinLength = e.Size;
-                s_stdinFromImage = true;
+                s_stdinSource = StdinImage;
             }
         }
 
@@ -39,6 +50,12 @@ namespace Kernel
 
         public static void Write(int fd, byte* p, ulong n)
         {
+            VirtioConsole vc = VirtioConsole.Instance;
+            if (vc != null && vc.HasOutput(fd))
+            {
+                vc.Write(fd, p, n);
+                return;
+            }
             if (fd == 2 && s_stderrPort)
             {
                 for (ulong i = 0; i < n; i++) Native.Outb(StderrPort, p[i]);
@@ -49,10 +66,17 @@ namespace Kernel
 
         private static readonly WaitQueue s_readers = new WaitQueue();
 
-        /// <summary>Timer tick: input arrived for a reader or a poller that waits for it.</summary>
+        /// <summary>Interrupt: virtio input arrived or ended.</summary>
+        private static void OnVirtioInput()
+        {
+            if (!s_readers.IsEmpty) s_readers.WakeAll();
+            Fs.PollWait.Changed();
+        }
+
+        /// <summary>Timer tick: COM1 input arrived for a reader or a poller that waits for it (the UART raises no interrupt here).</summary>
         public static void Poll()
         {
-            if (s_stdinFromImage || (s_readers.IsEmpty && Fs.PollWait.Queue.IsEmpty)) return;
+            if (s_stdinSource != StdinSerial || (s_readers.IsEmpty && Fs.PollWait.Queue.IsEmpty)) return;
             if (!Serial.HasInput()) return;
             s_readers.WakeAll();
             Fs.PollWait.Changed();
@@ -61,15 +85,21 @@ namespace Kernel
         /// <summary>True when a read would not block (data or end of file).</summary>
         public static bool StdinReady()
         {
-            if (s_stdinFromImage || s_interactiveEof) return true;
-            return Serial.HasInput();
+            if (s_stdinSource == StdinImage || s_interactiveEof) return true;
+            if (s_stdinSource == StdinSerial) return Serial.HasInput();
+            VirtioConsole vc = VirtioConsole.Instance;
+            if (vc.Buffered > 0 || vc.InputEnded) return true;
+            // A poller means to read: let as much come as its last read asked for (busybox sh polls,
+            // then reads one byte: the host's stdin must lose no more than that, as with a pipe).
+            vc.Request(s_lastRead);
+            return false;
         }
 
-        /// <summary>Reads up to n bytes; blocks for the first byte; returns 0 at end of file.</summary>
-        public static long Read(byte* dst, ulong n)
+        /// <summary>Reads up to n bytes; blocks for the first byte (unless <paramref name="nonBlocking"/>: -EAGAIN); returns 0 at end of file.</summary>
+        public static long Read(byte* dst, ulong n, bool nonBlocking = false)
         {
             if (n == 0) return 0;
-            if (s_stdinFromImage)
+            if (s_stdinSource == StdinImage)
             {
                 ulong left = s_stdinLength - s_stdinPos;
                 ulong take = n < left ? n : left;
@@ -78,18 +108,71 @@ namespace Kernel
                 return (long)take;
             }
             if (s_interactiveEof) return 0;
+            if (nonBlocking)
+            {
+                if (s_stdinSource == StdinVirtio) s_lastRead = n > 65536 ? 65536 : (int)n;   // what to let come meanwhile
+                if (!StdinReady()) return -Errno.EAGAIN;
+            }
+            if (s_stdinSource == StdinVirtio) return StdinTty ? ReadVirtioTty(dst, n) : ReadVirtio(dst, n);
             ulong got = 0;
             while (got < n)
             {
                 if (!Serial.TryRead(out byte b))
                 {
                     if (got > 0) break;
-                    // The UART raises no interrupt here: the timer tick polls it (Poll) and wakes us.
                     if (Scheduler.Sleep(s_readers, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
                     continue;
                 }
-                if (b == 4) { if (got == 0) s_interactiveEof = true; break; }   // Ctrl-D
-                if (b == '\r') b = (byte)'\n';
+                if (!Cook(ref b, got)) break;
+                dst[got++] = b;
+                if (b == '\n') break;
+            }
+            return (long)got;
+        }
+
+        /// <summary>Terminal keys: Ctrl-D ends input (at the start of a read), '\r' is '\n'. False: stop before this byte.</summary>
+        private static bool Cook(ref byte b, ulong got)
+        {
+            if (b == 4) { if (got == 0) s_interactiveEof = true; return false; }
+            if (b == '\r') b = (byte)'\n';
+            return true;
+        }
+
+        /// <summary>A pipe or file on the host: whatever has arrived, else sleep until some comes or the host closes.</summary>
+        private static long ReadVirtio(byte* dst, ulong n)
+        {
+            VirtioConsole vc = VirtioConsole.Instance;
+            int want = n > int.MaxValue ? int.MaxValue : (int)n;
+            s_lastRead = want;
+            while (true)
+            {
+                int got = vc.Read(dst, want);
+                if (got > 0) return got;
+                if (vc.InputEnded) return 0;
+                vc.Request(want);
+                // Interrupts are masked in kernel code: nothing can arrive between the check and the sleep.
+                if (Scheduler.Sleep(s_readers, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
+        }
+
+        /// <summary>A terminal on the host: a line at a time, keys cooked as on COM1.</summary>
+        private static long ReadVirtioTty(byte* dst, ulong n)
+        {
+            VirtioConsole vc = VirtioConsole.Instance;
+            s_lastRead = n > 4096 ? 4096 : (int)n;
+            ulong got = 0;
+            while (got < n)
+            {
+                byte b;
+                if (vc.Read(&b, 1) == 0)
+                {
+                    if (got > 0) break;
+                    if (vc.InputEnded) return 0;
+                    vc.Request(s_lastRead);
+                    if (Scheduler.Sleep(s_readers, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+                    continue;
+                }
+                if (!Cook(ref b, got)) break;
                 dst[got++] = b;
                 if (b == '\n') break;
             }

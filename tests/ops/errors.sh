@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
-# stdin packing, environment, --timeout, --trace, the root image format, shared library
+# stdin streaming, environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
 # symbolization.
 # Ends with "ops: N passed, M failed".
@@ -79,9 +79,9 @@ fi
 out=$($OPS run "$BB" echo -v --trace -e x 2>&1)
 [ "$out" = "-v --trace -e x" ] && ok program-args || bad program-args "got '$out'"
 
-# argv[0] is the program as named; stdin (not a terminal) is packed and ends with EOF.
+# argv[0] is the program as named; stdin (not a terminal) streams in and ends with EOF.
 out=$(printf 'one\ntwo\nthree\n' | $OPS run "$BB" wc -l 2>&1)
-[ "$(echo $out)" = "3" ] && ok stdin-packed || bad stdin-packed "got '$out'"
+[ "$(echo $out)" = "3" ] && ok stdin-pipe || bad stdin-pipe "got '$out'"
 
 out=$($OPS run -e FOO=bar -e HOME=/root "$BB" env 2>&1 </dev/null)
 if grep -qx 'FOO=bar' <<<"$out" && grep -qx 'HOME=/root' <<<"$out" && grep -qx 'PATH=/bin:/usr/bin' <<<"$out" && grep -qx 'TERM=xterm' <<<"$out"
@@ -94,7 +94,7 @@ $OPS run --keep "$BB" true 2>"$TMP/keep" </dev/null
 dir=$(sed -n 's/^ops: kept \(.*\) (root.cpio.*/\1/p' "$TMP/keep")
 if [ -n "$dir" ] && [ -f "$dir/root.cpio" ]; then
   list=$(cpio -it <"$dir/root.cpio" 2>/dev/null | grep -v '^usr$\|^usr/bin$\|^bin$' | sort | tr '\n' ' ')
-  want=".compat .compat/argv .compat/envp .compat/exe .compat/stdin etc etc/group etc/hostname etc/hosts etc/nsswitch.conf etc/passwd etc/resolv.conf root tmp ${BB_REAL#/} "
+  want=".compat .compat/argv .compat/envp .compat/exe etc etc/group etc/hostname etc/hosts etc/nsswitch.conf etc/passwd etc/resolv.conf root tmp ${BB_REAL#/} "
   exe=$(cd "$dir" && cpio -i --to-stdout .compat/exe <root.cpio 2>/dev/null)
   if [ "$list" = "$want" ] && [ "$exe" = "$BB_REAL" ]; then ok root-image; else bad root-image "cpio lists: $list; exe '$exe'"; fi
   rm -rf "$dir"
@@ -233,6 +233,46 @@ else bad symbolize "no Panic.Fail symbol in the kernel image"; fi
 # On a terminal: the program sees a tty and reads what is typed (driven through a pty).
 if out=$(timeout 150 python3 tests/ops/interactive.py "$OPS" "$BB" 2>&1); then ok tty-interactive
 else bad tty-interactive "$(tail -c 300 <<<"$out")"; fi
+
+# The virtio console: stdin streams in as the program reads it (ops never reads it whole), output
+# leaves through virtio-serial ports, end of input is the host closing the stdin port.
+# A program that does not read stdin consumes none of it: the loop's input is left to the loop.
+out=$(printf 'a\nb\nc\n' | while read -r x; do $OPS run "$BB" echo "$x"; done 2>&1)
+[ "$out" = $'a\nb\nc' ] && ok stdin-loop || bad stdin-loop "got '$out'"
+# An endless pipe: the program ends, so does ops (and yes gets SIGPIPE).
+out=$(yes | timeout 120 $OPS run "$BB" head -c 10 | wc -c)
+[ "$(echo $out)" = "10" ] && ok stdin-endless || bad stdin-endless "got '$out' bytes"
+# 5 MiB through cat, byte for byte.
+head -c 5242880 /dev/urandom >"$TMP/in5m"
+want=$(sha256sum <"$TMP/in5m")
+got=$(cat "$TMP/in5m" | timeout 300 $OPS run "$BB" cat | sha256sum)
+[ "$got" = "$want" ] && ok stdin-5mib || bad stdin-5mib "sha256 $got, want $want"
+# 10 MiB of program output, byte for byte and fast (the old polled UART took ~15 s for this).
+head -c 10485760 /dev/urandom >"$TMP/out10m"
+want=$(sha256sum <"$TMP/out10m")
+start=$(date +%s%N)
+got=$(timeout 300 $OPS run --file "$TMP/out10m:/big" "$BB" cat /big </dev/null | sha256sum)
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [ "$got" != "$want" ]; then bad stdout-10mib "sha256 $got, want $want"
+elif [ "$ms" -gt 8000 ]; then bad stdout-10mib "took $ms ms (want < 8000)"
+else ok "stdout-10mib ($ms ms)"; fi
+# End of input as wc sees it: a pipe that ends, a pipe that pauses before it ends, /dev/null.
+out=$(printf 'hello' | $OPS run "$BB" wc -c 2>&1)
+[ "$(echo $out)" = "5" ] && ok stdin-eof || bad stdin-eof "got '$out'"
+out=$( (printf abc; sleep 1; printf de) | $OPS run "$BB" wc -c 2>&1)
+[ "$(echo $out)" = "5" ] && ok stdin-eof-late || bad stdin-eof-late "got '$out'"
+out=$($OPS run "$BB" wc -c </dev/null 2>&1)
+[ "$(echo $out)" = "0" ] && ok stdin-eof-null || bad stdin-eof-null "got '$out'"
+# stdout and stderr into one file keep the program's order; apart they stay apart.
+out=$($OPS run "$BB" sh -c 'echo o1; echo e1 >&2; echo o2; echo e2 >&2' </dev/null 2>&1 | tr '\n' ' ')
+[ "$out" = "o1 e1 o2 e2 " ] && ok stdout-stderr-order || bad stdout-stderr-order "got '$out'"
+$OPS run "$BB" sh -c 'echo out; echo err >&2' </dev/null >"$TMP/o" 2>"$TMP/e"
+[ "$(cat "$TMP/o")" = "out" ] && [ "$(cat "$TMP/e")" = "err" ] && ok stdout-stderr-apart \
+  || bad stdout-stderr-apart "stdout '$(cat "$TMP/o")', stderr '$(cat "$TMP/e")'"
+
+# A reader that goes away ends the program as SIGPIPE would natively (status 141), not a hang.
+out=$(timeout 120 $OPS run "$BB" yes </dev/null | head -2 | tr '\n' ' '; echo "status ${PIPESTATUS[0]}")
+[ "$out" = "y y status 141" ] && ok stdout-reader-gone || bad stdout-reader-gone "got '$out'"
 
 echo "ops: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -16,9 +16,9 @@ public enum Accelerator
 public enum QemuStdio
 {
     /// <summary>
-    /// ops run: QEMU inherits stdout (COM1 = program stdout) and, when <see cref="QemuOptions.InheritStdin"/>,
-    /// stdin. QEMU's stderr (debugcon 0xEA = program stderr, plus QEMU's own messages) is a pipe that
-    /// ops forwards to its own stderr byte for byte.
+    /// ops run: QEMU inherits stdin when <see cref="QemuOptions.InheritStdin"/> (the program's stdin port
+    /// reads it directly). QEMU's stdout (the program's stdout port) and stderr (the program's stderr
+    /// port, plus QEMU's own messages) are pipes that ops forwards to its own stdout and stderr byte for byte.
     /// </summary>
     Interactive,
     /// <summary>doctor, probe, bench: all streams are pipes; stdout and stderr are captured.</summary>
@@ -42,8 +42,13 @@ public sealed record QemuOptions
     public required string KernelLogPath { get; init; }
     /// <summary>Stream wiring.</summary>
     public QemuStdio Stdio { get; init; } = QemuStdio.Captured;
-    /// <summary>Interactive mode only: let QEMU read ops' stdin (a terminal); otherwise QEMU's stdin is empty.</summary>
+    /// <summary>Interactive mode only: let QEMU read ops' stdin (the program's stdin); otherwise QEMU's stdin is empty.</summary>
     public bool InheritStdin { get; init; }
+    /// <summary>
+    /// ops' stdout and stderr are the same file (<c>2&gt;&amp;1</c>, one terminal): the program's stderr port
+    /// writes to QEMU's stdout too, so the two streams keep the order the program wrote them in.
+    /// </summary>
+    public bool StderrWithStdout { get; init; }
     /// <summary>Attach a virtio-net device on QEMU user networking (no root needed).</summary>
     public bool Network { get; init; }
     /// <summary>Host-to-guest port forwards for user networking.</summary>
@@ -92,16 +97,26 @@ public static class Qemu
         if (o.Initrd != null) { a.Add("-initrd"); a.Add(o.Initrd); }
         if (o.Append.Length > 0) { a.Add("-append"); a.Add(o.Append); }
         a.AddRange([
-            "-chardev", "stdio,id=con,signal=off", "-serial", "chardev:con",
+            // COM1 and debugcon 0xEA: early boot, and stdout/stderr for a kernel without the virtio console.
+            "-chardev", "file,id=com1,path=/dev/stdout", "-serial", "chardev:com1",
             "-chardev", "file,id=err,path=/dev/stderr", "-device", "isa-debugcon,iobase=0xea,chardev=err",
             "-chardev", "file,id=klog,path=" + o.KernelLogPath, "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
             "-device", "isa-debug-exit,iobase=0x501,iosize=1",
+            "-global", "virtio-mmio.force-legacy=false",
+            // The program's streams: one virtio-serial port each. virtserialport (not virtconsole) so that
+            // end of file on QEMU's stdin closes port 1 (the guest's end of input) and output is throttled,
+            // never dropped, when the reader is slow. stdio reads QEMU's own fd 0 (ops' stdin, inherited),
+            // only as far as the guest has posted buffers; QEMU's stdout and stderr are pipes to ops.
+            "-device", "virtio-serial-device,max_ports=4",
+            "-chardev", "stdio,id=stdin,signal=off", "-device", "virtserialport,chardev=stdin,nr=1,name=stdin",
+            "-chardev", "file,id=stdout,path=/dev/stdout", "-device", "virtserialport,chardev=stdout,nr=2,name=stdout",
+            "-chardev", "file,id=stderr,path=" + (o.StderrWithStdout ? "/dev/stdout" : "/dev/stderr"), "-device", "virtserialport,chardev=stderr,nr=3,name=stderr",
         ]);
         if (o.Network)
         {
             // QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2, DNS 10.0.2.3.
             string netdev = "user,id=net0" + string.Concat(o.Forwards.Select(f => "," + f.HostFwd));
-            a.AddRange(["-netdev", netdev, "-global", "virtio-mmio.force-legacy=false", "-device", "virtio-net-device,netdev=net0"]);
+            a.AddRange(["-netdev", netdev, "-device", "virtio-net-device,netdev=net0"]);
         }
         return a;
     }
@@ -146,7 +161,7 @@ public sealed partial class QemuProcess : IDisposable
         {
             UseShellExecute = false,
             RedirectStandardError = true,
-            RedirectStandardOutput = o.Stdio == QemuStdio.Captured,
+            RedirectStandardOutput = true,
             RedirectStandardInput = o.Stdio == QemuStdio.Captured || !o.InheritStdin,
         };
         foreach (var arg in Qemu.Arguments(o)) psi.ArgumentList.Add(arg);
@@ -161,7 +176,67 @@ public sealed partial class QemuProcess : IDisposable
 
         var errTarget = o.Stdio == QemuStdio.Interactive ? Console.OpenStandardError() : null;
         _stderrPump = Pump(_process.StandardError.BaseStream, errTarget);
-        if (o.Stdio == QemuStdio.Captured) _stdoutPump = Pump(_process.StandardOutput.BaseStream, null);
+        _stdoutPump = o.Stdio == QemuStdio.Captured ? Pump(_process.StandardOutput.BaseStream, null)
+            : Relay(_process.StandardOutput.BaseStream);
+    }
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
+    private static unsafe partial nint WriteNative(int fd, byte* buf, nint count);
+
+    /// <summary>
+    /// All of <paramref name="n"/> bytes to ops' fd 1 with write(2): the shared file offset moves as
+    /// the shell expects (a FileStream writes a regular file at its own position), and EPIPE is
+    /// reported (Console.OpenStandardOutput pretends success). False when the write fails.
+    /// </summary>
+    private static unsafe bool WriteStdout(byte[] buf, int n)
+    {
+        fixed (byte* p = buf)
+        {
+            for (int done = 0; done < n;)
+            {
+                nint w = WriteNative(1, p + done, n - done);
+                if (w > 0) { done += (int)w; continue; }
+                int errno = w < 0 ? System.Runtime.InteropServices.Marshal.GetLastPInvokeError() : 0;
+                if (errno == 4) continue;                                   // EINTR
+                if (errno == 11) { Thread.Sleep(1); continue; }             // EAGAIN: someone made fd 1 non-blocking
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// The program's stdout, raw bytes as they come. When ops' stdout breaks (its reader is gone, as
+    /// in <c>ops run yes | head -1</c>) QEMU is stopped, as SIGPIPE would end the program natively:
+    /// see <see cref="StdoutBroken"/>. Until it has exited, QEMU is drained so it never blocks.
+    /// </summary>
+    private Thread Relay(Stream source)
+    {
+        var t = new Thread(() =>
+        {
+            var buf = new byte[65536];
+            bool forwarding = true;
+            int n;
+            try
+            {
+                while ((n = source.Read(buf, 0, buf.Length)) > 0)
+                {
+                    if (!forwarding) continue;
+                    if (WriteStdout(buf, n)) continue;
+                    forwarding = false;
+                    _stdoutBroken = true;
+                    ThreadPool.QueueUserWorkItem(_ =>
+                    {
+                        try { Terminate(TimeSpan.FromSeconds(2)); }
+                        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException) { }   // QEMU already gone
+                    });
+                }
+            }
+            catch (IOException) { }
+            catch (ObjectDisposedException) { }
+        }) { IsBackground = true, Name = "qemu-stdout" };
+        t.Start();
+        return t;
     }
 
     private Thread Pump(Stream source, Stream? forwardTo)
@@ -212,10 +287,14 @@ public sealed partial class QemuProcess : IDisposable
     /// <summary>QEMU's exit status (valid after exit).</summary>
     public int ExitCode => _process.ExitCode;
 
+    /// <summary>Interactive mode: ops' stdout failed (a closed pipe) and QEMU was stopped for it.</summary>
+    public bool StdoutBroken => _stdoutBroken;
+    private volatile bool _stdoutBroken;
+
     /// <summary>True once QEMU has exited.</summary>
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Captured mode: everything QEMU wrote to stdout and stderr (QEMU's own messages, COM1, app stderr).</summary>
+    /// <summary>Captured mode: everything QEMU wrote to stdout and stderr (QEMU's own messages, the program's stdout and stderr, COM1).</summary>
     public string CapturedOutput { get { lock (_gate) return _captured.ToString(); } }
 
     /// <summary>Waits for exit; false when <paramref name="timeout"/> passed first. Output pumps are drained on exit.</summary>

@@ -57,9 +57,10 @@ public sealed record RunOptions
 /// <summary>
 /// <c>ops run</c>: merges the command line with an optional config file, checks the program,
 /// packs the root image (<see cref="ProgramImage"/>: the program, its shared libraries, the
-/// user's files, a minimal /etc), boots QEMU with the program's stdin/stdout on COM1 and stderr
-/// on debugcon 0xEA, follows the kernel log (fault reports, trace, summary, missing files to
-/// stderr), and exits with the status from the kernel's power-off line.
+/// user's files, a minimal /etc), boots QEMU with the program's stdin, stdout and stderr on
+/// virtio-serial ports (QEMU reads ops' own stdin as the program reads), follows the kernel log
+/// (fault reports, trace, summary, missing files to stderr), and exits with the status from the
+/// kernel's power-off line.
 /// </summary>
 public static partial class RunCommand
 {
@@ -101,15 +102,8 @@ public static partial class RunCommand
         var accel = Accel.Choose(repo, o.Accel);
         if (o.Verbose) Ui.Notice($"accelerator {accel.Accel.ToString().ToLowerInvariant()}: {accel.Reason}");
 
+        // ops never reads its stdin: QEMU inherits it and the guest pulls from it as the program reads.
         bool stdinTty = !Console.IsInputRedirected;
-        byte[]? stdin = null;
-        if (!stdinTty)
-        {
-            using var input = Console.OpenStandardInput();
-            using var ms = new MemoryStream();
-            input.CopyTo(ms);
-            stdin = ms.ToArray();
-        }
 
         var spec = new ProgramSpec
         {
@@ -117,7 +111,6 @@ public static partial class RunCommand
             Argv0 = program,
             Args = [.. o.Args, .. config?.Args ?? []],
             Environment = ProgramImage.MergeEnvironment([.. config?.Env ?? [], .. o.Env]),
-            Stdin = stdin,
             Paths = paths,
             Python = o.Python,
             AllowMissing = o.AllowMissing,
@@ -196,7 +189,8 @@ public static partial class RunCommand
             Accel = accel.Accel,
             KernelLogPath = Path.Combine(tmpDir, "kernel.log"),
             Stdio = QemuStdio.Interactive,
-            InheritStdin = stdinTty,
+            InheritStdin = true,
+            StderrWithStdout = SameFile("/proc/self/fd/1", "/proc/self/fd/2"),
             Network = !o.NoNetwork,
             Forwards = o.Forwards,
         };
@@ -257,6 +251,7 @@ public static partial class RunCommand
             if (log.PowerOffStatus is not { } status)
             {
                 if (interruptedBy != 0) return 128 + interruptedBy;
+                if (qemu.StdoutBroken) return 128 + 13;                           // SIGPIPE, as the shell would see natively
                 if (kvmFailed)
                 {
                     Ui.Notice("KVM internal error: this host's KVM cannot run the kernel; use --accel tcg (or auto)");
@@ -274,6 +269,18 @@ public static partial class RunCommand
         {
             foreach (var r in registrations) r.Dispose();
         }
+    }
+
+    /// <summary>True when two descriptors name the same pipe, terminal or file (their /proc links agree).</summary>
+    private static bool SameFile(string a, string b)
+    {
+        try
+        {
+            string? ta = new FileInfo(a).LinkTarget, tb = new FileInfo(b).LinkTarget;
+            return ta != null && ta == tb;
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
     }
 
     /// <summary>The kernel command line for a run.</summary>
