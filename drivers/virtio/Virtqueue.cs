@@ -69,6 +69,10 @@ namespace Kernel.Drivers.Virtio
         }
 
         public ushort AvailIndex => _availIdx;
+        public ushort LastUsed => _lastUsed;
+        public ushort DeviceUsedIndex => *(ushort*)(Used + 2);
+        public ushort DeviceAvailEvent => *(ushort*)(Used + 4 + 8 * Size);
+        public ushort UsedEvent => Avail[2 + Size];
 
         /// <summary>The next used element, if the device returned one: its chain head and written length.</summary>
         public bool PopUsed(out ushort head, out uint len)

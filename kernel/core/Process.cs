@@ -239,6 +239,22 @@ namespace Kernel
         private static bool HasMainExited() => MainExited;
 
         /// <summary>The debug line tests use to check that the kernel gives memory back: heap bytes in use and free frames.</summary>
+        private static ulong s_memstatsEveryNs, s_memstatsNext;
+
+        /// <summary>Kernel arg memstats=SECONDS: LogMemory("tick") that often (soak tests watch the heap stay flat); from the scheduler tick.</summary>
+        public static void MemstatsTick(ulong nowNs)
+        {
+            if (s_memstatsEveryNs == 0)
+            {
+                ulong seconds = CommandLine.GetNumber("memstats");
+                s_memstatsEveryNs = seconds == 0 ? ulong.MaxValue : seconds * 1_000_000_000;
+                s_memstatsNext = nowNs + s_memstatsEveryNs;
+            }
+            if (s_memstatsEveryNs == ulong.MaxValue || nowNs < s_memstatsNext) return;
+            s_memstatsNext = nowNs + s_memstatsEveryNs;
+            LogMemory("tick");
+        }
+
         public static void LogMemory(string when)
         {
             Log.Write("compat: memstats ");

@@ -228,6 +228,7 @@ namespace Kernel
             Timers.Tick(now);
             Console.Poll();
             NetService.Tick();
+            Process.MemstatsTick(now);
             if (f->FromUser && s_runHead != null && now - s_sliceStart >= SliceNs) Schedule();
         }
 

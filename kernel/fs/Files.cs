@@ -14,7 +14,7 @@ namespace Kernel.Fs
         public int Stream => _stream;
         public override bool IsTty => Console.IsTty(_stream);
 
-        public override long Read(byte* dst, long n) => _stream == 0 ? Console.Read(dst, (ulong)n) : -Errno.EBADF;
+        public override long Read(byte* dst, long n) => _stream == 0 ? Console.Read(dst, (ulong)n, (Flags & OpenFlags.O_NONBLOCK) != 0) : -Errno.EBADF;
 
         public override long Write(byte* src, long n)
         {

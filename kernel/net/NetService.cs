@@ -75,6 +75,7 @@ namespace Kernel
         public static void Tick()
         {
             if (Stack == null) return;
+            if (VirtioNet.First != null) VirtioNet.First.PollMissed();
             long now = NowMs;
             if (now >= Stack.NextDeadlineMs) Stack.Poll(now);
             if (!s_announcedAddress && Ethernet != null && Ethernet.Address != 0) AnnounceAddress();
@@ -105,8 +106,19 @@ namespace Kernel
             Log.Dec((ulong)Ethernet.TxPackets);
             Log.Write(" txdrop ");
             Log.Dec((ulong)Ethernet.TxDropped);
+            nic.LogRings();
             Log.Write(" tcp ");
             Log.Dec((ulong)Stack.TcpSocketCount);
+            Log.Write(" retransmits ");
+            Log.Dec((ulong)Stack.TcpRetransmits);
+            Log.Write(" states");
+            for (TcpSocket t = Stack.TcpList; t != null; t = t.NextInList) { Log.Write(" "); Log.Dec((ulong)(int)t.State); Log.Write("/"); Log.Dec((ulong)t.BytesAvailable); Log.Write("/"); Log.Dec((ulong)t.BytesQueued); if (t.State == TcpState.Listen) { Log.Write("/q"); Log.Dec((ulong)t.PendingAccepts); } }
+            Log.Write(" segsin ");
+            Log.Dec((ulong)Stack.TcpSegmentsIn);
+            Log.Write(" bad ");
+            Log.Dec((ulong)Stack.TcpBadSegments);
+            Log.Write(" rstout ");
+            Log.Dec((ulong)Stack.TcpResetsOut);
             Log.Write("\n");
         }
 

@@ -206,6 +206,12 @@ expect port-no-net 2 '--no-net: no ports can be forwarded' -- $OPS run --no-net 
 out=$($OPS run "$BB" sh -c 'head -1 /etc/passwd; grep -E "^(nobody|daemon):" /etc/passwd; head -1 /etc/group; grep ^nogroup: /etc/group; cat /etc/hostname; grep -c localhost /etc/hosts; cat /etc/resolv.conf; test -d /root && test -d /tmp && echo dirs' 2>&1 </dev/null)
 want=$(printf 'root:x:0:0:root:/root:/bin/sh\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\nroot:x:0:\nnogroup:x:65534:\ncompat\n2\nnameserver 10.0.2.3\ndirs')
 [ "$out" = "$want" ] && ok etc-defaults || bad etc-defaults "got: $(tr '\n' ' ' <<<"$out")"
+# The host's service accounts (ids below 1000) the defaults lack come along; people's accounts do not.
+svc=$(awk -F: '$3 >= 100 && $3 < 1000 && $1 != "_apt" && $1 != "nobody" {print $1; exit}' /etc/passwd)
+human=$(awk -F: '$3 >= 1000 && $3 < 65534 {print $1; exit}' /etc/passwd)
+out=$($OPS run "$BB" cat /etc/passwd 2>&1 </dev/null)
+if { [ -z "$svc" ] || grep -q "^$svc:" <<<"$out"; } && { [ -z "$human" ] || ! grep -q "^$human:" <<<"$out"; }; then ok etc-host-service-users
+else bad etc-host-service-users "service user '$svc' missing or human '$human' present"; fi
 echo 'me:x:1000:1000::/home/me:/bin/sh' > "$F/passwd"
 out=$($OPS run --file "$F/passwd:/etc/passwd" "$BB" cat /etc/passwd 2>&1 </dev/null)
 [ "$out" = "me:x:1000:1000::/home/me:/bin/sh" ] && ok etc-user-wins || bad etc-user-wins "got '$out'"
@@ -273,6 +279,37 @@ $OPS run "$BB" sh -c 'echo out; echo err >&2' </dev/null >"$TMP/o" 2>"$TMP/e"
 # A reader that goes away ends the program as SIGPIPE would natively (status 141), not a hang.
 out=$(timeout 120 $OPS run "$BB" yes </dev/null | head -2 | tr '\n' ' '; echo "status ${PIPESTATUS[0]}")
 [ "$out" = "y y status 141" ] && ok stdout-reader-gone || bad stdout-reader-gone "got '$out'"
+
+# A non-blocking read of an open but empty stdin pipe is EAGAIN, as natively (it blocked).
+mkfifo "$TMP/stdin-fifo"; exec 8<>"$TMP/stdin-fifo"    # a writer that never writes
+out=$(timeout 120 $OPS run --python /usr/bin/python3 -c 'import os, fcntl
+fcntl.fcntl(0, fcntl.F_SETFL, os.O_NONBLOCK)
+try:
+    os.read(0, 1); print("data")
+except BlockingIOError:
+    print("EAGAIN")' 2>&1 < "$TMP/stdin-fifo")
+exec 8>&-
+[ "$out" = "EAGAIN" ] && ok stdin-nonblocking || bad stdin-nonblocking "got '$out'"
+
+# Networking options: --net tap needs --ip; addresses are checked; with root, a guest on a tap
+# device inside a private network namespace answers HTTP at its --ip (traffic stays in the namespace).
+expect net-bad-mode 2 "--net: expected user or tap:NAME" -- $OPS run --net bridge "$BB" true
+expect net-tap-needs-ip 2 '--net tap: give the guest an address with --ip' -- $OPS run --net tap:t0 "$BB" true
+expect net-bad-ip 2 "--ip: '10.0.2' is not an IPv4 address" -- $OPS run --net tap:t0 --ip 10.0.2 "$BB" true
+expect net-tap-no-ports 2 '--net tap: ports need no forwarding' -- $OPS run --net tap:t0 --ip 10.0.0.2/24 -p 80 "$BB" true
+if [ "$(id -u)" = 0 ] && command -v ip >/dev/null && ip netns add "compat-ops-$$" 2>/dev/null; then
+  NSX="compat-ops-$$"
+  ip netns exec "$NSX" ip tuntap add dev tap0 mode tap && ip netns exec "$NSX" ip addr add 192.168.78.1/24 dev tap0 &&
+    ip netns exec "$NSX" ip link set tap0 up
+  mkdir -p "$F/www"; echo "over tap" > "$F/www/index.html"
+  ip netns exec "$NSX" $OPS run --timeout 60 --net tap:tap0 --ip 192.168.78.2/24 --dir "$F/www:/www" "$BB" httpd -f -p 8080 -h /www \
+    >/dev/null 2>"$TMP/tap.err" </dev/null & tpid=$!
+  got=""
+  for _ in $(seq 1 150); do got=$(ip netns exec "$NSX" curl -s -m 2 http://192.168.78.2:8080/index.html) && [ -n "$got" ] && break; sleep 0.2; done
+  kill -TERM $tpid 2>/dev/null; wait $tpid 2>/dev/null
+  ip netns del "$NSX"
+  [ "$got" = "over tap" ] && ok net-tap-http || bad net-tap-http "got '$got' ($(tail -3 "$TMP/tap.err" | tr '\n' ' '))"
+fi
 
 echo "ops: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -58,13 +58,17 @@ public static class Program
         var port = new Option<string[]>("--port", "-p") { Description = "Forward a TCP port from the host (127.0.0.1) to the guest: PORT, HOST:GUEST or ADDR:HOST:GUEST. Repeatable.", HelpName = "PORT", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var udpPort = new Option<string[]>("--udp-port") { Description = "Forward a UDP port (same forms as --port). Repeatable.", HelpName = "PORT", Arity = ArgumentArity.OneOrMore, AllowMultipleArgumentsPerToken = false };
         var noNet = new Option<bool>("--no-net") { Description = "Boot without a network device." };
+        var net = new Option<string?>("--net") { Description = "user (QEMU user networking, the default: no root, ports with -p) or tap:NAME (an existing tap device; give --ip).", HelpName = "MODE" };
+        var ip = new Option<string?>("--ip") { Description = "The guest's IPv4 address, ADDR/PREFIX (with --net tap; user networking uses 10.0.2.15/24).", HelpName = "ADDR/N" };
+        var gateway = new Option<string?>("--gateway") { Description = "The guest's default gateway.", HelpName = "ADDR" };
+        var dns = new Option<string?>("--dns") { Description = "The guest's name server (kernel's view; /etc/resolv.conf comes from NameServers).", HelpName = "ADDR" };
         var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument." };
         var program = new Argument<string?>("PROGRAM") { Description = "An x86-64 Linux ELF executable on the host (static, or dynamically linked: its libraries are packed).", Arity = ArgumentArity.ZeroOrOne };
         var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
         {
-            port, udpPort, noNet, env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, kernelArg, demo, program, args,
+            port, udpPort, net, ip, gateway, dns, noNet, env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, kernelArg, demo, program, args,
         };
         cmd.SetAction(r => RunCommand.Execute(new RunOptions
         {
@@ -90,6 +94,10 @@ public static class Program
             Ports = r.GetValue(port) ?? [],
             UdpPorts = r.GetValue(udpPort) ?? [],
             NoNetwork = r.GetValue(noNet),
+            Net = r.GetValue(net),
+            Ip = r.GetValue(ip),
+            Gateway = r.GetValue(gateway),
+            Dns = r.GetValue(dns),
         }));
         return cmd;
     }

@@ -53,6 +53,8 @@ public sealed record QemuOptions
     public bool Network { get; init; }
     /// <summary>Host-to-guest port forwards for user networking.</summary>
     public IReadOnlyList<PortForward> Forwards { get; init; } = [];
+    /// <summary>Instead of user networking: attach to this existing host tap device (no root needed once it exists and the user owns it).</summary>
+    public string? Tap { get; init; }
 }
 
 /// <summary>One forwarded port: connections to HostAddress:HostPort reach the guest's GuestPort.</summary>
@@ -115,7 +117,8 @@ public static class Qemu
         if (o.Network)
         {
             // QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2, DNS 10.0.2.3.
-            string netdev = "user,id=net0" + string.Concat(o.Forwards.Select(f => "," + f.HostFwd));
+            string netdev = o.Tap != null ? "tap,id=net0,ifname=" + o.Tap + ",script=no,downscript=no"
+                : "user,id=net0" + string.Concat(o.Forwards.Select(f => "," + f.HostFwd));
             a.AddRange(["-netdev", netdev, "-device", "virtio-net-device,netdev=net0"]);
         }
         return a;

@@ -50,6 +50,14 @@ public sealed record RunOptions
     public IReadOnlyList<string> UdpPorts { get; init; } = [];
     /// <summary>--no-net: boot without a network device.</summary>
     public bool NoNetwork { get; init; }
+    /// <summary>--net: "user" (default) or "tap:NAME".</summary>
+    public string? Net { get; init; }
+    /// <summary>--ip ADDR/PREFIX, --gateway ADDR, --dns ADDR: the guest's static configuration (tap; user networking has its own).</summary>
+    public string? Ip { get; init; }
+    public string? Gateway { get; init; }
+    public string? Dns { get; init; }
+    /// <summary>The tap device from --net tap:NAME (filled by Execute).</summary>
+    public string? TapName { get; init; }
     /// <summary>The forwards from -p, --udp-port and the config file (filled by Execute).</summary>
     public IReadOnlyList<PortForward> Forwards { get; init; } = [];
 }
@@ -85,6 +93,23 @@ public static partial class RunCommand
         forwards.AddRange(o.Ports.Select(p => PortForward.Parse(p, "tcp", "--port")));
         forwards.AddRange(o.UdpPorts.Select(p => PortForward.Parse(p, "udp", "--udp-port")));
         if (o.NoNetwork && forwards.Count > 0) throw new OpsException("--no-net: no ports can be forwarded without a network", ExitCodes.Usage);
+        string? tap = null;
+        if (o.Net is { } net && net != "user")
+        {
+            if (!net.StartsWith("tap:", StringComparison.Ordinal) || net.Length == 4) throw new OpsException($"--net: expected user or tap:NAME, not '{net}'", ExitCodes.Usage);
+            tap = net[4..];
+            if (forwards.Count > 0) throw new OpsException("--net tap: ports need no forwarding; connect to the guest's --ip directly", ExitCodes.Usage);
+            if (o.Ip == null) throw new OpsException("--net tap: give the guest an address with --ip ADDR/PREFIX (and --gateway ADDR for routes off the link)", ExitCodes.Usage);
+        }
+        foreach (var (what, value) in new[] { ("--ip", o.Ip), ("--gateway", o.Gateway), ("--dns", o.Dns) })
+        {
+            if (value == null) continue;
+            string addr = what == "--ip" && value.Contains('/') ? value[..value.IndexOf('/')] : value;
+            bool ok = addr.Split('.').Length == 4 && System.Net.IPAddress.TryParse(addr, out var ip) && ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+                && (what != "--ip" || !value.Contains('/') || (int.TryParse(value[(value.IndexOf('/') + 1)..], out int p) && p is >= 1 and <= 32));
+            if (!ok) throw new OpsException($"{what}: '{value}' is not an IPv4 address" + (what == "--ip" ? " (ADDR or ADDR/PREFIX)" : ""), ExitCodes.Usage);
+        }
+        o = o with { TapName = tap };
         o = o with { Forwards = forwards };
         if (config?.Cpus is > 1) Ui.Notice($"note: CPUs {config.Cpus} ignored: the unikernel runs on one CPU");
 
@@ -193,6 +218,7 @@ public static partial class RunCommand
             StderrWithStdout = SameFile("/proc/self/fd/1", "/proc/self/fd/2"),
             Network = !o.NoNetwork,
             Forwards = o.Forwards,
+            Tap = o.TapName,
         };
         if (o.Verbose) Ui.Notice(Qemu.CommandLine(qemuOptions));
 
@@ -298,7 +324,14 @@ public static partial class RunCommand
         long ns = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).Ticks * 100;
         args.Add("realtime_ns=" + ns);
         args.Add("entropy=" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)));
-        if (!o.NoNetwork) args.AddRange(["net.ip=10.0.2.15/24", "net.gw=10.0.2.2", "net.dns=10.0.2.3"]);   // QEMU user networking's plan
+        if (!o.NoNetwork && o.TapName == null)
+            args.AddRange(["net.ip=" + (o.Ip ?? "10.0.2.15/24"), "net.gw=" + (o.Gateway ?? "10.0.2.2"), "net.dns=" + (o.Dns ?? "10.0.2.3")]);   // QEMU user networking's plan
+        else if (!o.NoNetwork)
+        {
+            args.Add("net.ip=" + (o.Ip!.Contains('/') ? o.Ip : o.Ip + "/24"));
+            if (o.Gateway != null) args.Add("net.gw=" + o.Gateway);
+            if (o.Dns != null) args.Add("net.dns=" + o.Dns);
+        }
         if (stdinTty) args.Add("stdin_tty");
         if (!Console.IsOutputRedirected) args.Add("stdout_tty");
         if (!Console.IsErrorRedirected) args.Add("stderr_tty");

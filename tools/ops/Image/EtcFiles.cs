@@ -48,6 +48,29 @@ public static class EtcFiles
         ("/etc/hostname", HostName + "\n"),
     ];
 
+    /// <summary>
+    /// The default passwd or group text plus the host's system entries (id below 1000) whose names
+    /// it lacks, so a program configured for a service user (redis, memcache, postgres...) finds it.
+    /// People's accounts (1000 and up) stay on the host.
+    /// </summary>
+    public static string WithHostSystemEntries(string defaults, string hostFile)
+    {
+        string host;
+        try { host = File.ReadAllText(hostFile); }
+        catch (IOException) { return defaults; }
+        catch (UnauthorizedAccessException) { return defaults; }
+        var names = new HashSet<string>(defaults.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(':')[0]));
+        var sb = new StringBuilder(defaults);
+        foreach (var line in host.Split('\n'))
+        {
+            var f = line.Split(':');
+            if (f.Length < 4 || line.StartsWith('#') || !uint.TryParse(f[2], out uint id) || id >= 1000) continue;
+            if (!names.Add(f[0])) continue;
+            sb.Append(line).Append('\n');
+        }
+        return sb.ToString();
+    }
+
     /// <summary>Adds what is missing; returns how many files were added.</summary>
     public static int AddMissing(RootImage image, IReadOnlyList<string>? nameServers = null)
     {
@@ -55,7 +78,8 @@ public static class EtcFiles
         foreach (var (path, contents) in Defaults(nameServers))
         {
             if (image.Contains(path)) continue;
-            image.AddFile(path, Encoding.UTF8.GetBytes(contents));
+            string text = path is "/etc/passwd" or "/etc/group" ? WithHostSystemEntries(contents, path) : contents;
+            image.AddFile(path, Encoding.UTF8.GetBytes(text));
             added++;
         }
         if (!image.Contains("/root")) image.AddDirectory("/root", 0x1C0);     // 0700

@@ -13,8 +13,6 @@ public sealed record ProgramSpec
     public IReadOnlyList<string> Args { get; init; } = [];
     /// <summary>The environment, KEY=VALUE strings in order (LD_LIBRARY_PATH in it steers library resolution).</summary>
     public IReadOnlyList<string> Environment { get; init; } = [];
-    /// <summary>All of a non-terminal stdin (packed as /.compat/stdin), or null for an interactive stdin.</summary>
-    public byte[]? Stdin { get; init; }
     /// <summary>User files and directories (--file, --dir, config Files/Dirs/MapDirs), in order.</summary>
     public IReadOnlyList<UserPath> Paths { get; init; } = [];
     /// <summary>--python: pack the standard library (and the script argument).</summary>
@@ -145,7 +143,6 @@ public static class ProgramImage
         root.AddFile("/.compat/exe", Encoding.UTF8.GetBytes(realPath));
         root.AddFile("/.compat/argv", NulTerminated([spec.Argv0, .. spec.Args]));
         root.AddFile("/.compat/envp", NulTerminated(spec.Environment));
-        if (spec.Stdin != null) root.AddFile("/.compat/stdin", spec.Stdin);
         return Result(root, realPath, resolver, pythonVersion);
     }
 
