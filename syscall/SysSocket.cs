@@ -101,9 +101,7 @@ namespace Kernel.Syscalls
             byte* a = stackalloc byte[SocketConst.MaxAddress];
             long n = child.GetName(true, a);
             if (n > 0 && CopyAddressOut(a, (int)n, addr, lenPtr) != 0) { FdTable.Release(child); return -Errno.EFAULT; }
-            int nfd = FdTable.Install(child, 0, (flags & SocketConst.SOCK_CLOEXEC) != 0);
-            if (nfd < 0) FdTable.Release(child);
-            return nfd;
+            return InstallNew(child, flags);
         }
 
         public static long Connect(SyscallFrame* f)

@@ -132,6 +132,8 @@ namespace Kernel.Drivers.Virtio
             Log.Dec((ulong)_txFreeCount);
             Log.Write(" missed ");
             Log.Dec(MissedInterrupts);
+            Log.Write(" kicks ");
+            Log.Dec(MissedKicks);
         }
 
         /// <summary>Delivers every received frame and re-posts its buffer. Interrupt context, or any kernel code with interrupts masked.</summary>
@@ -154,18 +156,27 @@ namespace Kernel.Drivers.Virtio
             if (_rx.AvailIndex != before) _rx.Kick(before);
         }
 
-        public ulong MissedInterrupts;
+        public ulong MissedInterrupts, MissedKicks;
+        private ushort _tickTxUsed, _tickRxUsed;
 
         /// <summary>
-        /// From the scheduler tick: services the receive ring if the device used buffers and no
-        /// interrupt came for them. Under load the device has been seen to fill the whole ring with
-        /// no interrupt reaching us (cause not found yet); this bounds such a stall to one tick.
+        /// From the scheduler tick, a watchdog for lost notifications in either direction. Under load
+        /// the device has been seen to fill the receive ring with no interrupt reaching us, and to
+        /// leave a full transmit ring untouched (a kick it never acted on); causes not found yet.
+        /// Each such stall now lasts at most one tick: the receive ring is serviced, and a queue with
+        /// work pending that made no progress since the last tick is notified again.
         /// </summary>
-        public void PollMissed()
+        public void Watchdog()
         {
-            if (_rx.DeviceUsedIndex == _rx.LastUsed) return;
-            MissedInterrupts++;
-            Service();
+            if (_rx.DeviceUsedIndex != _rx.LastUsed) { MissedInterrupts++; Service(); }
+            ushort txUsed = _tx.DeviceUsedIndex;
+            if (_tx.AvailIndex != txUsed && txUsed == _tickTxUsed) { MissedKicks++; _tx.ForceNotify(); }
+            _tickTxUsed = txUsed;
+            ushort rxUsed = _rx.DeviceUsedIndex;
+            // The device waits for a notification about buffers we already posted.
+            if (_rx.EventIdx && rxUsed == _tickRxUsed && _rx.DeviceAvailEvent != _rx.AvailIndex &&
+                (ushort)(_rx.AvailIndex - _rx.DeviceAvailEvent) <= _rx.Size) { MissedKicks++; _rx.ForceNotify(); }
+            _tickRxUsed = rxUsed;
         }
 
         private void ReclaimTransmitted()
@@ -179,7 +190,7 @@ namespace Kernel.Drivers.Virtio
         {
             if (length <= 0 || length > BufferSize - HeaderSize) { TxDropped++; return false; }
             ReclaimTransmitted();
-            if (_txFreeCount == 0) { TxDropped++; return false; }
+            if (_txFreeCount == 0) { TxDropped++; _tx.ForceNotify(); return false; }   // all in flight: make sure the device knows
             ushort d = _txFree[--_txFreeCount];
             byte* buf = _txBuffers + (ulong)d * BufferSize;
             Mem.Zero(buf, HeaderSize);

@@ -68,6 +68,13 @@ namespace Kernel.Drivers.Virtio
             NotifyFn(NotifyContext, Index);
         }
 
+        /// <summary>Notifies the device whatever it asked for (a spare notification is harmless; a missed one stalls the queue).</summary>
+        public void ForceNotify()
+        {
+            Native.Mfence();
+            NotifyFn(NotifyContext, Index);
+        }
+
         public ushort AvailIndex => _availIdx;
         public ushort LastUsed => _lastUsed;
         public ushort DeviceUsedIndex => *(ushort*)(Used + 2);

@@ -185,12 +185,11 @@ namespace Kernel.Fs
         public override long ReceiveFrom(byte* dst, long n, int flags, byte* addr, int* addrLen)
         {
             if (addrLen != null) *addrLen = 0;
+            ulong deadline = ReceiveDeadline();
             while (_head == null)
             {
-                if (NonBlocking || (flags & SocketConst.MSG_DONTWAIT) != 0) return -Errno.EAGAIN;
-                int w = Scheduler.Sleep(PollWait.Queue, ReceiveTimeoutNs == 0 ? 0 : Drivers.Tsc.MonotonicNs() + ReceiveTimeoutNs);
-                if (w == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
-                if (w == Scheduler.TimedOut) return -Errno.EAGAIN;
+                long w = WaitForInput(flags, deadline);
+                if (w != 0) return w;
             }
             Reply r = _head;
             long copy = r.Length < n ? r.Length : n;

@@ -28,6 +28,20 @@ namespace Kernel.Fs
 
         public bool NonBlocking => (Flags & OpenFlags.O_NONBLOCK) != 0;
 
+        /// <summary>The SO_RCVTIMEO deadline of a receive starting now (0: none).</summary>
+        protected ulong ReceiveDeadline() => ReceiveTimeoutNs == 0 ? 0 : Drivers.Tsc.MonotonicNs() + ReceiveTimeoutNs;
+
+        /// <summary>
+        /// One wait for input: -EAGAIN at once when non-blocking (or MSG_DONTWAIT); else sleeps until a
+        /// poll wake-up (0: look again), the deadline (-EAGAIN) or a signal (-ERESTARTSYS).
+        /// </summary>
+        protected long WaitForInput(int flags, ulong deadline)
+        {
+            if (NonBlocking || (flags & SocketConst.MSG_DONTWAIT) != 0) return -Errno.EAGAIN;
+            int w = Scheduler.Sleep(PollWait.Queue, deadline);
+            return w == Scheduler.Interrupted ? -Errno.ERESTARTSYS : w == Scheduler.TimedOut ? -Errno.EAGAIN : 0;
+        }
+
         public virtual long Bind(byte* addr, int len) => -Errno.EOPNOTSUPP;
         public virtual long Listen(int backlog) => -Errno.EOPNOTSUPP;
         /// <summary>One connection from the queue (blocking unless <paramref name="nonblock"/>), or -errno.</summary>

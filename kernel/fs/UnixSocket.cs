@@ -338,12 +338,11 @@ namespace Kernel.Fs
 
         private long ReceiveDatagram(byte* dst, long n, int flags, byte* addr, int* addrLen, FileBatch* rights)
         {
+            ulong deadline = ReceiveDeadline();
             while (_dgHead == null)
             {
-                if (NonBlocking || (flags & SocketConst.MSG_DONTWAIT) != 0) return -Errno.EAGAIN;
-                int w = Scheduler.Sleep(PollWait.Queue, ReceiveTimeoutNs == 0 ? 0 : Drivers.Tsc.MonotonicNs() + ReceiveTimeoutNs);
-                if (w == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
-                if (w == Scheduler.TimedOut) return -Errno.EAGAIN;
+                long w = WaitForInput(flags, deadline);
+                if (w != 0) return w;
             }
             UnixDatagram d = _dgHead;
             long copy = d.Length < n ? d.Length : n;

@@ -75,7 +75,7 @@ namespace Kernel
         public static void Tick()
         {
             if (Stack == null) return;
-            if (VirtioNet.First != null) VirtioNet.First.PollMissed();
+            if (VirtioNet.First != null) VirtioNet.First.Watchdog();
             long now = NowMs;
             if (now >= Stack.NextDeadlineMs) Stack.Poll(now);
             if (!s_announcedAddress && Ethernet != null && Ethernet.Address != 0) AnnounceAddress();
