@@ -280,6 +280,14 @@ $OPS run "$BB" sh -c 'echo out; echo err >&2' </dev/null >"$TMP/o" 2>"$TMP/e"
 out=$(timeout 120 $OPS run "$BB" yes </dev/null | head -2 | tr '\n' ' '; echo "status ${PIPESTATUS[0]}")
 [ "$out" = "y y status 141" ] && ok stdout-reader-gone || bad stdout-reader-gone "got '$out'"
 
+# tools/setup.sh links /usr/local/bin/ops to this checkout's launcher: `ops` works from anywhere.
+if [ "$(readlink -f /usr/local/bin/ops 2>/dev/null)" = "$(readlink -f "$OPS")" ]; then
+  out=$(cd / && ops run "$BB" echo on-path </dev/null 2>/dev/null)
+  [ "$out" = "on-path" ] && ok ops-on-path || bad ops-on-path "got '$out'"
+else
+  echo "SKIP ops-on-path: /usr/local/bin/ops does not point at $OPS (tools/setup.sh could not make the link here)"
+fi
+
 # A non-blocking read of an open but empty stdin pipe is EAGAIN, as natively (it blocked).
 mkfifo "$TMP/stdin-fifo"; exec 8<>"$TMP/stdin-fifo"    # a writer that never writes
 out=$(timeout 120 $OPS run --python /usr/bin/python3 -c 'import os, fcntl
