@@ -87,14 +87,8 @@ namespace Kernel.Drivers.Virtio
 
         private bool Start()
         {
-            _dev.Reset();
-            _dev.Status = VirtioMmio.StatusAcknowledge;
-            _dev.Status = VirtioMmio.StatusAcknowledge | VirtioMmio.StatusDriver;
-            ulong offered = _dev.DeviceFeatures();
-            ulong wanted = 1UL << VirtioMmio.FeatureVersion1 | 1UL << FeatureMultiport | 1UL << VirtioMmio.FeatureEventIdx;
-            ulong features = offered & wanted;
-            if ((features & 1UL << VirtioMmio.FeatureVersion1) == 0) return Fail("the device does not offer VIRTIO_F_VERSION_1");
-            if (!_dev.SetFeatures(features)) return Fail("the device refused our features");
+            string refused = _dev.Negotiate(1UL << FeatureMultiport | 1UL << VirtioMmio.FeatureEventIdx, out ulong features);
+            if (refused != null) return Fail(refused);
             _multiport = (features & 1UL << FeatureMultiport) != 0;
             bool eventIdx = (features & 1UL << VirtioMmio.FeatureEventIdx) != 0;
             if (_multiport)

@@ -69,12 +69,27 @@ namespace Kernel.Drivers.Virtio
         }
 
         /// <summary>Writes the accepted features and sets FEATURES_OK; false if the device refuses them.</summary>
-        public bool SetFeatures(ulong features)
+        private bool SetFeatures(ulong features)
         {
             W(0x024, 0); W(0x020, (uint)features);
             W(0x024, 1); W(0x020, (uint)(features >> 32));
             Status = (byte)(Status | StatusFeaturesOk);
             return (Status & StatusFeaturesOk) != 0;
+        }
+
+        /// <summary>
+        /// The start of every driver's initialisation (virtio 1.x, 3.1.1): reset, ACKNOWLEDGE, DRIVER,
+        /// and the features both sides have out of <paramref name="wanted"/> (VERSION_1 is required).
+        /// Returns null with the features accepted (FEATURES_OK set), or why the device cannot be used.
+        /// </summary>
+        public string Negotiate(ulong wanted, out ulong features)
+        {
+            Reset();
+            Status = StatusAcknowledge;
+            Status = StatusAcknowledge | StatusDriver;
+            features = DeviceFeatures() & (wanted | 1UL << FeatureVersion1);
+            if ((features & 1UL << FeatureVersion1) == 0) return "the device does not offer VIRTIO_F_VERSION_1";
+            return SetFeatures(features) ? null : "the device refused our features";
         }
 
         public ushort QueueMax(int index) { W(0x030, (uint)index); return (ushort)R(0x034); }

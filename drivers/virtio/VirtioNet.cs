@@ -44,14 +44,8 @@ namespace Kernel.Drivers.Virtio
 
         private bool Start()
         {
-            _dev.Reset();
-            _dev.Status = VirtioMmio.StatusAcknowledge;
-            _dev.Status = VirtioMmio.StatusAcknowledge | VirtioMmio.StatusDriver;
-            ulong offered = _dev.DeviceFeatures();
-            ulong wanted = 1UL << VirtioMmio.FeatureVersion1 | 1UL << FeatureMac | 1UL << VirtioMmio.FeatureEventIdx;
-            ulong features = offered & wanted;
-            if ((features & 1UL << VirtioMmio.FeatureVersion1) == 0) return Fail("the device does not offer VIRTIO_F_VERSION_1");
-            if (!_dev.SetFeatures(features)) return Fail("the device refused our features");
+            string refused = _dev.Negotiate(1UL << FeatureMac | 1UL << VirtioMmio.FeatureEventIdx, out ulong features);
+            if (refused != null) return Fail(refused);
 
             if ((features & 1UL << FeatureMac) != 0) for (int i = 0; i < 6; i++) Mac[i] = _dev.ConfigByte(i);
             else { Mac[0] = 0x52; Mac[1] = 0x54; Mac[2] = 0x00; Mac[3] = 0x12; Mac[4] = 0x34; Mac[5] = 0x56; }

@@ -82,7 +82,7 @@ namespace Kernel.Fs
             error = 0;
             if (len < 16) { error = -Errno.EINVAL; return false; }
             ushort family = *(ushort*)addr;
-            if (family != SocketConst.AF_INET) { error = len >= 2 && family == 0 ? -Errno.EAFNOSUPPORT : -Errno.EAFNOSUPPORT; return false; }
+            if (family != SocketConst.AF_INET) { error = -Errno.EAFNOSUPPORT; return false; }
             ep.Port = (ushort)(addr[2] << 8 | addr[3]);
             ep.Address = (uint)(addr[4] << 24 | addr[5] << 16 | addr[6] << 8 | addr[7]);
             return true;

@@ -102,7 +102,7 @@ namespace Kernel.Fs
         private static long Find(byte* addr, int len, out UnixSocket target)
         {
             target = null;
-            if (len < 2 || *(ushort*)addr != SocketConst.AF_UNIX) return len < 2 ? -Errno.EINVAL : -Errno.EINVAL;
+            if (len < 2 || *(ushort*)addr != SocketConst.AF_UNIX) return -Errno.EINVAL;
             byte* path = addr + 2;
             int n = len - 2;
             if (n <= 0) return -Errno.EINVAL;
@@ -282,7 +282,7 @@ namespace Kernel.Fs
         public override long SendTo(byte* src, long n, int flags, byte* addr, int addrLen)
         {
             if (Type == SocketConst.SOCK_DGRAM) return SendDatagram(src, n, flags, addr, addrLen, null);
-            if (Conn == null) return _listening ? -Errno.ENOTCONN : -Errno.ENOTCONN;
+            if (Conn == null) return -Errno.ENOTCONN;
             long r = Conn.SendTo(src, n, flags, null, 0);
             if (r == -Errno.EPIPE && (flags & SocketConst.MSG_NOSIGNAL) == 0) Syscalls.SignalDelivery.RaisePipe();
             return r;
