@@ -356,6 +356,46 @@ namespace Kernel.Drivers.Virtio
             if (freed && !_txWaiters.IsEmpty) _txWaiters.WakeAll();
         }
 
+        public ulong MissedInterrupts, MissedKicks;
+        private ushort _tickUsed0, _tickUsed2, _tickUsed3, _tickRxUsed;
+        private int _rxQuietTicks;
+
+        /// <summary>
+        /// From the scheduler tick, the same guard against lost notifications as virtio-net's: used
+        /// buffers no interrupt told us about are serviced, a transmit queue holding buffers that
+        /// made no progress for a whole tick is notified again (a writer would otherwise wait for
+        /// ever), and so is a receive queue with posted buffers, every tenth quiet tick (the host
+        /// may simply have nothing to send).
+        /// </summary>
+        public void Watchdog()
+        {
+            bool missed = (_rx != null && _rx.DeviceUsedIndex != _rx.LastUsed) ||
+                          (_crx != null && _crx.DeviceUsedIndex != _crx.LastUsed) ||
+                          (_txWaiters.IsEmpty == false && (Unreclaimed(_tx0) || Unreclaimed(_tx2) || Unreclaimed(_tx3)));
+            if (missed) { if (MissedInterrupts++ == 0) Log.WriteLine("compat: virtio-console: used buffers with no interrupt; serviced from the tick"); Service(); }
+            StalledTx(_tx0, ref _tickUsed0);
+            StalledTx(_tx2, ref _tickUsed2);
+            StalledTx(_tx3, ref _tickUsed3);
+            if (_rx == null || _outstanding == 0) { _rxQuietTicks = 0; return; }
+            ushort used = _rx.DeviceUsedIndex;
+            if (used != _tickRxUsed) { _tickRxUsed = used; _rxQuietTicks = 0; return; }
+            if (++_rxQuietTicks % 10 == 0) { MissedKicks++; _rx.ForceNotify(); }
+        }
+
+        private static bool Unreclaimed(TxPort t) => t != null && t.Free != null && t.Q.DeviceUsedIndex != t.Q.LastUsed;
+
+        private void StalledTx(TxPort t, ref ushort tickUsed)
+        {
+            if (t == null || t.Free == null) return;
+            ushort used = t.Q.DeviceUsedIndex;
+            if (t.Q.AvailIndex != used && used == tickUsed)
+            {
+                if (MissedKicks++ == 0) Log.WriteLine("compat: virtio-console: output queue stalled a tick; notified again");
+                t.Q.ForceNotify();
+            }
+            tickUsed = used;
+        }
+
         // ---- input -------------------------------------------------------------------------
 
         public bool HasInput => _inputPort >= 0;

@@ -73,9 +73,10 @@ namespace Kernel
             Fs.PollWait.Changed();
         }
 
-        /// <summary>Timer tick: COM1 input arrived for a reader or a poller that waits for it (the UART raises no interrupt here).</summary>
+        /// <summary>Timer tick: the virtio console's watchdog; COM1 input arrived for a reader or a poller that waits for it (the UART raises no interrupt here).</summary>
         public static void Poll()
         {
+            VirtioConsole.Instance?.Watchdog();
             if (s_stdinSource != StdinSerial || (s_readers.IsEmpty && Fs.PollWait.Queue.IsEmpty)) return;
             if (!Serial.HasInput()) return;
             s_readers.WakeAll();
