@@ -135,6 +135,8 @@ namespace Kernel.Drivers.Virtio
         {
             _dev.AckInterrupt();
             ushort before = _rx.AvailIndex;
+            // Every buffer used: the device waits for the notification the re-posting below sends.
+            if (_rx.DeviceUsedIndex == before) { _rxStarved = true; _rxStarvedAt = before; _rxStarvedKicks = 0; }
             do
             {
                 while (_rx.PopUsed(out ushort head, out uint len))
@@ -152,13 +154,17 @@ namespace Kernel.Drivers.Virtio
 
         public ulong MissedInterrupts, MissedKicks;
         private ushort _tickTxUsed, _tickRxUsed;
+        private bool _rxStarved;
+        private ushort _rxStarvedAt;
+        private int _rxStarvedKicks;                        // the used index when the device had no buffer left
 
         /// <summary>
         /// From the scheduler tick, a watchdog for lost notifications in either direction. Under load
         /// the device has been seen to fill the receive ring with no interrupt reaching us, and to
         /// leave a full transmit ring untouched (a kick it never acted on); causes not found yet.
         /// Each such stall now lasts at most one tick: the receive ring is serviced, and a queue with
-        /// work pending that made no progress since the last tick is notified again.
+        /// work pending (transmit: unsent frames; receive: re-posted buffers after the device ran
+        /// out) that made no progress since the last tick is notified again.
         /// </summary>
         public void Watchdog()
         {
@@ -167,9 +173,11 @@ namespace Kernel.Drivers.Virtio
             if (_tx.AvailIndex != txUsed && txUsed == _tickTxUsed) { MissedKicks++; _tx.ForceNotify(); }
             _tickTxUsed = txUsed;
             ushort rxUsed = _rx.DeviceUsedIndex;
-            // The device waits for a notification about buffers we already posted.
-            if (_rx.EventIdx && rxUsed == _tickRxUsed && _rx.DeviceAvailEvent != _rx.AvailIndex &&
-                (ushort)(_rx.AvailIndex - _rx.DeviceAvailEvent) <= _rx.Size) { MissedKicks++; _rx.ForceNotify(); }
+            // The device ran out of receive buffers and has not used one since we re-posted them:
+            // it may be waiting for a notification that got lost. A link that went quiet meanwhile
+            // gets 50 of them (half a second); an idle device is left alone.
+            if (rxUsed != _rxStarvedAt) _rxStarved = false;
+            else if (_rxStarved && rxUsed == _tickRxUsed && _rxStarvedKicks++ < 50) { MissedKicks++; _rx.ForceNotify(); }
             _tickRxUsed = rxUsed;
         }
 

@@ -40,6 +40,21 @@ namespace Kernel.Runtime
             return ToObject(p);
         }
 
+        private static readonly byte[] s_noBytes = new byte[0];
+
+        /// <summary>A zeroed byte array, or null when the heap is exhausted: for buffers whose owner can refuse or drop instead.</summary>
+        public static byte[] TryNewBytes(int count)
+        {
+            if (count < 0) return null;
+            MethodTable* mt = ((object)s_noBytes).MethodTable;
+            ulong size = (mt->BaseSize + (ulong)count + 7) & ~7UL;
+            void* p = Memory.Mm.KernelHeap.Alloc(size);
+            if (p == null) return null;
+            *(MethodTable**)p = mt;
+            *(uint*)((byte*)p + sizeof(void*)) = (uint)count;
+            return Unsafe.As<byte[]>(ToObject(p));
+        }
+
         /// <summary>Returns an object's memory to the heap. The caller guarantees no references remain.</summary>
         public static void Free(object o)
         {

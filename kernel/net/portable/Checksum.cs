@@ -67,27 +67,68 @@ namespace Kernel.Net
 
     /// <summary>A byte ring with random access relative to the read position: the TCP send and
     /// receive buffers (the receive ring also holds out-of-order data past Count), UDP queues,
-    /// the loopback queue. Allocated once, never grown.</summary>
+    /// the loopback queue.</summary>
     internal sealed class ByteRing
     {
+        // Storage grows on demand, doubling up to the capacity: a socket costs memory for what it
+        // holds, not for what it may hold (nginx's keep-alive connections carry a few hundred bytes
+        // each way, against 128 KiB limits). Sizes keep a heap block a power of two with the array
+        // header; a growth that finds the heap exhausted fails and the caller drops or refuses.
+        private const int ArrayHeader = 24, FirstBlock = 2048;
         internal byte[] Buf;
         internal int Head, Count;
+        private readonly int _capacity;
 
-        internal ByteRing(int capacity) { Buf = new byte[capacity]; }
-
-        internal int Capacity => Buf.Length;
-        internal int Free => Buf.Length - Count;
-
-        /// <summary>Writes at logical offset (from Head) without changing Count.</summary>
-        internal void CopyIn(int offset, ReadOnlySpan<byte> data)
+        internal ByteRing(int capacity)
         {
-            int cap = Buf.Length, len = data.Length;
-            if (len == 0) return;
+            _capacity = capacity;
+            int first = FirstBlock - ArrayHeader;
+            Buf = NetMemory.AllocBytes(capacity < first ? capacity : first) ?? new byte[0];
+        }
+
+        /// <summary>The most the ring may hold (what windows and poll see); storage may be smaller.</summary>
+        internal int Capacity => _capacity;
+        internal int Free => _capacity - Count;
+
+        /// <summary>Makes logical offsets [0, end) from Head writable, growing the storage; false if end exceeds the capacity or memory is short.</summary>
+        internal bool Reserve(int end)
+        {
+            int cap = Buf.Length;
+            if (end <= cap) return true;
+            if (end > _capacity) return false;
+            long size = FirstBlock;
+            while (size - ArrayHeader < end) size <<= 1;
+            int len = size - ArrayHeader > _capacity ? _capacity : (int)(size - ArrayHeader);
+            byte[] grown = NetMemory.AllocBytes(len);
+            if (grown == null) return false;
+            // The whole old storage, unwrapped: bytes past Count may be out-of-order data.
+            int first = cap - Head;
+            if (cap > 0)
+            {
+                ReadOnlySpan<byte> old = Buf;
+                Span<byte> to = grown;
+                old.Slice(Head, first).CopyTo(to);
+                old.Slice(0, Head).CopyTo(to.Slice(first, Head));
+            }
+            NetMemory.Free(Buf);
+            Buf = grown;
+            Head = 0;
+            return true;
+        }
+
+        /// <summary>Writes at logical offset (from Head) without changing Count; false (nothing written) if there is no room.</summary>
+        internal bool CopyIn(int offset, ReadOnlySpan<byte> data)
+        {
+            int len = data.Length;
+            if (len == 0) return true;
+            if (!Reserve(offset + len)) return false;
+            int cap = Buf.Length;
             int pos = Head + offset; if (pos >= cap) pos -= cap;
             int first = cap - pos; if (first > len) first = len;
             Span<byte> b = Buf;
             data.Slice(0, first).CopyTo(b.Slice(pos, first));
             if (first < len) data.Slice(first).CopyTo(b.Slice(0, len - first));
+            return true;
         }
 
         internal void CopyOut(int offset, Span<byte> into)
@@ -107,9 +148,15 @@ namespace Kernel.Net
             return Buf[pos];
         }
 
+        /// <summary>Appends what fits (the capacity, or the storage when memory is short); returns the bytes taken.</summary>
         internal int Append(ReadOnlySpan<byte> data)
         {
             int n = data.Length; if (n > Free) n = Free;
+            if (!Reserve(Count + n))
+            {
+                n = Buf.Length - Count;
+                if (n <= 0) return 0;
+            }
             CopyIn(Count, data.Slice(0, n));
             Count += n;
             return n;

@@ -14,7 +14,7 @@ namespace Kernel.Net
 
         internal bool Enqueue(ReadOnlySpan<byte> packet)
         {
-            if (_ring.Free < packet.Length + 4) return false;
+            if (!_ring.Reserve(_ring.Count + packet.Length + 4)) return false;
             int n = packet.Length;
             byte b0 = (byte)n, b1 = (byte)(n >> 8), b2 = (byte)(n >> 16), b3 = 0;
             WriteByte(0, b0); WriteByte(1, b1); WriteByte(2, b2); WriteByte(3, b3);

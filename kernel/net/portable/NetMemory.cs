@@ -10,12 +10,15 @@ namespace Kernel.Net
     /// objects it no longer references (closed sockets, their buffers). On the host it stays null
     /// and the GC collects them. <see cref="Random"/> is optional too: a source of 64 random bits
     /// (initial sequence numbers, ephemeral ports, DHCP transaction ids); without it the stack
-    /// uses a xorshift generator seeded from the clock.
+    /// uses a xorshift generator seeded from the clock. <see cref="TryAllocBytes"/> lets growable
+    /// buffers fail instead of ending the kernel when its heap is exhausted.
     /// </summary>
     public static unsafe class NetMemory
     {
         public static delegate*<object, void> FreeObject;
         public static delegate*<ulong> Random;
+        /// <summary>Optional: a zeroed byte array, or null when memory is exhausted (kernel: instead of a panic).</summary>
+        public static delegate*<int, byte[]> TryAllocBytes;
 
         private static ulong s_state;
 
@@ -23,6 +26,9 @@ namespace Kernel.Net
         {
             if (o != null && FreeObject != null) FreeObject(o);
         }
+
+        /// <summary>A zeroed byte array for a buffer that can do without (null: memory is short).</summary>
+        internal static byte[] AllocBytes(int length) => TryAllocBytes != null ? TryAllocBytes(length) : new byte[length];
 
         internal static ulong NextRandom(long nowMs)
         {

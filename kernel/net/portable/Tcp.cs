@@ -247,7 +247,7 @@ namespace Kernel.Net
             }
             if (data.Length == 0) return 0;
             int n = _snd.Append(data);
-            if (n == 0) return -Errno.EAGAIN;
+            if (n == 0) return _snd.Free > 0 ? -Errno.ENOBUFS : -Errno.EAGAIN;   // room allowed, but no memory for it
             Output(nowMs);
             Stack.Finish();
             return n;
@@ -974,6 +974,8 @@ namespace Kernel.Net
         {
             if (data.Length > 0)
             {
+                // No memory for it: as if lost (a FIN after it waits too); the peer sends it again.
+                if (!_rcv.Reserve(_rcv.Count + (int)(seq - _rcvNxt) + data.Length)) { _ackNow = true; return; }
                 if (seq == _rcvNxt)
                 {
                     bool hadHoles = _oooN > 0;

@@ -163,7 +163,7 @@ namespace Kernel.Net
 
         internal void Enqueue(uint src, ushort sport, ReadOnlySpan<byte> data)
         {
-            if (_rx == null || _rx.Free < RecordHeader + data.Length) { Drops++; return; }
+            if (_rx == null || !_rx.Reserve(_rx.Count + RecordHeader + data.Length)) { Drops++; return; }
             byte[] h = _hdr;
             int n = data.Length;
             h[0] = (byte)n; h[1] = (byte)(n >> 8); h[2] = (byte)(n >> 16); h[3] = 0;
