@@ -224,11 +224,11 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.sched_setaffinity, &SysIdentity.SchedSetaffinity);
             SyscallDispatcher.Register(Nr.getpriority, &SysIdentity.Getpriority);
             SyscallDispatcher.Register(Nr.setpriority, &SysIdentity.Setpriority);
-            SyscallDispatcher.Register(Nr.mlock, &SysIdentity.MemoryLock);
-            SyscallDispatcher.Register(Nr.munlock, &SysIdentity.MemoryLock);
-            SyscallDispatcher.Register(Nr.mlockall, &SysIdentity.MemoryLock);
-            SyscallDispatcher.Register(Nr.munlockall, &SysIdentity.MemoryLock);
-            SyscallDispatcher.Register(Nr.mlock2, &SysIdentity.MemoryLock);
+            SyscallDispatcher.Register(Nr.mlock, &SysIdentity.Mlock);
+            SyscallDispatcher.Register(Nr.munlock, &SysIdentity.Munlock);
+            SyscallDispatcher.Register(Nr.mlockall, &SysIdentity.Mlockall);
+            SyscallDispatcher.Register(Nr.munlockall, &SysIdentity.Munlockall);
+            SyscallDispatcher.Register(Nr.mlock2, &SysIdentity.Mlock2);
             SyscallDispatcher.Register(Nr.mincore, &SysIdentity.Mincore);
             SyscallDispatcher.Register(Nr.membarrier, &SysIdentity.Membarrier);
             SyscallDispatcher.Register(Nr.sync, &SysIdentity.Sync);

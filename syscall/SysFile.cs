@@ -254,7 +254,7 @@ namespace Kernel.Syscalls
                 // Read no more than the buffer can take, so nothing is consumed that cannot be delivered
                 // (a buffer that ends early gives a short read, as on Linux; none at all gives EFAULT).
                 ulong room = AddressSpace.AccessibleLength(buf + done, (ulong)want, true);
-                if (room == 0) return done > 0 ? (long)done : -Errno.EFAULT;
+                if (room == 0) return done > 0 ? (long)done : AtEndOfFile(file, offset) ? 0 : -Errno.EFAULT;
                 if ((long)room < want) want = (long)room;
                 long n = offset < 0 ? file.Read(chunk, want) : file.Pread(chunk, want, offset + (long)done);
                 if (n < 0) return done > 0 ? (long)done : n;
@@ -263,6 +263,14 @@ namespace Kernel.Syscalls
                 if (n < want || file is ConsoleFile || file is PipeFile || file is SocketFile) break;   // short read: stop
             }
             return (long)done;
+        }
+
+        /// <summary>A regular file read at or past its end: Linux copies nothing, so a bad buffer goes unnoticed (0, not EFAULT).</summary>
+        private static bool AtEndOfFile(File file, long offset)
+        {
+            Inode n = file.Node;
+            if (n == null || (n.Mode & 0xF000) != 0x8000 || n is SpecialInode) return false;
+            return (offset < 0 ? file.Offset : offset) >= (long)n.Size;
         }
 
         [System.Runtime.CompilerServices.SkipLocalsInit]
@@ -389,7 +397,7 @@ namespace Kernel.Syscalls
             st->Ctime = n.CtimeNs / 1_000_000_000; st->CtimeNsec = n.CtimeNs % 1_000_000_000;
         }
 
-        /// <summary>stat of an open file: its inode, or what Linux reports for a pipe or a terminal.</summary>
+        /// <summary>stat of an open file: its inode, or what Linux reports for a pipe, a socket, an anonymous inode or a terminal.</summary>
         private static void FillFile(File file, Stat* st)
         {
             if (file.Node != null) { Fill(file.Node, st); return; }
@@ -397,6 +405,8 @@ namespace Kernel.Syscalls
             st->Nlink = 1;
             st->Blksize = 4096;
             if (file is PipeFile p) { st->Mode = 0x1180; st->Ino = p.P.Id; st->Dev = 0xD; }
+            else if (file is SocketFile s) { st->Mode = 0xC1FF; st->Ino = s.Ino; st->Dev = 0x8; st->Blksize = 4096; }
+            else if (file.AnonName != null) { st->Mode = 0x180; st->Ino = 1; st->Dev = 0xE; }   // the one anon inode
             else if (file.IsTty) { st->Mode = 0x2190; st->Rdev = 0x8800; st->Dev = 0x16; st->Ino = 3; }
             else { st->Mode = 0x1180; st->Dev = 0xD; st->Ino = 2; }      // a host pipe
         }

@@ -81,10 +81,41 @@ namespace Kernel.Syscalls
         }
 
         // Scheduling: one CPU, SCHED_OTHER, priority 0.
-        public static long SchedGetscheduler(SyscallFrame* f) => (int)f->A0 == 0 || (int)f->A0 == Process.Current.Pid ? 0 : -Errno.ESRCH;
-        public static long SchedGetparam(SyscallFrame* f) => (int)f->A0 != 0 && (int)f->A0 != Process.Current.Pid ? -Errno.ESRCH : UserMemory.Write(f->A1, 0);
-        public static long SchedSetscheduler(SyscallFrame* f) => (int)f->A1 == 0 ? 0 : -Errno.EPERM;
-        public static long SchedSetparam(SyscallFrame* f) => 0;
+        private const int SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_RESET_ON_FORK = 0x40000000;
+
+        /// <summary>The thread a sched_* call names (0: the caller): 0 if it exists, else -EINVAL or -ESRCH.</summary>
+        private static long SchedTarget(int tid) =>
+            tid < 0 ? -Errno.EINVAL : tid == 0 || Process.FindThreadAnywhere(tid) != null ? 0 : -Errno.ESRCH;
+
+        public static long SchedGetscheduler(SyscallFrame* f) => SchedTarget((int)f->A0);
+
+        public static long SchedGetparam(SyscallFrame* f)
+        {
+            if (f->A1 == 0) return -Errno.EINVAL;
+            long r = SchedTarget((int)f->A0);
+            return r < 0 ? r : UserMemory.Write(f->A1, 0);
+        }
+
+        /// <summary>SCHED_OTHER (and BATCH and IDLE, hints to one run queue) with priority 0; the real-time classes are refused as without CAP_SYS_NICE.</summary>
+        public static long SchedSetscheduler(SyscallFrame* f)
+        {
+            int policy = (int)f->A1 & ~SCHED_RESET_ON_FORK;
+            if ((int)f->A0 < 0 || f->A2 == 0) return -Errno.EINVAL;
+            if (UserMemory.Read(f->A2, out int priority) != 0) return -Errno.EFAULT;
+            bool realtime = policy == SCHED_FIFO || policy == SCHED_RR;
+            if (!realtime && policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) return -Errno.EINVAL;
+            if (realtime ? priority < 1 || priority > 99 : priority != 0) return -Errno.EINVAL;
+            long r = SchedTarget((int)f->A0);
+            return r < 0 ? r : realtime ? -Errno.EPERM : 0;
+        }
+
+        public static long SchedSetparam(SyscallFrame* f)
+        {
+            if ((int)f->A0 < 0 || f->A1 == 0) return -Errno.EINVAL;
+            if (UserMemory.Read(f->A1, out int priority) != 0) return -Errno.EFAULT;
+            long r = SchedTarget((int)f->A0);
+            return r < 0 ? r : priority != 0 ? -Errno.EINVAL : 0;
+        }
         public static long SchedPriorityMax(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 99 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
         public static long SchedPriorityMin(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 1 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
         public static long SchedSetaffinity(SyscallFrame* f)
@@ -120,8 +151,30 @@ namespace Kernel.Syscalls
             return found ? 0 : -Errno.ESRCH;
         }
 
-        // Memory is never swapped: locking always holds; mincore says every mapped page is resident.
-        public static long MemoryLock(SyscallFrame* f) => 0;
+        // Memory is never swapped: locking always holds (the range must be mapped, as on Linux);
+        // mincore says every mapped page is resident.
+        private const int MLOCK_ONFAULT = 1, MCL_CURRENT = 1, MCL_FUTURE = 2, MCL_ONFAULT = 4;
+
+        private static long LockRange(ulong addr, ulong len)
+        {
+            ulong start = addr & ~4095UL, end = addr + len;
+            if (end < addr) return -Errno.ENOMEM;
+            if (len == 0) return 0;
+            return AddressSpace.IsMapped(start, AddressSpace.PageUp(end) - start) ? 0 : -Errno.ENOMEM;
+        }
+
+        public static long Mlock(SyscallFrame* f) => LockRange(f->A0, f->A1);
+        public static long Munlock(SyscallFrame* f) => LockRange(f->A0, f->A1);
+        public static long Mlock2(SyscallFrame* f) => (f->A2 & ~(ulong)MLOCK_ONFAULT) != 0 ? -Errno.EINVAL : LockRange(f->A0, f->A1);
+
+        public static long Mlockall(SyscallFrame* f)
+        {
+            int flags = (int)f->A0;
+            if (flags == 0 || (flags & ~(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT)) != 0 || flags == MCL_ONFAULT) return -Errno.EINVAL;
+            return 0;
+        }
+
+        public static long Munlockall(SyscallFrame* f) => 0;
 
         public static long Mincore(SyscallFrame* f)
         {

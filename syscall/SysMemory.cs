@@ -9,7 +9,10 @@ namespace Kernel.Syscalls
         private const int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0F,
             MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
         private const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
-        private const int MADV_DONTNEED = 4, MADV_FREE = 8;
+        private const int MADV_DONTNEED = 4, MADV_FREE = 8, MADV_DONTNEED_LOCKED = 24;
+
+        /// <summary>Advice values Linux knows (NORMAL..DONTNEED, FREE..COLLAPSE); HWPOISON and SOFT_OFFLINE need memory-failure support we do not have.</summary>
+        private static bool KnownAdvice(int a) => (a >= 0 && a <= 4) || (a >= 8 && a <= 25);
 
         public static long Brk(SyscallFrame* f) => (long)AddressSpace.SetBrk(f->A0);
 
@@ -96,14 +99,14 @@ namespace Kernel.Syscalls
         public static long Madvise(SyscallFrame* f)
         {
             ulong addr = f->A0, len = f->A1;
-            if ((addr & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
             int advice = (int)f->A2;
-            if (advice == MADV_DONTNEED || advice == MADV_FREE)
-            {
-                // Any mapped range, PROT_NONE included (V8 and Go release reservations this way).
-                if (!AddressSpace.IsMapped(addr, len)) return -Errno.ENOMEM;
-                AddressSpace.Discard(addr, len);
-            }
+            if ((addr & (AddressSpace.PageSize - 1)) != 0 || !KnownAdvice(advice)) return -Errno.EINVAL;
+            ulong end = addr + AddressSpace.PageUp(len);
+            if (end < addr) return -Errno.EINVAL;
+            if (len == 0) return 0;
+            // Any mapped range, PROT_NONE included (V8 and Go release reservations this way); a hole is ENOMEM.
+            if (!AddressSpace.IsMapped(addr, end - addr)) return -Errno.ENOMEM;
+            if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_DONTNEED_LOCKED) AddressSpace.Discard(addr, end - addr);
             return 0;       // other advice is a hint Linux may ignore too
         }
     }

@@ -11,6 +11,7 @@ namespace Kernel.Fs
 {
     internal sealed unsafe class EpollFile : File
     {
+        public override string AnonName => "[eventpoll]";
         public int[] Fds = new int[16];
         public File[] Files = new File[16];
         public uint[] Events = new uint[16];

@@ -43,6 +43,8 @@ namespace Kernel.Fs
         /// <summary>Bytes readable without blocking (FIONREAD).</summary>
         public virtual long Available() => 0;
         public virtual bool IsTty => false;
+        /// <summary>An anonymous-inode file's name, as Linux shows it in "anon_inode:[eventfd]" (fstat: mode 0600, no type); null for others.</summary>
+        public virtual string AnonName => null;
         public virtual void OnLastClose() { }
     }
 

@@ -9,6 +9,7 @@ namespace Kernel.Fs
 {
     internal sealed unsafe class PidFile : File
     {
+        public override string AnonName => "[pidfd]";
         public int Pid;
 
         public Process Target => Process.FindAny(Pid);

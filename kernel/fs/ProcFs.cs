@@ -45,6 +45,8 @@ namespace Kernel.Fs
                 int tl;
                 if (f.Node != null) tl = FileSystem.GetPath(f.Node, target);
                 else if (f is PipeFile p) tl = Text(target, "pipe:[", p.P.Id, "]");
+                else if (f is SocketFile s) tl = Text(target, "socket:[", s.Ino, "]");
+                else if (f.AnonName != null) { tl = Text(target, "anon_inode:", 0, null); tl += Text(target.Slice(tl), f.AnonName, 0, null); }
                 else if (f.IsTty) tl = Text(target, "/dev/pts/0", 0, null);
                 else tl = Text(target, "pipe:[", (ulong)(fd + 1), "]");
                 if (tl > 0) SetLink(Devices.ProcFd, n, target.Slice(0, tl));

@@ -7,6 +7,7 @@ namespace Kernel.Fs
 {
     internal sealed unsafe class SignalFile : File
     {
+        public override string AnonName => "[signalfd]";
         public ulong Mask;
         private const int RecordSize = 128;
 

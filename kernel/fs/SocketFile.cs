@@ -25,6 +25,9 @@ namespace Kernel.Fs
     {
         public int Domain, Type, Protocol;
         public ulong ReceiveTimeoutNs, SendTimeoutNs;      // SO_RCVTIMEO / SO_SNDTIMEO (0: none)
+        /// <summary>The socket's inode number in sockfs (fstat, "socket:[N]" in /proc/PID/fd).</summary>
+        public readonly ulong Ino = ++s_lastIno;
+        private static ulong s_lastIno = 10000;
 
         public bool NonBlocking => (Flags & OpenFlags.O_NONBLOCK) != 0;
 

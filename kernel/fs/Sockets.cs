@@ -75,6 +75,7 @@ namespace Kernel.Fs
     /// <summary>eventfd: a 64-bit counter; read returns and clears it (or decrements by one in semaphore mode).</summary>
     internal sealed unsafe class EventFile : File
     {
+        public override string AnonName => "[eventfd]";
         public ulong Counter;
         public bool Semaphore;
 

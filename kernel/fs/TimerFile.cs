@@ -7,6 +7,7 @@ namespace Kernel.Fs
 {
     internal sealed unsafe class TimerFile : File
     {
+        public override string AnonName => "[timerfd]";
         public readonly KTimer Timer = new KTimer();
         public ulong Expirations;
         public int Clock;
