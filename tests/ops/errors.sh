@@ -7,7 +7,7 @@
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-OPS="$ROOT/ops"
+OPS="$ROOT/bin/ops"
 BB=$(command -v busybox || echo /bin/busybox)
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 pass=0; fail=0
