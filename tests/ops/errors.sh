@@ -327,7 +327,7 @@ if [ "$(readlink -f /usr/local/bin/ops 2>/dev/null)" = "$(readlink -f "$OPS")" ]
   out=$(cd / && ops run "$BB" echo on-path </dev/null 2>/dev/null)
   [ "$out" = "on-path" ] && ok ops-on-path || bad ops-on-path "got '$out'"
 else
-  echo "SKIP ops-on-path: /usr/local/bin/ops leads to $(readlink -f /usr/local/bin/ops 2>/dev/null || echo nothing), not $OPS (tools/setup.sh links it to the checkout it runs in)"
+  echo "SKIP ops-on-path: /usr/local/bin/ops leads to $(readlink /usr/local/bin/ops 2>/dev/null || echo nothing), not $OPS (tools/setup.sh links it to the checkout it runs in)"
 fi
 
 # A non-blocking read of an open but empty stdin pipe is EAGAIN, as natively (it blocked).
