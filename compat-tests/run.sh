@@ -2,8 +2,8 @@
 # compat-tests/run.sh [--native-only] [--runner CMD] [filter]
 #
 # Runs every case of cases.txt for every built variant, natively and through
-# the runner (default: "./ops run", run from the repository root as
-#   ./ops run -e KEY=VALUE ... <binary> <args...>),
+# the runner (default: "bin/ops run", run from the repository root as
+#   bin/ops run -e KEY=VALUE ... <binary> <args...>),
 # and compares stdout (byte for byte) and exit status.
 # With --native-only, only runs natively (twice, to catch non-deterministic
 # output) and checks the exit status against cases.txt.
@@ -16,7 +16,7 @@ usage() {
 }
 
 NATIVE_ONLY=0
-RUNNER="./ops run"
+RUNNER="bin/ops run"
 FILTER=""
 while [ $# -gt 0 ]; do
     case "$1" in

@@ -19,8 +19,8 @@ fi
 command -v dotnet >/dev/null || { echo "setup: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
 dotnet restore "$ROOT/tools/ilc/IlcPackage.csproj" -v:q >&2
 # `ops` on the PATH: a link to the launcher at the top of this checkout (it finds the repo through the link).
-if [ "$(readlink -f /usr/local/bin/ops 2>/dev/null)" != "$ROOT/ops" ]; then
-  $SUDO ln -sf "$ROOT/ops" /usr/local/bin/ops 2>/dev/null && echo "setup: /usr/local/bin/ops -> $ROOT/ops" >&2 ||
-    echo "setup: could not link /usr/local/bin/ops (use $ROOT/ops)" >&2
+if [ "$(readlink -f /usr/local/bin/ops 2>/dev/null)" != "$ROOT/bin/ops" ]; then
+  $SUDO ln -sf "$ROOT/bin/ops" /usr/local/bin/ops 2>/dev/null && echo "setup: /usr/local/bin/ops -> $ROOT/bin/ops" >&2 ||
+    echo "setup: could not link /usr/local/bin/ops (use $ROOT/bin/ops)" >&2
 fi
 echo "setup: ok" >&2

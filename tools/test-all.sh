@@ -42,7 +42,7 @@ host_tests() {
 
 suite build tools/build-kernel.sh
 suite host host_tests
-suite doctor ./ops doctor
+suite doctor bin/ops doctor
 suite compat bash -c "make -C compat-tests -j2 >/dev/null && compat-tests/run.sh"
 suite busybox tests/apps/busybox.sh
 suite bbfiles tests/apps/busybox-files.sh

@@ -36,7 +36,7 @@ for c in "${CASES[@]}"; do
 $body
 $CLEANUP"
   timeout 20 "$BB" sh -c "$script" > "$TMP/native.out" 2>/dev/null </dev/null; nrc=$?
-  timeout 120 ${RUNNER:-./ops run} "$BB" sh -c "$script" > "$TMP/uk.out" 2> "$TMP/uk.err" </dev/null; urc=$?
+  timeout 120 ${RUNNER:-bin/ops run} "$BB" sh -c "$script" > "$TMP/uk.out" 2> "$TMP/uk.err" </dev/null; urc=$?
   compare busybox-files "$name" "$nrc" "$urc"
 done
 echo "busybox-files: $pass passed, $fail failed"

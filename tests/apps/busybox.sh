@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# busybox-static applets that need no files or processes: native output vs `./ops run`.
+# busybox-static applets that need no files or processes: native output vs `bin/ops run`.
 # Each case: stdout must be byte-identical and the exit status equal.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -53,7 +53,7 @@ for c in "${CASES[@]}"; do
   printf "$input" > "$TMP/in" 2>/dev/null || printf '%s' "$input" > "$TMP/in"
   read -ra argv <<<"$cmd"
   timeout 10 "$BB" "${argv[@]}" < "$TMP/in" > "$TMP/native.out" 2>/dev/null; nrc=$?
-  timeout 120 ${RUNNER:-./ops run} "$BB" "${argv[@]}" < "$TMP/in" > "$TMP/uk.out" 2> "$TMP/uk.err"; urc=$?
+  timeout 120 ${RUNNER:-bin/ops run} "$BB" "${argv[@]}" < "$TMP/in" > "$TMP/uk.out" 2> "$TMP/uk.err"; urc=$?
   compare busybox "$name" "$nrc" "$urc"
 done
 echo "busybox: $pass passed, $fail failed"

@@ -15,7 +15,7 @@ BB=/bin/busybox
 # stats ITERATIONS: runs the loop, prints "startheap startframes endheap endframes", checks the output.
 stats() {
   local n=$1
-  ./ops run -v --timeout 900 --kernel-arg memstats $BB sh -c \
+  bin/ops run -v --timeout 900 --kernel-arg memstats $BB sh -c \
     "i=0; while [ \$i -lt $n ]; do $BB true | $BB cat > /dev/null; i=\$((i+1)); done; echo \$i" > "$TMP/out.$n" 2> "$TMP/log.$n"
   local rc=$?
   if [ $rc -ne 0 ] || [ "$(cat "$TMP/out.$n")" != "$n" ]; then echo "run of $n iterations failed (status $rc)" >&2; tail -5 "$TMP/log.$n" >&2; return 1; fi

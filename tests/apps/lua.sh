@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# lua5.4 (Debian's, dynamically linked) natively vs `./ops run`: each case is a script packed with
+# lua5.4 (Debian's, dynamically linked) natively vs `bin/ops run`: each case is a script packed with
 # --file at its host path, so both runs use the same command line. Scripts print only
 # deterministic values (no os.time, no addresses). stdout must be byte-identical and the exit
 # status equal. Ends with "lua: N passed, M failed".
@@ -20,7 +20,7 @@ case_() {
   rm -f /tmp/compat-lua-test.txt /tmp/compat-lua-renamed.txt
   timeout 30 "$LUA" "$script" "$@" > "$TMP/native.out" 2> "$TMP/native.err" < /dev/null; local nrc=$?
   rm -f /tmp/compat-lua-test.txt /tmp/compat-lua-renamed.txt
-  timeout 120 ${RUNNER:-./ops run} --file "$script" "$LUA" "$script" "$@" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
+  timeout 120 ${RUNNER:-bin/ops run} --file "$script" "$LUA" "$script" "$@" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
   compare lua "$name" "$nrc" "$urc"
 }
 

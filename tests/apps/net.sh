@@ -31,7 +31,7 @@ head -c 10485760 /dev/urandom > "$W/www/big.bin"
 uk_start() {
   local name=$1 wait=$2; shift 2
   : > "$TMP/uk.server.out"; : > "$TMP/uk.server.err"
-  ./ops run --timeout 600 "$@" > "$TMP/uk.server.out" 2> "$TMP/uk.server.err" < /dev/null &
+  bin/ops run --timeout 600 "$@" > "$TMP/uk.server.out" 2> "$TMP/uk.server.err" < /dev/null &
   UKPID=$!
   for _ in $(seq 1 600); do
     case $wait in
@@ -176,7 +176,7 @@ native_stop
 run_hosts() {
   local script='import socket; print(socket.getaddrinfo("localhost", 80, socket.AF_INET, socket.SOCK_STREAM)[0][4]); print(socket.gethostbyname("localhost"))'
   timeout 60 python3 -c "$script" > "$TMP/native.out" 2> "$TMP/native.err"; local nrc=$?
-  timeout 200 ./ops run --timeout 180 --python -- /usr/bin/python3 -c "$script" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
+  timeout 200 bin/ops run --timeout 180 --python -- /usr/bin/python3 -c "$script" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
   compare net etc-hosts $nrc $urc
 }
 run_hosts

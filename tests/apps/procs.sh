@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Programs whose processes and threads run side by side, native vs `./ops run` (stdout byte for
+# Programs whose processes and threads run side by side, native vs `bin/ops run` (stdout byte for
 # byte, exit status): bash and busybox sh pipelines over 1 MiB, GNU tar czf/cJf round trips (tar
 # runs gzip/xz through /bin/sh), Python multiprocessing.Pool(4), a Go program (goroutines,
 # channels, time.Sleep, timers, built with CGO_ENABLED=0) and node with a setTimeout chain; and a
@@ -22,7 +22,7 @@ run() {
   rm -rf /tmp/compat-procs-test/out; mkdir -p /tmp/compat-procs-test/out
   timeout 120 env -i PATH=/bin:/usr/bin HOME=/ TERM=xterm "$@" > "$TMP/native.out" 2> "$TMP/native.err" < /dev/null; local nrc=$?
   rm -rf /tmp/compat-procs-test/out; mkdir -p /tmp/compat-procs-test/out
-  timeout $((limit + 30)) ./ops run --timeout "$limit" "${opts[@]}" "$@" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
+  timeout $((limit + 30)) bin/ops run --timeout "$limit" "${opts[@]}" "$@" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
   compare procs "$name" $nrc $urc
 }
 
@@ -98,7 +98,7 @@ want="forks refused with EAGAIN/ENOMEM: yes; other errors: 0; children reaped: y
 if gcc -static -O1 -o "$TMP/forkbomb" tests/apps/src/forkbomb.c && gcc -static -O1 -DNPROC=100000 -o "$TMP/forkbomb-mem" tests/apps/src/forkbomb.c; then
   for v in "forkbomb-nproc:256M:forkbomb" "forkbomb-memory:48M:forkbomb-mem"; do
     IFS=: read -r name mem bin <<<"$v"
-    got=$(timeout 180 ./ops run -m "$mem" --timeout 120 "$TMP/$bin" 2>"$TMP/uk.err" </dev/null); rc=$?
+    got=$(timeout 180 bin/ops run -m "$mem" --timeout 120 "$TMP/$bin" 2>"$TMP/uk.err" </dev/null); rc=$?
     if [ $rc -eq 0 ] && [ "$got" = "$want" ]; then echo "PASS procs/$name"; pass=$((pass+1))
     else echo "FAIL procs/$name: status $rc, got '$got'"; tail -3 "$TMP/uk.err" | sed 's/^/    /'; fail=$((fail+1)); fi
   done

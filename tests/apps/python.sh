@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# python3 (Debian's /usr/bin/python3, dynamically linked) natively vs `./ops run --python`: each
+# python3 (Debian's /usr/bin/python3, dynamically linked) natively vs `bin/ops run --python`: each
 # case is a script at a host path that --python packs (with the standard library). Scripts
 # print only deterministic values. stdout must be byte-identical and the exit status equal.
 # Ends with "python: N passed, M failed".
@@ -19,7 +19,7 @@ case_() {
   rm -rf /tmp/compat-py-test
   timeout 60 env -i PATH=/bin:/usr/bin HOME=/ TERM=xterm "$PY" "$script" "$@" > "$TMP/native.out" 2> "$TMP/native.err" < /dev/null; local nrc=$?
   rm -rf /tmp/compat-py-test
-  timeout 180 ${RUNNER:-./ops run} --python "$PY" "$script" "$@" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
+  timeout 180 ${RUNNER:-bin/ops run} --python "$PY" "$script" "$@" > "$TMP/uk.out" 2> "$TMP/uk.err" < /dev/null; local urc=$?
   if [ $nrc -ne $urc ]; then
     echo "FAIL python/$name: exit status native $nrc, unikernel $urc"; tail -n 5 "$TMP/native.err" "$TMP/uk.err" | sed 's/^/    /'; fail=$((fail+1))
   elif ! cmp -s "$TMP/native.out" "$TMP/uk.out"; then

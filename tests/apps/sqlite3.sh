@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# sqlite3 (Debian's, dynamically linked) natively vs `./ops run`: each case feeds an SQL script on
+# sqlite3 (Debian's, dynamically linked) natively vs `bin/ops run`: each case feeds an SQL script on
 # stdin to `sqlite3 DB`; natively DB is a fresh file in an empty temporary directory, in the
 # guest it is /tmp/t.db, created inside the guest. stdout must be byte-identical and the exit status equal.
 # Ends with "sqlite3: N passed, M failed".
@@ -19,7 +19,7 @@ case_() {
   # Natively in an empty directory: relative names (.open other.db) then mean the same as in the
   # guest, whose working directory is /.
   (cd "$TMP/native" && timeout 30 "$SQLITE" "$@" "$TMP/native/t.db" < "$TMP/$name.sql" > "$TMP/native.out" 2> "$TMP/native.err"); local nrc=$?
-  timeout 120 ${RUNNER:-./ops run} "$SQLITE" "$@" /tmp/t.db < "$TMP/$name.sql" > "$TMP/uk.out" 2> "$TMP/uk.err"; local urc=$?
+  timeout 120 ${RUNNER:-bin/ops run} "$SQLITE" "$@" /tmp/t.db < "$TMP/$name.sql" > "$TMP/uk.out" 2> "$TMP/uk.err"; local urc=$?
   if [ $nrc -ne $urc ]; then
     echo "FAIL sqlite3/$name: exit status native $nrc, unikernel $urc"; tail -5 "$TMP/uk.err" | sed 's/^/    /'; fail=$((fail+1))
   elif ! cmp -s "$TMP/native.out" "$TMP/uk.out"; then

@@ -2,12 +2,12 @@
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
 # stdin streaming, environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
-# symbolization.
+# symbolization, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
 # Ends with "ops: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
-OPS="$ROOT/ops"
+OPS="$ROOT/bin/ops"
 BB=$(command -v busybox || echo /bin/busybox)
 TMP=$(mktemp -d); trap 'rm -rf "$TMP"' EXIT
 pass=0; fail=0
@@ -280,12 +280,54 @@ $OPS run "$BB" sh -c 'echo out; echo err >&2' </dev/null >"$TMP/o" 2>"$TMP/e"
 out=$(timeout 120 $OPS run "$BB" yes </dev/null | head -2 | tr '\n' ' '; echo "status ${PIPESTATUS[0]}")
 [ "$out" = "y y status 141" ] && ok stdout-reader-gone || bad stdout-reader-gone "got '$out'"
 
+# Interpreters: python3 gets its standard library and perl its @INC directories without being
+# asked (the output matches a native run); --no-python leaves the library out.
+same_as_native() {  # NAME PROGRAM ARGS...
+  local name=$1; shift
+  local native got rc
+  native=$("$@" 2>&1 </dev/null)
+  got=$(timeout 180 $OPS run "$@" 2>"$TMP/err" </dev/null); rc=$?
+  if [ $rc -eq 0 ] && [ "$got" = "$native" ]; then ok "$name"
+  else bad "$name" "status $rc, got '$got', native '$native' ($(tail -c 300 "$TMP/err"))"; fi
+}
+if [ -x /usr/bin/python3 ]; then
+  same_as_native python-auto /usr/bin/python3 -c 'import json; print(json.dumps([1]))'
+  expect python-off 1 'No module named|Fatal Python error' -- $OPS run --no-python /usr/bin/python3 -c 'import json'
+  expect python-contradiction 2 '--python and --no-python' -- $OPS run --python --no-python /usr/bin/python3 -c 1
+fi
+if [ -x /usr/bin/perl ]; then
+  same_as_native perl-posix /usr/bin/perl -e 'use POSIX; print floor(2.5), "\n"'
+  same_as_native perl-data-dumper /usr/bin/perl -MData::Dumper -e 'print Dumper([1])'
+  printf 'use strict; use List::Util qw(sum); use Storable qw(dclone);\nprint sum(1..10), " ", dclone([3])->[0], " $0\\n";\n' > "$TMP/xs.pl"
+  same_as_native perl-script-xs /usr/bin/perl "$TMP/xs.pl"
+  expect perl-summary 0 '^ops: image: .*perl @INC .*/usr/share/perl/5[.0-9]*: [0-9]+ files' -- $OPS run -v /usr/bin/perl -e 1
+fi
+
+# ops --help names the common run options, not only ops run --help.
+out=$($OPS --help 2>&1)
+if grep -q -- '-p, --port' <<<"$out" && grep -q -- '--net' <<<"$out" && grep -q -- '--python' <<<"$out" \
+   && grep -q -- '-m, --memory' <<<"$out" && grep -q -- '-v, --verbose' <<<"$out"
+then ok help-run-options; else bad help-run-options "ops --help: $(head -c 400 <<<"$out")"; fi
+
+# The KVM fallback notice (when this host's KVM cannot run the kernel) is said once, by ops, before
+# the program: a fresh probe says it at most once, a cached answer not again.
+rm -f build/ops/accel.json
+n1=$($OPS run /bin/true 2>&1 </dev/null | grep -c 'KVM'); n2=$($OPS run /bin/true 2>&1 </dev/null | grep -c 'KVM')
+[ "$n1" -le 1 ] && [ "$n2" -eq 0 ] && ok kvm-notice-once || bad kvm-notice-once "KVM lines: $n1 on the probing run, $n2 after"
+
+# Layout: the CLI's source is ops/, its launcher bin/ops; the launcher works through a link from
+# another directory (as /usr/local/bin/ops does) and tools/setup.sh makes that link to bin/ops.
+mkdir -p "$TMP/path"; ln -s "$ROOT/bin/ops" "$TMP/path/ops"
+out=$(cd / && PATH="$TMP/path:$PATH" ops run "$BB" echo through-link </dev/null 2>/dev/null)
+if [ -f ops/Ops.csproj ] && [ -x bin/ops ] && [ "$out" = "through-link" ] && grep -q 'ln -sf "$ROOT/bin/ops" /usr/local/bin/ops' tools/setup.sh
+then ok launcher-layout; else bad launcher-layout "ops/Ops.csproj, bin/ops, link run '$out', setup's link"; fi
+
 # tools/setup.sh links /usr/local/bin/ops to this checkout's launcher: `ops` works from anywhere.
 if [ "$(readlink -f /usr/local/bin/ops 2>/dev/null)" = "$(readlink -f "$OPS")" ]; then
   out=$(cd / && ops run "$BB" echo on-path </dev/null 2>/dev/null)
   [ "$out" = "on-path" ] && ok ops-on-path || bad ops-on-path "got '$out'"
 else
-  echo "SKIP ops-on-path: /usr/local/bin/ops does not point at $OPS (tools/setup.sh could not make the link here)"
+  echo "SKIP ops-on-path: /usr/local/bin/ops leads to $(readlink /usr/local/bin/ops 2>/dev/null || echo nothing), not $OPS (tools/setup.sh links it to the checkout it runs in)"
 fi
 
 # A non-blocking read of an open but empty stdin pipe is EAGAIN, as natively (it blocked).

@@ -1,4 +1,4 @@
-/* The bundled demo (`./ops run --demo`): an ordinary static Linux program, built with gcc on the
+/* The bundled demo (`bin/ops run --demo`): an ordinary static Linux program, built with gcc on the
  * host and run unmodified in the unikernel. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,14 +13,14 @@
 # faulted and did not) are shown but do not fail a seed unless STRICT=1.
 # Environment: TIMEOUT (guest seconds, default 120), STRICT, SYSFUZZ_SKIP (known kernel bugs the
 # fuzzer steps around, e.g. "munmap-past-end"; see sysfuzz.c), NATIVE=1 (also run natively first:
-# a seed that fails natively is the fuzzer's fault, not the kernel's), RUNNER (default ./ops run).
+# a seed that fails natively is the fuzzer's fault, not the kernel's), RUNNER (default bin/ops run).
 # Logs: build/fuzz/logs/seed-S.{out,err}. Ends with the line "N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$ROOT"
 OUT="$ROOT/build/fuzz"; LOGS="$OUT/logs"; mkdir -p "$LOGS"
 TIMEOUT=${TIMEOUT:-120}
-RUNNER=${RUNNER:-./ops run}
+RUNNER=${RUNNER:-bin/ops run}
 
 regress=0; args=(); MINIMIZE=""
 for a in "$@"; do

@@ -7,11 +7,16 @@ namespace Compat.Ops;
 /// files a program really lacks from the probes that fail on every Linux system: the dynamic
 /// linker trying each search directory (and its tls/, x86_64/, glibc-hwcaps/ subdirectories)
 /// for a library it then finds elsewhere, /etc/ld.so.preload and /etc/ld.so.cache; and with
-/// --python, Python looking for a virtual environment, a zipped library, or an extension
-/// module next to a source module that exists.
+/// Python, Python looking for a virtual environment, a zipped library, or an extension
+/// module next to a source module that exists; with perl, perl trying each @INC entry for a
+/// module it finds in another, its compiled .pmc form, DynaLoader's .bs files and the version
+/// and architecture subdirectories of site directories.
 /// </summary>
-public sealed class MissingFileFilter(BuiltImage image)
+public sealed partial class MissingFileFilter(BuiltImage image)
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(\d+\.\d+\.\d+(/[\w.-]*-linux[\w.-]*)?|[\w.-]*-linux[\w.-]*)$")]
+    private static partial System.Text.RegularExpressions.Regex PerlVersionArchDirectory();
+
     /// <summary>Subdirectories ld.so tries below each search directory.</summary>
     private static readonly HashSet<string> HwcapDirectories =
         ["tls", "x86_64", "haswell", "xeon_phi", "avx512_1", "glibc-hwcaps", "x86-64-v2", "x86-64-v3", "x86-64-v4"];
@@ -27,13 +32,28 @@ public sealed class MissingFileFilter(BuiltImage image)
         if (image.LibraryFileNames.Contains(name) && (image.LibraryDirectories.Contains(StripHwcaps(dir)) || HwcapDirectories.Contains(Path.GetFileName(dir))))
             return true;
         if (HwcapDirectories.Contains(name) && image.LibraryDirectories.Contains(StripHwcaps(path))) return true;
-        return image.PythonVersion is { } v && IsPythonProbe(path, name, v);
+        if (image.PythonVersion is { } v && IsPythonProbe(path, name, v)) return true;
+        return image.PerlInc.Count > 0 && IsPerlProbe(path);
     }
 
     private static string StripHwcaps(string dir)
     {
         while (HwcapDirectories.Contains(Path.GetFileName(dir)) && Path.GetDirectoryName(dir) is { } parent) dir = parent;
         return dir;
+    }
+
+    private bool IsPerlProbe(string path)
+    {
+        foreach (var entry in image.PerlInc)
+        {
+            if (!path.StartsWith(entry + "/", StringComparison.Ordinal)) continue;
+            string relative = path[(entry.Length + 1)..];
+            if (relative.EndsWith(".pmc", StringComparison.Ordinal)) return true;
+            if (relative.StartsWith("auto/", StringComparison.Ordinal) && relative.EndsWith(".bs", StringComparison.Ordinal)) return true;  // DynaLoader's bootstrap files
+            if (PerlVersionArchDirectory().IsMatch(relative)) return true;        // perl's version and architecture subdirectories of an entry
+            if (image.PerlInc.Any(other => other != entry && image.Root.Contains(other + "/" + relative))) return true;
+        }
+        return false;
     }
 
     private bool IsPythonProbe(string path, string name, string version)

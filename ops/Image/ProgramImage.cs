@@ -15,8 +15,13 @@ public sealed record ProgramSpec
     public IReadOnlyList<string> Environment { get; init; } = [];
     /// <summary>User files and directories (--file, --dir, config Files/Dirs/MapDirs), in order.</summary>
     public IReadOnlyList<UserPath> Paths { get; init; } = [];
-    /// <summary>--python: pack the standard library (and the script argument).</summary>
-    public bool Python { get; init; }
+    /// <summary>
+    /// Pack the Python standard library (and the script argument): true (--python), false
+    /// (--no-python), or null: when the program is python3 or python3.X.
+    /// </summary>
+    public bool? Python { get; init; }
+    /// <summary>Pack Perl's @INC directories (and the script argument): false (--no-perl), or null: when the program is perl or perl5.X.</summary>
+    public bool? Perl { get; init; }
     /// <summary>--allow-missing: a library that cannot be found is a warning, not an error.</summary>
     public bool AllowMissing { get; init; }
     /// <summary>Name servers for /etc/resolv.conf (config NameServers), or empty for the default.</summary>
@@ -36,8 +41,14 @@ public sealed record BuiltImage
     public IReadOnlySet<string> LibraryFileNames { get; init; } = new HashSet<string>();
     /// <summary>Directories the dynamic linker searches or found libraries in.</summary>
     public IReadOnlySet<string> LibraryDirectories { get; init; } = new HashSet<string>();
-    /// <summary>"3.11" with --python, else null.</summary>
+    /// <summary>"3.11" when the Python standard library was packed, else null.</summary>
     public string? PythonVersion { get; init; }
+    /// <summary>Perl's @INC entries (absolute ones, as perl prints them) when its directories were packed, else empty.</summary>
+    public IReadOnlyList<string> PerlInc { get; init; } = [];
+    /// <summary>Perl's @INC directories that were packed (entries as perl prints them), else empty.</summary>
+    public IReadOnlyList<string> PerlDirectories { get; init; } = [];
+    /// <summary>What was packed for an interpreter, for the summary line ("Python 3.11 standard library: 1873 files"), or null.</summary>
+    public string? InterpreterLibrary { get; init; }
 }
 
 /// <summary>
@@ -48,7 +59,8 @@ public sealed record BuiltImage
 /// means the same directory in the guest as on the host; argv[0] stays as the user typed it;</item>
 /// <item>its interpreter and shared libraries where the host's ld.so would find them
 /// (<see cref="LibraryResolver"/>), each with the symlinks that lead to it;</item>
-/// <item>the Python standard library with --python; the user's files and directories;
+/// <item>for python3 (or with --python) the Python standard library, for perl the directories
+/// of its @INC, each with the script argument; the user's files and directories;
 /// libraries needed by packed shared objects (dlopen-able modules), interpreters of packed
 /// dynamically linked executables;</item>
 /// <item>the minimal /etc (<see cref="EtcFiles"/>), and /etc/ld.so.cache when a library was found through /etc/ld.so.conf only;</item>
@@ -118,15 +130,38 @@ public static class ProgramImage
             if (hostPath != realPath && HostElf.HasElfMagic(hostPath)) elfFiles.Add(hostPath);
         }
         var paths = spec.Paths.ToList();
-        string? pythonVersion = null;
-        if (spec.Python)
+        string? pythonVersion = null, interpreterLibrary = null;
+        IReadOnlyList<string> perlInc = [], perlDirectories = [];
+        string[] names = [spec.Argv0, spec.HostPath, realPath];
+        if (spec.Python ?? PythonStdlib.IsPython(names))
         {
-            pythonVersion = PythonStdlib.Version(realPath, elf)
-                ?? throw new OpsException($"--python: cannot tell the Python version of {spec.Argv0} (expected a name like python3.11); pack the library with --dir", ExitCodes.Usage);
-            step($"packing the Python {pythonVersion} standard library");
-            PythonStdlib.Add(host, pythonVersion, OnFile);
-            if (PythonStdlib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
-                paths.Add(new UserPath(UserPathKind.File, script, null, "--python script"));
+            pythonVersion = PythonStdlib.Version(realPath, elf) ?? PythonStdlib.AskVersion(realPath);
+            if (pythonVersion == null && spec.Python == true)
+                throw new OpsException($"--python: cannot tell the Python version of {spec.Argv0} (expected a name like python3.11); pack the library with --dir", ExitCodes.Usage);
+            if (pythonVersion == null) warn($"warning: {spec.Argv0}: cannot tell its Python version; the standard library is not packed (pack it with --dir)");
+            else
+            {
+                step($"packing the Python {pythonVersion} standard library ({PythonStdlib.LibraryDirectory(pythonVersion)})");
+                int files = PythonStdlib.Add(host, pythonVersion, OnFile);
+                interpreterLibrary = $"Python {pythonVersion} standard library {PythonStdlib.LibraryDirectory(pythonVersion)}: {files} files";
+                if (PythonStdlib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
+                    paths.Add(new UserPath(UserPathKind.File, script, null, "python script"));
+            }
+        }
+        else if (spec.Perl ?? PerlLib.IsPerl(names))
+        {
+            step("asking perl for @INC");
+            (perlInc, perlDirectories) = PerlLib.Inc(realPath, spec.Environment);
+            int files = 0;
+            foreach (var dir in perlDirectories)
+            {
+                step($"packing perl's @INC: {dir}");
+                files += PerlLib.Add(host, dir, OnFile);
+            }
+            foreach (var entry in perlInc.Except(perlDirectories)) host.Add(entry);     // the links to a directory inside a packed one
+            interpreterLibrary = $"perl @INC {string.Join(" ", perlDirectories)}: {files} files";
+            if (PerlLib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
+                paths.Add(new UserPath(UserPathKind.File, script, null, "perl script"));
         }
         if (paths.Count > 0) step("packing files");
         foreach (var item in paths) UserFiles.Add(root, host, item, OnFile);
@@ -143,7 +178,7 @@ public static class ProgramImage
         root.AddFile("/.compat/exe", Encoding.UTF8.GetBytes(realPath));
         root.AddFile("/.compat/argv", NulTerminated([spec.Argv0, .. spec.Args]));
         root.AddFile("/.compat/envp", NulTerminated(spec.Environment));
-        return Result(root, realPath, resolver, pythonVersion);
+        return Result(root, realPath, resolver, pythonVersion) with { PerlInc = perlInc, PerlDirectories = perlDirectories, InterpreterLibrary = interpreterLibrary };
     }
 
     /// <summary>The program's real path and dynamic information, and its interpreter's (checked to exist).</summary>

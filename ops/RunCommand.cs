@@ -42,8 +42,12 @@ public sealed record RunOptions
     public string? Config { get; init; }
     /// <summary>--allow-missing: boot even when a shared library cannot be found.</summary>
     public bool AllowMissing { get; init; }
-    /// <summary>--python: pack the Python standard library.</summary>
-    public bool Python { get; init; }
+    /// <summary>--python (true) / --no-python (false): pack the Python standard library; null: when the program is python3.</summary>
+    public bool? Python { get; init; }
+    /// <summary>--no-python was given (with --python it is an error).</summary>
+    public bool NoPython { get; init; }
+    /// <summary>--no-perl (false): do not pack perl's @INC; null: pack it when the program is perl.</summary>
+    public bool? Perl { get; init; }
     /// <summary>-p/--port items (TCP forwards).</summary>
     public IReadOnlyList<string> Ports { get; init; } = [];
     /// <summary>--udp-port items.</summary>
@@ -82,6 +86,7 @@ public static partial class RunCommand
         var warnings = new List<string>();
         var config = o.Config is { } configPath ? ConfigFile.Load(configPath, warnings.Add) : null;
         foreach (var w in warnings) Ui.Notice("warning: " + w);
+        if (o.Python == true && o.NoPython) throw new OpsException("--python and --no-python contradict each other", ExitCodes.Usage);
         string program = o.Program ?? config?.Program ?? throw new OpsException("ops run: PROGRAM is required (or --demo, or Program in the config file)", ExitCodes.Usage);
         string memory = o.MemoryGiven || config?.Memory == null ? o.Memory : config.Memory;
         var forwards = new List<PortForward>();
@@ -122,8 +127,7 @@ public static partial class RunCommand
         paths.AddRange(o.Files.Select(f => UserFiles.Parse(f, UserPathKind.File, "--file")));
         paths.AddRange(o.Dirs.Select(d => UserFiles.Parse(d, UserPathKind.Directory, "--dir")));
 
-        var build = KernelBuild.Ensure(repo);
-        if (build.Built && o.Verbose) Ui.Notice($"built the kernel in {build.BuildTime.TotalSeconds:0.0} s ({build.Reason})");
+        KernelBuild.Ensure(repo);
         var accel = Accel.Choose(repo, o.Accel);
         if (o.Verbose) Ui.Notice($"accelerator {accel.Accel.ToString().ToLowerInvariant()}: {accel.Reason}");
 
@@ -138,6 +142,7 @@ public static partial class RunCommand
             Environment = ProgramImage.MergeEnvironment([.. config?.Env ?? [], .. o.Env]),
             Paths = paths,
             Python = o.Python,
+            Perl = o.Perl,
             AllowMissing = o.AllowMissing,
             NameServers = config?.NameServers ?? [],
         };
@@ -182,7 +187,7 @@ public static partial class RunCommand
         if (verbose || clock.ElapsedMilliseconds > 1000)
         {
             var stats = image.Root.Stats;
-            Ui.Notice($"image: {stats.Files} files, {new FileInfo(initrd).Length / 1048576.0:0.0} MiB (libraries: {image.Libraries}), built in {clock.ElapsedMilliseconds} ms");
+            Ui.Notice($"image: {stats.Files} files, {new FileInfo(initrd).Length / 1048576.0:0.0} MiB (libraries: {image.Libraries}{(image.InterpreterLibrary is { } lib ? "; " + lib : "")}), built in {clock.ElapsedMilliseconds} ms");
         }
         if (verbose) Ui.Notice($"program at {image.GuestProgramPath}");
         return image;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 
 [assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
@@ -19,11 +20,13 @@ public static class Program
         root.Add(BuildCommandDefinition());
         root.Add(SymbolizeCommandDefinition());
         root.Add(SyscallsCommandDefinition());
+        var help = root.Options.OfType<HelpOption>().Single();
+        if (help.Action is HelpAction standard) help.Action = new TopLevelHelp(standard, run);
 
         try
         {
             var parse = root.Parse(SeparateProgramArguments(args, run), new ParserConfiguration { ResponseFileTokenReplacer = null });
-            if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
+            if (parse.Errors.Count > 0 && parse.Action is not (HelpAction or TopLevelHelp))
             {
                 foreach (var e in parse.Errors) Ui.Notice(e.Message);
                 Ui.Notice("see 'ops --help' or 'ops run --help'");
@@ -62,13 +65,15 @@ public static class Program
         var ip = new Option<string?>("--ip") { Description = "The guest's IPv4 address, ADDR/PREFIX (with --net tap; user networking uses 10.0.2.15/24).", HelpName = "ADDR/N" };
         var gateway = new Option<string?>("--gateway") { Description = "The guest's default gateway.", HelpName = "ADDR" };
         var dns = new Option<string?>("--dns") { Description = "The guest's name server (kernel's view; /etc/resolv.conf comes from NameServers).", HelpName = "ADDR" };
-        var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument." };
+        var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument; automatic when PROGRAM is python3 or python3.X." };
+        var noPython = new Option<bool>("--no-python") { Description = "Do not pack the Python standard library even though PROGRAM is python3." };
+        var noPerl = new Option<bool>("--no-perl") { Description = "Do not pack perl's @INC directories (packed when PROGRAM is perl or perl5.X)." };
         var program = new Argument<string?>("PROGRAM") { Description = "An x86-64 Linux ELF executable on the host (static, or dynamically linked: its libraries are packed).", Arity = ArgumentArity.ZeroOrOne };
         var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
         {
-            port, udpPort, net, ip, gateway, dns, noNet, env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, kernelArg, demo, program, args,
+            port, udpPort, net, ip, gateway, dns, noNet, env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, noPython, noPerl, kernelArg, demo, program, args,
         };
         cmd.SetAction(r => RunCommand.Execute(new RunOptions
         {
@@ -90,7 +95,9 @@ public static class Program
             Dirs = r.GetValue(dir) ?? [],
             Config = r.GetValue(config),
             AllowMissing = r.GetValue(allowMissing),
-            Python = r.GetValue(python),
+            Python = r.GetValue(python) ? true : r.GetValue(noPython) ? false : null,
+            NoPython = r.GetValue(noPython),
+            Perl = r.GetValue(noPerl) ? false : null,
             Ports = r.GetValue(port) ?? [],
             UdpPorts = r.GetValue(udpPort) ?? [],
             NoNetwork = r.GetValue(noNet),
@@ -137,9 +144,7 @@ public static class Program
         {
             var repo = Repo.Locate();
             var outcome = KernelBuild.Ensure(repo, r.GetValue(force));
-            Ui.Notice(outcome.Built
-                ? $"built {Path.GetRelativePath(repo.Root, repo.KernelImage)} ({outcome.ImageBytes / 1024.0:0.0} KiB) in {outcome.BuildTime.TotalSeconds:0.0} s"
-                : $"{Path.GetRelativePath(repo.Root, repo.KernelImage)} is up to date ({outcome.ImageBytes / 1024.0:0.0} KiB)");
+            if (!outcome.Built) Ui.Notice($"{Path.GetRelativePath(repo.Root, repo.KernelImage)} is up to date ({outcome.ImageBytes / 1024.0:0.0} KiB)");
             return 0;
         });
         return cmd;
@@ -166,6 +171,63 @@ public static class Program
         Description = "Accelerator: kvm, tcg or auto (probe KVM once per kernel image; default).",
         HelpName = "kvm|tcg|auto",
     };
+
+    /// <summary>
+    /// The standard help, and for <c>ops --help</c> the common options of <c>ops run</c> (taken
+    /// from the run command itself, so the two never disagree) with a usage line and examples.
+    /// </summary>
+    private sealed class TopLevelHelp(HelpAction standard, Command run) : SynchronousCommandLineAction
+    {
+        private static readonly string[] Common = ["--port", "--net", "--env", "--memory", "--file", "--dir", "--python", "--no-python", "--timeout", "--verbose", "--demo"];
+
+        public override int Invoke(ParseResult parse)
+        {
+            int status = standard.Invoke(parse);
+            if (parse.CommandResult.Command is not RootCommand) return status;
+            var rows = Common.Select(name => run.Options.Single(o => o.Name == name)).Select(o =>
+            {
+                string names = string.Join(", ", o.Aliases.Order().Append(o.Name));
+                bool takesValue = o.ValueType != typeof(bool);
+                return (Left: takesValue ? $"{names} <{o.HelpName ?? "VALUE"}>" : names, Right: o.Description ?? "");
+            }).ToList();
+            int width = rows.Max(r => r.Left.Length) + 2;
+            var text = new System.Text.StringBuilder();
+            text.Append("Running a program (ops run [options] PROGRAM [ARGS...]; every option: ops run --help):\n");
+            foreach (var (left, right) in rows)
+            {
+                var lines = Wrap(right, Math.Max(40, 110 - 2 - width));
+                for (int i = 0; i < lines.Count; i++)
+                    text.Append("  ").Append(i == 0 ? left.PadRight(width) : new string(' ', width)).Append(lines[i]).Append('\n');
+            }
+            text.Append("""
+
+                Examples:
+                  ops run --demo
+                  ops run ./prog arg1 arg2
+                  ops run /usr/bin/python3 script.py          # python3 and perl: their libraries are packed
+                  ops run -p 8080 /usr/bin/python3 -m http.server 8080
+                  ops doctor
+
+
+                """);
+            parse.InvocationConfiguration.Output.Write(text.ToString());
+            return status;
+        }
+
+        private static List<string> Wrap(string text, int width)
+        {
+            var lines = new List<string>();
+            var line = new System.Text.StringBuilder();
+            foreach (var word in text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (line.Length > 0 && line.Length + 1 + word.Length > width) { lines.Add(line.ToString()); line.Clear(); }
+                if (line.Length > 0) line.Append(' ');
+                line.Append(word);
+            }
+            if (line.Length > 0 || lines.Count == 0) lines.Add(line.ToString());
+            return lines;
+        }
+    }
 
     /// <summary>
     /// <c>ops run [options] PROGRAM ARGS...</c>: everything from PROGRAM on belongs to the program,

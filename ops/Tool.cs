@@ -49,6 +49,38 @@ public static class Tool
         }
     }
 
+    /// <summary>
+    /// Runs <paramref name="file"/> (a host interpreter asked where its library is) with stdin
+    /// from /dev/null and exactly <paramref name="environment"/> (KEY=VALUE strings); returns its
+    /// stdout, or throws <see cref="OpsException"/> naming <paramref name="what"/> when it cannot
+    /// start, fails or outlasts <paramref name="timeout"/>.
+    /// </summary>
+    public static string Stdout(string what, string file, IEnumerable<string> args, IEnumerable<string> environment, TimeSpan timeout)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment.Clear();
+        foreach (var kv in environment)
+            if (kv.IndexOf('=') is > 0 and var eq) psi.Environment[kv[..eq]] = kv[(eq + 1)..];
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (Exception e) { throw new OpsException($"{what}: cannot run {file}: {e.Message}"); }
+        using (p)
+        {
+            p.StandardInput.Close();
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (!p.WaitForExit(timeout))
+            {
+                try { p.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
+                throw new OpsException($"{what}: {file} did not answer within {timeout.TotalSeconds:0} s");
+            }
+            p.WaitForExit();
+            if (p.ExitCode != 0) throw new OpsException($"{what}: {file} failed (status {p.ExitCode}): {stderr.Result.Trim()}");
+            return stdout.Result;
+        }
+    }
+
     /// <summary>Finds an executable on PATH, or null.</summary>
     public static string? Which(string name)
     {

@@ -21,7 +21,7 @@ public static class Accel
     /// <summary>
     /// Chooses the accelerator: <paramref name="requested"/> ("kvm", "tcg", or null/"auto") wins;
     /// otherwise the cached or freshly probed answer. A fresh probe that rules out KVM prints a
-    /// one-line notice on stderr.
+    /// one-line notice on stderr, unless the previous probe (of an older kernel image) said the same.
     /// </summary>
     public static AccelChoice Choose(Repo repo, string? requested)
     {
@@ -42,7 +42,9 @@ public static class Accel
 
         var (works, reason) = device ? Ui.Spin("Probing KVM (self-test boot)...", () => Probe(repo)) : (false, "no /dev/kvm");
         WriteCache(cachePath, new CacheEntry(image.LastWriteTimeUtc.Ticks, image.Length, device, works, reason, DateTime.UtcNow));
-        if (!works) Ui.Notice(reason + "; using TCG");
+        // Said once, on ops' stderr before the program starts: not again when a rebuilt kernel is
+        // probed with the same verdict (-v shows the reason on every run).
+        if (!works && (cached == null || cached.KvmWorks || cached.KvmDevice != device)) Ui.Notice(reason + "; using TCG");
         return new AccelChoice(works ? Accelerator.Kvm : Accelerator.Tcg, reason, false, false);
     }
 

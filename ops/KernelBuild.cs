@@ -25,7 +25,8 @@ public static class KernelBuild
     }
 
     /// <summary>
-    /// Builds the kernel when stale (or when <paramref name="force"/>), with a spinner on stderr.
+    /// Builds the kernel when stale (or when <paramref name="force"/>), saying so on stderr (with a
+    /// spinner on a terminal).
     /// Throws <see cref="OpsException"/> with the build output when the build fails.
     /// </summary>
     public static Outcome Ensure(Repo repo, bool force = false)
@@ -38,6 +39,8 @@ public static class KernelBuild
         if (!force) reason = StaleReason(repo);                 // another ops may have built it meanwhile
         if (reason == null) return new Outcome(false, new FileInfo(repo.KernelImage).Length, TimeSpan.Zero, "built by another ops");
 
+        // Said on every build, terminal or not: the first one takes a while and should not look like a hang.
+        Ui.Notice($"building the kernel ({reason}): tools/build-kernel.sh -> {Path.GetRelativePath(repo.Root, repo.KernelImage)} ...");
         var started = DateTime.UtcNow;
         var result = Ui.Spin($"Building the kernel ({reason})...",
             () => Tool.Run("bash", [repo.KernelBuildScript], repo.Root, TimeSpan.FromMinutes(20)));
@@ -52,6 +55,7 @@ public static class KernelBuild
             Console.Error.Write(result.Output);
             throw new OpsException($"kernel build failed (tools/build-kernel.sh exit status {result.ExitCode}{(errors ? ", compiler errors" : "")})");
         }
+        Ui.Notice($"built the kernel ({image.Length / 1024.0:0.0} KiB) in {elapsed.TotalSeconds:0.0} s");
         return new Outcome(true, image.Length, elapsed, reason);
     }
 

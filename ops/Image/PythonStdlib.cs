@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Compat.Ops.Image;
 
 /// <summary>
-/// <c>ops run --python</c>: packs the standard library of the Python the program is
+/// <c>ops run python3 ...</c> (or <c>--python</c> for a program not named so): packs the standard library of the Python the program is
 /// (<c>/usr/lib/python3.X</c>, X from the executable's real name or its libpython DT_NEEDED)
 /// at its host path, where Python finds it from the executable's location (prefix /usr).
 /// The byte-compiled <c>__pycache__</c> files are kept (no compile time in the guest); the test
@@ -20,6 +20,23 @@ public static partial class PythonStdlib
 
     [GeneratedRegex(@"python(\d+\.\d+)")]
     private static partial Regex VersionInName();
+
+    [GeneratedRegex(@"^python3(\.\d+)?$")]
+    private static partial Regex PythonName();
+
+    /// <summary>True when one of <paramref name="names"/> (the program as named, its real path...) is python3 or python3.X.</summary>
+    public static bool IsPython(params string[] names) => names.Any(n => PythonName().IsMatch(Path.GetFileName(n)));
+
+    /// <summary>"3.11", asked from the host executable itself (for a python3 that is not a link to python3.X).</summary>
+    public static string? AskVersion(string python)
+    {
+        try
+        {
+            string v = Tool.Stdout("python version", python, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], ["PATH=/usr/bin:/bin"], TimeSpan.FromSeconds(20)).Trim();
+            return Regex.IsMatch(v, @"^\d+\.\d+$") ? v : null;
+        }
+        catch (OpsException) { return null; }
+    }
 
     /// <summary>"3.11" for /usr/bin/python3.11 (or a program needing libpython3.11.so), else null.</summary>
     public static string? Version(string realPath, HostElf elf)
