@@ -113,6 +113,7 @@ namespace Kernel.Syscalls
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);
+            SignalDelivery.RestoreSavedMask();                         // an interrupted wait whose signal ran no handler
         }
 
         private static long NoSys(ulong nr, SyscallFrame* f)

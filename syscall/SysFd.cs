@@ -199,6 +199,42 @@ namespace Kernel.Syscalls
             return file.Node == null || file.Node.IsSpecial ? -Errno.EINVAL : 0;
         }
 
+        // ---- hints about future access: everything is in memory, so they only validate -----------
+
+        private const int POSIX_FADV_NOREUSE = 5;
+
+        /// <summary>A pipe (or the console on a host pipe) is ESPIPE; other files without an inode have no page cache (EINVAL).</summary>
+        private static long NoPageCache(File file) => file is PipeFile || (file is ConsoleFile && !file.IsTty) ? -Errno.ESPIPE : -Errno.EINVAL;
+
+        public static long Fadvise64(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (file.Node == null && !file.IsTty) return NoPageCache(file);
+            if ((long)f->A2 < 0 || (int)f->A3 < 0 || (int)f->A3 > POSIX_FADV_NOREUSE) return -Errno.EINVAL;
+            return 0;
+        }
+
+        public static long Readahead(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null || !file.CanRead) return -Errno.EBADF;
+            if (file.Node == null || (file.Node.Mode & 0xF000) != 0x8000) return -Errno.EINVAL;
+            return 0;
+        }
+
+        private const uint SYNC_FILE_RANGE_ALL = 7;
+
+        public static long SyncFileRange(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            long offset = (long)f->A1, end = (long)(f->A1 + f->A2);
+            if (((uint)f->A3 & ~SYNC_FILE_RANGE_ALL) != 0 || offset < 0 || end < 0 || end < offset) return -Errno.EINVAL;
+            uint type = file.Node == null ? 0 : file.Node.Mode & 0xF000;
+            return type == 0x8000 || type == 0x6000 || type == 0x4000 || type == 0xA000 ? 0 : -Errno.ESPIPE;
+        }
+
         public static long Fallocate(SyscallFrame* f)
         {
             File file = RegularFile((int)f->A0, out long err);

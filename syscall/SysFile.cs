@@ -356,6 +356,32 @@ namespace Kernel.Syscalls
 
         public static long Readv(SyscallFrame* f) => Vectored((int)f->A0, f->A1, (long)f->A2, false, -1);
         public static long Writev(SyscallFrame* f) => Vectored((int)f->A0, f->A1, (long)f->A2, true, -1);
+        private const int RWF_NOWAIT = 8, RWF_APPEND = 0x10, RWF_KNOWN = 0x1FF;   // HIPRI, DSYNC, SYNC ... NOSIGNAL: no effect in memory
+
+        public static long Preadv2(SyscallFrame* f) => Vectored2(f, false);
+        public static long Pwritev2(SyscallFrame* f) => Vectored2(f, true);
+
+        /// <summary>preadv2/pwritev2: offset -1 is the file position; RWF_NOWAIT refuses to wait, RWF_APPEND writes at the end.</summary>
+        private static long Vectored2(SyscallFrame* f, bool write)
+        {
+            long offset = (long)f->A3;
+            int flags = (int)f->A5;
+            if (offset < -1) return -Errno.EINVAL;
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if ((flags & ~RWF_KNOWN) != 0) return -Errno.EOPNOTSUPP;
+            if ((flags & RWF_NOWAIT) != 0 && file.Node == null && (file.Poll() & (write ? PollBits.POLLOUT : PollBits.POLLIN)) == 0) return -Errno.EAGAIN;
+            bool atPosition = offset == -1;
+            if (write && (flags & RWF_APPEND) != 0 && file.Node != null && (file.Node.Mode & 0xF000) == 0x8000)
+            {
+                offset = (long)file.Node.Size;
+                long r = Vectored((int)f->A0, f->A1, (long)f->A2, true, offset);
+                if (r > 0 && atPosition) file.Offset = offset + r;
+                return r;
+            }
+            return Vectored((int)f->A0, f->A1, (long)f->A2, write, offset);
+        }
+
         public static long Preadv(SyscallFrame* f) => (long)f->A3 < 0 ? -Errno.EINVAL : Vectored((int)f->A0, f->A1, (long)f->A2, false, (long)f->A3);
         public static long Pwritev(SyscallFrame* f) => (long)f->A3 < 0 ? -Errno.EINVAL : Vectored((int)f->A0, f->A1, (long)f->A2, true, (long)f->A3);
 
@@ -498,7 +524,12 @@ namespace Kernel.Syscalls
 
         // ---- directories ------------------------------------------------------------------------
 
-        public static long Getdents64(SyscallFrame* f)
+        public static long Getdents64(SyscallFrame* f) => ReadDirectory(f, false);
+
+        /// <summary>The old getdents: d_ino, d_off, d_reclen, the name, then d_type in the record's last byte.</summary>
+        public static long Getdents(SyscallFrame* f) => ReadDirectory(f, true);
+
+        private static long ReadDirectory(SyscallFrame* f, bool old)
         {
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
@@ -512,18 +543,23 @@ namespace Kernel.Syscalls
                 int r = FileSystem.ReadDir(dir.Node, dir.DirCookie, out long next, out Inode child, new System.Span<byte>(name, 256), out int nameLen);
                 if (r < 0) return used > 0 ? (long)used : r;
                 if (r == 0) break;
-                ulong reclen = (ulong)(19 + nameLen + 1 + 7) & ~7UL;
+                int nameAt = old ? 18 : 19;
+                ulong reclen = (ulong)(nameAt + nameLen + 1 + (old ? 1 : 0) + 7) & ~7UL;
                 if (used + reclen > size) { if (used == 0) return -Errno.EINVAL; break; }
                 *(ulong*)rec = child.Ino;
                 *(long*)(rec + 8) = next;
                 *(ushort*)(rec + 16) = (ushort)reclen;
                 uint type = child.Mode & 0xF000;
-                rec[18] = (byte)(type == 0x4000 ? 4 : type == 0x8000 ? 8 : type == 0xA000 ? 10 : type == 0x2000 ? 2 : type == 0x1000 ? 1 : 0);
-                for (int i = 0; i < nameLen; i++) rec[19 + i] = name[i];
-                for (ulong i = (ulong)(19 + nameLen); i < reclen; i++) rec[i] = 0;
+                byte dtype = (byte)(type == 0x4000 ? 4 : type == 0x8000 ? 8 : type == 0xA000 ? 10 : type == 0x2000 ? 2 : type == 0x1000 ? 1 :
+                                    type == 0x6000 ? 6 : type == 0xC000 ? 12 : 0);
+                for (int i = 0; i < nameLen; i++) rec[nameAt + i] = name[i];
+                for (ulong i = (ulong)(nameAt + nameLen); i < reclen; i++) rec[i] = 0;
+                if (old) rec[reclen - 1] = dtype;
+                else rec[18] = dtype;
                 if (UserMemory.CopyTo(buf + used, rec, reclen) != 0) return -Errno.EFAULT;
                 used += reclen;
                 dir.DirCookie = next;
+                dir.Offset = next;
             }
             return (long)used;
         }
@@ -567,7 +603,9 @@ namespace Kernel.Syscalls
                 if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
                 timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
             }
-            return DoPoll(f->A0, f->A1, timeoutMs);
+            if (f->A1 > FdTable.Max) return -Errno.EINVAL;
+            long r = SignalDelivery.BeginWaitMask(f->A3, f->A4);
+            return r < 0 ? r : SignalDelivery.EndWaitMask(DoPoll(f->A0, f->A1, timeoutMs));
         }
 
         private static long DoPoll(ulong fds, ulong nfds, long timeoutMs)
@@ -620,9 +658,15 @@ namespace Kernel.Syscalls
             if (f->A4 != 0)
             {
                 if (UserMemory.Read(f->A4, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
-                timeoutMs = ts.Sec * 1000 + ts.Nsec / 1_000_000;
+                if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+                timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
             }
-            return DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+            if ((int)f->A0 < 0 || (int)f->A0 > FdTable.Max) return -Errno.EINVAL;
+            // The sixth argument points to { const sigset_t *ss; size_t ss_len }.
+            ulong set = 0, size = 0;
+            if (f->A5 != 0 && (UserMemory.Read(f->A5, out set) != 0 || UserMemory.Read(f->A5 + 8, out size) != 0)) return -Errno.EFAULT;
+            long r = SignalDelivery.BeginWaitMask(set, size);
+            return r < 0 ? r : SignalDelivery.EndWaitMask(DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs));
         }
 
         private static long DoSelect(int nfds, ulong readSet, ulong writeSet, ulong exceptSet, long timeoutMs)

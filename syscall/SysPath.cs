@@ -198,6 +198,17 @@ namespace Kernel.Syscalls
             return r < 0 ? r : SetMode(node, (uint)f->A2);
         }
 
+        /// <summary>fchmodat with flags: AT_SYMLINK_NOFOLLOW (a symlink's mode cannot change: EOPNOTSUPP) and AT_EMPTY_PATH.</summary>
+        public static long Fchmodat2(SyscallFrame* f)
+        {
+            int flags = (int)f->A3;
+            if ((flags & ~(SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+            int r = SysFile.Lookup((int)f->A0, f->A1, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, (flags & SysFile.AT_EMPTY_PATH) != 0, out Inode node);
+            if (r < 0) return r;
+            if ((node.Mode & 0xF000) == 0xA000) return -Errno.EOPNOTSUPP;
+            return SetMode(node, (uint)f->A2);
+        }
+
         private static long SetOwner(Inode node, uint uid, uint gid)
         {
             if (uid != 0xFFFFFFFF) node.Uid = uid;
@@ -234,12 +245,14 @@ namespace Kernel.Syscalls
 
         private const long UTIME_NOW = (1L << 30) - 1, UTIME_OMIT = (1L << 30) - 2;
 
-        public static long Utimensat(SyscallFrame* f)
+        // Times for SetTimes besides nanoseconds since the epoch.
+        private const long TimeNow = long.MinValue, TimeOmit = long.MinValue + 1;
+
+        /// <summary>The file utimensat and its elders name (a null path: the descriptor itself) gets the two times.</summary>
+        private static long SetTimes(int dirfd, ulong path, bool follow, long atime, long mtime, bool allowEmpty = false)
         {
-            int dirfd = (int)f->A0, flags = (int)f->A3;
             Inode node;
-            int r;
-            if (f->A1 == 0)
+            if (path == 0)
             {
                 File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
                 if (file == null || file.Node == null) return -Errno.EBADF;
@@ -247,23 +260,53 @@ namespace Kernel.Syscalls
             }
             else
             {
-                r = SysFile.Lookup(dirfd, f->A1, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, false, out node);
+                int r = SysFile.Lookup(dirfd, path, follow, allowEmpty, out node);
                 if (r < 0) return r;
             }
             long now = (long)SysTime.RealtimeNs();
-            long atime = now, mtime = now;
+            if (atime != TimeOmit) node.AtimeNs = atime == TimeNow ? now : atime;
+            if (mtime != TimeOmit) node.MtimeNs = mtime == TimeNow ? now : mtime;
+            node.CtimeNs = now;
+            return 0;
+        }
+
+        public static long Utimensat(SyscallFrame* f)
+        {
+            int flags = (int)f->A3;
+            if ((flags & ~(SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+            long atime = TimeNow, mtime = TimeNow;
             if (f->A2 != 0)
             {
                 if (UserMemory.Read(f->A2, out SysTime.Timespec a) != 0 || UserMemory.Read(f->A2 + 16, out SysTime.Timespec m) != 0) return -Errno.EFAULT;
                 if ((a.Nsec < 0 || a.Nsec >= 1_000_000_000) && a.Nsec != UTIME_NOW && a.Nsec != UTIME_OMIT) return -Errno.EINVAL;
                 if ((m.Nsec < 0 || m.Nsec >= 1_000_000_000) && m.Nsec != UTIME_NOW && m.Nsec != UTIME_OMIT) return -Errno.EINVAL;
-                atime = a.Nsec == UTIME_OMIT ? node.AtimeNs : a.Nsec == UTIME_NOW ? now : a.Sec * 1_000_000_000 + a.Nsec;
-                mtime = m.Nsec == UTIME_OMIT ? node.MtimeNs : m.Nsec == UTIME_NOW ? now : m.Sec * 1_000_000_000 + m.Nsec;
+                atime = a.Nsec == UTIME_OMIT ? TimeOmit : a.Nsec == UTIME_NOW ? TimeNow : a.Sec * 1_000_000_000 + a.Nsec;
+                mtime = m.Nsec == UTIME_OMIT ? TimeOmit : m.Nsec == UTIME_NOW ? TimeNow : m.Sec * 1_000_000_000 + m.Nsec;
             }
-            node.AtimeNs = atime;
-            node.MtimeNs = mtime;
-            node.CtimeNs = now;
-            return 0;
+            return SetTimes((int)f->A0, f->A1, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, atime, mtime, (flags & SysFile.AT_EMPTY_PATH) != 0);
+        }
+
+        private struct Timeval { public long Sec, Usec; }
+
+        /// <summary>utimes/futimesat: two timevals (microseconds), or none for now.</summary>
+        private static long SetTimesFromTimevals(int dirfd, ulong path, ulong times)
+        {
+            if (times == 0) return SetTimes(dirfd, path, true, TimeNow, TimeNow);
+            if (UserMemory.Read(times, out Timeval a) != 0 || UserMemory.Read(times + 16, out Timeval m) != 0) return -Errno.EFAULT;
+            if (a.Usec < 0 || a.Usec >= 1_000_000 || m.Usec < 0 || m.Usec >= 1_000_000) return -Errno.EINVAL;
+            return SetTimes(dirfd, path, true, a.Sec * 1_000_000_000 + a.Usec * 1000, m.Sec * 1_000_000_000 + m.Usec * 1000);
+        }
+
+        public static long Utimes(SyscallFrame* f) => SetTimesFromTimevals(AT_FDCWD, f->A0, f->A1);
+        public static long Futimesat(SyscallFrame* f) => SetTimesFromTimevals((int)f->A0, f->A1, f->A2);
+
+        /// <summary>utime: a struct utimbuf of whole seconds (access, modification), or none for now.</summary>
+        public static long Utime(SyscallFrame* f)
+        {
+            if (f->A0 == 0) return -Errno.EFAULT;
+            if (f->A1 == 0) return SetTimes(AT_FDCWD, f->A0, true, TimeNow, TimeNow);
+            if (UserMemory.Read(f->A1, out long a) != 0 || UserMemory.Read(f->A1 + 8, out long m) != 0) return -Errno.EFAULT;
+            return SetTimes(AT_FDCWD, f->A0, true, a * 1_000_000_000, m * 1_000_000_000);
         }
 
         public static long Truncate(SyscallFrame* f)

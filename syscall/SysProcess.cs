@@ -83,15 +83,33 @@ namespace Kernel.Syscalls
             for (int i = 0; i < s.Length && i < 64; i++) field[i] = (byte)s[i];
         }
 
+        private static void PutSpan(byte* field, System.ReadOnlySpan<byte> s)
+        {
+            for (int i = 0; i < s.Length && i < 64; i++) field[i] = s[i];
+        }
+
+        public static long Sethostname(SyscallFrame* f) => SetName(f->A0, (long)f->A1, true);
+        public static long Setdomainname(SyscallFrame* f) => SetName(f->A0, (long)f->A1, false);
+
+        private static long SetName(ulong user, long length, bool host)
+        {
+            if (length < 0 || length > Uts.MaxName) return -Errno.EINVAL;
+            byte* name = stackalloc byte[Uts.MaxName];
+            if (UserMemory.CopyFrom(name, user, (ulong)length) != 0) return -Errno.EFAULT;
+            if (host) Uts.SetHostname(name, (int)length);
+            else Uts.SetDomainname(name, (int)length);
+            return 0;
+        }
+
         public static long Uname(SyscallFrame* f)
         {
             Utsname u = default;
             Put(u.Sysname, "Linux");
-            Put(u.Nodename, "compat");
+            PutSpan(u.Nodename, Uts.Hostname);
             Put(u.Release, "6.1.0-compat");
             Put(u.Version, "#1 SMP compat unikernel");
             Put(u.Machine, "x86_64");
-            Put(u.Domainname, "(none)");
+            PutSpan(u.Domainname, Uts.Domainname);
             return UserMemory.Write(f->A0, u);
         }
 
@@ -117,6 +135,65 @@ namespace Kernel.Syscalls
         }
 
         public static long SetTidAddress(SyscallFrame* f) { Thread.Current.ClearChildTid = f->A0; return Thread.Current.Tid; }
+
+        /// <summary>get_robust_list(tid, head_ptr, len_ptr): what set_robust_list registered for the thread.</summary>
+        public static long GetRobustList(SyscallFrame* f)
+        {
+            Thread t = (int)f->A0 == 0 ? Thread.Current : Process.FindThreadAnywhere((int)f->A0);
+            if (t == null) return -Errno.ESRCH;
+            if (UserMemory.Write(f->A2, t.RobustListLen == 0 ? 24UL : t.RobustListLen) != 0) return -Errno.EFAULT;
+            return UserMemory.Write(f->A1, t.RobustList) != 0 ? -Errno.EFAULT : 0;
+        }
+
+        private const ulong CLONE_NAMESPACES = CLONE_NEWMASK | 0x80;    // ... and CLONE_NEWTIME
+
+        /// <summary>
+        /// unshare: a private descriptor table (CLONE_FILES) for a single-threaded process; CLONE_FS,
+        /// CLONE_SYSVSEM and CLONE_SIGHAND/VM/THREAD of a single-threaded process are already
+        /// private. Namespaces are refused with EINVAL, as by a kernel built without them.
+        /// </summary>
+        public static long Unshare(SyscallFrame* f)
+        {
+            ulong flags = f->A0;
+            const ulong Known = Fork.CLONE_FILES | Fork.CLONE_FS | CLONE_SYSVSEM | Fork.CLONE_SIGHAND | Fork.CLONE_VM | Fork.CLONE_THREAD | CLONE_NAMESPACES;
+            if ((flags & ~Known) != 0 || (flags & CLONE_NAMESPACES) != 0) return -Errno.EINVAL;
+            Process p = Process.Current;
+            bool shared = (flags & (Fork.CLONE_FILES | Fork.CLONE_FS | Fork.CLONE_SIGHAND | Fork.CLONE_VM | Fork.CLONE_THREAD)) != 0;
+            if (shared && p.ThreadCount > 1) return -Errno.EINVAL;     // per-thread tables are not modelled
+            if ((flags & Fork.CLONE_FILES) != 0 && p.Files.Refs > 1)
+            {
+                Fs.FileTable mine = p.Files.Copy();
+                Fs.FdTable.ReleaseTable();
+                p.Files = mine;
+            }
+            return 0;
+        }
+
+        private const int KCMP_FILE = 0, KCMP_VM = 1, KCMP_FILES = 2, KCMP_FS = 3, KCMP_SIGHAND = 4, KCMP_IO = 5, KCMP_SYSVSEM = 6;
+
+        /// <summary>kcmp: 0 when two processes share the resource, else 1 or 2 by an ordering of kernel objects (Linux hides the addresses the same way).</summary>
+        public static long Kcmp(SyscallFrame* f)
+        {
+            Process a = Process.Find((int)f->A0), b = Process.Find((int)f->A1);
+            if (a == null || b == null) return -Errno.ESRCH;
+            object x, y;
+            switch ((int)f->A2)
+            {
+                case KCMP_FILE:
+                    x = (uint)f->A3 < Fs.FdTable.Max ? a.Files.Files[(int)f->A3] : null;
+                    y = (uint)f->A4 < Fs.FdTable.Max ? b.Files.Files[(int)f->A4] : null;
+                    if (x == null || y == null) return -Errno.EBADF;
+                    break;
+                case KCMP_VM: x = a.Map; y = b.Map; break;
+                case KCMP_FILES: x = a.Files; y = b.Files; break;
+                case KCMP_FS: case KCMP_SIGHAND: case KCMP_IO: case KCMP_SYSVSEM: x = a; y = b; break;   // each process has its own
+                default: return -Errno.EINVAL;
+            }
+            ulong u = (ulong)Runtime.Allocator.ToPointer(x) ^ s_kcmpCookie, v = (ulong)Runtime.Allocator.ToPointer(y) ^ s_kcmpCookie;
+            return u == v ? 0 : u < v ? 1 : 2;
+        }
+
+        private static readonly ulong s_kcmpCookie = unchecked(0x5DEECE66DUL * 0x9E3779B97F4A7C15UL);
 
         public static long SetRobustList(SyscallFrame* f)
         {

@@ -64,10 +64,7 @@ namespace Kernel.Syscalls
         {
             if (f->A1 != 8) return -Errno.EINVAL;
             if (UserMemory.Read(f->A0, out ulong mask) != 0) return -Errno.EFAULT;
-            Thread t = Thread.Current;
-            SignalDelivery.SuspendSavedMask = t.SignalMask;
-            SignalDelivery.SuspendActive = true;
-            t.SignalMask = mask & ~Unblockable;
+            SignalDelivery.BeginWaitMask(mask);
             while (Scheduler.Sleep(null, 0) != Scheduler.Interrupted) { }
             return -Errno.EINTR;
         }
@@ -206,9 +203,44 @@ namespace Kernel.Syscalls
             SA_NODEFER = 0x40000000, SA_RESETHAND = 0x80000000;
         private const int UcOffset = 8, UcSize = 304, McOffset = 40, InfoSize = 128, FpSize = 512;
 
-        /// <summary>rt_sigsuspend's caller mask, put back once the handler's frame holds it.</summary>
-        public static ulong SuspendSavedMask;
-        public static bool SuspendActive;
+        /// <summary>
+        /// A wait under a temporary mask (sigsuspend, ppoll, pselect6, epoll_pwait): the caller's
+        /// mask is kept in the thread and comes back when the call returns without EINTR
+        /// (<see cref="EndWaitMask"/>), else in the frame of the handler that interrupted the wait.
+        /// </summary>
+        public static void BeginWaitMask(ulong mask)
+        {
+            Thread t = Thread.Current;
+            t.SavedMask = t.SignalMask;
+            t.HasSavedMask = true;
+            t.SignalMask = mask & ~Unblockable;
+        }
+
+        /// <summary>Reads a user sigset (size must be 8) and begins the wait under it; a null pointer keeps the mask.</summary>
+        public static long BeginWaitMask(ulong userSet, ulong size)
+        {
+            if (userSet == 0) return 0;
+            if (size != 8) return -Errno.EINVAL;
+            if (UserMemory.Read(userSet, out ulong mask) != 0) return -Errno.EFAULT;
+            BeginWaitMask(mask);
+            return 0;
+        }
+
+        /// <summary>The wait is over: unless it was interrupted (a handler's frame takes the saved mask), the caller's mask is back.</summary>
+        public static long EndWaitMask(long result)
+        {
+            if (result != -Errno.EINTR) RestoreSavedMask();
+            return result;
+        }
+
+        /// <summary>Puts back a saved mask no handler frame took (also on the way out of every syscall).</summary>
+        public static void RestoreSavedMask()
+        {
+            Thread t = Thread.Current;
+            if (!t.HasSavedMask) return;
+            t.SignalMask = t.SavedMask;
+            t.HasSavedMask = false;
+        }
 
         /// <summary>Sigcontext, as Linux lays out uc_mcontext on x86-64 (256 bytes).</summary>
         private struct SigContext
@@ -237,7 +269,7 @@ namespace Kernel.Syscalls
             uc = frame + UcOffset;
             info = uc + UcSize;
             if (UserMemory.CopyTo(fpstate, fx, FpSize) != 0) return false;
-            ulong mask = SuspendActive ? SuspendSavedMask : t.SignalMask;  // sigsuspend: the mask to return to
+            ulong mask = t.HasSavedMask ? t.SavedMask : t.SignalMask;    // after a wait under a temporary mask: the caller's
             sc.Oldmask = mask;
             sc.Fpstate = fpstate;
 
@@ -252,7 +284,7 @@ namespace Kernel.Syscalls
             *(ulong*)(ucp + McOffset + 256) = mask;                       // uc_sigmask
             si.WriteTo(buf + UcOffset + UcSize, sig);
             if (UserMemory.CopyTo(frame, buf, 8 + UcSize + InfoSize) != 0) return false;
-            if (SuspendActive) { t.SignalMask = SuspendSavedMask; SuspendActive = false; }
+            if (t.HasSavedMask) { t.SignalMask = t.SavedMask; t.HasSavedMask = false; }
             return true;
         }
 

@@ -48,6 +48,82 @@ namespace Kernel.Syscalls
 
         public static ulong RealtimeNs() => s_realtimeBaseNs + Tsc.MonotonicNs();
 
+        // ---- adjtimex / clock_adjtime ----------------------------------------------------------
+        // The clock is not disciplined: NTP values a daemon sets are kept and reported back, and
+        // ADJ_SETOFFSET steps the clock as clock_settime does.
+
+        private struct Timex
+        {
+            public uint Modes; public int Pad0;
+            public long Offset, Freq, Maxerror, Esterror;
+            public int Status, Pad1;
+            public long Constant, Precision, Tolerance;
+            public Timeval Time;
+            public long Tick, Ppsfreq, Jitter;
+            public int Shift, Pad2;
+            public long Stabil, Jitcnt, Calcnt, Errcnt, Stbcnt;
+            public int Tai;
+            public fixed int Reserved[11];
+        }
+
+        private const uint ADJ_OFFSET = 1, ADJ_FREQUENCY = 2, ADJ_MAXERROR = 4, ADJ_ESTERROR = 8, ADJ_STATUS = 0x10,
+            ADJ_TIMECONST = 0x20, ADJ_TAI = 0x80, ADJ_SETOFFSET = 0x100, ADJ_MICRO = 0x1000, ADJ_NANO = 0x2000,
+            ADJ_TICK = 0x4000, ADJ_OFFSET_SINGLESHOT = 0x8001, ADJ_ADJTIME = 0x8000, ADJ_OFFSET_SS_READ = 0xa001;
+        private const int STA_UNSYNC = 0x40, STA_NANO = 0x2000, TIME_OK = 0, TIME_ERROR = 5;
+        private static long s_ntpOffset, s_ntpFreq, s_ntpMaxerror = 16_000_000, s_ntpEsterror = 16_000_000, s_ntpConstant = 2, s_ntpTick = 10000;
+        private static int s_ntpStatus = STA_UNSYNC, s_ntpTai;
+
+        public static long Adjtimex(SyscallFrame* f) => Adjust(f->A0);
+
+        public static long ClockAdjtime(SyscallFrame* f)
+        {
+            int clock = (int)f->A0;
+            if (clock == CLOCK_REALTIME) return Adjust(f->A1);
+            return ClockNs(clock, out _) ? -Errno.EOPNOTSUPP : -Errno.EINVAL;
+        }
+
+        private static long Adjust(ulong user)
+        {
+            if (UserMemory.Read(user, out Timex t) != 0) return -Errno.EFAULT;
+            uint modes = t.Modes;
+            if ((modes & ADJ_ADJTIME) != 0)
+            {
+                if ((modes & ADJ_OFFSET_SINGLESHOT) != ADJ_OFFSET_SINGLESHOT) return -Errno.EINVAL;
+                if (modes != ADJ_OFFSET_SINGLESHOT && modes != ADJ_OFFSET_SS_READ) return -Errno.EINVAL;
+                modes = 0;                                            // an old-style adjtime: nothing to slew here
+            }
+            if ((modes & ADJ_TICK) != 0 && (t.Tick < 9000 || t.Tick > 11000)) return -Errno.EINVAL;
+            if ((modes & ADJ_SETOFFSET) != 0)
+            {
+                long nsec = (modes & ADJ_NANO) != 0 ? t.Time.Usec : t.Time.Usec * 1000;
+                if (nsec < 0 || nsec >= 1_000_000_000) return -Errno.EINVAL;
+                long now = (long)RealtimeNs() + t.Time.Sec * 1_000_000_000 + nsec;
+                long r = SetRealtime(now / 1_000_000_000, now % 1_000_000_000);
+                if (r < 0) return r;
+            }
+            if ((modes & ADJ_NANO) != 0) s_ntpStatus |= STA_NANO;
+            if ((modes & ADJ_MICRO) != 0) s_ntpStatus &= ~STA_NANO;
+            if ((modes & ADJ_STATUS) != 0) s_ntpStatus = (t.Status & 0xff) | (s_ntpStatus & STA_NANO);
+            if ((modes & ADJ_OFFSET) != 0) s_ntpOffset = t.Offset;
+            if ((modes & ADJ_FREQUENCY) != 0) s_ntpFreq = t.Freq;
+            if ((modes & ADJ_MAXERROR) != 0) s_ntpMaxerror = t.Maxerror;
+            if ((modes & ADJ_ESTERROR) != 0) s_ntpEsterror = t.Esterror;
+            if ((modes & ADJ_TIMECONST) != 0) s_ntpConstant = t.Constant;
+            if ((modes & ADJ_TAI) != 0 && t.Constant >= 0) s_ntpTai = (int)t.Constant;
+            if ((modes & ADJ_TICK) != 0) s_ntpTick = t.Tick;
+
+            Timex o = default;
+            o.Modes = t.Modes;
+            o.Offset = s_ntpOffset; o.Freq = s_ntpFreq; o.Maxerror = s_ntpMaxerror; o.Esterror = s_ntpEsterror;
+            o.Status = s_ntpStatus; o.Constant = s_ntpConstant; o.Precision = 1; o.Tolerance = 32768000;
+            ulong ns = RealtimeNs();
+            o.Time.Sec = (long)(ns / 1_000_000_000);
+            o.Time.Usec = (s_ntpStatus & STA_NANO) != 0 ? (long)(ns % 1_000_000_000) : (long)(ns % 1_000_000_000 / 1000);
+            o.Tick = s_ntpTick; o.Tai = s_ntpTai;
+            if (UserMemory.Write(user, o) != 0) return -Errno.EFAULT;
+            return (s_ntpStatus & STA_UNSYNC) != 0 ? TIME_ERROR : TIME_OK;
+        }
+
         public static bool ClockNs(int clock, out ulong ns)
         {
             switch (clock)

@@ -33,6 +33,7 @@ namespace Kernel
             c.Sid = parent.Sid;
             c.Umask = parent.Umask;
             c.Nice = parent.Nice;
+            c.IoPriority = parent.IoPriority;
             c.Personality = parent.Personality;
             c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
             c.Argv = parent.Argv; c.ArgvLength = parent.ArgvLength;

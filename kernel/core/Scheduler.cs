@@ -38,7 +38,7 @@ namespace Kernel
     internal static unsafe class Scheduler
     {
         public const int Woken = 0, TimedOut = 1, Interrupted = 2;
-        private const ulong SliceNs = 20_000_000;
+        public const ulong SliceNs = 20_000_000;
 
         private static Thread s_runHead, s_runTail;
         private static Thread s_idle;

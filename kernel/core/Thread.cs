@@ -44,6 +44,9 @@ namespace Kernel
         // Linux per-thread state.
         public ulong ClearChildTid, RobustList, RobustListLen, RseqArea;
         public ulong SignalMask, Pending;
+        // sigsuspend, ppoll, pselect6, epoll_pwait: the caller's mask while a wait runs under another.
+        public ulong SavedMask;
+        public bool HasSavedMask;
         public ulong AltStackSp, AltStackSize;
         public int AltStackFlags;
         public bool ExitRequested;            // another thread's exec or exit_group ends this one

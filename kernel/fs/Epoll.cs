@@ -159,7 +159,26 @@ namespace Kernel.Fs
         }
 
         public static long Wait(SyscallFrame* f) => DoWait((int)f->A0, f->A1, (int)f->A2, (int)f->A3);
-        public static long Pwait(SyscallFrame* f) => DoWait((int)f->A0, f->A1, (int)f->A2, (int)f->A3);
+        public static long Pwait(SyscallFrame* f)
+        {
+            long r = Syscalls.SignalDelivery.BeginWaitMask(f->A4, f->A5);
+            return r < 0 ? r : Syscalls.SignalDelivery.EndWaitMask(DoWait((int)f->A0, f->A1, (int)f->A2, (int)f->A3));
+        }
+
+        /// <summary>epoll_pwait2: epoll_pwait with a timespec timeout (null: wait for ever).</summary>
+        public static long Pwait2(SyscallFrame* f)
+        {
+            int timeoutMs = -1;
+            if (f->A3 != 0)
+            {
+                if (UserMemory.Read(f->A3, out Syscalls.SysTime.Timespec ts) != 0) return -Errno.EFAULT;
+                if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+                long ms = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
+                timeoutMs = ms > int.MaxValue ? int.MaxValue : (int)ms;
+            }
+            long r = Syscalls.SignalDelivery.BeginWaitMask(f->A4, f->A5);
+            return r < 0 ? r : Syscalls.SignalDelivery.EndWaitMask(DoWait((int)f->A0, f->A1, (int)f->A2, timeoutMs));
+        }
 
         private static long DoWait(int epfd, ulong events, int maxEvents, int timeoutMs)
         {

@@ -84,6 +84,18 @@ namespace Kernel.Fs
         {
             const int SEEK_SET = 0, SEEK_CUR = 1, SEEK_END = 2, SEEK_DATA = 3, SEEK_HOLE = 4;
             long target;
+            if (IsDirectory)
+            {
+                // The position is the readdir cookie (what telldir reports and seekdir gives back);
+                // there is no end to seek to, as on tmpfs.
+                if (whence == SEEK_SET) target = offset;
+                else if (whence == SEEK_CUR) target = DirCookie + offset;
+                else return -Errno.EINVAL;
+                if (target < 0) return -Errno.EINVAL;
+                DirCookie = target;
+                Offset = target;
+                return target;
+            }
             switch (whence)
             {
                 case SEEK_SET: target = offset; break;
@@ -94,7 +106,6 @@ namespace Kernel.Fs
                 default: return -Errno.EINVAL;
             }
             if (target < 0) return -Errno.EINVAL;
-            if (IsDirectory) { if (target == 0) DirCookie = 0; }
             Offset = target;
             return target;
         }

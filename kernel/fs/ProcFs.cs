@@ -328,8 +328,14 @@ namespace Kernel.Fs
         public static void Filesystems(ref TextBuffer t) => t.Str("nodev\tproc\nnodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\n");
         public static void OsRelease(ref TextBuffer t) => t.Str("6.1.0-compat\n");
         public static void OsType(ref TextBuffer t) => t.Str("Linux\n");
-        public static void Hostname(ref TextBuffer t) => t.Str("compat\n");
-        public static void Domainname(ref TextBuffer t) => t.Str("(none)\n");
+        public static void Hostname(ref TextBuffer t) { Line(ref t, Uts.Hostname); }
+        public static void Domainname(ref TextBuffer t) { Line(ref t, Uts.Domainname); }
+
+        private static void Line(ref TextBuffer t, ReadOnlySpan<byte> s)
+        {
+            for (int i = 0; i < s.Length; i++) t.Byte(s[i]);
+            t.Byte((byte)'\n');
+        }
         public static void KernelVersion(ref TextBuffer t) => t.Str("#1 SMP compat unikernel\n");
         public static void PidMax(ref TextBuffer t) => t.Str("32768\n");
         public static void NgroupsMax(ref TextBuffer t) => t.Str("65536\n");
