@@ -28,6 +28,10 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statx, &SysFile.StatxSyscall);
             SyscallDispatcher.Register(Nr.getdents64, &SysFile.Getdents64);
             SyscallDispatcher.Register(Nr.getdents, &SysFile.Getdents);
+            SyscallDispatcher.Register(Nr.inotify_init, &SysInotify.InotifyInit);
+            SyscallDispatcher.Register(Nr.inotify_init1, &SysInotify.InotifyInit1);
+            SyscallDispatcher.Register(Nr.inotify_add_watch, &SysInotify.InotifyAddWatch);
+            SyscallDispatcher.Register(Nr.inotify_rm_watch, &SysInotify.InotifyRmWatch);
             SyscallDispatcher.Register(Nr.preadv2, &SysFile.Preadv2);
             SyscallDispatcher.Register(Nr.pwritev2, &SysFile.Pwritev2);
             SyscallDispatcher.Register(Nr.readahead, &SysFd.Readahead);

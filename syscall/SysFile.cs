@@ -118,12 +118,14 @@ namespace Kernel.Syscalls
             {
                 r = FileSystem.Truncate(node, 0);
                 if (r < 0) return r;
+                FsNotify.Child(node, InotifyMask.IN_MODIFY);
             }
             if (node is FifoInode fifo && (flags & OpenFlags.O_PATH) == 0) return OpenFifo(fifo, flags);
             if ((node is DeadDevice || node is SocketInode) && (flags & OpenFlags.O_PATH) == 0) return -Errno.ENXIO;
             var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY));
             int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);
+            else if ((flags & OpenFlags.O_PATH) == 0) FsNotify.Child(node, InotifyMask.IN_OPEN);
             return fd;
         }
 
@@ -141,7 +143,11 @@ namespace Kernel.Syscalls
                 var name = new System.ReadOnlySpan<byte>(path + nameStart, nameLength);
                 Inode existing = FileSystem.Lookup(parent, name);
                 if (existing == null)
-                    return FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
+                {
+                    int c = FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
+                    if (c >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
+                    return c;
+                }
                 if (!existing.IsSymlink) return FileSystem.Resolve(start, p, true, out node);
                 if ((flags & (OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW)) != 0) return (flags & OpenFlags.O_EXCL) != 0 ? -Errno.EEXIST : -Errno.ELOOP;
                 int tl = FileSystem.ReadLink(existing, new System.Span<byte>(target, PathMax));
@@ -206,7 +212,12 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
             uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
-            if (type == 0 || type == 0x8000) return FileSystem.Create(parent, name, 0x8000 | perm, out _);
+            if (type == 0 || type == 0x8000)
+            {
+                r = FileSystem.Create(parent, name, 0x8000 | perm, out Inode created);
+                if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, created, 0);
+                return r;
+            }
             SpecialInode node;
             if (type == 0x1000) node = new FifoInode();
             else if (type == 0x2000 || type == 0x6000 || type == 0xC000) node = new DeadDevice();
@@ -214,7 +225,9 @@ namespace Kernel.Syscalls
             node.Mode = type | perm;
             node.Rdev = dev;
             node.Uid = 0; node.Gid = 0;
-            return FileSystem.AddSpecial(parent, name, node);
+            r = FileSystem.AddSpecial(parent, name, node);
+            if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
+            return r;
         }
 
         public static long Close(SyscallFrame* f) => FdTable.Close((int)f->A0);
@@ -259,6 +272,7 @@ namespace Kernel.Syscalls
                 long n = offset < 0 ? file.Read(chunk, want) : file.Pread(chunk, want, offset + (long)done);
                 if (n < 0) return done > 0 ? (long)done : n;
                 if (n > 0 && UserMemory.CopyTo(buf + done, chunk, (ulong)n) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
+                if (done == 0 && n > 0 && file is InodeFile) FsNotify.Child(file.Node, InotifyMask.IN_ACCESS);
                 done += (ulong)n;
                 if (n < want || file is ConsoleFile || file is PipeFile || file is SocketFile) break;   // short read: stop
             }
@@ -289,6 +303,7 @@ namespace Kernel.Syscalls
                 long want = (long)(count - done < ChunkSize ? count - done : ChunkSize);
                 if (UserMemory.CopyFrom(chunk, buf + done, (ulong)want) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
                 long n = offset < 0 ? file.Write(chunk, want) : file.Pwrite(chunk, want, offset + (long)done);
+                if (done == 0 && n > 0 && file is InodeFile) FsNotify.Child(file.Node, InotifyMask.IN_MODIFY);
                 if (n < 0) return done > 0 ? (long)done : n;
                 done += (ulong)n;
                 if (n < want) break;

@@ -46,14 +46,16 @@ namespace Kernel.Syscalls
             byte* buf = stackalloc byte[PathMax + 1];
             int r = Parent(dirfd, path, buf, out Inode parent, out int s, out int n);
             if (r < 0) return r;
-            return FileSystem.Mkdir(parent, Name(buf, s, n), 0x4000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out _);
+            r = FileSystem.Mkdir(parent, Name(buf, s, n), 0x4000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out Inode dir);
+            if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), dir, 0);
+            return r;
         }
 
         public static long Rmdir(SyscallFrame* f)
         {
             byte* buf = stackalloc byte[PathMax + 1];
             int r = Parent(AT_FDCWD, f->A0, buf, PathOp.Rmdir, out Inode parent, out int s, out int n);
-            return r < 0 ? r : FileSystem.Rmdir(parent, Name(buf, s, n));
+            return r < 0 ? r : Removed(parent, Name(buf, s, n), true);
         }
 
         public static long Unlink(SyscallFrame* f) => DoUnlink(AT_FDCWD, f->A0, 0);
@@ -65,7 +67,23 @@ namespace Kernel.Syscalls
             byte* buf = stackalloc byte[PathMax + 1];
             int r = Parent(dirfd, path, buf, (flags & SysFile.AT_REMOVEDIR) != 0 ? PathOp.Rmdir : PathOp.Unlink, out Inode parent, out int s, out int n);
             if (r < 0) return r;
-            return (flags & SysFile.AT_REMOVEDIR) != 0 ? FileSystem.Rmdir(parent, Name(buf, s, n)) : FileSystem.Unlink(parent, Name(buf, s, n));
+            return Removed(parent, Name(buf, s, n), (flags & SysFile.AT_REMOVEDIR) != 0);
+        }
+
+        /// <summary>unlink or rmdir of one name, with its inotify events: IN_ATTRIB (the link count) and IN_DELETE_SELF on the node, IN_DELETE in the directory.</summary>
+        private static long Removed(Inode parent, System.ReadOnlySpan<byte> name, bool dir)
+        {
+            Inode node = FsNotify.Active ? FileSystem.Lookup(parent, name) : null;
+            // The node may be freed by the removal unless a watch holds it: look before.
+            bool watched = node != null && FsNotify.Watched(node);
+            uint isDir = node != null && node.IsDirectory ? InotifyMask.IN_ISDIR : 0;
+            int r = dir ? FileSystem.Rmdir(parent, name) : FileSystem.Unlink(parent, name);
+            if (r < 0 || node == null) return r;
+            // As Linux orders them: the link count change, the node's end (an open node's comes early here), the name's removal.
+            if (watched && !dir) FsNotify.Self(node, InotifyMask.IN_ATTRIB);
+            if (watched && (dir || node.Nlink == 0)) FsNotify.Self(node, InotifyMask.IN_DELETE_SELF);
+            FsNotify.Entry(parent, InotifyMask.IN_DELETE | isDir, name, null, 0);
+            return r;
         }
 
         public static long Rename(SyscallFrame* f) => DoRename(AT_FDCWD, f->A0, AT_FDCWD, f->A1, 0);
@@ -81,7 +99,18 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             r = Parent(newdir, newPath, b, PathOp.Rename, out Inode np, out int ns, out int nn);
             if (r < 0) return r;
-            return FileSystem.Rename(op, Name(a, os, on), np, Name(b, ns, nn), flags);
+            Inode moved = FsNotify.Active ? FileSystem.Lookup(op, Name(a, os, on)) : null;
+            Inode replaced = FsNotify.Active ? FileSystem.Lookup(np, Name(b, ns, nn)) : null;
+            bool replacedWatched = replaced != null && FsNotify.Watched(replaced);   // else it may be freed by the rename
+            r = FileSystem.Rename(op, Name(a, os, on), np, Name(b, ns, nn), flags);
+            if (r < 0 || moved == null || moved == replaced) return r;
+            uint cookie = FsNotify.NewCookie();
+            FsNotify.Entry(op, InotifyMask.IN_MOVED_FROM, Name(a, os, on), moved, cookie);
+            FsNotify.Entry(np, InotifyMask.IN_MOVED_TO, Name(b, ns, nn), moved, cookie);
+            FsNotify.Self(moved, InotifyMask.IN_MOVE_SELF);
+            // RENAME_EXCHANGE (2) swaps; otherwise a replaced node lost its name.
+            if (replacedWatched && (flags & 2) == 0 && (replaced.IsDirectory || replaced.Nlink == 0)) FsNotify.Self(replaced, InotifyMask.IN_DELETE_SELF);
+            return r;
         }
 
         public static long Link(SyscallFrame* f) => DoLink(AT_FDCWD, f->A0, AT_FDCWD, f->A1, 0);
@@ -94,7 +123,10 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             byte* buf = stackalloc byte[PathMax + 1];
             r = Parent(newdir, newPath, buf, out Inode parent, out int s, out int n);
-            return r < 0 ? r : FileSystem.Link(target, parent, Name(buf, s, n));
+            if (r < 0) return r;
+            r = FileSystem.Link(target, parent, Name(buf, s, n));
+            if (r >= 0) { FsNotify.Self(target, InotifyMask.IN_ATTRIB); FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), target, 0); }
+            return r;
         }
 
         public static long Symlink(SyscallFrame* f) => DoSymlink(f->A0, AT_FDCWD, f->A1);
@@ -108,7 +140,10 @@ namespace Kernel.Syscalls
             if (tl == 0) return -Errno.ENOENT;
             byte* buf = stackalloc byte[PathMax + 1];
             int r = Parent(newdir, linkPath, buf, out Inode parent, out int s, out int n);
-            return r < 0 ? r : FileSystem.Symlink(parent, Name(buf, s, n), new System.ReadOnlySpan<byte>(target, tl));
+            if (r < 0) return r;
+            r = FileSystem.Symlink(parent, Name(buf, s, n), new System.ReadOnlySpan<byte>(target, tl));
+            if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), FileSystem.Lookup(parent, Name(buf, s, n)), 0);
+            return r;
         }
 
         public static long Readlink(SyscallFrame* f) => DoReadlink(AT_FDCWD, f->A0, f->A1, f->A2);
@@ -176,6 +211,7 @@ namespace Kernel.Syscalls
         {
             node.Mode = (node.Mode & 0xF000) | (mode & 0xFFF);
             node.CtimeNs = (long)SysTime.RealtimeNs();
+            FsNotify.Child(node, InotifyMask.IN_ATTRIB);
             return 0;
         }
 
@@ -214,6 +250,7 @@ namespace Kernel.Syscalls
             if (uid != 0xFFFFFFFF) node.Uid = uid;
             if (gid != 0xFFFFFFFF) node.Gid = gid;
             node.CtimeNs = (long)SysTime.RealtimeNs();
+            FsNotify.Child(node, InotifyMask.IN_ATTRIB);
             return 0;
         }
 
@@ -267,6 +304,7 @@ namespace Kernel.Syscalls
             if (atime != TimeOmit) node.AtimeNs = atime == TimeNow ? now : atime;
             if (mtime != TimeOmit) node.MtimeNs = mtime == TimeNow ? now : mtime;
             node.CtimeNs = now;
+            FsNotify.Child(node, InotifyMask.IN_ATTRIB);
             return 0;
         }
 
@@ -315,7 +353,9 @@ namespace Kernel.Syscalls
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
             if (r < 0) return r;
             if ((node.Mode & 0xF000) == 0x4000) return -Errno.EISDIR;
-            return FileSystem.Truncate(node, (long)f->A1);
+            r = FileSystem.Truncate(node, (long)f->A1);
+            if (r >= 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);
+            return r;
         }
 
         private struct StatFs

@@ -43,6 +43,11 @@ namespace Kernel.Fs
 
         private bool IsDirectory => (Node.Mode & 0xF000) == 0x4000;
 
+        public override void OnLastClose()
+        {
+            if ((Flags & OpenFlags.O_PATH) == 0) FsNotify.Child(Node, CanWrite ? InotifyMask.IN_CLOSE_WRITE : InotifyMask.IN_CLOSE_NOWRITE);
+        }
+
         public override long Read(byte* dst, long n)
         {
             if (IsDirectory) return -Errno.EISDIR;
