@@ -33,6 +33,9 @@ namespace Kernel.Net
         public IpEndpoint Local, Remote;
         /// <summary>IPV6_V6ONLY: an IPv6 wildcard bind takes no IPv4 traffic (set before Bind).</summary>
         public bool V6Only;
+        /// <summary>The kernel's mark for a socket of an AF_INET6 descriptor (/proc/net/tcp6 lists
+        /// it, IPv4 traffic included); accepted connections inherit it. The stack ignores it.</summary>
+        public bool Domain6;
         public bool ReuseAddress, ReusePort, KeepAlive;
         public int KeepIdleSec = 7200, KeepIntervalSec = 75, KeepCount = 9;
         public int ReceiveBufferSize = DefaultBufferSize, SendBufferSize = DefaultBufferSize;
@@ -602,7 +605,7 @@ namespace Kernel.Net
             c.KeepIdleSec = KeepIdleSec; c.KeepIntervalSec = KeepIntervalSec; c.KeepCount = KeepCount;
             c.ReceiveBufferSize = ReceiveBufferSize; c.SendBufferSize = SendBufferSize;
             c._noDelay = _noDelay; c.LingerOn = LingerOn; c.LingerSeconds = LingerSeconds;
-            c.Local = g.Dst; c.Remote = g.Src; c.V6Only = V6Only;
+            c.Local = g.Dst; c.Remote = g.Src; c.V6Only = V6Only; c.Domain6 = Domain6;
             c.ResetConnection();
             c.SetupMss(r.Mtu, g.Dst.V6);
             c._offerTs = g.HasTs; c._offerSack = g.SackOk; c._offerWs = g.WScale >= 0;

@@ -18,6 +18,8 @@ namespace Kernel.Net
         public IpEndpoint Local, Remote;
         /// <summary>IPV6_V6ONLY: an IPv6 wildcard bind takes no IPv4 traffic (set before Bind).</summary>
         public bool V6Only;
+        /// <summary>The kernel's mark for a socket of an AF_INET6 descriptor (/proc/net/udp6). The stack ignores it.</summary>
+        public bool Domain6;
         public bool Broadcast, ReuseAddress, ReusePort;
         public int ReceiveBufferSize = 212992;
         public int SendBufferSize = 212992;
