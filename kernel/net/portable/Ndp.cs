@@ -212,7 +212,7 @@ namespace Kernel.Net
                     {
                         DropPending(_ip[i]);
                         _state[i] = Failed; _expires[i] = now + FailedHoldMs;
-                        _if.Stack.HostUnreachable(new IpEndpoint(_ip[i], 0, _if.Index));
+                        _if.Stack.HostUnreachable(new IpEndpoint(_ip[i], 0, _if.IfIndex));
                     }
                     else { _solicits[i]++; _expires[i] = now + RetryMs; SendSolicit(_ip[i]); }
                 }
