@@ -100,10 +100,11 @@ public unsafe class NetFuzzTests
             st.Input(h.If, f, h.Now);
             if (h.Dev.Sent.Count > 4096) h.Dev.Sent.Clear();
         }
-        Console.WriteLine($"FUZZSTATS segsIn={st.TcpSegmentsIn} bad={st.TcpBadSegments} segsOut={st.TcpSegmentsOut} rst={st.TcpResetsOut} rexmit={st.TcpRetransmits} echos={st.IcmpInEchos} icmpErr={st.IcmpOutErrors} changed={s_changed} rxDrop={h.If.RxDropped} maxTcp={maxTcp} now={h.Now} lives={string.Join(",", lives.Select(l => l?.S.State.ToString() ?? "-"))} udpDrops={udp.Drops} ip6drop={st.Ip6InDropped} echos6={st.Icmp6InEchos} icmp6Err={st.Icmp6OutErrors} udp6Queued={udp6.QueuedDatagrams}");
+        Console.WriteLine($"FUZZSTATS segsIn={st.TcpSegmentsIn} bad={st.TcpBadSegments} segsOut={st.TcpSegmentsOut} rst={st.TcpResetsOut} rexmit={st.TcpRetransmits} echos={st.IcmpInEchos} icmpErr={st.IcmpOutErrors} changed={s_changed} rxDrop={h.If.RxDropped} maxTcp={maxTcp} now={h.Now} lives={string.Join(",", lives.Select(l => l?.S.State.ToString() ?? "-"))} udpDrops={udp.Drops} ip6drop={st.Ip6InDropped} echos6={st.Icmp6InEchos} icmp6Err={st.Icmp6OutErrors} udp6Queued={udp6.QueuedDatagrams} reasm6={st.Ip6Reassembled}");
         // Bounded: half-open cap + backlog + the live ones + TIME_WAITs of closed ones.
         Assert.True(maxTcp < 400, "tcp sockets " + maxTcp);
         Assert.True(st.ReassemblyActive <= 4);
+        Assert.True(st.Reassembly6Active <= 4);
         Assert.True(maxLoop < 1000);
         // The loopback pair still works after all that.
         Assert.Equal(TcpState.Established, loc.State);
@@ -266,6 +267,20 @@ public unsafe class NetFuzzTests
                 if (type < 5 && rest.Length >= 48 && rng.Next(2) == 0) { rest[4] = 0x60; rest[10] = (byte)(rng.Next(2) == 0 ? 6 : 17); Me6.Write(rest, 12); Peer6.Write(rest, 28); }
                 payload = Pkt6.Icmp6(src, dst, type, rng.Next(3) == 0 ? rng.Next(256) : 0, rest); proto = 58;
                 break;
+            }
+            case 23:
+            {
+                // A piece of a fragmented UDP datagram: a few ids, random offsets (multiples of 8).
+                // Mostly the three 512-byte pieces of a ~1.3 KB datagram (so some complete), else anywhere.
+                var whole = Pkt6.Udp6(src, dst, 7, 5353, new byte[1300]);
+                bool tidy = rng.Next(4) != 0;
+                int off = tidy ? rng.Next(0, 3) * 512 : rng.Next(0, 500) * 8;
+                int len = tidy ? 512 : Math.Min(whole.Length, rng.Next(1, 200) * 8);
+                bool more = tidy ? off < 1024 : rng.Next(3) != 0;
+                int field = off | (more ? 1 : 0);
+                var frag = new byte[] { 17, 0, (byte)(field >> 8), (byte)field, 0, 0, 0, (byte)rng.Next(0, 6) };
+                var piece = whole.Skip(Math.Min(off, whole.Length)).Take(len).ToArray();
+                return Eth(mac, Harness.PeerMac, 0x86DD, Pkt6.Ip6(src, dst, 44, piece.Length > 0 ? piece : whole[..8], 64, frag));
             }
             default:
             {

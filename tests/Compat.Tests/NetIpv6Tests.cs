@@ -361,8 +361,8 @@ public class NetIpv6Tests
             Pkt6.Ip6(k.Peer, k.Me, 60, good, ext: new byte[] { 17, 5, 1, 4, 0, 0, 0, 0 }),      // header longer than the packet
             Pkt6.Ip6(k.Peer, k.Me, 60, good, ext: new byte[] { 0, 0, 1, 4, 0, 0, 0, 0, 17, 0, 1, 4, 0, 0, 0, 0 }),   // hop-by-hop not first
             Pkt6.Ip6(k.Peer, k.Me, 43, good, ext: new byte[] { 17, 0, 0, 1, 0, 0, 0, 0 }),      // routing with segments left
-            Pkt6.Ip6(k.Peer, k.Me, 44, good, ext: new byte[] { 17, 0, 0, 1, 0, 0, 0, 7 }),      // first fragment of several
-            Pkt6.Ip6(k.Peer, k.Me, 44, good, ext: new byte[] { 17, 0, 0, 8, 0, 0, 0, 7 }),      // a later fragment
+            Pkt6.Ip6(k.Peer, k.Me, 44, good, ext: new byte[] { 17, 0, 0, 1, 0, 0, 0, 7 }),      // more to come, but 11 bytes
+            Pkt6.Ip6(k.Peer, k.Me, 44, good, ext: new byte[] { 17, 0, 0xFF, 0xF8, 0, 0, 0, 7 }),  // beyond 65535
             Pkt6.Ip6(k.Peer, k.Me, 60, good, ext: Enumerable.Range(0, 9).SelectMany(i => new byte[] { (byte)(i == 8 ? 17 : 60), 0, 1, 4, 0, 0, 0, 0 }).ToArray()),   // too many headers
             Pkt6.Ip6(k.Peer, k.Me, 60, new byte[0], ext: new byte[] { 60, 0, 1, 4, 0, 0, 0 }),  // runs off the end
             Pkt6.Ip6(Ip6Address.AllNodes, k.Me, 17, good),                            // multicast source
@@ -379,8 +379,8 @@ public class NetIpv6Tests
         Assert.Equal(-Errno.EAGAIN, u.ReceiveFrom(buf, out _, false, out _));
         Assert.DoesNotContain(k.Sent(), p => p.Type != 135);       // no errors sent about any of them
         Assert.True(k.H.If.RxDropped >= cases.Count, "dropped " + k.H.If.RxDropped);
-        Assert.True(st.Ip6InDropped >= cases.Count - 3, "dropped " + st.Ip6InDropped);   // three at the UDP layer
-        Assert.Equal(2, st.Ip6FragmentsDropped);
+        Assert.True(st.Ip6InDropped >= cases.Count - 5, "dropped " + st.Ip6InDropped);   // three at UDP, two at reassembly
+        Assert.Equal(0, st.Reassembly6Active);                  // fragments of odd length never take a slot
         // Skippable options, an atomic fragment, a finished routing header: delivered.
         k.Inject(Pkt6.Ip6(k.Peer, k.Me, 0, good, ext: new byte[] {
             60, 0, 1, 4, 0, 0, 0, 0,            // hop-by-hop: PadN
@@ -457,5 +457,97 @@ public class NetIpv6Tests
         Assert.Equal(2, ub.ReceiveFrom(buf, out from, false, out _));
         Assert.Equal(ib.LinkLocal, from.Address6);
         Assert.Equal(ib.IfIndex, from.ScopeId);
+    }
+
+    /// <summary>Fragments of a UDP datagram from the scripted peer (each piece a multiple of 8 but the last).</summary>
+    static byte[][] Fragments(Link6 k, byte[] udp, uint id, params (int off, int len, bool more)[] pieces) =>
+        pieces.Select(p => Pkt6.Ip6(k.Peer, k.Me, 44, udp.Skip(p.off).Take(p.len).ToArray(),
+            ext: new byte[] { 17, 0, (byte)((p.off | (p.more ? 1 : 0)) >> 8), (byte)(p.off | (p.more ? 1 : 0)), (byte)(id >> 24), (byte)(id >> 16), (byte)(id >> 8), (byte)id })).ToArray();
+
+    [Fact]
+    public void ReassemblyOutOfOrderDuplicatesOverlapsAndTimeout()
+    {
+        var k = new Link6();
+        var st = k.H.Stack;
+        var u = st.CreateUdp();
+        Assert.Equal(0, u.Bind(Ep6(Ip6Address.Any, 53)));
+        var data = new byte[3000]; new Random(5).NextBytes(data);
+        var udp = Pkt6.Udp6(k.Peer, k.Me, 1000, 53, data);      // 3008 bytes
+        var f = Fragments(k, udp, 77, (0, 1448, true), (1448, 1448, true), (2896, 112, false));
+        k.Inject(f[2]); k.Inject(f[0]); k.Inject(f[0]);              // out of order, a repeat
+        Assert.Equal(1, st.Reassembly6Active);
+        var buf = new byte[4000];
+        Assert.Equal(-Errno.EAGAIN, u.ReceiveFrom(buf, out _, false, out _));
+        k.Inject(f[1]);
+        Assert.Equal(3000, u.ReceiveFrom(buf, out IpEndpoint from, false, out _));
+        Assert.Equal(data, buf[..3000]);
+        Assert.Equal(k.Peer, from.Address6);
+        Assert.Equal(0, st.Reassembly6Active);
+        // Overlapping pieces discard the datagram (RFC 5722).
+        var g = Fragments(k, udp, 78, (0, 1448, true), (1440, 1456, true), (2896, 112, false));
+        foreach (var x in g) k.Inject(x);
+        Assert.Equal(-Errno.EAGAIN, u.ReceiveFrom(buf, out _, false, out _));
+        Assert.Equal(1, st.Reassembly6Active);                   // the piece after the overlap started afresh
+        // Incomplete datagrams go after 60 s.
+        k.Inject(Fragments(k, udp, 79, (0, 1448, true))[0]);
+        Assert.Equal(2, st.Reassembly6Active);
+        k.H.Advance(61000);
+        Assert.Equal(0, st.Reassembly6Active);
+        // More datagrams at once than slots: the oldest gives way, nothing grows.
+        for (uint id = 100; id < 120; id++) k.Inject(Fragments(k, udp, id, (0, 1448, true))[0]);
+        Assert.True(st.Reassembly6Active <= 4);
+    }
+
+    [Fact]
+    public void LargeDatagramsAreFragmentedAndReassembled()
+    {
+        // Over ::1 (MTU 65536): the largest UDP datagram goes in two fragments through the loopback.
+        var s = new NetStack();
+        var srv = s.CreateUdp(); Assert.Equal(0, srv.Bind(Ep6(Lo6, 7)));
+        var cli = s.CreateUdp();
+        var big = new byte[UdpSocket.MaxPayload6]; new Random(9).NextBytes(big);
+        Assert.Equal(big.Length, cli.SendTo(big, Ep6(Lo6, 7), 1));
+        Assert.Equal(2, s.Ip6FragmentsOut);
+        Assert.Equal(1, s.Ip6Reassembled);
+        var buf = new byte[70000];
+        Assert.Equal(big.Length, srv.ReceiveFrom(buf, out _, false, out _));
+        Assert.Equal(big, buf[..big.Length]);
+        Assert.Equal(-Errno.EMSGSIZE, cli.SendTo(new byte[UdpSocket.MaxPayload6 + 1], Ep6(Lo6, 7), 2));
+        // Over Ethernet (MTU 1500): 5000 bytes in 4 fragments, each within the MTU, and an echo
+        // request of 3000 bytes is answered in fragments too.
+        var k = new Link6();
+        k.Inject(Pkt6.Ip6(k.Peer, k.Me, 58, Pkt6.Solicit(k.Peer, k.Me, k.Me, Harness.PeerMac), hop: 255));   // learn the peer
+        k.Sent();
+        var u = k.H.Stack.CreateUdp();
+        var data = new byte[5000]; new Random(2).NextBytes(data);
+        Assert.Equal(5000, u.SendTo(data, Ep6(k.Peer, 9, k.H.If.IfIndex), k.H.Now));
+        var frames = k.H.Dev.TakeAll();
+        Assert.Equal(4, frames.Count);
+        Assert.All(frames, fr => Assert.True(fr.Length <= 1514));
+        var got = new List<byte>();
+        uint fid = 0;
+        foreach (var fr in frames)
+        {
+            var p = Pkt6.Parse(fr);
+            Assert.Equal(44, p.Next);
+            Assert.Equal(17, p.Payload[0]);
+            uint id = (uint)(p.Payload[4] << 24 | p.Payload[5] << 16 | p.Payload[6] << 8 | p.Payload[7]);
+            if (fid == 0) fid = id; else Assert.Equal(fid, id);
+            Assert.Equal(got.Count, (p.Payload[2] << 8 | p.Payload[3]) & 0xFFF8);
+            got.AddRange(p.Payload[8..]);
+        }
+        Assert.Equal(5008, got.Count);
+        Assert.Equal(data, got.Skip(8).ToArray());
+        Assert.Equal(Checksum.Finish(Checksum.Add(Pkt6.Sum(k.Me, k.Peer, 17, 5008), got.ToArray())), 0);
+        var echo = Pkt6.Icmp6(k.Peer, k.Me, 128, 0, new byte[2996]);
+        foreach (var x in Fragments(k, echo, 5, (0, 1448, true), (1448, 1448, true), (2896, 104, false)))
+        {
+            x[40] = 58;                                            // the fragment header's next header: ICMPv6
+            k.Inject(x);
+        }
+        var replies = k.Sent();
+        Assert.Equal(3, replies.Count);
+        Assert.All(replies, r => Assert.Equal(44, r.Next));
+        Assert.Equal(129, replies[0].Payload[8]);
     }
 }

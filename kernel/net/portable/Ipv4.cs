@@ -21,8 +21,9 @@ namespace Kernel.Net
     {
         public const int ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17;
         /// <summary>Transports build their header and payload at TxBuf[L4Off..]; the IP header goes
-        /// right before it (20 bytes for IPv4, 40 for IPv6) and the Ethernet header before that.</summary>
-        internal const int L4Off = Ethernet.HeaderLength + 40;
+        /// right before it (20 bytes for IPv4, 40 for IPv6, 48 for an IPv6 fragment) and the
+        /// Ethernet header before that.</summary>
+        internal const int L4Off = Ethernet.HeaderLength + 48;
         internal const int DefaultTtl = 64;
         internal const uint LoopbackAddress = 0x7F000001;
 

@@ -1,10 +1,9 @@
 // IPv6 (RFC 8200): header validation, extension headers walked and skipped, local delivery,
 // routing (::1 and our own addresses through the loopback queue, link-local and link-scope
-// multicast on the interface named by the scope id) and output. The addresses: ::1 on the
-// loopback, one fe80::/64 address per Ethernet interface (EUI-64 from the MAC, no duplicate
-// address detection). Not done: fragment reassembly (fragments other than atomic ones are
-// dropped), output fragmentation (a packet larger than the MTU fails with EMSGSIZE), routers,
-// global addresses, multicast group membership beyond all-nodes and our solicited-node group.
+// multicast on the interface named by the scope id) and output (fragments: Ipv6Fragments.cs).
+// The addresses: ::1 on the loopback, one fe80::/64 address per Ethernet interface (EUI-64 from
+// the MAC, no duplicate address detection). Not done: routers, global addresses, multicast
+// group membership beyond all-nodes and our solicited-node group.
 using System;
 
 namespace Kernel.Net
@@ -15,7 +14,7 @@ namespace Kernel.Net
         internal const int Ext6HopByHop = 0, Ext6Routing = 43, Ext6Fragment = 44, Ext6NoNext = 59, Ext6DestOptions = 60;
         internal const int MaxExtensionHeaders = 8;
         public const int DefaultHopLimit = 64;
-        public long Ip6InDropped, Ip6FragmentsDropped;
+        public long Ip6InDropped;
 
         /// <summary>True if a is ::1 or the link-local address of an interface that is up.</summary>
         public bool IsLocalAddress6(Ip6Address a)
@@ -75,14 +74,21 @@ namespace Kernel.Net
         }
 
         /// <summary>Sends the transport payload already written at TxBuf[L4Off..] with a 40-byte
-        /// IPv6 header in front. No fragmentation: larger than the path MTU is EMSGSIZE.</summary>
+        /// IPv6 header in front, in fragments if it exceeds the route's MTU.</summary>
         internal int Ip6Output(ref Route r, Ip6Address src, Ip6Address dst, int proto, int payloadLen, int hopLimit = DefaultHopLimit)
         {
+            if (payloadLen > 65535) return -Errno.EMSGSIZE;
+            if (40 + payloadLen > r.Mtu) return Ip6Fragment(ref r, src, dst, proto, payloadLen, hopLimit);
+            return Ip6Emit(ref r, src, dst, proto, hopLimit, L4Off, payloadLen);
+        }
+
+        /// <summary>One packet: TxBuf[start..start+len) gets an IPv6 header in front (and an
+        /// Ethernet header in front of that) and goes to the loopback queue or the interface.</summary>
+        private int Ip6Emit(ref Route r, Ip6Address src, Ip6Address dst, int next, int hopLimit, int start, int len)
+        {
             byte[] b = TxBuf;
-            const int ip = L4Off - 40;
-            int total = 40 + payloadLen;
-            if (payloadLen > 65535 || total > r.Mtu) return -Errno.EMSGSIZE;
-            Be.W32(b, ip, 0x60000000); Be.W16(b, ip + 4, payloadLen); b[ip + 6] = (byte)proto; b[ip + 7] = (byte)hopLimit;
+            int ip = start - 40, total = 40 + len;
+            Be.W32(b, ip, 0x60000000); Be.W16(b, ip + 4, len); b[ip + 6] = (byte)next; b[ip + 7] = (byte)hopLimit;
             src.Write(b, ip + 8); dst.Write(b, ip + 24);
             if (r.Loop) return LoopOutput(new ReadOnlySpan<byte>(b).Slice(ip, total));
             NetInterface n = r.If;
@@ -126,8 +132,15 @@ namespace Kernel.Net
             if (src.IsMulticast || dst.IsUnspecified) { Drop6(n); return; }
             if (!n.IsLoopback && (src.IsLoopback || dst.IsLoopback || IsLocalAddress6(src))) { Drop6(n); return; }
             if (!AcceptsDestination6(n, dst)) { Drop6(n); return; }
-            // Walk the extension headers. Each is bounds-checked; the walk ends at an upper layer,
-            // "no next header", or something we refuse (silently dropped).
+            Walk6(n, p, src, dst, hopLimit, true);
+        }
+
+        /// <summary>Walks a packet's extension headers (each bounds-checked) to its upper layer and
+        /// delivers it; "no next header" or anything we refuse ends the walk (silently dropped).
+        /// A fragment goes to reassembly, and a reassembled datagram comes back here with
+        /// fragments no longer allowed.</summary>
+        private void Walk6(NetInterface n, ReadOnlySpan<byte> p, Ip6Address src, Ip6Address dst, int hopLimit, bool fragmentsAllowed)
+        {
             int nh = p[6], nhField = 6, off = 40;
             for (int count = 0; ; count++)
             {
@@ -144,9 +157,16 @@ namespace Kernel.Net
                 {
                     if (p[off + 3] != 0) { Drop6(n); return; }         // segments left: we do not forward
                 }
-                else if ((Be.U16(p, off + 2) & 0xFFF9) != 0)
+                else if ((Be.U16(p, off + 2) & 0xFFF9) != 0)                // not an atomic fragment
                 {
-                    Ip6FragmentsDropped++; Drop6(n); return;            // a real fragment: no reassembly
+                    if (!fragmentsAllowed) { Drop6(n); return; }
+                    int fo = Be.U16(p, off + 2);
+                    int slot = _reasm6.Input(n, src, dst, hopLimit, Be.U32(p, off + 4), fo & 0xFFF8, (fo & 1) != 0, p[off], p.Slice(off + 8), _now);
+                    if (slot < 0) return;
+                    Ip6Reassembled++;
+                    Walk6(n, _reasm6.Packet(slot), src, dst, hopLimit, false);
+                    _reasm6.Done(slot);
+                    return;
                 }
                 nhField = off; nh = p[off]; off += len;
             }

@@ -19,6 +19,7 @@ namespace Kernel.Net
         private readonly byte[] _rxBuf = new byte[65536];
         private readonly LoopbackQueue _loop;
         private readonly Reassembly _reasm;
+        private readonly Reassembly6 _reasm6;
         private ushort _ipId;
         internal long _now;
         private bool _changed;
@@ -32,6 +33,7 @@ namespace Kernel.Net
         {
             _loop = new LoopbackQueue();
             _reasm = new Reassembly();
+            _reasm6 = new Reassembly6();
             var lo = new NetInterface();
             lo.IsLoopback = true; lo.Address = LoopbackAddress; lo.PrefixLength = 8; lo.Up = true;
             lo.Mtu = 65536; lo.Stack = this; lo.Index = 0;
@@ -108,6 +110,7 @@ namespace Kernel.Net
                 if (n.Dhcp != null) n.Dhcp.Poll(nowMs);
             }
             _reasm.Poll(nowMs);
+            _reasm6.Poll(nowMs);
             TcpSocket s = TcpList;
             while (s != null)
             {
@@ -125,6 +128,7 @@ namespace Kernel.Net
             {
                 if (_loop.Packets > 0) return _now;
                 long d = _reasm.NextDeadline;
+                if (_reasm6.NextDeadline < d) d = _reasm6.NextDeadline;
                 for (int k = 1; k < _ifCount; k++)
                 {
                     NetInterface n = _ifs[k];
@@ -203,6 +207,7 @@ namespace Kernel.Net
         /// <summary>Packets waiting in the loopback queue (tests).</summary>
         public int LoopbackQueued => _loop.Packets;
         public int ReassemblyActive => _reasm.Active;
+        public int Reassembly6Active => _reasm6.Active;
 
         /// <summary>Counts sockets in the stack's tables (tests: no leaks).</summary>
         public int TcpSocketCount { get { int c = 0; for (TcpSocket s = TcpList; s != null; s = s.NextInList) c++; return c; } }
@@ -211,7 +216,7 @@ namespace Kernel.Net
         /// <summary>Releases the stack's own buffers (the kernel never does; tests may).</summary>
         public void Release()
         {
-            _loop.Release(); _reasm.Release();
+            _loop.Release(); _reasm.Release(); _reasm6.Release();
             for (int k = 1; k < _ifCount; k++) { _ifs[k].Arp.Release(); _ifs[k].Ndp.Release(); NetMemory.Free(_ifs[k].FragBuf); }
             NetMemory.Free(TxBuf); NetMemory.Free(_rxBuf);
         }
