@@ -612,6 +612,12 @@ static void udp6(void)
     len = sizeof a;
     getsockname(cli, (struct sockaddr *)&a, &len);
     show("client getsockname (implicit bind)", (struct sockaddr *)&a, len);
+    /* The largest datagram (65527 bytes: over the loopback's MTU, so fragmented) arrives whole. */
+    static unsigned char big[65528], got[65528];
+    for (int i = 0; i < (int)sizeof big; i++) big[i] = (unsigned char)(i * 7 + 3);
+    CHECK_ERR(sendto(cli, big, 65527, 0, (struct sockaddr *)&to, sizeof to) == 65527, "sendto 65527 bytes over ::1");
+    CHECK(recv(srv, got, sizeof got, 0) == 65527 && !memcmp(big, got, 65527), "the 65527-byte datagram arrives whole");
+    CHECK(sendto(cli, big, 65528, 0, (struct sockaddr *)&to, sizeof to) == -1 && errno == EMSGSIZE, "65528 bytes: EMSGSIZE");
     close(srv);
     /* Nobody listens on that port now: a connected socket hears ECONNREFUSED. */
     CHECK(connect(cli, (struct sockaddr *)&to, sizeof to) == 0, "connect the UDP socket to the closed port");
