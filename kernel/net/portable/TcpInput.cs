@@ -1,5 +1,6 @@
 // TCP at the stack level: segment parsing and validation, demultiplexing to connections and
-// listeners, resets for segments nobody wants, ICMP errors, ports and initial sequence numbers.
+// listeners (either IP version), resets for segments nobody wants, ICMP errors, ports and initial
+// sequence numbers.
 using System;
 
 namespace Kernel.Net

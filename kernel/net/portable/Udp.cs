@@ -1,5 +1,6 @@
-// UDP (RFC 768) sockets: bind/connect, datagram queues with source addresses, ICMP errors for
-// connected sockets, port unreachable for closed ports.
+// UDP (RFC 768) sockets over IPv4 and IPv6 (a socket bound to :: without V6Only takes both):
+// bind/connect, datagram queues with source addresses, ICMP/ICMPv6 errors for connected sockets,
+// port unreachable for closed ports.
 using System;
 
 namespace Kernel.Net
