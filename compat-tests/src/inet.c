@@ -1,10 +1,13 @@
 /* AF_INET sockets over the loopback interface: a program talking to itself (TCP between a
  * parent and a forked child, and between threads), UDP datagrams, non-blocking connect,
- * poll/epoll readiness, timeouts, options and the error cases. Ports are ephemeral (bind to
+ * poll/epoll readiness, timeouts, options and the error cases; AF_INET6 over ::1 and carrying
+ * IPv4 (v4-mapped), IPV6_V6ONLY, address formatting and getaddrinfo("localhost"). Ports are ephemeral (bind to
  * port 0), so the test runs natively next to anything else. Scenario per argv[1]. */
 #include "compat.h"
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -438,6 +441,316 @@ static void inet6(void)
     close(u);
 }
 
+/* sockaddr_in6 for [addr]:port (addr NULL: ::). */
+static struct sockaddr_in6 six(const char *addr, unsigned short port)
+{
+    struct sockaddr_in6 a;
+    memset(&a, 0, sizeof a);
+    a.sin6_family = AF_INET6;
+    a.sin6_port = htons(port);
+    if (addr) inet_pton(AF_INET6, addr, &a.sin6_addr);
+    return a;
+}
+
+/* "family addr scope" of a socket address (not the port: ports are ephemeral). */
+static void show(const char *what, const struct sockaddr *sa, socklen_t len)
+{
+    char text[INET6_ADDRSTRLEN] = "?";
+    if (sa->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)sa;
+        inet_ntop(AF_INET6, &a->sin6_addr, text, sizeof text);
+        printf("%s: AF_INET6 %s scope %u flowinfo %u len %u\n", what, text, a->sin6_scope_id, a->sin6_flowinfo, (unsigned)len);
+    } else if (sa->sa_family == AF_INET) {
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, text, sizeof text);
+        printf("%s: AF_INET %s len %u\n", what, text, (unsigned)len);
+    } else printf("%s: family %d len %u\n", what, sa->sa_family, (unsigned)len);
+}
+
+static unsigned short port_of(int s)
+{
+    struct sockaddr_in6 a;
+    socklen_t len = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &len);
+    return ntohs(a.sin6_port);
+}
+
+/* An AF_INET6 listener on [addr]:<ephemeral> (addr NULL: [::]); v6only sets IPV6_V6ONLY. */
+static int listener6(const char *addr, int v6only, unsigned short *port)
+{
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    if (v6only) setsockopt(s, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only);
+    struct sockaddr_in6 a = six(addr, 0);
+    if (bind(s, (struct sockaddr *)&a, sizeof a) != 0 || listen(s, 16) != 0) return -1;
+    *port = port_of(s);
+    return s;
+}
+
+/* A forked client: connects to [addr]:port, echoes what it reads once, reads to end of stream. */
+static pid_t echo_client6(const char *addr, unsigned short port)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        int s = socket(AF_INET6, SOCK_STREAM, 0);
+        struct sockaddr_in6 a = six(addr, port);
+        if (connect(s, (struct sockaddr *)&a, sizeof a) != 0) _exit(2);
+        char buf[64];
+        long n = read(s, buf, sizeof buf);
+        if (n <= 0) _exit(3);
+        write(s, buf, n);
+        shutdown(s, SHUT_WR);
+        n = read(s, buf, sizeof buf);
+        _exit(n == 0 ? 0 : 4);
+    }
+    return c;
+}
+
+/* The server half: accept, show the addresses, exchange data, close, reap the client. */
+static void serve_one6(int l, pid_t c, const char *label)
+{
+    struct sockaddr_storage peer;
+    socklen_t plen = sizeof peer;
+    int a = accept(l, (struct sockaddr *)&peer, &plen);
+    CHECK_ERR(a >= 0, "%s: accept", label);
+    if (a < 0) return;
+    show("accept peer", (struct sockaddr *)&peer, plen);
+    struct sockaddr_storage me;
+    socklen_t mlen = sizeof me;
+    getsockname(a, (struct sockaddr *)&me, &mlen);
+    show("accepted getsockname", (struct sockaddr *)&me, mlen);
+    CHECK(write(a, "ping6", 5) == 5, "%s: write", label);
+    char buf[64];
+    long n = 0, r;
+    while ((r = read(a, buf + n, sizeof buf - n)) > 0) n += r;
+    CHECK(n == 5 && !memcmp(buf, "ping6", 5) && r == 0, "%s: the echo, then end of stream", label);
+    close(a);
+    int st;
+    waitpid(c, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0, "%s: the client connected, echoed and saw end of stream", label);
+}
+
+/* TCP over ::1: a server on [::] (dual stack) and one on [::1], a forked client on [::1]. */
+static void tcp6(void)
+{
+    unsigned short port;
+    int l = listener6(NULL, 0, &port);
+    CHECK_ERR(l >= 0, "listen on [::]:0");
+    struct sockaddr_in6 a;
+    socklen_t len = sizeof a;
+    getsockname(l, (struct sockaddr *)&a, &len);
+    show("listener [::] getsockname", (struct sockaddr *)&a, len);
+    serve_one6(l, echo_client6("::1", port), "[::] server, [::1] client");
+    /* The same dual-stack listener takes an IPv4 client too. */
+    pid_t c = fork();
+    if (c == 0) {
+        int s = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a4 = loopback(port);
+        if (connect(s, (struct sockaddr *)&a4, sizeof a4) != 0) _exit(2);
+        char buf[64];
+        long n = read(s, buf, sizeof buf);
+        write(s, buf, n > 0 ? n : 0);
+        shutdown(s, SHUT_WR);
+        _exit(read(s, buf, sizeof buf) == 0 ? 0 : 4);
+    }
+    serve_one6(l, c, "[::] server, 127.0.0.1 client");
+    close(l);
+    l = listener6("::1", 0, &port);
+    CHECK_ERR(l >= 0, "listen on [::1]:0");
+    len = sizeof a;
+    getsockname(l, (struct sockaddr *)&a, &len);
+    show("listener [::1] getsockname", (struct sockaddr *)&a, len);
+    serve_one6(l, echo_client6("::1", port), "[::1] server, [::1] client");
+    /* An IPv4 client cannot reach a listener bound to ::1. */
+    int c4 = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a4 = loopback(port);
+    CHECK(connect(c4, (struct sockaddr *)&a4, sizeof a4) == -1 && errno == ECONNREFUSED, "127.0.0.1 is refused by a [::1] listener");
+    close(c4);
+    /* A client's own view of the connection. */
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 to = six("::1", port);
+    CHECK_ERR(connect(s, (struct sockaddr *)&to, sizeof to) == 0, "connect to [::1]");
+    len = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &len);
+    show("client getsockname", (struct sockaddr *)&a, len);
+    len = sizeof a;
+    getpeername(s, (struct sockaddr *)&a, &len);
+    show("client getpeername", (struct sockaddr *)&a, len);
+    CHECK(ntohs(a.sin6_port) == port, "getpeername has the server's port");
+    int acc = accept(l, NULL, NULL);
+    /* /proc/net/tcp6 lists the [::1] listener (address ::1 in /proc's word order, state 0A). */
+    char want[80], line[256];
+    snprintf(want, sizeof want, "00000000000000000000000001000000:%04X 00000000000000000000000000000000:0000 0A", port);
+    FILE *f = fopen("/proc/net/tcp6", "r");
+    int found = 0;
+    while (f && fgets(line, sizeof line, f)) if (strstr(line, want)) found = 1;
+    if (f) fclose(f);
+    CHECK(found, "/proc/net/tcp6 lists the [::1] listener");
+    close(acc);
+    close(s);
+    close(l);
+}
+
+/* UDP over ::1: datagrams both ways, source addresses, a connected socket's ICMPv6 refusal. */
+static void udp6(void)
+{
+    int srv = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 a = six("::1", 0);
+    CHECK_ERR(bind(srv, (struct sockaddr *)&a, sizeof a) == 0, "bind a UDP socket to [::1]:0");
+    unsigned short port = port_of(srv);
+    int cli = socket(AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 to = six("::1", port);
+    CHECK(sendto(cli, "dgram6", 6, 0, (struct sockaddr *)&to, sizeof to) == 6, "sendto [::1]");
+    char buf[64];
+    struct sockaddr_in6 from;
+    socklen_t len = sizeof from;
+    CHECK(recvfrom(srv, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) == 6 && !memcmp(buf, "dgram6", 6), "recvfrom the datagram");
+    show("recvfrom", (struct sockaddr *)&from, len);
+    CHECK(ntohs(from.sin6_port) == port_of(cli), "the source port is the client's");
+    CHECK(sendto(srv, "back", 4, 0, (struct sockaddr *)&from, len) == 4, "reply to the source");
+    len = sizeof from;
+    CHECK(recvfrom(cli, buf, sizeof buf, 0, (struct sockaddr *)&from, &len) == 4, "the client gets the reply");
+    show("client recvfrom", (struct sockaddr *)&from, len);
+    len = sizeof a;
+    getsockname(cli, (struct sockaddr *)&a, &len);
+    show("client getsockname (implicit bind)", (struct sockaddr *)&a, len);
+    /* The largest datagram (65527 bytes: over the loopback's MTU, so fragmented) arrives whole. */
+    static unsigned char big[65528], got[65528];
+    for (int i = 0; i < (int)sizeof big; i++) big[i] = (unsigned char)(i * 7 + 3);
+    CHECK_ERR(sendto(cli, big, 65527, 0, (struct sockaddr *)&to, sizeof to) == 65527, "sendto 65527 bytes over ::1");
+    CHECK(recv(srv, got, sizeof got, 0) == 65527 && !memcmp(big, got, 65527), "the 65527-byte datagram arrives whole");
+    CHECK(sendto(cli, big, 65528, 0, (struct sockaddr *)&to, sizeof to) == -1 && errno == EMSGSIZE, "65528 bytes: EMSGSIZE");
+    close(srv);
+    /* Nobody listens on that port now: a connected socket hears ECONNREFUSED. */
+    CHECK(connect(cli, (struct sockaddr *)&to, sizeof to) == 0, "connect the UDP socket to the closed port");
+    len = sizeof a;
+    getsockname(cli, (struct sockaddr *)&a, &len);
+    show("connected getsockname", (struct sockaddr *)&a, len);
+    CHECK(send(cli, "x", 1, 0) == 1, "send to the closed port");
+    struct pollfd p = { .fd = cli, .events = POLLIN };
+    poll(&p, 1, 1000);
+    CHECK(recv(cli, buf, sizeof buf, 0) == -1 && errno == ECONNREFUSED, "recv reports ECONNREFUSED (ICMPv6 port unreachable)");
+    close(cli);
+}
+
+/* IPV6_V6ONLY on [::]: IPv4 connects are refused, v4-mapped addresses are errors, ::1 works. */
+static void v6only(void)
+{
+    unsigned short port;
+    int l = listener6(NULL, 1, &port);
+    CHECK_ERR(l >= 0, "a V6ONLY listener on [::]:0");
+    int c4 = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a4 = loopback(port);
+    CHECK(connect(c4, (struct sockaddr *)&a4, sizeof a4) == -1 && errno == ECONNREFUSED, "an IPv4 connect is refused");
+    close(c4);
+    int c6 = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 m = six("::ffff:127.0.0.1", port);
+    int one = 1;
+    setsockopt(c6, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    CHECK(connect(c6, (struct sockaddr *)&m, sizeof m) == -1 && errno == ENETUNREACH, "a V6ONLY client cannot connect to a v4-mapped address");
+    close(c6);
+    serve_one6(l, echo_client6("::1", port), "V6ONLY [::] server, [::1] client");
+    /* An IPv4 listener can share the port number with it. */
+    int four = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in any4 = loopback(port);
+    any4.sin_addr.s_addr = htonl(INADDR_ANY);
+    CHECK(bind(four, (struct sockaddr *)&any4, sizeof any4) == 0, "0.0.0.0 binds the V6ONLY listener's port");
+    /* ... but a dual-stack [::] cannot. */
+    int dual = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 any6 = six(NULL, port);
+    CHECK(bind(dual, (struct sockaddr *)&any6, sizeof any6) == -1 && errno == EADDRINUSE, "a dual-stack [::] on that port is EADDRINUSE");
+    close(dual);
+    close(four);
+    close(l);
+}
+
+/* Addresses: unbound names, errors for addresses we do not have, link-local without a scope. */
+static void names6(void)
+{
+    int s = socket(AF_INET6, SOCK_STREAM, 0);
+    struct sockaddr_in6 a;
+    socklen_t len = sizeof a;
+    CHECK(getsockname(s, (struct sockaddr *)&a, &len) == 0, "getsockname of an unbound socket");
+    show("unbound getsockname", (struct sockaddr *)&a, len);
+    printf("unbound port %u\n", ntohs(a.sin6_port));
+    len = sizeof a;
+    CHECK(getpeername(s, (struct sockaddr *)&a, &len) == -1 && errno == ENOTCONN, "getpeername before connect: ENOTCONN");
+    a = six("2001:db8::1", 0);
+    CHECK(bind(s, (struct sockaddr *)&a, sizeof a) == -1 && errno == EADDRNOTAVAIL, "bind 2001:db8::1: EADDRNOTAVAIL");
+    a = six("fe80::1", 0);
+    CHECK(bind(s, (struct sockaddr *)&a, sizeof a) == -1 && errno == EINVAL, "bind fe80::1 without a scope id: EINVAL");
+    a = six("::1", 0);
+    CHECK(bind(s, (struct sockaddr *)&a, 20) == -1 && errno == EINVAL, "a short sockaddr_in6: EINVAL");
+    CHECK(bind(s, (struct sockaddr *)&a, sizeof a) == 0, "bind [::1]:0");
+    len = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &len);
+    show("bound getsockname", (struct sockaddr *)&a, len);
+    CHECK(bind(s, (struct sockaddr *)&a, sizeof a) == -1 && errno == EINVAL, "a second bind: EINVAL");
+    close(s);
+    /* Nothing listens: refused. */
+    unsigned short port;
+    int l = listener6("::1", 0, &port);
+    close(l);
+    s = socket(AF_INET6, SOCK_STREAM, 0);
+    a = six("::1", port);
+    CHECK(connect(s, (struct sockaddr *)&a, sizeof a) == -1 && errno == ECONNREFUSED, "connect to a closed [::1] port: ECONNREFUSED");
+    close(s);
+    /* The interfaces know ::1. */
+    struct ifaddrs *list, *i;
+    int lo6 = 0;
+    CHECK_ERR(getifaddrs(&list) == 0, "getifaddrs");
+    for (i = list; i; i = i->ifa_next)
+        if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 && !strcmp(i->ifa_name, "lo") &&
+            IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr))
+            lo6++;
+    freeifaddrs(list);
+    CHECK(lo6 == 1, "getifaddrs lists ::1 on lo");
+    char line[256];
+    FILE *f = fopen("/proc/net/if_inet6", "r");
+    int found = 0;
+    while (f && fgets(line, sizeof line, f)) if (!strcmp(line, "00000000000000000000000000000001 01 80 10 80       lo\n")) found = 1;
+    if (f) fclose(f);
+    CHECK(found, "/proc/net/if_inet6 lists ::1 on lo");
+}
+
+/* getaddrinfo("localhost") then the usual connect loop, against a dual-stack [::] server; and a
+ * numeric ::1. Which families the name gives depends on /etc/hosts: only the outcome is shown. */
+static void gai(void)
+{
+    unsigned short port;
+    int l = listener6(NULL, 0, &port);
+    CHECK_ERR(l >= 0, "listen on [::]:0");
+    char service[8];
+    snprintf(service, sizeof service, "%u", port);
+    const char *names[] = { "localhost", "::1" };
+    for (int k = 0; k < 2; k++) {
+        struct addrinfo hints, *res, *r;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        if (k == 1) hints.ai_flags = AI_NUMERICHOST;
+        int e = getaddrinfo(names[k], service, &hints, &res);
+        CHECK(e == 0, "getaddrinfo(\"%s\", AF_UNSPEC)", names[k]);
+        if (e != 0) continue;
+        int s = -1, loopbacks = 1;
+        for (r = res; r; r = r->ai_next) {
+            if (r->ai_family == AF_INET6 && !IN6_IS_ADDR_LOOPBACK(&((struct sockaddr_in6 *)r->ai_addr)->sin6_addr)) loopbacks = 0;
+            if (r->ai_family == AF_INET && ((struct sockaddr_in *)r->ai_addr)->sin_addr.s_addr != htonl(INADDR_LOOPBACK)) loopbacks = 0;
+        }
+        for (r = res; r && s < 0; r = r->ai_next) {
+            s = socket(r->ai_family, r->ai_socktype, r->ai_protocol);
+            if (s >= 0 && connect(s, r->ai_addr, r->ai_addrlen) != 0) { close(s); s = -1; }
+        }
+        freeaddrinfo(res);
+        CHECK(loopbacks, "\"%s\" names only loopback addresses", names[k]);
+        CHECK_ERR(s >= 0, "the connect loop reached the [::] server for \"%s\"", names[k]);
+        int a = accept(l, NULL, NULL);
+        char buf[8];
+        CHECK(write(s, "hi", 2) == 2 && read(a, buf, sizeof buf) == 2, "data flows");
+        close(a);
+        close(s);
+    }
+    close(l);
+}
+
 int main(int argc, char **argv)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -450,5 +763,10 @@ int main(int argc, char **argv)
     if (all || !strcmp(what, "options")) options();
     if (all || !strcmp(what, "epollet")) epollet();
     if (all || !strcmp(what, "inet6")) inet6();
+    if (all || !strcmp(what, "tcp6")) tcp6();
+    if (all || !strcmp(what, "udp6")) udp6();
+    if (all || !strcmp(what, "v6only")) v6only();
+    if (all || !strcmp(what, "names6")) names6();
+    if (all || !strcmp(what, "gai")) gai();
     return t_done();
 }

@@ -239,6 +239,7 @@ namespace Kernel.Fs
             Gen(net, "udp", &NetProc.Udp);
             Gen(net, "tcp6", &NetProc.Tcp6);
             Gen(net, "udp6", &NetProc.Udp6);
+            Gen(net, "if_inet6", &NetProc.IfInet6);
             Link(ProcSelf, "net", "../net");
 
             Inode sysfs = Dir(root, "sys");

@@ -1,11 +1,9 @@
 // AF_INET and AF_INET6 sockets: the descriptor side of the stack's TcpSocket and UdpSocket
 // (kernel/net/portable). The stack never blocks; here is where a call sleeps (on the poll wait
 // queue, which the stack's Changed hook wakes) until data, space, a connection or an error
-// arrives, a timeout, or a signal. The stack speaks IPv4 only, so an AF_INET6 socket is a
-// dual-stack socket carrying IPv4 traffic under v4-mapped addresses (::ffff:a.b.c.d; :: is any),
-// as a Linux AF_INET6 socket with IPV6_V6ONLY off does; native IPv6 addresses (::1 included) are
-// unreachable (connect: ENETUNREACH; bind: EADDRNOTAVAIL), and an IPV6_V6ONLY socket binds
-// without taking the IPv4 port and never sees traffic.
+// arrives, a timeout, or a signal. An AF_INET6 socket carries IPv6 (::1, link-local addresses
+// with their scope id) and, unless IPV6_V6ONLY, IPv4 under v4-mapped addresses (::ffff:a.b.c.d),
+// as Linux: the stack holds IPv4 traffic as IPv4 endpoints and this file maps them.
 using Kernel.Net;
 
 namespace Kernel.Fs
@@ -15,10 +13,6 @@ namespace Kernel.Fs
         public TcpSocket Tcp;
         public UdpSocket Udp;
         private bool _listening;
-
-        private bool _v6Only;        // IPV6_V6ONLY: a socket that can only ever carry IPv6
-        private bool _v6Bound;       // ... bound (to no IPv4 port)
-        private IpEndpoint _v6Local;
 
         public InetSocket(int type, int flags, int domain = SocketConst.AF_INET)
         {
@@ -33,6 +27,7 @@ namespace Kernel.Fs
             var s = new InetSocket(type, flags, domain);
             if (type == SocketConst.SOCK_STREAM) s.Tcp = NetService.Stack.CreateTcp();
             else s.Udp = NetService.Stack.CreateUdp();
+            if (domain == SocketConst.AF_INET6) { if (s.Tcp != null) s.Tcp.Domain6 = true; else s.Udp.Domain6 = true; }
             return s;
         }
 
@@ -49,30 +44,30 @@ namespace Kernel.Fs
 
         private static ulong Deadline(ulong timeoutNs) => timeoutNs == 0 ? 0 : Drivers.Tsc.MonotonicNs() + timeoutNs;
 
-        /// <summary>A sockaddr for this socket's family as an IPv4 endpoint. <paramref name="native6"/>: an IPv6
-        /// address the stack cannot carry (the caller picks the error). AF_INET on an AF_INET6 socket is
-        /// accepted where Linux accepts it (connect, sendto), not for bind.</summary>
-        private bool Parse(byte* addr, int len, bool forBind, out IpEndpoint ep, out long error, out bool native6)
+        private bool V6Only => Tcp != null ? Tcp.V6Only : Udp.V6Only;
+
+        /// <summary>A sockaddr for this socket's family as an endpoint: sockaddr_in (AF_INET, also
+        /// accepted by an AF_INET6 socket where Linux accepts it: connect, sendto), or sockaddr_in6:
+        /// a v4-mapped address becomes IPv4 (an error on a V6ONLY socket), anything else IPv6 with
+        /// the scope id kept for link-local addresses.</summary>
+        private bool Parse(byte* addr, int len, bool forBind, out IpEndpoint ep, out long error)
         {
-            native6 = false;
             if (Domain == SocketConst.AF_INET || (len >= 2 && *(ushort*)addr == SocketConst.AF_INET && !forBind))
                 return ParseAddress(addr, len, out ep, out error);
             ep = default;
             error = 0;
             if (len < 24) { error = -Errno.EINVAL; return false; }
             if (*(ushort*)addr != SocketConst.AF_INET6) { error = forBind ? -Errno.EINVAL : -Errno.EAFNOSUPPORT; return false; }
-            ep.Port = (ushort)(addr[2] << 8 | addr[3]);
-            byte* a = addr + 8;
-            bool zero10 = true;
-            for (int i = 0; i < 10; i++) if (a[i] != 0) zero10 = false;
-            if (zero10 && a[10] == 0xFF && a[11] == 0xFF && !_v6Only)
+            ushort port = (ushort)(addr[2] << 8 | addr[3]);
+            Ip6Address a = Ip6Address.Read(new System.ReadOnlySpan<byte>(addr + 8, 16), 0);
+            if (a.IsV4Mapped)
             {
-                ep.Address = (uint)(a[12] << 24 | a[13] << 16 | a[14] << 8 | a[15]);
+                if (V6Only) { error = forBind ? -Errno.EINVAL : -Errno.ENETUNREACH; return false; }
+                ep = new IpEndpoint((uint)a.Lo, port);
                 return true;
             }
-            bool any = zero10 && a[10] == 0 && a[11] == 0 && a[12] == 0 && a[13] == 0 && a[14] == 0 && a[15] == 0;
-            if (any) { ep.Address = 0; return true; }
-            native6 = true;
+            int scope = len >= 28 && a.IsLinkLocal ? *(int*)(addr + 24) : 0;
+            ep = new IpEndpoint(a, port, scope);
             return true;
         }
 
@@ -88,14 +83,20 @@ namespace Kernel.Fs
             return true;
         }
 
-        /// <summary>An endpoint as this socket's family writes it: sockaddr_in, or sockaddr_in6 with a v4-mapped address (0.0.0.0 as ::).</summary>
+        /// <summary>An endpoint as this socket's family writes it: sockaddr_in, or sockaddr_in6 (an
+        /// IPv4 endpoint v4-mapped, 0.0.0.0 as ::; the scope id of a link-local address).</summary>
         private int Format(IpEndpoint ep, byte* addr)
         {
             if (Domain == SocketConst.AF_INET) return FormatAddress(ep, addr);
             Mem.Zero(addr, 28);
             *(ushort*)addr = SocketConst.AF_INET6;
             addr[2] = (byte)(ep.Port >> 8); addr[3] = (byte)ep.Port;
-            if (ep.Address != 0 && !_v6Only)
+            if (ep.V6)
+            {
+                ep.Address6.Write(new System.Span<byte>(addr + 8, 16), 0);
+                *(int*)(addr + 24) = ep.Address6.IsLinkLocal ? ep.ScopeId : 0;
+            }
+            else if (ep.Address != 0)
             {
                 addr[18] = 0xFF; addr[19] = 0xFF;
                 addr[20] = (byte)(ep.Address >> 24); addr[21] = (byte)(ep.Address >> 16); addr[22] = (byte)(ep.Address >> 8); addr[23] = (byte)ep.Address;
@@ -114,16 +115,7 @@ namespace Kernel.Fs
 
         public override long Bind(byte* addr, int len)
         {
-            if (!Parse(addr, len, true, out IpEndpoint ep, out long e, out bool native6)) return e;
-            if (_v6Bound) return -Errno.EINVAL;
-            if (native6) return -Errno.EADDRNOTAVAIL;                // no IPv6 addresses (not even ::1) yet
-            if (_v6Only)
-            {
-                // Only IPv6 could reach it, and the stack has none: bound, but to no IPv4 port.
-                _v6Bound = true;
-                _v6Local = ep;
-                return 0;
-            }
+            if (!Parse(addr, len, true, out IpEndpoint ep, out long e)) return e;
             return Tcp != null ? Tcp.Bind(ep) : Udp.Bind(ep);
         }
 
@@ -131,7 +123,6 @@ namespace Kernel.Fs
         {
             if (Tcp == null) return -Errno.EOPNOTSUPP;
             if (backlog < 0 || backlog > 4096) backlog = 4096;
-            if (_v6Only) { _listening = true; return 0; }            // nothing can connect to it
             long r = Tcp.Listen(backlog);
             if (r == 0 && !_listening)
             {
@@ -166,13 +157,12 @@ namespace Kernel.Fs
 
         public override long Connect(byte* addr, int len)
         {
-            if (!Parse(addr, len, false, out IpEndpoint ep, out long e, out bool native6))
+            if (!Parse(addr, len, false, out IpEndpoint ep, out long e))
             {
                 // connect(AF_UNSPEC) dissolves a UDP association.
                 if (Udp != null && len >= 2 && *(ushort*)addr == 0) { Udp.Connect(default); return 0; }
                 return e;
             }
-            if (native6 || _v6Only) return -Errno.ENETUNREACH;
             if (Udp != null) { long u = Udp.Connect(ep); NetService.Flush(); return u; }
             long r = Tcp.Connect(ep, Now);
             NetService.Flush();
@@ -205,8 +195,7 @@ namespace Kernel.Fs
                 IpEndpoint to = Udp.Remote;
                 if (addr != null)
                 {
-                    if (!Parse(addr, addrLen, false, out to, out long e, out bool native6)) return e;
-                    if (native6) return -Errno.ENETUNREACH;
+                    if (!Parse(addr, addrLen, false, out to, out long e)) return e;
                 }
                 else if (to.Port == 0) return -Errno.EDESTADDRREQ;
                 while (true)
@@ -309,7 +298,6 @@ namespace Kernel.Fs
                     return -Errno.ENOTCONN;
                 return Format(remote, addr);
             }
-            if (_v6Bound) return Format(_v6Local, addr);
             return Format(Tcp != null ? Tcp.Local : Udp.Local, addr);
         }
 
@@ -317,7 +305,6 @@ namespace Kernel.Fs
 
         public override short Poll()
         {
-            if (_v6Only && (_v6Bound || _listening)) return (short)(Udp != null ? PollBits.POLLOUT : 0);
             int ev = Tcp != null ? Tcp.PollEvents : Udp.PollEvents;
             return (short)ev;
         }
@@ -372,7 +359,7 @@ namespace Kernel.Fs
             {
                 switch (name)
                 {
-                    case SocketConst.IPV6_V6ONLY: v = _v6Only ? 1 : 0; break;
+                    case SocketConst.IPV6_V6ONLY: v = V6Only ? 1 : 0; break;
                     case SocketConst.IPV6_UNICAST_HOPS: v = 64; break;
                     default: return -Errno.ENOPROTOOPT;
                 }
@@ -431,9 +418,9 @@ namespace Kernel.Fs
             {
                 if (name == SocketConst.IPV6_V6ONLY)
                 {
-                    bool bound = _v6Bound || (Tcp != null ? Tcp.Local.Port != 0 : Udp.Local.Port != 0);
+                    bool bound = Tcp != null ? Tcp.Local.Port != 0 : Udp.Local.Port != 0;
                     if (bound) return -Errno.EINVAL;                    // as Linux: only before bind
-                    _v6Only = v != 0;
+                    if (Tcp != null) Tcp.V6Only = v != 0; else Udp.V6Only = v != 0;
                     return 0;
                 }
                 if (name == SocketConst.IPV6_UNICAST_HOPS || name == SocketConst.IPV6_RECVERR || name == SocketConst.IPV6_TCLASS) return 0;   // hints

@@ -8,6 +8,7 @@ namespace Kernel.Fs
     internal sealed unsafe class NetlinkSocket : SocketFile
     {
         public const int NETLINK_ROUTE = 0;
+        private const byte IFA_F_PERMANENT = 0x80;
         private const ushort NLMSG_ERROR = 2, NLMSG_DONE = 3, RTM_NEWLINK = 16, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_GETADDR = 22;
         private const ushort NLM_F_REQUEST = 1, NLM_F_MULTI = 2, NLM_F_ACK = 4, NLM_F_DUMP = 0x300;
         private const int Capacity = 16384;
@@ -168,6 +169,25 @@ namespace Kernel.Fs
                     for (int k = 0; k < info.NameLength; k++) name[k] = info.Name[k];
                     name[info.NameLength] = 0;
                     Attribute(body, 3, name, info.NameLength + 1);             // IFA_LABEL
+                }
+            }
+            if (family == 0 || family == SocketConst.AF_INET6)
+            {
+                for (int i = 0; i < Interfaces.Count; i++)
+                {
+                    Interfaces.Get(i, out InterfaceInfo info);
+                    if (info.Address6.IsUnspecified) continue;
+                    byte* body = Message(RTM_NEWADDR, NLM_F_MULTI, seq, 8);    // struct ifaddrmsg
+                    body[0] = SocketConst.AF_INET6;
+                    body[1] = (byte)info.PrefixLength6;
+                    body[2] = IFA_F_PERMANENT;
+                    body[3] = info.Scope6;
+                    *(uint*)(body + 4) = (uint)info.Index;
+                    byte* a = stackalloc byte[16];
+                    info.Address6.Write(new System.Span<byte>(a, 16), 0);
+                    Attribute(body, 1, a, 16);                                 // IFA_ADDRESS
+                    uint flags = IFA_F_PERMANENT;
+                    Attribute(body, 8, (byte*)&flags, 4);                      // IFA_FLAGS
                 }
             }
             Finish(seq);

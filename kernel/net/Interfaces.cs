@@ -9,6 +9,9 @@ namespace Kernel
         public ushort Type;          // ARPHRD_*
         public uint Address;         // IPv4, host order (0: none)
         public int PrefixLength;
+        public Net.Ip6Address Address6;   // ::1 (lo) or the link-local address (eth0)
+        public int PrefixLength6;
+        public byte Scope6;          // RT_SCOPE_HOST (lo) or RT_SCOPE_LINK
         public int Mtu;
         public fixed byte Mac[6];
         public fixed byte Name[16];
@@ -19,6 +22,7 @@ namespace Kernel
     {
         public const uint IFF_UP = 0x1, IFF_BROADCAST = 0x2, IFF_LOOPBACK = 0x8, IFF_RUNNING = 0x40, IFF_MULTICAST = 0x1000;
         public const ushort ARPHRD_ETHER = 1, ARPHRD_LOOPBACK = 772;
+        public const byte RT_SCOPE_LINK = 253, RT_SCOPE_HOST = 254;
 
         public static int Count => NetService.Ethernet != null ? 2 : 1;
 
@@ -33,6 +37,7 @@ namespace Kernel
                 info.Type = ARPHRD_LOOPBACK;
                 info.Address = 0x7F000001;
                 info.PrefixLength = 8;
+                info.Address6 = Net.Ip6Address.Loopback; info.PrefixLength6 = 128; info.Scope6 = RT_SCOPE_HOST;
                 info.Mtu = 65536;
                 SetName(ref info, "lo");
                 return true;
@@ -45,6 +50,7 @@ namespace Kernel
                 info.Type = ARPHRD_ETHER;
                 info.Address = e.Address;
                 info.PrefixLength = e.PrefixLength;
+                info.Address6 = e.LinkLocal; info.PrefixLength6 = 64; info.Scope6 = RT_SCOPE_LINK;
                 info.Mtu = e.Device.Mtu;
                 for (int k = 0; k < 6; k++) info.Mac[k] = e.Device.Mac[k];
                 SetName(ref info, "eth0");

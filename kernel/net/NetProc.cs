@@ -68,36 +68,69 @@ namespace Kernel
             t.Str("eth0\t"); Addr(ref t, e.Address & mask); t.Byte((byte)'\t'); Addr(ref t, 0); t.Str("\t0001\t0\t0\t0\t"); Addr(ref t, mask); t.Str("\t0\t0\t0\n");
         }
 
-        // /proc/net/tcp and udp: "sl local rem st tx_queue:rx_queue tr:when retrnsmt uid timeout inode".
-        public static void Tcp(ref TextBuffer t)
+        // /proc/net/tcp, udp (AF_INET sockets) and tcp6, udp6 (AF_INET6 sockets, IPv4 traffic
+        // v4-mapped): "sl local rem st tx_queue:rx_queue tr:when retrnsmt uid timeout inode".
+        public static void Tcp(ref TextBuffer t) => TcpTable(ref t, false);
+        public static void Tcp6(ref TextBuffer t) => TcpTable(ref t, true);
+        public static void Udp(ref TextBuffer t) => UdpTable(ref t, false);
+        public static void Udp6(ref TextBuffer t) => UdpTable(ref t, true);
+
+        private static void TcpTable(ref TextBuffer t, bool six)
         {
-            t.Str("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+            if (six) t.Str("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
+            else t.Str("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
             int n = 0;
             for (TcpSocket s = NetService.Stack.TcpList; s != null; s = s.NextInList)
-                Line(ref t, n++, s.Local, s.Remote, (int)s.State, s.BytesQueued, s.State == TcpState.Listen ? 0 : s.BytesAvailable);
+                if (s.Domain6 == six) Line(ref t, six, n++, s.Local, s.Remote, (int)s.State, s.BytesQueued, s.State == TcpState.Listen ? 0 : s.BytesAvailable);
         }
 
-        public static void Udp(ref TextBuffer t)
+        private static void UdpTable(ref TextBuffer t, bool six)
         {
-            t.Str("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n");
+            if (six) t.Str("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n");
+            else t.Str("   sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n");
             int n = 0;
             for (UdpSocket s = NetService.Stack.UdpList; s != null; s = s.NextInList)
-                Line(ref t, n++, s.Local, s.Remote, 7, 0, s.NextDatagramLength);
+                if (s.Domain6 == six) Line(ref t, six, n++, s.Local, s.Remote, 7, 0, s.NextDatagramLength);
         }
 
-        private static void Line(ref TextBuffer t, int slot, IpEndpoint local, IpEndpoint remote, int state, int txq, int rxq)
+        /// <summary>An address in /proc/net/*6 style: the four network-order words, each in host-order
+        /// hex (IPv4 endpoints v4-mapped, 0.0.0.0 as ::).</summary>
+        private static void Addr6(ref TextBuffer t, IpEndpoint e)
+        {
+            Ip6Address a = e.V6 ? e.Address6 : e.Address == 0 ? default : new Ip6Address(0, 0xFFFF00000000UL | e.Address);
+            Addr(ref t, (uint)(a.Hi >> 32)); Addr(ref t, (uint)a.Hi); Addr(ref t, (uint)(a.Lo >> 32)); Addr(ref t, (uint)a.Lo);
+        }
+
+        private static void Line(ref TextBuffer t, bool six, int slot, IpEndpoint local, IpEndpoint remote, int state, int txq, int rxq)
         {
             Col(ref t, slot, 4); t.Str(": ");
-            Addr(ref t, local.Address); t.Byte((byte)':'); Hex(ref t, local.Port, 4); t.Byte((byte)' ');
-            Addr(ref t, remote.Address); t.Byte((byte)':'); Hex(ref t, remote.Port, 4); t.Byte((byte)' ');
+            if (six) Addr6(ref t, local); else Addr(ref t, local.Address);
+            t.Byte((byte)':'); Hex(ref t, local.Port, 4); t.Byte((byte)' ');
+            if (six) Addr6(ref t, remote); else Addr(ref t, remote.Address);
+            t.Byte((byte)':'); Hex(ref t, remote.Port, 4); t.Byte((byte)' ');
             Hex(ref t, (ulong)state, 2); t.Byte((byte)' ');
             Hex(ref t, (ulong)txq, 8); t.Byte((byte)':'); Hex(ref t, (ulong)rxq, 8);
             t.Str(" 00:00000000 00000000     0        0 0 1 0000000000000000\n");
         }
 
-        // Empty tables with their headers: no IPv6 sockets exist.
-        public static void Tcp6(ref TextBuffer t) => t.Str("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n");
-        public static void Udp6(ref TextBuffer t) => t.Str("  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode ref pointer drops\n");
+        // /proc/net/if_inet6: "address ifindex prefixlen scope flags name", one IPv6 address a line.
+        public static void IfInet6(ref TextBuffer t)
+        {
+            for (int i = 0; i < Interfaces.Count; i++)
+            {
+                Interfaces.Get(i, out InterfaceInfo info);
+                if (info.Address6.IsUnspecified) continue;
+                Ip6Address a = info.Address6;
+                t.Hex(a.Hi, 16); t.Hex(a.Lo, 16);
+                t.Byte((byte)' '); t.Hex((ulong)info.Index, 2);
+                t.Byte((byte)' '); t.Hex((ulong)info.PrefixLength6, 2);
+                t.Byte((byte)' '); t.Hex(info.Scope6 == Interfaces.RT_SCOPE_HOST ? 0x10UL : 0x20UL, 2);
+                t.Str(" 80 ");
+                for (int pad = info.NameLength; pad < 8; pad++) t.Byte((byte)' ');
+                t.Bytes(info.Name, info.NameLength);
+                t.Byte((byte)'\n');
+            }
+        }
 
         // /sys/class/net/IFACE/*: one generator per attribute and interface (0: lo, 1: eth0).
         private static void Attr(ref TextBuffer t, int i, int which)

@@ -142,7 +142,7 @@ namespace Kernel
         public static void AnnounceListen(IpEndpoint local, bool listening)
         {
             Log.Write(listening ? "compat: net: listening on tcp " : "compat: net: closed tcp ");
-            WriteIp(local.Address);
+            if (local.V6) WriteIp6(local.Address6); else WriteIp(local.Address);
             Log.Write(":");
             Log.Dec(local.Port);
             Log.Write("\n");
@@ -151,6 +151,29 @@ namespace Kernel
         public static void WriteIp(uint a)
         {
             Log.Dec(a >> 24); Log.Write("."); Log.Dec((a >> 16) & 255); Log.Write("."); Log.Dec((a >> 8) & 255); Log.Write("."); Log.Dec(a & 255);
+        }
+
+        /// <summary>"[x:x:x:x:x:x:x:x]" (no :: shortening; [::] and [::1] as such).</summary>
+        public static void WriteIp6(Ip6Address a)
+        {
+            if (a.IsUnspecified) { Log.Write("[::]"); return; }
+            if (a.IsLoopback) { Log.Write("[::1]"); return; }
+            Log.Write("[");
+            for (int i = 0; i < 8; i++)
+            {
+                if (i > 0) Log.Write(":");
+                ulong half = i < 4 ? a.Hi : a.Lo;
+                int g = (int)((half >> (48 - 16 * (i & 3))) & 0xFFFF);
+                bool started = false;
+                for (int k = 3; k >= 0; k--)
+                {
+                    int nib = (g >> (4 * k)) & 15;
+                    if (nib == 0 && !started && k > 0) continue;
+                    started = true;
+                    Log.Char((char)(nib < 10 ? '0' + nib : 'a' + nib - 10));
+                }
+            }
+            Log.Write("]");
         }
     }
 }

@@ -42,10 +42,13 @@ public static class EtcFiles
             "cdrom:x:24:\nfloppy:x:25:\ntape:x:26:\nsudo:x:27:\naudio:x:29:\ndip:x:30:\nwww-data:x:33:\n" +
             "backup:x:34:\noperator:x:37:\nlist:x:38:\nirc:x:39:\nsrc:x:40:\nshadow:x:42:\nutmp:x:43:\n" +
             "video:x:44:\nsasl:x:45:\nplugdev:x:46:\nstaff:x:50:\ngames:x:60:\nusers:x:100:\nnogroup:x:65534:\n"),
-        ("/etc/hosts", "127.0.0.1 localhost\n::1 localhost\n127.0.1.1 " + HostName + "\n"),
+        ("/etc/hosts", "127.0.0.1 localhost\n127.0.1.1 " + HostName + "\n\n" +
+            "# The following lines are desirable for IPv6 capable hosts\n" +
+            "::1 localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n"),
         ("/etc/resolv.conf", string.Concat((nameServers is { Count: > 0 } ns ? ns : ["10.0.2.3"]).Select(n => "nameserver " + n + "\n"))),
         ("/etc/nsswitch.conf", "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\nprotocols: files\nservices: files\n"),
         ("/etc/hostname", HostName + "\n"),
+        ("/etc/host.conf", "multi on\n"),       // as Debian: nss_files returns every address of a name (::1 and 127.0.0.1 for localhost)
     ];
 
     /// <summary>

@@ -44,6 +44,12 @@ public unsafe class NetFuzzTests
         Assert.Equal(0, listener.Listen(16));
         var udp = st.CreateUdp();
         Assert.Equal(0, udp.Bind(new IpEndpoint(0, 53)));
+        var udp6 = st.CreateUdp();
+        Assert.Equal(0, udp6.Bind(new IpEndpoint(Ip6Address.Any, 5353)));
+        var listener6 = st.CreateTcp();
+        listener6.V6Only = true;
+        Assert.Equal(0, listener6.Bind(new IpEndpoint(Ip6Address.Any, 80)));
+        Assert.Equal(0, listener6.Listen(16));
         var lives = new Live[4];
         ushort nextPort = 20000;
         // A loopback pair so internal traffic flows as well.
@@ -72,7 +78,9 @@ public unsafe class NetFuzzTests
                     l.S.Send(new byte[rng.Next(0, 3000)], h.Now);
                 }
                 while (listener.Accept(out _) is TcpSocket extra) extra.Close(h.Now);
+                while (listener6.Accept(out _) is TcpSocket extra6) extra6.Close(h.Now);
                 while (udp.ReceiveFrom(buf, out _, false, out _) >= 0) { }
+                while (udp6.ReceiveFrom(buf, out _, false, out _) >= 0) { }
                 loc.Send(new byte[rng.Next(1, 5000)], h.Now);
                 los.Receive(buf, false, h.Now);
                 los.Send(new byte[rng.Next(1, 100)], h.Now);
@@ -92,10 +100,11 @@ public unsafe class NetFuzzTests
             st.Input(h.If, f, h.Now);
             if (h.Dev.Sent.Count > 4096) h.Dev.Sent.Clear();
         }
-        Console.WriteLine($"FUZZSTATS segsIn={st.TcpSegmentsIn} bad={st.TcpBadSegments} segsOut={st.TcpSegmentsOut} rst={st.TcpResetsOut} rexmit={st.TcpRetransmits} echos={st.IcmpInEchos} icmpErr={st.IcmpOutErrors} changed={s_changed} rxDrop={h.If.RxDropped} maxTcp={maxTcp} now={h.Now} lives={string.Join(",", lives.Select(l => l?.S.State.ToString() ?? "-"))} udpDrops={udp.Drops}");
+        Console.WriteLine($"FUZZSTATS segsIn={st.TcpSegmentsIn} bad={st.TcpBadSegments} segsOut={st.TcpSegmentsOut} rst={st.TcpResetsOut} rexmit={st.TcpRetransmits} echos={st.IcmpInEchos} icmpErr={st.IcmpOutErrors} changed={s_changed} rxDrop={h.If.RxDropped} maxTcp={maxTcp} now={h.Now} lives={string.Join(",", lives.Select(l => l?.S.State.ToString() ?? "-"))} udpDrops={udp.Drops} ip6drop={st.Ip6InDropped} echos6={st.Icmp6InEchos} icmp6Err={st.Icmp6OutErrors} udp6Queued={udp6.QueuedDatagrams} reasm6={st.Ip6Reassembled}");
         // Bounded: half-open cap + backlog + the live ones + TIME_WAITs of closed ones.
         Assert.True(maxTcp < 400, "tcp sockets " + maxTcp);
         Assert.True(st.ReassemblyActive <= 4);
+        Assert.True(st.Reassembly6Active <= 4);
         Assert.True(maxLoop < 1000);
         // The loopback pair still works after all that.
         Assert.Equal(TcpState.Established, loc.State);
@@ -107,14 +116,18 @@ public unsafe class NetFuzzTests
         // Let everything time out: only the sockets we hold remain.
         foreach (var l in lives) l?.S.Close(h.Now);
         h.RunUntil(h.Now + 20 * 60 * 1000);
-        Assert.True(st.TcpSocketCount <= 4, "left " + st.TcpSocketCount);
+        while (listener.Accept(out _) is TcpSocket late) late.Close(h.Now);
+        while (listener6.Accept(out _) is TcpSocket late6) late6.Close(h.Now);
+        h.RunUntil(h.Now + 20 * 60 * 1000);
+        Assert.True(st.TcpSocketCount <= 5, "left " + st.TcpSocketCount);
     }
 
     static readonly uint Me = Harness.Me, Peer = Harness.Peer;
 
     static byte[] Make(Harness h, Random rng, Live[] lives)
     {
-        int kind = rng.Next(20);
+        int kind = rng.Next(26);
+        if (kind >= 20) return Make6(h, rng, kind);
         uint src = rng.Next(4) == 0 ? A(10, 0, 0, rng.Next(1, 255)) : Peer;
         switch (kind)
         {
@@ -199,6 +212,93 @@ public unsafe class NetFuzzTests
         }
     }
 
+    static readonly Ip6Address Me6 = Ip6Address.LinkLocalFromMac(Harness.MyMac), Peer6 = Ip6Address.LinkLocalFromMac(Harness.PeerMac);
+
+    /// <summary>IPv6 frames: transports, ICMPv6 and neighbor discovery, extension header chains.</summary>
+    static byte[] Make6(Harness h, Random rng, int kind)
+    {
+        Ip6Address src = rng.Next(4) == 0 ? new Ip6Address(0xFE80000000000000UL, (ulong)rng.Next(1, 300)) : Peer6;
+        Ip6Address dst = rng.Next(6) switch { 0 => Me6.SolicitedNode, 1 => Ip6Address.AllNodes, 2 => new Ip6Address(0xFE80000000000000UL, 7), _ => Me6 };
+        byte[] mac = dst.IsMulticast ? Pkt6.MulticastMac(dst) : Harness.MyMac;
+        byte[] ext = null; int nh0 = -1;
+        if (rng.Next(4) == 0)
+        {
+            // A chain of one to three extension headers, sometimes bogus.
+            var e = new List<byte>(); var kinds = new[] { 0, 60, 43, 44 };
+            int n = rng.Next(1, 4);
+            int[] chosen = Enumerable.Range(0, n).Select(_ => kinds[rng.Next(kinds.Length)]).ToArray();
+            nh0 = chosen[0];
+            for (int i = 0; i < n; i++)
+            {
+                int len8 = chosen[i] == 44 ? 0 : rng.Next(0, 3);
+                var hdr = new byte[8 + len8 * 8];
+                rng.NextBytes(hdr);
+                hdr[1] = (byte)len8;
+                if (rng.Next(3) != 0 && chosen[i] != 44 && chosen[i] != 43) { for (int k = 2; k < hdr.Length; k++) hdr[k] = 0; hdr[2] = 1; hdr[3] = (byte)(hdr.Length - 4); }
+                if (chosen[i] == 43 && rng.Next(2) == 0) hdr[3] = 0;
+                if (chosen[i] == 44 && rng.Next(2) == 0) { hdr[2] = 0; hdr[3] = 0; }
+                hdr[0] = (byte)(i + 1 < n ? chosen[i + 1] : 0);     // patched below
+                e.AddRange(hdr);
+            }
+            ext = e.ToArray();
+        }
+        byte[] payload; int proto;
+        switch (kind)
+        {
+            case 20:
+            {
+                var data = new byte[rng.Next(0, 600)]; rng.NextBytes(data);
+                payload = Pkt6.Udp6(src, dst, rng.Next(1, 65536), rng.Next(2) == 0 ? 5353 : rng.Next(1, 65536), data); proto = 17;
+                break;
+            }
+            case 21:
+            {
+                byte[] opts = rng.Next(2) == 0 ? SynOptions(rng.Next(0, 2000), rng.Next(-1, 20), rng.Next(2) == 0, rng.Next(2) == 0 ? (uint)rng.Next() : null) : RandomOptions(rng);
+                int flags = rng.Next(4) == 0 ? rng.Next(64) : SYN;
+                payload = Pkt6.Tcp6(src, dst, rng.Next(1, 65536), rng.Next(3) == 0 ? rng.Next(1, 100) : 80, (uint)rng.Next(), (uint)rng.Next(), flags, rng.Next(65536), opts); proto = 6;
+                break;
+            }
+            case 22:
+            {
+                var rest = new byte[rng.Next(0, 120)]; rng.NextBytes(rest);
+                int type = rng.Next(5) switch { 0 => 128, 1 => 135, 2 => 136, 3 => rng.Next(1, 5), _ => rng.Next(256) };
+                if ((type == 135 || type == 136) && rest.Length >= 20 && rng.Next(2) == 0) Me6.Write(rest, 4);
+                if ((type == 135 || type == 136) && rest.Length >= 28 && rng.Next(2) == 0) { rest[20] = (byte)(type == 135 ? 1 : 2); rest[21] = (byte)rng.Next(0, 3); }
+                if (type < 5 && rest.Length >= 48 && rng.Next(2) == 0) { rest[4] = 0x60; rest[10] = (byte)(rng.Next(2) == 0 ? 6 : 17); Me6.Write(rest, 12); Peer6.Write(rest, 28); }
+                payload = Pkt6.Icmp6(src, dst, type, rng.Next(3) == 0 ? rng.Next(256) : 0, rest); proto = 58;
+                break;
+            }
+            case 23:
+            {
+                // A piece of a fragmented UDP datagram: a few ids, random offsets (multiples of 8).
+                // Mostly the three 512-byte pieces of a ~1.3 KB datagram (so some complete), else anywhere.
+                var whole = Pkt6.Udp6(src, dst, 7, 5353, new byte[1300]);
+                bool tidy = rng.Next(4) != 0;
+                int off = tidy ? rng.Next(0, 3) * 512 : rng.Next(0, 500) * 8;
+                int len = tidy ? 512 : Math.Min(whole.Length, rng.Next(1, 200) * 8);
+                bool more = tidy ? off < 1024 : rng.Next(3) != 0;
+                int field = off | (more ? 1 : 0);
+                var frag = new byte[] { 17, 0, (byte)(field >> 8), (byte)field, 0, 0, 0, (byte)rng.Next(0, 6) };
+                var piece = whole.Skip(Math.Min(off, whole.Length)).Take(len).ToArray();
+                return Eth(mac, Harness.PeerMac, 0x86DD, Pkt6.Ip6(src, dst, 44, piece.Length > 0 ? piece : whole[..8], 64, frag));
+            }
+            default:
+            {
+                payload = new byte[rng.Next(0, 100)]; rng.NextBytes(payload); proto = rng.Next(256);
+                break;
+            }
+        }
+        if (ext != null) ext[LastHeaderOffset(ext)] = (byte)proto;
+        return Eth(mac, Harness.PeerMac, 0x86DD, Pkt6.Ip6(src, dst, ext != null ? nh0 : proto, payload, rng.Next(3) == 0 ? 255 : 64, ext));
+    }
+
+    static int LastHeaderOffset(byte[] ext)
+    {
+        int o = 0, last = 0;
+        while (o < ext.Length) { last = o; o += 8 + ext[o + 1] * 8; }
+        return last;
+    }
+
     static byte[] RandomOptions(Random rng)
     {
         var o = new byte[rng.Next(0, 41)];
@@ -244,6 +344,22 @@ public unsafe class NetFuzzTests
 
     static void FixChecksums(byte[] f)
     {
+        if (f.Length >= 54 && f[12] == 0x86 && f[13] == 0xDD)
+        {
+            // Only when the upper layer follows the fixed header directly.
+            int plen = f[18] << 8 | f[19], nh = f[20];
+            if (54 + plen > f.Length) return;
+            var s6 = Ip6Address.Read(f, 22); var d6 = Ip6Address.Read(f, 38);
+            int at = nh == 6 ? 16 : nh == 17 ? 6 : nh == 58 ? 2 : -1;
+            if (at < 0 || plen < at + 2) return;
+            int l6 = nh == 17 && plen >= 8 ? Math.Min(plen, f[58] << 8 | f[59]) : plen;
+            if (l6 < at + 2) return;
+            f[54 + at] = 0; f[54 + at + 1] = 0;
+            ushort c6 = Csum(f, 54, l6, Checksum.Pseudo6(s6, d6, nh, l6));
+            if (nh == 17 && c6 == 0) c6 = 0xFFFF;
+            f[54 + at] = (byte)(c6 >> 8); f[54 + at + 1] = (byte)c6;
+            return;
+        }
         if (f.Length < 34 || f[12] != 8 || f[13] != 0) return;
         int ihl = (f[14] & 15) * 4;
         if (ihl < 20 || 14 + ihl > f.Length) return;

@@ -94,7 +94,7 @@ $OPS run --keep "$BB" true 2>"$TMP/keep" </dev/null
 dir=$(sed -n 's/^ops: kept \(.*\) (root.cpio.*/\1/p' "$TMP/keep")
 if [ -n "$dir" ] && [ -f "$dir/root.cpio" ]; then
   list=$(cpio -it <"$dir/root.cpio" 2>/dev/null | grep -v '^usr$\|^usr/bin$\|^bin$' | sort | tr '\n' ' ')
-  want=".compat .compat/argv .compat/envp .compat/exe etc etc/group etc/hostname etc/hosts etc/nsswitch.conf etc/passwd etc/resolv.conf root tmp ${BB_REAL#/} "
+  want=".compat .compat/argv .compat/envp .compat/exe etc etc/group etc/host.conf etc/hostname etc/hosts etc/nsswitch.conf etc/passwd etc/resolv.conf root tmp ${BB_REAL#/} "
   exe=$(cd "$dir" && cpio -i --to-stdout .compat/exe <root.cpio 2>/dev/null)
   if [ "$list" = "$want" ] && [ "$exe" = "$BB_REAL" ]; then ok root-image; else bad root-image "cpio lists: $list; exe '$exe'"; fi
   rm -rf "$dir"

@@ -63,6 +63,12 @@ namespace Kernel.Net
         /// <summary>IPv4 pseudo header for TCP/UDP.</summary>
         public static ulong Pseudo(uint src, uint dst, int proto, int length) =>
             (ulong)(src >> 16) + (src & 0xFFFF) + (dst >> 16) + (dst & 0xFFFF) + (uint)proto + (uint)length;
+
+        /// <summary>IPv6 pseudo header (RFC 8200 8.1) for TCP, UDP and ICMPv6.</summary>
+        public static ulong Pseudo6(Ip6Address src, Ip6Address dst, int proto, int length) =>
+            Words(src.Hi) + Words(src.Lo) + Words(dst.Hi) + Words(dst.Lo) + (uint)proto + (uint)length;
+
+        private static ulong Words(ulong v) => (v >> 48) + ((v >> 32) & 0xFFFF) + ((v >> 16) & 0xFFFF) + (v & 0xFFFF);
     }
 
     /// <summary>A byte ring with random access relative to the read position: the TCP send and

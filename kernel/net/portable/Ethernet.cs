@@ -3,13 +3,61 @@ using System;
 
 namespace Kernel.Net
 {
-    /// <summary>An IPv4 address (host byte order: 127.0.0.1 == 0x7F000001) and a port.</summary>
+    /// <summary>An IPv6 address as two big-endian halves (::1 is Hi 0, Lo 1).</summary>
+    public struct Ip6Address
+    {
+        public ulong Hi, Lo;
+        public Ip6Address(ulong hi, ulong lo) { Hi = hi; Lo = lo; }
+
+        public static Ip6Address Any => default;
+        public static Ip6Address Loopback => new Ip6Address(0, 1);
+        public static Ip6Address AllNodes => new Ip6Address(0xFF02000000000000UL, 1);
+
+        public bool IsUnspecified => Hi == 0 && Lo == 0;
+        public bool IsLoopback => Hi == 0 && Lo == 1;
+        public bool IsLinkLocal => (Hi >> 54) == 0x3FA;                  // fe80::/10
+        public bool IsMulticast => (Hi >> 56) == 0xFF;
+        public bool IsV4Mapped => Hi == 0 && (Lo >> 32) == 0xFFFF;      // ::ffff:a.b.c.d
+        public bool Same(Ip6Address o) => Hi == o.Hi && Lo == o.Lo;
+
+        /// <summary>ff02::1:ffXX:XXXX, the group a node joins for each of its addresses (RFC 4291 2.7.1).</summary>
+        public Ip6Address SolicitedNode => new Ip6Address(0xFF02000000000000UL, 0x00000001FF000000UL | (Lo & 0xFFFFFF));
+
+        /// <summary>fe80::/64 with the modified EUI-64 interface identifier of a MAC (RFC 4291 appendix A).</summary>
+        public static Ip6Address LinkLocalFromMac(byte[] m) =>
+            new Ip6Address(0xFE80000000000000UL,
+                (ulong)(m[0] ^ 2) << 56 | (ulong)m[1] << 48 | (ulong)m[2] << 40 | 0xFFUL << 32 | 0xFEUL << 24 |
+                (ulong)m[3] << 16 | (ulong)m[4] << 8 | m[5]);
+
+        public static Ip6Address Read(ReadOnlySpan<byte> b, int o) =>
+            new Ip6Address((ulong)Be.U32(b, o) << 32 | Be.U32(b, o + 4), (ulong)Be.U32(b, o + 8) << 32 | Be.U32(b, o + 12));
+
+        public void Write(Span<byte> b, int o)
+        {
+            Be.W32(b, o, (uint)(Hi >> 32)); Be.W32(b, o + 4, (uint)Hi);
+            Be.W32(b, o + 8, (uint)(Lo >> 32)); Be.W32(b, o + 12, (uint)Lo);
+        }
+    }
+
+    /// <summary>An address and a port. IPv4 (V6 false): Address in host byte order (127.0.0.1 ==
+    /// 0x7F000001). IPv6 (V6 true): Address6, and ScopeId, the stack's interface index a link-local
+    /// address belongs to (0 otherwise). default is IPv4 0.0.0.0:0. The stack never holds a
+    /// v4-mapped IPv6 address: IPv4 traffic is always an IPv4 endpoint.</summary>
     public struct IpEndpoint
     {
         public uint Address;
         public ushort Port;
-        public IpEndpoint(uint address, ushort port) { Address = address; Port = port; }
+        public bool V6;
+        public Ip6Address Address6;
+        public int ScopeId;
+        public IpEndpoint(uint address, ushort port) { Address = address; Port = port; V6 = false; Address6 = default; ScopeId = 0; }
+        public IpEndpoint(Ip6Address address, ushort port, int scopeId = 0) { Address = 0; Port = port; V6 = true; Address6 = address; ScopeId = scopeId; }
         public static uint MakeAddress(int a, int b, int c, int d) => ((uint)a << 24) | ((uint)b << 16) | ((uint)c << 8) | (uint)d;
+
+        /// <summary>0.0.0.0 or ::.</summary>
+        public bool IsAny => V6 ? Address6.IsUnspecified : Address == 0;
+        /// <summary>Same family and address (ports and scopes not compared).</summary>
+        public bool SameAddress(IpEndpoint o) => V6 == o.V6 && (V6 ? Address6.Same(o.Address6) : Address == o.Address);
     }
 
     /// <summary>A network card: the virtio-net driver on metal, fakes in the tests.</summary>
@@ -24,7 +72,7 @@ namespace Kernel.Net
     public static class Ethernet
     {
         public const int HeaderLength = 14;
-        public const int TypeIpv4 = 0x0800, TypeArp = 0x0806;
+        public const int TypeIpv4 = 0x0800, TypeArp = 0x0806, TypeIpv6 = 0x86DD;
 
         internal static bool IsBroadcast(ReadOnlySpan<byte> f, int o)
         {
@@ -37,6 +85,9 @@ namespace Kernel.Net
             for (int i = 0; i < 6; i++) if (f[o + i] != mac[i]) return false;
             return true;
         }
+
+        /// <summary>33:33 followed by the low 32 bits of an IPv6 multicast group (RFC 2464 7).</summary>
+        internal static ulong MulticastMac(Ip6Address group) => 0x333300000000UL | (group.Lo & 0xFFFFFFFFUL);
 
         internal static void WriteHeader(Span<byte> f, ulong dstMac, byte[] srcMac, int type)
         {
@@ -65,7 +116,9 @@ namespace Kernel.Net
         public uint Dns;
         public bool Up;
         public bool IsLoopback;
-        public int Index;
+        public int Index;             // 0 for the loopback
+        /// <summary>The Linux interface index (lo is 1); IPv6 scope ids are these.</summary>
+        public int IfIndex => Index + 1;
         public int Mtu;
         public long LeaseExpiresMs = long.MaxValue;   // DHCP lease end (long.MaxValue when static)
 
@@ -74,6 +127,10 @@ namespace Kernel.Net
 
         internal NetStack Stack;
         internal ArpCache Arp;
+        internal NeighborCache Ndp;   // IPv6 neighbors (Ethernet interfaces)
+        /// <summary>fe80::/64 from the MAC (Ethernet interfaces; usable while Up). No other IPv6
+        /// address is configured: no SLAAC, no DHCPv6.</summary>
+        public Ip6Address LinkLocal;
         internal DhcpClient Dhcp;
         internal byte[] FragBuf;      // one frame for output fragmentation
 

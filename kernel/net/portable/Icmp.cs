@@ -55,9 +55,22 @@ namespace Kernel.Net
                         default: err = Errno.EHOSTUNREACH; break;
                     }
                 }
-                if (qproto == ProtoUdp) UdpIcmpError(qsrc, sport, qdst, dport, err);
-                else if (qproto == ProtoTcp) TcpIcmpError(qsrc, sport, qdst, dport, Be.U32(q, ihl + 4), err, hard, type == IcmpTimeExceeded);
+                var from = new IpEndpoint(qsrc, sport); var to = new IpEndpoint(qdst, dport);
+                if (qproto == ProtoUdp) UdpIcmpError(from, to, err);
+                else if (qproto == ProtoTcp) TcpIcmpError(from, to, Be.U32(q, ihl + 4), err, hard, type == IcmpTimeExceeded);
             }
+        }
+
+        /// <summary>Token bucket shared by ICMP and ICMPv6 errors (as Linux's icmp_ratelimit): a
+        /// burst of 50, then one per 20 ms.</summary>
+        private bool TakeIcmpToken()
+        {
+            long refill = (_now - _icmpRefillMs) / 20;
+            if (refill > 0) { _icmpTokens = (int)(_icmpTokens + refill > 50 ? 50 : _icmpTokens + refill); _icmpRefillMs = _now; }
+            else if (_now < _icmpRefillMs) _icmpRefillMs = _now;
+            if (_icmpTokens <= 0) return false;
+            _icmpTokens--;
+            return true;
         }
 
         /// <summary>Sends an ICMP error quoting ipPacket (RFC 1122 3.2.2 rules for when not to).</summary>
@@ -75,12 +88,7 @@ namespace Kernel.Net
                 int t = ipPacket[ihl];
                 if (t != IcmpEchoRequest && t != IcmpEchoReply) return;         // never answer an error with an error
             }
-            // Token bucket (as Linux's icmp_ratelimit): a burst of 50, then one per 20 ms.
-            long refill = (_now - _icmpRefillMs) / 20;
-            if (refill > 0) { _icmpTokens = (int)(_icmpTokens + refill > 50 ? 50 : _icmpTokens + refill); _icmpRefillMs = _now; }
-            else if (_now < _icmpRefillMs) _icmpRefillMs = _now;
-            if (_icmpTokens <= 0) return;
-            _icmpTokens--;
+            if (!TakeIcmpToken()) return;
             Route r;
             if (FindRoute(src, out r) < 0) return;
             int quote = ipPacket.Length; if (quote > 576 - 28) quote = 576 - 28;

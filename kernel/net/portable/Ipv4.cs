@@ -12,12 +12,18 @@ namespace Kernel.Net
         public bool Loop;          // delivered through the loopback queue
         public bool Broadcast;     // Ethernet broadcast
         public int Mtu;
+        public bool V6;            // IPv6: Source6 and NextHop6 instead of Source and NextHop
+        public Ip6Address Source6, NextHop6;
+        public bool Multicast;     // IPv6 multicast: 33:33 Ethernet address, no neighbor discovery
     }
 
     public sealed partial class NetStack
     {
         public const int ProtoIcmp = 1, ProtoTcp = 6, ProtoUdp = 17;
-        internal const int IpOff = Ethernet.HeaderLength, L4Off = Ethernet.HeaderLength + 20;
+        /// <summary>Transports build their header and payload at TxBuf[L4Off..]; the IP header goes
+        /// right before it (20 bytes for IPv4, 40 for IPv6, 48 for an IPv6 fragment) and the
+        /// Ethernet header before that.</summary>
+        internal const int L4Off = Ethernet.HeaderLength + 48;
         internal const int DefaultTtl = 64;
         internal const uint LoopbackAddress = 0x7F000001;
 
@@ -96,22 +102,19 @@ namespace Kernel.Net
             byte[] b = TxBuf;
             int total = 20 + payloadLen;
             if (total > 65535) return -Errno.EMSGSIZE;
-            b[IpOff] = 0x45; b[IpOff + 1] = (byte)tos; Be.W16(b, IpOff + 2, total);
-            Be.W16(b, IpOff + 4, _ipId++); Be.W16(b, IpOff + 6, dontFragment ? 0x4000 : 0);
-            b[IpOff + 8] = (byte)ttl; b[IpOff + 9] = (byte)proto; b[IpOff + 10] = 0; b[IpOff + 11] = 0;
-            Be.W32(b, IpOff + 12, src); Be.W32(b, IpOff + 16, dst);
-            Be.W16(b, IpOff + 10, Checksum.Compute(new ReadOnlySpan<byte>(b).Slice(IpOff, 20)));
-            if (r.Loop)
-            {
-                NetInterface lo = _ifs[0];
-                if (!_loop.Enqueue(new ReadOnlySpan<byte>(b).Slice(IpOff, total))) { lo.TxDropped++; return -Errno.ENOBUFS; }
-                lo.TxPackets++; lo.TxBytes += total;
-                return 0;
-            }
+            const int ip = L4Off - 20;
+            b[ip] = 0x45; b[ip + 1] = (byte)tos; Be.W16(b, ip + 2, total);
+            Be.W16(b, ip + 4, _ipId++); Be.W16(b, ip + 6, dontFragment ? 0x4000 : 0);
+            b[ip + 8] = (byte)ttl; b[ip + 9] = (byte)proto; b[ip + 10] = 0; b[ip + 11] = 0;
+            Be.W32(b, ip + 12, src); Be.W32(b, ip + 16, dst);
+            Be.W16(b, ip + 10, Checksum.Compute(new ReadOnlySpan<byte>(b).Slice(ip, 20)));
+            if (r.Loop) return LoopOutput(new ReadOnlySpan<byte>(b).Slice(ip, total));
             NetInterface n = r.If;
-            if (total <= n.Mtu) return EthernetOutput(n, r.NextHop, r.Broadcast, b, Ethernet.HeaderLength + total);
+            if (total <= n.Mtu) return EthernetOutput(n, r.NextHop, r.Broadcast, b, ip - Ethernet.HeaderLength, Ethernet.HeaderLength + total);
             if (dontFragment) return -Errno.EMSGSIZE;
-            // Fragment: every piece but the last carries a multiple of 8 bytes.
+            // Fragment: every piece but the last carries a multiple of 8 bytes. FragBuf holds one
+            // frame: Ethernet header at 0, IP header at fip, payload at fl4.
+            const int fip = Ethernet.HeaderLength, fl4 = fip + 20;
             int chunk = (n.Mtu - 20) & ~7;
             byte[] f = n.FragBuf;
             int result = 0;
@@ -119,23 +122,32 @@ namespace Kernel.Net
             {
                 int len = payloadLen - off; if (len > chunk) len = chunk;
                 bool more = off + len < payloadLen;
-                for (int k = 0; k < 20; k++) f[IpOff + k] = b[IpOff + k];
-                Be.W16(f, IpOff + 2, 20 + len);
-                Be.W16(f, IpOff + 6, (off >> 3) | (more ? 0x2000 : 0));
-                f[IpOff + 10] = 0; f[IpOff + 11] = 0;
-                Be.W16(f, IpOff + 10, Checksum.Compute(new ReadOnlySpan<byte>(f).Slice(IpOff, 20)));
-                new ReadOnlySpan<byte>(b).Slice(L4Off + off, len).CopyTo(new Span<byte>(f).Slice(L4Off, len));
-                int e = EthernetOutput(n, r.NextHop, r.Broadcast, f, L4Off + len);
+                for (int k = 0; k < 20; k++) f[fip + k] = b[ip + k];
+                Be.W16(f, fip + 2, 20 + len);
+                Be.W16(f, fip + 6, (off >> 3) | (more ? 0x2000 : 0));
+                f[fip + 10] = 0; f[fip + 11] = 0;
+                Be.W16(f, fip + 10, Checksum.Compute(new ReadOnlySpan<byte>(f).Slice(fip, 20)));
+                new ReadOnlySpan<byte>(b).Slice(L4Off + off, len).CopyTo(new Span<byte>(f).Slice(fl4, len));
+                int e = EthernetOutput(n, r.NextHop, r.Broadcast, f, 0, fl4 + len);
                 if (e < 0) result = e;
             }
             return result;
         }
 
-        /// <summary>A frame in buf[0..len) with room for the Ethernet header at 0: resolves the next
-        /// hop and sends it (or parks it until ARP answers).</summary>
-        private int EthernetOutput(NetInterface n, uint nextHop, bool broadcast, byte[] buf, int len)
+        /// <summary>An IP packet (either version) into the loopback queue.</summary>
+        internal int LoopOutput(ReadOnlySpan<byte> packet)
         {
-            Span<byte> frame = new Span<byte>(buf).Slice(0, len);
+            NetInterface lo = _ifs[0];
+            if (!_loop.Enqueue(packet)) { lo.TxDropped++; return -Errno.ENOBUFS; }
+            lo.TxPackets++; lo.TxBytes += packet.Length;
+            return 0;
+        }
+
+        /// <summary>A frame in buf[start..start+len) with room for the Ethernet header: resolves the
+        /// next hop and sends it (or parks it until ARP answers).</summary>
+        private int EthernetOutput(NetInterface n, uint nextHop, bool broadcast, byte[] buf, int start, int len)
+        {
+            Span<byte> frame = new Span<byte>(buf).Slice(start, len);
             if (broadcast)
             {
                 Ethernet.WriteHeader(frame, Ethernet.BroadcastMac, n.Device.Mac, Ethernet.TypeIpv4);
@@ -199,8 +211,8 @@ namespace Kernel.Net
             switch (proto)
             {
                 case ProtoIcmp: IcmpInput(n, src, dst, payload, ipPacket); break;
-                case ProtoUdp: UdpInput(n, src, dst, payload, ipPacket); break;
-                case ProtoTcp: TcpInput(n, src, dst, payload); break;
+                case ProtoUdp: UdpInput(n, new IpEndpoint(src, 0), new IpEndpoint(dst, 0), payload, ipPacket); break;
+                case ProtoTcp: TcpInput(n, new IpEndpoint(src, 0), new IpEndpoint(dst, 0), payload); break;
                 default:
                     if (!IsBroadcastAddress(dst)) SendIcmpError(3, 2, ipPacket);   // protocol unreachable
                     break;

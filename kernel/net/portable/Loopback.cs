@@ -1,5 +1,6 @@
-// The loopback queue: IP packets sent to 127.0.0.0/8 or to one of our own addresses wait here
-// and are delivered by NetStack after the current call (or by Poll), never recursively.
+// The loopback queue: IP packets (either version) sent to 127.0.0.0/8, ::1 or one of our own
+// addresses wait here and are delivered by NetStack after the current call (or by Poll), never
+// recursively.
 using System;
 
 namespace Kernel.Net

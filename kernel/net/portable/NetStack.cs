@@ -19,6 +19,7 @@ namespace Kernel.Net
         private readonly byte[] _rxBuf = new byte[65536];
         private readonly LoopbackQueue _loop;
         private readonly Reassembly _reasm;
+        private readonly Reassembly6 _reasm6;
         private ushort _ipId;
         internal long _now;
         private bool _changed;
@@ -32,6 +33,7 @@ namespace Kernel.Net
         {
             _loop = new LoopbackQueue();
             _reasm = new Reassembly();
+            _reasm6 = new Reassembly6();
             var lo = new NetInterface();
             lo.IsLoopback = true; lo.Address = LoopbackAddress; lo.PrefixLength = 8; lo.Up = true;
             lo.Mtu = 65536; lo.Stack = this; lo.Index = 0;
@@ -52,6 +54,8 @@ namespace Kernel.Net
             n.Mtu = dev.Mtu < 576 ? 576 : dev.Mtu > 9000 ? 9000 : dev.Mtu;
             n.FragBuf = new byte[n.Mtu + Ethernet.HeaderLength];
             n.Arp = new ArpCache(n);
+            n.Ndp = new NeighborCache(n);
+            n.LinkLocal = Ip6Address.LinkLocalFromMac(dev.Mac);
             _ifs[_ifCount++] = n;
             return n;
         }
@@ -82,11 +86,13 @@ namespace Kernel.Net
             if (i == null || i.IsLoopback || !i.Up) return;
             i.RxPackets++; i.RxBytes += frame.Length;
             if (frame.Length < Ethernet.HeaderLength) { i.RxDropped++; return; }
-            if (!Ethernet.IsMac(frame, 0, i.Device.Mac) && !Ethernet.IsBroadcast(frame, 0)) { i.RxDropped++; return; }
             int type = Be.U16(frame, 12);
+            bool multicast6 = type == Ethernet.TypeIpv6 && frame[0] == 0x33 && frame[1] == 0x33;   // the IPv6 layer filters groups
+            if (!Ethernet.IsMac(frame, 0, i.Device.Mac) && !Ethernet.IsBroadcast(frame, 0) && !multicast6) { i.RxDropped++; return; }
             ReadOnlySpan<byte> payload = frame.Slice(Ethernet.HeaderLength);
             if (type == Ethernet.TypeArp) i.Arp.Input(payload, nowMs);
             else if (type == Ethernet.TypeIpv4) IpInput(i, payload);
+            else if (type == Ethernet.TypeIpv6) Ip6Input(i, payload);
             else i.RxDropped++;
             Finish();
         }
@@ -100,9 +106,11 @@ namespace Kernel.Net
             {
                 NetInterface n = _ifs[k];
                 n.Arp.Poll(nowMs);
+                n.Ndp.Poll(nowMs);
                 if (n.Dhcp != null) n.Dhcp.Poll(nowMs);
             }
             _reasm.Poll(nowMs);
+            _reasm6.Poll(nowMs);
             TcpSocket s = TcpList;
             while (s != null)
             {
@@ -120,10 +128,12 @@ namespace Kernel.Net
             {
                 if (_loop.Packets > 0) return _now;
                 long d = _reasm.NextDeadline;
+                if (_reasm6.NextDeadline < d) d = _reasm6.NextDeadline;
                 for (int k = 1; k < _ifCount; k++)
                 {
                     NetInterface n = _ifs[k];
                     long a = n.Arp.NextDeadline; if (a < d) d = a;
+                    a = n.Ndp.NextDeadline; if (a < d) d = a;
                     if (n.Dhcp != null) { a = n.Dhcp.NextDeadline; if (a < d) d = a; }
                 }
                 for (TcpSocket s = TcpList; s != null; s = s.NextInList)
@@ -162,7 +172,8 @@ namespace Kernel.Net
                 int n = _loop.Dequeue(_rxBuf);
                 if (n < 0) break;
                 lo.RxPackets++; lo.RxBytes += n;
-                IpInput(lo, new ReadOnlySpan<byte>(_rxBuf).Slice(0, n));
+                ReadOnlySpan<byte> p = new ReadOnlySpan<byte>(_rxBuf).Slice(0, n);
+                if ((p[0] >> 4) == 6) Ip6Input(lo, p); else IpInput(lo, p);
             }
             _busy = false;
         }
@@ -170,14 +181,20 @@ namespace Kernel.Net
         internal void SetNow(long nowMs) { if (nowMs > _now) _now = nowMs; }
 
         /// <summary>ARP gave up on ip: connections still trying to reach it fail.</summary>
-        internal void HostUnreachable(uint ip)
+        internal void HostUnreachable(uint ip) => HostUnreachable(new IpEndpoint(ip, 0));
+
+        /// <summary>ARP or neighbor discovery gave up on a next hop (IPv6 has no routers, so the
+        /// next hop is the destination).</summary>
+        internal void HostUnreachable(IpEndpoint hop)
         {
             TcpSocket next;
             for (TcpSocket s = TcpList; s != null; s = next)
             {
                 next = s.NextInList;
-                if (s.State == TcpState.SynSent && (s.Remote.Address == ip || RouteNextHop(s.Remote.Address) == ip))
-                    s.AbortWith(Errno.EHOSTUNREACH, false, _now);
+                if (s.State != TcpState.SynSent || s.Remote.V6 != hop.V6) continue;
+                bool match = hop.V6 ? s.Remote.Address6.Same(hop.Address6)
+                                    : s.Remote.Address == hop.Address || RouteNextHop(s.Remote.Address) == hop.Address;
+                if (match) s.AbortWith(Errno.EHOSTUNREACH, false, _now);
             }
         }
 
@@ -190,6 +207,7 @@ namespace Kernel.Net
         /// <summary>Packets waiting in the loopback queue (tests).</summary>
         public int LoopbackQueued => _loop.Packets;
         public int ReassemblyActive => _reasm.Active;
+        public int Reassembly6Active => _reasm6.Active;
 
         /// <summary>Counts sockets in the stack's tables (tests: no leaks).</summary>
         public int TcpSocketCount { get { int c = 0; for (TcpSocket s = TcpList; s != null; s = s.NextInList) c++; return c; } }
@@ -198,8 +216,8 @@ namespace Kernel.Net
         /// <summary>Releases the stack's own buffers (the kernel never does; tests may).</summary>
         public void Release()
         {
-            _loop.Release(); _reasm.Release();
-            for (int k = 1; k < _ifCount; k++) { _ifs[k].Arp.Release(); NetMemory.Free(_ifs[k].FragBuf); }
+            _loop.Release(); _reasm.Release(); _reasm6.Release();
+            for (int k = 1; k < _ifCount; k++) { _ifs[k].Arp.Release(); _ifs[k].Ndp.Release(); NetMemory.Free(_ifs[k].FragBuf); }
             NetMemory.Free(TxBuf); NetMemory.Free(_rxBuf);
         }
     }

@@ -31,6 +31,11 @@ namespace Kernel.Net
 
         // ---- public configuration
         public IpEndpoint Local, Remote;
+        /// <summary>IPV6_V6ONLY: an IPv6 wildcard bind takes no IPv4 traffic (set before Bind).</summary>
+        public bool V6Only;
+        /// <summary>The kernel's mark for a socket of an AF_INET6 descriptor (/proc/net/tcp6 lists
+        /// it, IPv4 traffic included); accepted connections inherit it. The stack ignores it.</summary>
+        public bool Domain6;
         public bool ReuseAddress, ReusePort, KeepAlive;
         public int KeepIdleSec = 7200, KeepIntervalSec = 75, KeepCount = 9;
         public int ReceiveBufferSize = DefaultBufferSize, SendBufferSize = DefaultBufferSize;
@@ -143,18 +148,21 @@ namespace Kernel.Net
             if (_snd != null && IsSynchronized) { Output(Stack._now); Stack.Finish(); }
         }
 
+        /// <summary>Binds to an IPv4 or IPv6 address (or wildcard). An IPv6 wildcard without
+        /// V6Only also takes IPv4 traffic; set V6Only before Bind.</summary>
         public int Bind(IpEndpoint local)
         {
             if (_state != TcpState.Closed || Local.Port != 0) return -Errno.EINVAL;
-            if (local.Address != 0 && !Stack.IsLocalAddress(local.Address)) return -Errno.EADDRNOTAVAIL;
+            int e = Stack.CheckBindAddress(ref local);
+            if (e < 0) return e;
             ushort port = local.Port;
             if (port == 0)
             {
                 port = Stack.TcpEphemeral();
                 if (port == 0) return -Errno.EADDRINUSE;
             }
-            else if (Stack.TcpBindConflict(local.Address, port, this)) return -Errno.EADDRINUSE;
-            Local.Address = local.Address; Local.Port = port;
+            else if (Stack.TcpBindConflict(local, port, this)) return -Errno.EADDRINUSE;
+            Local = local; Local.Port = port;
             _userBound = true;
             Stack.AddTcp(this);
             return 0;
@@ -172,7 +180,7 @@ namespace Kernel.Net
                 if (p == 0) return -Errno.EADDRINUSE;
                 Local.Port = p; _userBound = true;
             }
-            if (Stack.TcpListenConflict(Local.Address, Local.Port, this)) return -Errno.EADDRINUSE;
+            if (Stack.TcpListenConflict(Local, Local.Port, this)) return -Errno.EADDRINUSE;
             _backlog = backlog;
             _state = TcpState.Listen;
             _rcvShut = false; _sndShut = false; _error = 0;
@@ -202,28 +210,40 @@ namespace Kernel.Net
                 case TcpState.Closed: break;
                 default: return -Errno.EISCONN;
             }
-            uint dst = remote.Address == 0 ? NetStack.LoopbackAddress : remote.Address;
-            if (NetStack.IsMulticastOrBroadcast(dst) || Stack.IsBroadcastAddress(dst)) return -Errno.ENETUNREACH;
-            Route r;
-            int e = Stack.FindRoute(dst, out r);
+            IpEndpoint dst = remote;
+            if (dst.V6)
+            {
+                if (dst.Address6.IsUnspecified) dst.Address6 = Ip6Address.Loopback;        // as Linux: :: means ::1
+                if (dst.Address6.IsMulticast || dst.Address6.IsV4Mapped) return -Errno.ENETUNREACH;
+            }
+            else
+            {
+                if (dst.Address == 0) dst.Address = NetStack.LoopbackAddress;
+                if (NetStack.IsMulticastOrBroadcast(dst.Address) || Stack.IsBroadcastAddress(dst.Address)) return -Errno.ENETUNREACH;
+            }
+            int e = Stack.CheckFamilies(Local, V6Only, dst);
             if (e < 0) return e;
-            uint src = Local.Address != 0 ? Local.Address : r.Source;
-            if (src == 0) return -Errno.ENETUNREACH;
-            if (Local.Port == 0)
+            Route r;
+            e = Stack.FindRoute(dst, out r);
+            if (e < 0) return e;
+            IpEndpoint src = Local.V6 == dst.V6 && !Local.IsAny ? Local : Stack.RouteSource(ref r);
+            if (src.IsAny) return -Errno.ENETUNREACH;
+            src.Port = Local.Port;
+            if (src.Port == 0)
             {
                 ushort p = Stack.TcpEphemeral();
                 if (p == 0) return -Errno.EADDRNOTAVAIL;
-                Local.Port = p;
+                src.Port = p;
             }
-            else if (Stack.TcpTupleUsed(src, Local.Port, dst, remote.Port, this)) return -Errno.EADDRNOTAVAIL;
-            Local.Address = src;
-            Remote.Address = dst; Remote.Port = remote.Port;
+            else if (Stack.TcpTupleUsed(src, dst, this)) return -Errno.EADDRNOTAVAIL;
+            Local = src;
+            Remote = dst;
             ResetConnection();
             _offerTs = true; _offerSack = true; _offerWs = true;
-            SetupMss(r.Mtu);
+            SetupMss(r.Mtu, dst.V6);
             if (!EnsureBuffers()) return -Errno.ENOBUFS;
-            _iss = Stack.InitialSequence(Local.Address, Local.Port, Remote.Address, Remote.Port, nowMs);
-            _tsOffset = (uint)Stack.InitialSequence(Remote.Address, Remote.Port, Local.Address, Local.Port, 0);
+            _iss = Stack.InitialSequence(Local, Remote, nowMs);
+            _tsOffset = (uint)Stack.InitialSequence(Remote, Local, 0);
             _sndUna = _iss; _sndNxt = _iss; _sndMax = _iss; _sndBase = _iss + 1;
             _state = TcpState.SynSent;
             Stack.AddTcp(this);
@@ -413,10 +433,12 @@ namespace Kernel.Net
             if (_rcv != null) _rcv.Reset();
         }
 
-        private void SetupMss(int mtu)
+        private void SetupMss(int mtu, bool v6)
         {
-            if (mtu > 65535) mtu = 65535;
-            _ourMss = mtu - 40;
+            // The IPv4 total length field caps a packet at 65535; IPv6's payload length excludes
+            // the 40-byte header, so over the 64 KiB loopback IPv6 gets 65536 - 60 (as Linux).
+            if (mtu > (v6 ? 65536 : 65535)) mtu = v6 ? 65536 : 65535;
+            _ourMss = mtu - (v6 ? 60 : 40);
             _mssBase = _ourMss;
             int ws = 0;
             int rb = ReceiveBufferSize < 2048 ? 2048 : ReceiveBufferSize;
@@ -583,15 +605,14 @@ namespace Kernel.Net
             c.KeepIdleSec = KeepIdleSec; c.KeepIntervalSec = KeepIntervalSec; c.KeepCount = KeepCount;
             c.ReceiveBufferSize = ReceiveBufferSize; c.SendBufferSize = SendBufferSize;
             c._noDelay = _noDelay; c.LingerOn = LingerOn; c.LingerSeconds = LingerSeconds;
-            c.Local.Address = g.Dst; c.Local.Port = g.DstPort;
-            c.Remote.Address = g.Src; c.Remote.Port = g.SrcPort;
+            c.Local = g.Dst; c.Remote = g.Src; c.V6Only = V6Only; c.Domain6 = Domain6;
             c.ResetConnection();
-            c.SetupMss(r.Mtu);
+            c.SetupMss(r.Mtu, g.Dst.V6);
             c._offerTs = g.HasTs; c._offerSack = g.SackOk; c._offerWs = g.WScale >= 0;
             c.Negotiate(ref g);
             c._irs = g.Seq; c._rcvNxt = g.Seq + 1; c._lastAckSent = c._rcvNxt;
-            c._iss = Stack.InitialSequence(g.Dst, g.DstPort, g.Src, g.SrcPort, now);
-            c._tsOffset = (uint)Stack.InitialSequence(g.Src, g.SrcPort, g.Dst, g.DstPort, 0);
+            c._iss = Stack.InitialSequence(g.Dst, g.Src, now);
+            c._tsOffset = (uint)Stack.InitialSequence(g.Src, g.Dst, 0);
             c._sndUna = c._iss; c._sndNxt = c._iss; c._sndMax = c._iss; c._sndBase = c._iss + 1;
             c._sndWnd = g.Wnd; c._sndWl1 = g.Seq; c._sndWl2 = c._iss;
             c._state = TcpState.SynReceived;
@@ -704,7 +725,7 @@ namespace Kernel.Net
             {
                 if (Le(g.Ack, _sndUna) || Gt(g.Ack, _sndMax))
                 {
-                    Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, g.Ack, 0, RST);
+                    Stack.SendBareSegment(Local, Remote, g.Ack, 0, RST);
                     return;
                 }
                 if (!Establish(ref g, now)) return;
@@ -786,7 +807,7 @@ namespace Kernel.Net
             bool ack = (g.Flags & ACK) != 0, rst = (g.Flags & RST) != 0, syn = (g.Flags & SYN) != 0;
             if (ack && (Le(g.Ack, _iss) || Gt(g.Ack, _sndMax)))
             {
-                if (!rst) Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, g.Ack, 0, RST);
+                if (!rst) Stack.SendBareSegment(Local, Remote, g.Ack, 0, RST);
                 return;
             }
             if (rst)
@@ -1208,7 +1229,7 @@ namespace Kernel.Net
         private void SendRst()
         {
             if (_state == TcpState.Closed || _state == TcpState.Listen || _state == TcpState.SynSent) return;
-            Stack.SendBareSegment(Local.Address, Local.Port, Remote.Address, Remote.Port, _sndMax, _rcvNxt, RST | ACK);
+            Stack.SendBareSegment(Local, Remote, _sndMax, _rcvNxt, RST | ACK);
             SegmentsOut++;
         }
 
@@ -1219,7 +1240,7 @@ namespace Kernel.Net
         private int SendSegment(uint seq, int flags, int dataOff, int len, long now)
         {
             Route r;
-            if (Stack.FindRoute(Remote.Address, out r) < 0) return len;
+            if (Stack.FindRoute(Remote, out r) < 0) return len;
             byte[] b = Stack.TxBuf;
             int o = NetStack.L4Off;
             int opt = o + 20;
@@ -1278,7 +1299,7 @@ namespace Kernel.Net
             b[o + 16] = 0; b[o + 17] = 0; b[o + 18] = 0; b[o + 19] = 0;
             if (len > 0) _snd.CopyOut(dataOff, new Span<byte>(b).Slice(o + hl, len));
             int total = hl + len;
-            ulong sum = Checksum.Pseudo(Local.Address, Remote.Address, NetStack.ProtoTcp, total);
+            ulong sum = NetStack.PseudoSum(Local, Remote, NetStack.ProtoTcp, total);
             Be.W16(b, o + 16, Checksum.Finish(Checksum.Add(sum, new ReadOnlySpan<byte>(b).Slice(o, total))));
             if ((flags & ACK) != 0)
             {
@@ -1288,7 +1309,7 @@ namespace Kernel.Net
                 _advEdge = _rcvNxt + adv;
             }
             SegmentsOut++; Stack.TcpSegmentsOut++;
-            Stack.IpOutput(ref r, Local.Address, Remote.Address, NetStack.ProtoTcp, total, true);
+            Stack.IpSend(ref r, Local, Remote, NetStack.ProtoTcp, total, true);
             return len;
         }
 

@@ -1,5 +1,6 @@
 // TCP at the stack level: segment parsing and validation, demultiplexing to connections and
-// listeners, resets for segments nobody wants, ICMP errors, ports and initial sequence numbers.
+// listeners (either IP version), resets for segments nobody wants, ICMP errors, ports and initial
+// sequence numbers.
 using System;
 
 namespace Kernel.Net
@@ -7,8 +8,9 @@ namespace Kernel.Net
     /// <summary>A parsed TCP header (payload passed separately).</summary>
     internal struct TcpSeg
     {
-        public uint Src, Dst;
-        public ushort SrcPort, DstPort;
+        public IpEndpoint Src, Dst;           // addresses and ports, either family
+        public ushort SrcPort => Src.Port;
+        public ushort DstPort => Dst.Port;
         public uint Seq, Ack, Wnd;
         public int Flags;
         public int Mss, WScale;
@@ -57,12 +59,12 @@ namespace Kernel.Net
         }
 
         /// <summary>Would binding self to addr:port conflict with another TCP socket?</summary>
-        internal bool TcpBindConflict(uint addr, ushort port, TcpSocket self)
+        internal bool TcpBindConflict(IpEndpoint addr, ushort port, TcpSocket self)
         {
             for (TcpSocket s = TcpList; s != null; s = s.NextInList)
             {
                 if (s == self || s.Local.Port != port) continue;
-                if (s.Local.Address != 0 && addr != 0 && s.Local.Address != addr) continue;
+                if (!AddressesOverlap(s.Local, s.V6Only, addr, self.V6Only)) continue;
                 if (self.ReusePort && s.ReusePort) continue;
                 if (self.ReuseAddress && s.State == TcpState.TimeWait) continue;
                 if (self.ReuseAddress && s.ReuseAddress && s.State != TcpState.Listen) continue;
@@ -71,12 +73,12 @@ namespace Kernel.Net
             return false;
         }
 
-        internal bool TcpListenConflict(uint addr, ushort port, TcpSocket self)
+        internal bool TcpListenConflict(IpEndpoint addr, ushort port, TcpSocket self)
         {
             for (TcpSocket s = TcpList; s != null; s = s.NextInList)
             {
                 if (s == self || s.Local.Port != port || s.State != TcpState.Listen) continue;
-                if (s.Local.Address != 0 && addr != 0 && s.Local.Address != addr) continue;
+                if (!AddressesOverlap(s.Local, s.V6Only, addr, self.V6Only)) continue;
                 if (self.ReusePort && s.ReusePort) continue;
                 return true;
             }
@@ -102,21 +104,21 @@ namespace Kernel.Net
             return 0;
         }
 
-        internal bool TcpTupleUsed(uint la, ushort lp, uint ra, ushort rp, TcpSocket self)
+        internal bool TcpTupleUsed(IpEndpoint local, IpEndpoint remote, TcpSocket self)
         {
             for (TcpSocket s = TcpList; s != null; s = s.NextInList)
             {
                 if (s == self || s.State == TcpState.Closed || s.State == TcpState.Listen) continue;
-                if (s.Local.Port == lp && s.Remote.Port == rp && s.Local.Address == la && s.Remote.Address == ra) return true;
+                if (s.Local.Port == local.Port && s.Remote.Port == remote.Port && s.Local.SameAddress(local) && s.Remote.SameAddress(remote)) return true;
             }
             return false;
         }
 
         /// <summary>RFC 6528 initial sequence number: a 4 µs clock plus a keyed hash of the tuple.</summary>
-        internal uint InitialSequence(uint la, ushort lp, uint ra, ushort rp, long now)
+        internal uint InitialSequence(IpEndpoint local, IpEndpoint remote, long now)
         {
-            ulong h = Secret ^ ((ulong)la << 32 | ra);
-            h = Mix(h ^ ((ulong)lp << 16 | rp) ^ 0x9E3779B97F4A7C15UL);
+            ulong h = Secret ^ ((ulong)AddressHash(local) << 32 | AddressHash(remote));
+            h = Mix(h ^ ((ulong)local.Port << 16 | remote.Port) ^ 0x9E3779B97F4A7C15UL);
             return (uint)(h ^ (h >> 32)) + (uint)(now * 250);
         }
 
@@ -126,15 +128,15 @@ namespace Kernel.Net
             return x;
         }
 
-        private static bool ParseTcp(uint src, uint dst, ReadOnlySpan<byte> t, bool verify, out TcpSeg g, out int hdr)
+        private static bool ParseTcp(IpEndpoint src, IpEndpoint dst, ReadOnlySpan<byte> t, bool verify, out TcpSeg g, out int hdr)
         {
             g = default; hdr = 0;
             if (t.Length < 20) return false;
             hdr = (t[12] >> 4) * 4;
             if (hdr < 20 || hdr > t.Length) return false;
-            if (verify && Checksum.Fold(Checksum.Add(Checksum.Pseudo(src, dst, ProtoTcp, t.Length), t)) != 0xFFFF) return false;
+            if (verify && Checksum.Fold(Checksum.Add(PseudoSum(src, dst, ProtoTcp, t.Length), t)) != 0xFFFF) return false;
             g.Src = src; g.Dst = dst;
-            g.SrcPort = Be.U16(t, 0); g.DstPort = Be.U16(t, 2);
+            g.Src.Port = Be.U16(t, 0); g.Dst.Port = Be.U16(t, 2);
             g.Seq = Be.U32(t, 4); g.Ack = Be.U32(t, 8);
             g.Flags = t[13] & 0x3F;
             g.Wnd = Be.U16(t, 14);
@@ -174,11 +176,12 @@ namespace Kernel.Net
             return true;
         }
 
-        private void TcpInput(NetInterface n, uint src, uint dst, ReadOnlySpan<byte> t)
+        /// <summary>A TCP segment for us; src and dst carry the addresses (ports are in the header).</summary>
+        private void TcpInput(NetInterface n, IpEndpoint src, IpEndpoint dst, ReadOnlySpan<byte> t)
         {
             TcpSeg g; int hdr;
             if (!ParseTcp(src, dst, t, !n.IsLoopback, out g, out hdr)) { TcpBadSegments++; n.RxDropped++; return; }
-            if (IsBroadcastAddress(dst) || IsMulticastOrBroadcast(dst)) return;
+            if (!dst.V6 && (IsBroadcastAddress(dst.Address) || IsMulticastOrBroadcast(dst.Address))) return;
             TcpSegmentsIn++;
             ReadOnlySpan<byte> data = t.Slice(hdr);
             TcpSocket listener = null, conn = null;
@@ -189,16 +192,16 @@ namespace Kernel.Net
                 if (st == TcpState.Closed) continue;
                 if (st == TcpState.Listen)
                 {
-                    if (s.Local.Address == dst || (s.Local.Address == 0 && listener == null)) listener = s;
+                    if (LocalAccepts(s.Local, s.V6Only, g.Dst) && (listener == null || !s.Local.IsAny)) listener = s;
                     continue;
                 }
-                if (s.Remote.Port == g.SrcPort && s.Remote.Address == src && s.Local.Address == dst) { conn = s; break; }
+                if (s.Remote.Port == g.SrcPort && s.Remote.SameAddress(g.Src) && s.Local.SameAddress(g.Dst)) { conn = s; break; }
             }
             if (conn != null)
             {
                 // A new SYN may reuse a TIME_WAIT tuple if it is clearly newer (RFC 6191 style).
                 if (conn.State == TcpState.TimeWait && (g.Flags & (TcpSocket.SYN | TcpSocket.ACK | TcpSocket.RST)) == TcpSocket.SYN
-                    && (listener = FindListener(dst, g.DstPort)) != null && conn.SynMayReuse(ref g))
+                    && (listener = FindListener(g.Dst)) != null && conn.SynMayReuse(ref g))
                 {
                     conn.Kill();
                     conn = null;
@@ -213,14 +216,14 @@ namespace Kernel.Net
             SendReset(ref g, data.Length);
         }
 
-        private TcpSocket FindListener(uint dst, ushort port)
+        private TcpSocket FindListener(IpEndpoint dst)
         {
             TcpSocket any = null;
             for (TcpSocket s = TcpList; s != null; s = s.NextInList)
             {
-                if (s.Local.Port != port || s.State != TcpState.Listen) continue;
-                if (s.Local.Address == dst) return s;
-                if (s.Local.Address == 0 && any == null) any = s;
+                if (s.Local.Port != dst.Port || s.State != TcpState.Listen || !LocalAccepts(s.Local, s.V6Only, dst)) continue;
+                if (!s.Local.IsAny) return s;
+                if (any == null) any = s;
             }
             return any;
         }
@@ -229,33 +232,35 @@ namespace Kernel.Net
         internal void SendReset(ref TcpSeg g, int dataLen)
         {
             if ((g.Flags & TcpSocket.RST) != 0) return;
-            if ((g.Flags & TcpSocket.ACK) != 0) SendBareSegment(g.Dst, g.DstPort, g.Src, g.SrcPort, g.Ack, 0, TcpSocket.RST);
+            if ((g.Flags & TcpSocket.ACK) != 0) SendBareSegment(g.Dst, g.Src, g.Ack, 0, TcpSocket.RST);
             else
             {
                 uint len = (uint)dataLen + ((g.Flags & TcpSocket.SYN) != 0 ? 1u : 0) + ((g.Flags & TcpSocket.FIN) != 0 ? 1u : 0);
-                SendBareSegment(g.Dst, g.DstPort, g.Src, g.SrcPort, 0, g.Seq + len, TcpSocket.RST | TcpSocket.ACK);
+                SendBareSegment(g.Dst, g.Src, 0, g.Seq + len, TcpSocket.RST | TcpSocket.ACK);
             }
         }
 
-        internal void SendBareSegment(uint src, ushort sport, uint dst, ushort dport, uint seq, uint ack, int flags)
+        /// <summary>A header-only segment from src to dst (addresses and ports).</summary>
+        internal void SendBareSegment(IpEndpoint src, IpEndpoint dst, uint seq, uint ack, int flags)
         {
             Route r;
             if (FindRoute(dst, out r) < 0) return;
             byte[] b = TxBuf;
             int o = L4Off;
-            Be.W16(b, o, sport); Be.W16(b, o + 2, dport); Be.W32(b, o + 4, seq); Be.W32(b, o + 8, ack);
+            Be.W16(b, o, src.Port); Be.W16(b, o + 2, dst.Port); Be.W32(b, o + 4, seq); Be.W32(b, o + 8, ack);
             b[o + 12] = 5 << 4; b[o + 13] = (byte)flags; Be.W16(b, o + 14, 0); Be.W16(b, o + 16, 0); Be.W16(b, o + 18, 0);
-            Be.W16(b, o + 16, Checksum.Finish(Checksum.Add(Checksum.Pseudo(src, dst, ProtoTcp, 20), new ReadOnlySpan<byte>(b).Slice(o, 20))));
+            Be.W16(b, o + 16, Checksum.Finish(Checksum.Add(PseudoSum(src, dst, ProtoTcp, 20), new ReadOnlySpan<byte>(b).Slice(o, 20))));
             if ((flags & TcpSocket.RST) != 0) TcpResetsOut++;
             TcpSegmentsOut++;
-            IpOutput(ref r, src, dst, ProtoTcp, 20, true);
+            IpSend(ref r, src, dst, ProtoTcp, 20, true);
         }
 
-        private void TcpIcmpError(uint src, ushort sport, uint dst, ushort dport, uint seq, int err, bool hard, bool timeExceeded)
+        /// <summary>An ICMP or ICMPv6 error quoting a segment from src to dst (addresses and ports).</summary>
+        private void TcpIcmpError(IpEndpoint src, IpEndpoint dst, uint seq, int err, bool hard, bool timeExceeded)
         {
             for (TcpSocket s = TcpList; s != null; s = s.NextInList)
             {
-                if (s.Local.Port == sport && s.Remote.Port == dport && s.Local.Address == src && s.Remote.Address == dst
+                if (s.Local.Port == src.Port && s.Remote.Port == dst.Port && s.Local.SameAddress(src) && s.Remote.SameAddress(dst)
                     && s.State != TcpState.Listen && s.State != TcpState.Closed)
                 {
                     s.IcmpError(seq, err, hard || timeExceeded);

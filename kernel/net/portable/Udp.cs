@@ -1,19 +1,26 @@
-// UDP (RFC 768) sockets: bind/connect, datagram queues with source addresses, ICMP errors for
-// connected sockets, port unreachable for closed ports.
+// UDP (RFC 768) sockets over IPv4 and IPv6 (a socket bound to :: without V6Only takes both):
+// bind/connect, datagram queues with source addresses, ICMP/ICMPv6 errors for connected sockets,
+// port unreachable for closed ports.
 using System;
 
 namespace Kernel.Net
 {
     public sealed class UdpSocket
     {
-        public const int MaxPayload = 65507;
-        private const int RecordHeader = 12;       // length, source address, source port, pad
+        public const int MaxPayload = 65507, MaxPayload6 = 65527;
+        // Each queued datagram: length (3 bytes), family (1: IPv6), address (4 or 16 bytes),
+        // port, pad, scope id; then the data.
+        private const int RecordHeader = 28;
 
         internal readonly NetStack Stack;
         internal UdpSocket NextInList;
         internal bool InList;
 
         public IpEndpoint Local, Remote;
+        /// <summary>IPV6_V6ONLY: an IPv6 wildcard bind takes no IPv4 traffic (set before Bind).</summary>
+        public bool V6Only;
+        /// <summary>The kernel's mark for a socket of an AF_INET6 descriptor (/proc/net/udp6). The stack ignores it.</summary>
+        public bool Domain6;
         public bool Broadcast, ReuseAddress, ReusePort;
         public int ReceiveBufferSize = 212992;
         public int SendBufferSize = 212992;
@@ -34,41 +41,70 @@ namespace Kernel.Net
         {
             if (_closed) return -Errno.EBADF;
             if (Local.Port != 0) return -Errno.EINVAL;
-            if (local.Address != 0 && !Stack.IsLocalAddress(local.Address) && !Stack.IsBroadcastAddress(local.Address)) return -Errno.EADDRNOTAVAIL;
-            return BindPort(local.Address, local.Port);
+            int e = Stack.CheckBindAddress(ref local, true);
+            if (e < 0) return e;
+            return BindPort(local);
         }
 
-        private int BindPort(uint address, ushort port)
+        private int BindPort(IpEndpoint address)
         {
+            ushort port = address.Port;
             if (port == 0)
             {
-                port = Stack.UdpEphemeral(address);
+                port = Stack.UdpEphemeral(address, V6Only);
                 if (port == 0) return -Errno.EADDRINUSE;
             }
-            else if (Stack.UdpPortInUse(port, address, this, ReuseAddress, ReusePort)) return -Errno.EADDRINUSE;
-            Local.Address = address; Local.Port = port;
+            else if (Stack.UdpPortInUse(port, address, V6Only, this, ReuseAddress, ReusePort)) return -Errno.EADDRINUSE;
+            Local = address; Local.Port = port;
             if (_rx == null) _rx = new ByteRing(ReceiveBufferSize < 2048 ? 2048 : ReceiveBufferSize);
             Stack.AddUdp(this);
             return 0;
         }
 
         /// <summary>Sets the default destination and filters incoming datagrams to it. Address 0
-        /// means 127.0.0.1 (as Linux); port 0 with address 0 dissolves the association.</summary>
+        /// (or ::) means 127.0.0.1 (::1) as Linux; port 0 with address 0 dissolves the association.</summary>
         public int Connect(IpEndpoint remote)
         {
             if (_closed) return -Errno.EBADF;
-            if (remote.Address == 0 && remote.Port == 0) { Remote = default; return 0; }
+            if (!remote.V6 && remote.Address == 0 && remote.Port == 0) { Remote = default; return 0; }
             if (remote.Port == 0) return -Errno.EINVAL;
-            uint a = remote.Address == 0 ? NetStack.LoopbackAddress : remote.Address;
-            if (Stack.IsBroadcastAddress(a) && !Broadcast) return -Errno.EACCES;
-            Route r;
-            int e = Stack.FindRoute(a, out r);
+            IpEndpoint a;
+            int e = Destination(remote, out a);
             if (e < 0) return e;
-            if (Local.Port == 0) { e = BindPort(0, 0); if (e < 0) return e; }
-            if (Local.Address == 0 && !r.Broadcast) Local.Address = r.Source;
-            Remote.Address = a; Remote.Port = remote.Port;
+            Route r;
+            e = Stack.FindRoute(a, out r);
+            if (e < 0) return e;
+            if (Local.Port == 0) { e = BindPort(Wildcard(a)); if (e < 0) return e; }
+            if (Local.IsAny && !r.Broadcast && !r.Multicast)
+            {
+                // The source becomes the route's (an IPv6 dual wildcard becomes IPv4 for an IPv4 peer).
+                ushort port = Local.Port;
+                Local = Stack.RouteSource(ref r); Local.Port = port;
+            }
+            Remote = a;
             _error = 0;
             return 0;
+        }
+
+        /// <summary>The wildcard of dst's family (what an unbound socket binds to on first use).</summary>
+        private static IpEndpoint Wildcard(IpEndpoint dst) => dst.V6 ? new IpEndpoint(Ip6Address.Any, 0) : default;
+
+        /// <summary>Checks a destination against this socket: families, broadcast permission; the
+        /// wildcard means the loopback address.</summary>
+        private int Destination(IpEndpoint to, out IpEndpoint dst)
+        {
+            dst = to;
+            if (dst.V6)
+            {
+                if (dst.Address6.IsUnspecified) dst.Address6 = Ip6Address.Loopback;
+                if (dst.Address6.IsV4Mapped) return -Errno.ENETUNREACH;
+            }
+            else
+            {
+                if (dst.Address == 0) dst.Address = NetStack.LoopbackAddress;
+                if (Stack.IsBroadcastAddress(dst.Address) && !Broadcast) return -Errno.EACCES;
+            }
+            return Stack.CheckFamilies(Local, V6Only, dst);
         }
 
         public int Send(ReadOnlySpan<byte> data, long nowMs) => SendTo(data, default, nowMs);
@@ -79,22 +115,26 @@ namespace Kernel.Net
             if (_closed) return -Errno.EBADF;
             Stack.SetNow(nowMs);
             if (_error != 0) return TakeError();
-            if (to.Address == 0 && to.Port == 0)
+            if (!to.V6 && to.Address == 0 && to.Port == 0)
             {
                 if (!IsConnected) return -Errno.EDESTADDRREQ;
                 to = Remote;
             }
             if (to.Port == 0) return -Errno.EINVAL;
-            if (data.Length > MaxPayload) return -Errno.EMSGSIZE;
-            uint dst = to.Address == 0 ? NetStack.LoopbackAddress : to.Address;
-            if (Stack.IsBroadcastAddress(dst) && !Broadcast) return -Errno.EACCES;
-            Route r;
-            int e = Stack.FindRoute(dst, out r);
+            if (data.Length > (to.V6 ? MaxPayload6 : MaxPayload)) return -Errno.EMSGSIZE;
+            IpEndpoint dst;
+            int e = Destination(to, out dst);
             if (e < 0) return e;
-            if (Local.Port == 0) { e = BindPort(0, 0); if (e < 0) return e; }
-            uint src = Local.Address != 0 && !Stack.IsBroadcastAddress(Local.Address) ? Local.Address : r.Source;
-            if (src == 0 && !r.Broadcast) return -Errno.ENETUNREACH;
-            e = Stack.UdpOutput(ref r, src, Local.Port, dst, to.Port, data);
+            Route r;
+            e = Stack.FindRoute(dst, out r);
+            if (e < 0) return e;
+            if (Local.Port == 0) { e = BindPort(Wildcard(dst)); if (e < 0) return e; }
+            IpEndpoint src;
+            if (Local.V6 == dst.V6 && !Local.IsAny && (dst.V6 || !Stack.IsBroadcastAddress(Local.Address))) src = Local;
+            else src = Stack.RouteSource(ref r);
+            if (src.IsAny && !r.Broadcast) return -Errno.ENETUNREACH;
+            src.Port = Local.Port;
+            e = Stack.UdpOutput(ref r, src, dst, data);
             Stack.Finish();
             if (e < 0 && e != -Errno.EHOSTUNREACH) return e;
             return data.Length;
@@ -107,9 +147,11 @@ namespace Kernel.Net
             if (_closed) return -Errno.EBADF;
             if (_error != 0) return TakeError();
             if (_queued == 0) return -Errno.EAGAIN;
-            _rx.CopyOut(0, _hdr);
-            int len = _hdr[0] | (_hdr[1] << 8) | (_hdr[2] << 16);
-            from.Address = Be.U32(_hdr, 4); from.Port = Be.U16(_hdr, 8);
+            byte[] h = _hdr;
+            _rx.CopyOut(0, h);
+            int len = h[0] | (h[1] << 8) | (h[2] << 16);
+            if (h[3] != 0) from = new IpEndpoint(Ip6Address.Read(h, 4), Be.U16(h, 20), (int)Be.U32(h, 24));
+            else from = new IpEndpoint(Be.U32(h, 4), Be.U16(h, 20));
             int n = len < into.Length ? len : into.Length;
             _rx.CopyOut(RecordHeader, into.Slice(0, n));
             fullLength = len;
@@ -153,21 +195,25 @@ namespace Kernel.Net
             NetMemory.Free(this);
         }
 
-        internal bool Matches(uint src, ushort sport, uint dst, ushort dport)
+        /// <summary>Would a datagram from src to dst (addresses and ports) reach this socket?</summary>
+        internal bool Matches(IpEndpoint src, IpEndpoint dst)
         {
-            if (Local.Port != dport) return false;
-            if (Local.Address != 0 && Local.Address != dst && !Stack.IsBroadcastAddress(Local.Address)) return false;
-            if (IsConnected && (Remote.Address != src || Remote.Port != sport)) return false;
+            if (Local.Port != dst.Port) return false;
+            bool boundBroadcast = !Local.V6 && !dst.V6 && Stack.IsBroadcastAddress(Local.Address);
+            if (!boundBroadcast && !NetStack.LocalAccepts(Local, V6Only, dst)) return false;
+            if (IsConnected && (!Remote.SameAddress(src) || Remote.Port != src.Port)) return false;
             return true;
         }
 
-        internal void Enqueue(uint src, ushort sport, ReadOnlySpan<byte> data)
+        internal void Enqueue(IpEndpoint src, ReadOnlySpan<byte> data)
         {
             if (_rx == null || !_rx.Reserve(_rx.Count + RecordHeader + data.Length)) { Drops++; return; }
             byte[] h = _hdr;
             int n = data.Length;
-            h[0] = (byte)n; h[1] = (byte)(n >> 8); h[2] = (byte)(n >> 16); h[3] = 0;
-            Be.W32(h, 4, src); Be.W16(h, 8, sport); h[10] = 0; h[11] = 0;
+            new Span<byte>(h).Clear();
+            h[0] = (byte)n; h[1] = (byte)(n >> 8); h[2] = (byte)(n >> 16); h[3] = (byte)(src.V6 ? 1 : 0);
+            if (src.V6) src.Address6.Write(h, 4); else Be.W32(h, 4, src.Address);
+            Be.W16(h, 20, src.Port); Be.W32(h, 24, (uint)src.ScopeId);
             _rx.Append(h);
             _rx.Append(data);
             _queued++;
@@ -197,12 +243,12 @@ namespace Kernel.Net
             s.NextInList = null;
         }
 
-        internal bool UdpPortInUse(ushort port, uint addr, UdpSocket self, bool reuseAddr, bool reusePort)
+        internal bool UdpPortInUse(ushort port, IpEndpoint addr, bool v6Only, UdpSocket self, bool reuseAddr, bool reusePort)
         {
             for (UdpSocket s = UdpList; s != null; s = s.NextInList)
             {
                 if (s == self || s.Local.Port != port) continue;
-                if (s.Local.Address != 0 && addr != 0 && s.Local.Address != addr) continue;
+                if (!AddressesOverlap(s.Local, s.V6Only, addr, v6Only)) continue;
                 if (reuseAddr && s.ReuseAddress) continue;
                 if (reusePort && s.ReusePort) continue;
                 return true;
@@ -210,7 +256,7 @@ namespace Kernel.Net
             return false;
         }
 
-        internal ushort UdpEphemeral(uint addr)
+        internal ushort UdpEphemeral(IpEndpoint addr, bool v6Only)
         {
             int range = EphemeralHigh - EphemeralLow + 1;
             if (_udpNextPort == 0) _udpNextPort = (ushort)(EphemeralLow + (int)(NetMemory.NextRandom(_now) % (ulong)range));
@@ -218,62 +264,69 @@ namespace Kernel.Net
             {
                 ushort p = _udpNextPort;
                 _udpNextPort = (ushort)(p == EphemeralHigh ? EphemeralLow : p + 1);
-                if (!UdpPortInUse(p, addr, null, false, false)) return p;
+                if (!UdpPortInUse(p, addr, v6Only, null, false, false)) return p;
             }
             return 0;
         }
 
+        internal int UdpOutput(ref Route r, uint src, ushort sport, uint dst, ushort dport, ReadOnlySpan<byte> data) =>
+            UdpOutput(ref r, new IpEndpoint(src, sport), new IpEndpoint(dst, dport), data);
+
         /// <summary>Builds the UDP header + data at TxBuf[L4Off..] and sends it.</summary>
-        internal int UdpOutput(ref Route r, uint src, ushort sport, uint dst, ushort dport, ReadOnlySpan<byte> data)
+        internal int UdpOutput(ref Route r, IpEndpoint src, IpEndpoint dst, ReadOnlySpan<byte> data)
         {
             byte[] b = TxBuf;
             int len = 8 + data.Length;
-            Be.W16(b, L4Off, sport); Be.W16(b, L4Off + 2, dport); Be.W16(b, L4Off + 4, len); Be.W16(b, L4Off + 6, 0);
+            Be.W16(b, L4Off, src.Port); Be.W16(b, L4Off + 2, dst.Port); Be.W16(b, L4Off + 4, len); Be.W16(b, L4Off + 6, 0);
             data.CopyTo(new Span<byte>(b).Slice(L4Off + 8, data.Length));
-            ushort c = Checksum.Finish(Checksum.Add(Checksum.Pseudo(src, dst, ProtoUdp, len), new ReadOnlySpan<byte>(b).Slice(L4Off, len)));
+            ushort c = Checksum.Finish(Checksum.Add(PseudoSum(src, dst, ProtoUdp, len), new ReadOnlySpan<byte>(b).Slice(L4Off, len)));
             if (c == 0) c = 0xFFFF;
             Be.W16(b, L4Off + 6, c);
-            return IpOutput(ref r, src, dst, ProtoUdp, len, false);
+            return IpSend(ref r, src, dst, ProtoUdp, len, false);
         }
 
-        private void UdpInput(NetInterface n, uint src, uint dst, ReadOnlySpan<byte> u, ReadOnlySpan<byte> ipPacket)
+        /// <summary>A UDP datagram for us; src and dst carry the addresses (ports are in the header).</summary>
+        private void UdpInput(NetInterface n, IpEndpoint src, IpEndpoint dst, ReadOnlySpan<byte> u, ReadOnlySpan<byte> ipPacket)
         {
             if (u.Length < 8) { n.RxDropped++; return; }
             int ulen = Be.U16(u, 4);
             if (ulen < 8 || ulen > u.Length) { n.RxDropped++; return; }
             u = u.Slice(0, ulen);
+            if (src.V6 && Be.U16(u, 6) == 0) { n.RxDropped++; return; }   // the checksum is mandatory in IPv6
             if (Be.U16(u, 6) != 0 && !n.IsLoopback &&
-                Checksum.Fold(Checksum.Add(Checksum.Pseudo(src, dst, ProtoUdp, ulen), u)) != 0xFFFF) { n.RxDropped++; return; }
-            ushort sport = Be.U16(u, 0), dport = Be.U16(u, 2);
+                Checksum.Fold(Checksum.Add(PseudoSum(src, dst, ProtoUdp, ulen), u)) != 0xFFFF) { n.RxDropped++; return; }
+            src.Port = Be.U16(u, 0); dst.Port = Be.U16(u, 2);
             ReadOnlySpan<byte> data = u.Slice(8);
-            if (dport == DhcpClient.ClientPort && n.Dhcp != null && n.Dhcp.Active)
+            if (!dst.V6 && dst.Port == DhcpClient.ClientPort && n.Dhcp != null && n.Dhcp.Active)
             {
                 n.Dhcp.Input(data, _now);
                 return;
             }
-            bool bcast = IsBroadcastAddress(dst);
-            if (bcast)
+            if (dst.V6 ? dst.Address6.IsMulticast : IsBroadcastAddress(dst.Address))
             {
+                if (dst.V6) return;                    // no IPv6 multicast group membership for sockets
                 for (UdpSocket s = UdpList; s != null; s = s.NextInList)
-                    if (s.Matches(src, sport, dst, dport)) s.Enqueue(src, sport, data);
+                    if (s.Matches(src, dst)) s.Enqueue(src, data);
                 return;
             }
             UdpSocket best = null; int bestScore = -1;
             for (UdpSocket s = UdpList; s != null; s = s.NextInList)
             {
-                if (!s.Matches(src, sport, dst, dport)) continue;
-                int score = (s.IsConnected ? 2 : 0) + (s.Local.Address != 0 ? 1 : 0);
+                if (!s.Matches(src, dst)) continue;
+                int score = (s.IsConnected ? 4 : 0) + (!s.Local.IsAny ? 2 : 0) + (s.Local.V6 == dst.V6 ? 1 : 0);
                 if (score > bestScore) { best = s; bestScore = score; }
             }
-            if (best != null) best.Enqueue(src, sport, data);
+            if (best != null) best.Enqueue(src, data);
+            else if (dst.V6) SendIcmp6Error(Icmp6Unreachable, 4, 0, ipPacket, n);
             else SendIcmpError(IcmpUnreachable, 3, ipPacket);
         }
 
-        private void UdpIcmpError(uint src, ushort sport, uint dst, ushort dport, int err)
+        /// <summary>An ICMP or ICMPv6 error quoting a datagram from src to dst (addresses and ports).</summary>
+        private void UdpIcmpError(IpEndpoint src, IpEndpoint dst, int err)
         {
             for (UdpSocket s = UdpList; s != null; s = s.NextInList)
             {
-                if (s.Local.Port == sport && s.IsConnected && s.Remote.Address == dst && s.Remote.Port == dport)
+                if (s.Local.Port == src.Port && s.IsConnected && s.Remote.SameAddress(dst) && s.Remote.Port == dst.Port)
                     s.SetError(err);
             }
         }
