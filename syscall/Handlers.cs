@@ -28,6 +28,11 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statx, &SysFile.StatxSyscall);
             SyscallDispatcher.Register(Nr.getdents64, &SysFile.Getdents64);
             SyscallDispatcher.Register(Nr.getdents, &SysFile.Getdents);
+            SyscallDispatcher.Register(Nr.syslog, &SysMachine.Syslog);
+            SyscallDispatcher.Register(Nr.reboot, &SysMachine.Reboot);
+            SyscallDispatcher.Register(Nr.pkey_alloc, &SysMemory.PkeyAlloc);
+            SyscallDispatcher.Register(Nr.pkey_free, &SysMemory.PkeyFree);
+            SyscallDispatcher.Register(Nr.pkey_mprotect, &SysMemory.PkeyMprotect);
             SyscallDispatcher.Register(Nr.inotify_init, &SysInotify.InotifyInit);
             SyscallDispatcher.Register(Nr.inotify_init1, &SysInotify.InotifyInit1);
             SyscallDispatcher.Register(Nr.inotify_add_watch, &SysInotify.InotifyAddWatch);

@@ -82,6 +82,14 @@ namespace Kernel.Syscalls
 
         public static long Munmap(SyscallFrame* f) => AddressSpace.Unmap(f->A0, f->A1);
 
+        // Protection keys: as Linux on a CPU without PKU (none here is exposed): no key can be
+        // allocated, and pkey_mprotect with key -1 is mprotect.
+        private const ulong PKEY_ACCESS_MASK = 3;
+
+        public static long PkeyAlloc(SyscallFrame* f) => f->A0 != 0 || (f->A1 & ~PKEY_ACCESS_MASK) != 0 ? -Errno.EINVAL : -Errno.ENOSPC;
+        public static long PkeyFree(SyscallFrame* f) => -Errno.EINVAL;
+        public static long PkeyMprotect(SyscallFrame* f) => (int)f->A3 != -1 ? -Errno.EINVAL : Mprotect(f);
+
         public static long Mprotect(SyscallFrame* f)
         {
             int prot = (int)f->A2;

@@ -125,9 +125,9 @@ namespace Kernel.Syscalls
             {
                 Thread t = p.FindThread(tid);
                 if (t == null) return -Errno.ESRCH;
-                if (sig != 0) SignalDelivery.SendToThread(t, sig, si);
+                if (sig != 0 && !SignalDelivery.TrySendToThread(t, sig, si)) return -Errno.EAGAIN;
             }
-            else if (sig != 0) SignalDelivery.SendToProcess(p, sig, si);
+            else if (sig != 0 && !SignalDelivery.TrySendToProcess(p, sig, si)) return -Errno.EAGAIN;
             return 0;
         }
 
@@ -164,6 +164,14 @@ namespace Kernel.Syscalls
     using Kernel.Arch;
 
     /// <summary>What a pending signal carries: si_code and the union fields we keep (standard signals do not queue: the last send wins).</summary>
+    /// <summary>One more instance of a real-time signal already pending (POSIX queues them; standard signals merge).</summary>
+    internal sealed class QueuedSignal
+    {
+        public int Sig;
+        public SigInfo Info;
+        public QueuedSignal Next;
+    }
+
     internal unsafe struct SigInfo
     {
         public int Code, Pid, Uid, Status;        // Status: SIGCHLD's si_status, or si_int of a queued value
@@ -349,7 +357,8 @@ namespace Kernel.Syscalls
         {
             ulong bit = 1UL << (sig - 1);
             p.Pending &= ~bit;
-            for (Thread t = p.Threads; t != null; t = t.ProcessNext) t.Pending &= ~bit;
+            DropQueued(p, ref p.RtQueue, sig);
+            for (Thread t = p.Threads; t != null; t = t.ProcessNext) { t.Pending &= ~bit; DropQueued(p, ref t.RtQueue, sig); }
         }
 
         public static void RaisePipe() => Raise(Signal.SIGPIPE);
@@ -365,6 +374,53 @@ namespace Kernel.Syscalls
                 if (slots == null) return;
             }
             slots[sig] = si;
+        }
+
+        public const int SIGRTMIN = 32, MaxQueued = 4096;            // RLIMIT_SIGPENDING's share here
+
+        /// <summary>
+        /// Makes <paramref name="sig"/> pending in <paramref name="pending"/>: the first instance
+        /// takes the signal's slot, a real-time signal already pending queues behind it (false when
+        /// the process's queue is full), a standard one merges.
+        /// </summary>
+        private static bool MakePending(Process p, ref ulong pending, ref SigInfo* slots, ref QueuedSignal queue, int sig, in SigInfo si)
+        {
+            ulong bit = 1UL << (sig - 1);
+            if ((pending & bit) != 0 && sig >= SIGRTMIN && slots != null)
+            {
+                if (p.QueuedSignals >= MaxQueued) return false;
+                var q = new QueuedSignal { Sig = sig, Info = si };
+                if (queue == null) queue = q;
+                else { QueuedSignal last = queue; while (last.Next != null) last = last.Next; last.Next = q; }
+                p.QueuedSignals++;
+                return true;
+            }
+            if ((pending & bit) != 0) return true;                   // a standard signal already pending: one instance
+            pending |= bit;
+            Record(ref slots, sig, si);
+            return true;
+        }
+
+        /// <summary>The next queued instance of <paramref name="sig"/> moves into its slot (true), or there is none.</summary>
+        private static bool Dequeue(Process p, ref QueuedSignal queue, SigInfo* slots, int sig)
+        {
+            QueuedSignal prev = null;
+            for (QueuedSignal q = queue; q != null; prev = q, q = q.Next)
+            {
+                if (q.Sig != sig) continue;
+                if (prev == null) queue = q.Next; else prev.Next = q.Next;
+                if (slots != null) slots[sig] = q.Info;
+                p.QueuedSignals--;
+                Runtime.Allocator.Free(q);
+                return true;
+            }
+            return false;
+        }
+
+        /// <summary>Forgets every queued instance of <paramref name="sig"/>.</summary>
+        private static void DropQueued(Process p, ref QueuedSignal queue, int sig)
+        {
+            while (Dequeue(p, ref queue, null, sig)) { }
         }
 
         private static bool IsStopSignal(int sig) => sig == Signal.SIGSTOP || sig == 20 || sig == 21 || sig == 22;
@@ -385,32 +441,38 @@ namespace Kernel.Syscalls
 
         public static void SendToThread(Thread t, int sig) => SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
 
-        public static void SendToThread(Thread t, int sig, in SigInfo si)
+        public static void SendToThread(Thread t, int sig, in SigInfo si) => TrySendToThread(t, sig, si);
+
+        /// <summary>As SendToThread; false when a real-time signal found the queue full (sigqueue: EAGAIN).</summary>
+        public static bool TrySendToThread(Thread t, int sig, in SigInfo si)
         {
-            if (sig < 1 || sig > Signal.NSIG || t.Process.Zombie) return;
+            if (sig < 1 || sig > Signal.NSIG || t.Process.Zombie) return true;
             BeforeSend(t.Process, sig);
-            if (Ignored(t.Process, sig)) return;
+            if (Ignored(t.Process, sig)) return true;
             ulong bit = 1UL << (sig - 1);
-            t.Pending |= bit;
-            Record(ref t.SigInfo, sig, si);
+            if (!MakePending(t.Process, ref t.Pending, ref t.SigInfo, ref t.RtQueue, sig, si)) return false;
             if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) Scheduler.Interrupt(t);
             Fs.PollWait.Changed();                                       // signalfd readers
+            return true;
         }
 
         /// <summary>A process-directed signal (kill, SIGCHLD, SIGALRM): one thread that does not block it is woken to take it.</summary>
         public static void SendToProcess(Process p, int sig) => SendToProcess(p, sig, SigInfo.From(SigInfo.SI_KERNEL, 0));
 
-        public static void SendToProcess(Process p, int sig, in SigInfo si)
+        public static void SendToProcess(Process p, int sig, in SigInfo si) => TrySendToProcess(p, sig, si);
+
+        /// <summary>As SendToProcess; false when a real-time signal found the queue full (sigqueue: EAGAIN).</summary>
+        public static bool TrySendToProcess(Process p, int sig, in SigInfo si)
         {
-            if (sig < 1 || sig > Signal.NSIG || p.Zombie || p == Process.Kernel) return;   // init takes no signals
+            if (sig < 1 || sig > Signal.NSIG || p.Zombie || p == Process.Kernel) return true;   // init takes no signals
             BeforeSend(p, sig);
-            if (Ignored(p, sig)) return;
+            if (Ignored(p, sig)) return true;
             ulong bit = 1UL << (sig - 1);
-            p.Pending |= bit;
-            Record(ref p.SigInfo, sig, si);
+            if (!MakePending(p, ref p.Pending, ref p.SigInfo, ref p.RtQueue, sig, si)) return false;
             for (Thread t = p.Threads; t != null; t = t.ProcessNext)
                 if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) { Scheduler.Interrupt(t); if (sig != Signal.SIGKILL) break; }
             Fs.PollWait.Changed();
+            return true;
         }
 
         /// <summary>The next signal of <paramref name="allowed"/> pending for the calling thread (0: none): its own first, then the process's.</summary>
@@ -435,8 +497,11 @@ namespace Kernel.Syscalls
             ulong bit = 1UL << (sig - 1);
             Thread t = Thread.Current;
             SigInfo* slots = threadDirected ? t.SigInfo : t.Process.SigInfo;
-            if (threadDirected) t.Pending &= ~bit; else t.Process.Pending &= ~bit;
-            return slots != null ? slots[sig] : SigInfo.From(SigInfo.SI_USER, 0);
+            SigInfo si = slots != null ? slots[sig] : SigInfo.From(SigInfo.SI_USER, 0);
+            // A real-time signal queued again stays pending with its next instance's siginfo.
+            bool more = threadDirected ? Dequeue(t.Process, ref t.RtQueue, slots, sig) : Dequeue(t.Process, ref t.Process.RtQueue, slots, sig);
+            if (!more) { if (threadDirected) t.Pending &= ~bit; else t.Process.Pending &= ~bit; }
+            return si;
         }
 
         // ---- job control: stop and continue ------------------------------------------------------

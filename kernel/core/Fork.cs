@@ -256,6 +256,7 @@ namespace Kernel
             z.Unlink();
             if (z.Name != null) Mm.KernelHeap.Free(z.Name);
             if (z.SigInfo != null) Mm.KernelHeap.Free(z.SigInfo);
+            while (z.RtQueue != null) { QueuedSignal q = z.RtQueue; z.RtQueue = q.Next; Runtime.Allocator.Free(q); }
             Runtime.Allocator.Free(z.StopWait);
             if (z.Strings != null) z.Strings.Release();
             Runtime.Allocator.Free(z.ChildWait);

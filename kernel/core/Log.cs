@@ -13,6 +13,7 @@ namespace Kernel
 
         private static void Put(byte b)
         {
+            KernelLog.Put(b);
             if (s_debugcon) Arch.Native.Outb(DebugconPort, b);
             else Serial.Write(b);
         }

@@ -84,8 +84,20 @@ namespace Kernel
             {
                 ulong n = 0;
                 while (cmdline[n] != 0 && n < 4096) n++;
-                Log.Write("compat: command line: ");
-                Log.WriteBytes(cmdline, n);
+                // Every word but the entropy seed: the log is readable by programs (syslog, dmesg).
+                Log.Write("compat: command line:");
+                for (ulong i = 0; i < n;)
+                {
+                    while (i < n && cmdline[i] == ' ') i++;
+                    ulong start = i;
+                    while (i < n && cmdline[i] != ' ') i++;
+                    if (i == start) break;
+                    Log.Write(" ");
+                    bool seed = i - start >= 8 && cmdline[start] == 'e' && cmdline[start + 1] == 'n' && cmdline[start + 2] == 't' &&
+                                cmdline[start + 3] == 'r' && cmdline[start + 4] == 'o' && cmdline[start + 5] == 'p' && cmdline[start + 6] == 'y' && cmdline[start + 7] == '=';
+                    if (seed) Log.Write("entropy=(hidden)");
+                    else Log.WriteBytes(cmdline + start, i - start);
+                }
                 Log.Write("\n");
             }
         }

@@ -52,6 +52,8 @@ namespace Kernel
         public ulong UserNs, SysNs;
         public int DeathSignal;
         public Syscalls.SigInfo* SigInfo;       // what each pending process-directed signal carries (allocated on first use)
+        public Syscalls.QueuedSignal RtQueue;   // real-time signals pending more than once
+        public int QueuedSignals;               // instances in RtQueue of the process and its threads (RLIMIT_SIGPENDING)
         public bool Stopped;                    // SIGSTOP & co.: every thread waits in StopWait
         public int StopSignal;
         public bool ReportStop, ReportContinue; // for the parent's wait4(WUNTRACED / WCONTINUED)

@@ -44,6 +44,7 @@ namespace Kernel
         // Linux per-thread state.
         public ulong ClearChildTid, RobustList, RobustListLen, RseqArea;
         public ulong SignalMask, Pending;
+        public Syscalls.QueuedSignal RtQueue;   // real-time signals pending more than once (beyond SigInfo's one slot)
         // sigsuspend, ppoll, pselect6, epoll_pwait: the caller's mask while a wait runs under another.
         public ulong SavedMask;
         public bool HasSavedMask;
@@ -116,6 +117,7 @@ namespace Kernel
             Fx = null;
             if (SigInfo != null) Mm.KernelHeap.Free(SigInfo);
             SigInfo = null;
+            while (RtQueue != null) { Syscalls.QueuedSignal q = RtQueue; RtQueue = q.Next; Process.QueuedSignals--; Runtime.Allocator.Free(q); }
             Runtime.Allocator.Free(this);
         }
 

@@ -59,6 +59,11 @@ expect exit-42 42 '' -- $OPS run "$BB" sh -c 'exit 42'
 expect timeout 124 'timed out after 1 s' -- $OPS run --timeout 1 "$BB" sleep 10
 expect trace 0 '^exit_group\(0\)' -- $OPS run --trace "$BB" true
 expect syscall-summary 0 '^compat: summary .* total' -- $OPS run --syscall-summary "$BB" true
+# dmesg reads the kernel log (syslog(2)), stamped as printk's, without the entropy seed.
+expect dmesg 0 '^\[ *[0-9]+\.[0-9]{6}\] compat: kernel entry' -- $OPS run "$BB" sh -c 'dmesg >&2'
+if grep -q 'entropy=(hidden)' "$TMP/err" && ! grep -qE 'entropy=[0-9a-f]{16}' "$TMP/err"; then ok dmesg-hides-seed; else bad dmesg-hides-seed "$(grep -o 'entropy=[^ ]*' "$TMP/err" | head -1)"; fi
+# reboot(2) as an init's shutdown: the machine powers off with status 0 (a later exit never runs).
+expect reboot 0 '' -- $OPS run "$BB" sh -c 'reboot -f; exit 3'
 
 # A fault: exit 128+SIGSEGV, the report names the signal, the function (from the program's
 # symbol table) and the faulting instruction (disassembled with Iced).
