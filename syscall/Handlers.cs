@@ -28,6 +28,11 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statx, &SysFile.StatxSyscall);
             SyscallDispatcher.Register(Nr.getdents64, &SysFile.Getdents64);
             SyscallDispatcher.Register(Nr.getdents, &SysFile.Getdents);
+            SyscallDispatcher.Register(Nr.mbind, &SysNuma.Mbind);
+            SyscallDispatcher.Register(Nr.set_mempolicy, &SysNuma.SetMempolicy);
+            SyscallDispatcher.Register(Nr.get_mempolicy, &SysNuma.GetMempolicy);
+            SyscallDispatcher.Register(Nr.migrate_pages, &SysNuma.MigratePages);
+            SyscallDispatcher.Register(Nr.move_pages, &SysNuma.MovePages);
             SyscallDispatcher.Register(Nr.syslog, &SysMachine.Syslog);
             SyscallDispatcher.Register(Nr.reboot, &SysMachine.Reboot);
             SyscallDispatcher.Register(Nr.pkey_alloc, &SysMemory.PkeyAlloc);

@@ -34,6 +34,8 @@ namespace Kernel
             c.Umask = parent.Umask;
             c.Nice = parent.Nice;
             c.IoPriority = parent.IoPriority;
+            c.MemPolicy = parent.MemPolicy;
+            c.MemPolicyNodes = parent.MemPolicyNodes;
             c.Personality = parent.Personality;
             c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
             c.Argv = parent.Argv; c.ArgvLength = parent.ArgvLength;

@@ -61,7 +61,9 @@ namespace Kernel
         public Syscalls.PosixTimer[] PosixTimers;   // timer_create ids (null until the first)
         public Process LockWaitFor;
         public int Nice;
-        public int IoPriority;                  // ioprio_set's value (class << 13 | data; 0: none set)
+        public int IoPriority;
+        public int MemPolicy;                   // set_mempolicy's mode (with its flags) and nodes (node 0 is the only one)
+        public ulong MemPolicyNodes;                  // ioprio_set's value (class << 13 | data; 0: none set)
         public ulong MinorFaults, ChildMinorFaults;  // getrusage ru_minflt (children: the reaped ones)
         public Syscalls.SemUndo SemUndos;       // SEM_UNDO adjustments applied at exit                        // setpriority (recorded; the scheduler has no priorities)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
