@@ -28,6 +28,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statx, &SysFile.StatxSyscall);
             SyscallDispatcher.Register(Nr.getdents64, &SysFile.Getdents64);
             SyscallDispatcher.Register(Nr.getdents, &SysFile.Getdents);
+            SyscallDispatcher.Register(Nr.chroot, &SysPath.Chroot);
             SyscallDispatcher.Register(Nr.mbind, &SysNuma.Mbind);
             SyscallDispatcher.Register(Nr.set_mempolicy, &SysNuma.SetMempolicy);
             SyscallDispatcher.Register(Nr.get_mempolicy, &SysNuma.GetMempolicy);

@@ -179,6 +179,20 @@ namespace Kernel.Syscalls
             return 0;
         }
 
+        /// <summary>chroot: the directory becomes the process's "/" (children inherit it); the working directory stays where it is.</summary>
+        public static long Chroot(SyscallFrame* f)
+        {
+            int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
+            if (r < 0) return r;
+            if (!node.IsDirectory) return -Errno.ENOTDIR;
+            Process p = Process.Current;
+            node.OpenRef();
+            if (p.Root != null) p.Root.CloseRef();
+            p.Root = node == FileSystem.Root ? null : node;
+            if (p.Root == null) node.CloseRef();
+            return 0;
+        }
+
         public static long Getcwd(SyscallFrame* f)
         {
             byte* buf = stackalloc byte[PathMax + 1];

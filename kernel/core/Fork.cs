@@ -70,6 +70,8 @@ namespace Kernel
             else c.Files = parent.Files.Copy();
             c.Cwd = parent.Cwd;
             c.Cwd.OpenRef();
+            c.Root = parent.Root;
+            if (c.Root != null) c.Root.OpenRef();
             Process family = (flags & CLONE_PARENT) != 0 && parent.Parent != null && parent.Parent != Process.Kernel ? parent.Parent : parent;
             family.AddChild(c);
             c.Link();
@@ -211,6 +213,7 @@ namespace Kernel
             MemoryMap.ReleaseCurrent(null);
             p.Map = null;
             p.Cwd.CloseRef();
+            if (p.Root != null) { p.Root.CloseRef(); p.Root = null; }
             Mm.KernelHeap.Free(p.Actions);
             p.Actions = null;
             Mm.KernelHeap.Free(p.Limits);

@@ -32,6 +32,7 @@ namespace Kernel
         public SigAction* Actions;              // [Signal.NSIG + 1]
         public Rlimit* Limits;                  // [SysProcess.RlimCount]
         public Vfs.Inode Cwd;
+        public Vfs.Inode Root;                  // chroot's directory (null: the tree's root)
         public ulong Umask = 0x12;
         public byte* ExePath; public ulong ExePathLen;
         public byte* Argv, Envp; public ulong ArgvLength, EnvpLength;
@@ -164,6 +165,9 @@ namespace Kernel
         private static void VfsFreeObject(object o) => Runtime.Allocator.Free(o);
         private static long VfsNow() => (long)SysTime.RealtimeNs();
 
+        /// <summary>The calling process's chroot directory for path resolution (null: the real root).</summary>
+        private static Vfs.Inode CurrentRoot() => Thread.Current == null ? null : Thread.Current.Process.Root;
+
         /// <summary>Builds the root file tree from the image, then /dev, /proc, /sys, /tmp.</summary>
         private static void InitFiles(byte* initrd, ulong initrdLength)
         {
@@ -171,6 +175,7 @@ namespace Kernel
             Vfs.VfsMemory.Free = &VfsFree;
             Vfs.VfsMemory.FreeObject = &VfsFreeObject;
             Vfs.FileSystem.Now = &VfsNow;
+            Vfs.FileSystem.CurrentRoot = &CurrentRoot;
             Vfs.FileSystem.Init();
             int r = Vfs.FileSystem.LoadCpio(initrd, initrdLength);
             if (r < 0) { Log.Write("compat: the root image is not a valid cpio archive: "); Log.WriteLine(Errno.Name(-r)); }

@@ -32,6 +32,22 @@ namespace Kernel.Vfs
 
         public static Inode Root;
 
+        /// <summary>
+        /// The caller's root directory (chroot) when the kernel sets it (null, or a null answer: Root).
+        /// Absolute paths and absolute symlink targets start there, ".." does not climb above it, and
+        /// GetPath names nodes from it.
+        /// </summary>
+        public static unsafe delegate*<Inode> CurrentRoot;
+
+        private static unsafe Inode TopDir
+        {
+            get
+            {
+                Inode r = CurrentRoot != null ? CurrentRoot() : null;
+                return r ?? Root;
+            }
+        }
+
         /// <summary>Clock for timestamps (ns since the epoch); 0 when unset.</summary>
         public static delegate*<long> Now;
 
@@ -186,7 +202,8 @@ namespace Kernel.Vfs
             int len = path.Length;
             if (len == 0) return -Errno.ENOENT;
             if (len >= PathMax) return -Errno.ENAMETOOLONG;
-            Inode cur = path[0] == (byte)'/' || start == null ? Root : start;
+            Inode top = TopDir;
+            Inode cur = path[0] == (byte)'/' || start == null ? top : start;
             int i = 0;
             while (true)
             {
@@ -202,7 +219,7 @@ namespace Kernel.Vfs
                 ReadOnlySpan<byte> name = path.Slice(s, i - s);
                 Inode next;
                 if (IsDot(name)) next = cur;
-                else if (IsDotDot(name)) next = cur.Parent != null ? cur.Parent : cur;
+                else if (IsDotDot(name)) next = cur != top && cur.Parent != null ? cur.Parent : cur;
                 else
                 {
                     if (name.Length > NameMax) return -Errno.ENAMETOOLONG;
@@ -250,7 +267,7 @@ namespace Kernel.Vfs
             while (end > 0 && path[end - 1] == (byte)'/') end--;
             if (end == 0)
             {
-                parent = Root;
+                parent = TopDir;
                 return LastTypeError(LastRoot, op);
             }
             int s = end;
@@ -258,7 +275,7 @@ namespace Kernel.Vfs
             Inode dir;
             if (s == 0)
             {
-                dir = start != null ? start : Root;
+                dir = start != null ? start : TopDir;
                 if (!dir.IsDirectory) return -Errno.ENOTDIR;
             }
             else
@@ -286,14 +303,16 @@ namespace Kernel.Vfs
         public static int GetPath(Inode node, Span<byte> dst)
         {
             if (node == null) return -Errno.ENOENT;
-            if (node == Root)
+            Inode top = TopDir;
+            if (node == top)
             {
                 if (dst.Length < 1) return -Errno.ERANGE;
                 dst[0] = (byte)'/';
                 return 1;
             }
             int total = 0;
-            for (Inode cur = node; cur != Root;)
+            Inode cur = node;
+            for (; cur != top && cur != Root;)
             {
                 DirEntry e = FindEntryFor(cur.Parent, cur);
                 if (e == null) return -Errno.ENOENT;
@@ -301,9 +320,13 @@ namespace Kernel.Vfs
                 if (total + 1 > PathMax) return -Errno.ENAMETOOLONG;
                 cur = cur.Parent;
             }
+            // Outside the caller's root (chroot): Linux's "(unreachable)" prefix.
+            string prefix = cur == top ? "" : "(unreachable)";
+            total += prefix.Length;
             if (total > dst.Length) return -Errno.ERANGE;
+            for (int i = 0; i < prefix.Length; i++) dst[i] = (byte)prefix[i];
             int pos = total;
-            for (Inode cur = node; cur != Root; cur = cur.Parent)
+            for (cur = node; cur != top && cur != Root; cur = cur.Parent)
             {
                 DirEntry e = FindEntryFor(cur.Parent, cur);
                 pos -= e.NameLength;
