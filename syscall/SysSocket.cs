@@ -48,7 +48,7 @@ namespace Kernel.Syscalls
             if (domain == SocketConst.AF_UNIX)
             {
                 if (protocol != 0) return -Errno.EPROTONOSUPPORT;
-                if (kind != SocketConst.SOCK_STREAM && kind != SocketConst.SOCK_DGRAM) return -Errno.EPROTONOSUPPORT;   // no SOCK_SEQPACKET yet
+                if (kind != SocketConst.SOCK_STREAM && kind != SocketConst.SOCK_DGRAM && kind != SocketConst.SOCK_SEQPACKET) return -Errno.ESOCKTNOSUPPORT;
                 return InstallNew(new UnixSocket(kind, (type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0), type);
             }
             if (domain == SocketConst.AF_NETLINK)

@@ -69,6 +69,7 @@ namespace Kernel.Fs
         public override long Ioctl(uint request, ulong arg) => Interfaces.Ioctl(request, arg);
         public virtual bool Listening => false;
         /// <summary>For a datagram socket: whether each receive returns one whole message (MSG_TRUNC applies).</summary>
-        public bool IsDatagram => Type == SocketConst.SOCK_DGRAM || Type == SocketConst.SOCK_RAW;
+        /// <summary>Message boundaries are kept (datagram, raw, sequenced-packet): one send is one receive.</summary>
+        public bool IsDatagram => Type == SocketConst.SOCK_DGRAM || Type == SocketConst.SOCK_RAW || Type == SocketConst.SOCK_SEQPACKET;
     }
 }

@@ -1,4 +1,5 @@
-// AF_UNIX stream socket pairs (socketpair): two pipes, one per direction; eventfd lives here too.
+// AF_UNIX socket pairs (socketpair): a stream pair is two pipes, one per direction; datagram and
+// sequenced-packet pairs are two unnamed UnixSockets sending to each other. eventfd lives here too.
 using Kernel.Memory;
 using Kernel.Syscalls;
 
@@ -114,15 +115,28 @@ namespace Kernel.Fs
     {
         public static long Socketpair(SyscallFrame* f)
         {
-            int domain = (int)f->A0, type = (int)f->A1;
+            int domain = (int)f->A0, type = (int)f->A1, kind = type & SocketConst.SOCK_TYPE_MASK;
             if (domain != SocketConst.AF_UNIX) return -Errno.EAFNOSUPPORT;
-            if ((type & SocketConst.SOCK_TYPE_MASK) != SocketConst.SOCK_STREAM) return -Errno.EOPNOTSUPP;
+            if ((type & ~(SocketConst.SOCK_TYPE_MASK | SocketConst.SOCK_NONBLOCK | SocketConst.SOCK_CLOEXEC)) != 0) return -Errno.EINVAL;
+            if (kind != SocketConst.SOCK_STREAM && kind != SocketConst.SOCK_DGRAM && kind != SocketConst.SOCK_SEQPACKET) return -Errno.EOPNOTSUPP;
+            if ((int)f->A2 != 0) return -Errno.EPROTONOSUPPORT;
             if (!AddressSpace.IsUserRange(f->A3, 8, true)) return -Errno.EFAULT;
-            var ab = new Pipe();
-            var ba = new Pipe();
             int flags = OpenFlags.O_RDWR | ((type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0);
-            var a = new SocketPairEnd(ba, ab, flags);
-            var b = new SocketPairEnd(ab, ba, flags);
+            SocketFile a, b;
+            if (kind == SocketConst.SOCK_STREAM)
+            {
+                var ab = new Pipe();
+                var ba = new Pipe();
+                a = new SocketPairEnd(ba, ab, flags);
+                b = new SocketPairEnd(ab, ba, flags);
+            }
+            else
+            {
+                var ua = new UnixSocket(kind, flags & OpenFlags.O_NONBLOCK);
+                var ub = new UnixSocket(kind, flags & OpenFlags.O_NONBLOCK);
+                UnixSocket.Pair(ua, ub);
+                a = ua; b = ub;
+            }
             bool cloexec = (type & SocketConst.SOCK_CLOEXEC) != 0;
             int fa = FdTable.Install(a, 0, cloexec);
             if (fa < 0) { FdTable.Release(a); FdTable.Release(b); return fa; }

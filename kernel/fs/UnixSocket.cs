@@ -1,6 +1,9 @@
-// Named AF_UNIX sockets: stream and datagram, bound to a path (a socket inode in the file tree),
-// an abstract name (leading NUL) or an automatic one; listen/accept/connect; SO_PEERCRED; and
-// descriptors passed with SCM_RIGHTS. A connected stream is two pipes, as socketpair's ends are.
+// AF_UNIX sockets: stream, datagram and sequenced-packet, bound to a path (a socket inode in the
+// file tree), an abstract name (leading NUL) or an automatic one, or unnamed pairs (socketpair);
+// listen/accept/connect; SO_PEERCRED; and descriptors passed with SCM_RIGHTS. A connected stream
+// is two pipes, as socketpair's stream ends are; datagrams and sequenced packets go as messages
+// into the receiver's queue (a sequenced-packet connection is a pair of datagram sockets that
+// know each other, with end of file and EPIPE once one side is gone or shut).
 using Kernel.Memory;
 using Kernel.Vfs;
 
@@ -66,9 +69,23 @@ namespace Kernel.Fs
         // Datagram state.
         private UnixDatagram _dgHead, _dgTail;
         private int _dgBytes;
-        private UnixSocket _dgPeer;                              // connect()ed destination
+        private UnixSocket _dgPeer;                              // connect()ed destination (the peer, for a sequenced-packet connection)
         private bool _dgRefused;                                 // ... which has since closed
         private int _listenPid;
+
+        // Sequenced-packet connection state (the data travels as datagrams to _dgPeer).
+        private bool _seqConnected, _sendShut, _receiveShut, _peerSendShut;
+
+        private bool IsSeqPacket => Type == SocketConst.SOCK_SEQPACKET;
+        private bool Connected => Conn != null || _seqConnected;
+
+        /// <summary>socketpair(AF_UNIX, SOCK_DGRAM or SOCK_SEQPACKET): two unnamed sockets that send to each other.</summary>
+        public static void Pair(UnixSocket a, UnixSocket b)
+        {
+            a._dgPeer = b; b._dgPeer = a;
+            if (a.IsSeqPacket) { a._seqConnected = b._seqConnected = true; }
+            a._peerPid = b._peerPid = Process.Current.Pid;
+        }
 
         public UnixSocket(int type, int flags)
         {
@@ -180,13 +197,13 @@ namespace Kernel.Fs
             *(ushort*)addr = SocketConst.AF_UNIX;
             if (peer)
             {
-                if (Type == SocketConst.SOCK_DGRAM)
+                if (Type == SocketConst.SOCK_DGRAM || (IsSeqPacket && _peerName == null && _seqConnected))
                 {
                     if (_dgPeer == null) return -Errno.ENOTCONN;
-                    Mem.Copy(addr + 2, _dgPeer._name, (ulong)_dgPeer._nameLength);
+                    if (_dgPeer._name != null) Mem.Copy(addr + 2, _dgPeer._name, (ulong)_dgPeer._nameLength);
                     return 2 + _dgPeer._nameLength;
                 }
-                if (Conn == null) return -Errno.ENOTCONN;
+                if (!Connected) return -Errno.ENOTCONN;
                 if (_peerName != null) Mem.Copy(addr + 2, _peerName, (ulong)_peerNameLength);
                 return 2 + _peerNameLength;
             }
@@ -199,7 +216,7 @@ namespace Kernel.Fs
         public override long Listen(int backlog)
         {
             if (Type == SocketConst.SOCK_DGRAM) return -Errno.EOPNOTSUPP;
-            if (Conn != null) return -Errno.EINVAL;
+            if (Connected) return -Errno.EINVAL;
             if (_name == null) Autobind();
             _listening = true;
             _backlog = backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog;
@@ -220,7 +237,7 @@ namespace Kernel.Fs
                 return 0;
             }
             if (_listening) return -Errno.EINVAL;
-            if (Conn != null) return -Errno.EISCONN;
+            if (Connected) return -Errno.EISCONN;
             while (true)
             {
                 long r = Find(addr, len, out UnixSocket server);
@@ -229,11 +246,19 @@ namespace Kernel.Fs
                 if (!server._listening) return -Errno.ECONNREFUSED;
                 if (server._queued < server._backlog)
                 {
-                    var ab = new Pipe();
-                    var ba = new Pipe();
-                    Conn = new SocketPairEnd(ba, ab, 0);
                     var child = new UnixSocket(Type, 0);
-                    child.Conn = new SocketPairEnd(ab, ba, 0);
+                    if (IsSeqPacket)
+                    {
+                        _dgPeer = child; child._dgPeer = this;
+                        _seqConnected = child._seqConnected = true;
+                    }
+                    else
+                    {
+                        var ab = new Pipe();
+                        var ba = new Pipe();
+                        Conn = new SocketPairEnd(ba, ab, 0);
+                        child.Conn = new SocketPairEnd(ab, ba, 0);
+                    }
                     child._peer = this; _peer = child;
                     child._peerPid = Process.Current.Pid; _peerPid = server._listenPid;
                     if (_name != null) { child._peerName = Copy(_name, _nameLength); child._peerNameLength = _nameLength; }
@@ -281,7 +306,7 @@ namespace Kernel.Fs
 
         public override long SendTo(byte* src, long n, int flags, byte* addr, int addrLen)
         {
-            if (Type == SocketConst.SOCK_DGRAM) return SendDatagram(src, n, flags, addr, addrLen, null);
+            if (IsDatagram) return SendDatagram(src, n, flags, addr, addrLen, null);
             if (Conn == null) return -Errno.ENOTCONN;
             long r = Conn.SendTo(src, n, flags, null, 0);
             if (r == -Errno.EPIPE && (flags & SocketConst.MSG_NOSIGNAL) == 0) Syscalls.SignalDelivery.RaisePipe();
@@ -291,13 +316,21 @@ namespace Kernel.Fs
         public override long ReceiveFrom(byte* dst, long n, int flags, byte* addr, int* addrLen)
         {
             if (addrLen != null) *addrLen = 0;
-            if (Type == SocketConst.SOCK_DGRAM) return ReceiveDatagram(dst, n, flags, addr, addrLen, null);
+            if (IsDatagram) return ReceiveDatagram(dst, n, flags, addr, addrLen, null);
             if (Conn == null) return -Errno.EINVAL;
             return Conn.ReceiveFrom(dst, n, flags, null, null);
         }
 
         public override long Shutdown(int how)
         {
+            if (how < 0 || how > 2) return -Errno.EINVAL;
+            if (IsSeqPacket && _seqConnected)
+            {
+                if (how != 1) _receiveShut = true;
+                if (how != 0) { _sendShut = true; if (_dgPeer != null) _dgPeer._peerSendShut = true; }
+                PollWait.Changed();
+                return 0;
+            }
             if (Conn == null) return -Errno.ENOTCONN;
             return Conn.Shutdown(how);
         }
@@ -307,7 +340,18 @@ namespace Kernel.Fs
         private long SendDatagram(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights)
         {
             UnixSocket target = _dgPeer;
-            if (addr != null)
+            if (IsSeqPacket)
+            {
+                // A connection: the address is ignored (as Linux does); a gone or shut peer is EPIPE.
+                if (!_seqConnected) return -Errno.ENOTCONN;
+                if (_sendShut || target == null || target._receiveShut)
+                {
+                    if ((flags & SocketConst.MSG_NOSIGNAL) == 0) Syscalls.SignalDelivery.RaisePipe();
+                    return -Errno.EPIPE;
+                }
+                addr = null;
+            }
+            else if (addr != null)
             {
                 long f = Find(addr, addrLen, out target);
                 if (f < 0) return f;
@@ -325,7 +369,7 @@ namespace Kernel.Fs
             if (d.Data == null) { Runtime.Allocator.Free(d); return -Errno.ENOBUFS; }
             Mem.Copy(d.Data, src, (ulong)n);
             d.Length = (int)n;
-            if (_name == null) Autobind();
+            // An unbound sender stays unbound: the receiver sees an empty address, as on Linux.
             d.From = Copy(_name, _nameLength);
             d.FromLength = _nameLength;
             d.Rights = rights;
@@ -339,8 +383,10 @@ namespace Kernel.Fs
         private long ReceiveDatagram(byte* dst, long n, int flags, byte* addr, int* addrLen, FileBatch* rights)
         {
             ulong deadline = ReceiveDeadline();
+            if (IsSeqPacket && !_seqConnected) return -Errno.ENOTCONN;
             while (_dgHead == null)
             {
+                if (IsSeqPacket && (_dgPeer == null || _peerSendShut || _receiveShut)) return 0;   // end of file
                 long w = WaitForInput(flags, deadline);
                 if (w != 0) return w;
             }
@@ -349,9 +395,10 @@ namespace Kernel.Fs
             Mem.Copy(dst, d.Data, (ulong)copy);
             if (addr != null && addrLen != null)
             {
+                // An unbound sender has no address at all (length 0), as on Linux.
                 *(ushort*)addr = SocketConst.AF_UNIX;
                 Mem.Copy(addr + 2, d.From, (ulong)d.FromLength);
-                *addrLen = 2 + d.FromLength;
+                *addrLen = d.FromLength == 0 ? 0 : 2 + d.FromLength;
             }
             long full = d.Length;
             if ((flags & SocketConst.MSG_PEEK) == 0)
@@ -386,7 +433,7 @@ namespace Kernel.Fs
         /// <summary>Stream: descriptors travel ahead of the bytes sent next; the peer takes them with its next recvmsg.</summary>
         public long AttachRights(FileBatch rights)
         {
-            if (Conn == null || _peer == null) { rights.Drop(); return -Errno.ENOTCONN; }
+            if (Conn == null || _peer == null) { rights.Drop(); return -Errno.ENOTCONN; }   // streams only: messages carry their own
             if (_peer._rightsHead == null) _peer._rightsHead = rights;
             else { var t = _peer._rightsHead; while (t.Next != null) t = t.Next; t.Next = rights; }
             return 0;
@@ -414,6 +461,17 @@ namespace Kernel.Fs
         public override short Poll()
         {
             if (_listening) return (short)(_queueHead != null ? PollBits.POLLIN : 0);
+            if (IsSeqPacket)
+            {
+                if (!_seqConnected) return (short)(PollBits.POLLOUT | PollBits.POLLHUP);
+                bool gone = _dgPeer == null;
+                short r = 0;
+                if (_dgHead != null || gone || _peerSendShut || _receiveShut) r |= PollBits.POLLIN;
+                // A send would not block: it goes, or fails at once (EPIPE).
+                if (gone || _sendShut || _dgPeer._dgBytes < MaxQueuedBytes) r |= PollBits.POLLOUT;
+                if (gone || (_sendShut && (_peerSendShut || _receiveShut))) r |= PollBits.POLLHUP;
+                return r;
+            }
             if (Type == SocketConst.SOCK_DGRAM)
             {
                 short r = 0;
@@ -427,7 +485,8 @@ namespace Kernel.Fs
 
         public override long Available()
         {
-            if (Type == SocketConst.SOCK_DGRAM) return _dgHead != null ? _dgHead.Length : 0;
+            if (IsSeqPacket) { long all = 0; for (var d = _dgHead; d != null; d = d.Next) all += d.Length; return all; }   // Linux: every queued byte
+            if (IsDatagram) return _dgHead != null ? _dgHead.Length : 0;
             return Conn != null ? Conn.Available() : 0;
         }
 
@@ -436,14 +495,14 @@ namespace Kernel.Fs
             if (level != SocketConst.SOL_SOCKET) return -Errno.ENOPROTOOPT;
             if (name == SocketConst.SO_PEERCRED)
             {
-                if (Conn == null) return -Errno.ENOTCONN;
+                if (!Connected) return -Errno.ENOTCONN;
                 ((int*)value)[0] = _peerPid; ((int*)value)[1] = 0; ((int*)value)[2] = 0;
                 *len = 12;
                 return 0;
             }
             if (name == SocketConst.SO_SNDBUF || name == SocketConst.SO_RCVBUF)
             {
-                *(int*)value = Type == SocketConst.SOCK_DGRAM ? MaxQueuedBytes : Pipe.Capacity;
+                *(int*)value = IsDatagram ? MaxQueuedBytes : Pipe.Capacity;
                 *len = 4;
                 return 0;
             }
