@@ -252,9 +252,10 @@ namespace Kernel.Syscalls
                 ap = a;
             }
             FileBatch rights = null;
+            var cred = new Ucred { Pid = Process.Current.Pid };
             if (m.ControlLen != 0)
             {
-                long c = ParseControl(m.Control, m.ControlLen, out rights);
+                long c = ParseControl(m.Control, m.ControlLen, out rights, ref cred);
                 if (c < 0) return c;
                 if (rights != null && s is not UnixSocket) { rights.Drop(); return -Errno.EINVAL; }
             }
@@ -276,7 +277,7 @@ namespace Kernel.Syscalls
                     if (bad != 0) { if (rights != null) rights.Drop(); return bad; }
                     total += v.Len;
                 }
-                if (rights != null) return unix.SendDatagramWithRights(d, (long)total, flags, ap, (int)m.NameLen, rights);
+                if (unix != null) return unix.SendDatagramWithRights(d, (long)total, flags, ap, (int)m.NameLen, rights, cred);
                 return s.SendTo(d, (long)total, flags, ap, (int)m.NameLen);
             }
             long done = 0;
@@ -302,6 +303,8 @@ namespace Kernel.Syscalls
             int outFlags = 0;
             var unixIn = s as UnixSocket;
             FileBatch rights = null;
+            Ucred cred = default;
+            bool haveCred = false;
             if (s.IsDatagram)
             {
                 byte* d = Bounce;
@@ -313,7 +316,7 @@ namespace Kernel.Syscalls
                 }
                 long want = (long)(room < BounceSize ? room : BounceSize);
                 long n;
-                if (unixIn != null) n = unixIn.ReceiveDatagramWithRights(d, want, flags | SocketConst.MSG_TRUNC, a, &alen, out rights);
+                if (unixIn != null) { n = unixIn.ReceiveDatagramWithRights(d, want, flags | SocketConst.MSG_TRUNC, a, &alen, out rights, out cred); haveCred = n >= 0; }
                 else n = s.ReceiveFrom(d, want, flags | SocketConst.MSG_TRUNC, a, &alen);
                 if (n < 0) return n;
                 if (n > want) { outFlags |= SocketConst.MSG_TRUNC; if ((flags & SocketConst.MSG_TRUNC) == 0) n = want; }
@@ -339,6 +342,8 @@ namespace Kernel.Syscalls
                     if ((ulong)n < v.Len) break;
                 }
                 if (unixIn != null && done > 0 && (flags & SocketConst.MSG_PEEK) == 0) rights = unixIn.TakeRights();
+                if (done > 0 && unixIn != null) { cred = unixIn.StreamPeer; haveCred = true; }
+                else if (done > 0 && s is SocketPairEnd pe) { cred = new Ucred { Pid = pe.CreatorPid }; haveCred = true; }
             }
             if (m.Name != 0)
             {
@@ -348,7 +353,9 @@ namespace Kernel.Syscalls
             }
             else m.NameLen = 0;
             ulong controlUsed = 0;
-            if (rights != null) controlUsed = DeliverRights(rights, m.Control, m.ControlLen, flags, ref outFlags);
+            // As Linux: credentials first (when the receiver asked with SO_PASSCRED), then descriptors.
+            if (haveCred && s.PassCred) controlUsed = DeliverCred(cred, m.Control, m.ControlLen, ref outFlags);
+            if (rights != null) controlUsed += DeliverRights(rights, m.Control + controlUsed, m.ControlLen - controlUsed, flags, ref outFlags);
             m.ControlLen = controlUsed;
             m.Flags = outFlags;
             return UserMemory.Write(msgPtr, m) != 0 ? -Errno.EFAULT : done;
@@ -356,8 +363,22 @@ namespace Kernel.Syscalls
 
         private const int SCM_RIGHTS = 1, SCM_CREDENTIALS = 2, MSG_CTRUNC = 8;
 
-        /// <summary>Reads the control messages of a sendmsg: SCM_RIGHTS become a batch of referenced files; credentials are accepted.</summary>
-        private static long ParseControl(ulong control, ulong length, out FileBatch rights)
+        /// <summary>Writes an SCM_CREDENTIALS message (32 bytes with padding); MSG_CTRUNC when it does not fit.</summary>
+        private static ulong DeliverCred(Ucred cred, ulong control, ulong room, ref int outFlags)
+        {
+            if (room < 28) { outFlags |= MSG_CTRUNC; return 0; }
+            byte* c = stackalloc byte[32];
+            Mem.Zero(c, 32);
+            *(ulong*)c = 28;
+            *(int*)(c + 8) = SocketConst.SOL_SOCKET;
+            *(int*)(c + 12) = SCM_CREDENTIALS;
+            *(Ucred*)(c + 16) = cred;
+            ulong n = room < 32 ? 28UL : 32UL;
+            return UserMemory.CopyTo(control, c, n) != 0 ? 0 : n;
+        }
+
+        /// <summary>Reads the control messages of a sendmsg: SCM_RIGHTS become a batch of referenced files; SCM_CREDENTIALS name the sender (an existing process: we are root).</summary>
+        private static long ParseControl(ulong control, ulong length, out FileBatch rights, ref Ucred cred)
         {
             rights = null;
             if (length > 4096) return -Errno.ENOBUFS;
@@ -383,7 +404,13 @@ namespace Kernel.Syscalls
                     }
                     rights = b;
                 }
-                else if (!(level == SocketConst.SOL_SOCKET && type == SCM_CREDENTIALS)) { if (rights != null) rights.Drop(); rights = null; return -Errno.EINVAL; }
+                else if (level == SocketConst.SOL_SOCKET && type == SCM_CREDENTIALS)
+                {
+                    long bad = len != 28 ? -Errno.EINVAL : Process.Find(*(int*)(c + off + 16)) == null ? -Errno.ESRCH : 0;
+                    if (bad != 0) { if (rights != null) rights.Drop(); rights = null; return bad; }
+                    cred = *(Ucred*)(c + off + 16);
+                }
+                else { if (rights != null) rights.Drop(); rights = null; return -Errno.EINVAL; }
                 off += (len + 7) & ~7UL;
             }
             return 0;
@@ -495,7 +522,8 @@ namespace Kernel.Syscalls
                         break;
                     }
                     case SocketConst.SO_RCVLOWAT: case SocketConst.SO_SNDLOWAT: *(int*)v = 1; break;
-                    case SocketConst.SO_OOBINLINE: case SocketConst.SO_DEBUG: case SocketConst.SO_DONTROUTE: case SocketConst.SO_PASSCRED: *(int*)v = 0; break;
+                    case SocketConst.SO_OOBINLINE: case SocketConst.SO_DEBUG: case SocketConst.SO_DONTROUTE: *(int*)v = 0; break;
+                    case SocketConst.SO_PASSCRED: *(int*)v = s.PassCred ? 1 : 0; break;
                     default:
                         outLen = 64;
                         r = s.GetOption(level, name, v, &outLen);
@@ -532,8 +560,14 @@ namespace Kernel.Syscalls
                 if (name == SocketConst.SO_RCVTIMEO) s.ReceiveTimeoutNs = ns; else s.SendTimeoutNs = ns;
                 return 0;
             }
+            if (level == SocketConst.SOL_SOCKET && name == SocketConst.SO_PASSCRED)
+            {
+                if (len < 4) return -Errno.EINVAL;
+                s.PassCred = *(int*)v != 0;
+                return 0;
+            }
             if (level == SocketConst.SOL_SOCKET && (name == SocketConst.SO_RCVLOWAT || name == SocketConst.SO_SNDLOWAT ||
-                name == SocketConst.SO_OOBINLINE || name == SocketConst.SO_DEBUG || name == SocketConst.SO_DONTROUTE || name == SocketConst.SO_PASSCRED))
+                name == SocketConst.SO_OOBINLINE || name == SocketConst.SO_DEBUG || name == SocketConst.SO_DONTROUTE))
                 return 0;                                            // accepted; behaviour is the default's (see syscalls.tsv)
             long r = s.SetOption(level, name, v, len);
             // Socket pairs keep fixed buffers: SOL_SOCKET sizes are accepted there as hints.

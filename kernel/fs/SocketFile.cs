@@ -21,9 +21,13 @@ namespace Kernel.Fs
         public const int MaxAddress = 128;   // sizeof(struct sockaddr_storage)
     }
 
+    /// <summary>struct ucred: who sent a message (SCM_CREDENTIALS, SO_PEERCRED).</summary>
+    internal struct Ucred { public int Pid, Uid, Gid; }
+
     internal abstract unsafe class SocketFile : File
     {
         public int Domain, Type, Protocol;
+        public bool PassCred;                                  // SO_PASSCRED: recvmsg adds SCM_CREDENTIALS
         public ulong ReceiveTimeoutNs, SendTimeoutNs;      // SO_RCVTIMEO / SO_SNDTIMEO (0: none)
         /// <summary>The socket's inode number in sockfs (fstat, "socket:[N]" in /proc/PID/fd).</summary>
         public readonly ulong Ino = ++s_lastIno;

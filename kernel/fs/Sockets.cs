@@ -9,6 +9,7 @@ namespace Kernel.Fs
     {
         public readonly Pipe In, Out;
         public bool ReadShut, WriteShut;
+        public readonly int CreatorPid = Process.Current.Pid;  // the sender SCM_CREDENTIALS reports (a pair has no other record of it)
 
         public SocketPairEnd(Pipe input, Pipe output, int flags)
         {

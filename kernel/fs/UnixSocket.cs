@@ -36,6 +36,7 @@ namespace Kernel.Fs
         public byte* From;           // sender's sockaddr_un (copied), FromLength bytes
         public int FromLength;
         public FileBatch Rights;
+        public Ucred Cred;                                     // the sender, or what it claimed with SCM_CREDENTIALS
         public UnixDatagram Next;
     }
 
@@ -337,7 +338,10 @@ namespace Kernel.Fs
 
         // ---- datagrams ----
 
-        private long SendDatagram(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights)
+        private long SendDatagram(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights) =>
+            SendDatagram(src, n, flags, addr, addrLen, rights, new Ucred { Pid = Process.Current.Pid });
+
+        private long SendDatagram(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights, Ucred cred)
         {
             UnixSocket target = _dgPeer;
             if (IsSeqPacket)
@@ -373,6 +377,7 @@ namespace Kernel.Fs
             d.From = Copy(_name, _nameLength);
             d.FromLength = _nameLength;
             d.Rights = rights;
+            d.Cred = cred;
             if (target._dgTail == null) target._dgHead = d; else target._dgTail.Next = d;
             target._dgTail = d;
             target._dgBytes += (int)n;
@@ -380,7 +385,7 @@ namespace Kernel.Fs
             return n;
         }
 
-        private long ReceiveDatagram(byte* dst, long n, int flags, byte* addr, int* addrLen, FileBatch* rights)
+        private long ReceiveDatagram(byte* dst, long n, int flags, byte* addr, int* addrLen, FileBatch* rights, Ucred* cred = null)
         {
             ulong deadline = ReceiveDeadline();
             if (IsSeqPacket && !_seqConnected) return -Errno.ENOTCONN;
@@ -401,6 +406,7 @@ namespace Kernel.Fs
                 *addrLen = d.FromLength == 0 ? 0 : 2 + d.FromLength;
             }
             long full = d.Length;
+            if (cred != null) *cred = d.Cred;
             if ((flags & SocketConst.MSG_PEEK) == 0)
             {
                 _dgHead = d.Next;
@@ -423,10 +429,10 @@ namespace Kernel.Fs
         // ---- SCM_RIGHTS ----
 
         /// <summary>A datagram with descriptors attached (the batch's references now belong to the message).</summary>
-        public long SendDatagramWithRights(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights)
+        public long SendDatagramWithRights(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights, Ucred cred)
         {
-            long r = SendDatagram(src, n, flags, addr, addrLen, rights);
-            if (r < 0) rights.Drop();
+            long r = SendDatagram(src, n, flags, addr, addrLen, rights, cred);
+            if (r < 0 && rights != null) rights.Drop();
             return r;
         }
 
@@ -440,13 +446,18 @@ namespace Kernel.Fs
         }
 
         /// <summary>A datagram and the descriptors that came with it (null if none).</summary>
-        public long ReceiveDatagramWithRights(byte* dst, long n, int flags, byte* addr, int* addrLen, out FileBatch rights)
+        public long ReceiveDatagramWithRights(byte* dst, long n, int flags, byte* addr, int* addrLen, out FileBatch rights, out Ucred cred)
         {
             FileBatch got = null;
-            long r = ReceiveDatagram(dst, n, flags, addr, addrLen, &got);
+            Ucred c = default;
+            long r = ReceiveDatagram(dst, n, flags, addr, addrLen, &got, &c);
             rights = got;
+            cred = c;
             return r;
         }
+
+        /// <summary>A stream's sender for SCM_CREDENTIALS: the process at the other end when the connection was made.</summary>
+        public Ucred StreamPeer => new Ucred { Pid = _peerPid };
 
         /// <summary>Stream: the oldest descriptors in flight to this end, or null.</summary>
         public FileBatch TakeRights()
@@ -513,7 +524,7 @@ namespace Kernel.Fs
         {
             if (level != SocketConst.SOL_SOCKET) return -Errno.ENOPROTOOPT;
             if (name == SocketConst.SO_SNDBUF || name == SocketConst.SO_RCVBUF || name == SocketConst.SO_REUSEADDR ||
-                name == SocketConst.SO_SNDBUFFORCE || name == SocketConst.SO_RCVBUFFORCE || name == SocketConst.SO_PASSCRED)
+                name == SocketConst.SO_SNDBUFFORCE || name == SocketConst.SO_RCVBUFFORCE)
                 return 0;                                           // fixed buffers; accepted as hints
             return -Errno.ENOPROTOOPT;
         }
