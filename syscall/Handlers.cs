@@ -28,6 +28,12 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statx, &SysFile.StatxSyscall);
             SyscallDispatcher.Register(Nr.getdents64, &SysFile.Getdents64);
             SyscallDispatcher.Register(Nr.getdents, &SysFile.Getdents);
+            SyscallDispatcher.Register(Nr.mq_open, &SysMqueue.MqOpen);
+            SyscallDispatcher.Register(Nr.mq_unlink, &SysMqueue.MqUnlink);
+            SyscallDispatcher.Register(Nr.mq_timedsend, &SysMqueue.MqTimedsend);
+            SyscallDispatcher.Register(Nr.mq_timedreceive, &SysMqueue.MqTimedreceive);
+            SyscallDispatcher.Register(Nr.mq_notify, &SysMqueue.MqNotify);
+            SyscallDispatcher.Register(Nr.mq_getsetattr, &SysMqueue.MqGetsetattr);
             SyscallDispatcher.Register(Nr.chroot, &SysPath.Chroot);
             SyscallDispatcher.Register(Nr.mbind, &SysNuma.Mbind);
             SyscallDispatcher.Register(Nr.set_mempolicy, &SysNuma.SetMempolicy);

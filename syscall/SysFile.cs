@@ -447,6 +447,7 @@ namespace Kernel.Syscalls
             st->Blksize = 4096;
             if (file is PipeFile p) { st->Mode = 0x1180; st->Ino = p.P.Id; st->Dev = 0xD; }
             else if (file is SocketFile s) { st->Mode = 0xC1FF; st->Ino = s.Ino; st->Dev = 0x8; st->Blksize = 4096; }
+            else if (file is MqFile mq) { st->Mode = 0x8000 | mq.Queue.Mode; st->Ino = mq.Queue.Ino; st->Dev = 0x13; st->Size = 80; }   // an mqueue fs inode
             else if (file.AnonName != null) { st->Mode = 0x180; st->Ino = 1; st->Dev = 0xE; }   // the one anon inode
             else if (file.IsTty) { st->Mode = 0x2190; st->Rdev = 0x8800; st->Dev = 0x16; st->Ino = 3; }
             else { st->Mode = 0x1180; st->Dev = 0xD; st->Ino = 2; }      // a host pipe

@@ -178,7 +178,7 @@ namespace Kernel.Syscalls
         public ulong Addr;                        // faults: si_addr; timers and sigqueue: si_value
         public bool HasAddr;
 
-        public const int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_TKILL = -6;
+        public const int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_MESGQ = -3, SI_TKILL = -6;
         public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 
         public static SigInfo From(int code, int pid) => new SigInfo { Code = code, Pid = pid };
@@ -189,7 +189,7 @@ namespace Kernel.Syscalls
             Mem.Zero(inf, 128);
             *(int*)inf = sig;
             *(int*)(inf + 8) = Code;
-            if (HasAddr && Code != SI_QUEUE && Code != SI_TIMER) { *(ulong*)(inf + 16) = Addr; return; }   // si_addr
+            if (HasAddr && Code != SI_QUEUE && Code != SI_TIMER && Code != SI_MESGQ) { *(ulong*)(inf + 16) = Addr; return; }   // si_addr
             *(int*)(inf + 16) = Pid;                                      // si_pid (si_tid for timers)
             *(int*)(inf + 20) = Uid;                                      // si_uid (si_overrun)
             if (sig == Signal.SIGCHLD) *(int*)(inf + 24) = Status;        // si_status

@@ -1,0 +1,178 @@
+// POSIX message queues (mq_open & co., syscall/SysMqueue.cs): named queues of prioritised
+// messages, each open one a descriptor. A queue lives while it has a name or an open descriptor.
+// Waiting senders and receivers sleep on the poll wait queue, which every change wakes.
+using Kernel.Memory;
+
+namespace Kernel.Fs
+{
+    internal sealed unsafe class MqMessage
+    {
+        public byte* Data;
+        public long Length;
+        public uint Priority;
+        public MqMessage Next;
+    }
+
+    internal sealed unsafe class MessageQueue
+    {
+        public const int NameMax = 255;
+        public byte[] Name;                     // without the leading '/' (null once unlinked)
+        public long MaxMessages, MessageSize;
+        public uint Mode, Uid, Gid;
+        public long CurrentMessages, QueuedBytes;
+        public MqMessage Head;                  // highest priority first, FIFO within a priority
+        public int Refs;                        // open descriptors
+        public long AtimeNs, MtimeNs, CtimeNs;
+        public ulong Ino;
+        public MessageQueue Next;               // every named queue
+
+        // mq_notify: one process is told (a signal, or nothing) when a message arrives on an empty queue.
+        public Process NotifyProcess;
+        public int NotifyKind, NotifySigno;
+        public ulong NotifyValue;
+        public int ReceiversWaiting;
+
+        private static MessageQueue s_all;
+        private static ulong s_nextIno = 1;
+
+        public static MessageQueue Find(System.ReadOnlySpan<byte> name)
+        {
+            for (MessageQueue q = s_all; q != null; q = q.Next)
+            {
+                if (q.Name == null || q.Name.Length != name.Length) continue;
+                int i = 0;
+                while (i < name.Length && q.Name[i] == name[i]) i++;
+                if (i == name.Length) return q;
+            }
+            return null;
+        }
+
+        public static MessageQueue Create(System.ReadOnlySpan<byte> name, long maxMessages, long messageSize, uint mode)
+        {
+            var copy = new byte[name.Length];
+            for (int i = 0; i < name.Length; i++) copy[i] = name[i];
+            var q = new MessageQueue { Name = copy, MaxMessages = maxMessages, MessageSize = messageSize, Mode = mode, Ino = s_nextIno++ };
+            q.AtimeNs = q.MtimeNs = q.CtimeNs = (long)Syscalls.SysTime.RealtimeNs();
+            q.Next = s_all;
+            s_all = q;
+            return q;
+        }
+
+        /// <summary>mq_unlink: the name goes; the queue stays while descriptors hold it.</summary>
+        public void Unlink()
+        {
+            if (s_all == this) s_all = Next;
+            else for (MessageQueue p = s_all; p != null; p = p.Next) if (p.Next == this) { p.Next = Next; break; }
+            Next = null;
+            Runtime.Allocator.Free(Name);
+            Name = null;
+            if (Refs == 0) Free();
+        }
+
+        public void Release()
+        {
+            if (--Refs == 0 && Name == null) Free();
+        }
+
+        private void Free()
+        {
+            while (Head != null) { MqMessage m = Head; Head = m.Next; Mm.KernelHeap.Free(m.Data); Runtime.Allocator.Free(m); }
+            Runtime.Allocator.Free(this);
+        }
+
+        public bool Full => CurrentMessages >= MaxMessages;
+
+        /// <summary>Queues a copy of the message behind every other of its priority; false when memory is short.</summary>
+        public bool Put(byte* data, long length, uint priority)
+        {
+            var m = new MqMessage { Length = length, Priority = priority };
+            m.Data = (byte*)Mm.KernelHeap.Alloc((ulong)(length > 0 ? length : 1));
+            if (m.Data == null) { Runtime.Allocator.Free(m); return false; }
+            Mem.Copy(m.Data, data, (ulong)length);
+            bool wasEmpty = Head == null;
+            if (Head == null || Head.Priority < priority) { m.Next = Head; Head = m; }
+            else
+            {
+                MqMessage p = Head;
+                while (p.Next != null && p.Next.Priority >= priority) p = p.Next;
+                m.Next = p.Next;
+                p.Next = m;
+            }
+            CurrentMessages++;
+            QueuedBytes += length;
+            MtimeNs = CtimeNs = (long)Syscalls.SysTime.RealtimeNs();
+            if (wasEmpty && ReceiversWaiting == 0 && NotifyProcess != null) Notify();
+            PollWait.Changed();
+            return true;
+        }
+
+        /// <summary>The registered process hears of the arrival once; the registration ends (as Linux's).</summary>
+        private void Notify()
+        {
+            Process p = NotifyProcess;
+            NotifyProcess = null;
+            const int SIGEV_SIGNAL = 0;
+            if (NotifyKind != SIGEV_SIGNAL || p.Zombie) return;
+            var si = new Syscalls.SigInfo { Code = Syscalls.SigInfo.SI_MESGQ, Pid = Process.Current.Pid, Addr = NotifyValue, HasAddr = true };
+            Syscalls.SignalDelivery.SendToProcess(p, NotifySigno, si);
+        }
+
+        public MqMessage Take()
+        {
+            MqMessage m = Head;
+            Head = m.Next;
+            CurrentMessages--;
+            QueuedBytes -= m.Length;
+            AtimeNs = CtimeNs = (long)Syscalls.SysTime.RealtimeNs();
+            PollWait.Changed();
+            return m;
+        }
+    }
+
+    /// <summary>A descriptor open on a message queue: read gives the queue's status line, poll its readiness.</summary>
+    internal sealed unsafe class MqFile : File
+    {
+        public MessageQueue Queue;
+
+        public override long Read(byte* dst, long n)
+        {
+            // "QSIZE:%-10lu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n", read from the file offset.
+            byte* line = stackalloc byte[96];
+            int len = 0;
+            MessageQueue q = Queue;
+            Field(line, ref len, "QSIZE:", (ulong)q.QueuedBytes, 10);
+            Field(line, ref len, " NOTIFY:", q.NotifyProcess != null ? (ulong)q.NotifyKind : 0, 5);
+            Field(line, ref len, " SIGNO:", q.NotifyProcess != null && q.NotifyKind == 0 ? (ulong)q.NotifySigno : 0, 5);
+            Field(line, ref len, " NOTIFY_PID:", q.NotifyProcess != null ? (ulong)q.NotifyProcess.Pid : 0, 6);
+            line[len++] = (byte)'\n';
+            if (Offset >= len) return 0;
+            long take = len - Offset < n ? len - Offset : n;
+            Mem.Copy(dst, line + Offset, (ulong)take);
+            Offset += take;
+            return take;
+        }
+
+        private static void Field(byte* line, ref int len, string label, ulong value, int width)
+        {
+            for (int i = 0; i < label.Length; i++) line[len++] = (byte)label[i];
+            byte* d = stackalloc byte[20];
+            int k = 0;
+            do { d[k++] = (byte)('0' + value % 10); value /= 10; } while (value != 0);
+            int digits = k;
+            while (k > 0) line[len++] = d[--k];
+            for (int pad = digits; pad < width; pad++) line[len++] = (byte)' ';
+        }
+
+        public override long Write(byte* src, long n) => -Errno.EINVAL;
+        public override long Seek(long offset, int whence) { if (whence != 0 || offset < 0) return -Errno.EINVAL; Offset = offset; return offset; }
+
+        public override short Poll() =>
+            (short)((Queue.CurrentMessages > 0 ? PollBits.POLLIN | PollBits.POLLRDNORM : 0) | (!Queue.Full ? PollBits.POLLOUT | PollBits.POLLWRNORM : 0));
+
+        public override void OnLastClose()
+        {
+            if (Queue.NotifyProcess == Process.Current) Queue.NotifyProcess = null;   // Linux drops the registration on close
+            Queue.Release();
+        }
+    }
+}
