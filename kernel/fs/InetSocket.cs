@@ -430,8 +430,29 @@ namespace Kernel.Fs
 
         private static int Clamp(int v) => v < 2048 ? 2048 : v > 4 << 20 ? 4 << 20 : v;
 
+        /// <summary>
+        /// SO_LINGER with a timeout: close waits until the peer has acknowledged everything sent and
+        /// our FIN, or the timeout passes; then the connection goes on closing in the background, as
+        /// on Linux. Unread input (close resets) and a process that is exiting do not linger.
+        /// </summary>
+        private void Linger()
+        {
+            TcpState s = Tcp.State;
+            if ((s != TcpState.Established && s != TcpState.CloseWait) || Tcp.BytesAvailable > 0) return;
+            Tcp.Shutdown(1, Now);
+            NetService.Flush();
+            ulong deadline = Drivers.Tsc.MonotonicNs() + (ulong)Tcp.LingerSeconds * 1_000_000_000;
+            while (true)
+            {
+                s = Tcp.State;
+                if (s == TcpState.FinWait2 || s == TcpState.TimeWait || s == TcpState.Closed) return;
+                if (Scheduler.Sleep(PollWait.Queue, deadline) != Scheduler.Woken) return;   // timeout or a signal
+            }
+        }
+
         public override void OnLastClose()
         {
+            if (Tcp != null && Tcp.LingerOn && Tcp.LingerSeconds > 0 && !Process.Current.Exiting) Linger();
             if (Tcp != null) Tcp.Close(Now); else Udp.Close();
             if (_listening) NetService.AnnounceListen(Tcp.Local, false);
             NetService.Flush();
