@@ -81,7 +81,9 @@ namespace Kernel.Syscalls
             if (Trace && (nr == Nr.exit || nr == Nr.exit_group || nr == Nr.execve)) { TraceCall((int)nr, f); Log.WriteLine(" = ?"); }
             ulong t0 = Native.Rdtsc();
             long r;
-            if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
+            Thread caller = Thread.Current;
+            if (caller.SeccompMode != 0 && SysSeccomp.Blocks(caller, nr, f, out r)) { }   // refused by a filter: r says how
+            else if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
             if (nr < (ulong)SyscallTable.Count)
             {

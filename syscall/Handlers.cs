@@ -28,6 +28,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.statx, &SysFile.StatxSyscall);
             SyscallDispatcher.Register(Nr.getdents64, &SysFile.Getdents64);
             SyscallDispatcher.Register(Nr.getdents, &SysFile.Getdents);
+            SyscallDispatcher.Register(Nr.seccomp, &SysSeccomp.Seccomp);
             SyscallDispatcher.Register(Nr.mq_open, &SysMqueue.MqOpen);
             SyscallDispatcher.Register(Nr.mq_unlink, &SysMqueue.MqUnlink);
             SyscallDispatcher.Register(Nr.mq_timedsend, &SysMqueue.MqTimedsend);

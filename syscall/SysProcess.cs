@@ -324,7 +324,9 @@ namespace Kernel.Syscalls
     internal static unsafe class SysMisc
     {
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
-            PR_SET_NAME = 15, PR_GET_NAME = 16;
+            PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22,
+            PR_CAPBSET_READ = 23, PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39,
+            PR_GET_TID_ADDRESS = 40, CapLast = 40;
         private static byte* s_name => Process.Current.Name;     // 16 bytes, NUL-terminated
         public static byte* Name => Process.Current.Name;
 
@@ -367,6 +369,35 @@ namespace Kernel.Syscalls
                     if (f->A1 > 1) return -Errno.EINVAL;
                     s_dumpable = (int)f->A1;
                     return 0;
+                case PR_GET_KEEPCAPS:
+                    return Thread.Current.KeepCaps ? 1 : 0;
+                case PR_SET_KEEPCAPS:
+                    if (f->A1 > 1) return -Errno.EINVAL;
+                    Thread.Current.KeepCaps = f->A1 == 1;
+                    return 0;
+                case PR_GET_SECCOMP:
+                    return Thread.Current.SeccompMode;
+                case PR_SET_SECCOMP:
+                    // Mode 1 is strict (no further arguments), 2 a filter program at arg3.
+                    if (f->A1 == (ulong)SysSeccomp.ModeStrict) return f->A2 != 0 ? -Errno.EINVAL : SysSeccomp.Operation(0, 0, 0);
+                    if (f->A1 == (ulong)SysSeccomp.ModeFilter) return SysSeccomp.Operation(1, 0, f->A2);
+                    return -Errno.EINVAL;
+                case PR_CAPBSET_READ:
+                    return f->A1 <= CapLast ? 1 : -Errno.EINVAL;       // root keeps every capability
+                case PR_SET_TIMERSLACK:
+                    Thread.Current.TimerSlackNs = f->A1 == 0 ? 50_000 : f->A1;
+                    return 0;
+                case PR_GET_TIMERSLACK:
+                    return (long)Thread.Current.TimerSlackNs;
+                case PR_SET_NO_NEW_PRIVS:
+                    if (f->A1 != 1 || f->A2 != 0 || f->A3 != 0 || f->A4 != 0) return -Errno.EINVAL;
+                    Thread.Current.NoNewPrivs = true;
+                    return 0;
+                case PR_GET_NO_NEW_PRIVS:
+                    if (f->A1 != 0 || f->A2 != 0 || f->A3 != 0 || f->A4 != 0) return -Errno.EINVAL;
+                    return Thread.Current.NoNewPrivs ? 1 : 0;
+                case PR_GET_TID_ADDRESS:
+                    return UserMemory.Write(f->A1, Thread.Current.ClearChildTid);
             }
             return -Errno.EINVAL;
         }

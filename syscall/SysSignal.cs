@@ -189,6 +189,14 @@ namespace Kernel.Syscalls
             Mem.Zero(inf, 128);
             *(int*)inf = sig;
             *(int*)(inf + 8) = Code;
+            if (sig == 31 && Code == 1)                                   // SIGSYS from seccomp: _sigsys and si_errno
+            {
+                *(int*)(inf + 4) = Status;
+                *(ulong*)(inf + 16) = Addr;                               // si_call_addr
+                *(int*)(inf + 24) = Pid;                                  // si_syscall
+                *(uint*)(inf + 28) = (uint)Uid;                           // si_arch
+                return;
+            }
             if (HasAddr && Code != SI_QUEUE && Code != SI_TIMER && Code != SI_MESGQ) { *(ulong*)(inf + 16) = Addr; return; }   // si_addr
             *(int*)(inf + 16) = Pid;                                      // si_pid (si_tid for timers)
             *(int*)(inf + 20) = Uid;                                      // si_uid (si_overrun)
@@ -440,6 +448,19 @@ namespace Kernel.Syscalls
         }
 
         public static void SendToThread(Thread t, int sig) => SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
+
+        /// <summary>SIGSYS for a seccomp trap, forced as Linux does: blocked or ignored, it gets its default action back (the process ends).</summary>
+        public static void ForceSigsys(Thread t, in SigInfo si)
+        {
+            const int SIGSYS = 31;
+            ulong bit = 1UL << (SIGSYS - 1);
+            if ((t.SignalMask & bit) != 0 || t.Process.Actions[SIGSYS].Handler == SIG_IGN)
+            {
+                t.SignalMask &= ~bit;
+                t.Process.Actions[SIGSYS].Handler = SIG_DFL;
+            }
+            SendToThread(t, SIGSYS, si);
+        }
 
         public static void SendToThread(Thread t, int sig, in SigInfo si) => TrySendToThread(t, sig, si);
 

@@ -80,6 +80,7 @@ namespace Kernel
 
             t.SignalMask = caller.SignalMask;
             t.AltStackSp = caller.AltStackSp; t.AltStackSize = caller.AltStackSize; t.AltStackFlags = caller.AltStackFlags;
+            InheritThreadState(t, caller);
             t.FsBase = (flags & CLONE_SETTLS) != 0 ? tls : Native.Rdmsr(0xC0000100);
             t.GsBase = Native.Rdmsr(0xC0000101);
             if ((flags & CLONE_CHILD_CLEARTID) != 0) t.ClearChildTid = ctid;
@@ -131,6 +132,15 @@ namespace Kernel
         }
 
         /// <summary>clone(CLONE_THREAD ...): a thread of the calling process. Returns its tid.</summary>
+        /// <summary>What a new thread (or a new process's thread) takes from its creator: seccomp filters, no_new_privs, timer slack.</summary>
+        private static void InheritThreadState(Thread t, Thread from)
+        {
+            t.SeccompMode = from.SeccompMode;
+            t.Seccomp = from.Seccomp;
+            t.NoNewPrivs = from.NoNewPrivs;
+            t.TimerSlackNs = from.TimerSlackNs;
+        }
+
         public static long NewThread(SyscallFrame* f, ulong flags, ulong stack, ulong tls, ulong ptid, ulong ctid)
         {
             Process p = Process.Current;
@@ -141,6 +151,7 @@ namespace Kernel
             if (t == null) return -Errno.ENOMEM;
             p.AddThread(t);
             t.SignalMask = caller.SignalMask;
+            InheritThreadState(t, caller);
             t.FsBase = (flags & CLONE_SETTLS) != 0 ? tls : Native.Rdmsr(0xC0000100);
             t.GsBase = Native.Rdmsr(0xC0000101);
             if ((flags & CLONE_CHILD_CLEARTID) != 0) t.ClearChildTid = ctid;

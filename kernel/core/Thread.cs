@@ -53,6 +53,10 @@ namespace Kernel
         public bool ExitRequested;            // another thread's exec or exit_group ends this one
         public Syscalls.SigInfo* SigInfo;     // what each pending thread-directed signal carries
         public ulong SigWaitMask;             // signals sigtimedwait/signalfd waits for (they may be blocked)
+        public int SeccompMode;               // SysSeccomp.Mode*: none, strict, filter
+        public Syscalls.SeccompFilter Seccomp;   // the newest filter (each links to the ones before)
+        public bool NoNewPrivs, KeepCaps;     // PR_SET_NO_NEW_PRIVS (inherited; never cleared), PR_SET_KEEPCAPS
+        public ulong TimerSlackNs = 50_000;   // PR_SET_TIMERSLACK (recorded: timers here have tick granularity)
 
         // ---- kernel stacks -------------------------------------------------------------------
         private const ulong SlotSize = 128 * 1024, StackSize = 64 * 1024;
