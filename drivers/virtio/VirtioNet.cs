@@ -3,7 +3,9 @@
 // frames go to OnReceive in interrupt context; Transmit copies a frame into free transmit buffers,
 // chained when it is bigger than one (TSO frames reach 64 KiB). Offloads are used when the device
 // offers them (QEMU does with a tap backend that has vnet headers, not with user networking):
-// checksums and TSO on transmit (CSUM, HOST_TSO4/6), checked checksums on receive (GUEST_CSUM).
+// checksums and TSO on transmit (CSUM, HOST_TSO4/6), checked checksums on receive (GUEST_CSUM),
+// and TSO on receive (GUEST_TSO4/6 with MRG_RXBUF: a frame of up to 64 KiB spreads over several
+// receive buffers, copied together into one staging buffer allocated at start).
 using Kernel.Arch;
 using Kernel.Memory;
 
@@ -12,7 +14,8 @@ namespace Kernel.Drivers.Virtio
     internal sealed unsafe class VirtioNet
     {
         public const uint DeviceId = 1;
-        private const int FeatureCsum = 0, FeatureGuestCsum = 1, FeatureMac = 5, FeatureHostTso4 = 11, FeatureHostTso6 = 12, FeatureStatus = 16;
+        private const int FeatureCsum = 0, FeatureGuestCsum = 1, FeatureMac = 5, FeatureGuestTso4 = 7, FeatureGuestTso6 = 8,
+            FeatureHostTso4 = 11, FeatureHostTso6 = 12, FeatureMrgRxbuf = 15, FeatureStatus = 16;
         private const int HeaderSize = 12;                  // virtio_net_hdr with num_buffers (VERSION_1)
         public const byte HdrNeedsCsum = 1, HdrDataValid = 2;   // virtio_net_hdr.flags
         /// <summary>Largest frame Transmit takes: an Ethernet header and a 64 KiB IP packet (TSO).</summary>
@@ -34,6 +37,11 @@ namespace Kernel.Drivers.Virtio
         /// <summary>Negotiated offloads: the device completes checksums (NEEDS_CSUM) / segments
         /// TCP over IPv4 / IPv6 / tells us which received checksums it checked.</summary>
         public bool TxChecksum, Tso4, Tso6, RxChecksum;
+        /// <summary>MRG_RXBUF: a received frame may span several buffers (with GUEST_TSO4/6 up to 64 KiB).</summary>
+        public bool MergeRx, RxTso;
+        private byte* _stage;                               // one whole frame spread over several buffers
+        private int _stageLen, _stageLeft;                  // bytes gathered, buffers still to come
+        private bool _stageValid, _stageOverflow;
         /// <summary>A received frame; the flag says the device checked (or the host never computed)
         /// its TCP/UDP checksum.</summary>
         public delegate*<byte*, int, bool, void> OnReceive;
@@ -58,9 +66,20 @@ namespace Kernel.Drivers.Virtio
             // Kernel arg net.nooffload: none of them (to compare, or to rule them out).
             ulong wanted = 1UL << FeatureMac | 1UL << VirtioMmio.FeatureEventIdx;
             if (!CommandLine.Has("net.nooffload"))
-                wanted |= 1UL << FeatureCsum | 1UL << FeatureGuestCsum | 1UL << FeatureHostTso4 | 1UL << FeatureHostTso6;
+            {
+                wanted |= 1UL << FeatureCsum | 1UL << FeatureGuestCsum | 1UL << FeatureHostTso4 | 1UL << FeatureHostTso6 | 1UL << FeatureMrgRxbuf;
+                // Big received frames only into merged 2 KiB buffers (not 64 KiB buffers each).
+                if ((_dev.DeviceFeatures() & 1UL << FeatureMrgRxbuf) != 0) wanted |= 1UL << FeatureGuestTso4 | 1UL << FeatureGuestTso6;
+            }
             string refused = _dev.Negotiate(wanted, out ulong features);
             if (refused != null) return Fail(refused);
+            MergeRx = (features & 1UL << FeatureMrgRxbuf) != 0;
+            RxTso = (features & (1UL << FeatureGuestTso4 | 1UL << FeatureGuestTso6)) != 0;
+            if (MergeRx)
+            {
+                _stage = (byte*)Mm.KernelHeap.Alloc(MaxFrame + 1);
+                if (_stage == null) return Fail("out of memory for the receive staging buffer");
+            }
             TxChecksum = (features & 1UL << FeatureCsum) != 0;
             Tso4 = TxChecksum && (features & 1UL << FeatureHostTso4) != 0;
             Tso6 = TxChecksum && (features & 1UL << FeatureHostTso6) != 0;
@@ -111,6 +130,8 @@ namespace Kernel.Drivers.Virtio
             Log.Write(Tso4 ? ", tso4" : "");
             Log.Write(Tso6 ? ", tso6" : "");
             Log.Write(RxChecksum ? ", rx csum" : "");
+            Log.Write(MergeRx ? ", merged rx buffers" : "");
+            Log.Write(RxTso ? ", rx tso" : "");
             Log.Write("\n");
             return true;
         }
@@ -164,17 +185,37 @@ namespace Kernel.Drivers.Virtio
             {
                 while (_rx.PopUsed(out ushort head, out uint len))
                 {
-                    if (head < _rx.Size && len > HeaderSize && len <= BufferSize)
-                    {
-                        RxPackets++;
-                        byte* buf = _rxBuffers + (ulong)head * BufferSize;
-                        bool valid = RxChecksum && (buf[0] & (HdrNeedsCsum | HdrDataValid)) != 0;
-                        if (OnReceive != null) OnReceive(buf + HeaderSize, (int)len - HeaderSize, valid);
-                    }
+                    if (head < _rx.Size && len <= BufferSize) Received(_rxBuffers + (ulong)head * BufferSize, (int)len);
                     if (head < _rx.Size) _rx.Push(head);
                 }
             } while (!_rx.ArmAndCheckEmpty());
             if (_rx.AvailIndex != before) _rx.Kick(before);
+        }
+
+        /// <summary>One used receive buffer (len bytes written): a whole frame, or with MRG_RXBUF
+        /// the first or a following piece of one. The buffer is re-posted after this returns.</summary>
+        private void Received(byte* buf, int len)
+        {
+            if (_stageLeft > 0)
+            {
+                if (_stageLen + len > MaxFrame) _stageOverflow = true;
+                else { Mem.Copy(_stage + _stageLen, buf, (ulong)len); _stageLen += len; }
+                if (--_stageLeft == 0) Deliver(_stage, _stageOverflow ? 0 : _stageLen, _stageValid);
+                return;
+            }
+            if (len <= HeaderSize) return;
+            bool valid = RxChecksum && (buf[0] & (HdrNeedsCsum | HdrDataValid)) != 0;
+            int pieces = MergeRx ? *(ushort*)(buf + 10) : 1;
+            if (pieces <= 1) { Deliver(buf + HeaderSize, len - HeaderSize, valid); return; }
+            Mem.Copy(_stage, buf + HeaderSize, (ulong)(len - HeaderSize));
+            _stageLen = len - HeaderSize; _stageLeft = pieces - 1; _stageValid = valid; _stageOverflow = false;
+        }
+
+        private void Deliver(byte* frame, int len, bool checksumValid)
+        {
+            if (len <= 0) return;
+            RxPackets++;
+            if (OnReceive != null) OnReceive(frame, len, checksumValid);
         }
 
         public ulong MissedInterrupts, MissedKicks;
