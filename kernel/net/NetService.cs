@@ -16,11 +16,21 @@ namespace Kernel
             _nic = nic;
             Mac = new byte[6];
             for (int i = 0; i < 6; i++) Mac[i] = nic.Mac[i];
+            TxChecksum = nic.TxChecksum;
+            Tso4 = nic.Tso4;
+            Tso6 = nic.Tso6;
         }
 
         public override bool Transmit(System.ReadOnlySpan<byte> frame)
         {
             fixed (byte* p = frame) return _nic.Transmit(p, frame.Length);
+        }
+
+        public override bool Transmit(System.ReadOnlySpan<byte> frame, in NetOffload o)
+        {
+            fixed (byte* p = frame)
+                return _nic.Transmit(p, frame.Length, o.NeedsChecksum ? VirtioNet.HdrNeedsCsum : (byte)0, (byte)o.GsoType,
+                    (ushort)o.HeaderLength, (ushort)o.GsoSize, (ushort)o.CsumStart, (ushort)o.CsumOffset);
         }
     }
 
@@ -64,9 +74,9 @@ namespace Kernel
             return v;
         }
 
-        private static void OnFrame(byte* frame, int length)
+        private static void OnFrame(byte* frame, int length, bool checksumValid)
         {
-            Stack.Input(Ethernet, new System.ReadOnlySpan<byte>(frame, length), NowMs);
+            Stack.Input(Ethernet, new System.ReadOnlySpan<byte>(frame, length), NowMs, checksumValid);
             Stack.Poll(NowMs);
         }
 

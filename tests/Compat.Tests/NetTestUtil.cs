@@ -1,5 +1,6 @@
 using Kernel;
 using Kernel.Net;
+using Xunit;
 
 namespace Compat.Tests;
 
@@ -21,6 +22,77 @@ public sealed class FakeDevice : NetDevice
     }
 
     public List<byte[]> TakeAll() { var l = new List<byte[]>(Sent); Sent.Clear(); return l; }
+
+    /// <summary>Frames handed over with offload work, as the stack gave them; what the wire gets
+    /// (segments, finished checksums, see <see cref="DeviceOffload"/>) goes to Sent.</summary>
+    public readonly List<(byte[] Frame, NetOffload Offload)> Offloaded = new();
+
+    public override bool Transmit(ReadOnlySpan<byte> frame, in NetOffload offload)
+    {
+        if (Full) return false;
+        Assert.True(TxChecksum, "offload work for a device that offers none");
+        byte[] f = frame.ToArray();
+        Offloaded.Add((f, offload));
+        foreach (byte[] w in DeviceOffload.Apply(f, offload)) { if (OnTransmit != null) OnTransmit(w); else Sent.Add(w); }
+        return true;
+    }
+}
+
+/// <summary>What a virtio-net device (or Linux's GSO behind a tap) does with an offloaded IPv4
+/// frame: cuts a TSO frame into GsoSize segments (IP length, id and checksum, TCP sequence, FIN
+/// and PSH on the last only) and completes the partial checksum of each.</summary>
+public static class DeviceOffload
+{
+    static ushort R16(byte[] b, int o) => (ushort)(b[o] << 8 | b[o + 1]);
+    static uint R32(byte[] b, int o) => (uint)(b[o] << 24 | b[o + 1] << 16 | b[o + 2] << 8 | b[o + 3]);
+    static void W16(byte[] b, int o, int v) { b[o] = (byte)(v >> 8); b[o + 1] = (byte)v; }
+    static void W32(byte[] b, int o, uint v) { b[o] = (byte)(v >> 24); b[o + 1] = (byte)(v >> 16); b[o + 2] = (byte)(v >> 8); b[o + 3] = (byte)v; }
+
+    /// <summary>The device's checksum job: the ones' complement sum from CsumStart (the field
+    /// holds the pseudo-header sum) stored complemented at CsumStart + CsumOffset.</summary>
+    public static void Complete(byte[] f, int start, int offset)
+    {
+        ushort c = Checksum.Finish(Checksum.Add(0, new ReadOnlySpan<byte>(f, start, f.Length - start)));
+        W16(f, start + offset, c);
+    }
+
+    public static List<byte[]> Apply(byte[] f, NetOffload o)
+    {
+        if (o.GsoType == NetOffload.GsoNone)
+        {
+            Assert.True(o.NeedsChecksum);
+            Complete(f, o.CsumStart, o.CsumOffset);
+            return new List<byte[]> { f };
+        }
+        Assert.Equal(NetOffload.GsoTcp4, o.GsoType);
+        Assert.True(o.NeedsChecksum);
+        const int ip = 14;
+        int tcp = o.CsumStart, hl = o.HeaderLength;
+        Assert.Equal(ip + 20, tcp);
+        Assert.Equal(16, o.CsumOffset);
+        Assert.Equal(tcp + (f[tcp + 12] >> 4) * 4, hl);
+        uint src = R32(f, ip + 12), dst = R32(f, ip + 16);
+        // The field holds the pseudo-header sum over the whole TCP length (Linux's GSO adjusts it per segment).
+        Assert.Equal(Checksum.Fold(Checksum.Pseudo(src, dst, 6, f.Length - tcp)), R16(f, tcp + 16));
+        var list = new List<byte[]>();
+        int id = R16(f, ip + 4);
+        uint seq = R32(f, tcp + 4);
+        for (int off = hl, k = 0; off < f.Length; off += o.GsoSize, k++)
+        {
+            int n = Math.Min(o.GsoSize, f.Length - off);
+            bool last = off + n == f.Length;
+            byte[] s = new byte[hl + n];
+            Array.Copy(f, s, hl); Array.Copy(f, off, s, hl, n);
+            W16(s, ip + 2, s.Length - ip); W16(s, ip + 4, id + k);
+            W16(s, ip + 10, 0); W16(s, ip + 10, Checksum.Compute(new ReadOnlySpan<byte>(s, ip, 20)));
+            W32(s, tcp + 4, seq + (uint)(off - hl));
+            if (!last) s[tcp + 13] &= unchecked((byte)~(1 | 8));
+            W16(s, tcp + 16, Checksum.Fold(Checksum.Pseudo(src, dst, 6, s.Length - tcp)));
+            Complete(s, tcp, 16);
+            list.Add(s);
+        }
+        return list;
+    }
 }
 
 /// <summary>A parsed frame (whatever layers it has).</summary>
@@ -217,10 +289,11 @@ public sealed class Harness
 
     public bool AutoArp;
 
-    public Harness(bool resolvePeer = true, int mtu = 1500)
+    public Harness(bool resolvePeer = true, int mtu = 1500, bool offloads = false)
     {
         AutoArp = resolvePeer;
         Dev = new FakeDevice(MyMac, mtu);
+        if (offloads) Dev.TxChecksum = Dev.Tso4 = Dev.Tso6 = true;
         If = Stack.AddEthernet(Dev);
         Stack.ConfigureStatic(If, Me, 24, Gw, Pkt.A(10, 0, 0, 3));
         if (resolvePeer)

@@ -65,8 +65,55 @@ namespace Kernel.Net
     {
         public byte[] Mac;            // 6 bytes
         public int Mtu = 1500;        // IP bytes per frame (the frame is Mtu + 14)
+        /// <summary>The device completes TCP/UDP checksums of frames sent with
+        /// <see cref="NetOffload.NeedsChecksum"/> (virtio VIRTIO_NET_F_CSUM).</summary>
+        public bool TxChecksum;
+        /// <summary>The device cuts TCP frames sent with a <see cref="NetOffload.GsoType"/> into
+        /// MSS-sized segments (virtio HOST_TSO4 / HOST_TSO6); both need TxChecksum.</summary>
+        public bool Tso4, Tso6;
+        /// <summary>Largest IP packet (header included) of one TSO frame.</summary>
+        public int TsoMaxPacket = 65535;
         /// <summary>Copies the frame out; false if the device queue is full (the frame is dropped).</summary>
         public abstract bool Transmit(ReadOnlySpan<byte> frame);
+        /// <summary>A frame with offload work for the device (only what the capabilities above
+        /// announce is ever asked). Devices without offloads never get this call.</summary>
+        public virtual bool Transmit(ReadOnlySpan<byte> frame, in NetOffload offload) => !offload.Any && Transmit(frame);
+    }
+
+    /// <summary>Per-frame work left to the device, in virtio_net_hdr's terms (virtio 1.x 5.1.6).
+    /// Offsets count from the start of the Ethernet frame.</summary>
+    public struct NetOffload
+    {
+        public const int GsoNone = 0, GsoTcp4 = 1, GsoTcp6 = 4;
+        /// <summary>The checksum field at CsumStart + CsumOffset holds the pseudo-header sum; the
+        /// device sums from CsumStart to the end and stores the complement there.</summary>
+        public bool NeedsChecksum;
+        public int CsumStart, CsumOffset;
+        /// <summary>TSO: GsoTcp4/GsoTcp6, the payload bytes per segment, and the length of the
+        /// headers (Ethernet + IP + TCP) repeated in every segment.</summary>
+        public int GsoType, GsoSize, HeaderLength;
+
+        public bool Any => NeedsChecksum || GsoType != GsoNone;
+
+        /// <summary>The same work for a frame that starts delta bytes earlier.</summary>
+        internal NetOffload Shifted(int delta)
+        {
+            NetOffload o = this;
+            o.CsumStart += delta;
+            if (o.GsoType != GsoNone) o.HeaderLength += delta;
+            return o;
+        }
+
+        /// <summary>Does in software what the device would do for NeedsChecksum (no TSO).</summary>
+        internal void FinishChecksum(Span<byte> frame)
+        {
+            if (!NeedsChecksum) return;
+            int at = CsumStart + CsumOffset;
+            ulong sum = Checksum.Add(0, frame.Slice(CsumStart));
+            ushort c = Checksum.Finish(sum);
+            if (c == 0 && CsumOffset == 6) c = 0xFFFF;        // UDP sends a computed zero as all ones
+            Be.W16(frame, at, c);
+        }
     }
 
     public static class Ethernet

@@ -96,8 +96,10 @@ namespace Kernel.Net
         }
 
         /// <summary>Sends the transport payload already written at TxBuf[L4Off..]: writes the IP
-        /// header and hands the packet to the loopback queue or the Ethernet interface.</summary>
-        internal int IpOutput(ref Route r, uint src, uint dst, int proto, int payloadLen, bool dontFragment, int ttl = DefaultTtl, int tos = 0)
+        /// header and hands the packet to the loopback queue or the Ethernet interface. off is the
+        /// device's work with offsets from L4Off (only on a route whose device offers it; a TSO
+        /// packet may exceed the MTU).</summary>
+        internal int IpOutput(ref Route r, uint src, uint dst, int proto, int payloadLen, bool dontFragment, int ttl = DefaultTtl, int tos = 0, NetOffload offload = default)
         {
             byte[] b = TxBuf;
             int total = 20 + payloadLen;
@@ -110,8 +112,10 @@ namespace Kernel.Net
             Be.W16(b, ip + 10, Checksum.Compute(new ReadOnlySpan<byte>(b).Slice(ip, 20)));
             if (r.Loop) return LoopOutput(new ReadOnlySpan<byte>(b).Slice(ip, total));
             NetInterface n = r.If;
-            if (total <= n.Mtu) return EthernetOutput(n, r.NextHop, r.Broadcast, b, ip - Ethernet.HeaderLength, Ethernet.HeaderLength + total);
+            if (total <= n.Mtu || offload.GsoType != NetOffload.GsoNone)
+                return EthernetOutput(n, r.NextHop, r.Broadcast, b, ip - Ethernet.HeaderLength, Ethernet.HeaderLength + total, offload.Shifted(Ethernet.HeaderLength + 20));
             if (dontFragment) return -Errno.EMSGSIZE;
+            if (offload.NeedsChecksum) offload.FinishChecksum(new Span<byte>(b).Slice(L4Off, payloadLen));   // the pieces carry no offload
             // Fragment: every piece but the last carries a multiple of 8 bytes. FragBuf holds one
             // frame: Ethernet header at 0, IP header at fip, payload at fl4.
             const int fip = Ethernet.HeaderLength, fl4 = fip + 20;
@@ -144,30 +148,42 @@ namespace Kernel.Net
         }
 
         /// <summary>A frame in buf[start..start+len) with room for the Ethernet header: resolves the
-        /// next hop and sends it (or parks it until ARP answers).</summary>
-        private int EthernetOutput(NetInterface n, uint nextHop, bool broadcast, byte[] buf, int start, int len)
+        /// next hop and sends it (or parks it until ARP answers). off counts from the frame start.</summary>
+        private int EthernetOutput(NetInterface n, uint nextHop, bool broadcast, byte[] buf, int start, int len, NetOffload off = default)
         {
             Span<byte> frame = new Span<byte>(buf).Slice(start, len);
             if (broadcast)
             {
                 Ethernet.WriteHeader(frame, Ethernet.BroadcastMac, n.Device.Mac, Ethernet.TypeIpv4);
-                TransmitFrame(n, frame);
+                TransmitFrame(n, frame, off);
                 return 0;
             }
             ulong mac;
             if (n.Arp.Lookup(nextHop, _now, out mac))
             {
                 Ethernet.WriteHeader(frame, mac, n.Device.Mac, Ethernet.TypeIpv4);
-                TransmitFrame(n, frame);
+                TransmitFrame(n, frame, off);
                 return 0;
             }
             Ethernet.WriteHeader(frame, 0, n.Device.Mac, Ethernet.TypeIpv4);
+            if (!ReadyToPark(n, frame, off)) return 0;
             return n.Arp.Park(nextHop, frame, _now) ? 0 : -Errno.EHOSTUNREACH;
         }
 
-        internal void TransmitFrame(NetInterface n, ReadOnlySpan<byte> frame)
+        /// <summary>A frame waiting for ARP or neighbor discovery is later sent without offload
+        /// metadata: its checksum is finished here. A TSO frame is too big to park: dropped (TCP
+        /// sends it again), false.</summary>
+        internal static bool ReadyToPark(NetInterface n, Span<byte> frame, NetOffload off)
         {
-            if (n.Device.Transmit(frame)) { n.TxPackets++; n.TxBytes += frame.Length; }
+            if (off.GsoType != NetOffload.GsoNone) { n.TxDropped++; return false; }
+            off.FinishChecksum(frame);
+            return true;
+        }
+
+        internal void TransmitFrame(NetInterface n, ReadOnlySpan<byte> frame, NetOffload off = default)
+        {
+            bool ok = off.Any ? n.Device.Transmit(frame, off) : n.Device.Transmit(frame);
+            if (ok) { n.TxPackets++; n.TxBytes += frame.Length; }
             else n.TxDropped++;
         }
 
@@ -198,6 +214,7 @@ namespace Kernel.Net
             int proto = p[9];
             if ((frag & 0x3FFF) != 0)
             {
+                _rxChecksumValid = false;                          // the device vouched for a fragment, not the datagram
                 _reasm.Input(this, n, p, ihl, _now);
                 return;
             }

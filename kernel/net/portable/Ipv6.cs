@@ -75,16 +75,20 @@ namespace Kernel.Net
 
         /// <summary>Sends the transport payload already written at TxBuf[L4Off..] with a 40-byte
         /// IPv6 header in front, in fragments if it exceeds the route's MTU.</summary>
-        internal int Ip6Output(ref Route r, Ip6Address src, Ip6Address dst, int proto, int payloadLen, int hopLimit = DefaultHopLimit)
+        internal int Ip6Output(ref Route r, Ip6Address src, Ip6Address dst, int proto, int payloadLen, int hopLimit = DefaultHopLimit, NetOffload off = default)
         {
             if (payloadLen > 65535) return -Errno.EMSGSIZE;
-            if (40 + payloadLen > r.Mtu) return Ip6Fragment(ref r, src, dst, proto, payloadLen, hopLimit);
-            return Ip6Emit(ref r, src, dst, proto, hopLimit, L4Off, payloadLen);
+            if (40 + payloadLen > r.Mtu && (r.Loop || off.GsoType == NetOffload.GsoNone))
+            {
+                if (off.NeedsChecksum) off.FinishChecksum(new Span<byte>(TxBuf).Slice(L4Off, payloadLen));   // fragments carry no offload
+                return Ip6Fragment(ref r, src, dst, proto, payloadLen, hopLimit);
+            }
+            return Ip6Emit(ref r, src, dst, proto, hopLimit, L4Off, payloadLen, off);
         }
 
         /// <summary>One packet: TxBuf[start..start+len) gets an IPv6 header in front (and an
         /// Ethernet header in front of that) and goes to the loopback queue or the interface.</summary>
-        private int Ip6Emit(ref Route r, Ip6Address src, Ip6Address dst, int next, int hopLimit, int start, int len)
+        private int Ip6Emit(ref Route r, Ip6Address src, Ip6Address dst, int next, int hopLimit, int start, int len, NetOffload off = default)
         {
             byte[] b = TxBuf;
             int ip = start - 40, total = 40 + len;
@@ -93,20 +97,22 @@ namespace Kernel.Net
             if (r.Loop) return LoopOutput(new ReadOnlySpan<byte>(b).Slice(ip, total));
             NetInterface n = r.If;
             Span<byte> frame = new Span<byte>(b).Slice(ip - Ethernet.HeaderLength, Ethernet.HeaderLength + total);
+            off = off.Shifted(Ethernet.HeaderLength + 40);
             ulong mac;
             if (r.Multicast)
             {
                 Ethernet.WriteHeader(frame, Ethernet.MulticastMac(dst), n.Device.Mac, Ethernet.TypeIpv6);
-                TransmitFrame(n, frame);
+                TransmitFrame(n, frame, off);
                 return 0;
             }
             if (n.Ndp.Lookup(r.NextHop6, _now, out mac))
             {
                 Ethernet.WriteHeader(frame, mac, n.Device.Mac, Ethernet.TypeIpv6);
-                TransmitFrame(n, frame);
+                TransmitFrame(n, frame, off);
                 return 0;
             }
             Ethernet.WriteHeader(frame, 0, n.Device.Mac, Ethernet.TypeIpv6);
+            if (!ReadyToPark(n, frame, off)) return 0;
             return n.Ndp.Park(r.NextHop6, frame, _now) ? 0 : -Errno.EHOSTUNREACH;
         }
 
@@ -160,6 +166,7 @@ namespace Kernel.Net
                 else if ((Be.U16(p, off + 2) & 0xFFF9) != 0)                // not an atomic fragment
                 {
                     if (!fragmentsAllowed) { Drop6(n); return; }
+                    _rxChecksumValid = false;                           // vouched for a fragment, not the datagram
                     int fo = Be.U16(p, off + 2);
                     int slot = _reasm6.Input(n, src, dst, hopLimit, Be.U32(p, off + 4), fo & 0xFFF8, (fo & 1) != 0, p[off], p.Slice(off + 8), _now);
                     if (slot < 0) return;
@@ -225,12 +232,17 @@ namespace Kernel.Net
             src.V6 ? Checksum.Pseudo6(src.Address6, dst.Address6, proto, length) : Checksum.Pseudo(src.Address, dst.Address, proto, length);
 
         /// <summary>Sends TxBuf[L4Off..+payloadLen) from src to dst (same family as the route).</summary>
-        internal int IpSend(ref Route r, IpEndpoint src, IpEndpoint dst, int proto, int payloadLen, bool dontFragment)
+        /// <summary>off: work for the device, offsets from L4Off; only where <see cref="OffloadDevice"/> allows it.</summary>
+        internal int IpSend(ref Route r, IpEndpoint src, IpEndpoint dst, int proto, int payloadLen, bool dontFragment, NetOffload off = default)
         {
             if (r.V6 != dst.V6 || src.V6 != dst.V6) return -Errno.EAFNOSUPPORT;
-            return dst.V6 ? Ip6Output(ref r, src.Address6, dst.Address6, proto, payloadLen)
-                          : IpOutput(ref r, src.Address, dst.Address, proto, payloadLen, dontFragment);
+            return dst.V6 ? Ip6Output(ref r, src.Address6, dst.Address6, proto, payloadLen, DefaultHopLimit, off)
+                          : IpOutput(ref r, src.Address, dst.Address, proto, payloadLen, dontFragment, DefaultTtl, 0, off);
         }
+
+        /// <summary>The device a route sends through, if it takes offload work (never the loopback).</summary>
+        internal static NetDevice OffloadDevice(ref Route r) =>
+            r.Loop || r.If == null || r.If.Device == null || !r.If.Device.TxChecksum ? null : r.If.Device;
 
         /// <summary>The source address a route gives (with its scope), as an endpoint with port 0.</summary>
         internal IpEndpoint RouteSource(ref Route r)

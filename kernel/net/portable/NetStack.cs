@@ -79,10 +79,13 @@ namespace Kernel.Net
             Finish();
         }
 
-        /// <summary>One received Ethernet frame.</summary>
-        public void Input(NetInterface i, ReadOnlySpan<byte> frame, long nowMs)
+        /// <summary>One received Ethernet frame. checksumValid: the device has verified (or, for a
+        /// frame from the host itself, will never need) its TCP/UDP checksum (virtio DATA_VALID or
+        /// NEEDS_CSUM with GUEST_CSUM); the transports then skip theirs.</summary>
+        public void Input(NetInterface i, ReadOnlySpan<byte> frame, long nowMs, bool checksumValid = false)
         {
             _now = nowMs;
+            _rxChecksumValid = checksumValid;
             if (i == null || i.IsLoopback || !i.Up) return;
             i.RxPackets++; i.RxBytes += frame.Length;
             if (frame.Length < Ethernet.HeaderLength) { i.RxDropped++; return; }
@@ -94,8 +97,16 @@ namespace Kernel.Net
             else if (type == Ethernet.TypeIpv4) IpInput(i, payload);
             else if (type == Ethernet.TypeIpv6) Ip6Input(i, payload);
             else i.RxDropped++;
+            _rxChecksumValid = false;
             Finish();
         }
+
+        /// <summary>True while the frame being input had its transport checksum checked by the
+        /// device (cleared for fragments: reassembled datagrams are always verified).</summary>
+        private bool _rxChecksumValid;
+
+        /// <summary>Must a TCP/UDP checksum received on n be verified?</summary>
+        internal bool MustVerify(NetInterface n) => !n.IsLoopback && !_rxChecksumValid;
 
         /// <summary>Runs every timer that is due and delivers queued loopback packets.</summary>
         public void Poll(long nowMs)

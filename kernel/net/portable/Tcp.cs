@@ -1115,6 +1115,10 @@ namespace Kernel.Net
                 default: return;
             }
             int mss = EffMss;
+            // With TSO one frame carries up to ~64 KiB, a multiple of the MSS (the device cuts it).
+            int seg = mss;
+            Route route;
+            if (Stack.FindRoute(Remote, out route) == 0) { int t = TsoLimit(ref route, 20 + (_tsOk ? 12 : 0), mss); if (t > seg) seg = t; }
             int sent = 0;
             while (true)
             {
@@ -1126,10 +1130,11 @@ namespace Kernel.Net
                 long inflight = (long)(uint)(_sndNxt - _sndUna);
                 long avail = wnd > inflight ? wnd - inflight : 0;
                 int len = unsent;
-                if (len > mss) len = mss;
+                if (len > seg) len = seg;
                 if (len > avail) len = (int)avail;
                 for (int i = 0; i < _sackN && Lt(_sndNxt, _sndMax); i++)
                     if (Gt(_sackStart[i], _sndNxt) && Lt(_sackStart[i], _sndNxt + (uint)len)) len = (int)(_sackStart[i] - _sndNxt);
+                if (len > mss) len -= len % mss;                           // the tail goes as a segment of its own
                 bool sendFin = _sndShut && len == unsent && Le(_sndNxt + (uint)len, FinSeq) && !Gt(_sndNxt, FinSeq);
                 if (len == 0 && !sendFin) break;
                 bool resend = Lt(_sndNxt, _sndMax);
@@ -1287,8 +1292,15 @@ namespace Kernel.Net
             }
             int maxData = _mssBase - ol;
             if (maxData < 1) maxData = 1;
-            if (len > maxData) len = maxData;
             int hl = 20 + ol;
+            bool gso = false;
+            if (len > maxData)
+            {
+                // Output asks for more than one segment only when the device does TSO.
+                int limit = len > EffMss ? TsoLimit(ref r, hl, maxData) : 0;
+                if (limit > maxData) { gso = true; if (len > limit) len = limit; len -= len % maxData; }
+                else len = maxData;
+            }
             Be.W16(b, o, Local.Port); Be.W16(b, o + 2, Remote.Port);
             Be.W32(b, o + 4, seq); Be.W32(b, o + 8, (flags & ACK) != 0 ? _rcvNxt : 0);
             b[o + 12] = (byte)((hl / 4) << 4); b[o + 13] = (byte)flags;
@@ -1300,7 +1312,16 @@ namespace Kernel.Net
             if (len > 0) _snd.CopyOut(dataOff, new Span<byte>(b).Slice(o + hl, len));
             int total = hl + len;
             ulong sum = NetStack.PseudoSum(Local, Remote, NetStack.ProtoTcp, total);
-            Be.W16(b, o + 16, Checksum.Finish(Checksum.Add(sum, new ReadOnlySpan<byte>(b).Slice(o, total))));
+            NetOffload off = default;
+            if (NetStack.OffloadDevice(ref r) != null)
+            {
+                // The device sums header and data; we give it the pseudo-header (with the whole
+                // length for TSO: the device adjusts it per segment, as Linux's GSO does).
+                off.NeedsChecksum = true; off.CsumStart = 0; off.CsumOffset = 16;
+                Be.W16(b, o + 16, Checksum.Fold(sum));
+                if (gso) { off.GsoType = Remote.V6 ? NetOffload.GsoTcp6 : NetOffload.GsoTcp4; off.GsoSize = maxData; off.HeaderLength = hl; }
+            }
+            else Be.W16(b, o + 16, Checksum.Finish(Checksum.Add(sum, new ReadOnlySpan<byte>(b).Slice(o, total))));
             if ((flags & ACK) != 0)
             {
                 _lastAckSent = _rcvNxt;
@@ -1309,8 +1330,19 @@ namespace Kernel.Net
                 _advEdge = _rcvNxt + adv;
             }
             SegmentsOut++; Stack.TcpSegmentsOut++;
-            Stack.IpSend(ref r, Local, Remote, NetStack.ProtoTcp, total, true);
+            Stack.IpSend(ref r, Local, Remote, NetStack.ProtoTcp, total, true, off);
             return len;
+        }
+
+        /// <summary>The most data one TSO frame on route r may carry with a TCP header of hl bytes,
+        /// a multiple of segment; 0 when the route's device does no TSO for this family.</summary>
+        private int TsoLimit(ref Route r, int hl, int segment)
+        {
+            NetDevice d = NetStack.OffloadDevice(ref r);
+            if (d == null || !(Remote.V6 ? d.Tso6 : d.Tso4)) return 0;
+            int limit = d.TsoMaxPacket - (Remote.V6 ? 40 : 20) - hl;
+            if (limit > 65535 - 40 - hl) limit = 65535 - 40 - hl;       // the IP length fields; TxBuf
+            return limit - limit % segment;
         }
 
         // =====================================================================================

@@ -180,7 +180,7 @@ namespace Kernel.Net
         private void TcpInput(NetInterface n, IpEndpoint src, IpEndpoint dst, ReadOnlySpan<byte> t)
         {
             TcpSeg g; int hdr;
-            if (!ParseTcp(src, dst, t, !n.IsLoopback, out g, out hdr)) { TcpBadSegments++; n.RxDropped++; return; }
+            if (!ParseTcp(src, dst, t, MustVerify(n), out g, out hdr)) { TcpBadSegments++; n.RxDropped++; return; }
             if (!dst.V6 && (IsBroadcastAddress(dst.Address) || IsMulticastOrBroadcast(dst.Address))) return;
             TcpSegmentsIn++;
             ReadOnlySpan<byte> data = t.Slice(hdr);

@@ -279,6 +279,14 @@ namespace Kernel.Net
             int len = 8 + data.Length;
             Be.W16(b, L4Off, src.Port); Be.W16(b, L4Off + 2, dst.Port); Be.W16(b, L4Off + 4, len); Be.W16(b, L4Off + 6, 0);
             data.CopyTo(new Span<byte>(b).Slice(L4Off + 8, data.Length));
+            // IPv4 datagrams that need no fragmenting leave the sum to the device (a device-made
+            // zero means "no checksum" there, harmless; IPv6 forbids it, so IPv6 sums here).
+            if (!dst.V6 && 20 + len <= r.Mtu && OffloadDevice(ref r) != null)
+            {
+                Be.W16(b, L4Off + 6, Checksum.Fold(PseudoSum(src, dst, ProtoUdp, len)));
+                var off = new NetOffload { NeedsChecksum = true, CsumStart = 0, CsumOffset = 6 };
+                return IpSend(ref r, src, dst, ProtoUdp, len, false, off);
+            }
             ushort c = Checksum.Finish(Checksum.Add(PseudoSum(src, dst, ProtoUdp, len), new ReadOnlySpan<byte>(b).Slice(L4Off, len)));
             if (c == 0) c = 0xFFFF;
             Be.W16(b, L4Off + 6, c);
@@ -293,7 +301,7 @@ namespace Kernel.Net
             if (ulen < 8 || ulen > u.Length) { n.RxDropped++; return; }
             u = u.Slice(0, ulen);
             if (src.V6 && Be.U16(u, 6) == 0) { n.RxDropped++; return; }   // the checksum is mandatory in IPv6
-            if (Be.U16(u, 6) != 0 && !n.IsLoopback &&
+            if (Be.U16(u, 6) != 0 && MustVerify(n) &&
                 Checksum.Fold(Checksum.Add(PseudoSum(src, dst, ProtoUdp, ulen), u)) != 0xFFFF) { n.RxDropped++; return; }
             src.Port = Be.U16(u, 0); dst.Port = Be.U16(u, 2);
             ReadOnlySpan<byte> data = u.Slice(8);
