@@ -21,6 +21,21 @@ public class NetBasicTests
     }
 
     [Fact]
+    public void Arp_ConfiguredAddressIsAnnounced()
+    {
+        var s = new NetStack();
+        var dev = new FakeDevice(Harness.MyMac, 1500);
+        var i = s.AddEthernet(dev);
+        s.ConfigureStatic(i, Me, 24, 0, 0);
+        var f = Pkt.Parse(Assert.Single(dev.Sent));
+        Assert.Equal(0x0806, f.EtherType);
+        Assert.Equal(1, f.ArpOp);                                 // a request ...
+        Assert.Equal(Me, f.ArpSpa);                               // ... from our address
+        Assert.Equal(Me, f.ArpTpa);                               // ... for our address: gratuitous
+        Assert.Equal(new byte[] { 255, 255, 255, 255, 255, 255 }, f.DstMac);
+    }
+
+    [Fact]
     public void Arp_RequestForUs_IsAnsweredAndCached()
     {
         var h = new Harness(resolvePeer: false);

@@ -296,6 +296,7 @@ public sealed class Harness
         if (offloads) Dev.TxChecksum = Dev.Tso4 = Dev.Tso6 = true;
         If = Stack.AddEthernet(Dev);
         Stack.ConfigureStatic(If, Me, 24, Gw, Pkt.A(10, 0, 0, 3));
+        Dev.Sent.Clear();                                        // the address announcement (NetBasicTests checks it)
         if (resolvePeer)
         {
             // The peer asks for us: that teaches our cache its MAC too.

@@ -116,6 +116,17 @@ namespace Kernel.Net
 
         private void SendRequest(uint ip) => SendArp(1, Ethernet.BroadcastMac, 0, ip);
 
+        /// <summary>
+        /// A gratuitous ARP announcement of the interface's address (RFC 5227 2.3: a request whose
+        /// sender and target are both our address): neighbours that were already asking for it
+        /// (a host sending to a guest that was still booting) learn it now instead of at their next
+        /// retry, a second later.
+        /// </summary>
+        internal void Announce()
+        {
+            if (_if.Address != 0) SendArp(1, Ethernet.BroadcastMac, 0, _if.Address);
+        }
+
         private void SendArp(int op, ulong dstMac, ulong targetMac, uint targetIp)
         {
             byte[] f = _frame;

@@ -173,6 +173,7 @@ namespace Kernel.Net
                 while (prefix < 32 && (mask & (0x80000000u >> prefix)) != 0) prefix++;
                 if (mask == 0) prefix = (yiaddr >> 24) < 128 ? 8 : (yiaddr >> 24) < 192 ? 16 : 24;
                 _if.Address = yiaddr; _if.PrefixLength = prefix; _if.Gateway = router; _if.Dns = dns; _if.Up = true;
+                if (_if.Arp != null) _if.Arp.Announce();
                 if (lease <= 0) lease = 86400;
                 if (lease >= 0xFFFFFFFFL) { _end = long.MaxValue; _t1 = long.MaxValue; _t2 = long.MaxValue; }
                 else

@@ -66,6 +66,7 @@ namespace Kernel.Net
             i.Address = address; i.PrefixLength = prefixLength < 0 ? 0 : prefixLength > 32 ? 32 : prefixLength;
             i.Gateway = gateway; i.Dns = dns; i.Up = true; i.LeaseExpiresMs = long.MaxValue;
             if (i.Dhcp != null) i.Dhcp.Stop();
+            if (i.Arp != null) i.Arp.Announce();
             MarkChanged();
         }
 
