@@ -1,130 +1,30 @@
 // IPv6 Neighbor Discovery (RFC 4861) for one Ethernet interface: the link-layer half only.
 // Solicitations for our link-local address are answered; neighbors are solicited (to their
 // solicited-node group, 3 times 1 s apart), cached for 30 s and a few frames wait while they
-// resolve, as Arp.cs does for IPv4. Not done: router discovery, redirects, duplicate address
+// resolve (the table is NeighborTable's, shared with Arp.cs). Not done: router discovery, redirects, duplicate address
 // detection, the STALE/DELAY/PROBE states (an entry simply expires and is solicited again).
 using System;
 
 namespace Kernel.Net
 {
-    internal sealed class NeighborCache
+    internal sealed class NeighborCache : NeighborTable
     {
-        internal const int Entries = 32, PendingSlots = 8, MaxSolicits = 3;
-        internal const int RetryMs = 1000, ReachableMs = 30000, FailedHoldMs = 3000;
+        internal const int Entries = 32, PendingSlots = 8, ReachableMs = 30000;
         internal const int TypeSolicit = 135, TypeAdvert = 136;
-        private const byte Free = 0, Incomplete = 1, Reachable = 2, Failed = 3;
         private const int OptSourceMac = 1, OptTargetMac = 2;
-
-        private readonly NetInterface _if;
-        private readonly Ip6Address[] _ip = new Ip6Address[Entries];
-        private readonly ulong[] _mac = new ulong[Entries];
-        private readonly byte[] _state = new byte[Entries];
-        private readonly long[] _expires = new long[Entries];   // Reachable/Failed: when it goes; Incomplete: next solicitation
-        private readonly int[] _solicits = new int[Entries];
-
-        private readonly byte[][] _pend = new byte[PendingSlots][];
-        private readonly int[] _pendLen = new int[PendingSlots];
-        private readonly Ip6Address[] _pendIp = new Ip6Address[PendingSlots];
-        private readonly long[] _pendAge = new long[PendingSlots];
         private readonly byte[] _frame = new byte[Ethernet.HeaderLength + 40 + 32];   // one NS or NA
 
-        internal NeighborCache(NetInterface iface)
-        {
-            _if = iface;
-            for (int i = 0; i < PendingSlots; i++) _pend[i] = new byte[iface.Mtu + Ethernet.HeaderLength];
-        }
+        internal NeighborCache(NetInterface iface) : base(iface, Entries, PendingSlots, ReachableMs) { }
 
-        internal void Release()
-        {
-            for (int i = 0; i < PendingSlots; i++) NetMemory.Free(_pend[i]);
-            NetMemory.Free(_pend); NetMemory.Free(_ip); NetMemory.Free(_mac); NetMemory.Free(_state);
-            NetMemory.Free(_expires); NetMemory.Free(_solicits); NetMemory.Free(_pendLen); NetMemory.Free(_pendIp);
-            NetMemory.Free(_pendAge); NetMemory.Free(_frame);
-        }
+        internal override void Release() { base.Release(); NetMemory.Free(_frame); }
 
-        private int Find(Ip6Address ip)
-        {
-            for (int i = 0; i < Entries; i++) if (_state[i] != Free && _ip[i].Same(ip)) return i;
-            return -1;
-        }
+        internal new bool Lookup(Ip6Address ip, long now, out ulong mac) => base.Lookup(ip, now, out mac);
+        internal new bool Park(Ip6Address ip, ReadOnlySpan<byte> frame, long now) => base.Park(ip, frame, now);
 
-        private int Allocate()
-        {
-            int victim = 0; long oldest = long.MaxValue;
-            for (int i = 0; i < Entries; i++)
-            {
-                if (_state[i] == Free) return i;
-                long age = _state[i] == Incomplete ? long.MaxValue - 1 : _expires[i];
-                if (age < oldest) { oldest = age; victim = i; }
-            }
-            if (_state[victim] == Incomplete) DropPending(_ip[victim]);
-            _state[victim] = Free;
-            return victim;
-        }
+        protected override void Solicit(Ip6Address ip) => SendSolicit(ip);
 
-        /// <summary>Known hardware address for ip (tests, introspection).</summary>
-        internal bool TryGet(Ip6Address ip, out ulong mac)
-        {
-            int i = Find(ip);
-            if (i >= 0 && _state[i] == Reachable) { mac = _mac[i]; return true; }
-            mac = 0; return false;
-        }
+        protected override void Unreachable(Ip6Address ip) => _if.Stack.HostUnreachable(new IpEndpoint(ip, 0, _if.IfIndex));
 
-        /// <summary>True with mac when ip is resolved; otherwise starts (or continues) resolution.</summary>
-        internal bool Lookup(Ip6Address ip, long now, out ulong mac)
-        {
-            int i = Find(ip);
-            if (i >= 0 && _state[i] == Reachable) { mac = _mac[i]; return true; }
-            mac = 0;
-            if (i >= 0) return false;
-            i = Allocate();
-            _ip[i] = ip; _state[i] = Incomplete; _solicits[i] = 1; _expires[i] = now + RetryMs;
-            SendSolicit(ip);
-            return false;
-        }
-
-        /// <summary>Parks a frame until ip resolves; false when resolution has failed.</summary>
-        internal bool Park(Ip6Address ip, ReadOnlySpan<byte> frame, long now)
-        {
-            int e = Find(ip);
-            if (e >= 0 && _state[e] == Failed) return false;
-            if (frame.Length > _pend[0].Length) return true;   // too big to park: dropped
-            int slot = -1; long oldest = long.MaxValue;
-            for (int i = 0; i < PendingSlots; i++)
-            {
-                if (_pendLen[i] == 0) { slot = i; break; }
-                if (_pendAge[i] < oldest) { oldest = _pendAge[i]; slot = i; }
-            }
-            frame.CopyTo(new Span<byte>(_pend[slot]));
-            _pendLen[slot] = frame.Length; _pendIp[slot] = ip; _pendAge[slot] = now;
-            return true;
-        }
-
-        private void DropPending(Ip6Address ip)
-        {
-            for (int i = 0; i < PendingSlots; i++) if (_pendLen[i] != 0 && _pendIp[i].Same(ip)) { _pendLen[i] = 0; _if.TxDropped++; }
-        }
-
-        private void Flush(Ip6Address ip, ulong mac)
-        {
-            for (int i = 0; i < PendingSlots; i++)
-            {
-                if (_pendLen[i] == 0 || !_pendIp[i].Same(ip)) continue;
-                byte[] f = _pend[i];
-                for (int k = 0; k < 6; k++) f[k] = (byte)(mac >> (40 - 8 * k));
-                _if.Stack.TransmitFrame(_if, new ReadOnlySpan<byte>(f).Slice(0, _pendLen[i]));
-                _pendLen[i] = 0;
-            }
-        }
-
-        private void Learn(Ip6Address ip, ulong mac, long now, bool create)
-        {
-            int i = Find(ip);
-            if (i < 0 && !create) return;
-            if (i < 0) i = Allocate();
-            _ip[i] = ip; _mac[i] = mac; _state[i] = Reachable; _expires[i] = now + ReachableMs;
-            Flush(ip, mac);
-        }
 
         private void SendSolicit(Ip6Address target)
         {
@@ -200,34 +100,5 @@ namespace Kernel.Net
             }
         }
 
-        internal void Poll(long now)
-        {
-            for (int i = 0; i < Entries; i++)
-            {
-                byte s = _state[i];
-                if (s == Free || _expires[i] > now) continue;
-                if (s == Incomplete)
-                {
-                    if (_solicits[i] >= MaxSolicits)
-                    {
-                        DropPending(_ip[i]);
-                        _state[i] = Failed; _expires[i] = now + FailedHoldMs;
-                        _if.Stack.HostUnreachable(new IpEndpoint(_ip[i], 0, _if.IfIndex));
-                    }
-                    else { _solicits[i]++; _expires[i] = now + RetryMs; SendSolicit(_ip[i]); }
-                }
-                else _state[i] = Free;
-            }
-        }
-
-        internal long NextDeadline
-        {
-            get
-            {
-                long d = long.MaxValue;
-                for (int i = 0; i < Entries; i++) if (_state[i] != Free && _expires[i] < d) d = _expires[i];
-                return d;
-            }
-        }
     }
 }
