@@ -45,6 +45,8 @@ namespace Kernel.Syscalls
                     maxMessages = a.MaxMessages;
                     messageSize = a.MessageSize;
                 }
+                // RLIMIT_MSGQUEUE bounds what all queues may hold (Linux: EMFILE past it).
+                if (!MessageQueue.Fits(MessageQueue.Cost(maxMessages, messageSize), Process.Current.Limits[SysProcess.RLIMIT_MSGQUEUE].Cur)) return -Errno.EMFILE;
                 q = MessageQueue.Create(span, maxMessages, messageSize, (uint)f->A2 & 0xFFF & ~(uint)Process.Current.Umask);
             }
             else if ((oflag & (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) == (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) return -Errno.EEXIST;

@@ -226,7 +226,7 @@ namespace Kernel.Syscalls
         }
 
         private const ulong RlimInfinity = ulong.MaxValue;
-        public const int RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RlimCount = 16;
+        public const int RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MSGQUEUE = 12, RlimCount = 16;
         private static Rlimit* s_limits => Process.Current.Limits;
 
         /// <summary>The limits pid 1 starts with (children inherit their parent's).</summary>
@@ -239,6 +239,7 @@ namespace Kernel.Syscalls
             l[4].Cur = 0;                                 // RLIMIT_CORE: no core dumps
             l[8].Cur = l[8].Max = 8UL << 20;              // RLIMIT_MEMLOCK
             l[RLIMIT_NPROC].Cur = l[RLIMIT_NPROC].Max = 4096;
+            l[RLIMIT_MSGQUEUE].Cur = l[RLIMIT_MSGQUEUE].Max = 819200;   // Linux's default: bytes of POSIX message queues
             return l;
         }
 

@@ -7,6 +7,7 @@
 #include <mqueue.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -31,6 +32,13 @@ int main(void)
     char other[80];
     snprintf(other, sizeof other, "%s-bad", name);
     SHOW("mq_open bad attributes", mq_open(other, O_CREAT | O_RDWR, 0640, &big));
+    struct rlimit old_lim, low = { 4096, 4096 };
+    getrlimit(RLIMIT_MSGQUEUE, &old_lim);
+    printf("RLIMIT_MSGQUEUE: %ld\n", (long)old_lim.rlim_cur);
+    setrlimit(RLIMIT_MSGQUEUE, &low);
+    struct mq_attr ten = { 0, 10, 8192, 0 };
+    SHOW("mq_open past RLIMIT_MSGQUEUE", mq_open(other, O_CREAT | O_RDWR, 0640, &ten));
+    setrlimit(RLIMIT_MSGQUEUE, &old_lim);
     struct stat st;
     fstat(q, &st);
     printf("fstat: regular %d mode %o\n", S_ISREG(st.st_mode), st.st_mode & 0777);

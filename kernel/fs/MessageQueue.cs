@@ -34,6 +34,14 @@ namespace Kernel.Fs
 
         private static MessageQueue s_all;
         private static ulong s_nextIno = 1;
+        private static ulong s_charged;                 // bytes every queue may hold (everything runs as one user)
+
+        /// <summary>What a queue counts against RLIMIT_MSGQUEUE, as Linux reckons it: its messages and their bookkeeping.</summary>
+        public static ulong Cost(long maxMessages, long messageSize) =>
+            (ulong)maxMessages * (ulong)messageSize + (ulong)maxMessages * 48 + (ulong)(maxMessages < 32768 ? maxMessages : 32768) * 40;
+
+        /// <summary>Room for another queue of this cost under <paramref name="limit"/>.</summary>
+        public static bool Fits(ulong cost, ulong limit) => s_charged + cost >= s_charged && s_charged + cost <= limit;
 
         public static MessageQueue Find(System.ReadOnlySpan<byte> name)
         {
@@ -52,6 +60,7 @@ namespace Kernel.Fs
             var copy = new byte[name.Length];
             for (int i = 0; i < name.Length; i++) copy[i] = name[i];
             var q = new MessageQueue { Name = copy, MaxMessages = maxMessages, MessageSize = messageSize, Mode = mode, Ino = s_nextIno++ };
+            s_charged += Cost(maxMessages, messageSize);
             q.AtimeNs = q.MtimeNs = q.CtimeNs = (long)Syscalls.SysTime.RealtimeNs();
             q.Next = s_all;
             s_all = q;
@@ -76,6 +85,7 @@ namespace Kernel.Fs
 
         private void Free()
         {
+            s_charged -= Cost(MaxMessages, MessageSize);
             while (Head != null) { MqMessage m = Head; Head = m.Next; Mm.KernelHeap.Free(m.Data); Runtime.Allocator.Free(m); }
             Runtime.Allocator.Free(this);
         }
