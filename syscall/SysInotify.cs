@@ -8,6 +8,7 @@ namespace Kernel.Syscalls
     {
         private const int IN_NONBLOCK = 0x800, IN_CLOEXEC = 0x80000;
         public const int MaxWatches = 8192;          // per descriptor (Linux: max_user_watches per user)
+        public const int MaxInstances = 128;         // Linux's max_user_instances (everything runs as one user)
 
         public static long InotifyInit(SyscallFrame* f) => Create(0);
         public static long InotifyInit1(SyscallFrame* f) => Create((int)f->A0);
@@ -15,9 +16,10 @@ namespace Kernel.Syscalls
         private static long Create(int flags)
         {
             if ((flags & ~(IN_NONBLOCK | IN_CLOEXEC)) != 0) return -Errno.EINVAL;
+            if (InotifyFile.Instances >= MaxInstances) return -Errno.EMFILE;
             var file = new InotifyFile { Flags = OpenFlags.O_RDONLY | (flags & IN_NONBLOCK) };
             int fd = FdTable.Install(file, 0, (flags & IN_CLOEXEC) != 0);
-            if (fd < 0) Runtime.Allocator.Free(file);
+            if (fd < 0) { InotifyFile.Instances--; Runtime.Allocator.Free(file); }
             return fd;
         }
 

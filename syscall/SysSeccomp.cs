@@ -9,8 +9,21 @@ namespace Kernel.Syscalls
     internal sealed class SeccompFilter
     {
         public ulong[] Program;                 // sock_filter: code | jt << 16 | jf << 24 | k << 32
-        public SeccompFilter Previous;          // the filters installed before this one
+        public SeccompFilter Previous;          // the filters installed before this one (this one holds a reference)
         public bool Log;
+        public int Refs = 1;                    // threads whose newest filter this is, and filters installed after it
+
+        /// <summary>A thread or a newer filter lets go; filters nobody holds are freed down the chain.</summary>
+        public static void Release(SeccompFilter f)
+        {
+            while (f != null && --f.Refs == 0)
+            {
+                SeccompFilter before = f.Previous;
+                Runtime.Allocator.Free(f.Program);
+                Runtime.Allocator.Free(f);
+                f = before;
+            }
+        }
     }
 
     internal static unsafe class SysSeccomp
@@ -76,6 +89,10 @@ namespace Kernel.Syscalls
             fixed (ulong* p = insns)
                 if (UserMemory.CopyFrom(p, prog.Filter, (ulong)prog.Len * 8) != 0) { Runtime.Allocator.Free(insns); return -Errno.EFAULT; }
             if (!Check(insns)) { Runtime.Allocator.Free(insns); return -Errno.EINVAL; }
+            // Linux's MAX_INSNS_PER_PATH: every filter on the stack counts, with 4 instructions of overhead each.
+            long total = insns.Length + 4;
+            for (SeccompFilter s = t.Seccomp; s != null; s = s.Previous) total += s.Program.Length + 4;
+            if (total > 32768) { Runtime.Allocator.Free(insns); return -Errno.ENOMEM; }
             var filter = new SeccompFilter { Program = insns, Previous = t.Seccomp, Log = (flags & FLAG_LOG) != 0 };
             if ((flags & FLAG_TSYNC) != 0)
             {
@@ -86,9 +103,16 @@ namespace Kernel.Syscalls
                         Runtime.Allocator.Free(insns); Runtime.Allocator.Free(filter);
                         return (flags & FLAG_TSYNC_ESRCH) != 0 ? -Errno.ESRCH : o.Tid;
                     }
-                for (Thread o = t.Process.Threads; o != null; o = o.ProcessNext) { o.Seccomp = filter; o.SeccompMode = ModeFilter; }
+                for (Thread o = t.Process.Threads; o != null; o = o.ProcessNext)
+                {
+                    if (o == t) continue;
+                    filter.Refs++;
+                    SeccompFilter.Release(o.Seccomp);
+                    o.Seccomp = filter;
+                    o.SeccompMode = ModeFilter;
+                }
             }
-            t.Seccomp = filter;
+            t.Seccomp = filter;                                   // the thread's reference to the old head passes to filter.Previous
             t.SeccompMode = ModeFilter;
             return 0;
         }

@@ -137,6 +137,7 @@ namespace Kernel
         {
             t.SeccompMode = from.SeccompMode;
             t.Seccomp = from.Seccomp;
+            if (t.Seccomp != null) t.Seccomp.Refs++;
             t.NoNewPrivs = from.NoNewPrivs;
             t.TimerSlackNs = from.TimerSlackNs;
         }

@@ -122,6 +122,8 @@ namespace Kernel
             if (SigInfo != null) Mm.KernelHeap.Free(SigInfo);
             SigInfo = null;
             while (RtQueue != null) { Syscalls.QueuedSignal q = RtQueue; RtQueue = q.Next; Process.QueuedSignals--; Runtime.Allocator.Free(q); }
+            Syscalls.SeccompFilter.Release(Seccomp);
+            Seccomp = null;
             Runtime.Allocator.Free(this);
         }
 

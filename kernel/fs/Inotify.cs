@@ -36,6 +36,9 @@ namespace Kernel.Fs
         private int _head, _used, _events;
         private int _lastAt = -1;                   // the newest event, for merging an identical one
         public int NextWd = 1;
+        public static int Instances;                // open inotify descriptions (SysInotify caps them)
+
+        public InotifyFile() { Instances++; }
 
         public override long Read(byte* dst, long n)
         {
@@ -113,7 +116,12 @@ namespace Kernel.Fs
             return true;
         }
 
-        public override void OnLastClose() => FsNotify.RemoveAll(this);
+        public override void OnLastClose()
+        {
+            FsNotify.RemoveAll(this);
+            Instances--;
+            Runtime.Allocator.Free(_queue);                  // no GC: the queue goes with the description
+        }
     }
 
     /// <summary>What the syscall layer reports, and the watch list.</summary>
