@@ -152,26 +152,16 @@ namespace Kernel.Drivers.Virtio
         /// <summary>netdebug: the receive ring's indices (avail, device used, ours, used_event, avail_event) and the interrupt status.</summary>
         public void LogRings()
         {
-            Log.Write(" rxring avail ");
-            Log.Dec(_rx.AvailIndex);
-            Log.Write(" used ");
-            Log.Dec(_rx.DeviceUsedIndex);
-            Log.Write(" last ");
-            Log.Dec(_rx.LastUsed);
-            Log.Write(" usedev ");
-            Log.Dec(_rx.UsedEvent);
-            Log.Write(" availev ");
-            Log.Dec(_rx.DeviceAvailEvent);
-            Log.Write(" txring avail ");
-            Log.Dec(_tx.AvailIndex);
-            Log.Write(" used ");
-            Log.Dec(_tx.DeviceUsedIndex);
-            Log.Write(" free ");
-            Log.Dec((ulong)_txFreeCount);
-            Log.Write(" missed ");
-            Log.Dec(MissedInterrupts);
-            Log.Write(" kicks ");
-            Log.Dec(MissedKicks);
+            Log.Field(" rxring avail ", _rx.AvailIndex);
+            Log.Field(" used ", _rx.DeviceUsedIndex);
+            Log.Field(" last ", _rx.LastUsed);
+            Log.Field(" usedev ", _rx.UsedEvent);
+            Log.Field(" availev ", _rx.DeviceAvailEvent);
+            Log.Field(" txring avail ", _tx.AvailIndex);
+            Log.Field(" used ", _tx.DeviceUsedIndex);
+            Log.Field(" free ", (ulong)_txFreeCount);
+            Log.Field(" missed ", MissedInterrupts);
+            Log.Field(" kicks ", MissedKicks);
         }
 
         /// <summary>Delivers every received frame and re-posts its buffer. Interrupt context, or any kernel code with interrupts masked.</summary>

@@ -78,5 +78,8 @@ namespace Kernel
         }
 
         public static void Pair(string label, ulong hex) { Write(label); Write("="); Hex(hex); }
+
+        /// <summary>A label and a decimal value ("label" includes its spacing), as debug counters print.</summary>
+        public static void Field(string label, ulong value) { Write(label); Dec(value); }
     }
 }

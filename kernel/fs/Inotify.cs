@@ -50,7 +50,7 @@ namespace Kernel.Fs
             long done = 0;
             while (_events > 0)
             {
-                int size = HeaderSize + (int)At(12);
+                int size = HeaderSize + (int)Get(_head + 12);
                 if (done + size > n) break;
                 for (int i = 0; i < size; i++) dst[done + i] = _queue[(_head + i) % _queue.Length];
                 _head = (_head + size) % _queue.Length;
@@ -60,13 +60,6 @@ namespace Kernel.Fs
             }
             if (_events == 0) _lastAt = -1;
             return done == 0 ? -Errno.EINVAL : done;                 // the buffer cannot hold the next event
-        }
-
-        private uint At(int offset)
-        {
-            uint v = 0;
-            for (int i = 3; i >= 0; i--) v = v << 8 | _queue[(_head + offset + i) % _queue.Length];
-            return v;
         }
 
         public override long Write(byte* src, long n) => -Errno.EINVAL;

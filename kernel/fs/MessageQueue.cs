@@ -148,29 +148,28 @@ namespace Kernel.Fs
         {
             // "QSIZE:%-10lu NOTIFY:%-5d SIGNO:%-5d NOTIFY_PID:%-6d\n", read from the file offset.
             byte* line = stackalloc byte[96];
-            int len = 0;
+            var t = new TextBuffer(line, 96);
             MessageQueue q = Queue;
-            Field(line, ref len, "QSIZE:", (ulong)q.QueuedBytes, 10);
-            Field(line, ref len, " NOTIFY:", q.NotifyProcess != null ? (ulong)q.NotifyKind : 0, 5);
-            Field(line, ref len, " SIGNO:", q.NotifyProcess != null && q.NotifyKind == 0 ? (ulong)q.NotifySigno : 0, 5);
-            Field(line, ref len, " NOTIFY_PID:", q.NotifyProcess != null ? (ulong)q.NotifyProcess.Pid : 0, 6);
-            line[len++] = (byte)'\n';
-            if (Offset >= len) return 0;
-            long take = len - Offset < n ? len - Offset : n;
+            bool notify = q.NotifyProcess != null;
+            Field(ref t, "QSIZE:", (ulong)q.QueuedBytes, 10);
+            Field(ref t, " NOTIFY:", notify ? (ulong)q.NotifyKind : 0, 5);
+            Field(ref t, " SIGNO:", notify && q.NotifyKind == 0 ? (ulong)q.NotifySigno : 0, 5);
+            Field(ref t, " NOTIFY_PID:", notify ? (ulong)q.NotifyProcess.Pid : 0, 6);
+            t.Byte((byte)'\n');
+            if (Offset >= t.Length) return 0;
+            long take = t.Length - Offset < n ? t.Length - Offset : n;
             Mem.Copy(dst, line + Offset, (ulong)take);
             Offset += take;
             return take;
         }
 
-        private static void Field(byte* line, ref int len, string label, ulong value, int width)
+        /// <summary>A label, then the value left-aligned in <paramref name="width"/> columns (printf's %-Nd).</summary>
+        private static void Field(ref TextBuffer t, string label, ulong value, int width)
         {
-            for (int i = 0; i < label.Length; i++) line[len++] = (byte)label[i];
-            byte* d = stackalloc byte[20];
-            int k = 0;
-            do { d[k++] = (byte)('0' + value % 10); value /= 10; } while (value != 0);
-            int digits = k;
-            while (k > 0) line[len++] = d[--k];
-            for (int pad = digits; pad < width; pad++) line[len++] = (byte)' ';
+            t.Str(label);
+            int at = t.Length;
+            t.Dec(value);
+            t.Pad(at + width);
         }
 
         public override long Write(byte* src, long n) => -Errno.EINVAL;

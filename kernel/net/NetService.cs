@@ -101,35 +101,22 @@ namespace Kernel
         {
             var nic = VirtioNet.First;
             if (nic == null) return;
-            Log.Write("compat: net: rx ");
-            Log.Dec(nic.RxPackets);
-            Log.Write(" tx ");
-            Log.Dec(nic.TxPackets);
-            Log.Write(" txdrop ");
-            Log.Dec(nic.TxDropped);
-            Log.Write(" irqs ");
-            Log.Dec(Irq.Count(nic.Vector));
-            Log.Write(" stack rx ");
-            Log.Dec((ulong)Ethernet.RxPackets);
-            Log.Write(" rxdrop ");
-            Log.Dec((ulong)Ethernet.RxDropped);
-            Log.Write(" tx ");
-            Log.Dec((ulong)Ethernet.TxPackets);
-            Log.Write(" txdrop ");
-            Log.Dec((ulong)Ethernet.TxDropped);
+            Log.Field("compat: net: rx ", nic.RxPackets);
+            Log.Field(" tx ", nic.TxPackets);
+            Log.Field(" txdrop ", nic.TxDropped);
+            Log.Field(" irqs ", Irq.Count(nic.Vector));
+            Log.Field(" stack rx ", (ulong)Ethernet.RxPackets);
+            Log.Field(" rxdrop ", (ulong)Ethernet.RxDropped);
+            Log.Field(" tx ", (ulong)Ethernet.TxPackets);
+            Log.Field(" txdrop ", (ulong)Ethernet.TxDropped);
             nic.LogRings();
-            Log.Write(" tcp ");
-            Log.Dec((ulong)Stack.TcpSocketCount);
-            Log.Write(" retransmits ");
-            Log.Dec((ulong)Stack.TcpRetransmits);
+            Log.Field(" tcp ", (ulong)Stack.TcpSocketCount);
+            Log.Field(" retransmits ", (ulong)Stack.TcpRetransmits);
             Log.Write(" states");
-            for (TcpSocket t = Stack.TcpList; t != null; t = t.NextInList) { Log.Write(" "); Log.Dec((ulong)(int)t.State); Log.Write("/"); Log.Dec((ulong)t.BytesAvailable); Log.Write("/"); Log.Dec((ulong)t.BytesQueued); if (t.State == TcpState.Listen) { Log.Write("/q"); Log.Dec((ulong)t.PendingAccepts); } }
-            Log.Write(" segsin ");
-            Log.Dec((ulong)Stack.TcpSegmentsIn);
-            Log.Write(" bad ");
-            Log.Dec((ulong)Stack.TcpBadSegments);
-            Log.Write(" rstout ");
-            Log.Dec((ulong)Stack.TcpResetsOut);
+            for (TcpSocket t = Stack.TcpList; t != null; t = t.NextInList) { Log.Field(" ", (ulong)(int)t.State); Log.Field("/", (ulong)t.BytesAvailable); Log.Field("/", (ulong)t.BytesQueued); if (t.State == TcpState.Listen) Log.Field("/q", (ulong)t.PendingAccepts); }
+            Log.Field(" segsin ", (ulong)Stack.TcpSegmentsIn);
+            Log.Field(" bad ", (ulong)Stack.TcpBadSegments);
+            Log.Field(" rstout ", (ulong)Stack.TcpResetsOut);
             Log.Write("\n");
         }
 
