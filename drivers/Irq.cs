@@ -90,5 +90,29 @@ namespace Kernel.Drivers
             }
             return false;
         }
+
+        /// <summary>Delivers <paramref name="gsi"/> (edge, active high) as an NMI to the boot CPU (the profiler's clock).</summary>
+        public static bool RouteNmi(uint gsi)
+        {
+            for (int i = 0; i < s_count; i++)
+            {
+                var u = &s_units[i];
+                if (gsi < u->GsiBase || gsi >= u->GsiBase + u->Pins) continue;
+                uint pin = gsi - u->GsiBase;
+                Write(u->Base, 0x11 + 2 * pin, Lapic.Id << 24);
+                Write(u->Base, 0x10 + 2 * pin, 4u << 8);               // delivery mode 100: NMI
+                return true;
+            }
+            return false;
+        }
+
+        public static void Mask(uint gsi)
+        {
+            for (int i = 0; i < s_count; i++)
+            {
+                var u = &s_units[i];
+                if (gsi >= u->GsiBase && gsi < u->GsiBase + u->Pins) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), 1u << 16);
+            }
+        }
     }
 }

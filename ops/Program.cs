@@ -47,6 +47,7 @@ public static class Program
         var memory = new Option<string>("--memory", "-m") { Description = "Guest RAM (QEMU -m syntax; wins over a config file's Memory).", DefaultValueFactory = _ => "256M", HelpName = "SIZE" };
         var trace = new Option<bool>("--trace") { Description = "Print every system call (strace-like) on stderr." };
         var summary = new Option<bool>("--syscall-summary") { Description = "Print a table of system calls on stderr at exit." };
+        var profile = new Option<bool>("--profile") { Description = "Sample where the CPU is 1000 times a second (kernel and user mode) and print the kernel functions that take the most, at exit." };
         var missing = new Option<bool>("--missing-files") { Description = "List files the program failed to open, at exit (not the dynamic linker's search probes)." };
         var accel = AccelOption();
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Print ops' decisions, the QEMU command and the whole kernel log on stderr." };
@@ -73,7 +74,7 @@ public static class Program
 
         var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
         {
-            port, udpPort, net, ip, gateway, dns, noNet, env, memory, trace, summary, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, noPython, noPerl, kernelArg, demo, program, args,
+            port, udpPort, net, ip, gateway, dns, noNet, env, memory, trace, summary, profile, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, noPython, noPerl, kernelArg, demo, program, args,
         };
         cmd.SetAction(r => RunCommand.Execute(new RunOptions
         {
@@ -84,6 +85,7 @@ public static class Program
             Memory = r.GetValue(memory) ?? "256M",
             Trace = r.GetValue(trace),
             SyscallSummary = r.GetValue(summary),
+            Profile = r.GetValue(profile),
             MissingFiles = r.GetValue(missing),
             KernelArgs = r.GetValue(kernelArg) ?? [],
             Accel = r.GetValue(accel),

@@ -20,6 +20,8 @@ public sealed record RunOptions
     public bool Trace { get; init; }
     /// <summary>Kernel arg <c>syscall_summary</c>.</summary>
     public bool SyscallSummary { get; init; }
+    /// <summary>Kernel arg <c>profile</c>, and the report at exit.</summary>
+    public bool Profile { get; init; }
     /// <summary>Kernel arg <c>missing_files</c>.</summary>
     public bool MissingFiles { get; init; }
     /// <summary>Extra words for the kernel command line (<c>--kernel-arg</c>).</summary>
@@ -292,6 +294,7 @@ public static partial class RunCommand
                 else Ui.Notice($"QEMU exited with status {qemu.ExitCode} before the kernel powered off");
                 return ExitCodes.Internal;
             }
+            if (o.Profile) foreach (var line in ProfileReport.Format(log, symbols.Value)) Ui.ErrorLine(line);
             if (o.Verbose && qemu.ExitCode != (((status & 0xFF) << 1) | 1) % 256)
                 Ui.Notice($"note: QEMU exit status {qemu.ExitCode} does not match power-off status {status}");
             return status;
@@ -320,6 +323,7 @@ public static partial class RunCommand
         var args = new List<string>();
         if (o.Trace) args.Add("trace");
         if (o.SyscallSummary) args.Add("syscall_summary");
+        if (o.Profile) args.Add("profile");
         if (o.MissingFiles) args.Add("missing_files");
         foreach (var word in o.KernelArgs)
         {

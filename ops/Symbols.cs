@@ -92,6 +92,15 @@ public sealed partial class Symbols
         return off == 0 ? _names[i] : $"{_names[i]}+0x{off:x}";
     }
 
+    /// <summary>The name of the symbol containing <paramref name="address"/> (no offset); null outside executable sections.</summary>
+    public string? Function(ulong address)
+    {
+        if (!_text.Any(r => address >= r.Start && address < r.End)) return null;
+        int i = Array.BinarySearch(_addresses, address);
+        if (i < 0) i = ~i - 1;
+        return i < 0 ? null : _names[i];
+    }
+
     [GeneratedRegex(@"^(\s*at )0x([0-9a-fA-F]+)\b")]
     private static partial Regex AtAddress();
 

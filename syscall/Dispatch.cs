@@ -75,19 +75,22 @@ namespace Kernel.Syscalls
         private static void Dispatch(SyscallFrame* f)
         {
             ulong nr = f->Rax;
+            CpuTime.EnterKernel();
+            Thread caller = Thread.Current;
             Total++;
             // Counted before the call: exit never returns, execve returns into a new image.
             if (nr < (ulong)SyscallTable.Count) s_counts[nr]++;
             if (Trace && (nr == Nr.exit || nr == Nr.exit_group || nr == Nr.execve)) { TraceCall((int)nr, f); Log.WriteLine(" = ?"); }
-            ulong t0 = Native.Rdtsc();
+            ulong sys0 = caller.SystemTicks;
             long r;
-            Thread caller = Thread.Current;
             if (caller.SeccompMode != 0 && SysSeccomp.Blocks(caller, nr, f, out r)) { }   // refused by a filter: r says how
             else if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
             if (nr < (ulong)SyscallTable.Count)
             {
-                s_ticks[nr] += Native.Rdtsc() - t0;
+                // The caller's own system time: not the time it spent switched out while the call blocked.
+                CpuTime.Charge(caller);
+                s_ticks[nr] += caller.SystemTicks - sys0;
                 if (r < 0 && r > -4096) s_errors[nr]++;
             }
             if (r == -Errno.ERESTARTSYS && nr != Nr.rt_sigreturn)
@@ -116,6 +119,7 @@ namespace Kernel.Syscalls
             if (Process.Current.Stopped) { SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);
             SignalDelivery.RestoreSavedMask();                         // an interrupted wait whose signal ran no handler
+            CpuTime.LeaveKernel();
         }
 
         private static long NoSys(ulong nr, SyscallFrame* f)
@@ -224,6 +228,9 @@ namespace Kernel.Syscalls
             Log.Write("compat: summary ");
             Pad(Total, 7);
             Log.WriteLine(" total");
+            ulong all = 0;
+            for (int nr = 0; nr < SyscallTable.Count; nr++) all += s_ticks[nr];
+            CpuTime.Print(all);
         }
 
         private static void Pad(ulong v, int width)

@@ -62,22 +62,51 @@ namespace Kernel.Syscalls
             return 0;
         }
 
-        private struct Rusage { public long UtimeSec, UtimeUsec, StimeSec, StimeUsec; public fixed long Rest[14]; }
+        public struct Rusage
+        {
+            public long UtimeSec, UtimeUsec, StimeSec, StimeUsec;
+            public fixed long Rest[14];
+
+            public void SetTimes(ulong userNs, ulong systemNs)
+            {
+                UtimeSec = (long)(userNs / 1_000_000_000); UtimeUsec = (long)(userNs % 1_000_000_000 / 1000);
+                StimeSec = (long)(systemNs / 1_000_000_000); StimeUsec = (long)(systemNs % 1_000_000_000 / 1000);
+            }
+        }
+
+        public const int RUSAGE_SELF = 0, RUSAGE_CHILDREN = -1, RUSAGE_THREAD = 1;
 
         public static long Getrusage(SyscallFrame* f)
         {
             int who = (int)f->A0;
-            if (who != 0 && who != -1 && who != 1) return -Errno.EINVAL;     // SELF, CHILDREN, THREAD
+            if (who != RUSAGE_SELF && who != RUSAGE_CHILDREN && who != RUSAGE_THREAD) return -Errno.EINVAL;
             Rusage r = default;
-            if (who != -1)
+            ulong u, s;
+            if (who == RUSAGE_CHILDREN)
             {
-                ulong us = Tsc.MonotonicNs() / 1000;
-                r.UtimeSec = (long)(us / 1_000_000); r.UtimeUsec = (long)(us % 1_000_000);
+                CpuTime.OfChildren(Process.Current, out u, out s);
+                r.Rest[4] = (long)Process.Current.ChildMinorFaults;
+            }
+            else
+            {
+                if (who == RUSAGE_THREAD) CpuTime.OfThread(Thread.Current, out u, out s);
+                else CpuTime.OfProcess(Process.Current, out u, out s);
                 r.Rest[0] = (long)(AddressSpace.PagesMapped * 4);           // ru_maxrss (kB)
                 r.Rest[4] = (long)Process.Current.MinorFaults;              // ru_minflt
             }
-            else r.Rest[4] = (long)Process.Current.ChildMinorFaults;
+            r.SetTimes(u, s);
             return UserMemory.Write(f->A1, r);
+        }
+
+        /// <summary>What wait4 and waitid report for a reaped child: its own usage and that of the children it reaped.</summary>
+        public static Rusage OfWaitedChild(Process c)
+        {
+            Rusage r = default;
+            CpuTime.OfProcess(c, out ulong u, out ulong s);
+            CpuTime.OfChildren(c, out ulong cu, out ulong cs);
+            r.SetTimes(u + cu, s + cs);
+            r.Rest[4] = (long)(c.MinorFaults + c.ChildMinorFaults);
+            return r;
         }
 
         // Scheduling: one CPU, SCHED_OTHER, priority 0.

@@ -33,13 +33,15 @@ namespace Kernel.Syscalls
 
         private struct Tms { public long Utime, Stime, Cutime, Cstime; }
 
-        // One CPU and no accounting split: all time since boot counts as the program's user time.
+        /// <summary>times(): CPU times in clock ticks (USER_HZ 100); returns ticks since boot.</summary>
         public static long Times(SyscallFrame* f)
         {
             long ticks = (long)(Tsc.MonotonicNs() / 10_000_000);
             if (f->A0 != 0)
             {
-                Tms t; t.Utime = ticks; t.Stime = 0; t.Cutime = 0; t.Cstime = 0;
+                CpuTime.OfProcess(Process.Current, out ulong u, out ulong s);
+                CpuTime.OfChildren(Process.Current, out ulong cu, out ulong cs);
+                Tms t; t.Utime = (long)(u / 10_000_000); t.Stime = (long)(s / 10_000_000); t.Cutime = (long)(cu / 10_000_000); t.Cstime = (long)(cs / 10_000_000);
                 if (UserMemory.Write(f->A0, t) != 0) return -Errno.EFAULT;
             }
             return ticks;

@@ -130,11 +130,37 @@ namespace Kernel.Syscalls
             {
                 case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: ns = RealtimeNs(); return true;
                 case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
-                case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
                     ns = Tsc.MonotonicNs(); return true;
+                case CLOCK_PROCESS_CPUTIME_ID: return CpuClockNs(0, false, CPUCLOCK_SCHED, out ns);
+                case CLOCK_THREAD_CPUTIME_ID: return CpuClockNs(0, true, CPUCLOCK_SCHED, out ns);
             }
             ns = 0;
-            return false;
+            // clock_getcpuclockid/pthread_getcpuclockid ids: ~pid << 3 | per-thread 4 | PROF 0, VIRT 1, SCHED 2 (3: fd clocks, unsupported).
+            if (clock >= 0 || (clock & 3) == 3) return false;
+            return CpuClockNs(~(clock >> 3), (clock & 4) != 0, clock & 3, out ns);
+        }
+
+        private const int CPUCLOCK_PROF = 0, CPUCLOCK_VIRT = 1, CPUCLOCK_SCHED = 2;
+
+        /// <summary>CPU time of process or thread <paramref name="id"/> (0: the caller's); false if there is none (Linux: EINVAL).</summary>
+        private static bool CpuClockNs(int id, bool thread, int which, out ulong ns)
+        {
+            ns = 0;
+            ulong u, s;
+            if (thread)
+            {
+                Thread t = id == 0 ? Thread.Current : Process.FindThreadAnywhere(id);
+                if (t == null || t.Process != Process.Current) return false;     // only threads of the caller's group
+                CpuTime.OfThread(t, out u, out s);
+            }
+            else
+            {
+                Process p = id == 0 ? Process.Current : Process.Find(id);
+                if (p == null) return false;
+                CpuTime.OfProcess(p, out u, out s);
+            }
+            ns = which == CPUCLOCK_VIRT ? u : u + s;
+            return true;
         }
 
         public static long ClockGettime(SyscallFrame* f)
@@ -175,7 +201,8 @@ namespace Kernel.Syscalls
         public static ulong ToMonotonic(int clock, ulong absoluteNs)
         {
             ulong now = Tsc.MonotonicNs();
-            ulong clockNow = clock == CLOCK_REALTIME ? RealtimeNs() : now;
+            ulong clockNow = now;
+            if (clock != CLOCK_MONOTONIC && !ClockNs(clock, out clockNow)) clockNow = now;
             ulong d = absoluteNs <= clockNow ? now : now + (absoluteNs - clockNow);
             return d == 0 ? 1 : d;
         }

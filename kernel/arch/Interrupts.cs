@@ -25,19 +25,25 @@ namespace Kernel.Arch
         private static void Dispatch(InterruptFrame* f)
         {
             ulong v = f->Vector;
+            if (v == 2 && Profiler.Enabled) { Profiler.Sample(f); return; }      // NMI: the profiler's clock
+            if (f->FromUser) CpuTime.EnterKernel();
             if (v < 32) { Exception(f); return; }
             if (v == TimerVector)
             {
+                ulong t0 = Native.Rdtsc();
                 Timer.OnTick();
                 Lapic.EndOfInterrupt();
                 Scheduler.OnTick(f);                                       // deadlines, time slices
+                CpuTime.Tick += Native.Rdtsc() - t0;
                 if (f->FromUser) ReturnToUser(f);
                 return;
             }
-            if (v == SpuriousVector) return;
+            if (v == SpuriousVector) { if (f->FromUser) CpuTime.LeaveKernel(); return; }
             if (Irq.Owns(v))
             {
+                ulong t0 = Native.Rdtsc();
                 Irq.Dispatch(v);
+                CpuTime.Devices += Native.Rdtsc() - t0;
                 if (f->FromUser) ReturnToUser(f);
                 return;
             }
@@ -45,6 +51,7 @@ namespace Kernel.Arch
             Log.Dec(v);
             Log.Write("\n");
             Lapic.EndOfInterrupt();
+            if (f->FromUser) CpuTime.LeaveKernel();
         }
 
         /// <summary>Back to user mode from an interrupt or fault: a thread told to end goes, pending signals are delivered.</summary>
@@ -53,6 +60,7 @@ namespace Kernel.Arch
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { Syscalls.SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (Syscalls.SignalDelivery.AnyDeliverable) Syscalls.SignalDelivery.DeliverFromInterrupt(f);
+            CpuTime.LeaveKernel();
         }
 
         private struct ExtableEntry { public ulong FaultRip, FixupRip, Flags; }
@@ -61,7 +69,9 @@ namespace Kernel.Arch
         {
             if (f->FromUser)
             {
+                ulong t0 = Native.Rdtsc();
                 Process.OnUserFault(f);
+                CpuTime.Faults += Native.Rdtsc() - t0;
                 ReturnToUser(f);
                 return;
             }

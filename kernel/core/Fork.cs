@@ -184,6 +184,7 @@ namespace Kernel
                 // CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (pthread_join).
                 if (UserMemory.Write(t.ClearChildTid, 0) == 0) Futex.WakeAddress(t.ClearChildTid, 1);
             }
+            CpuTime.Charge(t);
             p.RemoveThread(t);
             if (p.ThreadCount == 0) EndProcess(p, p.Exiting ? p.ExitWaitStatus : waitStatus);
             Scheduler.ExitCurrent();
@@ -267,7 +268,12 @@ namespace Kernel
         /// <summary>Frees a zombie for good.</summary>
         public static void Reap(Process z)
         {
-            if (z.Parent != null) z.Parent.ChildMinorFaults += z.MinorFaults + z.ChildMinorFaults;
+            if (z.Parent != null)
+            {
+                z.Parent.ChildMinorFaults += z.MinorFaults + z.ChildMinorFaults;
+                z.Parent.ChildUserTicks += z.DeadUserTicks + z.ChildUserTicks;
+                z.Parent.ChildSystemTicks += z.DeadSystemTicks + z.ChildSystemTicks;
+            }
             ProcFs.RemoveProcess(z);
             if (z.Parent != null) z.Parent.RemoveChild(z);
             z.Unlink();
@@ -316,7 +322,7 @@ namespace Kernel
                     else continue;
                     int found = c.Pid;
                     if (wstatus != 0 && UserMemory.Write(wstatus, status) != 0) return -Errno.EFAULT;
-                    if (f->A3 != 0 && UserMemory.Zero(f->A3, 144) != 0) return -Errno.EFAULT;
+                    if (f->A3 != 0 && UserMemory.Write(f->A3, SysIdentity.OfWaitedChild(c)) != 0) return -Errno.EFAULT;
                     if (c.Zombie) ProcessExit.Reap(c);
                     return found;
                 }
@@ -326,7 +332,7 @@ namespace Kernel
             }
         }
 
-        private struct Siginfo { public int Signo, Errno, Code, Pad; public int Pid, Uid, Status; }
+        private struct Siginfo { public int Signo, Errno, Code, Pad; public int Pid, Uid, Status, Pad2; public long Utime, Stime; }
 
         /// <summary>waitid(idtype, id, infop, options, rusage).</summary>
         public static long Waitid(SyscallFrame* f)
@@ -371,7 +377,11 @@ namespace Kernel
                         if (!keep) c.ReportContinue = false;
                     }
                     else continue;
+                    SysIdentity.Rusage ru = SysIdentity.OfWaitedChild(c);
+                    si.Utime = ru.UtimeSec * 100 + ru.UtimeUsec / 10000;          // clock ticks (USER_HZ 100)
+                    si.Stime = ru.StimeSec * 100 + ru.StimeUsec / 10000;
                     if (infop != 0 && (UserMemory.Zero(infop, 128) != 0 || UserMemory.Write(infop, si) != 0)) return -Errno.EFAULT;
+                    if (f->A4 != 0 && UserMemory.Write(f->A4, ru) != 0) return -Errno.EFAULT;
                     if (c.Zombie && !keep) ProcessExit.Reap(c);
                     return 0;
                 }

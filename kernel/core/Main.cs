@@ -38,6 +38,7 @@ namespace Kernel
             Console.Init();
             DeviceScan.Init();
             NetService.Init();
+            Profiler.Init();
             Random.Init(CommandLine.Find("entropy"));
             SysTime.Init();
             SyscallDispatcher.Init();
@@ -48,8 +49,10 @@ namespace Kernel
             else if (info->NrModules > 0)
             {
                 var module = (BootModule*)Mm.PhysToVirt(info->ModlistPaddr);
+                CpuTime.Start();
                 status = Process.Run((byte*)Mm.PhysToVirt(module->Paddr), module->Size);
                 if (SyscallDispatcher.Summary) SyscallDispatcher.PrintSummary();
+                Profiler.Report();
                 Fs.MissingFiles.Print();
                 if (CommandLine.Has("memstats")) Process.LogMemory("end");
                 Log.Write("compat: exit status ");

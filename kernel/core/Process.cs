@@ -66,6 +66,9 @@ namespace Kernel
         public int MemPolicy;                   // set_mempolicy's mode (with its flags) and nodes (node 0 is the only one)
         public ulong MemPolicyNodes;                  // ioprio_set's value (class << 13 | data; 0: none set)
         public ulong MinorFaults, ChildMinorFaults;  // getrusage ru_minflt (children: the reaped ones)
+        public ulong StartNs = Drivers.Tsc.MonotonicNs();   // creation, monotonic (/proc/PID/stat starttime)
+        public ulong DeadUserTicks, DeadSystemTicks;  // CPU time of threads that have ended (TSC ticks)
+        public ulong ChildUserTicks, ChildSystemTicks;   // and of reaped children, theirs included
         public Syscalls.SemUndo SemUndos;       // SEM_UNDO adjustments applied at exit                        // setpriority (recorded; the scheduler has no priorities)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
@@ -136,6 +139,8 @@ namespace Kernel
             else for (Thread p = Threads; p != null; p = p.ProcessNext) if (p.ProcessNext == t) { p.ProcessNext = t.ProcessNext; break; }
             t.ProcessNext = null;
             ThreadCount--;
+            DeadUserTicks += t.UserTicks;
+            DeadSystemTicks += t.SystemTicks;
         }
 
         public Thread FindThread(int tid)

@@ -117,6 +117,7 @@ namespace Kernel
                 Cpu.TaskState.Rsp0 = next.StackTop;
                 *(ulong*)SyscallSymbols()[1] = next.StackTop;
             }
+            CpuTime.Switch(prev, next);
             Thread.Current = next;
             fixed (ulong* save = &prev.SavedRsp) SwitchContext(save, next.SavedRsp, prev.Fx, next.Fx);
             FreeDead();
@@ -238,7 +239,13 @@ namespace Kernel
             while (!done())
             {
                 if (s_runHead != null) Schedule();
-                else Native.StiHlt();
+                else
+                {
+                    // The halt's time includes the interrupt that ends it, counted again there.
+                    ulong t0 = Native.Rdtsc(), before = CpuTime.Devices + CpuTime.Tick;
+                    Native.StiHlt();
+                    CpuTime.Idle += Native.Rdtsc() - t0 - (CpuTime.Devices + CpuTime.Tick - before);
+                }
             }
         }
     }

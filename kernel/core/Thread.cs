@@ -27,6 +27,8 @@ namespace Kernel
         public ulong SavedRsp;
         public byte* Fx;                      // 512-byte fxsave image while switched out (16-aligned)
         public ulong FsBase, GsBase;
+        public ulong UserTicks, SystemTicks;  // CPU time (TSC ticks), charged at every kernel entry, exit and switch
+        public ulong CpuStamp;                // when the stretch being charged began
 
         // Scheduling: run queue, wait queue, timer.
         public Thread RunNext;

@@ -248,8 +248,11 @@ namespace Kernel.Fs
             for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
             t.Str(") "); t.Byte((byte)StateOf(p)); t.Str(" "); t.Dec((ulong)p.Ppid); t.Str(" "); t.Dec((ulong)p.Pgid); t.Str(" "); t.Dec((ulong)p.Sid);
             t.Str(" 0 -1 4194560 0 0 0 0 ");
-            ulong ticks = Tsc.MonotonicNs() / 10_000_000;
-            t.Dec(ticks); t.Str(" 0 0 0 20 0 "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 0 ");
+            CpuTime.OfProcess(p, out ulong u, out ulong s);
+            CpuTime.OfChildren(p, out ulong cu, out ulong cs);
+            t.Dec(u / 10_000_000); t.Str(" "); t.Dec(s / 10_000_000); t.Str(" "); t.Dec(cu / 10_000_000); t.Str(" "); t.Dec(cs / 10_000_000);
+            t.Str(" 20 0 "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 ");
+            t.Dec(p.StartNs / 10_000_000); t.Str(" ");
             ulong mapped = p.Map != null ? p.Map.PagesMapped : 0;
             t.Dec(mapped * 4096); t.Str(" "); t.Dec(mapped);
             t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");

@@ -76,8 +76,9 @@ namespace Kernel
 
         private static void OnFrame(byte* frame, int length, bool checksumValid)
         {
-            Stack.Input(Ethernet, new System.ReadOnlySpan<byte>(frame, length), NowMs, checksumValid);
-            Stack.Poll(NowMs);
+            long now = NowMs;
+            Stack.Input(Ethernet, new System.ReadOnlySpan<byte>(frame, length), now, checksumValid);
+            Stack.Flush(now);
         }
 
         private static void OnChanged() => Fs.PollWait.Changed();
@@ -121,7 +122,7 @@ namespace Kernel
         }
 
         /// <summary>After a socket call: deliver what it queued on loopback and send what it can.</summary>
-        public static void Flush() => Stack.Poll(NowMs);
+        public static void Flush() => Stack.Flush(NowMs);
 
         private static void AnnounceAddress()
         {

@@ -1,6 +1,7 @@
 // String, arrays and spans for the kernel's System module.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Kernel;
 
 namespace System
 {
@@ -160,13 +161,15 @@ namespace System
             return new Span<T>(ref Unsafe.Add(ref _reference, start), length);
         }
 
-        public void Clear() { for (int i = 0; i < _length; i++) Unsafe.Add(ref _reference, i) = default; }
+        // Whole-block moves: an element loop is one store per byte under TCG. With no GC, copying a
+        // reference as raw bytes needs no write barrier.
+        public unsafe void Clear() => Mem.Zero(Unsafe.AsPointer(ref _reference), (ulong)_length * (ulong)Unsafe.SizeOf<T>());
         public void Fill(T value) { for (int i = 0; i < _length; i++) Unsafe.Add(ref _reference, i) = value; }
 
-        public void CopyTo(Span<T> dest)
+        public unsafe void CopyTo(Span<T> dest)
         {
             if ((uint)_length > (uint)dest.Length) Kernel.Panic.IndexOutOfRange();
-            for (int i = 0; i < _length; i++) Unsafe.Add(ref dest._reference, i) = Unsafe.Add(ref _reference, i);
+            Mem.Move(Unsafe.AsPointer(ref dest._reference), Unsafe.AsPointer(ref _reference), (ulong)_length * (ulong)Unsafe.SizeOf<T>());
         }
 
         public static implicit operator Span<T>(T[] array) => new Span<T>(array);
@@ -213,10 +216,10 @@ namespace System
             return new ReadOnlySpan<T>(ref Unsafe.Add(ref _reference, start), length);
         }
 
-        public void CopyTo(Span<T> dest)
+        public unsafe void CopyTo(Span<T> dest)
         {
             if ((uint)_length > (uint)dest.Length) Kernel.Panic.IndexOutOfRange();
-            for (int i = 0; i < _length; i++) Unsafe.Add(ref dest._reference, i) = Unsafe.Add(ref _reference, i);
+            Mem.Move(Unsafe.AsPointer(ref dest._reference), Unsafe.AsPointer(ref _reference), (ulong)_length * (ulong)Unsafe.SizeOf<T>());
         }
 
         public static implicit operator ReadOnlySpan<T>(T[] array) => new ReadOnlySpan<T>(array);

@@ -2,7 +2,7 @@
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
 # stdin streaming, environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
-# symbolization, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
+# symbolization, --profile, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
 # Ends with "ops: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -59,6 +59,11 @@ expect exit-42 42 '' -- $OPS run "$BB" sh -c 'exit 42'
 expect timeout 124 'timed out after 1 s' -- $OPS run --timeout 1 "$BB" sleep 10
 expect trace 0 '^exit_group\(0\)' -- $OPS run --trace "$BB" true
 expect syscall-summary 0 '^compat: summary .* total' -- $OPS run --syscall-summary "$BB" true
+expect summary-time 0 '^compat: summary time: wall [0-9]+ ms: user [0-9]+, syscalls [0-9]+' -- $OPS run --syscall-summary "$BB" true
+# --profile: NMI samples of a busy shell loop; the report names user mode and kernel functions.
+$OPS run --profile "$BB" sh -c 'i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done' >"$TMP/out" 2>"$TMP/err" </dev/null
+if grep -qE '^profile: [0-9]+ samples at 1000 Hz' "$TMP/err" && grep -qE '^ *[0-9.]+% +[1-9][0-9]* +\(user mode\)$' "$TMP/err" &&
+   grep -qE '^ *[0-9.]+% +[1-9][0-9]* +[A-Za-z_]' "$TMP/err"; then ok profile; else bad profile "$(head -c 400 "$TMP/err")"; fi
 # dmesg reads the kernel log (syslog(2)), stamped as printk's, without the entropy seed.
 expect dmesg 0 '^\[ *[0-9]+\.[0-9]{6}\] compat: kernel entry' -- $OPS run "$BB" sh -c 'dmesg >&2'
 if grep -q 'entropy=(hidden)' "$TMP/err" && ! grep -qE 'entropy=[0-9a-f]{16}' "$TMP/err"; then ok dmesg-hides-seed; else bad dmesg-hides-seed "$(grep -o 'entropy=[^ ]*' "$TMP/err" | head -1)"; fi

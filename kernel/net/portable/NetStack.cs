@@ -133,6 +133,17 @@ namespace Kernel.Net
             Finish();
         }
 
+        /// <summary>
+        /// Delivers what waits on the loopback and reports changes, without the timer scan Poll does
+        /// (which visits every socket): for the event paths, a received frame or a socket call. Timers
+        /// are run by Poll from the periodic tick once NextDeadlineMs has passed.
+        /// </summary>
+        public void Flush(long nowMs)
+        {
+            _now = nowMs;
+            Finish();
+        }
+
         /// <summary>Earliest time Poll has work to do (long.MaxValue if none).</summary>
         public long NextDeadlineMs
         {

@@ -1,4 +1,4 @@
-// Memory primitives for the metal build: rep movsb / rep stosb from boot.asm.
+// Memory primitives for the metal build: boot.asm's memcpy/memmove/memset (rep movsq/stosq, then bytes).
 namespace Kernel
 {
     public static unsafe class Mem
