@@ -76,6 +76,7 @@ namespace Kernel
             family.AddChild(c);
             c.Link();
             c.AddThread(t);
+            SysKeys.OnFork(c, parent);
             ProcFs.AddProcess(c);
 
             t.SignalMask = caller.SignalMask;
@@ -153,6 +154,7 @@ namespace Kernel
             p.AddThread(t);
             t.SignalMask = caller.SignalMask;
             InheritThreadState(t, caller);
+            SysKeys.OnNewThread(t, caller);
             t.FsBase = (flags & CLONE_SETTLS) != 0 ? tls : Native.Rdmsr(0xC0000100);
             t.GsBase = Native.Rdmsr(0xC0000101);
             if ((flags & CLONE_CHILD_CLEARTID) != 0) t.ClearChildTid = ctid;
@@ -219,6 +221,7 @@ namespace Kernel
             RealTimer.Disarm(p);
             SysTimer.DeleteAll(p);
             SysSem.ApplyUndos(p);
+            SysKeys.OnProcessExit(p);
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);

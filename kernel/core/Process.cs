@@ -67,6 +67,7 @@ namespace Kernel
         public ulong MemPolicyNodes;                  // ioprio_set's value (class << 13 | data; 0: none set)
         public ulong MinorFaults, ChildMinorFaults;  // getrusage ru_minflt (children: the reaped ones)
         public Syscalls.SemUndo SemUndos;       // SEM_UNDO adjustments applied at exit                        // setpriority (recorded; the scheduler has no priorities)
+        public Syscalls.Key SessionKeyring, ProcessKeyring;   // keyctl anchors (syscall/SysKeys.cs)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
