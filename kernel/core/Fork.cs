@@ -37,6 +37,7 @@ namespace Kernel
             c.MemPolicy = parent.MemPolicy;
             c.MemPolicyNodes = parent.MemPolicyNodes;
             c.Personality = parent.Personality;
+            c.HasCtty = parent.HasCtty;
             c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
             c.Argv = parent.Argv; c.ArgvLength = parent.ArgvLength;
             c.Envp = parent.Envp; c.EnvpLength = parent.EnvpLength;
@@ -222,6 +223,7 @@ namespace Kernel
             SysTimer.DeleteAll(p);
             SysSem.ApplyUndos(p);
             SysKeys.OnProcessExit(p);
+            if (p.Pid == p.Sid && p != Process.Main) SysIo.LeaderGone(p);
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);

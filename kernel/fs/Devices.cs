@@ -87,10 +87,14 @@ namespace Kernel.Fs
     {
         public override long Read(long offset, Span<byte> dst)
         {
+            long jc = Syscalls.SysIo.CheckRead();
+            if (jc < 0) return jc;
             fixed (byte* p = &dst.GetPinnableReference()) return Console.Read(p, (ulong)dst.Length);
         }
         public override long Write(long offset, ReadOnlySpan<byte> src)
         {
+            long jc = Syscalls.SysIo.CheckWrite(1);
+            if (jc < 0) return jc;
             fixed (byte* p = &src.GetPinnableReference()) Console.Write(1, p, (ulong)src.Length);
             return src.Length;
         }

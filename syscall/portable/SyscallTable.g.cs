@@ -1366,7 +1366,7 @@ namespace Kernel.Syscalls
             13 => "SA_SIGINFO, SA_RESTART, SA_NODEFER, SA_RESETHAND, SA_ONSTACK, SA_NOCLDSTOP, SA_NOCLDWAIT",
             14 => "per thread",
             15 => "restores all registers, SSE state and mask",
-            16 => "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC on any fd; terminal ioctls on the console",
+            16 => "FIONREAD, FIONBIO, FIOCLEX, FIONCLEX, FIOASYNC on any fd; terminal ioctls on the console and /dev/tty (modes kept, window size, job control: TIOCGPGRP/TIOCSPGRP/TIOCGSID/TIOCSCTTY/TIOCNOTTY)",
             21 => "runs as root",
             22 => "64 KiB buffer; an empty pipe read returns EAGAIN when no writer can run",
             23 => "as poll; exceptfds are always empty",
