@@ -246,6 +246,11 @@ namespace Kernel.Syscalls
 
             SyscallDispatcher.Register(Nr.prctl, &SysMisc.Prctl);
 
+            // Keys (syscall/SysKeys.cs)
+            SyscallDispatcher.Register(Nr.add_key, &SysKeys.AddKey);
+            SyscallDispatcher.Register(Nr.request_key, &SysKeys.RequestKey);
+            SyscallDispatcher.Register(Nr.keyctl, &SysKeys.Keyctl);
+
             // Identity, scheduling, resource usage (syscall/SysIdentity.cs)
             SyscallDispatcher.Register(Nr.getpgrp, &SysIdentity.Getpgrp);
             SyscallDispatcher.Register(Nr.getpgid, &SysIdentity.Getpgid);

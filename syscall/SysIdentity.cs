@@ -49,6 +49,7 @@ namespace Kernel.Syscalls
             Process self = Process.Current;
             for (Process q = Process.First; q != null; q = q.AllNext) if (!q.Zombie && q.Pgid == self.Pid) return -Errno.EPERM;   // already a group leader
             self.Sid = self.Pgid = self.Pid;
+            self.HasCtty = false;                      // a new session has no controlling terminal
             return self.Sid;
         }
 

@@ -199,6 +199,7 @@ namespace Kernel
             Fork.ReleaseVforkParent(p);
             SysTimer.DeleteAll(p);
             FdTable.CloseOnExec();
+            SysKeys.OnExec(p, self);
             for (int sig = 1; sig <= Signal.NSIG; sig++)
                 if (Process.Current.Actions[sig].Handler > 1) { Process.Current.Actions[sig].Handler = 0; Process.Current.Actions[sig].Flags = 0; }
             self.AltStackSp = self.AltStackSize = 0;

@@ -37,6 +37,7 @@ namespace Kernel
             c.MemPolicy = parent.MemPolicy;
             c.MemPolicyNodes = parent.MemPolicyNodes;
             c.Personality = parent.Personality;
+            c.HasCtty = parent.HasCtty;
             c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
             c.Argv = parent.Argv; c.ArgvLength = parent.ArgvLength;
             c.Envp = parent.Envp; c.EnvpLength = parent.EnvpLength;
@@ -76,6 +77,7 @@ namespace Kernel
             family.AddChild(c);
             c.Link();
             c.AddThread(t);
+            SysKeys.OnFork(c, parent);
             ProcFs.AddProcess(c);
 
             t.SignalMask = caller.SignalMask;
@@ -153,6 +155,7 @@ namespace Kernel
             p.AddThread(t);
             t.SignalMask = caller.SignalMask;
             InheritThreadState(t, caller);
+            SysKeys.OnNewThread(t, caller);
             t.FsBase = (flags & CLONE_SETTLS) != 0 ? tls : Native.Rdmsr(0xC0000100);
             t.GsBase = Native.Rdmsr(0xC0000101);
             if ((flags & CLONE_CHILD_CLEARTID) != 0) t.ClearChildTid = ctid;
@@ -220,6 +223,8 @@ namespace Kernel
             RealTimer.Disarm(p);
             SysTimer.DeleteAll(p);
             SysSem.ApplyUndos(p);
+            SysKeys.OnProcessExit(p);
+            if (p.Pid == p.Sid && p != Process.Main) SysIo.LeaderGone(p);
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);

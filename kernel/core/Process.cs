@@ -70,6 +70,8 @@ namespace Kernel
         public ulong DeadUserTicks, DeadSystemTicks;  // CPU time of threads that have ended (TSC ticks)
         public ulong ChildUserTicks, ChildSystemTicks;   // and of reaped children, theirs included
         public Syscalls.SemUndo SemUndos;       // SEM_UNDO adjustments applied at exit                        // setpriority (recorded; the scheduler has no priorities)
+        public Syscalls.Key SessionKeyring, ProcessKeyring;   // keyctl anchors (syscall/SysKeys.cs)
+        public bool HasCtty;                    // the console is this process's controlling terminal (syscall/SysIo.cs)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
@@ -227,6 +229,7 @@ namespace Kernel
 
             Process p = new Process { Pid = AllocPid() };
             p.Pgid = p.Sid = p.Pid;
+            SysIo.AttachFirst(p);
             p.Actions = (SigAction*)Mm.KernelHeap.Alloc((ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
             Mem.Zero(p.Actions, (ulong)((Signal.NSIG + 1) * sizeof(SigAction)));
             p.Limits = SysProcess.DefaultLimits();

@@ -58,6 +58,7 @@ namespace Kernel
         public int SeccompMode;               // SysSeccomp.Mode*: none, strict, filter
         public Syscalls.SeccompFilter Seccomp;   // the newest filter (each links to the ones before)
         public bool NoNewPrivs, KeepCaps;     // PR_SET_NO_NEW_PRIVS (inherited; never cleared), PR_SET_KEEPCAPS
+        public Syscalls.Key ThreadKeyring;    // KEY_SPEC_THREAD_KEYRING (syscall/SysKeys.cs)
         public ulong TimerSlackNs = 50_000;   // PR_SET_TIMERSLACK (recorded: timers here have tick granularity)
 
         // ---- kernel stacks -------------------------------------------------------------------
@@ -126,6 +127,7 @@ namespace Kernel
             while (RtQueue != null) { Syscalls.QueuedSignal q = RtQueue; RtQueue = q.Next; Process.QueuedSignals--; Runtime.Allocator.Free(q); }
             Syscalls.SeccompFilter.Release(Seccomp);
             Seccomp = null;
+            Syscalls.SysKeys.OnThreadExit(this);
             Runtime.Allocator.Free(this);
         }
 

@@ -87,29 +87,53 @@ namespace Kernel.Fs
     {
         public override long Read(long offset, Span<byte> dst)
         {
+            long jc = Syscalls.SysIo.CheckRead();
+            if (jc < 0) return jc;
             fixed (byte* p = &dst.GetPinnableReference()) return Console.Read(p, (ulong)dst.Length);
         }
         public override long Write(long offset, ReadOnlySpan<byte> src)
         {
+            long jc = Syscalls.SysIo.CheckWrite(1);
+            if (jc < 0) return jc;
             fixed (byte* p = &src.GetPinnableReference()) Console.Write(1, p, (ulong)src.Length);
             return src.Length;
         }
     }
 
-    /// <summary>A /proc/PID file: generated from its process on each read (empty once the process is reaped).</summary>
+    /// <summary>
+    /// A /proc/PID file: generated from its process on each read (empty once the process is reaped).
+    /// Under /proc/self the process is whoever reads. Files of one descriptor or thread
+    /// (fdinfo/N, task/TID/*) carry its number in <see cref="Arg"/>.
+    /// </summary>
     internal sealed unsafe class ProcessFile : SpecialInode
     {
         public Process Owner;
+        public bool Self;
+        public readonly int Arg;
         private readonly delegate*<ref TextBuffer, Process, void> _generate;
+        private readonly delegate*<ref TextBuffer, Process, int, void> _generateArg;
         public ProcessFile(Process p, delegate*<ref TextBuffer, Process, void> generate) { Owner = p; _generate = generate; }
+
+        public ProcessFile(Process p, bool self, int arg, delegate*<ref TextBuffer, Process, int, void> generate)
+        {
+            Owner = self ? null : p;
+            Self = self;
+            Arg = arg;
+            _generateArg = generate;
+        }
+
+        /// <summary>Its process is gone (or the entry was removed): reads are empty from now on.</summary>
+        public void Orphan() { Owner = null; Self = false; }
 
         public override long Read(long offset, Span<byte> dst)
         {
             if (offset < 0) return -Errno.EINVAL;
-            if (Owner == null) return 0;
+            Process p = Self ? Process.Current : Owner;
+            if (p == null) return 0;
             var t = TextBuffer.Rent();
             if (t.P == null) return -Errno.ENOMEM;
-            _generate(ref t, Owner);
+            if (_generateArg != null) _generateArg(ref t, p, Arg);
+            else _generate(ref t, p);
             return t.CopyOutAndFree(offset, dst);
         }
 

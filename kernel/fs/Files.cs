@@ -14,11 +14,19 @@ namespace Kernel.Fs
         public int Stream => _stream;
         public override bool IsTty => Console.IsTty(_stream);
 
-        public override long Read(byte* dst, long n) => _stream == 0 ? Console.Read(dst, (ulong)n, (Flags & OpenFlags.O_NONBLOCK) != 0) : -Errno.EBADF;
+        public override long Read(byte* dst, long n)
+        {
+            if (_stream != 0) return -Errno.EBADF;
+            long jc = Syscalls.SysIo.CheckRead();                 // a background group reading the terminal
+            return jc < 0 ? jc : Console.Read(dst, (ulong)n, (Flags & OpenFlags.O_NONBLOCK) != 0);
+        }
 
         public override long Write(byte* src, long n)
         {
-            Console.Write(_stream == 0 ? 1 : _stream, src, (ulong)n);
+            int stream = _stream == 0 ? 1 : _stream;
+            long jc = Syscalls.SysIo.CheckWrite(stream);          // TOSTOP
+            if (jc < 0) return jc;
+            Console.Write(stream, src, (ulong)n);
             return n;
         }
 
@@ -122,7 +130,7 @@ namespace Kernel.Fs
             return left > 0 ? left : 0;
         }
 
-        public override long Ioctl(uint request, ulong arg) => -Errno.ENOTTY;
+        public override long Ioctl(uint request, ulong arg) => Node is TtyDevice ? Syscalls.SysIo.ConsoleIoctl(0, request, arg) : -Errno.ENOTTY;
     }
 
     /// <summary>A pipe's ring buffer, shared by its read and write ends.</summary>

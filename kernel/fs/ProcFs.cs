@@ -10,47 +10,180 @@ namespace Kernel.Fs
     internal static unsafe class ProcFs
     {
         /// <summary>
-        /// Rebuilds the dynamic /proc/self entries when a lookup of <paramref name="path"/> from
-        /// <paramref name="start"/> can reach them: an absolute path under /proc or /dev (whose
-        /// std* links lead there), or a relative one starting inside either tree.
+        /// Rebuilds the dynamic entries of the /proc directory a lookup of <paramref name="path"/>
+        /// from <paramref name="start"/> can reach: /proc/PID/{exe,cwd,fd,fdinfo,task} of that
+        /// process for a path through /proc/PID, the caller's under /proc/self and /dev (whose std*
+        /// links lead there). Other paths touch nothing.
         /// </summary>
         public static void Refresh(Inode start, byte* path, int len)
         {
             if (Devices.ProcFd == null) return;
-            if (len > 0 && path[0] == '/') { if (!Under(path, len, "/proc") && !Under(path, len, "/dev")) return; }
-            else if (!Inside(start)) return;
+            Inode proc = Devices.ProcSelf.Parent;
+            int pid = 0;                                  // 0: the caller, through /proc/self
+            if (len > 0 && path[0] == '/')
+            {
+                if (Under(path, len, "/proc")) pid = LeadingPid(path + 5, len - 5);
+                else if (!Under(path, len, "/dev")) return;
+            }
+            else if (start == proc) pid = LeadingPid(path, len);
+            else
+            {
+                Inode top = TopDir(start);
+                if (top == null) return;
+                if (top != Devices.ProcSelf && top != Devices.Dev) pid = PidOfDir(top);
+            }
+            if (pid < 0) return;
+            if (pid == 0) { RefreshProcess(Devices.ProcSelf, Process.Current, true); return; }
+            Process p = Process.Find(pid);
+            if (p == null) return;
+            Span<byte> n = stackalloc byte[16];
+            Inode dir = FileSystem.Lookup(proc, n.Slice(0, Digits(pid, n)));
+            if (dir != null && dir.IsDirectory) RefreshProcess(dir, p, false);
+        }
 
+        /// <summary>The number in the first component of a path after "/proc" ("/123/fd": 123); 0 for self or another name, -1 for /proc itself.</summary>
+        private static int LeadingPid(byte* rest, int len)
+        {
+            int i = 0;
+            while (i < len && rest[i] == '/') i++;
+            if (i == len) return -1;
+            int v = 0, digits = 0;
+            for (; i < len && rest[i] != '/'; i++)
+            {
+                if (rest[i] < '0' || rest[i] > '9' || digits > 9) return 0;
+                v = v * 10 + (rest[i] - '0');
+                digits++;
+            }
+            return v;
+        }
+
+        /// <summary>The child of /proc or /dev that <paramref name="d"/> lies in (or is), else null.</summary>
+        private static Inode TopDir(Inode d)
+        {
+            Inode proc = Devices.ProcSelf.Parent;
+            for (; d != null && d != FileSystem.Root; d = d.Parent)
+            {
+                if (d == Devices.Dev) return d;
+                if (d.Parent == proc) return d;
+            }
+            return null;
+        }
+
+        private static int PidOfDir(Inode top)
+        {
+            Span<byte> n = stackalloc byte[16];
+            Inode proc = Devices.ProcSelf.Parent;
+            for (Process p = Process.First; p != null; p = p.AllNext)
+                if (!p.Zombie && FileSystem.Lookup(proc, n.Slice(0, Digits(p.Pid, n))) == top) return p.Pid;
+            return -1;
+        }
+
+        /// <summary>exe, cwd, fd/N, fdinfo/N and task/TID/{stat,status,comm} of <paramref name="p"/> in <paramref name="dir"/>.</summary>
+        private static void RefreshProcess(Inode dir, Process p, bool self)
+        {
+            if (p.Zombie || p.Files == null) return;
             Span<byte> name = stackalloc byte[16];
             Span<byte> target = stackalloc byte[512];
-            // exe and cwd
-            SetLink(Devices.ProcSelf, Name(name, "exe"), new ReadOnlySpan<byte>(Process.Current.ExePath, (int)Process.Current.ExePathLen));
-            int cl = FileSystem.GetPath(Process.Current.Cwd, target);
-            if (cl > 0) SetLink(Devices.ProcSelf, Name(name, "cwd"), target.Slice(0, cl));
-            // fd/N
+            SetLink(dir, Name(name, "exe"), new ReadOnlySpan<byte>(p.ExePath, (int)p.ExePathLen));
+            int cl = p.Cwd != null ? FileSystem.GetPath(p.Cwd, target) : 0;
+            if (cl > 0) SetLink(dir, Name(name, "cwd"), target.Slice(0, cl));
+            Inode fdDir = self ? Devices.ProcFd : SubDir(dir, "fd", 0x16D);
+            Inode infoDir = SubDir(dir, "fdinfo", 0x16D);
+            Inode taskDir = SubDir(dir, "task", 0x16D);
+            if (fdDir == null || infoDir == null || taskDir == null) return;
+            File[] files = p.Files.Files;
+            // Names whose descriptor is closed go first, so the loop below only adds or retargets.
+            DropStale(fdDir, p, false);
+            DropStale(infoDir, p, false);
             for (int fd = 0; fd < FdTable.Max; fd++)
             {
+                File f = files[fd];
+                if (f == null) continue;
                 ReadOnlySpan<byte> n = name.Slice(0, Digits(fd, name));
-                File f = FdTable.Get(fd);
-                if (f == null)
+                int tl = LinkTarget(f, fd, target);
+                if (tl > 0) SetLink(fdDir, n, target.Slice(0, tl));
+                Inode info = FileSystem.Lookup(infoDir, n);
+                if (info == null)
                 {
-                    Inode gone = FileSystem.Lookup(Devices.ProcFd, n);
-                    if (gone != null)
-                    {
-                        FileSystem.Unlink(Devices.ProcFd, n);
-                        // No GC: a dead link nobody holds goes back to the heap (links churn with every pipe).
-                        if (gone.Nlink == 0 && gone.OpenCount == 0) VfsMemory.FreeObject(gone);
-                    }
-                    continue;
+                    var node = new ProcessFile(p, self, fd, &FdInfoOf) { Mode = 0x8000 | 0x100 };
+                    FileSystem.AddSpecial(infoDir, n, node);
                 }
-                int tl;
-                if (f.Node != null) tl = FileSystem.GetPath(f.Node, target);
-                else if (f is PipeFile p) tl = Text(target, "pipe:[", p.P.Id, "]");
-                else if (f is SocketFile s) tl = Text(target, "socket:[", s.Ino, "]");
-                else if (f.AnonName != null) { tl = Text(target, "anon_inode:", 0, null); tl += Text(target.Slice(tl), f.AnonName, 0, null); }
-                else if (f.IsTty) tl = Text(target, "/dev/pts/0", 0, null);
-                else tl = Text(target, "pipe:[", (ulong)(fd + 1), "]");
-                if (tl > 0) SetLink(Devices.ProcFd, n, target.Slice(0, tl));
             }
+            DropStale(taskDir, p, true);
+            for (Thread t = p.Threads; t != null; t = t.ProcessNext)
+            {
+                ReadOnlySpan<byte> n = name.Slice(0, Digits(t.Tid, name));
+                Inode td = FileSystem.Lookup(taskDir, n);
+                if (td != null) continue;
+                if (FileSystem.Mkdir(taskDir, n, 0x4000 | 0x16D, out td) < 0) continue;
+                AddTaskFile(td, "stat", p, t.Tid, self, &TaskStatOf);
+                AddTaskFile(td, "status", p, t.Tid, self, &TaskStatusOf);
+                AddTaskFile(td, "comm", p, t.Tid, self, &TaskCommOf);
+            }
+        }
+
+        private static void AddTaskFile(Inode dir, string name, Process p, int tid, bool self, delegate*<ref TextBuffer, Process, int, void> gen)
+        {
+            Span<byte> n = stackalloc byte[16];
+            FileSystem.AddSpecial(dir, Name(n, name), new ProcessFile(p, self, tid, gen) { Mode = 0x8000 | 0x124 });
+        }
+
+        private static Inode SubDir(Inode dir, string name, uint perm)
+        {
+            Span<byte> n = stackalloc byte[16];
+            ReadOnlySpan<byte> nm = Name(n, name);
+            Inode d = FileSystem.Lookup(dir, nm);
+            if (d != null) return d.IsDirectory ? d : null;
+            return FileSystem.Mkdir(dir, nm, 0x4000 | perm, out d) < 0 ? null : d;
+        }
+
+        /// <summary>Removes the numbered entries of fd/, fdinfo/ (a closed descriptor) or task/ (an ended thread).</summary>
+        private static void DropStale(Inode dir, Process p, bool threads)
+        {
+            DirEntry e = dir.First;
+            while (e != null)
+            {
+                DirEntry next = e.Next;
+                int v = 0;
+                for (int i = 0; i < e.NameLength; i++) v = v * 10 + (e.Name[i] - '0');
+                bool live = threads ? p.FindThread(v) != null : (uint)v < FdTable.Max && p.Files.Files[v] != null;
+                if (!live) Remove(dir, e);
+                e = next;
+            }
+        }
+
+        /// <summary>
+        /// Unlinks one entry (a directory with everything in it) and frees what nobody holds open;
+        /// a generated file still open reads as empty from now on (it no longer names its process).
+        /// </summary>
+        private static void Remove(Inode dir, DirEntry e)
+        {
+            Inode node = e.Node;
+            Span<byte> n = stackalloc byte[32];
+            int len = e.NameLength < 32 ? e.NameLength : 32;
+            for (int i = 0; i < len; i++) n[i] = e.Name[i];
+            if (node.IsDirectory)
+            {
+                while (node.First != null) Remove(node, node.First);
+                FileSystem.Rmdir(dir, n.Slice(0, len));
+            }
+            else
+            {
+                if (node is ProcessFile pf) pf.Orphan();
+                FileSystem.Unlink(dir, n.Slice(0, len));
+            }
+            if (node.Nlink == 0 && node.OpenCount == 0) VfsMemory.FreeObject(node);
+        }
+
+        /// <summary>What readlink of /proc/PID/fd/N says for <paramref name="f"/>.</summary>
+        private static int LinkTarget(File f, int fd, Span<byte> target)
+        {
+            if (f.Node != null) return FileSystem.GetPath(f.Node, target);
+            if (f is PipeFile p) return Text(target, "pipe:[", p.P.Id, "]");
+            if (f is SocketFile s) return Text(target, "socket:[", s.Ino, "]");
+            if (f.AnonName != null) { int tl = Text(target, "anon_inode:", 0, null); return tl + Text(target.Slice(tl), f.AnonName, 0, null); }
+            if (f.IsTty) return Text(target, "/dev/pts/0", 0, null);
+            return Text(target, "pipe:[", (ulong)(fd + 1), "]");
         }
 
         // ---- /proc/<pid>: a directory per process, from fork to reap ---------------------------------
@@ -62,7 +195,7 @@ namespace Kernel.Fs
             FileSystem.AddSpecial(dir, Name(n, name), node);
         }
 
-        /// <summary>Creates /proc/PID with stat, status, cmdline, comm, environ and maps of <paramref name="p"/>.</summary>
+        /// <summary>Creates /proc/PID with stat, status, cmdline, comm, environ and maps of <paramref name="p"/> (fd, fdinfo and task come on lookup).</summary>
         public static void AddProcess(Process p)
         {
             Inode proc = Devices.ProcSelf?.Parent;
@@ -78,31 +211,24 @@ namespace Kernel.Fs
             Add(dir, "maps", p, &MapsOf);
         }
 
-        /// <summary>Reap: /proc/PID goes; a file still open there reads as empty from now on.</summary>
+        /// <summary>Reap: /proc/PID and everything in it goes; a file still open there reads as empty from now on.</summary>
         public static void RemoveProcess(Process p)
         {
             Inode proc = Devices.ProcSelf?.Parent;
             if (proc == null) return;
             Span<byte> n = stackalloc byte[16];
             int len = Digits(p.Pid, n);
-            Inode dir = FileSystem.Lookup(proc, n.Slice(0, len));
-            if (dir == null || !dir.IsDirectory) return;
-            Span<byte> f = stackalloc byte[16];
-            string[] names = s_files;
-            for (int i = 0; i < names.Length; i++)
-            {
-                ReadOnlySpan<byte> fn = Name(f, names[i]);
-                Inode node = FileSystem.Lookup(dir, fn);
-                if (node == null) continue;
-                if (node is ProcessFile pf) pf.Owner = null;
-                FileSystem.Unlink(dir, fn);
-                if (node.Nlink == 0 && node.OpenCount == 0) VfsMemory.FreeObject(node);
-            }
-            FileSystem.Rmdir(proc, n.Slice(0, len));
-            if (dir.Nlink == 0 && dir.OpenCount == 0) VfsMemory.FreeObject(dir);
+            DirEntry e = proc.First;
+            while (e != null && !(e.NameLength == len && Same(e, n.Slice(0, len)))) e = e.Next;
+            if (e == null || !e.Node.IsDirectory) return;
+            Remove(proc, e);
         }
 
-        private static readonly string[] s_files = { "stat", "status", "cmdline", "comm", "environ", "maps" };
+        private static bool Same(DirEntry e, ReadOnlySpan<byte> name)
+        {
+            for (int i = 0; i < name.Length; i++) if (e.Name[i] != name[i]) return false;
+            return true;
+        }
 
         private static ReadOnlySpan<byte> Name(Span<byte> buf, string s)
         {
@@ -213,21 +339,37 @@ namespace Kernel.Fs
             t.Byte((byte)'\n');
         }
 
-        private static char StateOf(Process p) => p.Zombie ? 'Z' : p.Stopped ? 'T' : p.Threads != null && p.Threads.State == Thread.Runnable ? 'R' : 'S';
+        /// <summary>The thread /proc/PID describes: the group leader while it lives, else any.</summary>
+        private static Thread Leader(Process p)
+        {
+            if (p == Process.Current && Thread.Current.Tid == p.Pid) return Thread.Current;
+            Thread t = p.FindThread(p.Pid);
+            return t != null ? t : p.Threads;
+        }
+
+        private static char StateOf(Process p, Thread t) =>
+            p.Zombie ? 'Z' : p.Stopped ? 'T' : t != null && t.State == Thread.Runnable ? 'R' : 'S';
 
         public static void Status(ref TextBuffer t) => StatusOf(ref t, Process.Current);
+        public static void StatusOf(ref TextBuffer t, Process p) => StatusFor(ref t, p, p == Process.Current ? Thread.Current : Leader(p), p.Pid);
 
-        public static void StatusOf(ref TextBuffer t, Process p)
+        /// <summary>/proc/PID/task/TID/status: the thread's own pid, state, pending and blocked signals.</summary>
+        public static void TaskStatusOf(ref TextBuffer t, Process p, int tid)
+        {
+            Thread th = p.FindThread(tid);
+            if (th != null) StatusFor(ref t, p, th, tid);
+        }
+
+        private static void StatusFor(ref TextBuffer t, Process p, Thread th, int pid)
         {
             t.Str("Name:\t");
             byte* name = p.Name;
             for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
-            Thread th = p == Process.Current ? Thread.Current : p.Threads;
-            char state = StateOf(p);
+            char state = StateOf(p, th);
             t.Str("\nUmask:\t"); t.Octal4(p.Umask); t.Str("\nState:\t"); t.Byte((byte)state);
             t.Str(state == 'Z' ? " (zombie)" : state == 'T' ? " (stopped)" : state == 'R' ? " (running)" : " (sleeping)");
             t.Str("\nTgid:\t"); t.Dec((ulong)p.Pid);
-            t.Str("\nNgid:\t0\nPid:\t"); t.Dec((ulong)(th != null ? th.Tid : p.Pid)); t.Str("\nPPid:\t"); t.Dec((ulong)p.Ppid);
+            t.Str("\nNgid:\t0\nPid:\t"); t.Dec((ulong)pid); t.Str("\nPPid:\t"); t.Dec((ulong)p.Ppid);
             t.Str("\nTracerPid:\t0\n");
             t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
             ulong pages = p.Map != null ? p.Map.PagesMapped : 0;
@@ -240,15 +382,27 @@ namespace Kernel.Fs
         }
 
         public static void Stat(ref TextBuffer t) => StatOf(ref t, Process.Current);
+        public static void StatOf(ref TextBuffer t, Process p) => StatFor(ref t, p, p == Process.Current ? Thread.Current : Leader(p), p.Pid, false);
 
-        public static void StatOf(ref TextBuffer t, Process p)
+        /// <summary>/proc/PID/task/TID/stat: as /proc/PID/stat with the thread's id and state.</summary>
+        public static void TaskStatOf(ref TextBuffer t, Process p, int tid)
         {
-            t.Dec((ulong)p.Pid); t.Str(" (");
+            Thread th = p.FindThread(tid);
+            if (th != null) StatFor(ref t, p, th, tid, true);
+        }
+
+        public static void TaskCommOf(ref TextBuffer t, Process p, int tid) { if (p.FindThread(tid) != null) CommOf(ref t, p); }
+
+        /// <summary>A stat line; <paramref name="threadTimes"/>: utime/stime of <paramref name="th"/> alone (task/TID/stat), else of the whole process.</summary>
+        private static void StatFor(ref TextBuffer t, Process p, Thread th, int pid, bool threadTimes)
+        {
+            t.Dec((ulong)pid); t.Str(" (");
             byte* name = p.Name;
             for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
-            t.Str(") "); t.Byte((byte)StateOf(p)); t.Str(" "); t.Dec((ulong)p.Ppid); t.Str(" "); t.Dec((ulong)p.Pgid); t.Str(" "); t.Dec((ulong)p.Sid);
+            t.Str(") "); t.Byte((byte)StateOf(p, th)); t.Str(" "); t.Dec((ulong)p.Ppid); t.Str(" "); t.Dec((ulong)p.Pgid); t.Str(" "); t.Dec((ulong)p.Sid);
             t.Str(" 0 -1 4194560 0 0 0 0 ");
-            CpuTime.OfProcess(p, out ulong u, out ulong s);
+            ulong u, s;
+            if (threadTimes && th != null) CpuTime.OfThread(th, out u, out s); else CpuTime.OfProcess(p, out u, out s);
             CpuTime.OfChildren(p, out ulong cu, out ulong cs);
             t.Dec(u / 10_000_000); t.Str(" "); t.Dec(s / 10_000_000); t.Str(" "); t.Dec(cu / 10_000_000); t.Str(" "); t.Dec(cs / 10_000_000);
             t.Str(" 20 0 "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 ");
@@ -256,6 +410,29 @@ namespace Kernel.Fs
             ulong mapped = p.Map != null ? p.Map.PagesMapped : 0;
             t.Dec(mapped * 4096); t.Str(" "); t.Dec(mapped);
             t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+        }
+
+        /// <summary>/proc/PID/fdinfo/N: position, status flags as Linux keeps them (O_LARGEFILE on files, O_CLOEXEC from the descriptor), mount and inode.</summary>
+        public static void FdInfoOf(ref TextBuffer t, Process p, int fd)
+        {
+            if (p.Files == null || (uint)fd >= FdTable.Max) return;
+            File f = p.Files.Files[fd];
+            if (f == null) return;
+            ulong flags = (ulong)(uint)f.Flags;
+            if (f is InodeFile) flags |= (ulong)OpenFlags.O_LARGEFILE;
+            if (p.Files.Cloexec[fd]) flags |= (ulong)OpenFlags.O_CLOEXEC;
+            t.Str("pos:\t"); t.Dec((ulong)(f.Offset > 0 ? f.Offset : 0));
+            t.Str("\nflags:\t0"); Octal(ref t, flags);
+            t.Str("\nmnt_id:\t"); t.Dec(f.Node != null ? 1UL : 0UL);
+            t.Str("\nino:\t"); t.Dec(f.Node != null ? f.Node.Ino : f is SocketFile s ? s.Ino : 0);
+            t.Byte((byte)'\n');
+        }
+
+        private static void Octal(ref TextBuffer t, ulong v)
+        {
+            int shift = 63;
+            while (shift > 0 && (v >> shift) == 0) shift -= 3;
+            for (; shift >= 0; shift -= 3) t.Byte((byte)('0' + ((v >> shift) & 7)));
         }
 
         public static void Mounts(ref TextBuffer t)

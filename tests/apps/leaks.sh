@@ -48,13 +48,14 @@ if small=$(stats 10) && big=$(stats "$N"); then
 else
   echo "FAIL leaks/run: the loop did not complete"; fail=$((fail+1))
 fi
-# Objects of the newer calls: inotify instances with watches, seccomp filter stacks of exited processes.
+# Objects of the newer calls: inotify instances with watches, seccomp filter stacks of exited processes,
+# keys and keyrings of exited processes, /proc/PID/{fd,fdinfo,task} entries of reaped ones.
 if gcc -static -O1 -o "$TMP/leakloop" tests/apps/src/leakloop.c 2>"$TMP/cc.err" &&
    bin/ops run -v --timeout 600 --kernel-arg memstats "$TMP/leakloop" 300 > "$TMP/out.loop" 2> "$TMP/log.loop" &&
    [ "$(cat "$TMP/out.loop")" = 300 ]; then
   s=$(grep -o 'memstats start heap [0-9]*' "$TMP/log.loop" | awk '{print $4}')
   e=$(grep -o 'memstats end heap [0-9]*' "$TMP/log.loop" | awk '{print $4}')
-  echo "leaks: 300 inotify instances and seccomp children: heap $s -> $e bytes"
+  echo "leaks: 300 inotify instances, seccomp children and keyring children: heap $s -> $e bytes"
   check inotify-seccomp-heap "$e" "$s" "heap bytes, end not above start" notabove
 else
   echo "FAIL leaks/inotify-seccomp: the loop did not complete ($(tail -3 "$TMP/log.loop" "$TMP/cc.err" 2>/dev/null | tr '\n' ' '))"; fail=$((fail+1))

@@ -1,6 +1,9 @@
-/* Objects the kernel must give back: N rounds of an inotify instance with a watch, and a child
- * that installs a seccomp filter and exits. Prints N. (tests/apps/leaks.sh compares the kernel
+/* Objects the kernel must give back: N rounds of an inotify instance with a watch, a child
+ * that installs a seccomp filter and exits, and a child that fills keyrings (session, process,
+ * thread, a nested one) and exits while its parent reads its /proc/PID/fd, fdinfo and task. Prints N. (tests/apps/leaks.sh compares the kernel
  * heap at power-off with the start.) */
+#include <dirent.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/inotify.h>
@@ -11,6 +14,46 @@
 
 struct sock_filter { unsigned short code; unsigned char jt, jf; unsigned int k; };
 struct sock_fprog { unsigned short len; struct sock_filter *filter; };
+
+/* A child with keys in every keyring it has, left for exit to free; its parent lists its /proc entries. */
+static int keys_round(void)
+{
+    int go[2];
+    char payload[1024] = { 'k' };
+    if (pipe(go) != 0) return 1;
+    pid_t c = fork();
+    if (c == 0) {
+        close(go[1]);
+        if (syscall(SYS_keyctl, 1, 0) < 0) _exit(1);                                   /* JOIN_SESSION_KEYRING */
+        long ring = syscall(SYS_add_key, "keyring", "leak:ring", NULL, 0, -2);          /* in the process keyring */
+        if (ring < 0 || syscall(SYS_add_key, "user", "leak:a", payload, sizeof payload, ring) < 0) _exit(2);
+        if (syscall(SYS_add_key, "user", "leak:b", "b", 1, -1) < 0) _exit(3);          /* thread keyring */
+        long k = syscall(SYS_add_key, "user", "leak:c", "c", 1, -3);                   /* session keyring */
+        if (k < 0 || syscall(SYS_keyctl, 8, ring, -3) != 0 || syscall(SYS_keyctl, 3, k) != 0) _exit(4);   /* LINK, REVOKE */
+        char b;
+        if (read(go[0], &b, 1) < 0) _exit(5);
+        _exit(0);
+    }
+    close(go[0]);
+    char path[64];
+    const char *dirs[] = { "fd", "fdinfo", "task" };
+    for (int d = 0; d < 3; d++) {
+        snprintf(path, sizeof path, "/proc/%d/%s", (int)c, dirs[d]);
+        DIR *dir = opendir(path);
+        if (!dir) return 1;
+        while (readdir(dir)) {}
+        closedir(dir);
+    }
+    snprintf(path, sizeof path, "/proc/%d/fdinfo/0", (int)c);
+    int fd = open(path, O_RDONLY);
+    char buf[256];
+    if (fd < 0 || read(fd, buf, sizeof buf) <= 0) return 1;
+    close(fd);
+    close(go[1]);
+    int st;
+    waitpid(c, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
+}
 
 int main(int argc, char **argv)
 {
@@ -31,6 +74,7 @@ int main(int argc, char **argv)
         int st;
         waitpid(c, &st, 0);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) { fprintf(stderr, "child failed\n"); return 1; }
+        if (keys_round() != 0) { fprintf(stderr, "keys round failed\n"); return 1; }
     }
     printf("%d\n", i);
     return 0;
