@@ -26,6 +26,7 @@ namespace Kernel.Drivers.Virtio
 
         public readonly PciDevice Pci;
         private byte* _common, _notify, _isr, _device;
+        private ulong _commonPhys;
         private uint _notifyMultiplier;
         private ulong _notifyLength;
         private byte** _queueNotify;                         // per queue index: where to write its notification
@@ -42,7 +43,7 @@ namespace Kernel.Drivers.Virtio
             var t = new VirtioPci(pci, type);
             string why = t.MapRegions();
             if (why == null) return t;
-            Log.Write("compat: virtio-pci ");
+            Log.Write("compat: virtio device at ");
             pci.LogName();
             Log.Write(": ");
             Log.WriteLine(why);
@@ -66,7 +67,7 @@ namespace Kernel.Drivers.Virtio
                 if (p == null) return "cannot map its registers";
                 switch (cfgType)
                 {
-                    case CfgCommon: _common = p; break;
+                    case CfgCommon: _common = p; _commonPhys = Pci.BarBase(bar) + offset; break;
                     case CfgNotify: _notify = p; _notifyLength = length; _notifyMultiplier = Pci.Read32(c + 16); break;
                     case CfgIsr: _isr = p; break;
                     case CfgDevice: _device = p; break;
@@ -163,7 +164,9 @@ namespace Kernel.Drivers.Virtio
         {
             Log.Write(" at ");
             Pci.LogName();
-            Log.Write(_msix ? ", msi-x" : ", intx");
+            Log.Write(" (registers ");
+            Log.Hex(_commonPhys, _commonPhys >> 32 != 0 ? 12 : 8);
+            Log.Write(_msix ? "), msi-x" : "), intx");
         }
     }
 }

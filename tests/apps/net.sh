@@ -107,7 +107,7 @@ for irq in msi-x intx; do
     check q35-$irq-10mib nginx_big
     check q35-$irq-keepalive nginx_keepalive
     # -v shows the kernel log: the device was found on PCI and interrupts came the way asked for.
-    if grep -qE "virtio-net at pci [0-9a-f]{2}:[0-9a-f]{2}\.[0-7], $irq," "$TMP/uk.server.err"; then echo "PASS net/q35-$irq-device"; pass=$((pass+1))
+    if grep -qE "virtio-net at pci [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] \(registers 0x[0-9a-f]+\), $irq," "$TMP/uk.server.err"; then echo "PASS net/q35-$irq-device"; pass=$((pass+1))
     else echo "FAIL net/q35-$irq-device: no 'virtio-net at pci ..., $irq' in the kernel log"; grep -E "virtio|pci" "$TMP/uk.server.err" | head -5 | sed 's/^/    /'; fail=$((fail+1)); fi
     uk_stop
   fi

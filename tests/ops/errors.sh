@@ -297,7 +297,7 @@ for irq in msi-x intx; do
     >"$TMP/o" 2>"$TMP/e" < <(printf 'x\ny\n')
   rc=$?
   if [ $rc -eq 7 ] && [ "$(cat "$TMP/o")" = "out xy" ] && grep -qx err "$TMP/e" \
-    && grep -qE "virtio-console at pci [0-9a-f]{2}:[0-9a-f]{2}\.[0-7], $irq, multiport: stdin 1 stdout 2 stderr 3" "$TMP/e"
+    && grep -qE "virtio-console at pci [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] \(registers 0x[0-9a-f]+\), $irq, multiport: stdin 1 stdout 2 stderr 3" "$TMP/e"
   then ok q35-$irq-console
   else bad q35-$irq-console "status $rc, stdout '$(cat "$TMP/o")', stderr: $(grep -vE '^(compat|ops):' "$TMP/e" | head -3; grep -E 'virtio|pci' "$TMP/e" | head -3)"; fi
 done
