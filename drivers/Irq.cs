@@ -76,8 +76,8 @@ namespace Kernel.Drivers
 
         public static int Units => s_count;
 
-        /// <summary>Routes <paramref name="gsi"/> (edge, active high) to <paramref name="vector"/> on the boot CPU; false if no I/O APIC has that pin.</summary>
-        public static bool Route(uint gsi, int vector)
+        /// <summary>Routes <paramref name="gsi"/> (edge, active high; or level, active low for PCI INTx) to <paramref name="vector"/> on the boot CPU; false if no I/O APIC has that pin.</summary>
+        public static bool Route(uint gsi, int vector, bool levelActiveLow = false)
         {
             for (int i = 0; i < s_count; i++)
             {
@@ -85,7 +85,7 @@ namespace Kernel.Drivers
                 if (gsi < u->GsiBase || gsi >= u->GsiBase + u->Pins) continue;
                 uint pin = gsi - u->GsiBase;
                 Write(u->Base, 0x11 + 2 * pin, Lapic.Id << 24);
-                Write(u->Base, 0x10 + 2 * pin, (uint)vector);
+                Write(u->Base, 0x10 + 2 * pin, (uint)vector | (levelActiveLow ? 1u << 15 | 1u << 13 : 0));
                 return true;
             }
             return false;

@@ -68,13 +68,14 @@ public static class Program
         var dns = new Option<string?>("--dns") { Description = "The guest's name server (kernel's view; /etc/resolv.conf comes from NameServers).", HelpName = "ADDR" };
         var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument; automatic when PROGRAM is python3 or python3.X." };
         var noPython = new Option<bool>("--no-python") { Description = "Do not pack the Python standard library even though PROGRAM is python3." };
+        var machine = new Option<string?>("--machine") { Description = "microvm (the default: virtio-mmio, fastest boot) or q35 (PCI: virtio-net-pci and virtio-serial-pci with MSI-X, booted through SeaBIOS; RunConfig.Machine in a config file).", HelpName = "TYPE" };
         var noPerl = new Option<bool>("--no-perl") { Description = "Do not pack perl's @INC directories (packed when PROGRAM is perl or perl5.X)." };
         var program = new Argument<string?>("PROGRAM") { Description = "An x86-64 Linux ELF executable on the host (static, or dynamically linked: its libraries are packed).", Arity = ArgumentArity.ZeroOrOne };
         var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
 
         var cmd = new Command("run", "Run a Linux program in the unikernel; exits with the program's exit status.")
         {
-            port, udpPort, net, ip, gateway, dns, noNet, env, memory, trace, summary, profile, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, noPython, noPerl, kernelArg, demo, program, args,
+            port, udpPort, net, ip, gateway, dns, noNet, machine, env, memory, trace, summary, profile, missing, accel, verbose, keep, timeout, file, dir, config, allowMissing, python, noPython, noPerl, kernelArg, demo, program, args,
         };
         cmd.SetAction(r => RunCommand.Execute(new RunOptions
         {
@@ -107,6 +108,7 @@ public static class Program
             Ip = r.GetValue(ip),
             Gateway = r.GetValue(gateway),
             Dns = r.GetValue(dns),
+            Machine = r.GetValue(machine),
         }));
         return cmd;
     }

@@ -12,6 +12,15 @@ public enum Accelerator
     Kvm,
 }
 
+/// <summary>Which QEMU machine the kernel boots on.</summary>
+public enum Machine
+{
+    /// <summary>QEMU microvm: virtio-mmio devices, no firmware, no PCI (the default: fastest boot).</summary>
+    Microvm,
+    /// <summary>QEMU q35: PCI (virtio-net-pci, virtio-serial-pci, modern only, MSI-X), booted through SeaBIOS, like a cloud VM.</summary>
+    Q35,
+}
+
 /// <summary>How QEMU's standard streams are connected.</summary>
 public enum QemuStdio
 {
@@ -38,6 +47,8 @@ public sealed record QemuOptions
     public string Memory { get; init; } = "256M";
     /// <summary>The accelerator.</summary>
     public Accelerator Accel { get; init; } = Accelerator.Tcg;
+    /// <summary>The machine type.</summary>
+    public Machine Machine { get; init; } = Machine.Microvm;
     /// <summary>Where the kernel log (debugcon 0xE9) goes: a file (or a FIFO).</summary>
     public required string KernelLogPath { get; init; }
     /// <summary>Stream wiring.</summary>
@@ -88,9 +99,11 @@ public static class Qemu
     /// <summary>The argument list for <paramref name="o"/> (the contract's command line).</summary>
     public static List<string> Arguments(QemuOptions o)
     {
+        // q35: the same kernel through PVH (SeaBIOS loads it); the ISA devices below sit on its LPC bridge.
+        bool pci = o.Machine == Machine.Q35;
         var a = new List<string>
         {
-            "-M", "microvm,x-option-roms=off,rtc=off", "-nodefaults", "-no-user-config",
+            "-M", pci ? "q35" : "microvm,x-option-roms=off,rtc=off", "-nodefaults", "-no-user-config",
             "-display", "none", "-monitor", "none", "-no-reboot",
             "-accel", o.Accel == Accelerator.Kvm ? "kvm" : "tcg",
             "-m", o.Memory,
@@ -104,12 +117,15 @@ public static class Qemu
             "-chardev", "file,id=err,path=/dev/stderr", "-device", "isa-debugcon,iobase=0xea,chardev=err",
             "-chardev", "file,id=klog,path=" + o.KernelLogPath, "-device", "isa-debugcon,iobase=0xe9,chardev=klog",
             "-device", "isa-debug-exit,iobase=0x501,iosize=1",
-            "-global", "virtio-mmio.force-legacy=false",
+        ]);
+        // The kernel drives only virtio 1.x: modern-only devices on either transport.
+        a.AddRange(pci ? [] : ["-global", "virtio-mmio.force-legacy=false"]);
+        a.AddRange([
             // The program's streams: one virtio-serial port each. virtserialport (not virtconsole) so that
             // end of file on QEMU's stdin closes port 1 (the guest's end of input) and output is throttled,
             // never dropped, when the reader is slow. stdio reads QEMU's own fd 0 (ops' stdin, inherited),
             // only as far as the guest has posted buffers; QEMU's stdout and stderr are pipes to ops.
-            "-device", "virtio-serial-device,max_ports=4",
+            "-device", pci ? "virtio-serial-pci,disable-legacy=on,max_ports=4" : "virtio-serial-device,max_ports=4",
             "-chardev", "stdio,id=stdin,signal=off", "-device", "virtserialport,chardev=stdin,nr=1,name=stdin",
             "-chardev", "file,id=stdout,path=/dev/stdout", "-device", "virtserialport,chardev=stdout,nr=2,name=stdout",
             "-chardev", "file,id=stderr,path=" + (o.StderrWithStdout ? "/dev/stdout" : "/dev/stderr"), "-device", "virtserialport,chardev=stderr,nr=3,name=stderr",
@@ -119,7 +135,7 @@ public static class Qemu
             // QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2, DNS 10.0.2.3.
             string netdev = o.Tap != null ? "tap,id=net0,ifname=" + o.Tap + ",script=no,downscript=no"
                 : "user,id=net0" + string.Concat(o.Forwards.Select(f => "," + f.HostFwd));
-            a.AddRange(["-netdev", netdev, "-device", "virtio-net-device,netdev=net0"]);
+            a.AddRange(["-netdev", netdev, "-device", pci ? "virtio-net-pci,disable-legacy=on,netdev=net0" : "virtio-net-device,netdev=net0"]);
         }
         return a;
     }

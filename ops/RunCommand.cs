@@ -62,6 +62,8 @@ public sealed record RunOptions
     public string? Ip { get; init; }
     public string? Gateway { get; init; }
     public string? Dns { get; init; }
+    /// <summary>--machine: microvm or q35; null to take the config file's RunConfig.Machine (default microvm).</summary>
+    public string? Machine { get; init; }
     /// <summary>The tap device from --net tap:NAME (filled by Execute).</summary>
     public string? TapName { get; init; }
     /// <summary>The forwards from -p, --udp-port and the config file (filled by Execute).</summary>
@@ -116,7 +118,9 @@ public static partial class RunCommand
                 && (what != "--ip" || !value.Contains('/') || (int.TryParse(value[(value.IndexOf('/') + 1)..], out int p) && p is >= 1 and <= 32));
             if (!ok) throw new OpsException($"{what}: '{value}' is not an IPv4 address" + (what == "--ip" ? " (ADDR or ADDR/PREFIX)" : ""), ExitCodes.Usage);
         }
-        o = o with { TapName = tap };
+        string machine = (o.Machine ?? config?.Machine ?? "microvm").ToLowerInvariant();
+        if (machine is not ("microvm" or "q35")) throw new OpsException($"--machine: expected microvm or q35, not '{o.Machine}'", ExitCodes.Usage);
+        o = o with { TapName = tap, Machine = machine };
         o = o with { Forwards = forwards };
         if (config?.Cpus is > 1) Ui.Notice($"note: CPUs {config.Cpus} ignored: the unikernel runs on one CPU");
 
@@ -219,6 +223,7 @@ public static partial class RunCommand
             Append = KernelArgs(o, stdinTty),
             Memory = o.Memory,
             Accel = accel.Accel,
+            Machine = o.Machine == "q35" ? Machine.Q35 : Machine.Microvm,
             KernelLogPath = Path.Combine(tmpDir, "kernel.log"),
             Stdio = QemuStdio.Interactive,
             InheritStdin = true,

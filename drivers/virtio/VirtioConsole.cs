@@ -42,7 +42,7 @@ namespace Kernel.Drivers.Virtio
             public int FreeCount;
         }
 
-        private readonly VirtioMmio _dev;
+        private readonly VirtioTransport _dev;
         private bool _multiport;
         private int _maxPorts;
         private uint _added, _hostOpen, _openKnown;          // bit per port id
@@ -70,33 +70,37 @@ namespace Kernel.Drivers.Virtio
         /// <summary>Called (interrupt context) when input arrived or input ended.</summary>
         public delegate*<void> OnInput;
 
-        private VirtioConsole(VirtioMmio dev) { _dev = dev; }
+        private VirtioConsole(VirtioTransport dev) { _dev = dev; }
 
         /// <summary>Probe callback for the transport scan: starts the first console device.</summary>
-        public static void Probe(VirtioMmio dev)
+        public static void Probe(VirtioTransport dev)
         {
             if (dev.DeviceId != DeviceId || Instance != null) return;
             var c = new VirtioConsole(dev);
             bool interrupts = (Native.ReadRflags() & 0x200) != 0;
             Native.Cli();                                    // the handshake below polls; no handler may run meanwhile
             bool ok = c.Start();
-            if (!ok) dev.Status = VirtioMmio.StatusFailed;
+            if (!ok) dev.Status = VirtioTransport.StatusFailed;
             else Instance = c;
             if (interrupts) Native.Sti();
         }
 
         private bool Start()
         {
-            string refused = _dev.Negotiate(1UL << FeatureMultiport | 1UL << VirtioMmio.FeatureEventIdx, out ulong features);
+            string refused = _dev.Negotiate(1UL << FeatureMultiport | 1UL << VirtioTransport.FeatureEventIdx, out ulong features);
             if (refused != null) return Fail(refused);
             _multiport = (features & 1UL << FeatureMultiport) != 0;
-            bool eventIdx = (features & 1UL << VirtioMmio.FeatureEventIdx) != 0;
+            bool eventIdx = (features & 1UL << VirtioTransport.FeatureEventIdx) != 0;
             if (_multiport)
             {
                 uint max = (uint)_dev.ConfigByte(4) | (uint)_dev.ConfigByte(5) << 8 | (uint)_dev.ConfigByte(6) << 16 | (uint)_dev.ConfigByte(7) << 24;
                 _maxPorts = max < MaxPorts ? (int)max : MaxPorts;
             }
             else _maxPorts = 1;
+            // Before the queues: virtio-pci binds each queue to the MSI-X vector as it is set up.
+            // Interrupts are masked here; whatever arrives meanwhile is taken after Start.
+            Vector = _dev.AttachInterrupt(&OnInterrupt, this);
+            if (Vector == 0) return Fail("no interrupt for the device");   // readers would sleep forever
 
             // Queues: port 0 = 0/1, control = 2/3, port n >= 1 = 2n+2 / 2n+3. Rings for every queue a
             // role may use; the data buffers come once roles are known.
@@ -113,19 +117,17 @@ namespace Kernel.Drivers.Virtio
                 if (_maxPorts > StderrPort) _tx3 = NewTx(2 * StderrPort + 3, eventIdx);
                 if (!ControlBuffers()) return Fail("out of memory for the control buffers");
             }
-            _dev.Status = (byte)(_dev.Status | VirtioMmio.StatusDriverOk);
+            _dev.Status = (byte)(_dev.Status | VirtioTransport.StatusDriverOk);
 
             if (_multiport) Handshake();
             else { _added = 1; _hostOpen = 1; _openKnown = 1; }
             if (!ChooseRoles()) return Fail("out of memory for the buffers");
 
-            Vector = Irq.Allocate(&OnInterrupt, this);
-            if (Vector == 0) return Fail("no interrupt vector left");   // readers would sleep forever
-            _dev.RouteInterrupt(Vector);
-            Service();                                       // anything that arrived before the route (edge-triggered)
+            _started = true;
+            Service();                                       // anything that arrived before (edge-triggered)
 
-            Log.Write("compat: virtio-console at ");
-            Log.Hex(_dev.Phys, 8);
+            Log.Write("compat: virtio-console");
+            _dev.LogLocation();
             Log.Write(_multiport ? ", multiport:" : ", single port:");
             LogRole(" stdin ", _inputPort);
             LogRole(" stdout ", _stdoutPort);
@@ -341,7 +343,14 @@ namespace Kernel.Drivers.Virtio
 
         // ---- interrupt ---------------------------------------------------------------------
 
-        private static void OnInterrupt(object self) => ((VirtioConsole)self).Service();
+        private bool _started;
+
+        /// <summary>Ignored until Start has finished (an INTx line may be shared with a running device).</summary>
+        private static void OnInterrupt(object self)
+        {
+            var c = (VirtioConsole)self;
+            if (c._started) c.Service();
+        }
 
         /// <summary>Control messages, received input and finished transmissions. Interrupt context, or kernel code with interrupts masked.</summary>
         public void Service()

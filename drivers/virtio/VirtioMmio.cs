@@ -6,17 +6,14 @@ using Kernel.Memory;
 
 namespace Kernel.Drivers.Virtio
 {
-    internal sealed unsafe class VirtioMmio
+    internal sealed unsafe class VirtioMmio : VirtioTransport
     {
         public const uint Magic = 0x74726976;                  // "virt"
         public const ulong MicrovmBase = 0xFEB00000;
         public const int MicrovmSlots = 24;
-        public const byte StatusAcknowledge = 1, StatusDriver = 2, StatusDriverOk = 4, StatusFeaturesOk = 8, StatusFailed = 128;
-        public const int FeatureVersion1 = 32, FeatureEventIdx = 29;
 
         private readonly byte* _regs;
         public readonly ulong Phys;
-        public readonly uint DeviceId;
         public readonly int Slot;
 
         private VirtioMmio(ulong phys, int slot)
@@ -31,7 +28,7 @@ namespace Kernel.Drivers.Virtio
         private void W(int off, uint v) => Native.MmioWrite32(_regs + off, v);
 
         /// <summary>Calls <paramref name="found"/> for every version-2 device present (device ID not 0).</summary>
-        public static void Scan(delegate*<VirtioMmio, void> found)
+        public static void Scan(delegate*<VirtioTransport, void> found)
         {
             for (int slot = 0; slot < MicrovmSlots; slot++)
             {
@@ -50,51 +47,42 @@ namespace Kernel.Drivers.Virtio
             }
         }
 
-        /// <summary>The GSIs this slot may be wired to on microvm (24+slot with the second I/O APIC, else 16+slot or 5+slot).</summary>
-        public void RouteInterrupt(int vector)
+        /// <summary>One vector, routed to every GSI this slot may be wired to on microvm (24+slot with the second I/O APIC, else 16+slot or 5+slot).</summary>
+        public override int AttachInterrupt(delegate*<object, void> handler, object context)
         {
+            int vector = Irq.Allocate(handler, context);
+            if (vector == 0) return 0;
             IoApic.Route((uint)(24 + Slot), vector);
             if (Slot < 8) { IoApic.Route((uint)(16 + Slot), vector); IoApic.Route((uint)(5 + Slot), vector); }
+            return vector;
         }
 
-        public byte Status { get => (byte)R(0x070); set => W(0x070, value); }
+        public override void LogLocation()
+        {
+            Log.Write(" at ");
+            Log.Hex(Phys, 8);
+        }
 
-        public void Reset() { W(0x070, 0); while (R(0x070) != 0) Native.Pause(); }
+        public override byte Status { get => (byte)R(0x070); set => W(0x070, value); }
 
-        public ulong DeviceFeatures()
+        public override void Reset() { W(0x070, 0); while (R(0x070) != 0) Native.Pause(); }
+
+        public override ulong DeviceFeatures()
         {
             W(0x014, 0); ulong lo = R(0x010);
             W(0x014, 1); ulong hi = R(0x010);
             return lo | hi << 32;
         }
 
-        /// <summary>Writes the accepted features and sets FEATURES_OK; false if the device refuses them.</summary>
-        private bool SetFeatures(ulong features)
+        protected override void WriteDriverFeatures(ulong features)
         {
             W(0x024, 0); W(0x020, (uint)features);
             W(0x024, 1); W(0x020, (uint)(features >> 32));
-            Status = (byte)(Status | StatusFeaturesOk);
-            return (Status & StatusFeaturesOk) != 0;
         }
 
-        /// <summary>
-        /// The start of every driver's initialisation (virtio 1.x, 3.1.1): reset, ACKNOWLEDGE, DRIVER,
-        /// and the features both sides have out of <paramref name="wanted"/> (VERSION_1 is required).
-        /// Returns null with the features accepted (FEATURES_OK set), or why the device cannot be used.
-        /// </summary>
-        public string Negotiate(ulong wanted, out ulong features)
-        {
-            Reset();
-            Status = StatusAcknowledge;
-            Status = StatusAcknowledge | StatusDriver;
-            features = DeviceFeatures() & (wanted | 1UL << FeatureVersion1);
-            if ((features & 1UL << FeatureVersion1) == 0) return "the device does not offer VIRTIO_F_VERSION_1";
-            return SetFeatures(features) ? null : "the device refused our features";
-        }
+        public override ushort QueueMax(int index) { W(0x030, (uint)index); return (ushort)R(0x034); }
 
-        public ushort QueueMax(int index) { W(0x030, (uint)index); return (ushort)R(0x034); }
-
-        public void SetupQueue(Virtqueue q)
+        public override void SetupQueue(Virtqueue q)
         {
             W(0x030, (uint)q.Index);
             W(0x038, q.Size);
@@ -109,13 +97,13 @@ namespace Kernel.Drivers.Virtio
         private static void Notify(object self, int queue) => ((VirtioMmio)self).W(0x050, (uint)queue);
 
         /// <summary>Reads and acknowledges the interrupt status (bit 0: used buffers, bit 1: configuration change).</summary>
-        public uint AckInterrupt()
+        public override uint AckInterrupt()
         {
             uint s = R(0x060);
             if (s != 0) W(0x064, s);
             return s;
         }
 
-        public byte ConfigByte(int off) => (byte)(R(0x100 + (off & ~3)) >> (8 * (off & 3)));
+        public override byte ConfigByte(int off) => (byte)(R(0x100 + (off & ~3)) >> (8 * (off & 3)));
     }
 }

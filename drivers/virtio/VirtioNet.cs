@@ -25,7 +25,7 @@ namespace Kernel.Drivers.Virtio
 
         public static VirtioNet First;                      // the first device found (the only one used today)
 
-        private readonly VirtioMmio _dev;
+        private readonly VirtioTransport _dev;
         private Virtqueue _rx, _tx;
         private byte* _rxBuffers, _txBuffers;
         private ulong _rxPhys, _txPhys;
@@ -46,25 +46,25 @@ namespace Kernel.Drivers.Virtio
         /// its TCP/UDP checksum.</summary>
         public delegate*<byte*, int, bool, void> OnReceive;
 
-        private VirtioNet(VirtioMmio dev)
+        private VirtioNet(VirtioTransport dev)
         {
             _dev = dev;
             Mac = (byte*)Mm.KernelHeap.Alloc(8);
         }
 
         /// <summary>Probe callback for the transport scan: starts the first network device.</summary>
-        public static void Probe(VirtioMmio dev)
+        public static void Probe(VirtioTransport dev)
         {
             if (dev.DeviceId != DeviceId || First != null) return;
             var n = new VirtioNet(dev);
-            if (!n.Start()) { dev.Status = VirtioMmio.StatusFailed; return; }
+            if (!n.Start()) { dev.Status = VirtioTransport.StatusFailed; return; }
             First = n;
         }
 
         private bool Start()
         {
             // Kernel arg net.nooffload: none of them (to compare, or to rule them out).
-            ulong wanted = 1UL << FeatureMac | 1UL << VirtioMmio.FeatureEventIdx;
+            ulong wanted = 1UL << FeatureMac | 1UL << VirtioTransport.FeatureEventIdx;
             if (!CommandLine.Has("net.nooffload"))
             {
                 wanted |= 1UL << FeatureCsum | 1UL << FeatureGuestCsum | 1UL << FeatureHostTso4 | 1UL << FeatureHostTso6 | 1UL << FeatureMrgRxbuf;
@@ -92,9 +92,11 @@ namespace Kernel.Drivers.Virtio
             if (rxSize == 0 || txSize == 0) return Fail("the device has no queues");
             _rx = new Virtqueue(0, rxSize);
             _tx = new Virtqueue(1, txSize);
-            bool eventIdx = (features & 1UL << VirtioMmio.FeatureEventIdx) != 0;
+            bool eventIdx = (features & 1UL << VirtioTransport.FeatureEventIdx) != 0;
             _rx.EventIdx = _tx.EventIdx = eventIdx;
             if (!_rx.Allocate() || !_tx.Allocate()) return Fail("out of memory for the rings");
+            // Before the queues: virtio-pci binds each queue to the MSI-X vector as it is set up.
+            Vector = _dev.AttachInterrupt(&OnInterrupt, this);
             _rxPhys = Mm.Pages.Alloc((ulong)rxSize * BufferSize / 4096);
             _txPhys = Mm.Pages.Alloc((ulong)txSize * BufferSize / 4096);
             if (_rxPhys == 0 || _txPhys == 0) return Fail("out of memory for the buffers");
@@ -115,14 +117,12 @@ namespace Kernel.Drivers.Virtio
 
             _dev.SetupQueue(_rx);
             _dev.SetupQueue(_tx);
-            Vector = Irq.Allocate(&OnInterrupt, this);
-            _dev.RouteInterrupt(Vector);
-            _dev.Status = (byte)(_dev.Status | VirtioMmio.StatusDriverOk);
+            _dev.Status = (byte)(_dev.Status | VirtioTransport.StatusDriverOk);
             _rx.ArmAndCheckEmpty();
             _rx.Kick(0);
 
-            Log.Write("compat: virtio-net at ");
-            Log.Hex(_dev.Phys, 8);
+            Log.Write("compat: virtio-net");
+            _dev.LogLocation();
             Log.Write(", mac ");
             for (int i = 0; i < 6; i++) { if (i > 0) Log.Char(':'); Log.Char(HexDigit(Mac[i] >> 4)); Log.Char(HexDigit(Mac[i] & 15)); }
             Log.Write(eventIdx ? ", event index" : "");
@@ -133,6 +133,7 @@ namespace Kernel.Drivers.Virtio
             Log.Write(MergeRx ? ", merged rx buffers" : "");
             Log.Write(RxTso ? ", rx tso" : "");
             Log.Write("\n");
+            _started = true;
             return true;
         }
 
@@ -147,7 +148,14 @@ namespace Kernel.Drivers.Virtio
             return false;
         }
 
-        private static void OnInterrupt(object self) => ((VirtioNet)self).Service();
+        private bool _started;
+
+        /// <summary>Ignored until Start has finished (an INTx line may be shared with a running device).</summary>
+        private static void OnInterrupt(object self)
+        {
+            var n = (VirtioNet)self;
+            if (n._started) n.Service();
+        }
 
         /// <summary>netdebug: the receive ring's indices (avail, device used, ours, used_event, avail_event) and the interrupt status.</summary>
         public void LogRings()

@@ -33,6 +33,10 @@ namespace Kernel.Arch
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_pause")] public static extern void Pause();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_read32")] public static extern uint MmioRead32(void* address);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_write32")] public static extern void MmioWrite32(void* address, uint value);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_read8")] public static extern byte MmioRead8(void* address);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_write8")] public static extern void MmioWrite8(void* address, byte value);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_read16")] public static extern ushort MmioRead16(void* address);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mmio_write16")] public static extern void MmioWrite16(void* address, ushort value);
         /// <summary>A full memory barrier, and a compiler barrier (an external call): for rings shared with devices.</summary>
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_mfence")] public static extern void Mfence();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_rsp")] public static extern ulong ReadRsp();

@@ -374,6 +374,20 @@ asm_mmio_read32:
 asm_mmio_write32:
     mov [rdi], esi
     ret
+; Narrower ones for registers that must be accessed at their own width (virtio-pci common config).
+global asm_mmio_read8, asm_mmio_write8, asm_mmio_read16, asm_mmio_write16
+asm_mmio_read8:
+    movzx eax, byte [rdi]
+    ret
+asm_mmio_write8:
+    mov [rdi], sil
+    ret
+asm_mmio_read16:
+    movzx eax, word [rdi]
+    ret
+asm_mmio_write16:
+    mov [rdi], si
+    ret
 
 global asm_mfence
 asm_mfence:

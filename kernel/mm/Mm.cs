@@ -19,6 +19,30 @@ namespace Kernel.Memory
         public static void* PhysToVirt(ulong phys) => (void*)(phys + DirectMapBase);
         public static ulong VirtToPhys(void* virt) => (ulong)virt - DirectMapBase;
 
+        /// <summary>Device registers (PCI BARs) are mapped here, uncached, in the kernel-stack PML4 slot
+        /// past its 4 GiB of stacks: the direct map is write-back and ends at RAM's top, while a
+        /// 64-bit BAR may sit anywhere in the physical address space.</summary>
+        public const ulong MmioBase = PageTable.KernelStacksBase + (256UL << 30);
+        public const ulong MmioLimit = MmioBase + (64UL << 30);
+        private static ulong s_mmioNext;
+
+        /// <summary>
+        /// Maps <paramref name="size"/> bytes of device memory at <paramref name="phys"/> uncached
+        /// (PCD|PWT) and returns the address of <paramref name="phys"/>; null when out of virtual
+        /// space or page-table memory. Never unmapped: devices stay for the kernel's lifetime.
+        /// </summary>
+        public static void* MapMmio(ulong phys, ulong size)
+        {
+            if (s_mmioNext == 0) s_mmioNext = MmioBase;
+            ulong first = phys & ~0xFFFUL, end = (phys + size + 0xFFF) & ~0xFFFUL;
+            if (size == 0 || end <= first || s_mmioNext + (end - first) > MmioLimit) return null;
+            ulong va = s_mmioNext;
+            for (ulong p = first; p < end; p += 4096)
+                if (!PageTable.MapKernel(va + (p - first), p, PageTable.CacheDisable | PageTable.WriteThrough)) return null;
+            s_mmioNext += end - first;
+            return (void*)(va + (phys - first));
+        }
+
         [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
         private struct MemmapEntry { public ulong Addr, Size; public uint Type, Reserved; }
 

@@ -10,6 +10,7 @@ namespace Kernel.Memory
     {
         public const ulong Present = 1, Writable = 2, User = 4, Huge = 0x80, NoExecute = 1UL << 63;
         public const ulong Dirty = 0x40;
+        public const ulong WriteThrough = 8, CacheDisable = 0x10;   // PWT|PCD with the reset PAT: uncached (MMIO)
         public const ulong ProtNone = 1UL << 9;          // software bit: frame kept, access denied
         public const ulong Cow = 1UL << 10;              // software bit: frame shared copy-on-write, mapped read-only
         private const ulong AddrMask = 0x000FFFFFFFFFF000;
@@ -75,7 +76,10 @@ namespace Kernel.Memory
         }
 
         /// <summary>Maps one kernel page (supervisor, no-execute) in the kernel-stack area, visible in every root.</summary>
-        public static bool MapKernel(ulong va, ulong phys)
+        public static bool MapKernel(ulong va, ulong phys) => MapKernel(va, phys, 0);
+
+        /// <summary>The same with extra leaf flags (<see cref="CacheDisable"/> | <see cref="WriteThrough"/> for device registers).</summary>
+        public static bool MapKernel(ulong va, ulong phys, ulong flags)
         {
             ulong* table = s_kernelPml4;
             for (int shift = 39; shift > 12; shift -= 9)
@@ -89,7 +93,7 @@ namespace Kernel.Memory
                 }
                 table = (ulong*)Mm.PhysToVirt(*e & AddrMask);
             }
-            table[(va >> 12) & 511] = (phys & AddrMask) | Present | Writable | NoExecute;
+            table[(va >> 12) & 511] = (phys & AddrMask) | Present | Writable | NoExecute | flags;
             Native.Invlpg(va);
             return true;
         }

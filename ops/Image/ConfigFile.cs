@@ -14,7 +14,8 @@ namespace Compat.Ops.Image;
 /// <item><c>MapDirs</c>: object, host path pattern (glob) -&gt; guest directory.</item>
 /// <item><c>NameServers</c>: array of addresses for /etc/resolv.conf.</item>
 /// <item><c>Memory</c> or <c>RunConfig.Memory</c> ("256M", "1G", "512MB"); <c>CPUs</c> or <c>RunConfig.CPUs</c> (only 1 is supported);
-/// <c>RunConfig.Ports</c> and <c>RunConfig.UDPPorts</c> (forwarded from the host's 127.0.0.1).</item>
+/// <c>RunConfig.Ports</c> and <c>RunConfig.UDPPorts</c> (forwarded from the host's 127.0.0.1);
+/// <c>RunConfig.Machine</c> ("microvm" or "q35", as ops run --machine; compat ops' own field).</item>
 /// </list>
 /// Other fields produce a warning, never an error; wrong types are errors.
 /// </summary>
@@ -47,6 +48,8 @@ public sealed class ConfigFile
     public List<UserPath> Paths { get; } = [];
     /// <summary>Memory size (normalized to QEMU's syntax), or null.</summary>
     public string? Memory { get; private set; }
+    /// <summary>RunConfig.Machine: "microvm" or "q35" (lower case), or null.</summary>
+    public string? Machine { get; private set; }
     /// <summary>CPUs asked for, or null.</summary>
     public int? Cpus { get; private set; }
     /// <summary>RunConfig.Ports: TCP ports forwarded from the host.</summary>
@@ -120,6 +123,10 @@ public sealed class ConfigFile
                 case "cpus": Cpus = Integer(v, "RunConfig.CPUs"); break;
                 case "ports": Ports.AddRange(Strings(v, "RunConfig.Ports", allowNumbers: true)); break;
                 case "udpports": UdpPorts.AddRange(Strings(v, "RunConfig.UDPPorts", allowNumbers: true)); break;
+                case "machine":
+                    Machine = String(v, "RunConfig.Machine").ToLowerInvariant();
+                    if (Machine is not ("microvm" or "q35")) throw Error($"RunConfig.Machine must be \"microvm\" or \"q35\", not \"{v.GetString()}\"");
+                    break;
                 default:
                     warn(IgnoredRunConfigFields.Contains(field.Name, StringComparer.OrdinalIgnoreCase)
                         ? $"{Path}: field 'RunConfig.{field.Name}' is not used by compat ops; ignored"

@@ -5,7 +5,8 @@
 # file's sha256, keep-alive, 404), redis-server with redis-cli (SET/GET/INCR/LPUSH/EXPIRE,
 # pipelining) and a short redis-benchmark, memcached, Python's http.server (on its default [::],
 # a dual-stack AF_INET6 socket), a Go net/http
-# server, a UDP echo round trip, and a name from /etc/hosts.
+# server, a UDP echo round trip, and a name from /etc/hosts. nginx again on q35 (`--machine q35`:
+# virtio-net-pci with MSI-X, then with INTx).
 # Ends with "net: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -90,6 +91,24 @@ for master in off on; do
     check nginx-master-$master-10mib nginx_big
     check nginx-master-$master-keepalive nginx_keepalive
     check nginx-master-$master-404 nginx_404
+    uk_stop
+  fi
+  native_stop
+done
+
+# ---- the same kernel on q35: virtio-net-pci (modern) with MSI-X, then with INTx (pci.nomsix) ----
+for irq in msi-x intx; do
+  NPORT=28080; UPORT=18080
+  nginx_conf off 28080; nginx_conf off 8080
+  extra=(); [ $irq = intx ] && extra=(--kernel-arg pci.nomsix)
+  native_start tcp:28080 /usr/sbin/nginx -e stderr -p "$W" -c "$W/nginx-off-28080.conf"
+  if uk_start q35-$irq tcp:18080 --machine q35 -v "${extra[@]}" -p 18080:8080 --dir "$W" -- /usr/sbin/nginx -e stderr -p "$W" -c "$W/nginx-off-8080.conf"; then
+    check q35-$irq-get nginx_get
+    check q35-$irq-10mib nginx_big
+    check q35-$irq-keepalive nginx_keepalive
+    # -v shows the kernel log: the device was found on PCI and interrupts came the way asked for.
+    if grep -qE "virtio-net at pci [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] \(registers 0x[0-9a-f]+\), $irq," "$TMP/uk.server.err"; then echo "PASS net/q35-$irq-device"; pass=$((pass+1))
+    else echo "FAIL net/q35-$irq-device: no 'virtio-net at pci ..., $irq' in the kernel log"; grep -E "virtio|pci" "$TMP/uk.server.err" | head -5 | sed 's/^/    /'; fail=$((fail+1)); fi
     uk_stop
   fi
   native_stop

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
-# stdin streaming, environment, --timeout, --trace, the root image format, shared library
+# stdin streaming (also over PCI on q35), environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
 # symbolization, --profile, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
 # Ends with "ops: N passed, M failed".
@@ -209,6 +209,10 @@ echo '{"Args": "not an array"}' > "$F/bad.json"
 expect config-bad-type 2 'Args must be an array of strings' -- $OPS run -c "$F/bad.json" "$BB" true
 echo '{"Args": [' > "$F/bad2.json"
 expect config-bad-json 2 'bad2.json: not valid JSON' -- $OPS run -c "$F/bad2.json" "$BB" true
+printf '{"RunConfig": {"Machine": "q35"}}' > "$F/q35.json"
+expect config-machine 0 'virtio-console at pci ' -- $OPS run -v -c "$F/q35.json" "$BB" true
+printf '{"RunConfig": {"Machine": "pc"}}' > "$F/pc.json"
+expect config-bad-machine 2 'RunConfig.Machine must be "microvm" or "q35"' -- $OPS run -c "$F/pc.json" "$BB" true
 expect port-bad 2 "--port: 'http' is not a port" -- $OPS run -p http "$BB" true
 expect port-range 2 "--port: '70000' is not a port" -- $OPS run -p 70000 "$BB" true
 expect port-no-net 2 '--no-net: no ports can be forwarded' -- $OPS run --no-net -p 8080 "$BB" true
@@ -285,6 +289,27 @@ out=$($OPS run "$BB" sh -c 'echo o1; echo e1 >&2; echo o2; echo e2 >&2' </dev/nu
 $OPS run "$BB" sh -c 'echo out; echo err >&2' </dev/null >"$TMP/o" 2>"$TMP/e"
 [ "$(cat "$TMP/o")" = "out" ] && [ "$(cat "$TMP/e")" = "err" ] && ok stdout-stderr-apart \
   || bad stdout-stderr-apart "stdout '$(cat "$TMP/o")', stderr '$(cat "$TMP/e")'"
+
+# The same console over PCI (--machine q35: virtio-serial-pci, modern only), with MSI-X and with
+# INTx (pci.nomsix): stdin streamed and ended, stdout and stderr apart, the exit status.
+head -c 1048576 /dev/urandom >"$TMP/in1m"
+want=$(sha256sum <"$TMP/in1m")
+for irq in msi-x intx; do
+  extra=(); [ $irq = intx ] && extra=(--kernel-arg pci.nomsix)
+  got=$(timeout 300 $OPS run --machine q35 "${extra[@]}" "$BB" cat <"$TMP/in1m" | sha256sum)
+  [ "$got" = "$want" ] && ok q35-$irq-stdin-1mib || bad q35-$irq-stdin-1mib "sha256 $got, want $want"
+  $OPS run --machine q35 -v "${extra[@]}" "$BB" sh -c 'read a; read b; echo "out $a$b"; echo err >&2; exit 7' \
+    >"$TMP/o" 2>"$TMP/e" < <(printf 'x\ny\n')
+  rc=$?
+  if [ $rc -eq 7 ] && [ "$(cat "$TMP/o")" = "out xy" ] && grep -qx err "$TMP/e" \
+    && grep -qE "virtio-console at pci [0-9a-f]{2}:[0-9a-f]{2}\.[0-7] \(registers 0x[0-9a-f]+\), $irq, multiport: stdin 1 stdout 2 stderr 3" "$TMP/e"
+  then ok q35-$irq-console
+  else bad q35-$irq-console "status $rc, stdout '$(cat "$TMP/o")', stderr: $(grep -vE '^(compat|ops):' "$TMP/e" | head -3; grep -E 'virtio|pci' "$TMP/e" | head -3)"; fi
+done
+out=$(printf 'hello' | $OPS run --machine q35 "$BB" wc -c 2>&1)
+[ "$(echo $out)" = "5" ] && ok q35-stdin-eof || bad q35-stdin-eof "got '$out'"
+expect q35-exit-42 42 '' -- $OPS run --machine q35 "$BB" sh -c 'exit 42'
+expect bad-machine 2 "--machine: expected microvm or q35, not 'pc'" -- $OPS run --machine pc "$BB" true
 
 # A reader that goes away ends the program as SIGPIPE would natively (status 141), not a hang.
 out=$(timeout 120 $OPS run "$BB" yes </dev/null | head -2 | tr '\n' ' '; echo "status ${PIPESTATUS[0]}")
