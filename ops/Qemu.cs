@@ -64,6 +64,8 @@ public sealed record QemuOptions
     public bool Network { get; init; }
     /// <summary>Host-to-guest port forwards for user networking.</summary>
     public IReadOnlyList<PortForward> Forwards { get; init; } = [];
+    /// <summary>A Unix socket QEMU listens on for the guest's signal port (virtio-serial port 4): ops writes a signal number there; null for none.</summary>
+    public string? SignalSocketPath { get; init; }
     /// <summary>Instead of user networking: attach to this existing host tap device (no root needed once it exists and the user owns it).</summary>
     public string? Tap { get; init; }
 }
@@ -125,11 +127,14 @@ public static class Qemu
             // end of file on QEMU's stdin closes port 1 (the guest's end of input) and output is throttled,
             // never dropped, when the reader is slow. stdio reads QEMU's own fd 0 (ops' stdin, inherited),
             // only as far as the guest has posted buffers; QEMU's stdout and stderr are pipes to ops.
-            "-device", pci ? "virtio-serial-pci,disable-legacy=on,max_ports=4" : "virtio-serial-device,max_ports=4",
+            "-device", pci ? "virtio-serial-pci,disable-legacy=on,max_ports=5" : "virtio-serial-device,max_ports=5",
             "-chardev", "stdio,id=stdin,signal=off", "-device", "virtserialport,chardev=stdin,nr=1,name=stdin",
             "-chardev", "file,id=stdout,path=/dev/stdout", "-device", "virtserialport,chardev=stdout,nr=2,name=stdout",
             "-chardev", "file,id=stderr,path=" + (o.StderrWithStdout ? "/dev/stdout" : "/dev/stderr"), "-device", "virtserialport,chardev=stderr,nr=3,name=stderr",
         ]);
+        // Port 4: signals ops forwards to the program (one byte each), as a terminal sends ^C.
+        if (o.SignalSocketPath != null)
+            a.AddRange(["-chardev", "socket,id=signals,server=on,wait=off,path=" + o.SignalSocketPath, "-device", "virtserialport,chardev=signals,nr=4,name=signals"]);
         if (o.Network)
         {
             // QEMU user networking: the guest is 10.0.2.15, the host 10.0.2.2, DNS 10.0.2.3.
@@ -172,17 +177,22 @@ public sealed partial class QemuProcess : IDisposable
     private readonly object _gate = new();
 
     private readonly Action<string>? _onOutput;
+    private const string SetsidPath = "/usr/bin/setsid";
 
     internal QemuProcess(QemuOptions o, Action<string>? onOutput)
     {
         _onOutput = onOutput;
-        var psi = new ProcessStartInfo(Qemu.Executable)
+        // With a signal port, QEMU gets a session of its own: a ^C or kill aimed at ops' process group
+        // must not stop QEMU (its handlers end the VM), but go to the program through ops.
+        bool ownSession = o.SignalSocketPath != null && File.Exists(SetsidPath);
+        var psi = new ProcessStartInfo(ownSession ? SetsidPath : Qemu.Executable)
         {
             UseShellExecute = false,
             RedirectStandardError = true,
             RedirectStandardOutput = true,
             RedirectStandardInput = o.Stdio == QemuStdio.Captured || !o.InheritStdin,
         };
+        if (ownSession) psi.ArgumentList.Add(Qemu.Executable);     // setsid execs it: the pid stays QEMU's
         foreach (var arg in Qemu.Arguments(o)) psi.ArgumentList.Add(arg);
 
         _startTimestamp = Stopwatch.GetTimestamp();

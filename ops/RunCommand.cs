@@ -214,6 +214,9 @@ public static partial class RunCommand
         return Path.GetFullPath(program);
     }
 
+    /// <summary>How long a program may take to end after a forwarded signal before QEMU is stopped.</summary>
+    private static readonly TimeSpan ForwardGrace = TimeSpan.FromSeconds(10);
+
     private static int Boot(Repo repo, RunOptions o, AccelChoice accel, string initrd, string tmpDir, bool stdinTty, BuiltImage image)
     {
         var qemuOptions = new QemuOptions
@@ -231,6 +234,7 @@ public static partial class RunCommand
             Network = !o.NoNetwork,
             Forwards = o.Forwards,
             Tap = o.TapName,
+            SignalSocketPath = Path.Combine(tmpDir, "signals.sock"),
         };
         if (o.Verbose) Ui.Notice(Qemu.CommandLine(qemuOptions));
 
@@ -242,14 +246,33 @@ public static partial class RunCommand
             Forwards = o.Forwards,
         }, symbols);
 
-        int interruptedBy = 0;
+        // A signal to ops goes to the program (the signal port), as a terminal would deliver it: the
+        // program may shut down cleanly. A second signal, or a program that is still running
+        // ForwardGrace later, stops QEMU; so does any signal before the port is connected.
+        int interruptedBy = 0, forwarded = 0;
         QemuProcess? qemu = null;
+        using var hostSignals = new HostSignals(qemuOptions.SignalSocketPath!);
         var registrations = new List<PosixSignalRegistration>();
         foreach (var (sig, num) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
         {
             registrations.Add(PosixSignalRegistration.Create(sig, ctx =>
             {
                 ctx.Cancel = true;
+                // A terminal's signals (^C, ^\, hangup) go to the program's process group, as they
+                // would natively; SIGTERM, usually kill(1) aimed at ops, to the program alone.
+                if (Interlocked.Increment(ref forwarded) == 1 && hostSignals.Send(num == 15 ? num : num | 0x80))
+                {
+                    ThreadPool.QueueUserWorkItem(_ =>
+                    {
+                        if (qemu != null && !qemu.WaitForExit(ForwardGrace))
+                        {
+                            interruptedBy = num;
+                            Ui.Notice($"the program was still running {ForwardGrace.TotalSeconds:0} s after signal {num}; stopping QEMU");
+                            qemu.Terminate(TimeSpan.FromSeconds(2));
+                        }
+                    });
+                    return;
+                }
                 interruptedBy = num;
                 ThreadPool.QueueUserWorkItem(_ => qemu?.Terminate(TimeSpan.FromSeconds(2)));
             }));
@@ -269,6 +292,7 @@ public static partial class RunCommand
             });
             using var _ = qemu;
             if (interruptedBy != 0) qemu.Terminate(TimeSpan.FromSeconds(2));     // a signal arrived while QEMU was starting
+            ThreadPool.QueueUserWorkItem(_ => hostSignals.Connect(TimeSpan.FromSeconds(10)));
             bool timedOut = !qemu.WaitForExit(o.TimeoutSeconds is { } s ? TimeSpan.FromSeconds(s) : null);
             if (timedOut) qemu.Terminate(TimeSpan.FromSeconds(2));
             follower.Stop();

@@ -168,6 +168,24 @@ namespace Kernel.Syscalls
             return -Errno.EINVAL;
         }
 
+        private const uint ISIG = 1;
+        private const int VINTR = 0, VQUIT = 1, VSUSP = 10;
+
+        /// <summary>
+        /// The line discipline's signal characters: with ISIG on (the default), ^C, ^\ and ^Z typed on
+        /// the console raise SIGINT, SIGQUIT and SIGTSTP in its foreground process group instead of
+        /// reaching the program. 0 when <paramref name="c"/> is ordinary input.
+        /// </summary>
+        public static int SignalFor(byte c)
+        {
+            if (!s_modesSet) DefaultModes();
+            if ((s_modes.Lflag & ISIG) == 0 || c == 0) return 0;     // _POSIX_VDISABLE
+            if (c == s_modes.Cc[VINTR]) return 2;
+            if (c == s_modes.Cc[VQUIT]) return 3;
+            if (c == s_modes.Cc[VSUSP]) return 20;
+            return 0;
+        }
+
         private static void DefaultModes()
         {
             Termios t = default;
@@ -175,7 +193,7 @@ namespace Kernel.Syscalls
             t.Oflag = 0x5;              // OPOST | ONLCR
             t.Cflag = 0xBF;             // B38400 | CS8 | CREAD
             t.Lflag = 0x8A3B;           // ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN
-            t.Cc[0] = 3; t.Cc[1] = 28; t.Cc[2] = 127; t.Cc[3] = 21; t.Cc[4] = 4; t.Cc[6] = 1;
+            t.Cc[0] = 3; t.Cc[1] = 28; t.Cc[2] = 127; t.Cc[3] = 21; t.Cc[4] = 4; t.Cc[6] = 1; t.Cc[VSUSP] = 26;
             s_modes = t;
             s_modesSet = true;
         }

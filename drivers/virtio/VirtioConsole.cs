@@ -23,8 +23,9 @@ namespace Kernel.Drivers.Virtio
         private const int FeatureMultiport = 1;
         // Control events (5.3.6.2).
         private const ushort DeviceReady = 0, DeviceAdd = 1, DeviceRemove = 2, PortReady = 3, PortOpen = 6;
-        public const int StdinPort = 1, StdoutPort = 2, StderrPort = 3;
-        private const int MaxPorts = 4;                      // ports 0-3: the standard streams and a virtconsole
+        public const int StdinPort = 1, StdoutPort = 2, StderrPort = 3, SignalPort = 4;
+        private const int MaxPorts = 5;                      // ports 0-3: the standard streams and a virtconsole; 4: signals from ops
+        private const int SignalBuffers = 4, SignalBufferSize = 64;
 
         private const int RxBuffers = 16, RxBufferSize = 4096;   // QEMU moves at most 4096 bytes per chardev read
         private const int RingSize = 65536;                  // received, not yet read (a pipe's capacity)
@@ -52,6 +53,8 @@ namespace Kernel.Drivers.Virtio
         private int _ctxFreeCount;
         private ulong _lastControlNs;
         private Virtqueue _rx0, _rx1;                        // receive queues of ports 0 and 1 (set up before roles are known)
+        private Virtqueue _rxSignals;                        // port 4: one byte per signal ops forwards (its own SIGINT, SIGTERM...)
+        private byte* _signalBuffers;
         private TxPort _tx0, _tx2, _tx3;
 
         // The input port once roles are decided: its queue, buffers and the byte ring readers drain.
@@ -69,6 +72,12 @@ namespace Kernel.Drivers.Virtio
 
         /// <summary>Called (interrupt context) when input arrived or input ended.</summary>
         public delegate*<void> OnInput;
+
+        /// <summary>When set (the input is a terminal), filters each received buffer in place and returns its new length: the line discipline's ^C.</summary>
+        public delegate*<byte*, int, int> InputFilter;
+
+        /// <summary>Called (interrupt context) with each signal number the host sends on the signal port.</summary>
+        public delegate*<int, void> OnHostSignal;
 
         private VirtioConsole(VirtioTransport dev) { _dev = dev; }
 
@@ -115,7 +124,9 @@ namespace Kernel.Drivers.Virtio
                 if (_maxPorts > StdinPort) _rx1 = NewQueue(2 * StdinPort + 2, RxBuffers, eventIdx);
                 if (_maxPorts > StdoutPort) _tx2 = NewTx(2 * StdoutPort + 3, eventIdx);
                 if (_maxPorts > StderrPort) _tx3 = NewTx(2 * StderrPort + 3, eventIdx);
+                if (_maxPorts > SignalPort) _rxSignals = NewQueue(2 * SignalPort + 2, SignalBuffers, eventIdx);
                 if (!ControlBuffers()) return Fail("out of memory for the control buffers");
+                if (_rxSignals != null && !SignalPortBuffers()) return Fail("out of memory for the signal port");
             }
             _dev.Status = (byte)(_dev.Status | VirtioTransport.StatusDriverOk);
 
@@ -252,6 +263,41 @@ namespace Kernel.Drivers.Virtio
             return true;
         }
 
+        /// <summary>Posts the signal port's buffers once, whether or not the host ever opens it.</summary>
+        private bool SignalPortBuffers()
+        {
+            ulong phys = AllocDma((ulong)_rxSignals.Size * SignalBufferSize);
+            if (phys == 0) return false;
+            _signalBuffers = (byte*)Mm.PhysToVirt(phys);
+            for (ushort i = 0; i < _rxSignals.Size; i++)
+            {
+                _rxSignals.Desc[i].Addr = phys + (ulong)i * SignalBufferSize;
+                _rxSignals.Desc[i].Len = SignalBufferSize;
+                _rxSignals.Desc[i].Flags = Virtqueue.DescWrite;
+                _rxSignals.Push(i);
+            }
+            _rxSignals.ArmAndCheckEmpty();
+            return true;
+        }
+
+        private void ServiceSignals()
+        {
+            if (_rxSignals == null) return;
+            do
+            {
+                while (_rxSignals.PopUsed(out ushort head, out uint len))
+                {
+                    if (head >= _rxSignals.Size) continue;
+                    byte* b = _signalBuffers + (ulong)head * SignalBufferSize;
+                    for (uint i = 0; i < len && i < SignalBufferSize; i++)
+                        if (OnHostSignal != null) OnHostSignal(b[i]);
+                    ushort before = _rxSignals.AvailIndex;
+                    _rxSignals.Push(head);
+                    _rxSignals.Kick(before);
+                }
+            } while (!_rxSignals.ArmAndCheckEmpty());
+        }
+
         private bool Has(int port) => port < _maxPorts && (_added & (1u << port)) != 0;
 
         private TxPort Tx(int port) => port == 0 ? _tx0 : port == StdoutPort ? _tx2 : port == StderrPort ? _tx3 : null;
@@ -357,7 +403,9 @@ namespace Kernel.Drivers.Virtio
         {
             _dev.AckInterrupt();
             ServiceControl();
+            ServiceSignals();
             if (DrainInput() && OnInput != null) OnInput();
+            if (InputFilter != null) KeepTerminalInputPosted();
             bool freed = false;
             if (_tx0 != null && _tx0.Free != null) freed |= Reclaim(_tx0);
             if (_tx2 != null && _tx2.Free != null) freed |= Reclaim(_tx2);
@@ -380,6 +428,7 @@ namespace Kernel.Drivers.Virtio
         {
             bool missed = (_rx != null && _rx.DeviceUsedIndex != _rx.LastUsed) ||
                           (_crx != null && _crx.DeviceUsedIndex != _crx.LastUsed) ||
+                          (_rxSignals != null && _rxSignals.DeviceUsedIndex != _rxSignals.LastUsed) ||
                           (_txWaiters.IsEmpty == false && (Unreclaimed(_tx0) || Unreclaimed(_tx2) || Unreclaimed(_tx3)));
             if (missed) { if (MissedInterrupts++ == 0) Log.WriteLine("compat: virtio-console: used buffers with no interrupt; serviced from the tick"); Service(); }
             StalledTx(_tx0, ref _tickUsed0);
@@ -435,8 +484,9 @@ namespace Kernel.Drivers.Virtio
                     int n = (int)len < posted ? (int)len : posted;
                     if (n > RingSize - _ringCount) n = RingSize - _ringCount;   // cannot happen: posting keeps room
                     int tail = (_ringHead + _ringCount) % RingSize;
-                    int first = n < RingSize - tail ? n : RingSize - tail;
                     byte* src = _rxBuffers + (ulong)head * RxBufferSize;
+                    if (InputFilter != null) n = InputFilter(src, n);
+                    int first = n < RingSize - tail ? n : RingSize - tail;
                     Mem.Copy(_ring + tail, src, (ulong)first);
                     if (n > first) Mem.Copy(_ring, src + first, (ulong)(n - first));
                     _ringCount += n;
@@ -460,6 +510,16 @@ namespace Kernel.Drivers.Virtio
             _ringHead = (_ringHead + n) % RingSize;
             _ringCount -= n;
             return n;
+        }
+
+        /// <summary>
+        /// A terminal's input is taken as it is typed, read or not (Linux's tty buffer holds 4 KiB):
+        /// ^C must reach the line discipline while the program is busy elsewhere.
+        /// </summary>
+        public void KeepTerminalInputPosted()
+        {
+            const int TtyBuffer = 4096;
+            if (_ringCount < TtyBuffer) Request(TtyBuffer - _ringCount);
         }
 
         /// <summary>

@@ -36,7 +36,8 @@ namespace Kernel
         public static void InitStdin(byte* initrd, ulong length)
         {
             VirtioConsole vc = VirtioConsole.Instance;
-            if (vc != null) vc.OnInput = &OnVirtioInput;
+            if (vc != null) { vc.OnInput = &OnVirtioInput; vc.OnHostSignal = &OnHostSignal; }
+            if (vc != null && StdinTty && vc.HasInput) { vc.InputFilter = &TerminalInput; vc.KeepTerminalInputPosted(); }
             if (vc != null && vc.HasInput) s_stdinSource = StdinVirtio;
             else if (CpioReader.Find(initrd, length, "/.compat/stdin", out CpioEntry e))
             {
@@ -44,6 +45,50 @@ namespace Kernel
                 s_stdinLength = e.Size;
                 s_stdinSource = StdinImage;
             }
+        }
+
+        /// <summary>
+        /// A signal ops forwards (it got SIGINT, SIGTERM, SIGHUP or SIGQUIT itself). With bit 7 set it
+        /// goes where a terminal sends ^C: the terminal's foreground process group, or the program's
+        /// own group when no terminal is in use; without, to the program's process alone (kill PID).
+        /// Interrupt context.
+        /// </summary>
+        private static void OnHostSignal(int value)
+        {
+            int sig = value & 0x7F;
+            bool group = (value & 0x80) != 0;
+            if (sig < 1 || sig > 64) return;
+            Process main = Process.Main;
+            int pgrp = Syscalls.SysIo.TtyForeground != 0 ? Syscalls.SysIo.TtyForeground : main != null ? main.Pgid : 0;
+            Log.Write("compat: signal ");
+            Log.Dec((ulong)sig);
+            Log.Write(" from the host");
+            if (main == null || main.Zombie) { Log.WriteLine(" with no program running: ignored"); return; }
+            var info = Syscalls.SigInfo.From(Syscalls.SigInfo.SI_KERNEL, 0);
+            if (!group)
+            {
+                Log.Field(" to process ", (ulong)main.Pid);
+                Log.Write("\n");
+                Syscalls.SignalDelivery.SendToProcess(main, sig, info);
+                return;
+            }
+            Log.Field(" to process group ", (ulong)pgrp);
+            Log.Write("\n");
+            for (Process q = Process.First; q != null; q = q.AllNext)
+                if (!q.Zombie && q.Pgid == pgrp) Syscalls.SignalDelivery.SendToProcess(q, sig, info);
+        }
+
+        /// <summary>Received terminal input: signal characters become signals to the foreground group (Linux's n_tty with ISIG) and leave the data.</summary>
+        private static int TerminalInput(byte* p, int n)
+        {
+            int kept = 0;
+            for (int i = 0; i < n; i++)
+            {
+                int sig = Syscalls.SysIo.SignalFor(p[i]);
+                if (sig == 0) { p[kept++] = p[i]; continue; }
+                OnHostSignal(sig | 0x80);
+            }
+            return kept;
         }
 
         public static bool IsTty(int fd) => fd == 0 ? StdinTty : fd == 1 ? StdoutTty : StderrTty;

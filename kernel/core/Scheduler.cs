@@ -108,8 +108,12 @@ namespace Kernel
             Switches++;
             prev.FsBase = Native.Rdmsr(MsrFsBase);
             prev.GsBase = Native.Rdmsr(MsrGsBase);
+            // The idle thread touches only the kernel half, so it runs on whatever address space is
+            // loaded: a CR3 write empties the TLB (all of it, under TCG), and going to idle and back
+            // on every blocking call would do that twice. A map is freed only after its last user
+            // has switched away from it (MemoryMap.ReleaseCurrent), so idle never keeps a freed one.
             MemoryMap m = next.Process.Map;
-            if (m != MemoryMap.Current) MemoryMap.Activate(m);
+            if (next != s_idle && m != MemoryMap.Current) MemoryMap.Activate(m);
             Native.Wrmsr(MsrFsBase, next.FsBase);
             Native.Wrmsr(MsrGsBase, next.GsBase);
             if (next != s_idle)

@@ -2,7 +2,7 @@
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
 # stdin streaming (also over PCI on q35), environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
-# symbolization, --profile, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
+# symbolization, --profile, signals forwarded to the program, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
 # Ends with "ops: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -60,6 +60,27 @@ expect timeout 124 'timed out after 1 s' -- $OPS run --timeout 1 "$BB" sleep 10
 expect trace 0 '^exit_group\(0\)' -- $OPS run --trace "$BB" true
 expect syscall-summary 0 '^compat: summary .* total' -- $OPS run --syscall-summary "$BB" true
 expect summary-time 0 '^compat: summary time: wall [0-9]+ ms: user [0-9]+, syscalls [0-9]+' -- $OPS run --syscall-summary "$BB" true
+# Signals to ops reach the program: SIGTERM the program alone (its trap runs, its status is ops'),
+# SIGHUP its process group (no handler: 128+1); ^C typed on a terminal is the line discipline's
+# SIGINT to the foreground group (script(1) gives ops a pseudo-terminal).
+signal_case() {   # NAME SIGNAL WANT-STATUS WANT-STDOUT-REGEX -- COMMAND...
+  local name=$1 sig=$2 want=$3 re=$4; shift 5
+  rm -f "$TMP/sig.out"
+  "$@" >"$TMP/sig.out" 2>"$TMP/sig.err" </dev/null & local p=$!
+  for _ in $(seq 1 300); do grep -q ready "$TMP/sig.out" 2>/dev/null && break; sleep 0.1; done
+  kill -"$sig" $p; wait $p; local rc=$?
+  if [ "$rc" -ne "$want" ]; then bad "$name" "exit status $rc, want $want ($(head -c 300 "$TMP/sig.err"))"
+  elif ! grep -qE -- "$re" "$TMP/sig.out"; then bad "$name" "stdout lacks /$re/: $(head -c 300 "$TMP/sig.out")"
+  else ok "$name"; fi
+}
+signal_case signal-term-trap TERM 3 '^got TERM$' -- $OPS run "$BB" sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.1; done'
+signal_case signal-hup-default HUP 129 '^ready$' -- $OPS run "$BB" sh -c 'echo ready; sleep 100'
+if command -v script >/dev/null; then
+  ( for _ in $(seq 1 300); do grep -qa '^ready' "$TMP/tty.log" 2>/dev/null && break; sleep 0.1; done; printf '\003'; sleep 5 ) |
+    timeout 60 script -qfec "$OPS run $BB sh -c 'trap \"echo got INT; exit 5\" INT; echo ready; while :; do sleep 0.1; done'" "$TMP/tty.log" >/dev/null 2>&1
+  rc=$?
+  if [ $rc -eq 5 ] && grep -qa 'got INT' "$TMP/tty.log"; then ok signal-tty-ctrl-c; else bad signal-tty-ctrl-c "exit status $rc: $(tr -d '\r' < "$TMP/tty.log" | tail -c 300)"; fi
+else bad signal-tty-ctrl-c "script(1) missing (util-linux)"; fi
 # --profile: NMI samples of a busy shell loop; the report names user mode and kernel functions.
 $OPS run --profile "$BB" sh -c 'i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done' >"$TMP/out" 2>"$TMP/err" </dev/null
 if grep -qE '^profile: [0-9]+ samples at 1000 Hz' "$TMP/err" && grep -qE '^ *[0-9.]+% +[1-9][0-9]* +\(user mode\)$' "$TMP/err" &&
