@@ -178,6 +178,9 @@ namespace Kernel
             r = Native.ProbeWrite64(roWord, *(ulong*)roWord);
             Check("W^X: a write to kernel read-only data faults", r == -1 && Interrupts.FaultsReported == before + 2);
             Check("W^X: executing kernel data faults (no-execute)", Native.ProbeExecData() == -1 && Interrupts.FaultsReported == before + 3);
+            ulong alias = (ulong)Mm.PhysToVirt(textWord - Symbols.KernelVirtualBase);
+            r = Native.ProbeWrite64(alias, *(ulong*)alias);
+            Check("W^X: a write to kernel text through the direct map faults", r == -1 && Interrupts.FaultsReported == before + 4);
             ulong text = PageTable.KernelEntry(Symbols.TextStart), data = PageTable.KernelEntry(Symbols.DataStart),
                   bss = PageTable.KernelEntry(Symbols.KernelEnd - 4096), ro = PageTable.KernelEntry(Symbols.RodataStart);
             bool rights = (text & (PageTable.Writable | PageTable.NoExecute | PageTable.Huge)) == 0 &&

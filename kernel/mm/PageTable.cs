@@ -39,6 +39,7 @@ namespace Kernel.Memory
                 ulong* pd = (ulong*)Mm.PhysToVirt(dmPdpt[g] & AddrMask);
                 for (int i = 0; i < 512; i++) if ((pd[i] & Present) != 0) pd[i] |= NoExecute;
             }
+            ProtectImageInDirectMap((ulong*)Mm.PhysToVirt(dmPdpt[0] & AddrMask));
             NewTable(out ulong stacksPdpt);
             s_kernelPml4[KernelStacksSlot] = stacksPdpt | Present | Writable;   // shared by every root
             s_kernelPml4[KernelImageSlot] = MapImage();
@@ -70,6 +71,28 @@ namespace Kernel.Memory
                 pt[(va >> 12) & 511] = (va - Symbols.KernelVirtualBase) | Present | rights;
             }
             return pdptPhys | Present | Writable;
+        }
+
+        /// <summary>
+        /// The direct map aliases the image: its 2 MiB pages over text and read-only data become
+        /// 4 KiB pages with those frames read-only, so W^X holds through the alias too.
+        /// <paramref name="pd"/> is the direct map's first GiB (the image lies below 1 GiB).
+        /// </summary>
+        private static void ProtectImageInDirectMap(ulong* pd)
+        {
+            ulong roStart = Symbols.TextStart - Symbols.KernelVirtualBase, roEnd = Symbols.DataStart - Symbols.KernelVirtualBase;
+            for (ulong big = roStart & ~0x1FFFFFUL; big < roEnd; big += 0x200000)
+            {
+                ulong* e = &pd[big >> 21];
+                if ((*e & (Present | Huge)) != (Present | Huge)) continue;
+                ulong* pt = NewTable(out ulong ptPhys);
+                for (ulong i = 0; i < 512; i++)
+                {
+                    ulong pa = big + (i << 12);
+                    pt[i] = pa | Present | NoExecute | (pa >= roStart && pa < roEnd ? 0 : Writable);
+                }
+                *e = ptPhys | Present | Writable;
+            }
         }
 
         /// <summary>Physical address of the PDPT behind the direct map (PML4 entry 256, shared by every root).</summary>
