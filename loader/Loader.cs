@@ -91,7 +91,7 @@ namespace Kernel.Loader
             error = ElfFile.Parse(file, length, out ElfFile elf);
             if (error != ElfError.None) return -Errno.ENOEXEC;
             ulong bias = elf.IsPositionIndependent ? PieBase - elf.LowAddress : 0;
-            if (!elf.IsPositionIndependent && elf.LowAddress < PageTable.KernelLowEnd) return -Errno.ENOMEM;
+            if (!elf.IsPositionIndependent && elf.LowAddress < AddressSpace.MinAddress) return -Errno.ENOMEM;
             long r = MapSegments(ref elf, bias);
             if (r < 0) return r;
 

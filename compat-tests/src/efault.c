@@ -1,6 +1,6 @@
 /* Bad user pointers: every syscall must fail with EFAULT (never crash the kernel or the program).
- * Pointers tried: NULL+1, an unmapped user address, a kernel address (low 1 MiB area the unikernel
- * keeps for itself / the Linux kernel half), and a non-canonical address. */
+ * Pointers tried: NULL+1, an unmapped user address, 1 MiB (where the unikernel's image used to be
+ * mapped), the direct map and the kernel image in the kernel half, and a non-canonical address. */
 #include "compat.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -22,8 +22,8 @@ int main(void)
 {
     void *unmapped = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     munmap(unmapped, 4096);
-    long bad[] = { 1, (long)unmapped, 0x100000, (long)0xffff800000001000UL, (long)0x0000900000000000UL };
-    const char *names[] = { "NULL+1", "an unmapped page", "the kernel image address", "the kernel half", "a non-canonical address" };
+    long bad[] = { 1, (long)unmapped, 0x100000, (long)0xffff800000001000UL, (long)0xffffffff80101000UL, (long)0x0000900000000000UL };
+    const char *names[] = { "NULL+1", "an unmapped page", "the old kernel image address", "the kernel half", "the higher-half kernel image", "a non-canonical address" };
     int fd = open("/proc/self/cmdline", O_RDONLY);
     for (unsigned i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         long p = bad[i];

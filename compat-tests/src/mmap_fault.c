@@ -141,6 +141,48 @@ int main(void)
         }
     }
 
+    /* 6: addresses no program owns: low memory below a non-PIE binary's 4 MiB load address
+     * (where an older unikernel kept itself) and the top 2 GiB (where kernels are linked).
+     * Both are SIGSEGV with SEGV_MAPERR and the address, as for any unmapped page. */
+    {
+        static const unsigned long addrs[] = { 0x200000ul, 0x100000ul, 0xffffffff80000000ul, 0xffffffff80101000ul };
+        static const char *names[] = { "0x200000", "0x100000", "0xffffffff80000000", "0xffffffff80101000" };
+        for (unsigned i = 0; i < sizeof addrs / sizeof addrs[0]; i++) {
+            char what[96];
+            reset();
+            snprintf(what, sizeof what, "read of %s raises SIGSEGV", names[i]);
+            if (sigsetjmp(jb, 1) == 0) {
+                sink = *(volatile unsigned char *)addrs[i];
+                (void)sink;
+                t_fail("no signal", what);
+            } else {
+                CHECK(got_sig == SIGSEGV, what);
+                snprintf(what, sizeof what, "si_code is SEGV_MAPERR for %s", names[i]);
+                CHECK(got_code == SEGV_MAPERR, what);
+                snprintf(what, sizeof what, "si_addr is %s", names[i]);
+                CHECK(got_addr == (void *)addrs[i], what);
+            }
+        }
+        reset();
+        if (sigsetjmp(jb, 1) == 0) {
+            *(volatile unsigned char *)0xffffffff80101000ul = 1;
+            t_fail("no signal", "write to the kernel half raises SIGSEGV");
+        } else {
+            CHECK(got_sig == SIGSEGV, "write to the kernel half raises SIGSEGV");
+        }
+    }
+    /* ... and low memory is the program's to map (above mmap_min_addr). */
+    {
+        unsigned char *low = mmap((void *)0x200000ul, PG, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+        CHECK(low == (unsigned char *)0x200000ul, "mmap at 0x200000 with MAP_FIXED_NOREPLACE");
+        if (low == (unsigned char *)0x200000ul) {
+            low[5] = 0x5a;
+            CHECK(*(volatile unsigned char *)0x200005ul == 0x5a, "the page at 0x200000 is usable");
+            CHECK(munmap(low, PG) == 0, "munmap 0x200000");
+        }
+    }
+
     munmap(p, 2 * PG);
     munmap(p + 3 * PG, PG);
     return t_done();

@@ -48,12 +48,16 @@ namespace Kernel.Arch
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("probe_read64")] public static extern long ProbeRead64(ulong address);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("probe_ud")] public static extern long ProbeUd();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("probe_div0")] public static extern long ProbeDiv0(long a);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("probe_write64")] public static extern long ProbeWrite64(ulong address, ulong value);
+        [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("probe_exec_data")] public static extern long ProbeExecData();
     }
 
     /// <summary>Addresses of linker-script and boot-stub symbols.</summary>
     internal static unsafe class Symbols
     {
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_symbols")] private static extern ulong* Table();
+        /// <summary>The image runs at this offset from its physical address (linker.ld KERNEL_VMA).</summary>
+        public const ulong KernelVirtualBase = 0xFFFFFFFF80000000;
         public static ulong KernelStart => Table()[0];
         public static ulong KernelEnd => Table()[1];
         public static ulong TextStart => Table()[2];
@@ -67,5 +71,10 @@ namespace Kernel.Arch
         public static ulong TscAtEntry => *(ulong*)Table()[10];
         public static ulong BootStackBottom => Table()[11];
         public static ulong BootStackTop => Table()[12];
+        public static ulong RodataStart => Table()[13];            // page-aligned: end of text
+        public static ulong DataStart => Table()[14];              // page-aligned: end of read-only data
+        /// <summary>Physical addresses of the image (what the page allocator must keep).</summary>
+        public static ulong KernelPhysStart => KernelStart - KernelVirtualBase;
+        public static ulong KernelPhysEnd => KernelEnd - KernelVirtualBase;
     }
 }

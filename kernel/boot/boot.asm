@@ -1,7 +1,15 @@
-; Boot stub: PVH entry (32-bit protected mode, paging off, EBX = hvm_start_info),
-; switch to long mode with 2 MiB identity + direct-map pages for the first 4 GiB,
-; enable SSE, then call the C# kernel (kmain). Also: interrupt stubs, the exception
-; fixup table (extable) and tiny CPU helpers that C# cannot express.
+; Boot stub: PVH entry (32-bit protected mode, paging off, EBX = hvm_start_info) at the image's
+; physical address. It builds boot page tables that map the first 4 GiB twice with 2 MiB pages
+; (identity, only for the jump, and the direct map) and the image's first GiB at KERNEL_VMA,
+; switches to long mode, jumps to the higher half, enables SSE and calls the C# kernel (kmain),
+; which replaces these tables (PageTable.Init: no identity map, 4 KiB image pages with per-section
+; rights). Also: interrupt stubs, the exception fixup table (extable) and tiny CPU helpers that C#
+; cannot express. Everything but .note.Xen and .boot.text is linked high (linker.ld): the 32-bit
+; code reaches it through V2P.
+
+%define KERNEL_VMA 0xFFFFFFFF80000000
+%define V2P(x) ((x) - KERNEL_VMA)
+default rel
 
 bits 32
 section .note.Xen note alloc noexec nowrite align=4
@@ -9,30 +17,37 @@ section .note.Xen note alloc noexec nowrite align=4
     dd 4                    ; desc size
     dd 18                   ; XEN_ELFNOTE_PHYS32_ENTRY
     db "Xen", 0
-    dd pvh_entry
+    dd pvh_entry            ; linked at its physical address
 
 section .boot.text progbits alloc exec nowrite align=16
 global pvh_entry
 pvh_entry:
     cli
-    mov esp, boot_stack_top
-    mov [boot_start_info], ebx
+    mov esp, V2P(boot_stack_top)
+    mov [V2P(boot_start_info)], ebx
     rdtsc                                   ; the earliest timestamp we can take
-    mov [boot_tsc_entry], eax
-    mov [boot_tsc_entry + 4], edx
+    mov [V2P(boot_tsc_entry)], eax
+    mov [V2P(boot_tsc_entry) + 4], edx
 
-    ; PML4[0] and PML4[256] -> one PDPT whose 4 entries cover 4 GiB with 2 MiB pages.
-    mov eax, boot_pdpt
+    ; PML4[0] and PML4[256] -> one PDPT whose 4 entries cover 4 GiB with 2 MiB pages;
+    ; PML4[511] -> a PDPT whose entry 510 (KERNEL_VMA) reuses the first of those PDs.
+    mov eax, V2P(boot_pdpt)
     or eax, 3
-    mov [boot_pml4], eax
-    mov [boot_pml4 + 256 * 8], eax
+    mov [V2P(boot_pml4)], eax
+    mov [V2P(boot_pml4) + 256 * 8], eax
+    mov eax, V2P(boot_pdpt_high)
+    or eax, 3
+    mov [V2P(boot_pml4) + 511 * 8], eax
+    mov eax, V2P(boot_pd)
+    or eax, 3
+    mov [V2P(boot_pdpt_high) + 510 * 8], eax
     mov ecx, 0
 .fill_pdpt:
     mov eax, ecx
     shl eax, 12
-    add eax, boot_pd
+    add eax, V2P(boot_pd)
     or eax, 3
-    mov [boot_pdpt + ecx * 8], eax
+    mov [V2P(boot_pdpt) + ecx * 8], eax
     inc ecx
     cmp ecx, 4
     jne .fill_pdpt
@@ -43,8 +58,8 @@ pvh_entry:
     or eax, 0x83
     mov edx, ecx
     shr edx, 11                             ; high dword of the physical address
-    mov [boot_pd + ecx * 8], eax
-    mov [boot_pd + ecx * 8 + 4], edx
+    mov [V2P(boot_pd) + ecx * 8], eax
+    mov [V2P(boot_pd) + ecx * 8 + 4], edx
     inc ecx
     cmp ecx, 2048
     jne .fill_pd
@@ -52,7 +67,7 @@ pvh_entry:
     mov eax, cr4
     or eax, (1 << 5) | (1 << 9) | (1 << 10) ; PAE, OSFXSR, OSXMMEXCPT
     mov cr4, eax
-    mov eax, boot_pml4
+    mov eax, V2P(boot_pml4)
     mov cr3, eax
     mov ecx, 0xC0000080                     ; EFER: LME | NXE | SCE
     rdmsr
@@ -62,11 +77,21 @@ pvh_entry:
     and eax, ~(1 << 2)                      ; EM off
     or eax, (1 << 31) | (1 << 16) | (1 << 1) | 1 ; PG, WP, MP, PE
     mov cr0, eax
-    lgdt [boot_gdt_ptr]
+    lgdt [boot_gdt_ptr32]
     jmp 0x08:long_mode
 
+boot_gdt_ptr32:                             ; lgdt in 32-bit mode takes a 32-bit (physical) base
+    dw boot_gdt_end - boot_gdt - 1
+    dd V2P(boot_gdt)
+
 bits 64
-long_mode:
+long_mode:                                  ; still at the physical address: jump to the higher half
+    mov rax, high_entry
+    jmp rax
+
+section .text
+high_entry:
+    lgdt [boot_gdt_ptr]                     ; the same GDT through its high address
     mov ax, 0x10
     mov ds, ax
     mov es, ax
@@ -74,7 +99,7 @@ long_mode:
     xor ax, ax
     mov fs, ax
     mov gs, ax
-    mov rsp, boot_stack_top
+    lea rsp, [boot_stack_top]
     fninit
     ; Stack-protector cookie for C# frames with stackalloc: set before any C# runs.
     rdtsc
@@ -84,7 +109,7 @@ long_mode:
     imul rax, rcx
     mov [rel __security_cookie], rax
     xor ebp, ebp
-    mov edi, [boot_start_info]
+    mov edi, [rel boot_start_info]
     extern kmain
     call kmain
 .halt:
@@ -97,8 +122,9 @@ boot_gdt:
     dq 0
     dq 0x00AF9A000000FFFF                   ; 0x08 kernel code, 64-bit
     dq 0x00CF92000000FFFF                   ; 0x10 kernel data
+boot_gdt_end:
 boot_gdt_ptr:
-    dw boot_gdt_ptr - boot_gdt - 1
+    dw boot_gdt_end - boot_gdt - 1
     dq boot_gdt
 global boot_start_info, boot_tsc_entry, __security_cookie
 __security_cookie: dq 0
@@ -108,6 +134,7 @@ boot_tsc_entry: dq 0
 section .boot.bss nobits alloc noexec write align=4096
 boot_pml4: resb 4096
 boot_pdpt: resb 4096
+boot_pdpt_high: resb 4096
 boot_pd: resb 4096 * 4
 global boot_stack_bottom, boot_stack_top
 boot_stack_bottom: resb 65536
@@ -239,6 +266,35 @@ probe_div0:
     mov rax, -1
     ret
 EXTABLE probe_div0.insn, probe_div0.fix, 1
+
+; long probe_write64(ulong address, ulong value): writes 8 bytes, or returns -1 if the write faults (reported).
+global probe_write64
+probe_write64:
+.insn:
+    mov [rdi], rsi
+    xor eax, eax
+    ret
+.fix:
+    mov rax, -1
+    ret
+EXTABLE probe_write64.insn, probe_write64.fix, 1
+
+; long probe_exec_data(void): calls a `ret` placed in .data; returns -1 when the fetch faults
+; (no-execute), 0 if it ran. The fault's RIP is the data byte itself, hence its extable entry.
+global probe_exec_data
+probe_exec_data:
+    lea rax, [rel probe_exec_target]
+    call rax
+    xor eax, eax
+    ret
+.fix:
+    add rsp, 8                               ; the return address the call pushed
+    mov rax, -1
+    ret
+EXTABLE probe_exec_target, probe_exec_data.fix, 1
+section .data
+probe_exec_target: db 0xC3                   ; ret
+section .text
 
 ; ---------------------------------------------------------------------------------------------
 ; CPU helpers (System V ABI).
@@ -492,7 +548,7 @@ section .note.GNU-stack noalloc noexec nowrite progbits
 ; ulong* asm_symbols(): addresses C# needs from the linker script and this file.
 section .text
 extern __kernel_start, __kernel_end, __text_start, __text_end, __extable_start, __extable_end
-extern __start___modules, __stop___modules
+extern __start___modules, __stop___modules, __rodata_start, __data_start
 global asm_symbols
 asm_symbols:
     lea rax, [rel symbol_table]
@@ -501,7 +557,7 @@ section .data
 symbol_table:
     dq __kernel_start, __kernel_end, __text_start, __text_end, __extable_start, __extable_end
     dq __start___modules, __stop___modules, isr_table, boot_start_info, boot_tsc_entry
-    dq boot_stack_bottom, boot_stack_top
+    dq boot_stack_bottom, boot_stack_top, __rodata_start, __data_start
 
 ; ---------------------------------------------------------------------------------------------
 ; User mode. enter_user(rip, rsp): the first entry of a program into ring 3 with clean registers

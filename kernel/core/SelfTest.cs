@@ -42,7 +42,7 @@ namespace Kernel
             bool distinct = a != 0 && b != 0 && c != 0 && a != c && (c < b || c >= b + 16 * 4096) && (a < b || a >= b + 16 * 4096);
             Check("page allocator: single and contiguous runs are distinct", distinct);
             Check("page allocator: allocation avoids the kernel image",
-                a >= Symbols.KernelEnd && b >= Symbols.KernelEnd && c >= Symbols.KernelEnd);
+                a >= Symbols.KernelPhysEnd && b >= Symbols.KernelPhysEnd && c >= Symbols.KernelPhysEnd);
             *(ulong*)Mm.PhysToVirt(b + 15 * 4096) = 0x1234;  // the run is really mapped and writable
             bool freed = Mm.Pages.Free(a) && Mm.Pages.Free(b, 16) && Mm.Pages.Free(c);
             Check("page allocator: free returns every frame", freed && Mm.Pages.FreeFrames == before);
@@ -150,7 +150,48 @@ namespace Kernel
             Check("fault: divide error is caught and reported", Native.ProbeDiv0(7) == -1 && Interrupts.FaultsReported == before + 3);
             Check("fault: nothing is mapped at virtual address 0 (a kernel null dereference faults)",
                   Native.ProbeRead64(0) == -1 && Native.ProbeRead64(8) == -1 && Interrupts.FaultsReported == before + 5);
-            Check("fault: a mapped address reads normally", Native.ProbeRead64((ulong)Mm.PhysToVirt(Symbols.KernelStart)) != -1);
+            Check("fault: a mapped address reads normally", Native.ProbeRead64((ulong)Mm.PhysToVirt(Symbols.KernelPhysStart)) != -1);
+            MemoryLayoutTest();
+        }
+
+        /// <summary>The kernel in the higher half with W^X: each check provokes the fault it expects (extable-recovered).</summary>
+        private static void MemoryLayoutTest()
+        {
+            ulong before = Interrupts.FaultsReported;
+            Check("layout: the kernel runs in the higher half",
+                  Symbols.TextStart >= Symbols.KernelVirtualBase && Symbols.IsrTable >= Symbols.KernelVirtualBase &&
+                  Symbols.BootStackTop >= Symbols.KernelVirtualBase && ((ulong*)Symbols.IsrTable)[0] >= Symbols.KernelVirtualBase);
+            // Nothing low: not the image's physical addresses (the old identity map), not 2-4 MiB.
+            bool low = Native.ProbeRead64(Symbols.KernelPhysStart) == -1 && Native.ProbeRead64(Symbols.TextStart - Symbols.KernelVirtualBase) == -1 &&
+                       Native.ProbeRead64(0x200000) == -1 && Native.ProbeRead64(0x3FF000) == -1;
+            Check("layout: the low 4 MiB are unmapped in the kernel's table", low && Interrupts.FaultsReported == before + 4);
+            ulong root = PageTable.NewRoot();
+            Check("layout: a new process root maps nothing in the lower half", PageTable.LowerHalfEmpty(root));
+            PageTable.FreeRoot(root, null);
+
+            // Rewrite what is there: harmless even if the write went through.
+            before = Interrupts.FaultsReported;
+            ulong textWord = Symbols.TextStart + 64;
+            long r = Native.ProbeWrite64(textWord, *(ulong*)textWord);
+            Check("W^X: a write to kernel text faults", r == -1 && Interrupts.FaultsReported == before + 1);
+            ulong roWord = Symbols.RodataStart;
+            r = Native.ProbeWrite64(roWord, *(ulong*)roWord);
+            Check("W^X: a write to kernel read-only data faults", r == -1 && Interrupts.FaultsReported == before + 2);
+            Check("W^X: executing kernel data faults (no-execute)", Native.ProbeExecData() == -1 && Interrupts.FaultsReported == before + 3);
+            ulong alias = (ulong)Mm.PhysToVirt(textWord - Symbols.KernelVirtualBase);
+            r = Native.ProbeWrite64(alias, *(ulong*)alias);
+            Check("W^X: a write to kernel text through the direct map faults", r == -1 && Interrupts.FaultsReported == before + 4);
+            ulong text = PageTable.KernelEntry(Symbols.TextStart), data = PageTable.KernelEntry(Symbols.DataStart),
+                  bss = PageTable.KernelEntry(Symbols.KernelEnd - 4096), ro = PageTable.KernelEntry(Symbols.RodataStart);
+            bool rights = (text & (PageTable.Writable | PageTable.NoExecute | PageTable.Huge)) == 0 &&
+                          (ro & (PageTable.Writable | PageTable.Huge)) == 0 && (ro & PageTable.NoExecute) != 0 &&
+                          (data & (PageTable.Writable | PageTable.NoExecute)) == (PageTable.Writable | PageTable.NoExecute) &&
+                          (bss & (PageTable.Writable | PageTable.NoExecute)) == (PageTable.Writable | PageTable.NoExecute) &&
+                          (data & PageTable.Huge) == 0;
+            Check("W^X: image pages are 4 KiB with text RX, read-only data R+NX, data and bss RW+NX", rights);
+            Check("W^X: the direct map of RAM is no-execute",
+                  (PageTable.KernelEntry((ulong)Mm.PhysToVirt(Symbols.KernelPhysStart)) & PageTable.NoExecute) != 0);
+            Check("W^X: EFER.NXE is on", (Native.Rdmsr(0xC0000080) & (1UL << 11)) != 0);
         }
     }
 }

@@ -23,6 +23,7 @@ namespace Kernel.Memory
     {
         public const ulong PageSize = 4096;
         public const ulong UserEnd = 0x0000800000000000;     // first non-canonical address
+        public const ulong MinAddress = 0x10000;              // Linux's default mmap_min_addr: page 0 and its neighbours stay unmapped
         public const ulong TaskSize = UserEnd - PageSize;     // Linux's TASK_SIZE: the last page is never user memory
         public const ulong MmapTop = 0x00007F0000000000;     // mmap searches downward from here
         public const ulong StackTop = 0x00007FFFFFFFF000;
@@ -50,7 +51,7 @@ namespace Kernel.Memory
         /// <summary>Unmaps everything (exit or exec): frames go back, shared pages are written back.</summary>
         public static void Clear()
         {
-            RemoveRange(PageTable.KernelLowEnd, UserEnd);
+            RemoveRange(MinAddress, UserEnd);
             BrkStart = Brk = 0;
         }
 
@@ -188,7 +189,7 @@ namespace Kernel.Memory
             ulong top = MmapTop;
             for (int i = M.Count - 1; i >= -1; i--)
             {
-                ulong floor = i >= 0 ? M.Vmas[i].End : PageTable.KernelLowEnd;
+                ulong floor = i >= 0 ? M.Vmas[i].End : MinAddress;
                 ulong ceiling = i + 1 < M.Count ? M.Vmas[i + 1].Start : UserEnd;
                 if (ceiling > top) ceiling = top;
                 if (ceiling > floor && ceiling - floor >= len) return ceiling - len;
@@ -198,7 +199,7 @@ namespace Kernel.Memory
         }
 
         public static bool IsFree(ulong start, ulong end) =>
-            start >= PageTable.KernelLowEnd && end <= TaskSize && start < end && !Overlaps(start, end);
+            start >= MinAddress && end <= TaskSize && start < end && !Overlaps(start, end);
 
         /// <summary>mmap of anonymous memory. Returns the address or -errno.</summary>
         /// <summary>
@@ -214,7 +215,8 @@ namespace Kernel.Memory
             if (fixedAddr)
             {
                 if ((addr & (PageSize - 1)) != 0) return -Errno.EINVAL;
-                if (addr < PageTable.KernelLowEnd || addr + len > TaskSize || addr + len < addr) return noReplace ? -Errno.EPERM : -Errno.ENOMEM;
+                if (addr < MinAddress) return -Errno.EPERM;                    // as Linux below mmap_min_addr
+                if (addr + len > TaskSize || addr + len < addr) return noReplace ? -Errno.EPERM : -Errno.ENOMEM;
                 if (Overlaps(addr, addr + len))
                 {
                     if (noReplace) return -Errno.EEXIST;
@@ -279,7 +281,7 @@ namespace Kernel.Memory
             {
                 if (!mayMove || (newAddr & (PageSize - 1)) != 0) return -Errno.EINVAL;
                 if (newAddr < old + oldLen && old < newAddr + newLen) return -Errno.EINVAL;
-                if (newAddr < PageTable.KernelLowEnd || newAddr + newLen > TaskSize || newAddr + newLen < newAddr) return -Errno.EINVAL;
+                if (newAddr < MinAddress || newAddr + newLen > TaskSize || newAddr + newLen < newAddr) return -Errno.EINVAL;
                 RemoveRange(newAddr, newAddr + newLen);
                 return MoveRange(old, oldLen, newLen, newAddr, prot, kind);
             }
@@ -533,7 +535,7 @@ namespace Kernel.Memory
         /// <summary>How many bytes from <paramref name="addr"/> (up to len) lie in accessible user regions without a gap.</summary>
         public static ulong AccessibleLength(ulong addr, ulong len, bool write)
         {
-            if (addr < PageTable.KernelLowEnd || addr >= UserEnd) return 0;
+            if (addr < MinAddress || addr >= UserEnd) return 0;
             ulong end = addr + len;
             if (end < addr || end > UserEnd) end = UserEnd;
             ulong a = addr;
@@ -550,7 +552,7 @@ namespace Kernel.Memory
         public static bool IsMapped(ulong addr, ulong len)
         {
             ulong end = addr + len;
-            if (end < addr || addr < PageTable.KernelLowEnd || end > UserEnd) return false;
+            if (end < addr || addr < MinAddress || end > UserEnd) return false;
             for (ulong a = addr; a < end;)
             {
                 int i = Find(a);
@@ -565,7 +567,7 @@ namespace Kernel.Memory
         {
             if (len == 0) return true;
             ulong end = addr + len;
-            if (end < addr || addr < PageTable.KernelLowEnd || end > UserEnd) return false;
+            if (end < addr || addr < MinAddress || end > UserEnd) return false;
             for (ulong a = addr; a < end;)
             {
                 int i = Find(a);

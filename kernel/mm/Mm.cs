@@ -63,7 +63,7 @@ namespace Kernel.Memory
             ulong frames = top / PageAllocator.PageSize;
 
             // Allocator metadata goes right after the kernel image (2 MiB aligned, past the boot tables).
-            ulong metaPhys = (Symbols.KernelEnd + 0xFFFF) & ~0xFFFFUL;
+            ulong metaPhys = (Symbols.KernelPhysEnd + 0xFFFF) & ~0xFFFFUL;
             ulong bitmapBytes = PageAllocator.BitmapBytes(frames);
             ulong heapMetaBytes = Heap.MetadataBytes(frames);
             ulong metaEnd = metaPhys + bitmapBytes + heapMetaBytes;
@@ -80,7 +80,7 @@ namespace Kernel.Memory
                     pages->AddFreeRange(map[i].Addr, (end > BootMapped ? BootMapped : end) - map[i].Addr);
                 }
                 pages->Reserve(0, 0x100000);                                   // real-mode area, BIOS data
-                pages->Reserve(Symbols.KernelStart, Symbols.KernelEnd - Symbols.KernelStart);
+                pages->Reserve(Symbols.KernelPhysStart, Symbols.KernelPhysEnd - Symbols.KernelPhysStart);
                 pages->Reserve(metaPhys, metaEnd - metaPhys);
                 pages->Reserve(Symbols.StartInfo & ~0xFFFUL, 0x1000);
                 pages->Reserve(info->MemmapPaddr, info->MemmapEntries * (ulong)sizeof(MemmapEntry));

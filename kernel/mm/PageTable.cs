@@ -1,7 +1,8 @@
 // Page tables. Every memory map (process) has its own PML4: the upper half is the kernel's and is
-// the same in all of them (the direct map of RAM and the kernel-stack area, whose PDPTs are shared);
-// the lower half holds the kernel image's first 4 MiB as supervisor 2 MiB pages, then the user's
-// 4 KiB pages. Walk/Map/Unmap act on the loaded (active) table; a syscall never switches CR3.
+// the same in all of them (the direct map of RAM, the kernel-stack area and the kernel image at
+// 0xFFFFFFFF80000000, whose PDPTs are shared); the lower half is the program's alone, nothing of
+// the kernel lives there. Walk/Map/Unmap act on the loaded (active) table; a syscall never
+// switches CR3.
 using Kernel.Arch;
 
 namespace Kernel.Memory
@@ -14,56 +15,116 @@ namespace Kernel.Memory
         public const ulong ProtNone = 1UL << 9;          // software bit: frame kept, access denied
         public const ulong Cow = 1UL << 10;              // software bit: frame shared copy-on-write, mapped read-only
         private const ulong AddrMask = 0x000FFFFFFFFFF000;
-        public const ulong KernelLowEnd = 0x400000;     // [0, 4 MiB) is the kernel's
         public const ulong KernelStacksBase = 0xFFFFC00000000000;   // PML4 entry 384: kernel stacks
         private const int KernelStacksSlot = 384;
+        private const int DirectMapSlot = 256, KernelImageSlot = 511;
 
         private static ulong* s_pml4;                   // the loaded table (per CPU, like CR3 itself)
         public static ulong Root;
         private static ulong* s_kernelPml4;             // the kernel-only table: idle thread, template
         public static ulong KernelRoot;
 
-        private static ulong s_lowPt;                   // [0, 2 MiB) in 4 KiB pages, page 0 left out; shared by every root
-
         public static void Init()
         {
             ulong bootPml4 = Native.ReadCr3() & AddrMask;
-            // Nothing is mapped at virtual address 0: a null dereference faults, in the kernel too.
-            ulong* low = NewTable(out s_lowPt);
-            for (ulong i = 1; i < 512; i++) low[i] = (i << 12) | Present | Writable;
             s_kernelPml4 = NewTable(out KernelRoot);
             ulong* boot = (ulong*)Mm.PhysToVirt(bootPml4);
-            for (int i = 256; i < 512; i++) s_kernelPml4[i] = boot[i];           // direct map
+            // The direct map (boot.asm's 2 MiB pages, which also served the identity map for the
+            // jump high): RAM is data, never code.
+            s_kernelPml4[DirectMapSlot] = boot[DirectMapSlot];
+            ulong* dmPdpt = (ulong*)Mm.PhysToVirt(boot[DirectMapSlot] & AddrMask);
+            for (int g = 0; g < 512; g++)
+            {
+                if ((dmPdpt[g] & Present) == 0) continue;
+                ulong* pd = (ulong*)Mm.PhysToVirt(dmPdpt[g] & AddrMask);
+                for (int i = 0; i < 512; i++) if ((pd[i] & Present) != 0) pd[i] |= NoExecute;
+            }
+            ProtectImageInDirectMap((ulong*)Mm.PhysToVirt(dmPdpt[0] & AddrMask));
             NewTable(out ulong stacksPdpt);
             s_kernelPml4[KernelStacksSlot] = stacksPdpt | Present | Writable;   // shared by every root
-            s_kernelPml4[0] = NewLowPdpt();
+            s_kernelPml4[KernelImageSlot] = MapImage();
+            // Nothing in the lower half: the identity map is gone, virtual address 0 faults.
             s_pml4 = s_kernelPml4;
             Root = KernelRoot;
             Native.WriteCr3(Root);
         }
 
-        /// <summary>Physical address of the PDPT behind the direct map (PML4 entry 256, shared by every root).</summary>
-        public static ulong DirectMapPdpt() => s_kernelPml4[256] & AddrMask;
-
-        /// <summary>PML4 entry 0 of a new root: the kernel image's first 4 MiB, supervisor only.</summary>
-        private static ulong NewLowPdpt()
+        /// <summary>
+        /// The kernel image at its link address with 4 KiB pages and per-section rights (W^X):
+        /// text read+execute, read-only data read-only and no-execute, data and bss writable and
+        /// no-execute. The page before the text (PVH note, 32-bit entry) is left out. Returns the
+        /// PML4 entry (a PDPT shared by every root).
+        /// </summary>
+        private static ulong MapImage()
         {
             ulong* pdpt = NewTable(out ulong pdptPhys);
-            ulong* pd = NewTable(out ulong pdPhys);
-            pdpt[0] = pdPhys | Present | Writable | User;                     // U here; leaves decide
-            pd[0] = s_lowPt | Present | Writable;                             // supervisor only, page 0 absent
-            for (ulong a = 0x200000; a < KernelLowEnd; a += 0x200000)
-                pd[a >> 21] = a | Present | Writable | Huge;                  // supervisor only
-            return pdptPhys | Present | Writable | User;
+            ulong text = Symbols.TextStart, rodata = Symbols.RodataStart, data = Symbols.DataStart, end = Symbols.KernelEnd;
+            for (ulong va = text; va < end; va += 4096)
+            {
+                ulong* pde = &pdpt[(va >> 30) & 511];
+                if ((*pde & Present) == 0) { NewTable(out ulong p); *pde = p | Present | Writable; }
+                ulong* pd = (ulong*)Mm.PhysToVirt(*pde & AddrMask);
+                ulong* pte = &pd[(va >> 21) & 511];
+                if ((*pte & Present) == 0) { NewTable(out ulong p); *pte = p | Present | Writable; }
+                ulong* pt = (ulong*)Mm.PhysToVirt(*pte & AddrMask);
+                ulong rights = va < rodata ? 0 : va < data ? NoExecute : Writable | NoExecute;
+                pt[(va >> 12) & 511] = (va - Symbols.KernelVirtualBase) | Present | rights;
+            }
+            return pdptPhys | Present | Writable;
         }
+
+        /// <summary>
+        /// The direct map aliases the image: its 2 MiB pages over text and read-only data become
+        /// 4 KiB pages with those frames read-only, so W^X holds through the alias too.
+        /// <paramref name="pd"/> is the direct map's first GiB (the image lies below 1 GiB).
+        /// </summary>
+        private static void ProtectImageInDirectMap(ulong* pd)
+        {
+            ulong roStart = Symbols.TextStart - Symbols.KernelVirtualBase, roEnd = Symbols.DataStart - Symbols.KernelVirtualBase;
+            for (ulong big = roStart & ~0x1FFFFFUL; big < roEnd; big += 0x200000)
+            {
+                ulong* e = &pd[big >> 21];
+                if ((*e & (Present | Huge)) != (Present | Huge)) continue;
+                ulong* pt = NewTable(out ulong ptPhys);
+                for (ulong i = 0; i < 512; i++)
+                {
+                    ulong pa = big + (i << 12);
+                    pt[i] = pa | Present | NoExecute | (pa >= roStart && pa < roEnd ? 0 : Writable);
+                }
+                *e = ptPhys | Present | Writable;
+            }
+        }
+
+        /// <summary>Physical address of the PDPT behind the direct map (PML4 entry 256, shared by every root).</summary>
+        public static ulong DirectMapPdpt() => s_kernelPml4[DirectMapSlot] & AddrMask;
 
         /// <summary>A new, empty user address space sharing the kernel's upper half. Returns its physical address.</summary>
         public static ulong NewRoot()
         {
             ulong* t = NewTable(out ulong phys);
             for (int i = 256; i < 512; i++) t[i] = s_kernelPml4[i];
-            t[0] = NewLowPdpt();
             return phys;
+        }
+
+        /// <summary>True when nothing is mapped in the lower half of <paramref name="root"/> (self-test).</summary>
+        public static bool LowerHalfEmpty(ulong root)
+        {
+            ulong* t = (ulong*)Mm.PhysToVirt(root);
+            for (int i = 0; i < 256; i++) if (t[i] != 0) return false;
+            return true;
+        }
+
+        /// <summary>The leaf entry mapping kernel address <paramref name="va"/> in the kernel table (4 KiB or 2 MiB), or 0 (self-test).</summary>
+        public static ulong KernelEntry(ulong va)
+        {
+            ulong* table = s_kernelPml4;
+            for (int shift = 39; shift >= 12; shift -= 9)
+            {
+                ulong e = table[(va >> shift) & 511];
+                if ((e & Present) == 0 || shift == 12 || (e & Huge) != 0) return e;
+                table = (ulong*)Mm.PhysToVirt(e & AddrMask);
+            }
+            return 0;
         }
 
         /// <summary>Loads another root into CR3 (a switch between processes).</summary>
@@ -136,6 +197,7 @@ namespace Kernel.Memory
         /// <summary>The leaf entry for a user page, creating intermediate tables when asked.</summary>
         private static ulong* Walk(ulong va, bool create)
         {
+            if (va >= AddressSpace.UserEnd) return null;                      // the kernel half is not user pages
             ulong* table = s_pml4;
             for (int shift = 39; shift > 12; shift -= 9)
             {
@@ -146,7 +208,6 @@ namespace Kernel.Memory
                     NewTable(out ulong phys);
                     *e = phys | Present | Writable | User;
                 }
-                else if ((*e & Huge) != 0) return null;                       // kernel 2 MiB page
                 table = (ulong*)Mm.PhysToVirt(*e & AddrMask);
             }
             return &table[(va >> 12) & 511];
@@ -206,10 +267,9 @@ namespace Kernel.Memory
         // ---- whole address spaces --------------------------------------------------------------
 
         /// <summary>
-        /// fork: a new root whose lower half is a private copy of the loaded one: every user page gets
-        /// a new frame with the same contents, except frames <paramref name="isShared"/> says are
-        /// shared (MAP_SHARED); the kernel's 2 MiB pages are referenced, not copied. 0 when out of
-        /// memory (nothing is leaked).
+        /// fork: a new root whose lower half is a private copy of the loaded one (the lower half is
+        /// all user pages): private frames are shared copy-on-write, frames <paramref name="isShared"/>
+        /// says are shared (MAP_SHARED) are mapped as they are. 0 when out of memory (nothing is leaked).
         /// </summary>
         public static ulong CloneRoot(delegate*<ulong, bool> isShared)
         {
@@ -238,7 +298,6 @@ namespace Kernel.Memory
                 ulong e = src[i];
                 if (!Valid(e)) continue;
                 ulong entryVa = va + ((ulong)i << shift);
-                if (level == 2 && entryVa < KernelLowEnd) { dst[i] = e; continue; }     // the kernel's: shared as is
                 if (level == 1)
                 {
                     if (isShared(entryVa)) { dst[i] = e; continue; }
@@ -254,7 +313,6 @@ namespace Kernel.Memory
                     Mem.Copy(Mm.PhysToVirt(frame), Mm.PhysToVirt(e & AddrMask), 4096);
                     dst[i] = frame | (e & ~AddrMask);
                 }
-                else if ((e & Huge) != 0) dst[i] = e;                        // kernel 2 MiB page: shared
                 else
                 {
                     ulong child = CloneTable(e & AddrMask, level - 1, entryVa, isShared);
@@ -288,7 +346,6 @@ namespace Kernel.Memory
                 ulong e = t[i];
                 ulong entryVa = va + ((ulong)i << shift);
                 if (level == 1) { if (isShared != null && Valid(e) && !isShared(entryVa)) FrameRefs.Release(e & AddrMask); continue; }
-                if (level == 2 && entryVa < KernelLowEnd) continue;           // the shared kernel table
                 if ((e & Present) != 0 && (e & Huge) == 0) FreeTable(e & AddrMask, level - 1, isShared, entryVa);
             }
             Mm.Pages.Free(phys);
