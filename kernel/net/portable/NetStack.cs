@@ -28,6 +28,7 @@ namespace Kernel.Net
 
         internal TcpSocket TcpList;      // every TCP socket holding a port (intrusive list)
         internal UdpSocket UdpList;      // every bound UDP socket
+        // Lookups go through hash tables (SocketTable.cs); the lists serve timers and listings.
 
         public NetStack()
         {
@@ -240,6 +241,7 @@ namespace Kernel.Net
         public void Release()
         {
             _loop.Release(); _reasm.Release(); _reasm6.Release();
+            _tcpConns.Release(); _tcpListeners.Release(); _udpPorts.Release();
             for (int k = 1; k < _ifCount; k++) { _ifs[k].Arp.Release(); _ifs[k].Ndp.Release(); NetMemory.Free(_ifs[k].FragBuf); }
             NetMemory.Free(TxBuf); NetMemory.Free(_rxBuf);
         }

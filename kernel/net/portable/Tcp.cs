@@ -14,7 +14,7 @@ namespace Kernel.Net
         Closed = 7, CloseWait = 8, LastAck = 9, Listen = 10, Closing = 11,
     }
 
-    public sealed class TcpSocket
+    public sealed class TcpSocket : NetSocket
     {
         // Linux poll bits.
         public const int POLLIN = 1, POLLPRI = 2, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLRDNORM = 0x40,
@@ -185,6 +185,7 @@ namespace Kernel.Net
             _state = TcpState.Listen;
             _rcvShut = false; _sndShut = false; _error = 0;
             Stack.AddTcp(this);
+            Stack.HashTcp(this);
             return 0;
         }
 
@@ -247,6 +248,7 @@ namespace Kernel.Net
             _sndUna = _iss; _sndNxt = _iss; _sndMax = _iss; _sndBase = _iss + 1;
             _state = TcpState.SynSent;
             Stack.AddTcp(this);
+            Stack.HashTcp(this);
             SendSyn(nowMs);
             Stack.Finish();
             if (_state == TcpState.Closed && _error != 0) return TakeError();
@@ -500,6 +502,7 @@ namespace Kernel.Net
             _rcvShut = true; _sndShut = true;
             if (was != TcpState.Listen && was != TcpState.Closed) _everConnected = _everConnected || was != TcpState.SynSent;
             if (_parent != null && !_inAcceptQueue) { _parent.RemoveHalf(this); _parent = null; }
+            Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
             Stack.MarkChanged();
             MaybeFree();
@@ -565,6 +568,7 @@ namespace Kernel.Net
                 c.ToClosed();
             }
             _halfCount = 0;
+            Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
             _rcvShut = true; _sndShut = true;
             Stack.MarkChanged();
@@ -619,6 +623,7 @@ namespace Kernel.Net
             c._parent = this;
             c._nextChild = _halfHead; _halfHead = c; _halfCount++;
             Stack.AddTcp(c);
+            Stack.HashTcp(c);
             c.SendSyn(now);
         }
 
