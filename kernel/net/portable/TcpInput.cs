@@ -37,6 +37,9 @@ namespace Kernel.Net
         public int TcpSynRetries = 6, TcpSynAckRetries = 5, TcpRetries2 = 15;
         public long TcpTimeWaitMs = 60000, TcpFinTimeoutMs = 60000;
         public int TcpMaxHalfOpen = 256;
+        /// <summary>tcp_syncookies = 1: SYNs beyond the half-open cap get a SYN cookie (false: dropped).</summary>
+        public bool TcpSynCookies = true;
+        public long TcpSynCookiesSent, TcpSynCookiesReceived, TcpSynCookiesFailed;
         public long TcpSegmentsIn, TcpSegmentsOut, TcpRetransmits, TcpResetsOut, TcpBadSegments;
 
         private ushort _tcpNextPort;
@@ -186,6 +189,16 @@ namespace Kernel.Net
             ulong h = Secret ^ ((ulong)AddressHash(local) << 32 | AddressHash(remote));
             h = Mix(h ^ ((ulong)local.Port << 16 | remote.Port) ^ 0x9E3779B97F4A7C15UL);
             return (uint)(h ^ (h >> 32)) + (uint)(now * 250);
+        }
+
+        /// <summary>The 24 keyed bits of a SYN cookie: both endpoints, the peer's ISN, the cookie
+        /// clock and the MSS index.</summary>
+        internal uint CookieHash(IpEndpoint local, IpEndpoint remote, uint peerIsn, uint clock, int mssIndex)
+        {
+            ulong h = Mix(Secret ^ 0x5DEECE66DUL ^ ((ulong)AddressHash(local) << 32 | AddressHash(remote)));
+            h = Mix(h ^ ((ulong)local.Port << 48 | (ulong)remote.Port << 32 | peerIsn));
+            h = Mix(h ^ ((ulong)clock << 8 | (uint)mssIndex) ^ Secret >> 7);
+            return (uint)(h ^ (h >> 32)) & 0xFFFFFF;
         }
 
         internal static ulong Mix(ulong x)
