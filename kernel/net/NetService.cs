@@ -47,6 +47,7 @@ namespace Kernel
             s_debug = CommandLine.Has("netdebug");
             NetMemory.FreeObject = &FreeObject;
             NetMemory.TryAllocBytes = &Runtime.Allocator.TryNewBytes;
+            NetMemory.TryAllocArrayLike = &Runtime.Allocator.TryNewArrayLike;
             NetMemory.Random = &Random64;                   // before the stack: its ISN secret comes from it
             NetStack.Changed = &OnChanged;
             Stack = new NetStack();

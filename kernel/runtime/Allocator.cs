@@ -55,6 +55,19 @@ namespace Kernel.Runtime
             return Unsafe.As<byte[]>(ToObject(p));
         }
 
+        /// <summary>A zeroed array of like's type with count elements, or null when the heap is exhausted.</summary>
+        public static object TryNewArrayLike(object like, int count)
+        {
+            if (like == null || count < 0) return null;
+            MethodTable* mt = like.MethodTable;
+            ulong size = (mt->BaseSize + (ulong)count * mt->ComponentSize + 7) & ~7UL;
+            void* p = Memory.Mm.KernelHeap.Alloc(size);
+            if (p == null) return null;
+            *(MethodTable**)p = mt;
+            *(uint*)((byte*)p + sizeof(void*)) = (uint)count;
+            return ToObject(p);
+        }
+
         /// <summary>Returns an object's memory to the heap. The caller guarantees no references remain.</summary>
         public static void Free(object o)
         {

@@ -646,6 +646,7 @@ public class NetTcpScriptedTests
     {
         var h = new Harness();
         h.Stack.TcpMaxHalfOpen = 32;
+        h.Stack.TcpSynCookies = false;                  // tcp_syncookies = 0: the rest are dropped
         var l = h.Stack.CreateTcp(); l.Bind(new IpEndpoint(0, 80)); l.Listen(128);
         for (int i = 0; i < 1000; i++)
             h.InjectIp(Ip(A(10, 0, 0, 1), Harness.Me, 6, Tcp(A(10, 0, 0, 1), Harness.Me, 1024 + i, 80, (uint)i * 77, 0, SYN, 1000)));

@@ -1,5 +1,5 @@
 // IPv4 (RFC 791/1122): header validation, local delivery, routing (loopback, own addresses,
-// on-link subnets, default gateway), output fragmentation and bounded fragment reassembly.
+// on-link subnets, default gateway), output fragmentation; reassembly in Fragments.cs.
 using System;
 
 namespace Kernel.Net
@@ -215,7 +215,16 @@ namespace Kernel.Net
             if ((frag & 0x3FFF) != 0)
             {
                 _rxChecksumValid = false;                          // the device vouched for a fragment, not the datagram
-                _reasm.Input(this, n, p, ihl, _now);
+                int fo = frag & 0x1FFF, slot = _reasm.Input(n, Reassembly.Mapped(src), Reassembly.Mapped(dst), Be.U16(p, 4), proto,
+                    fo * 8, (frag & 0x2000) != 0, p.Slice(ihl), p.Slice(0, 20), 0, _now);
+                if (slot < 0) return;
+                // Complete: a plain 20-byte header (the first fragment's, options dropped) in front.
+                byte[] b = _reasm.Buffer(slot);
+                int length = _reasm.Total(slot);
+                b[0] = 0x45; Be.W16(b, 2, 20 + length); Be.W16(b, 6, 0);
+                ReadOnlySpan<byte> whole = new ReadOnlySpan<byte>(b).Slice(0, 20 + length);
+                _reasm.Done(slot);
+                Deliver(n, src, dst, proto, whole.Slice(20), whole);
                 return;
             }
             Deliver(n, src, dst, proto, p.Slice(ihl), p);
@@ -234,96 +243,6 @@ namespace Kernel.Net
                     if (!IsBroadcastAddress(dst)) SendIcmpError(3, 2, ipPacket);   // protocol unreachable
                     break;
             }
-        }
-    }
-
-    /// <summary>Fragment reassembly: a few slots, each with a 64 KiB buffer allocated on first use
-    /// and kept; incomplete datagrams are dropped after 30 s or when a newer one needs the slot.</summary>
-    internal sealed class Reassembly
-    {
-        internal const int Slots = 4, TimeoutMs = 30000, MaxPayload = 65535 - 20;
-        private readonly byte[][] _buf = new byte[Slots][];        // 20-byte header + payload
-        private readonly byte[][] _map = new byte[Slots][];        // one bit per 8-byte block
-        private readonly bool[] _used = new bool[Slots];
-        private readonly uint[] _src = new uint[Slots], _dst = new uint[Slots];
-        private readonly int[] _id = new int[Slots], _proto = new int[Slots], _total = new int[Slots];
-        private readonly long[] _expires = new long[Slots];
-        private readonly bool[] _haveFirst = new bool[Slots];
-        private readonly NetInterface[] _if = new NetInterface[Slots];
-        internal int Active;
-
-        internal void Input(NetStack s, NetInterface n, ReadOnlySpan<byte> p, int ihl, long now)
-        {
-            uint src = Be.U32(p, 12), dst = Be.U32(p, 16);
-            int id = Be.U16(p, 4), proto = p[9];
-            int fo = Be.U16(p, 6);
-            bool more = (fo & 0x2000) != 0;
-            int off = (fo & 0x1FFF) * 8;
-            int len = p.Length - ihl;
-            if ((more && (len & 7) != 0) || len == 0 || off + len > MaxPayload) { n.RxDropped++; return; }
-            int slot = -1, free = -1, oldest = 0;
-            for (int i = 0; i < Slots; i++)
-            {
-                if (!_used[i]) { if (free < 0) free = i; continue; }
-                if (_src[i] == src && _dst[i] == dst && _id[i] == id && _proto[i] == proto) { slot = i; break; }
-                if (_expires[i] < _expires[oldest] || !_used[oldest]) oldest = i;
-            }
-            if (slot < 0)
-            {
-                slot = free >= 0 ? free : oldest;
-                if (_buf[slot] == null) { _buf[slot] = new byte[20 + MaxPayload]; _map[slot] = new byte[(MaxPayload + 7) / 8 / 8 + 1]; }
-                if (!_used[slot]) Active++;
-                _used[slot] = true; _src[slot] = src; _dst[slot] = dst; _id[slot] = id; _proto[slot] = proto;
-                _total[slot] = -1; _expires[slot] = now + TimeoutMs; _haveFirst[slot] = false; _if[slot] = n;
-                new Span<byte>(_map[slot]).Clear();
-            }
-            byte[] b = _buf[slot], map = _map[slot];
-            if (!more)
-            {
-                int t = off + len;
-                if (_total[slot] >= 0 && _total[slot] != t) { Drop(slot); n.RxDropped++; return; }
-                _total[slot] = t;
-            }
-            if (_total[slot] >= 0 && off + len > _total[slot]) { Drop(slot); n.RxDropped++; return; }
-            p.Slice(ihl, len).CopyTo(new Span<byte>(b).Slice(20 + off, len));
-            if (off == 0)
-            {
-                _haveFirst[slot] = true;
-                for (int k = 0; k < 20; k++) b[k] = p[k];
-            }
-            int first = off >> 3, last = (off + len + 7) >> 3;
-            for (int k = first; k < last; k++) map[k >> 3] |= (byte)(1 << (k & 7));
-            int total = _total[slot];
-            if (total < 0 || !_haveFirst[slot]) return;
-            int blocks = (total + 7) >> 3;
-            for (int k = 0; k < blocks; k++) if ((map[k >> 3] & (1 << (k & 7))) == 0) return;
-            // Complete: rebuild a plain 20-byte header in front of the payload and deliver.
-            b[0] = 0x45; Be.W16(b, 2, 20 + total); Be.W16(b, 6, 0);
-            ReadOnlySpan<byte> whole = new ReadOnlySpan<byte>(b).Slice(0, 20 + total);
-            _used[slot] = false; Active--;
-            s.Deliver(n, src, dst, proto, whole.Slice(20), whole);
-        }
-
-        private void Drop(int slot) { if (_used[slot]) { _used[slot] = false; Active--; } }
-
-        internal void Poll(long now)
-        {
-            for (int i = 0; i < Slots; i++) if (_used[i] && _expires[i] <= now) Drop(i);
-        }
-
-        internal long NextDeadline
-        {
-            get
-            {
-                long d = long.MaxValue;
-                for (int i = 0; i < Slots; i++) if (_used[i] && _expires[i] < d) d = _expires[i];
-                return d;
-            }
-        }
-
-        internal void Release()
-        {
-            for (int i = 0; i < Slots; i++) { NetMemory.Free(_buf[i]); NetMemory.Free(_map[i]); }
         }
     }
 }

@@ -168,10 +168,16 @@ namespace Kernel.Net
                     if (!fragmentsAllowed) { Drop6(n); return; }
                     _rxChecksumValid = false;                           // vouched for a fragment, not the datagram
                     int fo = Be.U16(p, off + 2);
-                    int slot = _reasm6.Input(n, src, dst, hopLimit, Be.U32(p, off + 4), fo & 0xFFF8, (fo & 1) != 0, p[off], p.Slice(off + 8), _now);
+                    int slot = _reasm6.Input(n, src, dst, Be.U32(p, off + 4), 0, fo & 0xFFF8, (fo & 1) != 0, p.Slice(off + 8),
+                                             default, p[off] | hopLimit << 8, _now);
                     if (slot < 0) return;
                     Ip6Reassembled++;
-                    Walk6(n, _reasm6.Packet(slot), src, dst, hopLimit, false);
+                    // A fixed header in front of the payload (next header and hop limit: the first fragment's).
+                    byte[] b = _reasm6.Buffer(slot);
+                    int total = _reasm6.Total(slot), tag = _reasm6.Tag(slot);
+                    Be.W32(b, 0, 0x60000000); Be.W16(b, 4, total); b[6] = (byte)tag; b[7] = (byte)(tag >> 8);
+                    src.Write(b, 8); dst.Write(b, 24);
+                    Walk6(n, new ReadOnlySpan<byte>(b).Slice(0, 40 + total), src, dst, hopLimit, false);
                     _reasm6.Done(slot);
                     return;
                 }

@@ -2,6 +2,7 @@
 // the host library (xunit tests). Only what the kernel's System module provides: no collections,
 // exceptions or string formatting. Errors are negative errno values (Kernel.Errno).
 using System;
+using System.Runtime.CompilerServices;
 
 namespace Kernel.Net
 {
@@ -19,6 +20,9 @@ namespace Kernel.Net
         public static delegate*<ulong> Random;
         /// <summary>Optional: a zeroed byte array, or null when memory is exhausted (kernel: instead of a panic).</summary>
         public static delegate*<int, byte[]> TryAllocBytes;
+        /// <summary>Optional: a zeroed array of the same type as the given one with this many
+        /// elements, or null when memory is exhausted (the socket tables grow through it).</summary>
+        public static delegate*<object, int, object> TryAllocArrayLike;
 
         private static ulong s_state;
 
@@ -29,6 +33,10 @@ namespace Kernel.Net
 
         /// <summary>A zeroed byte array for a buffer that can do without (null: memory is short).</summary>
         internal static byte[] AllocBytes(int length) => TryAllocBytes != null ? TryAllocBytes(length) : new byte[length];
+
+        /// <summary>A bigger bucket array for a socket table (null: memory is short).</summary>
+        internal static NetSocket[] AllocArrayLike(NetSocket[] like, int length) =>
+            TryAllocArrayLike != null ? Unsafe.As<NetSocket[]>(TryAllocArrayLike(like, length)) : new NetSocket[length];
 
         internal static ulong NextRandom(long nowMs)
         {

@@ -19,7 +19,7 @@ namespace Kernel.Net
         private readonly byte[] _rxBuf = new byte[65536];
         private readonly LoopbackQueue _loop;
         private readonly Reassembly _reasm;
-        private readonly Reassembly6 _reasm6;
+        private readonly Reassembly _reasm6;
         private ushort _ipId;
         internal long _now;
         private bool _changed;
@@ -28,12 +28,13 @@ namespace Kernel.Net
 
         internal TcpSocket TcpList;      // every TCP socket holding a port (intrusive list)
         internal UdpSocket UdpList;      // every bound UDP socket
+        // Lookups go through hash tables (SocketTable.cs); the lists serve timers and listings.
 
         public NetStack()
         {
             _loop = new LoopbackQueue();
-            _reasm = new Reassembly();
-            _reasm6 = new Reassembly6();
+            _reasm = new Reassembly(20, 65535 - 20, 30000, false);
+            _reasm6 = new Reassembly(40, 65535, 60000, true);
             var lo = new NetInterface();
             lo.IsLoopback = true; lo.Address = LoopbackAddress; lo.PrefixLength = 8; lo.Up = true;
             lo.Mtu = 65536; lo.Stack = this; lo.Index = 0;
@@ -240,6 +241,7 @@ namespace Kernel.Net
         public void Release()
         {
             _loop.Release(); _reasm.Release(); _reasm6.Release();
+            _tcpConns.Release(); _tcpListeners.Release(); _udpPorts.Release();
             for (int k = 1; k < _ifCount; k++) { _ifs[k].Arp.Release(); _ifs[k].Ndp.Release(); NetMemory.Free(_ifs[k].FragBuf); }
             NetMemory.Free(TxBuf); NetMemory.Free(_rxBuf);
         }

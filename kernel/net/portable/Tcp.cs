@@ -2,7 +2,8 @@
 // SACK-permitted and SACK blocks), an out-of-order receive queue kept inside the receive ring,
 // RTO per RFC 6298 with back-off, NewReno fast retransmit/recovery (RFC 6582), congestion
 // window, Nagle/NODELAY/CORK, delayed ACK, keepalive, zero-window probes, TIME_WAIT,
-// RFC 5961 RST/SYN/ACK checks and listen backlogs with a cap on half-open connections.
+// RFC 5961 RST/SYN/ACK checks, listen backlogs with a cap on half-open connections and SYN
+// cookies beyond it.
 using System;
 
 namespace Kernel.Net
@@ -14,7 +15,7 @@ namespace Kernel.Net
         Closed = 7, CloseWait = 8, LastAck = 9, Listen = 10, Closing = 11,
     }
 
-    public sealed class TcpSocket
+    public sealed class TcpSocket : NetSocket
     {
         // Linux poll bits.
         public const int POLLIN = 1, POLLPRI = 2, POLLOUT = 4, POLLERR = 8, POLLHUP = 0x10, POLLRDNORM = 0x40,
@@ -185,6 +186,7 @@ namespace Kernel.Net
             _state = TcpState.Listen;
             _rcvShut = false; _sndShut = false; _error = 0;
             Stack.AddTcp(this);
+            Stack.HashTcp(this);
             return 0;
         }
 
@@ -247,6 +249,7 @@ namespace Kernel.Net
             _sndUna = _iss; _sndNxt = _iss; _sndMax = _iss; _sndBase = _iss + 1;
             _state = TcpState.SynSent;
             Stack.AddTcp(this);
+            Stack.HashTcp(this);
             SendSyn(nowMs);
             Stack.Finish();
             if (_state == TcpState.Closed && _error != 0) return TakeError();
@@ -500,6 +503,7 @@ namespace Kernel.Net
             _rcvShut = true; _sndShut = true;
             if (was != TcpState.Listen && was != TcpState.Closed) _everConnected = _everConnected || was != TcpState.SynSent;
             if (_parent != null && !_inAcceptQueue) { _parent.RemoveHalf(this); _parent = null; }
+            Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
             Stack.MarkChanged();
             MaybeFree();
@@ -565,6 +569,8 @@ namespace Kernel.Net
                 c.ToClosed();
             }
             _halfCount = 0;
+            if (_cookieSender != null) { NetMemory.Free(_cookieSender); _cookieSender = null; }
+            Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
             _rcvShut = true; _sndShut = true;
             Stack.MarkChanged();
@@ -591,14 +597,38 @@ namespace Kernel.Net
         {
             CheckAlive();
             if ((g.Flags & RST) != 0) return;
-            if ((g.Flags & ACK) != 0) { Stack.SendReset(ref g, data.Length); return; }
+            if ((g.Flags & ACK) != 0)
+            {
+                if ((g.Flags & SYN) == 0 && CookieAck(ref g, data, now)) return;
+                Stack.SendReset(ref g, data.Length);
+                return;
+            }
             if ((g.Flags & SYN) == 0) return;
             if (_acceptCount > _backlog) return;                          // accept queue full: drop
             int halfCap = _backlog * 2 + 8;
             if (halfCap > Stack.TcpMaxHalfOpen) halfCap = Stack.TcpMaxHalfOpen;
-            if (_halfCount >= halfCap) return;                           // SYN flood protection: drop
             Route r;
             if (Stack.FindRoute(g.Src, out r) < 0) return;
+            if (_halfCount >= halfCap)
+            {
+                // SYN flood: answer with a cookie and keep nothing (or drop, cookies off).
+                if (Stack.TcpSynCookies) CookieSynAck(ref g, ref r, now);
+                return;
+            }
+            TcpSocket c = NewChild(ref g, ref r);
+            c._iss = Stack.InitialSequence(g.Dst, g.Src, now);
+            c._sndUna = c._iss; c._sndNxt = c._iss; c._sndMax = c._iss; c._sndBase = c._iss + 1;
+            c._sndWnd = g.Wnd; c._sndWl1 = g.Seq; c._sndWl2 = c._iss;
+            c._nextChild = _halfHead; _halfHead = c; _halfCount++;
+            Stack.AddTcp(c);
+            Stack.HashTcp(c);
+            c.SendSyn(now);
+        }
+
+        /// <summary>A SYN_RECEIVED child for the SYN g (options as g offers them), not yet in
+        /// any list; the caller sets the send sequence space.</summary>
+        private TcpSocket NewChild(ref TcpSeg g, ref Route r)
+        {
             var c = new TcpSocket(Stack);
             c._owned = false;
             c.ReuseAddress = ReuseAddress; c.ReusePort = ReusePort; c.KeepAlive = KeepAlive;
@@ -611,15 +641,115 @@ namespace Kernel.Net
             c._offerTs = g.HasTs; c._offerSack = g.SackOk; c._offerWs = g.WScale >= 0;
             c.Negotiate(ref g);
             c._irs = g.Seq; c._rcvNxt = g.Seq + 1; c._lastAckSent = c._rcvNxt;
-            c._iss = Stack.InitialSequence(g.Dst, g.Src, now);
             c._tsOffset = (uint)Stack.InitialSequence(g.Src, g.Dst, 0);
-            c._sndUna = c._iss; c._sndNxt = c._iss; c._sndMax = c._iss; c._sndBase = c._iss + 1;
-            c._sndWnd = g.Wnd; c._sndWl1 = g.Seq; c._sndWl2 = c._iss;
             c._state = TcpState.SynReceived;
             c._parent = this;
-            c._nextChild = _halfHead; _halfHead = c; _halfCount++;
+            return c;
+        }
+
+        // ---- SYN cookies (RFC 4987 3.6). When the half-open queue is full the SYN-ACK's sequence
+        // number carries what the connection needs and nothing is kept:
+        //   bits 31-27 the cookie clock (64 s periods) mod 32, 26-24 an index into CookieMss (the
+        //   largest entry not above the peer's MSS), 23-0 a keyed hash of both endpoints, the
+        //   peer's ISN, the full clock and the index.
+        // An ACK for no connection, while this listener has sent cookies in the last 192 s, is
+        // checked against it: acknowledging cookie + 1 with a clock at most 2 periods old and a
+        // matching hash creates the connection, ESTABLISHED at once. As Linux, window scaling
+        // and SACK survive only with timestamps: our SYN-ACK's TSval carries the peer's window
+        // scale (low 4 bits, 15: none) and SACK-permitted (bit 4), and the ACK echoes it back.
+        // Without timestamps the cookie SYN-ACK offers nothing but the MSS. A bad or old cookie
+        // is refused as any stray ACK is: with a RST.
+
+        internal const int CookiePeriodMs = 64000, CookieMaxAge = 2;
+        private static int CookieMss(int i)
+        {
+            switch (i)
+            {
+                case 0: return 536;
+                case 1: return 1220;
+                case 2: return 1300;
+                case 3: return 1440;
+                case 4: return 1460;
+                case 5: return 4312;
+                case 6: return 8940;
+                default: return 65476;
+            }
+        }
+
+        private TcpSocket _cookieSender;     // sends the SYN-ACKs that keep no state (allocated once)
+        private long _cookieSentAt;
+        private bool _cookiesSent;
+
+        private void CookieSynAck(ref TcpSeg g, ref Route r, long now)
+        {
+            int peerMss = g.Mss > 0 ? g.Mss : 536;
+            int idx = 7;
+            while (idx > 0 && CookieMss(idx) > peerMss) idx--;
+            uint clock = (uint)(now / CookiePeriodMs);
+            uint cookie = (clock & 31) << 27 | (uint)idx << 24 | Stack.CookieHash(g.Dst, g.Src, g.Seq, clock, idx);
+            TcpSocket c = _cookieSender;
+            if (c == null) { c = new TcpSocket(Stack); c._owned = false; _cookieSender = c; }
+            c.ReceiveBufferSize = ReceiveBufferSize;
+            c.Local = g.Dst; c.Remote = g.Src;
+            c.ResetConnection();
+            c.SetupMss(r.Mtu, g.Dst.V6);
+            c._offerTs = g.HasTs; c._offerSack = g.HasTs && g.SackOk; c._offerWs = g.HasTs && g.WScale >= 0;
+            if (g.HasTs)
+            {
+                c._tsRecent = g.TsVal;
+                // TSval: our usual clock with the low 6 bits replaced by the options (never ahead of it).
+                uint clockTs = (uint)now + (uint)Stack.InitialSequence(g.Src, g.Dst, 0);
+                uint opts = (uint)(g.WScale >= 0 ? (g.WScale > 14 ? 14 : g.WScale) : 15) | (g.SackOk ? 16u : 0);
+                uint ts = (clockTs & ~63u) | opts;
+                if (Gt(ts, clockTs)) ts -= 64;
+                c._tsOffset = ts - (uint)now;
+            }
+            c._rcvNxt = g.Seq + 1;
+            c.SendSegment(cookie, SYN | ACK, 0, 0, now);
+            Stack.TcpSynCookiesSent++;
+            _cookieSentAt = now; _cookiesSent = true;
+        }
+
+        /// <summary>An ACK for this listener with no connection: if it returns a valid cookie,
+        /// the connection is created from it and the ACK processed there (true).</summary>
+        private bool CookieAck(ref TcpSeg g, ReadOnlySpan<byte> data, long now)
+        {
+            if (!Stack.TcpSynCookies || !_cookiesSent || now - _cookieSentAt > (CookieMaxAge + 1) * (long)CookiePeriodMs) return false;
+            uint cookie = g.Ack - 1, peerIsn = g.Seq - 1;
+            uint clock = (uint)(now / CookiePeriodMs);
+            uint age = (clock - (cookie >> 27)) & 31;
+            int idx = (int)(cookie >> 24) & 7;
+            if (age > CookieMaxAge || (cookie & 0xFFFFFF) != Stack.CookieHash(g.Dst, g.Src, peerIsn, clock - age, idx))
+            {
+                Stack.TcpSynCookiesFailed++;
+                return false;
+            }
+            if (_acceptCount > _backlog) return true;                   // accept queue full: drop (the peer retries)
+            Route r;
+            if (Stack.FindRoute(g.Src, out r) < 0) return true;
+            // The SYN as the cookie remembers it.
+            TcpSeg syn = g;
+            syn.Seq = peerIsn;
+            syn.Mss = CookieMss(idx);
+            syn.WScale = -1; syn.SackOk = false;
+            if (g.HasTs && g.TsEcr != 0)
+            {
+                int ws = (int)(g.TsEcr & 15);
+                if (ws <= 14) syn.WScale = ws;
+                syn.SackOk = (g.TsEcr & 16) != 0;
+            }
+            else syn.HasTs = false;
+            TcpSocket c = NewChild(ref syn, ref r);
+            c._iss = cookie;
+            c._sndUna = cookie; c._sndNxt = cookie + 1; c._sndMax = cookie + 1; c._sndBase = cookie + 1;
+            c._sndWnd = g.Wnd; c._sndWl1 = peerIsn; c._sndWl2 = cookie;
+            c._retries = 1;                                             // no RTT sample from the handshake
             Stack.AddTcp(c);
-            c.SendSyn(now);
+            Stack.HashTcp(c);
+            Stack.TcpSynCookiesReceived++;
+            c.Segment(ref g, data, now);
+            if (c._state == TcpState.SynReceived) c.ToClosed();         // not taken: nothing may linger
+            return true;
         }
 
         private void Negotiate(ref TcpSeg g)

@@ -37,9 +37,16 @@ namespace Kernel.Net
         public int TcpSynRetries = 6, TcpSynAckRetries = 5, TcpRetries2 = 15;
         public long TcpTimeWaitMs = 60000, TcpFinTimeoutMs = 60000;
         public int TcpMaxHalfOpen = 256;
+        /// <summary>tcp_syncookies = 1: SYNs beyond the half-open cap get a SYN cookie (false: dropped).</summary>
+        public bool TcpSynCookies = true;
+        public long TcpSynCookiesSent, TcpSynCookiesReceived, TcpSynCookiesFailed;
         public long TcpSegmentsIn, TcpSegmentsOut, TcpRetransmits, TcpResetsOut, TcpBadSegments;
 
         private ushort _tcpNextPort;
+
+        private ulong _listSeq;
+        private readonly SocketTable _tcpConns = new SocketTable();      // by 4-tuple: every state but LISTEN and CLOSED
+        private readonly SocketTable _tcpListeners = new SocketTable();  // by local port: LISTEN
 
         internal void AddTcp(TcpSocket s)
         {
@@ -47,16 +54,84 @@ namespace Kernel.Net
             s.InList = true; s.PrevInList = null; s.NextInList = TcpList;
             if (TcpList != null) TcpList.PrevInList = s;
             TcpList = s;
+            s.ListSeq = ++_listSeq;
         }
 
         internal void RemoveTcp(TcpSocket s)
         {
+            UnhashTcp(s);
             if (!s.InList) return;
             s.InList = false;
             if (s.PrevInList != null) s.PrevInList.NextInList = s.NextInList; else TcpList = s.NextInList;
             if (s.NextInList != null) s.NextInList.PrevInList = s.PrevInList;
             s.NextInList = null; s.PrevInList = null;
         }
+
+        /// <summary>Enters s in the table its state calls for: listeners by port, others by tuple.</summary>
+        internal void HashTcp(TcpSocket s)
+        {
+            if (s.State == TcpState.Listen) _tcpListeners.Add(s, PortHash(s.Local.Port));
+            else if (s.State != TcpState.Closed) _tcpConns.Add(s, TupleHash(s.Local, s.Remote));
+        }
+
+        internal void UnhashTcp(TcpSocket s) { if (s.HashedIn != null) s.HashedIn.Remove(s); }
+
+        /// <summary>Keyed hash of a 4-tuple (addresses as SameAddress compares them: no scope).</summary>
+        internal uint TupleHash(IpEndpoint local, IpEndpoint remote)
+        {
+            ulong h = Mix(Secret ^ ((ulong)AddressHash(local) << 32 | AddressHash(remote)));
+            h = Mix(h ^ ((ulong)local.Port << 16 | remote.Port) ^ (local.V6 ? 0x5555555500000000UL : 0));
+            return (uint)(h ^ (h >> 32));
+        }
+
+        internal uint PortHash(ushort port)
+        {
+            ulong h = Mix((Secret >> 16) ^ port ^ 0x632BE59BD9B4E019UL);
+            return (uint)(h ^ (h >> 32));
+        }
+
+        /// <summary>The connection (any state but LISTEN and CLOSED) with this tuple, other than
+        /// self; null if none.</summary>
+        internal TcpSocket FindConnection(IpEndpoint local, IpEndpoint remote, TcpSocket self = null)
+        {
+            uint h = TupleHash(local, remote);
+            for (NetSocket x = _tcpConns.First(h); x != null; x = x.HashNext)
+            {
+                if (x.HashKey != h || x == self) continue;
+                TcpSocket s = (TcpSocket)x;
+                if (s.State == TcpState.Closed || s.State == TcpState.Listen) continue;
+                if (s.Local.Port == local.Port && s.Remote.Port == remote.Port && s.Local.SameAddress(local) && s.Remote.SameAddress(remote)) return s;
+            }
+            return null;
+        }
+
+        /// <summary>The listener taking a SYN for dst: a specific-address listener before a
+        /// wildcard one. Within a SO_REUSEPORT group (the only way several listeners accept the same
+        /// destination) the choice is what the list walk this replaces made: the newest wildcard
+        /// listener, and the oldest specific one for new connections (oldestSpecific) or the newest
+        /// for a SYN reusing a TIME_WAIT tuple.</summary>
+        private TcpSocket FindListener(IpEndpoint dst, bool oldestSpecific = false)
+        {
+            uint h = PortHash(dst.Port);
+            TcpSocket any = null, specific = null;
+            for (NetSocket x = _tcpListeners.First(h); x != null; x = x.HashNext)
+            {
+                if (x.HashKey != h) continue;
+                TcpSocket s = (TcpSocket)x;
+                if (s.Local.Port != dst.Port || s.State != TcpState.Listen || !LocalAccepts(s.Local, s.V6Only, dst)) continue;
+                if (!s.Local.IsAny)
+                {
+                    if (specific == null || (oldestSpecific ? s.ListSeq < specific.ListSeq : s.ListSeq > specific.ListSeq)) specific = s;
+                }
+                else if (any == null || s.ListSeq > any.ListSeq) any = s;
+            }
+            return specific != null ? specific : any;
+        }
+
+        /// <summary>Sockets in the lookup tables (tests: closing removes them).</summary>
+        public int TcpConnectionsHashed => _tcpConns.Count;
+        public int TcpListenersHashed => _tcpListeners.Count;
+        public int TcpConnectionBuckets => _tcpConns.Buckets;
 
         /// <summary>Would binding self to addr:port conflict with another TCP socket?</summary>
         internal bool TcpBindConflict(IpEndpoint addr, ushort port, TcpSocket self)
@@ -75,8 +150,10 @@ namespace Kernel.Net
 
         internal bool TcpListenConflict(IpEndpoint addr, ushort port, TcpSocket self)
         {
-            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
+            uint h = PortHash(port);
+            for (NetSocket x = _tcpListeners.First(h); x != null; x = x.HashNext)
             {
+                TcpSocket s = (TcpSocket)x;
                 if (s == self || s.Local.Port != port || s.State != TcpState.Listen) continue;
                 if (!AddressesOverlap(s.Local, s.V6Only, addr, self.V6Only)) continue;
                 if (self.ReusePort && s.ReusePort) continue;
@@ -104,15 +181,7 @@ namespace Kernel.Net
             return 0;
         }
 
-        internal bool TcpTupleUsed(IpEndpoint local, IpEndpoint remote, TcpSocket self)
-        {
-            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
-            {
-                if (s == self || s.State == TcpState.Closed || s.State == TcpState.Listen) continue;
-                if (s.Local.Port == local.Port && s.Remote.Port == remote.Port && s.Local.SameAddress(local) && s.Remote.SameAddress(remote)) return true;
-            }
-            return false;
-        }
+        internal bool TcpTupleUsed(IpEndpoint local, IpEndpoint remote, TcpSocket self) => FindConnection(local, remote, self) != null;
 
         /// <summary>RFC 6528 initial sequence number: a 4 µs clock plus a keyed hash of the tuple.</summary>
         internal uint InitialSequence(IpEndpoint local, IpEndpoint remote, long now)
@@ -120,6 +189,16 @@ namespace Kernel.Net
             ulong h = Secret ^ ((ulong)AddressHash(local) << 32 | AddressHash(remote));
             h = Mix(h ^ ((ulong)local.Port << 16 | remote.Port) ^ 0x9E3779B97F4A7C15UL);
             return (uint)(h ^ (h >> 32)) + (uint)(now * 250);
+        }
+
+        /// <summary>The 24 keyed bits of a SYN cookie: both endpoints, the peer's ISN, the cookie
+        /// clock and the MSS index.</summary>
+        internal uint CookieHash(IpEndpoint local, IpEndpoint remote, uint peerIsn, uint clock, int mssIndex)
+        {
+            ulong h = Mix(Secret ^ 0x5DEECE66DUL ^ ((ulong)AddressHash(local) << 32 | AddressHash(remote)));
+            h = Mix(h ^ ((ulong)local.Port << 48 | (ulong)remote.Port << 32 | peerIsn));
+            h = Mix(h ^ ((ulong)clock << 8 | (uint)mssIndex) ^ Secret >> 7);
+            return (uint)(h ^ (h >> 32)) & 0xFFFFFF;
         }
 
         internal static ulong Mix(ulong x)
@@ -184,19 +263,7 @@ namespace Kernel.Net
             if (!dst.V6 && (IsBroadcastAddress(dst.Address) || IsMulticastOrBroadcast(dst.Address))) return;
             TcpSegmentsIn++;
             ReadOnlySpan<byte> data = t.Slice(hdr);
-            TcpSocket listener = null, conn = null;
-            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
-            {
-                if (s.Local.Port != g.DstPort) continue;
-                TcpState st = s.State;
-                if (st == TcpState.Closed) continue;
-                if (st == TcpState.Listen)
-                {
-                    if (LocalAccepts(s.Local, s.V6Only, g.Dst) && (listener == null || !s.Local.IsAny)) listener = s;
-                    continue;
-                }
-                if (s.Remote.Port == g.SrcPort && s.Remote.SameAddress(g.Src) && s.Local.SameAddress(g.Dst)) { conn = s; break; }
-            }
+            TcpSocket listener, conn = FindConnection(g.Dst, g.Src);
             if (conn != null)
             {
                 // A new SYN may reuse a TIME_WAIT tuple if it is clearly newer (RFC 6191 style).
@@ -204,7 +271,6 @@ namespace Kernel.Net
                     && (listener = FindListener(g.Dst)) != null && conn.SynMayReuse(ref g))
                 {
                     conn.Kill();
-                    conn = null;
                 }
                 else
                 {
@@ -212,20 +278,9 @@ namespace Kernel.Net
                     return;
                 }
             }
+            else listener = FindListener(g.Dst, true);
             if (listener != null) { listener.ListenInput(ref g, data, _now); return; }
             SendReset(ref g, data.Length);
-        }
-
-        private TcpSocket FindListener(IpEndpoint dst)
-        {
-            TcpSocket any = null;
-            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
-            {
-                if (s.Local.Port != dst.Port || s.State != TcpState.Listen || !LocalAccepts(s.Local, s.V6Only, dst)) continue;
-                if (!s.Local.IsAny) return s;
-                if (any == null) any = s;
-            }
-            return any;
         }
 
         /// <summary>RST answering a segment that reached no connection (RFC 9293 3.10.7.1).</summary>
@@ -258,15 +313,8 @@ namespace Kernel.Net
         /// <summary>An ICMP or ICMPv6 error quoting a segment from src to dst (addresses and ports).</summary>
         private void TcpIcmpError(IpEndpoint src, IpEndpoint dst, uint seq, int err, bool hard, bool timeExceeded)
         {
-            for (TcpSocket s = TcpList; s != null; s = s.NextInList)
-            {
-                if (s.Local.Port == src.Port && s.Remote.Port == dst.Port && s.Local.SameAddress(src) && s.Remote.SameAddress(dst)
-                    && s.State != TcpState.Listen && s.State != TcpState.Closed)
-                {
-                    s.IcmpError(seq, err, hard || timeExceeded);
-                    return;
-                }
-            }
+            TcpSocket s = FindConnection(src, dst);
+            if (s != null) s.IcmpError(seq, err, hard || timeExceeded);
         }
     }
 }

@@ -5,7 +5,7 @@ using System;
 
 namespace Kernel.Net
 {
-    public sealed class UdpSocket
+    public sealed class UdpSocket : NetSocket
     {
         public const int MaxPayload = 65507, MaxPayload6 = 65527;
         // Each queued datagram: length (3 bytes), family (1: IPv6), address (4 or 16 bytes),
@@ -13,7 +13,7 @@ namespace Kernel.Net
         private const int RecordHeader = 28;
 
         internal readonly NetStack Stack;
-        internal UdpSocket NextInList;
+        internal UdpSocket NextInList, PrevInList;
         internal bool InList;
 
         public IpEndpoint Local, Remote;
@@ -227,27 +227,50 @@ namespace Kernel.Net
     {
         private ushort _udpNextPort;
 
+        private readonly SocketTable _udpPorts = new SocketTable();      // every bound UDP socket, by local port
+
         internal void AddUdp(UdpSocket s)
         {
             if (s.InList) return;
-            s.InList = true; s.NextInList = UdpList; UdpList = s;
+            s.InList = true; s.PrevInList = null; s.NextInList = UdpList;
+            if (UdpList != null) UdpList.PrevInList = s;
+            UdpList = s;
+            s.ListSeq = ++_listSeq;
+            _udpPorts.Add(s, PortHash(s.Local.Port));
         }
 
         internal void RemoveUdp(UdpSocket s)
         {
+            _udpPorts.Remove(s);
             if (!s.InList) return;
             s.InList = false;
-            if (UdpList == s) { UdpList = s.NextInList; s.NextInList = null; return; }
-            for (UdpSocket p = UdpList; p != null; p = p.NextInList)
-                if (p.NextInList == s) { p.NextInList = s.NextInList; break; }
-            s.NextInList = null;
+            if (s.PrevInList != null) s.PrevInList.NextInList = s.NextInList; else UdpList = s.NextInList;
+            if (s.NextInList != null) s.NextInList.PrevInList = s.PrevInList;
+            s.NextInList = null; s.PrevInList = null;
+        }
+
+        /// <summary>Sockets in the UDP lookup table (tests).</summary>
+        public int UdpSocketsHashed => _udpPorts.Count;
+
+        /// <summary>The first bound UDP socket on port in its bucket's chain; continue with
+        /// <see cref="NextOnPort"/>.</summary>
+        private UdpSocket FirstOnPort(ushort port) => NextOnPort(_udpPorts.First(PortHash(port)), port);
+
+        private static UdpSocket NextOnPort(NetSocket x, ushort port)
+        {
+            for (; x != null; x = x.HashNext)
+            {
+                UdpSocket s = (UdpSocket)x;
+                if (s.Local.Port == port) return s;
+            }
+            return null;
         }
 
         internal bool UdpPortInUse(ushort port, IpEndpoint addr, bool v6Only, UdpSocket self, bool reuseAddr, bool reusePort)
         {
-            for (UdpSocket s = UdpList; s != null; s = s.NextInList)
+            for (UdpSocket s = FirstOnPort(port); s != null; s = NextOnPort(s.HashNext, port))
             {
-                if (s == self || s.Local.Port != port) continue;
+                if (s == self) continue;
                 if (!AddressesOverlap(s.Local, s.V6Only, addr, v6Only)) continue;
                 if (reuseAddr && s.ReuseAddress) continue;
                 if (reusePort && s.ReusePort) continue;
@@ -313,16 +336,17 @@ namespace Kernel.Net
             if (dst.V6 ? dst.Address6.IsMulticast : IsBroadcastAddress(dst.Address))
             {
                 if (dst.V6) return;                    // no IPv6 multicast group membership for sockets
-                for (UdpSocket s = UdpList; s != null; s = s.NextInList)
+                for (UdpSocket s = FirstOnPort(dst.Port); s != null; s = NextOnPort(s.HashNext, dst.Port))
                     if (s.Matches(src, dst)) s.Enqueue(src, data);
                 return;
             }
+            // The best match; between equals the newest socket (what the list walk picked).
             UdpSocket best = null; int bestScore = -1;
-            for (UdpSocket s = UdpList; s != null; s = s.NextInList)
+            for (UdpSocket s = FirstOnPort(dst.Port); s != null; s = NextOnPort(s.HashNext, dst.Port))
             {
                 if (!s.Matches(src, dst)) continue;
                 int score = (s.IsConnected ? 4 : 0) + (!s.Local.IsAny ? 2 : 0) + (s.Local.V6 == dst.V6 ? 1 : 0);
-                if (score > bestScore) { best = s; bestScore = score; }
+                if (score > bestScore || (score == bestScore && s.ListSeq > best.ListSeq)) { best = s; bestScore = score; }
             }
             if (best != null) best.Enqueue(src, data);
             else if (dst.V6) SendIcmp6Error(Icmp6Unreachable, 4, 0, ipPacket, n);
@@ -332,9 +356,9 @@ namespace Kernel.Net
         /// <summary>An ICMP or ICMPv6 error quoting a datagram from src to dst (addresses and ports).</summary>
         private void UdpIcmpError(IpEndpoint src, IpEndpoint dst, int err)
         {
-            for (UdpSocket s = UdpList; s != null; s = s.NextInList)
+            for (UdpSocket s = FirstOnPort(src.Port); s != null; s = NextOnPort(s.HashNext, src.Port))
             {
-                if (s.Local.Port == src.Port && s.IsConnected && s.Remote.SameAddress(dst) && s.Remote.Port == dst.Port)
+                if (s.IsConnected && s.Remote.SameAddress(dst) && s.Remote.Port == dst.Port)
                     s.SetError(err);
             }
         }
