@@ -333,8 +333,11 @@ namespace Kernel.Syscalls
             sc.Rdx = f->Rdx; sc.Rax = f->Rax; sc.Rcx = f->Rcx; sc.Rsp = f->Rsp; sc.Rip = f->Rip; sc.Eflags = f->Rflags;
             sc.Cs = (ushort)f->Cs; sc.Ss = (ushort)f->Ss;
             sc.Err = err; sc.Trapno = trapno; sc.Cr2 = addr;
-            // The user's SSE state is the fxsave image isr_common left just below the register frame.
-            byte* fx = SyscallFpu.Area(f);
+            // The user's SSE state is in isr_common's save area below the register frame (SyscallFpu's
+            // layout); the signal frame wants an fxsave image.
+            byte* raw = stackalloc byte[512 + 16];
+            byte* fx = (byte*)(((ulong)raw + 15) & ~15UL);
+            SyscallFpu.ToFxsave(SyscallFpu.Area(f), fx);
             if (!WriteFrame(ref sc, act, sig, si, fx, out ulong frame, out ulong info, out ulong uc)) return false;
             EnterHandler(act, sig);
             f->Rsp = frame;

@@ -1,4 +1,4 @@
-// The SSE state syscall_entry saves (XMM0-15 at 16-byte slots, MXCSR at 256) and its conversion
+// The SSE state syscall_entry and isr_common save (XMM0-15 at 16-byte slots, MXCSR at 256) and its conversion
 // to and from the fxsave image that signal frames and fork keep. x87 state is never touched by
 // the kernel, so it is still live in the CPU while a syscall runs and fxsave/fxrstor cover it.
 using System.Runtime;
@@ -15,8 +15,8 @@ namespace Kernel.Arch
         private const int MxcsrSlot = 256, FxMxcsr = 24, FxXmm = 160;
 
         /// <summary>
-        /// The 512-byte FPU save area just below a register frame: syscall_entry keeps its SSE slots
-        /// there, isr_common its fxsave image (both align it down to 16 bytes).
+        /// The 512-byte FPU save area just below a register frame, where syscall_entry and isr_common
+        /// keep the SSE registers and MXCSR (both align it down to 16 bytes).
         /// </summary>
         public static byte* Area(void* frame) => (byte*)(((ulong)frame - 512) & ~15UL);
 

@@ -189,10 +189,44 @@ isr_common:
     mov rbx, rsp
     sub rsp, 512
     and rsp, ~15
-    fxsave [rsp]
+    ; The SSE registers and MXCSR only, in syscall_entry's layout (SyscallFpu): the kernel never
+    ; touches x87 state, and under TCG fxsave/fxrstor cost more than the rest of a device interrupt.
+    movdqa [rsp + 0], xmm0
+    movdqa [rsp + 16], xmm1
+    movdqa [rsp + 32], xmm2
+    movdqa [rsp + 48], xmm3
+    movdqa [rsp + 64], xmm4
+    movdqa [rsp + 80], xmm5
+    movdqa [rsp + 96], xmm6
+    movdqa [rsp + 112], xmm7
+    movdqa [rsp + 128], xmm8
+    movdqa [rsp + 144], xmm9
+    movdqa [rsp + 160], xmm10
+    movdqa [rsp + 176], xmm11
+    movdqa [rsp + 192], xmm12
+    movdqa [rsp + 208], xmm13
+    movdqa [rsp + 224], xmm14
+    movdqa [rsp + 240], xmm15
+    stmxcsr [rsp + 256]
     cld
     call interrupt_dispatch
-    fxrstor [rsp]
+    movdqa xmm0, [rsp + 0]
+    movdqa xmm1, [rsp + 16]
+    movdqa xmm2, [rsp + 32]
+    movdqa xmm3, [rsp + 48]
+    movdqa xmm4, [rsp + 64]
+    movdqa xmm5, [rsp + 80]
+    movdqa xmm6, [rsp + 96]
+    movdqa xmm7, [rsp + 112]
+    movdqa xmm8, [rsp + 128]
+    movdqa xmm9, [rsp + 144]
+    movdqa xmm10, [rsp + 160]
+    movdqa xmm11, [rsp + 176]
+    movdqa xmm12, [rsp + 192]
+    movdqa xmm13, [rsp + 208]
+    movdqa xmm14, [rsp + 224]
+    movdqa xmm15, [rsp + 240]
+    ldmxcsr [rsp + 256]
     mov rsp, rbx
     pop r15
     pop r14
