@@ -100,12 +100,16 @@ namespace Kernel.Loader
                 interpPath = elf.InterpPath(out int interpLen);
                 r = Process.FindExecutable(interpPath, (ulong)interpLen, out Vfs.Inode interpNode);
                 if (r < 0) return r;
-                error = ElfFile.Parse(interpNode.Data, (ulong)interpNode.Size, out ElfFile interp);
-                if (error != ElfError.None) return -Errno.ELIBBAD;
-                if (!interp.IsPositionIndependent || interp.HasInterpreter) return -Errno.ELIBBAD;
-                ulong interpBias = InterpBase - interp.LowAddress;
-                r = MapSegments(ref interp, interpBias);
+                // One block for the parser: the initrd's bytes, or a copy of a file written at run time.
+                byte* data = Vfs.FileSystem.Contiguous(interpNode, out byte* copy);
+                if (data == null) return interpNode.Size > 0 ? -Errno.ENOMEM : -Errno.ELIBBAD;
+                error = ElfFile.Parse(data, (ulong)interpNode.Size, out ElfFile interp);
+                if (error != ElfError.None) r = -Errno.ELIBBAD;
+                else if (!interp.IsPositionIndependent || interp.HasInterpreter) r = -Errno.ELIBBAD;
+                else r = MapSegments(ref interp, InterpBase - interp.LowAddress);
+                Vfs.FileSystem.FreeContiguous(copy);
                 if (r < 0) return r;
+                ulong interpBias = InterpBase - interp.LowAddress;
                 image.InterpBase = InterpBase;
                 image.Entry = interp.Entry + interpBias;
             }

@@ -1,10 +1,12 @@
 /* files_rw: read/write and their positioned/vectored forms, lseek (incl.
  * holes), ESPIPE, ftruncate/truncate, fsync/fdatasync, fallocate, the stat
  * family (deterministic fields only: type, permission bits, size, nlink),
- * access/faccessat/faccessat2 and umask. Works in /tmp/compat-files_rw. */
+ * access/faccessat/faccessat2, umask, and a 32 MiB file written in odd-sized pieces
+ * around a hole, checked by read and by mmap. Works in /tmp/compat-files_rw. */
 #include "compat.h"
 #include "files.h"
 #include <stdint.h>
+#include <sys/mman.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
 
@@ -42,6 +44,76 @@ struct t_statx {
 #define T_STATX_BASIC_STATS 0x7ffu
 
 static unsigned char pat[8192];
+
+/* The byte at offset i of the big file (a hole reads as 0 instead). */
+static unsigned char big_byte(uint64_t i)
+{
+    uint64_t x = i * 0x9E3779B97F4A7C15ull;
+    return (unsigned char)((x >> 29) ^ (x >> 47) ^ i);
+}
+
+#define BIG_SIZE (32ull << 20)
+#define HOLE_START (16ull << 20)
+#define HOLE_END ((17ull << 20) + 3)
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t k = 0; k < n; k++) h = (h ^ p[k]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Writes "big" in odd-sized writes with a hole in the middle; compares its
+ * checksum through read(2) and through a shared read-only mapping with the
+ * expected one, and prints it (so a native run must print the same). */
+static void big_file(void)
+{
+    static unsigned char b[200003];
+    static const size_t sizes[] = { 1, 4097, 65537, 12345, 65535, 200003, 7, 131071, 99991 };
+    uint64_t off = 0, expect = 0xcbf29ce484222325ull, got = expect, mapped = expect;
+    unsigned k = 0;
+    int ok = 1;
+    int fd = open("big", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    CHECK_ERR(fd >= 0, "create big");
+    while (off < BIG_SIZE && ok) {
+        size_t n = sizes[k++ % (sizeof sizes / sizeof sizes[0])], j;
+        if (off < HOLE_START && off + n > HOLE_START) n = HOLE_START - off;
+        if (off + n > BIG_SIZE) n = BIG_SIZE - off;
+        if (off == HOLE_START) {
+            ok = lseek(fd, HOLE_END, SEEK_SET) == (off_t)HOLE_END;
+            off = HOLE_END;
+            continue;
+        }
+        for (j = 0; j < n; j++) b[j] = big_byte(off + j);
+        ok = write(fd, b, n) == (ssize_t)n;
+        off += n;
+    }
+    CHECK_ERR(ok, "32 MiB written in odd-sized writes around a 1 MiB hole");
+    for (off = 0; off < BIG_SIZE; off += sizeof b) {
+        size_t n = BIG_SIZE - off < sizeof b ? (size_t)(BIG_SIZE - off) : sizeof b, j;
+        for (j = 0; j < n; j++) b[j] = off + j >= HOLE_START && off + j < HOLE_END ? 0 : big_byte(off + j);
+        expect = fnv1a(expect, b, n);
+    }
+    CHECK_ERR(lseek(fd, 0, SEEK_END) == (off_t)BIG_SIZE, "big is 32 MiB");
+    CHECK_ERR(lseek(fd, 0, SEEK_SET) == 0, "rewind big");
+    for (;;) {
+        ssize_t n = read(fd, b, 65536 + 13);
+        if (n <= 0) break;
+        got = fnv1a(got, b, (size_t)n);
+    }
+    CHECK(got == expect, "read(2) of big gives the bytes written (checksum %016llx)", (unsigned long long)got);
+    unsigned char *m = mmap(NULL, BIG_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+    CHECK_ERR(m != MAP_FAILED, "mmap big");
+    if (m != MAP_FAILED) {
+        mapped = fnv1a(mapped, m, BIG_SIZE);
+        CHECK(mapped == expect, "mmap of big gives the same bytes (checksum %016llx)", (unsigned long long)mapped);
+        munmap(m, BIG_SIZE);
+    }
+    CHECK_ERR(ftruncate(fd, HOLE_START + 5) == 0 && pread(fd, b, 16, HOLE_START - 8) == 13 &&
+              b[7] == big_byte(HOLE_START - 1) && b[8] == 0 && b[12] == 0,
+              "truncating big into its hole keeps the bytes before it");
+    close(fd);
+    CHECK_ERR(unlink("big") == 0, "unlink big");
+}
 
 static int same_file(const struct stat *a, const struct stat *b)
 {
@@ -313,6 +385,8 @@ int main(void)
               "faccessat2 AT_SYMLINK_NOFOLLOW sees the dangling link itself");
     CHECK_ERR(F_FAILS(syscall(SYS_faccessat2, AT_FDCWD, "s", F_OK, 0x1), EINVAL),
               "faccessat2 with bad flags fails with EINVAL");
+
+    big_file();
 
     f_scratch_end();
     return t_done();

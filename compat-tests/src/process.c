@@ -1,6 +1,8 @@
 /* Processes: fork/wait exit statuses, copy-on-fork memory, a pipe from child to parent, vfork,
- * execve of ourselves, posix_spawn, signals a process sends itself, and a child killed by one. */
+ * execve of ourselves, of a copy of ourselves written at run time and of a "#!" script naming
+ * that copy, posix_spawn, signals a process sends itself, and a child killed by one. */
 #include "compat.h"
+#include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -50,6 +52,33 @@ int main(int argc, char **argv)
     if (pid == 0) { char *args[] = { argv[0], "child-exec", NULL }; execve("/proc/self/exe", args, environ); _exit(99); }
     waitpid(pid, &st, 0);
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "execve of /proc/self/exe runs main again (status 42)");
+
+    /* A program written at run time (in odd-sized pieces) and then executed, directly and as the
+     * interpreter of a script also written at run time. */
+    {
+        static char chunk[70001];
+        const char *copy = "/tmp/compat-process-copy", *script = "/tmp/compat-process-script";
+        int in = open("/proc/self/exe", O_RDONLY), out = open(copy, O_WRONLY | O_CREAT | O_TRUNC, 0755), ok = in >= 0 && out >= 0;
+        ssize_t got;
+        while (ok && (got = read(in, chunk, sizeof chunk)) > 0) ok = write(out, chunk, (size_t)got) == got;
+        if (in >= 0) close(in);
+        if (out >= 0) close(out);
+        CHECK_ERR(ok, "copy /proc/self/exe to %s", copy);
+        pid = fork();
+        if (pid == 0) { char *args[] = { (char *)copy, "child-exec", NULL }; execve(copy, args, environ); _exit(99); }
+        waitpid(pid, &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "execve of the copy runs main again (status 42)");
+        out = open(script, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+        ok = out >= 0 && dprintf(out, "#!%s child-exec\nnot read\n", copy) > 0;
+        if (out >= 0) close(out);
+        CHECK_ERR(ok, "write %s", script);
+        pid = fork();
+        if (pid == 0) { char *args[] = { (char *)script, NULL }; execve(script, args, environ); _exit(99); }
+        waitpid(pid, &st, 0);
+        CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 42, "execve of a script whose interpreter is the copy (status 42)");
+        unlink(script);
+        unlink(copy);
+    }
 
     char *sargs[] = { argv[0], "child-exec", NULL };
     CHECK_ERR(posix_spawn(&pid, "/proc/self/exe", NULL, NULL, sargs, environ) == 0, "posix_spawn");

@@ -105,19 +105,27 @@ namespace Kernel
                 return -Errno.ENOMEM;
             }
             long r = Prepare(dirfd, userPath, userArgv, userEnvp, flags, path, argv, envp, out Vfs.Inode node,
-                             out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen);
+                             out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen, out byte* image, out byte* copy);
             if (r < 0)
             {
                 Mm.KernelHeap.Free(path); Mm.KernelHeap.Free(argv); Mm.KernelHeap.Free(envp);
                 return r;
             }
-            return Replace(f, node, path, pathLen, argv, argc, argvLen, envp, envc, envpLen);
+            // The node stays alive until the image is loaded, even if closing O_CLOEXEC descriptors
+            // drops the last reference to an unlinked file (fexecve of a deleted file or a memfd).
+            node.OpenRef();
+            r = Replace(f, node, image, path, pathLen, argv, argc, argvLen, envp, envc, envpLen);
+            Vfs.FileSystem.FreeContiguous(copy);     // the loader copied the segments into pages
+            node.CloseRef();
+            return r;
         }
 
         private static long Prepare(int dirfd, ulong userPath, ulong userArgv, ulong userEnvp, int flags, byte* path, byte* argv, byte* envp,
-                                    out Vfs.Inode node, out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen)
+                                    out Vfs.Inode node, out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen,
+                                    out byte* image, out byte* copy)
         {
             node = null; argc = argvLen = envc = envpLen = 0;
+            image = copy = null;
             pathLen = SysFile.CopyPath(userPath, path);
             if (pathLen < 0) return pathLen;
             int r = SysFile.LookupPath(dirfd, path, pathLen, true, (flags & SysFile.AT_EMPTY_PATH) != 0, out node);
@@ -128,10 +136,10 @@ namespace Kernel
             if (e < 0) return e;
 
             // "#!interpreter [arg]": run the interpreter with the script's path in argv.
-            if (node.Size >= 2 && node.Data != null && node.Data[0] == '#' && node.Data[1] == '!')
+            byte* d = stackalloc byte[256];
+            long limit = Vfs.FileSystem.Read(node, 0, new System.Span<byte>(d, 256));
+            if (limit >= 2 && d[0] == '#' && d[1] == '!')
             {
-                byte* d = node.Data;
-                long limit = node.Size < 256 ? node.Size : 256;
                 long i = 2;
                 while (i < limit && (d[i] == ' ' || d[i] == '\t')) i++;
                 long is0 = i;
@@ -164,18 +172,24 @@ namespace Kernel
                 e = CopyStrings(userArgv, argv, s_argCapacity, 0, out argc, out argvLen, 0);
                 if (e < 0) return e;
             }
-            ElfError err = ElfFile.Parse(node.Data, (ulong)node.Size, out ElfFile elf);
-            if (err != ElfError.None) return -Errno.ENOEXEC;
-            if (elf.HasInterpreter)
+            // The ELF loader wants the file in one block: the initrd's bytes, or a copy of a file
+            // written at run time (chunked), freed by Run once the image is loaded.
+            image = Vfs.FileSystem.Contiguous(node, out copy);
+            if (image == null) return node.Size > 0 ? -Errno.ENOMEM : -Errno.ENOEXEC;
+            ElfError err = ElfFile.Parse(image, (ulong)node.Size, out ElfFile elf);
+            long bad = 0;
+            if (err != ElfError.None) bad = -Errno.ENOEXEC;
+            else if (elf.HasInterpreter)
             {
                 byte* ip = elf.InterpPath(out int il);
-                if (Process.FindExecutable(ip, (ulong)il, out _) < 0) { MissingFiles.Record(ip, il); return -Errno.ENOENT; }
+                if (Process.FindExecutable(ip, (ulong)il, out _) < 0) { MissingFiles.Record(ip, il); bad = -Errno.ENOENT; }
             }
-            return 0;
+            if (bad < 0) { Vfs.FileSystem.FreeContiguous(copy); image = copy = null; }
+            return bad;
         }
 
         /// <summary>Point of no return: tear down the old image and start the new one in this syscall frame.</summary>
-        private static long Replace(SyscallFrame* f, Vfs.Inode node, byte* path, int pathLen, byte* argv, int argc, int argvLen,
+        private static long Replace(SyscallFrame* f, Vfs.Inode node, byte* file, byte* path, int pathLen, byte* argv, int argc, int argvLen,
                                     byte* envp, int envc, int envpLen)
         {
             Process p = Process.Current;
@@ -217,7 +231,7 @@ namespace Kernel
             Arch.Native.Wrmsr(0xC0000100, 0);
             Arch.Native.Wrmsr(0xC0000101, 0);
 
-            long r = ElfLoader.Load(node.Data, (ulong)node.Size, out LoadedImage image, out ElfError elfError, out byte* interp);
+            long r = ElfLoader.Load(file, (ulong)node.Size, out LoadedImage image, out ElfError elfError, out byte* interp);
             if (r < 0)
             {
                 Log.Write("compat: exec of ");

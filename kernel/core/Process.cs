@@ -322,7 +322,8 @@ namespace Kernel
                 Log.WriteLine(")");
                 ProcessExit.Group(127 << 8);
             }
-            long r = ElfLoader.Load(program.Data, (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
+            byte* file = Vfs.FileSystem.Contiguous(program, out byte* copy);   // the initrd's bytes: no copy
+            long r = ElfLoader.Load(file, file == null ? 0 : (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
             if (r < 0)
             {
                 Log.Write("compat: cannot load ");
@@ -332,6 +333,7 @@ namespace Kernel
                 if (interpPath != null) { Log.Write("compat: (interpreter "); Log.WriteBytes(interpPath, Strlen(interpPath)); Log.WriteLine(")"); }
                 ProcessExit.Group(126 << 8);
             }
+            Vfs.FileSystem.FreeContiguous(copy);
             p.LoadBias = image.Bias;
             AddressSpace.BrkStart = AddressSpace.Brk = AddressSpace.PageUp(image.End);
             AddressSpace.Insert(AddressSpace.StackTop - AddressSpace.StackSize, AddressSpace.StackTop, Prot.Read | Prot.Write, Vma.Stack);

@@ -517,6 +517,260 @@ public unsafe class VfsTests : IDisposable
         Assert.Equal(model.ToArray(), ReadAll(f));
     }
 
+    // ------------------------------------------------------------------ chunked contents
+
+    private const long Chunk = FileSystem.ChunkSize;
+
+    private static byte[] Pattern(long length, int seed)
+    {
+        var b = new byte[length];
+        for (long i = 0; i < length; i++) b[i] = (byte)(i * 31 + seed + (i >> 8));
+        return b;
+    }
+
+    private static long LiveChunks(Inode f)
+    {
+        long n = 0;
+        for (long i = 0; i < f.ChunkSlots; i++) if (f.Chunks[i] != null) n++;
+        return n;
+    }
+
+    [Fact]
+    public void SmallFilesStayContiguousAndLargeOnesBecomeChunks()
+    {
+        Inode f = CreateFile("/f");
+        byte[] a = Pattern(Chunk, 1);
+        Assert.Equal(Chunk, FileSystem.Write(f, 0, a));                 // exactly one chunk: still one buffer
+        Assert.True(f.Chunks == null && f.DataOwned && f.Capacity == Chunk);
+        byte* first = f.Data;
+        Assert.Equal(1L, FileSystem.Write(f, Chunk, B("x")));          // one byte more: chunks
+        Assert.True(f.Chunks != null && f.Data == null && !f.DataOwned);
+        Assert.True(f.Chunks[0] == first);                             // the full buffer became chunk 0 as is
+        Assert.Equal(2L, LiveChunks(f));
+        byte[] all = ReadAll(f);
+        Assert.Equal(a, all.AsSpan(0, (int)Chunk).ToArray());
+        Assert.Equal((byte)'x', all[Chunk]);
+
+        // A small buffer that has not reached a chunk's size is copied into chunk 0.
+        Inode g = CreateFile("/g", "small");
+        Assert.Equal(3L, FileSystem.Write(g, 3 * Chunk + 5, B("far")));
+        Assert.Equal(2L, LiveChunks(g));                               // chunk 0 and chunk 3; 1 and 2 are holes
+        Assert.Equal(3 * Chunk + 8, g.Size);
+        byte[] gb = ReadAll(g);
+        Assert.Equal("small", Encoding.UTF8.GetString(gb, 0, 5));
+        Assert.True(gb.AsSpan(5, (int)(3 * Chunk)).IndexOfAnyExcept((byte)0) < 0);
+        Assert.Equal("far", Encoding.UTF8.GetString(gb, (int)(3 * Chunk + 5), 3));
+
+        Assert.Equal(0, Unlink("/f"));
+        Assert.Equal(0, Unlink("/g"));
+        Assert.Equal(0, LiveCount);                                     // chunks and tables freed
+    }
+
+    [Fact]
+    public void LargeSparseFileAllocatesOnlyWhatIsWritten()
+    {
+        Inode f = CreateFile("/sparse");
+        const long GiB = 1L << 30;
+        Assert.Equal(5L, FileSystem.Write(f, GiB, B("hello")));
+        Assert.Equal(GiB + 5, f.Size);
+        Assert.Equal(1L, LiveChunks(f));
+        Assert.True(f.ChunkSlots * 8 < 256 * 1024);                    // the table: 8 bytes a chunk of offset
+        Assert.Equal(3, LiveCount);                                     // name, table, one chunk
+
+        var buf = new byte[3 * Chunk];
+        Array.Fill(buf, (byte)0xEE);
+        Assert.Equal(2 * Chunk + 12, FileSystem.Read(f, GiB - 2 * Chunk - 7, buf));   // holes read as zeros, up to Size
+        Assert.True(buf.AsSpan(0, (int)(2 * Chunk + 7)).IndexOfAnyExcept((byte)0) < 0);
+        Assert.Equal("hello", Encoding.UTF8.GetString(buf, (int)(2 * Chunk + 7), 5));
+        Assert.Equal(5L, FileSystem.Read(f, GiB, buf));
+        Assert.Equal(0L, FileSystem.Read(f, GiB + 5, buf));
+        Assert.Equal(0L, FileSystem.Read(f, 0, buf) - buf.Length);
+        Assert.True(buf.AsSpan().IndexOfAnyExcept((byte)0) < 0);
+
+        // Truncating up past the table allocates nothing; reads there are zeros.
+        Assert.Equal(0, FileSystem.Truncate(f, 1L << 40));
+        Assert.Equal(3, LiveCount);
+        Assert.Equal(100L, FileSystem.Read(f, (1L << 40) - 100, buf.AsSpan(0, 100)));
+        Assert.True(buf.AsSpan(0, 100).IndexOfAnyExcept((byte)0) < 0);
+        // ... and down to below the written chunk frees it.
+        Assert.Equal(0, FileSystem.Truncate(f, GiB));
+        Assert.Equal(0L, LiveChunks(f));
+        Assert.Equal(0, FileSystem.Truncate(f, GiB + 5));
+        Assert.Equal(5L, FileSystem.Read(f, GiB, buf));
+        Assert.True(buf.AsSpan(0, 5).IndexOfAnyExcept((byte)0) < 0);   // the old bytes did not come back
+        Assert.Equal(0, Unlink("/sparse"));
+        Assert.Equal(0, LiveCount);
+    }
+
+    [Fact]
+    public void GrowthThroughManyWritesKeepsEveryByte()
+    {
+        Inode f = CreateFile("/grow");
+        const long total = 40 * Chunk + 12345;
+        byte[] data = Pattern(total, 7);
+        long off = 0;
+        int step = 0;
+        while (off < total)
+        {
+            int n = (int)Math.Min(total - off, 1 + (step++ * 7919) % 9000);   // odd sizes across boundaries
+            long t0 = f.MtimeNs;
+            Assert.Equal(n, FileSystem.Write(f, off, data.AsSpan((int)off, n)));
+            Assert.True(f.MtimeNs > t0 && f.CtimeNs == f.MtimeNs);
+            off += n;
+            Assert.Equal(off, f.Size);
+        }
+        Assert.Equal(data, ReadAll(f));
+        Assert.Equal(41L, LiveChunks(f));
+        Assert.True(f.ChunkSlots >= 41 && f.ChunkSlots <= 2 * 41 + 4);  // the table grows geometrically
+        // Reads of every alignment around a boundary.
+        var buf = new byte[300];
+        for (long at = 5 * Chunk - 300; at <= 5 * Chunk + 10; at += 37)
+        {
+            Assert.Equal(300L, FileSystem.Read(f, at, buf));
+            Assert.Equal(data.AsSpan((int)at, 300).ToArray(), buf);
+        }
+        Assert.Equal(0, Unlink("/grow"));
+        Assert.Equal(0, LiveCount);
+    }
+
+    [Fact]
+    public void TruncateAndOverwriteAcrossChunkBoundaries()
+    {
+        Inode f = CreateFile("/t");
+        byte[] data = Pattern(6 * Chunk, 3);
+        Assert.Equal(data.Length, FileSystem.Write(f, 0, data));
+        Assert.Equal(6L, LiveChunks(f));
+
+        // Down into the middle of chunk 2: chunks 3..5 go, chunk 2's tail is zeroed.
+        long cut = 2 * Chunk + 100;
+        Assert.Equal(0, FileSystem.Truncate(f, cut));
+        Assert.Equal(3L, LiveChunks(f));
+        Assert.Equal(data.AsSpan(0, (int)cut).ToArray(), ReadAll(f));
+        // Up again across two chunk boundaries: zeros, no allocation.
+        Assert.Equal(0, FileSystem.Truncate(f, 4 * Chunk + 1));
+        Assert.Equal(3L, LiveChunks(f));
+        byte[] all = ReadAll(f);
+        Assert.Equal(data.AsSpan(0, (int)cut).ToArray(), all.AsSpan(0, (int)cut).ToArray());
+        Assert.True(all.AsSpan((int)cut).IndexOfAnyExcept((byte)0) < 0);
+        // Exactly on a boundary: no partial chunk to zero.
+        Assert.Equal(0, FileSystem.Truncate(f, 2 * Chunk));
+        Assert.Equal(2L, LiveChunks(f));
+        Assert.Equal(0, FileSystem.Truncate(f, 2 * Chunk + 10));
+        all = ReadAll(f);
+        Assert.True(all.AsSpan((int)(2 * Chunk)).IndexOfAnyExcept((byte)0) < 0);
+
+        // A write spanning three chunks, the middle one a hole.
+        Assert.Equal(0, FileSystem.Truncate(f, 5 * Chunk));
+        byte[] over = Pattern(Chunk + 50, 99);                         // chunk 1's tail, hole 2, chunk 3's head
+        long at = Chunk + (Chunk - 25);
+        Assert.Equal(over.Length, FileSystem.Write(f, at, over));
+        byte[] expect = new byte[5 * Chunk];
+        data.AsSpan(0, (int)(2 * Chunk)).CopyTo(expect);
+        over.CopyTo(expect, at);
+        Assert.Equal(expect, ReadAll(f));
+        Assert.Equal(4L, LiveChunks(f));                               // chunk 4 is still a hole
+
+        long before = f.MtimeNs;
+        Assert.Equal(0, FileSystem.Truncate(f, 0));                     // everything, table included
+        Assert.True(f.Chunks == null && f.ChunkSlots == 0 && f.MtimeNs > before);
+        Assert.Equal(1, LiveCount);                                     // the name
+        Assert.Equal(2L, FileSystem.Write(f, 0, B("ok")));
+        Assert.Equal("ok", Text(f));
+    }
+
+    [Fact]
+    public void FirstWriteToAnArchiveFileBeyondAChunkCopiesItIntoChunks()
+    {
+        byte[] big = Pattern(3 * Chunk + 77, 5);
+        byte[] archive = Newc(new CpioItem("big", Reg | 0x1ED, big));
+        Assert.Equal(0, Load(archive));
+        Inode f = Get("/big");
+        Assert.False(f.DataOwned);
+        byte* view = FileSystem.Contiguous(f, out byte* copy);
+        Assert.True(copy == null && view == f.Data);                   // the archive's bytes, no copy
+        byte[] pristine = new Span<byte>((byte*)_archives[0], archive.Length).ToArray();
+        Assert.Equal(2L, FileSystem.Write(f, 10, B("zz")));             // inside chunk 0, but the file is larger
+        Assert.True(f.Chunks != null && f.Data == null);
+        big[10] = big[11] = (byte)'z';
+        Assert.Equal(big, ReadAll(f));
+        Assert.Equal(pristine, new Span<byte>((byte*)_archives[0], archive.Length).ToArray());   // the archive is untouched
+
+        // A chunked file reads back through a contiguous copy (what exec does).
+        view = FileSystem.Contiguous(f, out copy);
+        Assert.True(copy != null && view == copy);
+        Assert.Equal(big, new Span<byte>(view, big.Length).ToArray());
+        FileSystem.FreeContiguous(copy);
+        Assert.Equal(0, Unlink("/big"));
+        Assert.Equal(0, LiveCount);
+    }
+
+    [Fact]
+    public void ChunkedWritesMatchAByteArray()
+    {
+        var rng = new Random(2024);
+        Inode f = CreateFile("/m");
+        byte[] model = Array.Empty<byte>();
+        for (int step = 0; step < 600; step++)
+        {
+            int op = rng.Next(10);
+            if (op < 6)
+            {
+                int off = rng.Next((int)Math.Min(model.Length + 2 * Chunk, 12 * Chunk));
+                var data = new byte[rng.Next(1, op == 0 ? (int)(2 * Chunk + 100) : 3000)];
+                rng.NextBytes(data);
+                Assert.Equal((long)data.Length, FileSystem.Write(f, off, data));
+                if (model.Length < off + data.Length) Array.Resize(ref model, off + data.Length);
+                data.CopyTo(model, off);
+            }
+            else if (op < 8)
+            {
+                int size = rng.Next(model.Length + (int)Chunk);
+                if (rng.Next(4) == 0) size = (int)(Chunk * rng.Next(6));
+                Assert.Equal(0, FileSystem.Truncate(f, size));
+                Array.Resize(ref model, size);
+            }
+            else
+            {
+                int off = rng.Next(model.Length + 10), len = rng.Next((int)(2 * Chunk));
+                var buf = new byte[len];
+                long expect = Math.Max(0, Math.Min(len, model.Length - off));
+                Assert.Equal(expect, FileSystem.Read(f, off, buf));
+                Assert.True(model.AsSpan(Math.Min(off, model.Length), (int)expect).SequenceEqual(buf.AsSpan(0, (int)expect)), $"step {step}");
+            }
+            Assert.Equal((long)model.Length, f.Size);
+        }
+        Assert.Equal(model, ReadAll(f));
+        Assert.Equal(0, Unlink("/m"));
+        Assert.Equal(0, LiveCount);
+    }
+
+    [Fact]
+    public void ChunkAllocationFailureIsEnospcNotACrash()
+    {
+        Inode f = CreateFile("/full");
+        Assert.Equal(Chunk, FileSystem.Write(f, 0, Pattern(Chunk, 1)));
+        s_failAfter = 0;                                                // every allocation fails from here
+        VfsMemory.Alloc = &FailingAlloc;
+        try
+        {
+            Assert.Equal(-Errno.ENOSPC, FileSystem.Write(f, Chunk, B("x")));    // the table cannot be made
+            Assert.True(f.Chunks == null && f.Capacity == Chunk);                   // unchanged
+            Assert.Equal(Chunk, f.Size);
+            s_failAfter = 2;                                            // table and one chunk, then nothing
+            Assert.Equal(Chunk, FileSystem.Write(f, 2 * Chunk - 10, Pattern(Chunk, 2)) + Chunk - 10);   // a short write
+            Assert.Equal(2 * Chunk, f.Size);
+            Assert.Equal(-Errno.ENOSPC, FileSystem.Write(f, 5 * Chunk, B("y")));   // nothing at all: ENOSPC
+            Assert.Equal(2 * Chunk, f.Size);
+        }
+        finally { VfsMemory.Alloc = &AllocZ; }
+        Assert.Equal(0, Unlink("/full"));
+        Assert.Equal(0, LiveCount);
+    }
+
+    private static int s_failAfter;
+
+    private static void* FailingAlloc(ulong n) => s_failAfter-- > 0 ? AllocZ(n) : null;
+
     [Fact]
     public void UnlinkWhileOpenKeepsTheDataUntilClose()
     {

@@ -55,7 +55,7 @@ if gcc -static -O1 -o "$TMP/leakloop" tests/apps/src/leakloop.c 2>"$TMP/cc.err" 
    [ "$(cat "$TMP/out.loop")" = 300 ]; then
   s=$(grep -o 'memstats start heap [0-9]*' "$TMP/log.loop" | awk '{print $4}')
   e=$(grep -o 'memstats end heap [0-9]*' "$TMP/log.loop" | awk '{print $4}')
-  echo "leaks: 300 inotify instances, seccomp children and keyring children: heap $s -> $e bytes"
+  echo "leaks: 300 inotify instances, seccomp children, keyring children and chunked files: heap $s -> $e bytes"
   check inotify-seccomp-heap "$e" "$s" "heap bytes, end not above start" notabove
 else
   echo "FAIL leaks/inotify-seccomp: the loop did not complete ($(tail -3 "$TMP/log.loop" "$TMP/cc.err" 2>/dev/null | tr '\n' ' '))"; fail=$((fail+1))

@@ -6,6 +6,16 @@ namespace Kernel.Vfs
 {
     public static unsafe partial class FileSystem
     {
+        // A regular file's contents are one contiguous buffer while they fit in ChunkSize bytes
+        // (most files: one allocation, no table) and a table of ChunkSize chunks beyond that, so a
+        // growing file never copies what it already holds and never needs a large contiguous block.
+        // 64 KiB: 16 contiguous frames per chunk (easy to find), a 100 MiB file's table is 1600
+        // entries (12.5 KiB) and a file with data at 1 GiB needs a 128 KiB table.
+        public const int ChunkShift = 16;
+        public const long ChunkSize = 1L << ChunkShift;
+        private const long ChunkMask = ChunkSize - 1;
+        private const long MinChunkSlots = 4;
+
         /// <summary>
         /// pread: copies up to dst.Length bytes at <paramref name="offset"/>; returns the count (0 at
         /// or past end of file). SpecialInode: its Read. Errors: EISDIR, EINVAL (negative offset,
@@ -20,20 +30,40 @@ namespace Kernel.Vfs
             if (offset < 0) return -Errno.EINVAL;
             if (offset >= node.Size || dst.Length == 0) return 0;
             long n = Math.Min((long)dst.Length, node.Size - offset);
-            long stored = Math.Min(n, Math.Max(0L, node.Capacity - offset));
             fixed (byte* d = dst)
             {
-                if (stored > 0) Mem.Copy(d, node.Data + offset, (ulong)stored);
-                if (n > stored) Mem.Zero(d + stored, (ulong)(n - stored));
+                if (node.Chunks != null) ReadChunks(node, offset, d, n);
+                else
+                {
+                    long stored = Math.Min(n, Math.Max(0L, node.Capacity - offset));
+                    if (stored > 0) Mem.Copy(d, node.Data + offset, (ulong)stored);
+                    if (n > stored) Mem.Zero(d + stored, (ulong)(n - stored));
+                }
             }
             return n;
+        }
+
+        private static void ReadChunks(Inode node, long offset, byte* d, long n)
+        {
+            while (n > 0)
+            {
+                long i = offset >> ChunkShift, within = offset & ChunkMask;
+                long take = Math.Min(n, ChunkSize - within);
+                byte* c = i < node.ChunkSlots ? node.Chunks[i] : null;
+                if (c != null) Mem.Copy(d, c + within, (ulong)take);
+                else Mem.Zero(d, (ulong)take);
+                d += take;
+                offset += take;
+                n -= take;
+            }
         }
 
         /// <summary>
         /// pwrite: writes all of <paramref name="src"/> at <paramref name="offset"/> (a gap past the
         /// end reads as zeros), grows Size, sets mtime/ctime; returns src.Length. SpecialInode: its
         /// Write. Errors: EISDIR, EINVAL (negative offset, non-regular), EFBIG (offset + length
-        /// overflows), ENOSPC (out of memory).
+        /// overflows), ENOSPC (out of memory: the file is unchanged, or holds a prefix of the write
+        /// in whole chunks, as a short write would).
         /// </summary>
         public static long Write(Inode node, long offset, ReadOnlySpan<byte> src)
         {
@@ -45,20 +75,125 @@ namespace Kernel.Vfs
             if (src.Length == 0) return 0;
             if (offset > long.MaxValue - src.Length) return -Errno.EFBIG;
             long end = offset + src.Length;
-            int r = EnsureOwned(node, end);
-            if (r < 0) return r;
-            fixed (byte* s = src) Mem.Copy(node.Data + offset, s, (ulong)src.Length);
-            if (end > node.Size) node.Size = end;
+            long done;
+            fixed (byte* s = src)
+            {
+                if (node.Chunks == null && end <= ChunkSize && StoredBytes(node) <= ChunkSize)
+                {
+                    int r = EnsureOwned(node, end);
+                    if (r < 0) return r;
+                    Mem.Copy(node.Data + offset, s, (ulong)src.Length);
+                    done = src.Length;
+                }
+                else
+                {
+                    if (node.Chunks == null)
+                    {
+                        int r = ToChunks(node, end);
+                        if (r < 0) return r;
+                    }
+                    done = WriteChunks(node, offset, s, src.Length);
+                    if (done <= 0) return done < 0 ? done : -Errno.ENOSPC;
+                }
+            }
+            if (offset + done > node.Size) node.Size = offset + done;
             long t = Time();
             node.MtimeNs = t;
             node.CtimeNs = t;
-            return src.Length;
+            return done;
+        }
+
+        /// <summary>Bytes of a contiguous (non-chunked) file that are stored rather than implied zeros.</summary>
+        private static long StoredBytes(Inode node) => node.Data == null ? 0 : Math.Max(0L, Math.Min(node.Size, node.Capacity));
+
+        /// <summary>
+        /// Copies <paramref name="n"/> bytes into the chunks from <paramref name="offset"/>, allocating
+        /// missing ones (zeroed). Returns the bytes written: less than n only when memory ran out (then
+        /// a whole number of chunks from offset, possibly 0), or -ENOSPC when the table cannot grow.
+        /// </summary>
+        private static long WriteChunks(Inode node, long offset, byte* s, long n)
+        {
+            int r = EnsureSlots(node, ((offset + n - 1) >> ChunkShift) + 1);
+            if (r < 0) return r;
+            long done = 0;
+            while (done < n)
+            {
+                long i = offset >> ChunkShift, within = offset & ChunkMask;
+                long take = Math.Min(n - done, ChunkSize - within);
+                byte* c = node.Chunks[i];
+                if (c == null)
+                {
+                    c = (byte*)VfsMemory.Alloc((ulong)ChunkSize);
+                    if (c == null) return done;
+                    node.Chunks[i] = c;
+                }
+                Mem.Copy(c + within, s + done, (ulong)take);
+                done += take;
+                offset += take;
+            }
+            return done;
+        }
+
+        /// <summary>Grows the chunk table (geometrically) to at least <paramref name="slots"/> entries.</summary>
+        private static int EnsureSlots(Inode node, long slots)
+        {
+            if (slots <= node.ChunkSlots) return 0;
+            long grown = node.ChunkSlots * 2;
+            if (grown < slots) grown = slots;
+            if (grown < MinChunkSlots) grown = MinChunkSlots;
+            if (grown > long.MaxValue / 8) return -Errno.EFBIG;
+            byte** table = (byte**)VfsMemory.Alloc((ulong)grown * 8);
+            if (table == null) return -Errno.ENOSPC;
+            if (node.Chunks != null)
+            {
+                Mem.Copy(table, node.Chunks, (ulong)node.ChunkSlots * 8);
+                VfsMemory.Free(node.Chunks);
+            }
+            node.Chunks = table;
+            node.ChunkSlots = grown;
+            return 0;
+        }
+
+        /// <summary>
+        /// Moves a contiguous file (owned, borrowed from the initrd, or empty) into chunks, with a
+        /// table of room for <paramref name="end"/> bytes. An owned buffer of a full chunk becomes
+        /// chunk 0 as is; other stored bytes are copied. On failure the file is unchanged.
+        /// </summary>
+        private static int ToChunks(Inode node, long end)
+        {
+            long stored = StoredBytes(node);
+            long need = ((Math.Max(end, stored) - 1) >> ChunkShift) + 1;
+            byte** table = (byte**)VfsMemory.Alloc((ulong)Math.Max(need, MinChunkSlots) * 8);
+            if (table == null) return -Errno.ENOSPC;
+            long slots = Math.Max(need, MinChunkSlots);
+            bool adopt = node.DataOwned && node.Capacity == ChunkSize && stored > 0;
+            for (long i = 0; i * ChunkSize < stored; i++)
+            {
+                if (i == 0 && adopt) { table[0] = node.Data; continue; }
+                byte* c = (byte*)VfsMemory.Alloc((ulong)ChunkSize);
+                if (c == null)
+                {
+                    for (long k = adopt ? 1 : 0; k < i; k++) VfsMemory.Free(table[k]);
+                    VfsMemory.Free(table);
+                    return -Errno.ENOSPC;
+                }
+                Mem.Copy(c, node.Data + i * ChunkSize, (ulong)Math.Min(ChunkSize, stored - i * ChunkSize));
+                table[i] = c;
+            }
+            if (node.DataOwned && node.Data != null && !adopt) VfsMemory.Free(node.Data);
+            node.Data = null;
+            node.Capacity = 0;
+            node.DataOwned = false;
+            node.Chunks = table;
+            node.ChunkSlots = slots;
+            return 0;
         }
 
         /// <summary>
         /// truncate: sets the size; new bytes read as zeros (no memory is allocated for them);
-        /// truncating to 0 frees the buffer. mtime/ctime change when the size does. SpecialInode: its
-        /// Truncate. Errors: EISDIR, EINVAL (negative size, non-regular).
+        /// shrinking frees the chunks past the end and zeros the rest of the last one, truncating to 0
+        /// frees everything. mtime/ctime change when the size does. SpecialInode: its Truncate.
+        /// Errors: EISDIR, EINVAL (negative size, non-regular).
         /// </summary>
         public static int Truncate(Inode node, long size)
         {
@@ -70,12 +205,20 @@ namespace Kernel.Vfs
             if (size == node.Size) return 0;
             if (size < node.Size)
             {
-                if (size == 0)
+                if (size == 0) FreeContents(node);
+                else if (node.Chunks != null)
                 {
-                    if (node.DataOwned && node.Data != null) VfsMemory.Free(node.Data);
-                    node.Data = null;
-                    node.Capacity = 0;
-                    node.DataOwned = false;
+                    // Chunks wholly past the end go; the tail of the last one becomes zeros again.
+                    long keep = ((size - 1) >> ChunkShift) + 1;
+                    for (long i = keep; i < node.ChunkSlots; i++)
+                        if (node.Chunks[i] != null) { VfsMemory.Free(node.Chunks[i]); node.Chunks[i] = null; }
+                    long within = size & ChunkMask;
+                    byte* last = keep - 1 < node.ChunkSlots ? node.Chunks[keep - 1] : null;
+                    if (within != 0 && last != null)
+                    {
+                        long stop = Math.Min(ChunkSize, node.Size - ((keep - 1) << ChunkShift));
+                        if (stop > within) Mem.Zero(last + within, (ulong)(stop - within));
+                    }
                 }
                 else if (node.DataOwned)
                 {
@@ -92,17 +235,36 @@ namespace Kernel.Vfs
             return 0;
         }
 
-        /// <summary>Makes Data an owned buffer of at least <paramref name="needed"/> bytes (doubling).</summary>
+        /// <summary>Frees a node's owned contents (buffer, or chunks and table); it then reads as all zeros.</summary>
+        internal static void FreeContents(Inode node)
+        {
+            if (node.Chunks != null)
+            {
+                for (long i = 0; i < node.ChunkSlots; i++)
+                    if (node.Chunks[i] != null) VfsMemory.Free(node.Chunks[i]);
+                VfsMemory.Free(node.Chunks);
+                node.Chunks = null;
+                node.ChunkSlots = 0;
+            }
+            if (node.DataOwned && node.Data != null) VfsMemory.Free(node.Data);
+            node.Data = null;
+            node.Capacity = 0;
+            node.DataOwned = false;
+        }
+
+        /// <summary>
+        /// Makes Data an owned buffer of at least <paramref name="needed"/> bytes (doubling, at most
+        /// ChunkSize) for a contiguous file whose stored bytes fit in ChunkSize.
+        /// </summary>
         private static int EnsureOwned(Inode node, long needed)
         {
             if (node.DataOwned && node.Capacity >= needed) return 0;
-            long keep = Math.Min(node.Size, node.Capacity);      // stored bytes to carry over
-            if (keep < 0) keep = 0;
+            long keep = StoredBytes(node);                       // stored bytes to carry over
             long cap = needed > keep ? needed : keep;
-            if (node.DataOwned && node.Capacity <= long.MaxValue / 2 && node.Capacity * 2 > cap) cap = node.Capacity * 2;
+            if (node.DataOwned && node.Capacity * 2 > cap) cap = node.Capacity * 2;
             if (cap < 16) cap = 16;
             cap = (cap + 15) & ~15L;
-            if (cap <= 0) return -Errno.EFBIG;
+            if (cap > ChunkSize) cap = ChunkSize;
             byte* p = (byte*)VfsMemory.Alloc((ulong)cap);
             if (p == null) return -Errno.ENOSPC;
             if (keep > 0) Mem.Copy(p, node.Data, (ulong)keep);
@@ -111,6 +273,31 @@ namespace Kernel.Vfs
             node.Capacity = cap;
             node.DataOwned = true;
             return 0;
+        }
+
+        /// <summary>
+        /// The whole file as one contiguous block for the ELF loader: the initrd bytes themselves
+        /// when they cover the file (no copy; <paramref name="copy"/> null), otherwise a VfsMemory
+        /// copy the caller frees with FreeContiguous when done (<paramref name="copy"/> = the result).
+        /// Null when the file is empty, not regular, over 2 GiB, or memory ran out.
+        /// </summary>
+        public static byte* Contiguous(Inode node, out byte* copy)
+        {
+            copy = null;
+            if (node == null || !node.IsRegular || node.IsSpecial || node.Size <= 0) return null;
+            if (node.Chunks == null && node.Data != null && node.Capacity >= node.Size) return node.Data;
+            if (node.Size > int.MaxValue) return null;
+            byte* p = (byte*)VfsMemory.Alloc((ulong)node.Size);
+            if (p == null) return null;
+            Read(node, 0, new Span<byte>(p, (int)node.Size));
+            copy = p;
+            return p;
+        }
+
+        /// <summary>Frees what Contiguous copied (null: nothing).</summary>
+        public static void FreeContiguous(byte* copy)
+        {
+            if (copy != null) VfsMemory.Free(copy);
         }
 
         // ---------------------------------------------------------------- initrd

@@ -33,13 +33,20 @@ namespace Kernel.Vfs
         public ulong Rdev;
         public int OpenCount;                 // open file descriptions (and cwd references) held by the kernel
 
-        // Regular file contents / symlink target. Bytes [0, min(Size, Capacity)) are stored at Data;
-        // bytes [Capacity, Size) read as zero (sparse tail). When DataOwned, the buffer bytes
-        // [Size, Capacity) are kept zero. When !DataOwned, Data points into read-only memory (the
-        // initrd) and is copied into an owned buffer by the first write.
+        // Regular file contents / symlink target, one of:
+        // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
+        //   [Capacity, Size) read as zero (sparse tail). When DataOwned, the buffer (at most
+        //   FileSystem.ChunkSize for a regular file) keeps its bytes [Size, Capacity) zero. When
+        //   !DataOwned, Data points into read-only memory (the initrd: exec maps it without a copy)
+        //   and the first write copies it.
+        // - chunked (regular files only, once written past FileSystem.ChunkSize): Data is null and
+        //   Chunks[i] (i < ChunkSlots) holds bytes [i*ChunkSize, (i+1)*ChunkSize), or is null for a
+        //   hole that reads as zeros. Chunk bytes at or past Size are kept zero.
         public byte* Data;
         public long Capacity;
         public bool DataOwned;
+        public byte** Chunks;
+        public long ChunkSlots;
 
         // Directory: entries in insertion order, parent directory ("..").
         // Other nodes: Parent is the directory the node was last linked into (for GetPath).
@@ -71,7 +78,7 @@ namespace Kernel.Vfs
         public void Release()
         {
             if (Nlink != 0 || OpenCount > 0) return;
-            if (DataOwned && Data != null && VfsMemory.Free != null) VfsMemory.Free(Data);
+            if (VfsMemory.Free != null) FileSystem.FreeContents(this);
             Data = null;
             Capacity = 0;
             DataOwned = false;

@@ -1,6 +1,8 @@
 /* Objects the kernel must give back: N rounds of an inotify instance with a watch, a child
  * that installs a seccomp filter and exits, and a child that fills keyrings (session, process,
- * thread, a nested one) and exits while its parent reads its /proc/PID/fd, fdinfo and task. Prints N. (tests/apps/leaks.sh compares the kernel
+ * thread, a nested one) and exits while its parent reads its /proc/PID/fd, fdinfo and task, and a
+ * file of chunks and holes written, truncated and removed (every 30th round also a copy of this
+ * program written to /tmp and executed). Prints N. (tests/apps/leaks.sh compares the kernel
  * heap at power-off with the start.) */
 #include <dirent.h>
 #include <fcntl.h>
@@ -55,6 +57,42 @@ static int keys_round(void)
     return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 1;
 }
 
+/* A file past one 64 KiB chunk with holes, rewritten and truncated into its middle every round
+ * (its chunks come and go; the inode stays); every 30th round a file unlinked while open and a
+ * copy of this program run from /tmp (a chunked file that exec copies into one block). Files are
+ * not created anew every round: the kernel keeps the Inode object of a removed file (~200 bytes). */
+static int files_round(int round)
+{
+    static char buf[70001];
+    for (int k = 0; k < (int)sizeof buf; k++) buf[k] = (char)(k + round);
+    int fd = open("/tmp/leak-file", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return 1;
+    for (int k = 0; k < 15; k++) if (write(fd, buf, sizeof buf - k * 1000) < 0) return 2;
+    if (pwrite(fd, buf, 100, 64L << 20) != 100 || ftruncate(fd, 300000) != 0) return 3;
+    close(fd);
+    if (round % 30 != 0) return 0;
+    fd = open("/tmp/leak-open", O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0 || unlink("/tmp/leak-open") != 0) return 4;
+    for (int k = 0; k < 3; k++) if (write(fd, buf, sizeof buf) < 0) return 4;     /* still open */
+    close(fd);
+    int in = open("/proc/self/exe", O_RDONLY), out = open("/tmp/leak-exe", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    ssize_t n;
+    if (in < 0 || out < 0) return 5;
+    while ((n = read(in, buf, sizeof buf)) > 0) if (write(out, buf, (size_t)n) != n) return 6;
+    close(in);
+    close(out);
+    pid_t c = fork();
+    if (c == 0) {
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execl("/tmp/leak-exe", "leak-exe", "0", (char *)NULL);
+        _exit(9);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 7;
+}
+
 int main(int argc, char **argv)
 {
     int n = argc > 1 ? atoi(argv[1]) : 100, i;
@@ -75,7 +113,11 @@ int main(int argc, char **argv)
         waitpid(c, &st, 0);
         if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) { fprintf(stderr, "child failed\n"); return 1; }
         if (keys_round() != 0) { fprintf(stderr, "keys round failed\n"); return 1; }
+        int fr = files_round(i);
+        if (fr != 0) { fprintf(stderr, "files round failed (%d)\n", fr); return 1; }
     }
+    unlink("/tmp/leak-file");
+    unlink("/tmp/leak-exe");
     printf("%d\n", i);
     return 0;
 }
