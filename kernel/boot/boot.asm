@@ -169,6 +169,48 @@ isr_%1:
 %assign v v + 1
 %endrep
 
+; The SSE registers and MXCSR at [rsp] (16-aligned, 260 bytes; layout: SyscallFpu in C#). Only
+; these: the kernel never touches x87 state, and under TCG fxsave/fxrstor cost more than the rest
+; of a small syscall or device interrupt.
+%macro SAVE_SSE 0
+    movdqa [rsp + 0], xmm0
+    movdqa [rsp + 16], xmm1
+    movdqa [rsp + 32], xmm2
+    movdqa [rsp + 48], xmm3
+    movdqa [rsp + 64], xmm4
+    movdqa [rsp + 80], xmm5
+    movdqa [rsp + 96], xmm6
+    movdqa [rsp + 112], xmm7
+    movdqa [rsp + 128], xmm8
+    movdqa [rsp + 144], xmm9
+    movdqa [rsp + 160], xmm10
+    movdqa [rsp + 176], xmm11
+    movdqa [rsp + 192], xmm12
+    movdqa [rsp + 208], xmm13
+    movdqa [rsp + 224], xmm14
+    movdqa [rsp + 240], xmm15
+    stmxcsr [rsp + 256]
+%endmacro
+%macro RESTORE_SSE 0
+    movdqa xmm0, [rsp + 0]
+    movdqa xmm1, [rsp + 16]
+    movdqa xmm2, [rsp + 32]
+    movdqa xmm3, [rsp + 48]
+    movdqa xmm4, [rsp + 64]
+    movdqa xmm5, [rsp + 80]
+    movdqa xmm6, [rsp + 96]
+    movdqa xmm7, [rsp + 112]
+    movdqa xmm8, [rsp + 128]
+    movdqa xmm9, [rsp + 144]
+    movdqa xmm10, [rsp + 160]
+    movdqa xmm11, [rsp + 176]
+    movdqa xmm12, [rsp + 192]
+    movdqa xmm13, [rsp + 208]
+    movdqa xmm14, [rsp + 224]
+    movdqa xmm15, [rsp + 240]
+    ldmxcsr [rsp + 256]
+%endmacro
+
 isr_common:
     push rax
     push rbx
@@ -189,44 +231,10 @@ isr_common:
     mov rbx, rsp
     sub rsp, 512
     and rsp, ~15
-    ; The SSE registers and MXCSR only, in syscall_entry's layout (SyscallFpu): the kernel never
-    ; touches x87 state, and under TCG fxsave/fxrstor cost more than the rest of a device interrupt.
-    movdqa [rsp + 0], xmm0
-    movdqa [rsp + 16], xmm1
-    movdqa [rsp + 32], xmm2
-    movdqa [rsp + 48], xmm3
-    movdqa [rsp + 64], xmm4
-    movdqa [rsp + 80], xmm5
-    movdqa [rsp + 96], xmm6
-    movdqa [rsp + 112], xmm7
-    movdqa [rsp + 128], xmm8
-    movdqa [rsp + 144], xmm9
-    movdqa [rsp + 160], xmm10
-    movdqa [rsp + 176], xmm11
-    movdqa [rsp + 192], xmm12
-    movdqa [rsp + 208], xmm13
-    movdqa [rsp + 224], xmm14
-    movdqa [rsp + 240], xmm15
-    stmxcsr [rsp + 256]
+    SAVE_SSE
     cld
     call interrupt_dispatch
-    movdqa xmm0, [rsp + 0]
-    movdqa xmm1, [rsp + 16]
-    movdqa xmm2, [rsp + 32]
-    movdqa xmm3, [rsp + 48]
-    movdqa xmm4, [rsp + 64]
-    movdqa xmm5, [rsp + 80]
-    movdqa xmm6, [rsp + 96]
-    movdqa xmm7, [rsp + 112]
-    movdqa xmm8, [rsp + 128]
-    movdqa xmm9, [rsp + 144]
-    movdqa xmm10, [rsp + 160]
-    movdqa xmm11, [rsp + 176]
-    movdqa xmm12, [rsp + 192]
-    movdqa xmm13, [rsp + 208]
-    movdqa xmm14, [rsp + 224]
-    movdqa xmm15, [rsp + 240]
-    ldmxcsr [rsp + 256]
+    RESTORE_SSE
     mov rsp, rbx
     pop r15
     pop r14
@@ -686,46 +694,12 @@ syscall_entry:
     mov rbx, rsp
     sub rsp, 512
     and rsp, ~15
-    ; Only the SSE registers and MXCSR: the kernel never touches x87 state, and fxsave/fxrstor
-    ; would cost more than the rest of a syscall under TCG (layout: SyscallFpu in C#).
-    movdqa [rsp + 0], xmm0
-    movdqa [rsp + 16], xmm1
-    movdqa [rsp + 32], xmm2
-    movdqa [rsp + 48], xmm3
-    movdqa [rsp + 64], xmm4
-    movdqa [rsp + 80], xmm5
-    movdqa [rsp + 96], xmm6
-    movdqa [rsp + 112], xmm7
-    movdqa [rsp + 128], xmm8
-    movdqa [rsp + 144], xmm9
-    movdqa [rsp + 160], xmm10
-    movdqa [rsp + 176], xmm11
-    movdqa [rsp + 192], xmm12
-    movdqa [rsp + 208], xmm13
-    movdqa [rsp + 224], xmm14
-    movdqa [rsp + 240], xmm15
-    stmxcsr [rsp + 256]
+    SAVE_SSE
     cld
     call syscall_dispatch
 global syscall_return
 syscall_return:                             ; rbx = SyscallFrame*, rsp = its SSE area (fork_return enters here)
-    movdqa xmm0, [rsp + 0]
-    movdqa xmm1, [rsp + 16]
-    movdqa xmm2, [rsp + 32]
-    movdqa xmm3, [rsp + 48]
-    movdqa xmm4, [rsp + 64]
-    movdqa xmm5, [rsp + 80]
-    movdqa xmm6, [rsp + 96]
-    movdqa xmm7, [rsp + 112]
-    movdqa xmm8, [rsp + 128]
-    movdqa xmm9, [rsp + 144]
-    movdqa xmm10, [rsp + 160]
-    movdqa xmm11, [rsp + 176]
-    movdqa xmm12, [rsp + 192]
-    movdqa xmm13, [rsp + 208]
-    movdqa xmm14, [rsp + 224]
-    movdqa xmm15, [rsp + 240]
-    ldmxcsr [rsp + 256]
+    RESTORE_SSE
     mov rsp, rbx
     cmp byte [rel syscall_full_restore], 0
     jne .full_restore
