@@ -77,42 +77,34 @@ namespace Kernel.Drivers
         public static int Units => s_count;
 
         /// <summary>Routes <paramref name="gsi"/> (edge, active high; or level, active low for PCI INTx) to <paramref name="vector"/> on the boot CPU; false if no I/O APIC has that pin.</summary>
-        public static bool Route(uint gsi, int vector, bool levelActiveLow = false)
-        {
-            for (int i = 0; i < s_count; i++)
-            {
-                var u = &s_units[i];
-                if (gsi < u->GsiBase || gsi >= u->GsiBase + u->Pins) continue;
-                uint pin = gsi - u->GsiBase;
-                Write(u->Base, 0x11 + 2 * pin, Lapic.Id << 24);
-                Write(u->Base, 0x10 + 2 * pin, (uint)vector | (levelActiveLow ? 1u << 15 | 1u << 13 : 0));
-                return true;
-            }
-            return false;
-        }
+        public static bool Route(uint gsi, int vector, bool levelActiveLow = false) =>
+            Program(gsi, (uint)vector | (levelActiveLow ? 1u << 15 | 1u << 13 : 0));
 
         /// <summary>Delivers <paramref name="gsi"/> (edge, active high) as an NMI to the boot CPU (the profiler's clock).</summary>
-        public static bool RouteNmi(uint gsi)
-        {
-            for (int i = 0; i < s_count; i++)
-            {
-                var u = &s_units[i];
-                if (gsi < u->GsiBase || gsi >= u->GsiBase + u->Pins) continue;
-                uint pin = gsi - u->GsiBase;
-                Write(u->Base, 0x11 + 2 * pin, Lapic.Id << 24);
-                Write(u->Base, 0x10 + 2 * pin, 4u << 8);               // delivery mode 100: NMI
-                return true;
-            }
-            return false;
-        }
+        public static bool RouteNmi(uint gsi) => Program(gsi, 4u << 8);               // delivery mode 100: NMI
 
         public static void Mask(uint gsi)
         {
+            Unit* u = UnitOf(gsi);
+            if (u != null) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), 1u << 16);
+        }
+
+        /// <summary>Points <paramref name="gsi"/>'s redirection entry at the boot CPU with the low word <paramref name="low"/>; false if no I/O APIC has that pin.</summary>
+        private static bool Program(uint gsi, uint low)
+        {
+            Unit* u = UnitOf(gsi);
+            if (u == null) return false;
+            uint pin = gsi - u->GsiBase;
+            Write(u->Base, 0x11 + 2 * pin, Lapic.Id << 24);
+            Write(u->Base, 0x10 + 2 * pin, low);
+            return true;
+        }
+
+        private static Unit* UnitOf(uint gsi)
+        {
             for (int i = 0; i < s_count; i++)
-            {
-                var u = &s_units[i];
-                if (gsi >= u->GsiBase && gsi < u->GsiBase + u->Pins) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), 1u << 16);
-            }
+                if (gsi >= s_units[i].GsiBase && gsi < s_units[i].GsiBase + s_units[i].Pins) return &s_units[i];
+            return null;
         }
     }
 }

@@ -41,11 +41,16 @@ namespace Kernel.Drivers
         /// <summary>One 20 ms measurement against PIT channel 0 (error ~1 PIT tick in 23864: 0.005%); 0 when no PIT answers.</summary>
         private static ulong CalibrateWithPit()
         {
-            // Channel 0, lo/hi access, mode 2 (rate generator), reload 65536. Its IRQ stays masked.
-            Native.Outb(0x43, 0x34);
-            Native.Outb(0x40, 0);
-            Native.Outb(0x40, 0);
+            StartPit(0);                               // reload 65536; its IRQ stays masked
             return PitOnce();
+        }
+
+        /// <summary>PIT channel 0, lo/hi access, mode 2 (rate generator): a pulse every <paramref name="divisor"/> ticks of 1.193182 MHz (0: 65536).</summary>
+        public static void StartPit(ushort divisor)
+        {
+            Native.Outb(0x43, 0x34);
+            Native.Outb(0x40, (byte)divisor);
+            Native.Outb(0x40, (byte)(divisor >> 8));
         }
 
         private static uint ReadPit()

@@ -84,9 +84,7 @@ public sealed partial class Symbols
     /// <summary>The nearest symbol at or below <paramref name="address"/>, as <c>name+0xoff</c>; null outside executable sections.</summary>
     public string? Lookup(ulong address)
     {
-        if (!_text.Any(r => address >= r.Start && address < r.End)) return null;
-        int i = Array.BinarySearch(_addresses, address);
-        if (i < 0) i = ~i - 1;
+        int i = IndexOf(address);
         if (i < 0) return null;
         ulong off = address - _addresses[i];
         return off == 0 ? _names[i] : $"{_names[i]}+0x{off:x}";
@@ -95,10 +93,16 @@ public sealed partial class Symbols
     /// <summary>The name of the symbol containing <paramref name="address"/> (no offset); null outside executable sections.</summary>
     public string? Function(ulong address)
     {
-        if (!_text.Any(r => address >= r.Start && address < r.End)) return null;
-        int i = Array.BinarySearch(_addresses, address);
-        if (i < 0) i = ~i - 1;
+        int i = IndexOf(address);
         return i < 0 ? null : _names[i];
+    }
+
+    /// <summary>The index of the nearest symbol at or below <paramref name="address"/>; -1 outside executable sections or below the first symbol.</summary>
+    private int IndexOf(ulong address)
+    {
+        if (!_text.Any(r => address >= r.Start && address < r.End)) return -1;
+        int i = Array.BinarySearch(_addresses, address);
+        return i >= 0 ? i : ~i - 1;
     }
 
     [GeneratedRegex(@"^(\s*at )0x([0-9a-fA-F]+)\b")]

@@ -57,8 +57,7 @@ namespace Kernel.Syscalls
             bool ignored = p.Actions[sig].Handler == 1 || (Thread.Current.SignalMask & (1UL << (sig - 1))) != 0;
             if (ignored) return sig == SIGTTIN ? -Errno.EIO : 0;
             if (Orphaned(p.Pgid, p.Sid)) return -Errno.EIO;
-            for (Process q = Process.First; q != null; q = q.AllNext)
-                if (!q.Zombie && q.Pgid == p.Pgid) SignalDelivery.SendToProcess(q, sig, SigInfo.From(SigInfo.SI_KERNEL, 0));
+            SignalDelivery.SendToGroup(p.Pgid, sig, SigInfo.From(SigInfo.SI_KERNEL, 0));
             return -Errno.ERESTARTSYS;
         }
 

@@ -485,6 +485,19 @@ namespace Kernel.Syscalls
 
         public static void SendToProcess(Process p, int sig, in SigInfo si) => TrySendToProcess(p, sig, si);
 
+        /// <summary>Sends <paramref name="sig"/> (0: none, a probe) to every live process of group <paramref name="pgid"/>; false when the group has none.</summary>
+        public static bool SendToGroup(int pgid, int sig, in SigInfo si)
+        {
+            bool found = false;
+            for (Process p = Process.First; p != null; p = p.AllNext)
+            {
+                if (p.Zombie || p == Process.Kernel || p.Pgid != pgid) continue;
+                found = true;
+                if (sig != 0) SendToProcess(p, sig, si);
+            }
+            return found;
+        }
+
         /// <summary>As SendToProcess; false when a real-time signal found the queue full (sigqueue: EAGAIN).</summary>
         public static bool TrySendToProcess(Process p, int sig, in SigInfo si)
         {
@@ -705,12 +718,11 @@ namespace Kernel.Syscalls
                 return 0;
             }
             if (pid == int.MinValue) return -Errno.ESRCH;
-            int group = pid == 0 ? self.Pgid : -pid;
+            if (pid != -1) return SendToGroup(pid == 0 ? self.Pgid : -pid, sig, SigInfo.From(SigInfo.SI_USER, self.Pid)) ? 0 : -Errno.ESRCH;
             bool found = false;
             for (Process p = Process.First; p != null; p = p.AllNext)
             {
-                if (p.Zombie || p == Process.Kernel) continue;
-                if (pid == -1 ? p == self : p.Pgid != group) continue;
+                if (p.Zombie || p == Process.Kernel || p == self) continue;
                 found = true;
                 if (sig != 0) SendToProcess(p, sig, SigInfo.From(SigInfo.SI_USER, self.Pid));
             }

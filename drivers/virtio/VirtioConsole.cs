@@ -199,14 +199,20 @@ namespace Kernel.Drivers.Virtio
                 _ctx.Desc[i].Flags = 0;
                 _ctxFree[_ctxFreeCount++] = i;
             }
-            for (ushort i = 0; i < _crx.Size; i++)
-            {
-                _crx.Desc[i].Addr = rx + (ulong)i * ControlMsgSize;
-                _crx.Desc[i].Len = ControlMsgSize;
-                _crx.Desc[i].Flags = Virtqueue.DescWrite;
-                _crx.Push(i);
-            }
+            PostAll(_crx, rx, ControlMsgSize);
             return true;
+        }
+
+        /// <summary>Posts every descriptor of <paramref name="q"/> as a device-writable buffer of <paramref name="size"/> bytes, consecutive from <paramref name="phys"/>.</summary>
+        private static void PostAll(Virtqueue q, ulong phys, int size)
+        {
+            for (ushort i = 0; i < q.Size; i++)
+            {
+                q.Desc[i].Addr = phys + (ulong)i * (ulong)size;
+                q.Desc[i].Len = (uint)size;
+                q.Desc[i].Flags = Virtqueue.DescWrite;
+                q.Push(i);
+            }
         }
 
         /// <summary>
@@ -269,13 +275,7 @@ namespace Kernel.Drivers.Virtio
             ulong phys = AllocDma((ulong)_rxSignals.Size * SignalBufferSize);
             if (phys == 0) return false;
             _signalBuffers = (byte*)Mm.PhysToVirt(phys);
-            for (ushort i = 0; i < _rxSignals.Size; i++)
-            {
-                _rxSignals.Desc[i].Addr = phys + (ulong)i * SignalBufferSize;
-                _rxSignals.Desc[i].Len = SignalBufferSize;
-                _rxSignals.Desc[i].Flags = Virtqueue.DescWrite;
-                _rxSignals.Push(i);
-            }
+            PostAll(_rxSignals, phys, SignalBufferSize);
             _rxSignals.ArmAndCheckEmpty();
             return true;
         }

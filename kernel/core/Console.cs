@@ -74,8 +74,7 @@ namespace Kernel
             }
             Log.Field(" to process group ", (ulong)pgrp);
             Log.Write("\n");
-            for (Process q = Process.First; q != null; q = q.AllNext)
-                if (!q.Zombie && q.Pgid == pgrp) Syscalls.SignalDelivery.SendToProcess(q, sig, info);
+            Syscalls.SignalDelivery.SendToGroup(pgrp, sig, info);
         }
 
         /// <summary>Received terminal input: signal characters become signals to the foreground group (Linux's n_tty with ISIG) and leave the data.</summary>

@@ -26,20 +26,13 @@ namespace Kernel
         }
 
         /// <summary>The current thread returns to user mode.</summary>
-        public static void LeaveKernel()
-        {
-            Thread t = Thread.Current;
-            ulong now = Native.Rdtsc();
-            t.SystemTicks += now - t.CpuStamp;
-            t.CpuStamp = now;
-        }
+        public static void LeaveKernel() => Charge(Thread.Current);
 
         /// <summary>The CPU passes from <paramref name="prev"/> (in the kernel) to <paramref name="next"/>.</summary>
         public static void Switch(Thread prev, Thread next)
         {
-            ulong now = Native.Rdtsc();
-            prev.SystemTicks += now - prev.CpuStamp;
-            next.CpuStamp = now;
+            Charge(prev);
+            next.CpuStamp = prev.CpuStamp;
         }
 
         /// <summary>Brings the running thread <paramref name="t"/>'s system time up to now (it is in the kernel).</summary>

@@ -29,11 +29,7 @@ namespace Kernel
             ulong phys = Mm.Pages.Alloc((ulong)Capacity * 8 / PageAllocator.PageSize);
             if (phys == 0) { Log.WriteLine("compat: profile: no memory for the sample buffer; not profiling"); return; }
             s_samples = (ulong*)Mm.PhysToVirt(phys);
-            // Channel 0, lo/hi access, mode 2 (rate generator): a pulse every 1/HZ s.
-            ulong divisor = 1193182 / s_hz;
-            Native.Outb(0x43, 0x34);
-            Native.Outb(0x40, (byte)divisor);
-            Native.Outb(0x40, (byte)(divisor >> 8));
+            Tsc.StartPit((ushort)(1193182 / s_hz));     // a pulse every 1/HZ s (HZ >= 20: fits 16 bits)
             // ISA IRQ 0 is GSI 2 on QEMU's I/O APIC (the usual interrupt source override).
             if (!IoApic.RouteNmi(2)) { Log.WriteLine("compat: profile: no I/O APIC pin for the PIT; not profiling"); s_samples = null; return; }
             Log.Write("compat: profile: sampling at ");
