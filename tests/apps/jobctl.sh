@@ -2,7 +2,9 @@
 # Terminal job control on the console, compared with Linux: tests/apps/src/jobctl.c runs on a
 # pseudo-terminal that script(1) provides, natively and through `bin/ops run` (ops hands the guest
 # a terminal console when its own stdin is one), and the two transcripts must match from the
-# program's first line on (carriage returns and ops' terminal escapes dropped).
+# program's first line on (carriage returns and ops' terminal escapes dropped). The commands are
+# exec'd: script(1) runs them with $SHELL -c, and a shell that forks (dash) would keep the
+# session to itself.
 # Usage: tests/apps/jobctl.sh. Ends with "jobctl: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,8 +18,8 @@ bin/ops run "$TMP/jobctl" < /dev/null > /dev/null 2>&1     # builds ops and the 
 # clean FILE: the transcript from the program's marker line on, without CRs and escape sequences
 clean() { tr -d '\r' < "$1" | sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1b[=>]//g' | sed -n '/^=== jobctl$/,$p' | grep -av '^ops: \|^compat: '; }
 
-script -qec "$TMP/jobctl" /dev/null < /dev/null > "$TMP/native.raw" 2>&1
-script -qec "timeout 120 bin/ops run $TMP/jobctl" /dev/null < /dev/null > "$TMP/ops.raw" 2>&1
+script -qec "exec $TMP/jobctl" /dev/null < /dev/null > "$TMP/native.raw" 2>&1
+script -qec "exec timeout 120 bin/ops run $TMP/jobctl" /dev/null < /dev/null > "$TMP/ops.raw" 2>&1
 clean "$TMP/native.raw" > "$TMP/native"
 clean "$TMP/ops.raw" > "$TMP/ops"
 if ! grep -q '^session leader: yes' "$TMP/native"; then
