@@ -1,5 +1,8 @@
 // Device interrupts: a table of handlers that drivers register (one vector each), and the I/O
-// APICs that route a GSI (a device's interrupt line) to a vector on this CPU.
+// APICs that route a GSI (a device's interrupt line) to a vector on this CPU. An interrupt that
+// arrives while kernel code runs (a syscall, the idle loop) only marks its vector pending; the
+// handler runs at the next safe point (Deferred.Run), so handlers never race the code they
+// interrupted.
 using Kernel.Arch;
 using Kernel.Memory;
 
@@ -8,9 +11,12 @@ namespace Kernel.Drivers
     internal static unsafe class Irq
     {
         public const int FirstVector = 48, LastVector = 239;
-        private struct Entry { public delegate*<object, void> Handler; public object Context; public ulong Count; }
+        private struct Entry { public delegate*<object, void> Handler; public object Context; public ulong Count; public uint LevelGsi; }
         private static Entry* s_table;
         private static int s_next = FirstVector;
+        private static ulong* s_pending;                 // 256 bits: vectors whose handler has not run yet
+        /// <summary>Some vector's handler is waiting for <see cref="RunPending"/>.</summary>
+        public static volatile bool AnyPending;
 
         /// <summary>A fresh vector whose interrupts call <paramref name="handler"/>(<paramref name="context"/>); 0 when none is left.</summary>
         public static int Allocate(delegate*<object, void> handler, object context)
@@ -19,6 +25,8 @@ namespace Kernel.Drivers
             {
                 s_table = (Entry*)Mm.KernelHeap.Alloc((ulong)(sizeof(Entry) * 256));
                 Mem.Zero(s_table, (ulong)(sizeof(Entry) * 256));
+                s_pending = (ulong*)Mm.KernelHeap.Alloc(32);
+                Mem.Zero(s_pending, 32);
             }
             if (s_next > LastVector) return 0;
             int v = s_next++;
@@ -27,17 +35,55 @@ namespace Kernel.Drivers
             return v;
         }
 
+        /// <summary><paramref name="vector"/> comes from the level-triggered line <paramref name="gsi"/> (PCI INTx):
+        /// while its handler waits, the line is masked, or it would interrupt again at once.</summary>
+        public static void SetLevelTriggered(int vector, uint gsi) => s_table[vector].LevelGsi = gsi + 1;
+
         public static bool Owns(ulong vector) => vector >= FirstVector && vector <= LastVector;
 
-        /// <summary>Interrupt context, interrupts masked: run the vector's handler, then EOI.</summary>
+        /// <summary>Interrupt context, from user mode: run the vector's handler, then EOI.</summary>
         public static void Dispatch(ulong vector)
         {
-            if (s_table != null && s_table[vector].Handler != null)
+            Run(vector);
+            Lapic.EndOfInterrupt();
+        }
+
+        private static void Run(ulong vector)
+        {
+            if (s_table == null || s_table[vector].Handler == null) return;
+            s_table[vector].Count++;
+            s_table[vector].Handler(s_table[vector].Context);
+        }
+
+        /// <summary>Interrupt context, from kernel code: the handler waits for <see cref="RunPending"/>.</summary>
+        public static void Defer(ulong vector)
+        {
+            if (s_pending != null)
             {
-                s_table[vector].Count++;
-                s_table[vector].Handler(s_table[vector].Context);
+                s_pending[vector >> 6] |= 1UL << (int)(vector & 63);
+                AnyPending = true;
+                if (s_table[vector].LevelGsi != 0) IoApic.Mask(s_table[vector].LevelGsi - 1);
             }
             Lapic.EndOfInterrupt();
+        }
+
+        /// <summary>Interrupts masked: runs the handlers of every deferred vector (re-opening a masked line after its handler).</summary>
+        public static void RunPending()
+        {
+            AnyPending = false;
+            for (int w = 0; w < 4; w++)
+            {
+                while (s_pending[w] != 0)
+                {
+                    ulong bits = s_pending[w];
+                    int b = 0;
+                    while ((bits & (1UL << b)) == 0) b++;
+                    s_pending[w] = bits & ~(1UL << b);
+                    ulong vector = (ulong)(w * 64 + b);
+                    Run(vector);
+                    if (s_table[vector].LevelGsi != 0) IoApic.Unmask(s_table[vector].LevelGsi - 1);
+                }
+            }
         }
 
         public static ulong Count(int vector) => s_table == null ? 0 : s_table[vector].Count;
@@ -86,7 +132,13 @@ namespace Kernel.Drivers
         public static void Mask(uint gsi)
         {
             Unit* u = UnitOf(gsi);
-            if (u != null) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), 1u << 16);
+            if (u != null) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), Read(u->Base, 0x10 + 2 * (gsi - u->GsiBase)) | 1u << 16);
+        }
+
+        public static void Unmask(uint gsi)
+        {
+            Unit* u = UnitOf(gsi);
+            if (u != null) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), Read(u->Base, 0x10 + 2 * (gsi - u->GsiBase)) & ~(1u << 16));
         }
 
         /// <summary>Points <paramref name="gsi"/>'s redirection entry at the boot CPU with the low word <paramref name="low"/>; false if no I/O APIC has that pin.</summary>

@@ -21,6 +21,30 @@ namespace Kernel.Syscalls
         public ulong A5 => R9;
     }
 
+    /// <summary>
+    /// The iret return a syscall chose (rt_sigreturn, a signal handler's entry) waits in boot.asm's
+    /// syscall_full_restore block until syscall_return takes it; a thread switched out before its
+    /// return keeps its own copy, so another thread's return never takes the wrong one.
+    /// </summary>
+    internal static unsafe class SyscallReturnState
+    {
+        [StructLayout(LayoutKind.Sequential)]
+        public struct Saved { public ulong Full, Rcx, R11, Rip, Cs, Rflags, Rsp, Ss; }
+
+        [System.Runtime.RuntimeImport("asm_syscall_symbols")]
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.InternalCall)]
+        private static extern ulong* SyscallSymbols();
+
+        public static void Switch(Thread prev, Thread next)
+        {
+            var live = (Saved*)SyscallSymbols()[2];
+            if (live->Full == 0 && next.ReturnState.Full == 0) return;
+            prev.ReturnState = *live;
+            *live = next.ReturnState;
+            next.ReturnState = default;
+        }
+    }
+
     internal static unsafe class SyscallDispatcher
     {
         private static delegate*<SyscallFrame*, long>* s_handlers;
@@ -76,6 +100,7 @@ namespace Kernel.Syscalls
         {
             ulong nr = f->Rax;
             CpuTime.EnterKernel();
+            Native.Sti();                                         // interrupts in a syscall only defer their work (Deferred)
             Thread caller = Thread.Current;
             Total++;
             // Counted before the call: exit never returns, execve returns into a new image.
@@ -83,9 +108,11 @@ namespace Kernel.Syscalls
             if (Trace && (nr == Nr.exit || nr == Nr.exit_group || nr == Nr.execve)) { TraceCall((int)nr, f); Log.WriteLine(" = ?"); }
             ulong sys0 = caller.SystemTicks;
             long r;
+            caller.InSyscall = true;
             if (caller.SeccompMode != 0 && SysSeccomp.Blocks(caller, nr, f, out r)) { }   // refused by a filter: r says how
             else if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
+            Thread.Current.ReturnBorrowed();
             if (nr < (ulong)SyscallTable.Count)
             {
                 // The caller's own system time: not the time it spent switched out while the call blocked.
@@ -112,9 +139,13 @@ namespace Kernel.Syscalls
             ReturnToUser(f);
         }
 
-        /// <summary>The last kernel work before sysret: a thread told to end goes, pending signals are delivered.</summary>
+        /// <summary>The last kernel work before sysret, interrupts masked from here on: deferred interrupt
+        /// work runs, a thread whose slice is over yields, a thread told to end goes, pending signals are delivered.</summary>
         private static void ReturnToUser(SyscallFrame* f)
         {
+            Native.Cli();
+            Deferred.Run();
+            if (Scheduler.SliceOver) Scheduler.Schedule();
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);

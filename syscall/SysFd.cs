@@ -268,7 +268,7 @@ namespace Kernel.Syscalls
                 if ((total & 0xFFFFF) == 0 && total > 0)
                 {
                     if (Scheduler.SignalPending(Thread.Current)) break;
-                    if (Scheduler.AnyRunnable) Scheduler.Yield();
+                    Scheduler.PreemptPoint();
                 }
                 long want = (long)(count - (ulong)total < 16384 ? count - (ulong)total : 16384);
                 long n = inOffset != null ? input.Pread(chunk, want, *inOffset) : input.Read(chunk, want);

@@ -28,23 +28,27 @@ namespace Kernel.Arch
             if (v == 2 && Profiler.Enabled) { Profiler.Sample(f); return; }      // NMI: the profiler's clock
             if (f->FromUser) CpuTime.EnterKernel();
             if (v < 32) { Exception(f); return; }
+            // From kernel code (a syscall, the idle loop) an interrupt only notes itself: its work
+            // runs at the next safe point (Deferred). From user mode nothing is half-done: run it now.
             if (v == TimerVector)
             {
-                ulong t0 = Native.Rdtsc();
                 Timer.OnTick();
                 Lapic.EndOfInterrupt();
-                Scheduler.OnTick(f);                                       // deadlines, time slices
-                CpuTime.Tick += Native.Rdtsc() - t0;
-                if (f->FromUser) ReturnToUser(f);
+                Deferred.TickPending = true;
+                if (!f->FromUser) return;
+                Deferred.Run();                                            // deadlines, kernel timers, polls
+                if (Scheduler.SliceOver) Scheduler.Schedule();
+                ReturnToUser(f);
                 return;
             }
             if (v == SpuriousVector) { if (f->FromUser) CpuTime.LeaveKernel(); return; }
             if (Irq.Owns(v))
             {
+                if (!f->FromUser) { Irq.Defer(v); return; }
                 ulong t0 = Native.Rdtsc();
                 Irq.Dispatch(v);
                 CpuTime.Devices += Native.Rdtsc() - t0;
-                if (f->FromUser) ReturnToUser(f);
+                ReturnToUser(f);
                 return;
             }
             Log.Write("compat: unexpected interrupt vector ");
@@ -57,6 +61,7 @@ namespace Kernel.Arch
         /// <summary>Back to user mode from an interrupt or fault: a thread told to end goes, pending signals are delivered.</summary>
         private static void ReturnToUser(InterruptFrame* f)
         {
+            Deferred.Run();
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { Syscalls.SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (Syscalls.SignalDelivery.AnyDeliverable) Syscalls.SignalDelivery.DeliverFromInterrupt(f);

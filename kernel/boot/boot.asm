@@ -831,7 +831,8 @@ EXTABLE user_strnlen.insn, user_strnlen.fix, 0
 ; ---------------------------------------------------------------------------------------------
 ; Threads. switch_context(ulong* saveRsp, ulong newRsp, void* saveFx, void* loadFx): saves the
 ; callee-saved registers and the FPU state of the running thread, and resumes another where it
-; last called switch_context (or at the entry its creator laid out). Interrupts are masked.
+; last called switch_context (or at the entry its creator laid out). Interrupts are masked
+; (Scheduler.Schedule masks them).
 section .text
 global switch_context, fork_return, kthread_start
 switch_context:

@@ -187,6 +187,7 @@ namespace Kernel
                 // CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (pthread_join).
                 if (UserMemory.Write(t.ClearChildTid, 0) == 0) Futex.WakeAddress(t.ClearChildTid, 1);
             }
+            t.ReturnBorrowed();                                     // exit never returns to the dispatcher
             CpuTime.Charge(t);
             p.RemoveThread(t);
             if (p.ThreadCount == 0) EndProcess(p, p.Exiting ? p.ExitWaitStatus : waitStatus);

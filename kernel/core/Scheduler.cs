@@ -1,9 +1,11 @@
 // The scheduler: a FIFO run queue, context switches between threads of any process (CR3 changes
 // only when the process does), sleeping on wait queues with an optional deadline, one ordered
 // list of deadlines checked on every timer tick, and time slices that end by preemption when the
-// tick interrupts user mode. Kernel code runs with interrupts masked (one CPU): the only places
-// interrupts are taken in kernel mode are the idle loop's hlt and the hlt of a polling wait, so
-// the queues below need no other lock. The boot thread becomes the idle thread.
+// tick interrupts user mode or a syscall returns. Interrupts stay enabled while syscalls run, but
+// kernel code is not preempted: an interrupt in kernel code defers its work (Deferred), and the
+// queues below are changed only by kernel code and that deferred work, which runs with interrupts
+// masked at the points listed there (one CPU, so no other lock). The boot thread becomes the idle
+// thread.
 using Kernel.Arch;
 using Kernel.Drivers;
 using Kernel.Memory;
@@ -92,12 +94,17 @@ namespace Kernel
         /// <summary>Gives the CPU to the next runnable thread; the caller stays runnable unless it blocked or died.</summary>
         public static void Schedule()
         {
+            // Switches happen with interrupts masked; each thread gets back the state it came in with.
+            bool interrupts = (Native.ReadRflags() & 0x200) != 0;
+            if (interrupts) Native.Cli();
+            Deferred.Run();                                        // wake-ups first: they may pick the next thread
             Thread cur = Thread.Current;
             if (cur.State == Thread.Runnable) Enqueue(cur);
             // Once the program ops ran has exited, the machine powers off: only the idle thread runs on.
             Thread next = Process.MainExited ? s_idle : Dequeue();
             if (next == null) next = s_idle;
             SwitchTo(next);
+            if (interrupts) Native.Sti();
         }
 
         private static void SwitchTo(Thread next)
@@ -122,6 +129,7 @@ namespace Kernel
                 *(ulong*)SyscallSymbols()[1] = next.StackTop;
             }
             CpuTime.Switch(prev, next);
+            Syscalls.SyscallReturnState.Switch(prev, next);
             Thread.Current = next;
             fixed (ulong* save = &prev.SavedRsp) SwitchContext(save, next.SavedRsp, prev.Fx, next.Fx);
             FreeDead();
@@ -198,6 +206,21 @@ namespace Kernel
 
         public static void Yield() => Schedule();
 
+        /// <summary>
+        /// A safe point in a long syscall (nothing half-changed that another thread could see):
+        /// deferred interrupt work runs (sleepers whose deadline passed wake up, received frames
+        /// are processed), and the caller yields once its slice is over and another thread waits.
+        /// </summary>
+        public static void PreemptPoint()
+        {
+            if (!Deferred.Pending && !SliceOver) return;
+            bool interrupts = (Native.ReadRflags() & 0x200) != 0;
+            Native.Cli();
+            Deferred.Run();
+            if (interrupts) Native.Sti();
+            if (SliceOver) Schedule();
+        }
+
         private static void ArmTimer(Thread t, ulong at)
         {
             t.WakeAt = at;
@@ -223,8 +246,8 @@ namespace Kernel
 
         // ---- the tick ------------------------------------------------------------------------
 
-        /// <summary>Timer interrupt: expired deadlines wake their sleepers; a thread interrupted in user mode after its slice yields.</summary>
-        public static void OnTick(InterruptFrame* f)
+        /// <summary>The timer tick's work (Deferred.Run): expired deadlines wake their sleepers, kernel timers fire, devices are polled.</summary>
+        public static void TickWork()
         {
             if (Thread.Current == null) return;                 // no threads yet (boot, self-test)
             ulong now = Tsc.MonotonicNs();
@@ -234,16 +257,20 @@ namespace Kernel
             Console.Poll();
             NetService.Tick();
             Process.MemstatsTick(now);
-            if (f->FromUser && s_runHead != null && now - s_sliceStart >= SliceNs) Schedule();
         }
+
+        /// <summary>The running thread has used its time slice and another thread is waiting to run.</summary>
+        public static bool SliceOver => s_runHead != null && Tsc.MonotonicNs() - s_sliceStart >= SliceNs;
 
         /// <summary>The idle loop: runs whatever is runnable, halts otherwise, until <paramref name="done"/> says stop.</summary>
         public static void Idle(delegate*<bool> done)
         {
             while (!done())
             {
+                Native.Cli();
+                Deferred.Run();
                 if (s_runHead != null) Schedule();
-                else
+                else if (!Deferred.Pending)
                 {
                     // The halt's time includes the interrupt that ends it, counted again there.
                     ulong t0 = Native.Rdtsc(), before = CpuTime.Devices + CpuTime.Tick;

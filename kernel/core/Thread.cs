@@ -27,6 +27,7 @@ namespace Kernel
         public ulong SavedRsp;
         public byte* Fx;                      // 512-byte fxsave image while switched out (16-aligned)
         public ulong FsBase, GsBase;
+        public Syscalls.SyscallReturnState.Saved ReturnState;   // a chosen iret return while switched out (SyscallReturnState)
         public ulong UserTicks, SystemTicks;  // CPU time (TSC ticks), charged at every kernel entry, exit and switch
         public ulong CpuStamp;                // when the stretch being charged began
 
@@ -117,8 +118,42 @@ namespace Kernel
         }
 
         /// <summary>Returns the stack, FPU image and object (the thread must not be running on that stack).</summary>
+        // Files the running syscall looked up (FdTable.Get), each holding a reference until it returns.
+        public bool InSyscall;
+        private Fs.File[] _borrowed;
+        private int _borrowedCount;
+
+        public void Borrow(Fs.File f)
+        {
+            if (!InSyscall) return;
+            for (int i = 0; i < _borrowedCount; i++) if (_borrowed[i] == f) return;
+            if (_borrowed == null || _borrowedCount == _borrowed.Length)
+            {
+                var grown = new Fs.File[_borrowed == null ? 4 : _borrowed.Length * 2];
+                for (int i = 0; i < _borrowedCount; i++) grown[i] = _borrowed[i];
+                if (_borrowed != null) Runtime.Allocator.Free(_borrowed);
+                _borrowed = grown;
+            }
+            f.RefCount++;
+            _borrowed[_borrowedCount++] = f;
+        }
+
+        /// <summary>The syscall returns (or the thread ends in it): its file references go; a file closed meanwhile is released now.</summary>
+        public void ReturnBorrowed()
+        {
+            InSyscall = false;
+            while (_borrowedCount > 0)
+            {
+                Fs.File f = _borrowed[--_borrowedCount];
+                _borrowed[_borrowedCount] = null;
+                Fs.FdTable.Release(f);
+            }
+        }
+
         public void Free()
         {
+            if (_borrowed != null) Runtime.Allocator.Free(_borrowed);
+            _borrowed = null;
             FreeStack();
             if (Fx != null) Mm.KernelHeap.Free(Fx);
             Fx = null;

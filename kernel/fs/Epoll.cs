@@ -193,7 +193,7 @@ namespace Kernel.Fs
                 for (int i = 0; i < ep.Count && n < maxEvents; i++)
                 {
                     // A closed descriptor drops out of the interest list (its File is gone from the table).
-                    if (FdTable.Get(ep.Fds[i]) != ep.Files[i]) { ep.RemoveAt(i); i--; continue; }
+                    if (FdTable.Peek(ep.Fds[i]) != ep.Files[i]) { ep.RemoveAt(i); i--; continue; }
                     if ((ep.Events[i] & Disabled) != 0) continue;
                     uint ready = Ready(ep, i, true);
                     if (ready == 0) continue;

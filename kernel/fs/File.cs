@@ -75,7 +75,21 @@ namespace Kernel.Fs
         public const int Max = 1024;
         private static FileTable T => Process.Current.Files;
 
-        public static File Get(int fd) => (uint)fd < Max ? T.Files[fd] : null;
+        /// <summary>
+        /// The open file at <paramref name="fd"/>, or null. Inside a syscall the calling thread takes a
+        /// reference of its own, dropped when the call returns (Linux's fdget/fdput): a close() by
+        /// another thread meanwhile does not free the file under a call that sleeps, and the call
+        /// goes on as on Linux (a blocked read still gets the data written next).
+        /// </summary>
+        public static File Get(int fd)
+        {
+            File f = Peek(fd);
+            if (f != null) Thread.Current.Borrow(f);
+            return f;
+        }
+
+        /// <summary>The open file at <paramref name="fd"/> without taking a reference (identity checks, close).</summary>
+        public static File Peek(int fd) => (uint)fd < Max ? T.Files[fd] : null;
 
         /// <summary>exec: close-on-exec descriptors go.</summary>
         public static void CloseOnExec()
@@ -122,7 +136,7 @@ namespace Kernel.Fs
 
         public static int Close(int fd)
         {
-            File f = Get(fd);
+            File f = Peek(fd);
             if (f == null) return -Errno.EBADF;
             T.Files[fd] = null;
             T.Cloexec[fd] = false;

@@ -1,0 +1,45 @@
+// Work that interrupts hand to the next safe point. Interrupts stay enabled while a syscall runs,
+// but an interrupt that arrives in kernel code does no more than note itself (the timer tick sets
+// TickPending, a device vector is marked in Irq): its real work — waking sleepers, firing timers,
+// feeding received frames to the network stack — runs here, with interrupts masked, where no
+// kernel code is half-way through changing what that work touches: on the way back to user mode,
+// before the scheduler picks a thread, and in the idle loop. Linux without kernel preemption
+// (CONFIG_PREEMPT_NONE) with its softirqs has the same shape.
+using Kernel.Arch;
+using Kernel.Drivers;
+
+namespace Kernel
+{
+    internal static class Deferred
+    {
+        /// <summary>A timer tick arrived in kernel code; its work has not run yet.</summary>
+        public static volatile bool TickPending;
+        private static bool s_running;
+
+        public static bool Pending => TickPending || Irq.AnyPending;
+
+        /// <summary>Interrupts masked: runs every deferred device handler and the tick's work.</summary>
+        public static void Run()
+        {
+            if (s_running) return;                              // a handler that schedules: the outer call finishes the work
+            s_running = true;
+            while (TickPending || Irq.AnyPending)
+            {
+                if (Irq.AnyPending)
+                {
+                    ulong t0 = Native.Rdtsc();
+                    Irq.RunPending();
+                    CpuTime.Devices += Native.Rdtsc() - t0;
+                }
+                if (TickPending)
+                {
+                    TickPending = false;
+                    ulong t0 = Native.Rdtsc();
+                    Scheduler.TickWork();
+                    CpuTime.Tick += Native.Rdtsc() - t0;
+                }
+            }
+            s_running = false;
+        }
+    }
+}
