@@ -1,5 +1,6 @@
 // Time: the TSC calibrated (CPUID 0x15/0x16, else the PIT, or tsc_khz= on the command line),
-// a monotonic nanosecond clock derived from it, and the local APIC timer as the periodic tick.
+// a monotonic nanosecond clock derived from it, and the local APIC timer in one-shot mode, armed
+// for the 100 Hz tick or for the earliest sleep or timer deadline when that comes sooner.
 using Kernel.Arch;
 using Kernel.Memory;
 
@@ -121,11 +122,17 @@ namespace Kernel.Drivers
             TicksPerMs = elapsed / 5;
         }
 
-        public static void StartPeriodic(uint hz)
+        /// <summary>One interrupt on the timer vector after <paramref name="ns"/> (a new count replaces the old one).</summary>
+        public static void OneShot(ulong ns)
+        {
+            ulong count = ns * TicksPerMs / 1_000_000;
+            Write(RegInitialCount, count == 0 ? 1u : count > 0xFFFFFFFF ? 0xFFFFFFFFu : (uint)count);
+        }
+
+        public static void StartOneShot()
         {
             Write(RegDivide, 0x3);
-            Write(RegLvtTimer, (1 << 17) | Interrupts.TimerVector);
-            Write(RegInitialCount, (uint)(TicksPerMs * 1000 / hz));
+            Write(RegLvtTimer, Interrupts.TimerVector);   // timer mode 00: one-shot
         }
 
         /// <summary>This CPU's local APIC ID (where the I/O APIC sends device interrupts).</summary>
@@ -137,11 +144,60 @@ namespace Kernel.Drivers
         }
     }
 
+    /// <summary>
+    /// The clock interrupt. A tick every 10 ms drives the periodic work (time slices, device and
+    /// network polls); sleeps and timers get an interrupt of their own at their deadline, so
+    /// nanosleep(1 ms) sleeps about 1 ms, not a tick.
+    /// </summary>
     internal static class Timer
     {
         public const uint Hz = 100;
-        public static ulong Ticks;
+        public const ulong PeriodNs = 1_000_000_000 / Hz;
+        private const ulong MinNs = 5_000;          // closer deadlines wait this long (the interrupt would be taken at once anyway)
+        public static ulong Ticks;                  // periods passed (jiffies)
+        public static ulong Fired;                  // timer interrupts in all
+        private static ulong s_nextTick;            // monotonic ns of the next period
+        private static ulong s_armedAt;             // when the APIC timer fires next
 
-        public static void OnTick() => Ticks++;
+        public static void Start()
+        {
+            Lapic.StartOneShot();
+            ulong now = Tsc.MonotonicNs();
+            s_nextTick = now + PeriodNs;
+            Program(s_nextTick, now);
+        }
+
+        /// <summary>Interrupt context: counts a period when one has passed (true: its work is due) and arms the next.</summary>
+        public static bool OnInterrupt()
+        {
+            Fired++;
+            ulong now = Tsc.MonotonicNs();
+            bool period = now >= s_nextTick;
+            if (period)
+            {
+                Ticks++;
+                s_nextTick += PeriodNs;
+                if (s_nextTick <= now) s_nextTick = now + PeriodNs;     // interrupts were held up: no burst of catch-up ticks
+            }
+            Program(s_nextTick, now);
+            return period;
+        }
+
+        /// <summary>An interrupt at <paramref name="deadlineNs"/> (monotonic; 0: none) if the next one is later.</summary>
+        public static void Request(ulong deadlineNs)
+        {
+            if (deadlineNs == 0 || deadlineNs >= s_armedAt || s_nextTick == 0) return;
+            bool interrupts = Native.InterruptsEnabled;
+            Native.Cli();
+            if (deadlineNs < s_armedAt) Program(deadlineNs, Tsc.MonotonicNs());
+            if (interrupts) Native.Sti();
+        }
+
+        private static void Program(ulong at, ulong now)
+        {
+            ulong delta = at > now + MinNs ? at - now : MinNs;
+            s_armedAt = now + delta;
+            Lapic.OneShot(delta);
+        }
     }
 }

@@ -90,6 +90,19 @@ namespace Kernel.Syscalls
             if (at == 0) return;
             p.AlarmNext = s_armed;
             s_armed = p;
+            Timer.Request(at);
+        }
+
+        /// <summary>The earliest armed alarm or ITIMER_REAL expiry (monotonic ns), or 0.</summary>
+        public static ulong NextExpiry
+        {
+            get
+            {
+                ulong first = 0;
+                for (Process p = s_armed; p != null; p = p.AlarmNext)
+                    if (p.AlarmAt != 0 && (first == 0 || p.AlarmAt < first)) first = p.AlarmAt;
+                return first;
+            }
         }
 
         public static void Disarm(Process p)

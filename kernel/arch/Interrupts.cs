@@ -32,7 +32,7 @@ namespace Kernel.Arch
             // runs at the next safe point (Deferred). From user mode nothing is half-done: run it now.
             if (v == TimerVector)
             {
-                Timer.OnTick();
+                if (Timer.OnInterrupt()) Deferred.PeriodPending = true;
                 Lapic.EndOfInterrupt();
                 Deferred.TickPending = true;
                 if (!f->FromUser) return;

@@ -1,5 +1,5 @@
 // Work that interrupts hand to the next safe point. Interrupts stay enabled while a syscall runs,
-// but an interrupt that arrives in kernel code does no more than note itself (the timer tick sets
+// but an interrupt that arrives in kernel code does no more than note itself (the timer sets
 // TickPending, a device vector is marked in Irq): its real work — waking sleepers, firing timers,
 // feeding received frames to the network stack — runs here, with interrupts masked, where no
 // kernel code is half-way through changing what that work touches: on the way back to user mode,
@@ -12,8 +12,10 @@ namespace Kernel
 {
     internal static class Deferred
     {
-        /// <summary>A timer tick arrived in kernel code; its work has not run yet.</summary>
+        /// <summary>A timer interrupt arrived; its deadlines have not been checked yet.</summary>
         public static volatile bool TickPending;
+        /// <summary>...and a 10 ms period passed with it: the periodic work is due too.</summary>
+        public static volatile bool PeriodPending;
         private static bool s_running;
 
         public static bool Pending => TickPending || Irq.AnyPending;
@@ -33,9 +35,10 @@ namespace Kernel
                 }
                 if (TickPending)
                 {
-                    TickPending = false;
+                    bool period = PeriodPending;
+                    TickPending = PeriodPending = false;
                     ulong t0 = Native.Rdtsc();
-                    Scheduler.TickWork();
+                    Scheduler.TickWork(period);
                     CpuTime.Tick += Native.Rdtsc() - t0;
                 }
             }

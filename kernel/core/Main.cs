@@ -31,7 +31,7 @@ namespace Kernel
             Mm.MapHighMemory();
             Tsc.Init(CommandLine.GetNumber("tsc_khz"));
             Lapic.Init();
-            Lapic.StartPeriodic(Timer.Hz);
+            Timer.Start();
             Native.Sti();
             ReadyTsc = Native.Rdtsc();
 

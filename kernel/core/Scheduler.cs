@@ -95,7 +95,7 @@ namespace Kernel
         public static void Schedule()
         {
             // Switches happen with interrupts masked; each thread gets back the state it came in with.
-            bool interrupts = (Native.ReadRflags() & 0x200) != 0;
+            bool interrupts = Native.InterruptsEnabled;
             if (interrupts) Native.Cli();
             Deferred.Run();                                        // wake-ups first: they may pick the next thread
             Thread cur = Thread.Current;
@@ -214,7 +214,7 @@ namespace Kernel
         public static void PreemptPoint()
         {
             if (!Deferred.Pending && !SliceOver) return;
-            bool interrupts = (Native.ReadRflags() & 0x200) != 0;
+            bool interrupts = Native.InterruptsEnabled;
             Native.Cli();
             Deferred.Run();
             if (interrupts) Native.Sti();
@@ -223,6 +223,7 @@ namespace Kernel
 
         private static void ArmTimer(Thread t, ulong at)
         {
+            Timer.Request(at);
             t.WakeAt = at;
             if (s_timers == null || at < s_timers.WakeAt) { t.TimerNext = s_timers; s_timers = t; return; }
             Thread p = s_timers;
@@ -246,17 +247,25 @@ namespace Kernel
 
         // ---- the tick ------------------------------------------------------------------------
 
-        /// <summary>The timer tick's work (Deferred.Run): expired deadlines wake their sleepers, kernel timers fire, devices are polled.</summary>
-        public static void TickWork()
+        /// <summary>A timer interrupt's work (Deferred.Run): expired deadlines wake their sleepers, kernel
+        /// timers fire; every 10 ms <paramref name="period"/> also polls devices and the network stack.
+        /// Then the clock is armed for the earliest deadline left.</summary>
+        public static void TickWork(bool period)
         {
             if (Thread.Current == null) return;                 // no threads yet (boot, self-test)
             ulong now = Tsc.MonotonicNs();
             while (s_timers != null && s_timers.WakeAt <= now) Wake(s_timers, TimedOut);
             Syscalls.RealTimer.Tick(now);
             Timers.Tick(now);
-            Console.Poll();
-            NetService.Tick();
-            Process.MemstatsTick(now);
+            if (period)
+            {
+                Console.Poll();
+                NetService.Tick();
+                Process.MemstatsTick(now);
+            }
+            Timer.Request(NextDeadline);
+            Timer.Request(Timers.NextExpiry);
+            Timer.Request(Syscalls.RealTimer.NextExpiry);
         }
 
         /// <summary>The running thread has used its time slice and another thread is waiting to run.</summary>

@@ -1,5 +1,6 @@
 // Kernel timers for things that fire by themselves: POSIX timers and timerfd (sleep deadlines of
-// threads live in the scheduler's list). One list sorted by expiry, checked on every timer tick;
+// threads live in the scheduler's list). One list sorted by expiry, checked on every timer
+// interrupt (the clock is armed for the first expiry);
 // a periodic timer re-arms itself, counting the periods it missed as overruns.
 using Kernel.Drivers;
 
@@ -26,6 +27,7 @@ namespace Kernel
             if (expires == 0) return;
             t.Expires = expires;
             t.Armed = true;
+            Timer.Request(expires);
             if (s_head == null || expires < s_head.Expires) { t.Next = s_head; s_head = t; return; }
             KTimer p = s_head;
             while (p.Next != null && p.Next.Expires <= expires) p = p.Next;
@@ -43,6 +45,9 @@ namespace Kernel
                 if (p.Next == t) { p.Next = t.Next; break; }
             t.Next = null;
         }
+
+        /// <summary>When the first timer fires (monotonic ns), or 0.</summary>
+        public static ulong NextExpiry => s_head == null ? 0 : s_head.Expires;
 
         /// <summary>Time left before <paramref name="t"/> fires (0 when disarmed).</summary>
         public static ulong Remaining(KTimer t)
