@@ -263,6 +263,9 @@ namespace Kernel.Syscalls
             ulong done = 0;
             while (done < count)
             {
+                // A long read lets other threads run every MiB (no lock is held between chunks; a
+                // write may land between them, as on Linux, where reads take no inode lock).
+                if ((done & 0xFFFFF) == 0 && done > 0) Scheduler.PreemptPoint();
                 long want = (long)(count - done < ChunkSize ? count - done : ChunkSize);
                 // Read no more than the buffer can take, so nothing is consumed that cannot be delivered
                 // (a buffer that ends early gives a short read, as on Linux; none at all gives EFAULT).

@@ -1,6 +1,7 @@
 /* Kernel work that must go on while another thread is inside a long or blocking syscall:
- * - a sleeper's deadlines keep being met while another thread spends seconds in one sendfile
- *   (timer interrupts are taken during syscalls and long copies have preemption points);
+ * - a sleeper's deadlines keep being met while another thread spends seconds in one sendfile, or
+ *   in one read of 128 MiB (timer interrupts are taken during syscalls and long copies have
+ *   preemption points);
  * - close() of a descriptor that another thread is blocked reading does not end that read: the
  *   reader holds its own reference, as Linux's fdget does, so the data written next reaches it
  *   (the write does not fail with EPIPE for want of a reader).
@@ -67,6 +68,23 @@ int main(void)
     CHECK(naps > 0, "the sleeper ran");
     CHECK(worst_us < 100000, "2 ms naps beside a long sendfile end within 100 ms");
     if (worst_us >= 100000) printf("  worst nap %lld us late, sendfile moved %zd\n", worst_us, moved);
+
+    /* One read of 128 MiB from /dev/zero. */
+    size_t big = 128u << 20;
+    char *buf = malloc(big);
+    CHECK(buf != NULL, "malloc 128 MiB");
+    worst_us = naps = 0;
+    copying = 1;
+    CHECK(pthread_create(&t, NULL, sleeper, NULL) == 0, "start the sleeper again");
+    nanosleep(&d, NULL);
+    ssize_t got_big = read(in, buf, big);
+    copying = 0;
+    pthread_join(t, NULL);
+    CHECK(got_big == (ssize_t)big && buf[0] == 0 && buf[big - 1] == 0, "read 128 MiB of zeros in one call");
+    CHECK(naps > 0, "the sleeper ran");
+    CHECK(worst_us < 100000, "2 ms naps beside a 128 MiB read end within 100 ms");
+    if (worst_us >= 100000) printf("  worst nap %lld us late\n", worst_us);
+    free(buf);
 
     /* close() under a blocked read. */
     signal(SIGPIPE, SIG_IGN);
