@@ -131,24 +131,44 @@ namespace Kernel.Syscalls
             Itimerval nv = default;
             if (f->A1 != 0 && UserMemory.Read(f->A1, out nv) != 0) return -Errno.EFAULT;
             if (nv.Value.Usec < 0 || nv.Value.Usec >= 1_000_000 || nv.Interval.Usec < 0 || nv.Interval.Usec >= 1_000_000) return -Errno.EINVAL;
-            Itimerval old = default;
-            if (which == 0) { Remaining(p, out old.Value); old.Interval.Sec = (long)(p.AlarmInterval / 1_000_000_000); old.Interval.Usec = (long)(p.AlarmInterval % 1_000_000_000 / 1000); }
+            Itimerval old = Current(p, which);
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
-            if (which != 0) return f->A1 == 0 ? 0 : (nv.Value.Sec == 0 && nv.Value.Usec == 0 ? 0 : -Errno.EINVAL);   // no CPU-time timers
             if (f->A1 == 0) return 0;
             ulong ns = (ulong)nv.Value.Sec * 1_000_000_000 + (ulong)nv.Value.Usec * 1000;
-            Arm(p, ns == 0 ? 0 : Tsc.MonotonicNs() + ns, (ulong)nv.Interval.Sec * 1_000_000_000 + (ulong)nv.Interval.Usec * 1000);
+            ulong interval = (ulong)nv.Interval.Sec * 1_000_000_000 + (ulong)nv.Interval.Usec * 1000;
+            if (which == 0) { Arm(p, ns == 0 ? 0 : Tsc.MonotonicNs() + ns, interval); return 0; }
+            // ITIMER_VIRTUAL (user CPU time) and ITIMER_PROF (user and system): timers on the process's CPU clocks.
+            CpuTimer t = CpuTimers.Itimer(p, which);
+            CpuTimers.Arm(t, ns == 0 ? 0 : CpuTimers.Now(t) + ns, interval);
             return 0;
+        }
+
+        /// <summary>What getitimer reports for <paramref name="which"/>: time left and the period.</summary>
+        private static Itimerval Current(Process p, int which)
+        {
+            Itimerval v = default;
+            ulong interval;
+            if (which == 0) { Remaining(p, out v.Value); interval = p.AlarmInterval; }
+            else
+            {
+                CpuTimer t = which == 1 ? p.ItimerVirtual : p.ItimerProf;
+                if (t == null || !t.Armed) return v;
+                ulong left = CpuTimers.Remaining(t);
+                v.Value.Sec = (long)(left / 1_000_000_000);
+                v.Value.Usec = (long)((left % 1_000_000_000 + 999) / 1000);
+                if (v.Value.Usec == 1_000_000) { v.Value.Sec++; v.Value.Usec = 0; }
+                interval = t.Interval;
+            }
+            v.Interval.Sec = (long)(interval / 1_000_000_000);
+            v.Interval.Usec = (long)(interval % 1_000_000_000 / 1000);
+            return v;
         }
 
         public static long Getitimer(SyscallFrame* f)
         {
             int which = (int)f->A0;
             if (which < 0 || which > 2) return -Errno.EINVAL;
-            Process p = Process.Current;
-            Itimerval v = default;
-            if (which == 0) { Remaining(p, out v.Value); v.Interval.Sec = (long)(p.AlarmInterval / 1_000_000_000); v.Interval.Usec = (long)(p.AlarmInterval % 1_000_000_000 / 1000); }
-            return UserMemory.Write(f->A1, v);
+            return UserMemory.Write(f->A1, Current(Process.Current, which));
         }
 
         /// <summary>Timer tick: SIGALRM to every process whose deadline passed; interval timers re-arm.</summary>

@@ -142,6 +142,32 @@ namespace Kernel.Syscalls
 
         private const int CPUCLOCK_PROF = 0, CPUCLOCK_VIRT = 1, CPUCLOCK_SCHED = 2;
 
+        /// <summary>
+        /// For a CPU-time clock id: what it measures (a process, or a thread of the caller's) and
+        /// whether user time only. False for other clocks, and for a CPU clock with nobody behind it.
+        /// </summary>
+        public static bool CpuClockTarget(int clock, out Process p, out Thread t, out bool userOnly, out bool isCpuClock)
+        {
+            p = null; t = null; userOnly = false;
+            int id, which;
+            bool thread;
+            if (clock == CLOCK_PROCESS_CPUTIME_ID) { id = 0; thread = false; which = CPUCLOCK_SCHED; }
+            else if (clock == CLOCK_THREAD_CPUTIME_ID) { id = 0; thread = true; which = CPUCLOCK_SCHED; }
+            else if (clock < 0 && (clock & 3) != 3) { id = ~(clock >> 3); thread = (clock & 4) != 0; which = clock & 3; }
+            else { isCpuClock = false; return false; }
+            isCpuClock = true;
+            userOnly = which == CPUCLOCK_VIRT;
+            if (thread)
+            {
+                t = id == 0 ? Thread.Current : Process.FindThreadAnywhere(id);
+                if (t == null || t.Process != Process.Current) { t = null; return false; }
+                p = t.Process;
+                return true;
+            }
+            p = id == 0 ? Process.Current : Process.Find(id);
+            return p != null;
+        }
+
         /// <summary>CPU time of process or thread <paramref name="id"/> (0: the caller's); false if there is none (Linux: EINVAL).</summary>
         private static bool CpuClockNs(int id, bool thread, int which, out ulong ns)
         {
@@ -236,7 +262,39 @@ namespace Kernel.Syscalls
         {
             int clock = (int)f->A0;
             if (!ClockNs(clock, out _)) return -Errno.EINVAL;
+            if (CpuClockTarget(clock, out Process p, out Thread t, out bool userOnly, out _))
+                return t != null ? -Errno.EINVAL : SleepOnCpuClock(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, p, userOnly, f->A3);   // a thread clock: EINVAL, as Linux
             return SleepFor(f, f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock, f->A3);
         }
+
+        /// <summary>clock_nanosleep on a process's CPU clock: until that process has used the time (its other threads run meanwhile).</summary>
+        private static long SleepOnCpuClock(ulong req, bool absolute, Process p, bool userOnly, ulong remaining)
+        {
+            if (UserMemory.Read(req, out Timespec ts) != 0) return -Errno.EFAULT;
+            if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+            ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
+            var timer = new CpuTimer { Process = p, UserOnly = userOnly, Fire = &WakeSleeper, Owner = Thread.Current };
+            CpuTimers.Register(timer);
+            ulong target = absolute ? ns : CpuTimers.Now(timer) + ns;
+            long r = 0;
+            while (true)
+            {
+                if (timer.Gone) { r = -Errno.EINVAL; break; }       // the process ended (its clock is gone)
+                if (CpuTimers.Now(timer) >= target) break;
+                CpuTimers.Arm(timer, target, 0);
+                if (Scheduler.Sleep(null, 0) == Scheduler.Interrupted) { r = -Errno.EINTR; break; }
+            }
+            ulong left = r == -Errno.EINTR && !timer.Gone ? CpuTimers.Remaining(timer) : 0;
+            CpuTimers.Unregister(timer);
+            Runtime.Allocator.Free(timer);
+            if (r == -Errno.EINTR && !absolute && remaining != 0)
+            {
+                Timespec rem; rem.Sec = (long)(left / 1_000_000_000); rem.Nsec = (long)(left % 1_000_000_000);
+                if (UserMemory.Write(remaining, rem) != 0) return -Errno.EFAULT;
+            }
+            return r;
+        }
+
+        private static void WakeSleeper(CpuTimer t, ulong count) => Scheduler.Wake((Thread)t.Owner, Scheduler.Woken);
     }
 }

@@ -1,6 +1,6 @@
 // POSIX per-process timers (timer_create & co.): a kernel timer that sends a signal (SIGEV_SIGNAL,
 // SIGEV_THREAD_ID; glibc builds SIGEV_THREAD on the latter) or nothing (SIGEV_NONE) when it fires.
-// CPU-time clocks count wall time here (one CPU, no accounting per process yet).
+// On a CPU-time clock the timer is a CpuTimer, checked on the tick against CPU time used.
 using Kernel.Drivers;
 using Kernel.Memory;
 
@@ -9,6 +9,7 @@ namespace Kernel.Syscalls
     internal sealed class PosixTimer
     {
         public readonly KTimer Timer = new KTimer();
+        public CpuTimer Cpu;                        // on a CPU-time clock: this instead of Timer
         public Process Owner;
         public int Id, Signo, Notify, Tid, Clock, Overrun;
         public ulong Value;
@@ -23,31 +24,44 @@ namespace Kernel.Syscalls
         /// <summary>Reads an itimerspec: the first expiry on the monotonic clock (0: disarm) and the period.</summary>
         public static long ReadItimerspec(ulong user, int clock, bool absolute, out ulong expires, out ulong interval)
         {
-            expires = interval = 0;
-            if (UserMemory.Read(user, out Itimerspec its) != 0) return -Errno.EFAULT;
-            if (its.Value.Sec < 0 || its.Value.Nsec < 0 || its.Value.Nsec >= 1_000_000_000 ||
-                its.Interval.Sec < 0 || its.Interval.Nsec < 0 || its.Interval.Nsec >= 1_000_000_000) return -Errno.EINVAL;
-            ulong value = (ulong)its.Value.Sec * 1_000_000_000 + (ulong)its.Value.Nsec;
-            interval = (ulong)its.Interval.Sec * 1_000_000_000 + (ulong)its.Interval.Nsec;
-            if (value == 0) { interval = 0; return 0; }
+            long r = ReadItimerspec(user, out ulong value, out interval);
+            expires = 0;
+            if (r < 0 || value == 0) return r;
             expires = absolute ? SysTime.ToMonotonic(clock == SysTime.CLOCK_REALTIME || clock == 8 ? SysTime.CLOCK_REALTIME : SysTime.CLOCK_MONOTONIC, value)
                                : Tsc.MonotonicNs() + value;
             return 0;
         }
 
-        public static long WriteItimerspec(ulong user, KTimer t)
+        /// <summary>Reads an itimerspec as given: the value (0: disarm) and the period, in ns.</summary>
+        private static long ReadItimerspec(ulong user, out ulong value, out ulong interval)
+        {
+            value = interval = 0;
+            if (UserMemory.Read(user, out Itimerspec its) != 0) return -Errno.EFAULT;
+            if (its.Value.Sec < 0 || its.Value.Nsec < 0 || its.Value.Nsec >= 1_000_000_000 ||
+                its.Interval.Sec < 0 || its.Interval.Nsec < 0 || its.Interval.Nsec >= 1_000_000_000) return -Errno.EINVAL;
+            value = (ulong)its.Value.Sec * 1_000_000_000 + (ulong)its.Value.Nsec;
+            interval = value == 0 ? 0 : (ulong)its.Interval.Sec * 1_000_000_000 + (ulong)its.Interval.Nsec;
+            return 0;
+        }
+
+        public static long WriteItimerspec(ulong user, KTimer t) => WriteItimerspec(user, Timers.Remaining(t), t.Armed ? t.Interval : 0);
+
+        private static long WriteItimerspec(ulong user, ulong left, ulong interval)
         {
             Itimerspec its;
-            ulong left = Timers.Remaining(t);
             its.Value.Sec = (long)(left / 1_000_000_000); its.Value.Nsec = (long)(left % 1_000_000_000);
-            ulong iv = t.Armed ? t.Interval : 0;
-            its.Interval.Sec = (long)(iv / 1_000_000_000); its.Interval.Nsec = (long)(iv % 1_000_000_000);
+            its.Interval.Sec = (long)(interval / 1_000_000_000); its.Interval.Nsec = (long)(interval % 1_000_000_000);
             return UserMemory.Write(user, its);
         }
 
-        private static void OnFire(KTimer k, ulong count)
+        private static long WriteItimerspec(ulong user, PosixTimer pt) =>
+            pt.Cpu == null ? WriteItimerspec(user, pt.Timer) : WriteItimerspec(user, CpuTimers.Remaining(pt.Cpu), pt.Cpu.Armed ? pt.Cpu.Interval : 0);
+
+        private static void OnFire(KTimer k, ulong count) => Notify((PosixTimer)k.Owner, count);
+        private static void OnCpuFire(CpuTimer c, ulong count) => Notify((PosixTimer)c.Owner, count);
+
+        private static void Notify(PosixTimer pt, ulong count)
         {
-            var pt = (PosixTimer)k.Owner;
             if (pt.Notify == SIGEV_NONE) return;
             Thread t = pt.Notify == SIGEV_THREAD_ID ? pt.Owner.FindThread(pt.Tid) : null;
             ulong bit = 1UL << (pt.Signo - 1);
@@ -93,7 +107,12 @@ namespace Kernel.Syscalls
             var pt = new PosixTimer { Owner = p, Id = id, Signo = signo, Notify = notify, Tid = tid, Clock = clock, Value = valueGiven ? value : (ulong)id };
             pt.Timer.Owner = pt;
             pt.Timer.Fire = &OnFire;
-            if (UserMemory.Write(f->A2, id) != 0) { Runtime.Allocator.Free(pt.Timer); Runtime.Allocator.Free(pt); return -Errno.EFAULT; }
+            if (SysTime.CpuClockTarget(clock, out Process measured, out Thread thread, out bool userOnly, out _))
+            {
+                pt.Cpu = new CpuTimer { Process = measured, Thread = thread, UserOnly = userOnly, Owner = pt, Fire = &OnCpuFire };
+                CpuTimers.Register(pt.Cpu);
+            }
+            if (UserMemory.Write(f->A2, id) != 0) { FreeTimer(pt); return -Errno.EFAULT; }
             p.PosixTimers[id] = pt;
             return 0;
         }
@@ -104,9 +123,18 @@ namespace Kernel.Syscalls
             PosixTimer pt = Get(f->A0);
             if (pt == null) return -Errno.EINVAL;
             if (((int)f->A1 & ~TIMER_ABSTIME) != 0) return -Errno.EINVAL;
-            long r = ReadItimerspec(f->A2, pt.Clock, ((int)f->A1 & TIMER_ABSTIME) != 0, out ulong expires, out ulong interval);
+            bool absolute = ((int)f->A1 & TIMER_ABSTIME) != 0;
+            if (pt.Cpu != null)
+            {
+                long rc = ReadItimerspec(f->A2, out ulong value, out ulong period);
+                if (rc < 0) return rc;
+                if (f->A3 != 0 && WriteItimerspec(f->A3, pt) != 0) return -Errno.EFAULT;
+                CpuTimers.Arm(pt.Cpu, value == 0 ? 0 : absolute ? value : CpuTimers.Now(pt.Cpu) + value, period);
+                return 0;
+            }
+            long r = ReadItimerspec(f->A2, pt.Clock, absolute, out ulong expires, out ulong interval);
             if (r < 0) return r;
-            if (f->A3 != 0 && WriteItimerspec(f->A3, pt.Timer) != 0) return -Errno.EFAULT;
+            if (f->A3 != 0 && WriteItimerspec(f->A3, pt) != 0) return -Errno.EFAULT;
             Timers.Arm(pt.Timer, expires, interval);
             return 0;
         }
@@ -115,7 +143,7 @@ namespace Kernel.Syscalls
         {
             PosixTimer pt = Get(f->A0);
             if (pt == null) return -Errno.EINVAL;
-            return WriteItimerspec(f->A1, pt.Timer) != 0 ? -Errno.EFAULT : 0;
+            return WriteItimerspec(f->A1, pt) != 0 ? -Errno.EFAULT : 0;
         }
 
         public static long Getoverrun(SyscallFrame* f)
@@ -134,8 +162,14 @@ namespace Kernel.Syscalls
 
         private static void Free(Process p, PosixTimer pt)
         {
-            Timers.Disarm(pt.Timer);
             p.PosixTimers[pt.Id] = null;
+            FreeTimer(pt);
+        }
+
+        private static void FreeTimer(PosixTimer pt)
+        {
+            Timers.Disarm(pt.Timer);
+            if (pt.Cpu != null) { CpuTimers.Unregister(pt.Cpu); Runtime.Allocator.Free(pt.Cpu); }
             Runtime.Allocator.Free(pt.Timer);
             Runtime.Allocator.Free(pt);
         }

@@ -188,6 +188,7 @@ namespace Kernel
                 if (UserMemory.Write(t.ClearChildTid, 0) == 0) Futex.WakeAddress(t.ClearChildTid, 1);
             }
             t.ReturnBorrowed();                                     // exit never returns to the dispatcher
+            CpuTimers.OnThreadExit(t);
             CpuTime.Charge(t);
             p.RemoveThread(t);
             if (p.ThreadCount == 0) EndProcess(p, p.Exiting ? p.ExitWaitStatus : waitStatus);
@@ -223,6 +224,7 @@ namespace Kernel
             p.AlarmAt = 0;
             RealTimer.Disarm(p);
             SysTimer.DeleteAll(p);
+            CpuTimers.OnProcessExit(p);
             SysSem.ApplyUndos(p);
             SysKeys.OnProcessExit(p);
             if (p.Pid == p.Sid && p != Process.Main) SysIo.LeaderGone(p);

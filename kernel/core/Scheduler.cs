@@ -259,6 +259,7 @@ namespace Kernel
             Timers.Tick(now);
             if (period)
             {
+                if (Thread.Current != s_idle) CpuTimers.Check(Thread.Current);
                 Console.Poll();
                 NetService.Tick();
                 Process.MemstatsTick(now);
