@@ -113,7 +113,8 @@ namespace Kernel
         {
             var t = new Thread { Tid = tid, Process = p };
             t.Fx = (byte*)Mm.KernelHeap.Alloc(512);
-            if (t.Fx == null || !t.AllocStack()) { t.Free(); return null; }
+            t._borrowed = (Fs.File[])Runtime.Allocator.TryNewArrayLike(s_noFiles, 4);
+            if (t.Fx == null || t._borrowed == null || !t.AllocStack()) { t.Free(); return null; }
             return t;
         }
 
@@ -123,15 +124,20 @@ namespace Kernel
         private Fs.File[] _borrowed;
         private int _borrowedCount;
 
+        private static readonly Fs.File[] s_noFiles = new Fs.File[0];
+
+        // The first four come with the thread (Create); more grow the array, and when the heap is
+        // exhausted the file simply goes unborrowed (a syscall must not fail for this).
         public void Borrow(Fs.File f)
         {
-            if (!InSyscall) return;
+            if (!InSyscall || _borrowed == null) return;
             for (int i = 0; i < _borrowedCount; i++) if (_borrowed[i] == f) return;
-            if (_borrowed == null || _borrowedCount == _borrowed.Length)
+            if (_borrowedCount == _borrowed.Length)
             {
-                var grown = new Fs.File[_borrowed == null ? 4 : _borrowed.Length * 2];
+                var grown = (Fs.File[])Runtime.Allocator.TryNewArrayLike(_borrowed, _borrowed.Length * 2);
+                if (grown == null) return;
                 for (int i = 0; i < _borrowedCount; i++) grown[i] = _borrowed[i];
-                if (_borrowed != null) Runtime.Allocator.Free(_borrowed);
+                Runtime.Allocator.Free(_borrowed);
                 _borrowed = grown;
             }
             f.RefCount++;
