@@ -260,6 +260,9 @@ namespace Kernel.Fs
             return n;
         }
 
+        /// <summary>The slave's device number (st_rdev, /proc/PID/stat's tty_nr).</summary>
+        public ulong DevNumber => Makedev(PtsMajor, (uint)Index);
+
         /// <summary>Linux's new_encode_dev: minor's low byte, major, then minor's high bits.</summary>
         private static ulong Makedev(uint major, uint minor) => (minor & 0xFF) | (major << 8) | ((ulong)(minor & ~0xFFu) << 12);
 
