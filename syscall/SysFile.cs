@@ -122,6 +122,13 @@ namespace Kernel.Syscalls
             }
             if (node is FifoInode fifo && (flags & OpenFlags.O_PATH) == 0) return OpenFifo(fifo, flags);
             if ((node is DeadDevice || node is SocketInode) && (flags & OpenFlags.O_PATH) == 0) return -Errno.ENXIO;
+            if ((flags & OpenFlags.O_PATH) == 0)
+            {
+                if (node is PtmxDevice) return Pty.OpenMaster(node, flags);
+                if (node is PtsInode pts) return Pty.OpenSlave(pts.Pair, node, flags);
+                // /dev/tty is the caller's controlling terminal: a pseudo-terminal's slave when it has one.
+                if (node is TtyDevice && node.Rdev == 0x500 && Process.Current.CttyPty != null) return Pty.OpenSlave(Process.Current.CttyPty, node, flags);
+            }
             var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY));
             int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);
@@ -277,7 +284,7 @@ namespace Kernel.Syscalls
                 if (n > 0 && UserMemory.CopyTo(buf + done, chunk, (ulong)n) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
                 if (done == 0 && n > 0 && file is InodeFile) FsNotify.Child(file.Node, InotifyMask.IN_ACCESS);
                 done += (ulong)n;
-                if (n < want || file is ConsoleFile || file is PipeFile || file is SocketFile) break;   // short read: stop
+                if (n < want || file is ConsoleFile || file is PipeFile || file is SocketFile || file is PtyEnd) break;   // short read: stop
             }
             return (long)done;
         }
@@ -359,7 +366,7 @@ namespace Kernel.Syscalls
                 if (v.Len == 0) continue;
                 long at = offset < 0 ? -1 : offset + total;
                 // readv from a pipe or socket: after the first buffer, take only what is already there.
-                if (!write && total > 0 && file.Node == null && (file.Poll() & PollBits.POLLIN) == 0) break;
+                if (!write && total > 0 && (file.Node == null || file is PtyEnd) && (file.Poll() & PollBits.POLLIN) == 0) break;
                 long r = write ? WriteFrom(file, v.Base, v.Len, at) : ReadInto(file, v.Base, v.Len, at);
                 if (write && (r == -Errno.EAGAIN || (r >= 0 && (ulong)r < v.Len))) file.WriteBlocked = true;
                 if (r < 0) return total > 0 ? total : r;
@@ -388,7 +395,7 @@ namespace Kernel.Syscalls
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
             if ((flags & ~RWF_KNOWN) != 0) return -Errno.EOPNOTSUPP;
-            if ((flags & RWF_NOWAIT) != 0 && file.Node == null && (file.Poll() & (write ? PollBits.POLLOUT : PollBits.POLLIN)) == 0) return -Errno.EAGAIN;
+            if ((flags & RWF_NOWAIT) != 0 && (file.Node == null || file is PtyEnd) && (file.Poll() & (write ? PollBits.POLLOUT : PollBits.POLLIN)) == 0) return -Errno.EAGAIN;
             bool atPosition = offset == -1;
             if (write && (flags & RWF_APPEND) != 0 && file.Node != null && (file.Node.Mode & 0xF000) == 0x8000)
             {

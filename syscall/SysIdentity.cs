@@ -50,6 +50,7 @@ namespace Kernel.Syscalls
             for (Process q = Process.First; q != null; q = q.AllNext) if (!q.Zombie && q.Pgid == self.Pid) return -Errno.EPERM;   // already a group leader
             self.Sid = self.Pgid = self.Pid;
             self.HasCtty = false;                      // a new session has no controlling terminal
+            self.CttyPty = null;
             return self.Sid;
         }
 

@@ -19,14 +19,14 @@ namespace Kernel.Syscalls
         private const uint TOSTOP = 0x100;
         private const int SIGTTIN = 21, SIGTTOU = 22;
 
-        private struct Termios
+        internal struct Termios
         {
             public uint Iflag, Oflag, Cflag, Lflag;
             public byte Line;
             public fixed byte Cc[19];
         }
 
-        private struct WinSize { public ushort Row, Col, XPixel, YPixel; }
+        internal struct WinSize { public ushort Row, Col, XPixel, YPixel; }
 
         private static Termios s_modes;
         private static bool s_modesSet;
@@ -53,7 +53,13 @@ namespace Kernel.Syscalls
         public static long CheckBackground(int sig)
         {
             Process p = Process.Current;
-            if (!Controls(p) || TtyForeground == 0 || p.Pgid == TtyForeground) return 0;
+            return Controls(p) ? CheckBackgroundOf(p, sig, TtyForeground) : 0;
+        }
+
+        /// <summary>The same check for a terminal whose foreground group is <paramref name="foreground"/> and which controls <paramref name="p"/> (pseudo-terminals).</summary>
+        public static long CheckBackgroundOf(Process p, int sig, int foreground)
+        {
+            if (foreground == 0 || p.Pgid == foreground) return 0;
             bool ignored = p.Actions[sig].Handler == 1 || (Thread.Current.SignalMask & (1UL << (sig - 1))) != 0;
             if (ignored) return sig == SIGTTIN ? -Errno.EIO : 0;
             if (Orphaned(p.Pgid, p.Sid)) return -Errno.EIO;
@@ -69,7 +75,7 @@ namespace Kernel.Syscalls
             Console.IsTty(stream) && s_modesSet && (s_modes.Lflag & TOSTOP) != 0 ? CheckBackground(SIGTTOU) : 0;
 
         /// <summary>POSIX: no member of the group has a parent in another group of the same session.</summary>
-        private static bool Orphaned(int pgid, int sid)
+        public static bool Orphaned(int pgid, int sid)
         {
             for (Process q = Process.First; q != null; q = q.AllNext)
             {
@@ -147,7 +153,7 @@ namespace Kernel.Syscalls
                     return UserMemory.Write(arg, TtySid);
                 case TIOCSCTTY:
                     if (Controls(p)) return 0;
-                    if (p.Pid != p.Sid || p.HasCtty) return -Errno.EPERM;
+                    if (p.Pid != p.Sid || p.HasCtty || p.CttyPty != null) return -Errno.EPERM;
                     if (TtySid != 0 && TtySid != p.Sid)
                     {
                         // Only root may steal it, and only when asked (arg 1); everything runs as root here.

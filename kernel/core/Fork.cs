@@ -38,6 +38,7 @@ namespace Kernel
             c.MemPolicyNodes = parent.MemPolicyNodes;
             c.Personality = parent.Personality;
             c.HasCtty = parent.HasCtty;
+            c.CttyPty = parent.CttyPty;
             c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
             c.Argv = parent.Argv; c.ArgvLength = parent.ArgvLength;
             c.Envp = parent.Envp; c.EnvpLength = parent.EnvpLength;
@@ -228,6 +229,7 @@ namespace Kernel
             SysSem.ApplyUndos(p);
             SysKeys.OnProcessExit(p);
             if (p.Pid == p.Sid && p != Process.Main) SysIo.LeaderGone(p);
+            if (p.Pid == p.Sid && p.CttyPty != null) p.CttyPty.LeaderGone(p, true);
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);

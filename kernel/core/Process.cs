@@ -75,6 +75,7 @@ namespace Kernel
         public Syscalls.SemUndo SemUndos;       // SEM_UNDO adjustments applied at exit                        // setpriority (recorded; the scheduler has no priorities)
         public Syscalls.Key SessionKeyring, ProcessKeyring;   // keyctl anchors (syscall/SysKeys.cs)
         public bool HasCtty;                    // the console is this process's controlling terminal (syscall/SysIo.cs)
+        public Fs.Pty CttyPty;                  // or this pseudo-terminal (kernel/fs/Pty.cs); never both
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;

@@ -198,7 +198,7 @@ namespace Kernel.Fs
         private static void Gen(Inode dir, string name, delegate*<ref TextBuffer, void> generate) =>
             Add(dir, name, new GeneratedFile(generate), 0x8000 | 0x124, 0);
 
-        public static Inode ProcSelf, ProcFd, Dev;
+        public static Inode ProcSelf, ProcFd, Dev, Pts;
 
         /// <summary>Creates /dev, /proc, /sys and /tmp over whatever the root image holds.</summary>
         public static void Init()
@@ -217,7 +217,9 @@ namespace Kernel.Fs
             Link(dev, "stderr", "/proc/self/fd/2");
             Link(dev, "fd", "/proc/self/fd");
             Dir(dev, "shm").Mode = 0x4000 | 0x3FF;
-            Dir(dev, "pts");
+            Pts = Dir(dev, "pts");
+            Add(dev, "ptmx", new PtmxDevice(), 0x2000 | 0x1B6, 0x502);
+            Add(Pts, "ptmx", new PtmxDevice(), 0x2000, 0x502);
 
             Inode tmp = Dir(root, "tmp");
             tmp.Mode = 0x4000 | 0x3FF;             // 01777

@@ -400,7 +400,11 @@ namespace Kernel.Fs
             byte* name = p.Name;
             for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
             t.Str(") "); t.Byte((byte)StateOf(p, th)); t.Str(" "); t.Dec((ulong)p.Ppid); t.Str(" "); t.Dec((ulong)p.Pgid); t.Str(" "); t.Dec((ulong)p.Sid);
-            t.Str(" 0 -1 4194560 0 0 0 0 ");
+            // tty_nr and tpgid: a pseudo-terminal that is the controlling terminal (ps's TTY column).
+            Pty tty = p.CttyPty;
+            t.Str(" "); t.Dec(tty != null ? tty.DevNumber : 0); t.Str(" ");
+            if (tty != null && tty.Pgrp != 0) t.Dec((ulong)tty.Pgrp); else t.Str("-1");
+            t.Str(" 4194560 0 0 0 0 ");
             ulong u, s;
             if (threadTimes && th != null) CpuTime.OfThread(th, out u, out s); else CpuTime.OfProcess(p, out u, out s);
             CpuTime.OfChildren(p, out ulong cu, out ulong cs);

@@ -142,5 +142,45 @@ print(f"{12345.678:,.2f} {255:#06x} {'x':^7}|", sum(i * i for i in range(1000)))
 sys.exit(5)
 PY
 
+case_ pty <<'PY'
+# pty.fork: the child's stdio is a pseudo-terminal; canonical input with an erase, echo on the
+# master, raw mode (^C is data), end of the session when the child exits (EIO on the master).
+import os, pty, sys, termios, tty
+
+def drain(fd, token=None):
+    data = b""
+    while token is None or token not in data:
+        try:
+            chunk = os.read(fd, 1024)
+        except OSError:                      # EIO: no slave left
+            break
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+pid, fd = pty.fork()
+if pid == 0:
+    print("child tty", os.isatty(0), os.isatty(1), os.ttyname(0).startswith("/dev/pts/"), os.getsid(0) == os.getpid())
+    print("prompt> ", end="", flush=True)
+    line = sys.stdin.readline()
+    print("got", repr(line))
+    print("icanon", bool(termios.tcgetattr(0)[3] & termios.ICANON), flush=True)
+    tty.setraw(0)
+    os.write(1, b"raw ready\n")
+    c = os.read(0, 3)
+    os.write(1, b"raw got " + repr(c).encode() + b"\n")
+    os._exit(7)
+out = drain(fd, b"prompt> ")
+os.write(fd, b"hellx\x7fo world\n")
+out += drain(fd, b"raw ready\n")
+os.write(fd, b"a\x03b")
+out += drain(fd)
+_, status = os.waitpid(pid, 0)
+for line in out.split(b"\n"):
+    print(repr(line))
+print("exit", os.waitstatus_to_exitcode(status))
+PY
+
 echo "python: $pass passed, $fail failed"
 [ $fail -eq 0 ]
