@@ -113,6 +113,7 @@ namespace Kernel.Syscalls
             else if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
             Thread.Current.ReturnBorrowed();
+            if (Fs.DeadInodes.Any) Fs.DeadInodes.Collect();
             if (nr < (ulong)SyscallTable.Count)
             {
                 // The caller's own system time: not the time it spent switched out while the call blocked.

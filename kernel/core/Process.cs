@@ -185,6 +185,7 @@ namespace Kernel
             Vfs.VfsMemory.Alloc = &VfsAlloc;
             Vfs.VfsMemory.Free = &VfsFree;
             Vfs.VfsMemory.FreeObject = &VfsFreeObject;
+            Vfs.VfsMemory.Dead = &Fs.DeadInodes.Bury;
             Vfs.FileSystem.Now = &VfsNow;
             Vfs.FileSystem.CurrentRoot = &CurrentRoot;
             Vfs.FileSystem.Init();

@@ -172,7 +172,7 @@ namespace Kernel.Fs
                 if (node is ProcessFile pf) pf.Orphan();
                 FileSystem.Unlink(dir, n.Slice(0, len));
             }
-            if (node.Nlink == 0 && node.OpenCount == 0) VfsMemory.FreeObject(node);
+            if (node.Nlink == 0 && node.OpenCount == 0 && !node.Buried) VfsMemory.FreeObject(node);   // a buried one: DeadInodes frees it
         }
 
         /// <summary>What readlink of /proc/PID/fd/N says for <paramref name="f"/>.</summary>

@@ -60,5 +60,17 @@ if gcc -static -O1 -o "$TMP/leakloop" tests/apps/src/leakloop.c 2>"$TMP/cc.err" 
 else
   echo "FAIL leaks/inotify-seccomp: the loop did not complete ($(tail -3 "$TMP/log.loop" "$TMP/cc.err" 2>/dev/null | tr '\n' ' '))"; fail=$((fail+1))
 fi
+# Deleted files: 2000 rounds of six inodes each (written and unlinked, unlinked while open, renamed
+# over, a symlink, a memfd, two hard links) leave the heap where it started (each inode used to stay).
+if gcc -static -O1 -o "$TMP/unlinkloop" tests/apps/src/unlinkloop.c 2>"$TMP/cc.err" &&
+   bin/ops run -v --timeout 600 --kernel-arg memstats "$TMP/unlinkloop" 2000 > "$TMP/out.ul" 2> "$TMP/log.ul" &&
+   [ "$(cat "$TMP/out.ul")" = 2000 ]; then
+  s=$(grep -o 'memstats start heap [0-9]*' "$TMP/log.ul" | awk '{print $4}')
+  e=$(grep -o 'memstats end heap [0-9]*' "$TMP/log.ul" | awk '{print $4}')
+  echo "leaks: 12000 deleted files, symlinks and memfds: heap $s -> $e bytes"
+  check deleted-inodes-heap "$e" "$s" "heap bytes, end not above start" notabove
+else
+  echo "FAIL leaks/deleted-inodes: the loop did not complete ($(tail -3 "$TMP/log.ul" "$TMP/cc.err" 2>/dev/null | tr '\n' ' '))"; fail=$((fail+1))
+fi
 echo "leaks: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -14,6 +14,9 @@ namespace Kernel.Vfs
         public static delegate*<ulong, void*> Alloc;
         public static delegate*<void*, void> Free;
         public static delegate*<object, void> FreeObject;
+        /// <summary>A regular file or symlink is dead (unlinked, closed, unmapped, unwatched): the kernel
+        /// frees the object once no code can still be using it (null: never, as in the host tests).</summary>
+        public static delegate*<Inode, void> Dead;
     }
 
     /// <summary>One file, directory, symlink or special node (st_* fields live here).</summary>
@@ -32,6 +35,8 @@ namespace Kernel.Vfs
         public long AtimeNs, MtimeNs, CtimeNs;
         public ulong Rdev;
         public int OpenCount;                 // open file descriptions (and cwd references) held by the kernel
+        public Inode NextDead;                // in the kernel's list of dead nodes waiting to be freed
+        public bool Buried;                   // handed to VfsMemory.Dead (once)
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
@@ -73,7 +78,8 @@ namespace Kernel.Vfs
 
         /// <summary>
         /// Frees the data buffer (file contents / symlink target) once the node is neither linked
-        /// nor open. Safe to call any number of times. The Inode object itself stays valid.
+        /// nor open. Safe to call any number of times. The Inode object itself stays valid until
+        /// the kernel frees a dead regular file or symlink at its next safe point (VfsMemory.Dead).
         /// </summary>
         public void Release()
         {
@@ -83,6 +89,7 @@ namespace Kernel.Vfs
             Capacity = 0;
             DataOwned = false;
             OnRelease();
+            if (VfsMemory.Dead != null && !Buried && !IsSpecial && (IsRegular || IsSymlink)) { Buried = true; VfsMemory.Dead(this); }
         }
 
         /// <summary>Hook for subclasses (called by Release when the node is dead).</summary>
