@@ -117,8 +117,26 @@ namespace Kernel.Drivers
             for (uint pin = 0; pin < pins; pin++) Write(b, 0x10 + 2 * pin, 1u << 16);   // masked
         }
 
-        private static uint Read(uint* b, uint reg) { Native.MmioWrite32(b, reg); return Native.MmioRead32(b + 4); }
-        private static void Write(uint* b, uint reg, uint value) { Native.MmioWrite32(b, reg); Native.MmioWrite32(b + 4, value); }
+        // Register select, then access: an interrupt in between whose deferral masks a line would
+        // move the selection, so both happen with interrupts masked.
+        private static uint Read(uint* b, uint reg)
+        {
+            bool interrupts = Native.InterruptsEnabled;
+            Native.Cli();
+            Native.MmioWrite32(b, reg);
+            uint v = Native.MmioRead32(b + 4);
+            if (interrupts) Native.Sti();
+            return v;
+        }
+
+        private static void Write(uint* b, uint reg, uint value)
+        {
+            bool interrupts = Native.InterruptsEnabled;
+            Native.Cli();
+            Native.MmioWrite32(b, reg);
+            Native.MmioWrite32(b + 4, value);
+            if (interrupts) Native.Sti();
+        }
 
         public static int Units => s_count;
 
@@ -129,16 +147,20 @@ namespace Kernel.Drivers
         /// <summary>Delivers <paramref name="gsi"/> (edge, active high) as an NMI to the boot CPU (the profiler's clock).</summary>
         public static bool RouteNmi(uint gsi) => Program(gsi, 4u << 8);               // delivery mode 100: NMI
 
-        public static void Mask(uint gsi)
-        {
-            Unit* u = UnitOf(gsi);
-            if (u != null) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), Read(u->Base, 0x10 + 2 * (gsi - u->GsiBase)) | 1u << 16);
-        }
+        public static void Mask(uint gsi) => SetMask(gsi, true);
 
-        public static void Unmask(uint gsi)
+        public static void Unmask(uint gsi) => SetMask(gsi, false);
+
+        private static void SetMask(uint gsi, bool masked)
         {
             Unit* u = UnitOf(gsi);
-            if (u != null) Write(u->Base, 0x10 + 2 * (gsi - u->GsiBase), Read(u->Base, 0x10 + 2 * (gsi - u->GsiBase)) & ~(1u << 16));
+            if (u == null) return;
+            bool interrupts = Native.InterruptsEnabled;
+            Native.Cli();
+            uint reg = 0x10 + 2 * (gsi - u->GsiBase);
+            uint low = Read(u->Base, reg);
+            Write(u->Base, reg, masked ? low | 1u << 16 : low & ~(1u << 16));
+            if (interrupts) Native.Sti();
         }
 
         /// <summary>Points <paramref name="gsi"/>'s redirection entry at the boot CPU with the low word <paramref name="low"/>; false if no I/O APIC has that pin.</summary>

@@ -279,8 +279,8 @@ namespace Kernel.Drivers
             {
                 h.Vector = Irq.Allocate(&DispatchIntx, h);
                 if (h.Vector == 0) return 0;
+                Irq.SetLevelTriggered(h.Vector, (uint)gsi);          // before the line opens: a deferral must mask it
                 if (!IoApic.Route((uint)gsi, h.Vector, levelActiveLow: true)) return 0;
-                Irq.SetLevelTriggered(h.Vector, (uint)gsi);
             }
             h.Next = s_intx;
             s_intx = h;

@@ -123,6 +123,9 @@ namespace Kernel.Syscalls
             }
             if (r == -Errno.ERESTARTSYS && nr != Nr.rt_sigreturn)
             {
+                // The deferred work first: a signal it raises (a timer's) takes part in the decision.
+                Native.Cli();
+                Deferred.Run();
                 // Interrupted by a signal: run the call again after the handler if it has SA_RESTART
                 // (or no handler runs), else EINTR. The registers still hold the arguments.
                 if (SignalDelivery.RestartsAfter(SignalDelivery.Next(out _)) && !Process.Current.Exiting)

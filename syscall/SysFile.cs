@@ -297,7 +297,6 @@ namespace Kernel.Syscalls
             return (offset < 0 ? file.Offset : offset) >= (long)n.Size;
         }
 
-        [System.Runtime.CompilerServices.SkipLocalsInit]
         private static long WriteFrom(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanWrite) return -Errno.EBADF;
@@ -306,10 +305,31 @@ namespace Kernel.Syscalls
                 if (!pw.WriteEnd && (pw.Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
                 return pw.P.WriteUser(buf, count > 0x7ffff000 ? 0x7ffff000 : (long)count, (pw.Flags & OpenFlags.O_NONBLOCK) != 0);
             }
+            // A regular file has one writer at a time (Linux's inode lock): a write of more than a MiB
+            // holds it and lets other threads run every MiB, so no other write lands in its middle.
+            Inode locked = null;
+            if (file is InodeFile && file.Node != null && file.Node.IsRegular && !file.Node.IsSpecial)
+            {
+                Inode node = file.Node;
+                while (node.Writer != null && node.Writer != Thread.Current) Scheduler.Sleep(s_fileWriters, 0, interruptible: false);
+                if (count > PreemptEvery && node.Writer == null) { node.Writer = Thread.Current; locked = node; }
+            }
+            long r = WriteChunks(file, buf, count, offset, locked != null);
+            if (locked != null) { locked.Writer = null; s_fileWriters.WakeAll(); }
+            return r;
+        }
+
+        private const ulong PreemptEvery = 0x100000;
+        private static readonly WaitQueue s_fileWriters = new WaitQueue();
+
+        [System.Runtime.CompilerServices.SkipLocalsInit]
+        private static long WriteChunks(File file, ulong buf, ulong count, long offset, bool preemptible)
+        {
             byte* chunk = stackalloc byte[ChunkSize];
             ulong done = 0;
             while (done < count)
             {
+                if (preemptible && (done & (PreemptEvery - 1)) == 0 && done > 0) Scheduler.PreemptPoint();
                 long want = (long)(count - done < ChunkSize ? count - done : ChunkSize);
                 if (UserMemory.CopyFrom(chunk, buf + done, (ulong)want) != 0) return done > 0 ? (long)done : -Errno.EFAULT;
                 long n = offset < 0 ? file.Write(chunk, want) : file.Pwrite(chunk, want, offset + (long)done);

@@ -133,13 +133,15 @@ namespace Kernel.Syscalls
             if (nv.Value.Usec < 0 || nv.Value.Usec >= 1_000_000 || nv.Interval.Usec < 0 || nv.Interval.Usec >= 1_000_000) return -Errno.EINVAL;
             Itimerval old = Current(p, which);
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
-            if (f->A1 == 0) return 0;
+            // A null new value disarms, as Linux (nv stays all zeros).
             ulong ns = (ulong)nv.Value.Sec * 1_000_000_000 + (ulong)nv.Value.Usec * 1000;
             ulong interval = (ulong)nv.Interval.Sec * 1_000_000_000 + (ulong)nv.Interval.Usec * 1000;
             if (which == 0) { Arm(p, ns == 0 ? 0 : Tsc.MonotonicNs() + ns, interval); return 0; }
-            // ITIMER_VIRTUAL (user CPU time) and ITIMER_PROF (user and system): timers on the process's CPU clocks.
+            // ITIMER_VIRTUAL (user CPU time) and ITIMER_PROF (user and system): timers on the process's
+            // CPU clocks. Linux keeps (and reports) their period even while the value is zero.
             CpuTimer t = CpuTimers.Itimer(p, which);
             CpuTimers.Arm(t, ns == 0 ? 0 : CpuTimers.Now(t) + ns, interval);
+            t.Interval = interval;
             return 0;
         }
 
@@ -152,7 +154,7 @@ namespace Kernel.Syscalls
             else
             {
                 CpuTimer t = which == 1 ? p.ItimerVirtual : p.ItimerProf;
-                if (t == null || !t.Armed) return v;
+                if (t == null) return v;
                 ulong left = CpuTimers.Remaining(t);
                 v.Value.Sec = (long)(left / 1_000_000_000);
                 v.Value.Usec = (long)((left % 1_000_000_000 + 999) / 1000);

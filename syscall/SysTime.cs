@@ -155,17 +155,18 @@ namespace Kernel.Syscalls
             else if (clock == CLOCK_THREAD_CPUTIME_ID) { id = 0; thread = true; which = CPUCLOCK_SCHED; }
             else if (clock < 0 && (clock & 3) != 3) { id = ~(clock >> 3); thread = (clock & 4) != 0; which = clock & 3; }
             else { isCpuClock = false; return false; }
+            // Timers and sleeps go only on clocks of live processes (an ending one drops its timers once).
             isCpuClock = true;
             userOnly = which == CPUCLOCK_VIRT;
             if (thread)
             {
                 t = id == 0 ? Thread.Current : Process.FindThreadAnywhere(id);
-                if (t == null || t.Process != Process.Current) { t = null; return false; }
+                if (t == null || t.Process != Process.Current || t.State == Thread.Dead) { t = null; return false; }
                 p = t.Process;
                 return true;
             }
             p = id == 0 ? Process.Current : Process.Find(id);
-            return p != null;
+            return p != null && !p.Exiting;
         }
 
         /// <summary>CPU time of process or thread <paramref name="id"/> (0: the caller's); false if there is none (Linux: EINVAL).</summary>
@@ -263,23 +264,24 @@ namespace Kernel.Syscalls
             int clock = (int)f->A0;
             if (!ClockNs(clock, out _)) return -Errno.EINVAL;
             if (CpuClockTarget(clock, out Process p, out Thread t, out bool userOnly, out _))
-                return t != null ? -Errno.EINVAL : SleepOnCpuClock(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, p, userOnly, f->A3);   // a thread clock: EINVAL, as Linux
+                return t == Thread.Current ? -Errno.EINVAL                  // the caller's own thread clock: EINVAL, as Linux
+                     : SleepOnCpuClock(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, p, t, userOnly, f->A3);
             return SleepFor(f, f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock, f->A3);
         }
 
-        /// <summary>clock_nanosleep on a process's CPU clock: until that process has used the time (its other threads run meanwhile).</summary>
-        private static long SleepOnCpuClock(ulong req, bool absolute, Process p, bool userOnly, ulong remaining)
+        /// <summary>clock_nanosleep on a process's or another thread's CPU clock: until it has used the time.</summary>
+        private static long SleepOnCpuClock(ulong req, bool absolute, Process p, Thread thread, bool userOnly, ulong remaining)
         {
             if (UserMemory.Read(req, out Timespec ts) != 0) return -Errno.EFAULT;
             if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
             ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
-            var timer = new CpuTimer { Process = p, UserOnly = userOnly, Fire = &WakeSleeper, Owner = Thread.Current };
+            var timer = new CpuTimer { Process = p, Thread = thread, UserOnly = userOnly, Fire = &WakeSleeper, Owner = Thread.Current, WakeWhenGone = true };
             CpuTimers.Register(timer);
             ulong target = absolute ? ns : CpuTimers.Now(timer) + ns;
             long r = 0;
             while (true)
             {
-                if (timer.Gone) { r = -Errno.EINVAL; break; }       // the process ended (its clock is gone)
+                if (timer.Gone) { r = -Errno.EINVAL; break; }       // the thread or process ended (its clock is gone)
                 if (CpuTimers.Now(timer) >= target) break;
                 CpuTimers.Arm(timer, target, 0);
                 if (Scheduler.Sleep(null, 0) == Scheduler.Interrupted) { r = -Errno.EINTR; break; }

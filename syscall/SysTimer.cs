@@ -126,6 +126,7 @@ namespace Kernel.Syscalls
             bool absolute = ((int)f->A1 & TIMER_ABSTIME) != 0;
             if (pt.Cpu != null)
             {
+                if (pt.Cpu.Gone) return -Errno.ESRCH;                    // the thread or process measured has ended (Linux: ESRCH)
                 long rc = ReadItimerspec(f->A2, out ulong value, out ulong period);
                 if (rc < 0) return rc;
                 if (f->A3 != 0 && WriteItimerspec(f->A3, pt) != 0) return -Errno.EFAULT;

@@ -80,6 +80,15 @@ int main(void)
     spin_until(&prof, seen + 1, 200);
     CHECK(prof == seen, "no SIGPROF after disarming");
 
+    /* Linux keeps an itimer's period while its value is zero, and a null new value disarms. */
+    struct itimerval per = { { 0, 500000 }, { 0, 0 } };
+    CHECK(setitimer(ITIMER_PROF, &per, NULL) == 0 && getitimer(ITIMER_PROF, &got) == 0 &&
+          got.it_value.tv_usec == 0 && got.it_interval.tv_usec == 500000, "a zero ITIMER_PROF keeps its 500 ms period");
+    struct itimerval far = { { 0, 0 }, { 100, 0 } };
+    CHECK(setitimer(ITIMER_VIRTUAL, &far, NULL) == 0, "ITIMER_VIRTUAL 100 s");
+    CHECK(syscall(SYS_setitimer, ITIMER_VIRTUAL, NULL, &old) == 0 && old.it_value.tv_sec >= 98, "setitimer with a null new value returns the old one");
+    CHECK(getitimer(ITIMER_VIRTUAL, &got) == 0 && got.it_value.tv_sec == 0 && got.it_value.tv_usec == 0, "and disarms it");
+
     /* A POSIX timer on the process CPU clock. */
     timer_t tid;
     struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = SIGUSR1 };
@@ -125,8 +134,15 @@ int main(void)
     cpu0 = clock_ms(CLOCK_PROCESS_CPUTIME_ID);
     CHECK(clock_nanosleep(CLOCK_PROCESS_CPUTIME_ID, 0, &d, NULL) == 0, "clock_nanosleep 50 ms on the process CPU clock");
     CHECK(clock_ms(CLOCK_PROCESS_CPUTIME_ID) - cpu0 >= 45, "returns once the process used about 50 ms");
+    clockid_t other;
+    CHECK(pthread_getcpuclockid(th, &other) == 0, "pthread_getcpuclockid of the spinner");
+    CHECK(clock_nanosleep(other, 0, &d, NULL) == 0, "clock_nanosleep 50 ms on the spinner's CPU clock");
     spinning = 0;
     pthread_join(th, NULL);
+    timer_t gone;
+    struct sigevent nev = { .sigev_notify = SIGEV_NONE };
+    CHECK(timer_create(other, &nev, &gone) != 0 || timer_settime(gone, 0, &ts, NULL) == -1,
+          "a timer on an ended thread's clock cannot be set");
     spin_until(&usr2, 1, 5000);
     CHECK(usr2 == 1, "the thread timer fires once this thread spins");
     timer_delete(tid);
@@ -142,7 +158,13 @@ int main(void)
         if (setrlimit(RLIMIT_CPU, &rl) != 0) _exit(3);
         int told = 0;
         for (;;) {
-            if (xcpu > told) { told = xcpu; char c = 'x'; if (write(p[1], &c, 1) != 1) _exit(4); }
+            if (xcpu > told) {
+                told = xcpu;
+                struct rlimit now;
+                getrlimit(RLIMIT_CPU, &now);
+                char c = now.rlim_cur == 2 ? '2' : 'x';
+                if (write(p[1], &c, 1) != 1) _exit(4);
+            }
         }
     }
     close(p[1]);
@@ -151,6 +173,7 @@ int main(void)
     char buf[16];
     ssize_t n = read(p[0], buf, sizeof buf);
     CHECK(n >= 1, "RLIMIT_CPU 1 s: the child got SIGXCPU");
+    CHECK(n >= 1 && buf[0] == '2', "and its soft limit moved on to 2 s");
     CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL, "and was killed by SIGKILL at the 2 s hard limit");
     return t_done();
 }

@@ -13,6 +13,7 @@ namespace Kernel
         public Thread Thread;                   // a thread's clock; null: the whole process
         public bool UserOnly;                   // user time only (ITIMER_VIRTUAL, CPUCLOCK_VIRT)
         public bool Gone;                       // the measured thread or process has ended: the clock reads 0
+        public bool WakeWhenGone;               // a clock_nanosleep: Fire once more when the clock goes
         public bool Armed;
         public ulong Expires, Interval;         // ns on the measured clock
         public delegate*<CpuTimer, ulong, void> Fire;   // (timer, expirations), from the tick
@@ -71,6 +72,7 @@ namespace Kernel
         /// <summary>The 10 ms tick: the expired CPU timers of <paramref name="running"/>'s process fire, and RLIMIT_CPU is enforced.</summary>
         public static void Check(Thread running)
         {
+            if (running.State == Thread.Dead) return;                 // its process may be gone already
             Process p = running.Process;
             if (p.Limits != null && p.Limits[RLIMIT_CPU].Cur != Infinity) CheckLimit(p);
             for (CpuTimer t = p.CpuTimers, next; t != null; t = next)
@@ -97,8 +99,8 @@ namespace Kernel
             ulong seconds = (u + s) / 1_000_000_000;
             Rlimit l = p.Limits[RLIMIT_CPU];
             if (l.Max != Infinity && seconds >= l.Max) { SignalDelivery.SendToProcess(p, Signal.SIGKILL); return; }
-            if (seconds < l.Cur || seconds < p.XcpuNextSecond) return;
-            p.XcpuNextSecond = seconds + 1;
+            if (seconds < l.Cur) return;
+            p.Limits[RLIMIT_CPU].Cur = l.Cur + 1;                  // as Linux: the next SIGXCPU a second later, and getrlimit shows it
             SignalDelivery.SendToProcess(p, Signal.SIGXCPU);
         }
 
@@ -106,7 +108,7 @@ namespace Kernel
         public static void OnThreadExit(Thread t)
         {
             for (CpuTimer c = t.Process.CpuTimers; c != null; c = c.Next)
-                if (c.Thread == t) { c.Thread = null; c.Gone = true; c.Armed = false; }
+                if (c.Thread == t) { c.Thread = null; c.Gone = true; c.Armed = false; if (c.WakeWhenGone) c.Fire(c, 0); }
         }
 
         /// <summary>A process ends: every timer measuring it stops; its own interval timers are freed.</summary>
@@ -116,7 +118,13 @@ namespace Kernel
             FreeItimer(p, ref p.ItimerProf);
             CpuTimer c = p.CpuTimers;
             p.CpuTimers = null;
-            while (c != null) { CpuTimer next = c.Next; c.Next = null; c.Process = null; c.Thread = null; c.Gone = true; c.Armed = false; c = next; }
+            while (c != null)
+            {
+                CpuTimer next = c.Next;
+                c.Next = null; c.Process = null; c.Thread = null; c.Gone = true; c.Armed = false;
+                if (c.WakeWhenGone) c.Fire(c, 0);
+                c = next;
+            }
         }
 
         // ---- ITIMER_VIRTUAL and ITIMER_PROF ----------------------------------------------------

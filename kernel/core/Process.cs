@@ -62,7 +62,6 @@ namespace Kernel
         public Syscalls.PosixTimer[] PosixTimers;   // timer_create ids (null until the first)
         public CpuTimer CpuTimers;              // timers on this process's or its threads' CPU clocks (any owner)
         public CpuTimer ItimerVirtual, ItimerProf;
-        public ulong XcpuNextSecond;            // RLIMIT_CPU: the next SIGXCPU once past the soft limit
         public Process LockWaitFor;
         public int Nice;
         public int IoPriority;

@@ -35,6 +35,7 @@ namespace Kernel.Vfs
         public long AtimeNs, MtimeNs, CtimeNs;
         public ulong Rdev;
         public int OpenCount;                 // open file descriptions (and cwd references) held by the kernel
+        public object Writer;                 // the thread in a long write() of this file (the kernel's inode lock)
         public Inode NextDead;                // in the kernel's list of dead nodes waiting to be freed
         public bool Buried;                   // handed to VfsMemory.Dead (once)
 
