@@ -57,6 +57,22 @@ namespace Kernel.Syscalls
         }
 
         /// <summary>The same check for a terminal whose foreground group is <paramref name="foreground"/> and which controls <paramref name="p"/> (pseudo-terminals).</summary>
+        /// <summary>tcsetpgrp's checks on <paramref name="pgrp"/> (console and pseudo-terminals alike): a live
+        /// group (ESRCH) of <paramref name="p"/>'s session (EPERM); 0 when it may become the foreground.</summary>
+        public static long ForegroundCandidate(int pgrp, Process p)
+        {
+            if (pgrp < 0) return -Errno.EINVAL;
+            bool exists = false, sameSession = false;
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                if (q.Zombie || q.Pgid != pgrp) continue;
+                exists = true;
+                if (q.Sid == p.Sid) sameSession = true;
+            }
+            if (!exists) return -Errno.ESRCH;
+            return sameSession ? 0 : -Errno.EPERM;
+        }
+
         public static long CheckBackgroundOf(Process p, int sig, int foreground)
         {
             if (foreground == 0 || p.Pgid == foreground) return 0;
@@ -135,16 +151,8 @@ namespace Kernel.Syscalls
                     r = CheckBackground(SIGTTOU);
                     if (r < 0) return r;
                     if (UserMemory.Read(arg, out int pgrp) != 0) return -Errno.EFAULT;
-                    if (pgrp < 0) return -Errno.EINVAL;
-                    bool exists = false, sameSession = false;
-                    for (Process q = Process.First; q != null; q = q.AllNext)
-                    {
-                        if (q.Zombie || q.Pgid != pgrp) continue;
-                        exists = true;
-                        if (q.Sid == p.Sid) sameSession = true;
-                    }
-                    if (!exists) return -Errno.ESRCH;
-                    if (!sameSession) return -Errno.EPERM;
+                    r = ForegroundCandidate(pgrp, p);
+                    if (r < 0) return r;
                     TtyForeground = pgrp;
                     return 0;
                 }

@@ -883,16 +883,8 @@ namespace Kernel.Fs
                     if (r == -Errno.EIO) return -Errno.ENOTTY;
                     if (r < 0) return r;
                     if (UserMemory.Read(arg, out int pgrp) != 0) return -Errno.EFAULT;
-                    if (pgrp < 0) return -Errno.EINVAL;
-                    bool exists = false, sameSession = false;
-                    for (Process q = Process.First; q != null; q = q.AllNext)
-                    {
-                        if (q.Zombie || q.Pgid != pgrp) continue;
-                        exists = true;
-                        if (q.Sid == p.Sid) sameSession = true;
-                    }
-                    if (!exists) return -Errno.ESRCH;
-                    if (!sameSession) return -Errno.EPERM;
+                    r = SysIo.ForegroundCandidate(pgrp, p);
+                    if (r < 0) return r;
                     Pgrp = pgrp;
                     return 0;
                 }

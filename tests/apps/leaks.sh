@@ -48,29 +48,27 @@ if small=$(stats 10) && big=$(stats "$N"); then
 else
   echo "FAIL leaks/run: the loop did not complete"; fail=$((fail+1))
 fi
+# heap_loop NAME SOURCE N WHAT: builds tests/apps/src/SOURCE.c, runs it with argument N (it must print N),
+# and checks the kernel heap at power-off is not above the start.
+heap_loop() {
+  local name=$1 src=$2 n=$3 what=$4
+  if gcc -static -O1 -o "$TMP/$src" "tests/apps/src/$src.c" 2>"$TMP/cc.err" &&
+     bin/ops run -v --timeout 600 --kernel-arg memstats "$TMP/$src" "$n" > "$TMP/out.$src" 2> "$TMP/log.$src" &&
+     [ "$(cat "$TMP/out.$src")" = "$n" ]; then
+    local s e
+    s=$(grep -o 'memstats start heap [0-9]*' "$TMP/log.$src" | awk '{print $4}')
+    e=$(grep -o 'memstats end heap [0-9]*' "$TMP/log.$src" | awk '{print $4}')
+    echo "leaks: $what: heap $s -> $e bytes"
+    check "$name-heap" "$e" "$s" "heap bytes, end not above start" notabove
+  else
+    echo "FAIL leaks/$name: the loop did not complete ($(tail -3 "$TMP/log.$src" "$TMP/cc.err" 2>/dev/null | tr '\n' ' '))"; fail=$((fail+1))
+  fi
+}
 # Objects of the newer calls: inotify instances with watches, seccomp filter stacks of exited processes,
 # keys and keyrings of exited processes, /proc/PID/{fd,fdinfo,task} entries of reaped ones.
-if gcc -static -O1 -o "$TMP/leakloop" tests/apps/src/leakloop.c 2>"$TMP/cc.err" &&
-   bin/ops run -v --timeout 600 --kernel-arg memstats "$TMP/leakloop" 300 > "$TMP/out.loop" 2> "$TMP/log.loop" &&
-   [ "$(cat "$TMP/out.loop")" = 300 ]; then
-  s=$(grep -o 'memstats start heap [0-9]*' "$TMP/log.loop" | awk '{print $4}')
-  e=$(grep -o 'memstats end heap [0-9]*' "$TMP/log.loop" | awk '{print $4}')
-  echo "leaks: 300 inotify instances, seccomp children, keyring children and chunked files: heap $s -> $e bytes"
-  check inotify-seccomp-heap "$e" "$s" "heap bytes, end not above start" notabove
-else
-  echo "FAIL leaks/inotify-seccomp: the loop did not complete ($(tail -3 "$TMP/log.loop" "$TMP/cc.err" 2>/dev/null | tr '\n' ' '))"; fail=$((fail+1))
-fi
+heap_loop inotify-seccomp leakloop 300 "300 inotify instances, seccomp children, keyring children and chunked files"
 # Deleted files: 2000 rounds of six inodes each (written and unlinked, unlinked while open, renamed
 # over, a symlink, a memfd, two hard links) leave the heap where it started (each inode used to stay).
-if gcc -static -O1 -o "$TMP/unlinkloop" tests/apps/src/unlinkloop.c 2>"$TMP/cc.err" &&
-   bin/ops run -v --timeout 600 --kernel-arg memstats "$TMP/unlinkloop" 2000 > "$TMP/out.ul" 2> "$TMP/log.ul" &&
-   [ "$(cat "$TMP/out.ul")" = 2000 ]; then
-  s=$(grep -o 'memstats start heap [0-9]*' "$TMP/log.ul" | awk '{print $4}')
-  e=$(grep -o 'memstats end heap [0-9]*' "$TMP/log.ul" | awk '{print $4}')
-  echo "leaks: 12000 deleted files, symlinks and memfds: heap $s -> $e bytes"
-  check deleted-inodes-heap "$e" "$s" "heap bytes, end not above start" notabove
-else
-  echo "FAIL leaks/deleted-inodes: the loop did not complete ($(tail -3 "$TMP/log.ul" "$TMP/cc.err" 2>/dev/null | tr '\n' ' '))"; fail=$((fail+1))
-fi
+heap_loop deleted-inodes unlinkloop 2000 "12000 deleted files, symlinks and memfds"
 echo "leaks: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
