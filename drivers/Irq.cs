@@ -121,21 +121,19 @@ namespace Kernel.Drivers
         // move the selection, so both happen with interrupts masked.
         private static uint Read(uint* b, uint reg)
         {
-            bool interrupts = Native.InterruptsEnabled;
-            Native.Cli();
+            bool interrupts = Native.SaveAndCli();
             Native.MmioWrite32(b, reg);
             uint v = Native.MmioRead32(b + 4);
-            if (interrupts) Native.Sti();
+            Native.RestoreInterrupts(interrupts);
             return v;
         }
 
         private static void Write(uint* b, uint reg, uint value)
         {
-            bool interrupts = Native.InterruptsEnabled;
-            Native.Cli();
+            bool interrupts = Native.SaveAndCli();
             Native.MmioWrite32(b, reg);
             Native.MmioWrite32(b + 4, value);
-            if (interrupts) Native.Sti();
+            Native.RestoreInterrupts(interrupts);
         }
 
         public static int Units => s_count;
@@ -155,12 +153,11 @@ namespace Kernel.Drivers
         {
             Unit* u = UnitOf(gsi);
             if (u == null) return;
-            bool interrupts = Native.InterruptsEnabled;
-            Native.Cli();
+            bool interrupts = Native.SaveAndCli();
             uint reg = 0x10 + 2 * (gsi - u->GsiBase);
             uint low = Read(u->Base, reg);
             Write(u->Base, reg, masked ? low | 1u << 16 : low & ~(1u << 16));
-            if (interrupts) Native.Sti();
+            Native.RestoreInterrupts(interrupts);
         }
 
         /// <summary>Points <paramref name="gsi"/>'s redirection entry at the boot CPU with the low word <paramref name="low"/>; false if no I/O APIC has that pin.</summary>

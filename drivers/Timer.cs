@@ -187,10 +187,9 @@ namespace Kernel.Drivers
         public static void Request(ulong deadlineNs)
         {
             if (deadlineNs == 0 || deadlineNs >= s_armedAt || s_nextTick == 0) return;
-            bool interrupts = Native.InterruptsEnabled;
-            Native.Cli();
+            bool interrupts = Native.SaveAndCli();
             if (deadlineNs < s_armedAt) Program(deadlineNs, Tsc.MonotonicNs());
-            if (interrupts) Native.Sti();
+            Native.RestoreInterrupts(interrupts);
         }
 
         private static void Program(ulong at, ulong now)

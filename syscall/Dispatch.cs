@@ -121,11 +121,12 @@ namespace Kernel.Syscalls
                 s_ticks[nr] += caller.SystemTicks - sys0;
                 if (r < 0 && r > -4096) s_errors[nr]++;
             }
+            // From here on interrupts stay masked. The deferred interrupt work runs first: a signal it
+            // raises (a timer's) takes part in the restart decision and in the delivery below.
+            Native.Cli();
+            Deferred.Run();
             if (r == -Errno.ERESTARTSYS && nr != Nr.rt_sigreturn)
             {
-                // The deferred work first: a signal it raises (a timer's) takes part in the decision.
-                Native.Cli();
-                Deferred.Run();
                 // Interrupted by a signal: run the call again after the handler if it has SA_RESTART
                 // (or no handler runs), else EINTR. The registers still hold the arguments.
                 if (SignalDelivery.RestartsAfter(SignalDelivery.Next(out _)) && !Process.Current.Exiting)
@@ -143,12 +144,10 @@ namespace Kernel.Syscalls
             ReturnToUser(f);
         }
 
-        /// <summary>The last kernel work before sysret, interrupts masked from here on: deferred interrupt
-        /// work runs, a thread whose slice is over yields, a thread told to end goes, pending signals are delivered.</summary>
+        /// <summary>The last kernel work before sysret (interrupts masked, deferred work done): a thread whose
+        /// slice is over yields, a thread told to end goes, pending signals are delivered.</summary>
         private static void ReturnToUser(SyscallFrame* f)
         {
-            Native.Cli();
-            Deferred.Run();
             if (Scheduler.SliceOver) Scheduler.Schedule();
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }

@@ -265,7 +265,7 @@ namespace Kernel.Syscalls
             while ((ulong)total < count)
             {
                 // A long copy lets other threads run, and a signal ends it early (a short count).
-                if ((total & 0xFFFFF) == 0 && total > 0)
+                if (((ulong)total & (SysFile.PreemptEvery - 1)) == 0 && total > 0)
                 {
                     if (Scheduler.SignalPending(Thread.Current)) break;
                     Scheduler.PreemptPoint();

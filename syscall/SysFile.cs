@@ -272,7 +272,7 @@ namespace Kernel.Syscalls
             {
                 // A long read lets other threads run every MiB (no lock is held between chunks; a
                 // write may land between them, as on Linux, where reads take no inode lock).
-                if ((done & 0xFFFFF) == 0 && done > 0) Scheduler.PreemptPoint();
+                if ((done & (PreemptEvery - 1)) == 0 && done > 0) Scheduler.PreemptPoint();
                 long want = (long)(count - done < ChunkSize ? count - done : ChunkSize);
                 // Read no more than the buffer can take, so nothing is consumed that cannot be delivered
                 // (a buffer that ends early gives a short read, as on Linux; none at all gives EFAULT).
@@ -319,7 +319,8 @@ namespace Kernel.Syscalls
             return r;
         }
 
-        private const ulong PreemptEvery = 0x100000;
+        /// <summary>How much a long read, write or copy moves between preemption points.</summary>
+        internal const ulong PreemptEvery = 0x100000;
         private static readonly WaitQueue s_fileWriters = new WaitQueue();
 
         [System.Runtime.CompilerServices.SkipLocalsInit]

@@ -141,7 +141,6 @@ namespace Kernel.Syscalls
             // CPU clocks. Linux keeps (and reports) their period even while the value is zero.
             CpuTimer t = CpuTimers.Itimer(p, which);
             CpuTimers.Arm(t, ns == 0 ? 0 : CpuTimers.Now(t) + ns, interval);
-            t.Interval = interval;
             return 0;
         }
 

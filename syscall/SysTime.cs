@@ -131,22 +131,25 @@ namespace Kernel.Syscalls
                 case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: ns = RealtimeNs(); return true;
                 case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
                     ns = Tsc.MonotonicNs(); return true;
-                case CLOCK_PROCESS_CPUTIME_ID: return CpuClockNs(0, false, CPUCLOCK_SCHED, out ns);
-                case CLOCK_THREAD_CPUTIME_ID: return CpuClockNs(0, true, CPUCLOCK_SCHED, out ns);
             }
             ns = 0;
-            // clock_getcpuclockid/pthread_getcpuclockid ids: ~pid << 3 | per-thread 4 | PROF 0, VIRT 1, SCHED 2 (3: fd clocks, unsupported).
-            if (clock >= 0 || (clock & 3) == 3) return false;
-            return CpuClockNs(~(clock >> 3), (clock & 4) != 0, clock & 3, out ns);
+            if (!FindCpuClock(clock, out Process p, out Thread t, out bool userOnly)) return false;
+            ulong u, s;
+            if (t != null) CpuTime.OfThread(t, out u, out s);
+            else CpuTime.OfProcess(p, out u, out s);
+            ns = userOnly ? u : u + s;
+            return true;
         }
 
         private const int CPUCLOCK_PROF = 0, CPUCLOCK_VIRT = 1, CPUCLOCK_SCHED = 2;
 
         /// <summary>
-        /// For a CPU-time clock id: what it measures (a process, or a thread of the caller's) and
-        /// whether user time only. False for other clocks, and for a CPU clock with nobody behind it.
+        /// For a CPU-time clock id (CLOCK_PROCESS/THREAD_CPUTIME_ID, or clock_getcpuclockid's and
+        /// pthread_getcpuclockid's ~pid &lt;&lt; 3 | per-thread 4 | PROF 0, VIRT 1, SCHED 2; 3, fd clocks, is
+        /// unsupported): the process or the caller's thread it measures, and whether user time only.
+        /// False for other clocks and when nobody is behind it (Linux: EINVAL).
         /// </summary>
-        public static bool CpuClockTarget(int clock, out Process p, out Thread t, out bool userOnly, out bool isCpuClock)
+        private static bool FindCpuClock(int clock, out Process p, out Thread t, out bool userOnly)
         {
             p = null; t = null; userOnly = false;
             int id, which;
@@ -154,41 +157,23 @@ namespace Kernel.Syscalls
             if (clock == CLOCK_PROCESS_CPUTIME_ID) { id = 0; thread = false; which = CPUCLOCK_SCHED; }
             else if (clock == CLOCK_THREAD_CPUTIME_ID) { id = 0; thread = true; which = CPUCLOCK_SCHED; }
             else if (clock < 0 && (clock & 3) != 3) { id = ~(clock >> 3); thread = (clock & 4) != 0; which = clock & 3; }
-            else { isCpuClock = false; return false; }
-            // Timers and sleeps go only on clocks of live processes (an ending one drops its timers once).
-            isCpuClock = true;
+            else return false;
             userOnly = which == CPUCLOCK_VIRT;
             if (thread)
             {
                 t = id == 0 ? Thread.Current : Process.FindThreadAnywhere(id);
-                if (t == null || t.Process != Process.Current || t.State == Thread.Dead) { t = null; return false; }
+                if (t == null || t.Process != Process.Current) { t = null; return false; }   // only threads of the caller's group
                 p = t.Process;
                 return true;
             }
             p = id == 0 ? Process.Current : Process.Find(id);
-            return p != null && !p.Exiting;
+            return p != null;
         }
 
-        /// <summary>CPU time of process or thread <paramref name="id"/> (0: the caller's); false if there is none (Linux: EINVAL).</summary>
-        private static bool CpuClockNs(int id, bool thread, int which, out ulong ns)
-        {
-            ns = 0;
-            ulong u, s;
-            if (thread)
-            {
-                Thread t = id == 0 ? Thread.Current : Process.FindThreadAnywhere(id);
-                if (t == null || t.Process != Process.Current) return false;     // only threads of the caller's group
-                CpuTime.OfThread(t, out u, out s);
-            }
-            else
-            {
-                Process p = id == 0 ? Process.Current : Process.Find(id);
-                if (p == null) return false;
-                CpuTime.OfProcess(p, out u, out s);
-            }
-            ns = which == CPUCLOCK_VIRT ? u : u + s;
-            return true;
-        }
+        /// <summary>A CPU-time clock a timer or a sleep may use: one of a live thread or process (an
+        /// ending process drops its timers once, so none may be added after).</summary>
+        public static bool CpuClockTarget(int clock, out Process p, out Thread t, out bool userOnly) =>
+            FindCpuClock(clock, out p, out t, out userOnly) && (t != null ? t.State != Thread.Dead : !p.Exiting);
 
         public static long ClockGettime(SyscallFrame* f)
         {
@@ -263,7 +248,7 @@ namespace Kernel.Syscalls
         {
             int clock = (int)f->A0;
             if (!ClockNs(clock, out _)) return -Errno.EINVAL;
-            if (CpuClockTarget(clock, out Process p, out Thread t, out bool userOnly, out _))
+            if (CpuClockTarget(clock, out Process p, out Thread t, out bool userOnly))
                 return t == Thread.Current ? -Errno.EINVAL                  // the caller's own thread clock: EINVAL, as Linux
                      : SleepOnCpuClock(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, p, t, userOnly, f->A3);
             return SleepFor(f, f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, clock, f->A3);

@@ -107,7 +107,7 @@ namespace Kernel.Syscalls
             var pt = new PosixTimer { Owner = p, Id = id, Signo = signo, Notify = notify, Tid = tid, Clock = clock, Value = valueGiven ? value : (ulong)id };
             pt.Timer.Owner = pt;
             pt.Timer.Fire = &OnFire;
-            if (SysTime.CpuClockTarget(clock, out Process measured, out Thread thread, out bool userOnly, out _))
+            if (SysTime.CpuClockTarget(clock, out Process measured, out Thread thread, out bool userOnly))
             {
                 pt.Cpu = new CpuTimer { Process = measured, Thread = thread, UserOnly = userOnly, Owner = pt, Fire = &OnCpuFire };
                 CpuTimers.Register(pt.Cpu);

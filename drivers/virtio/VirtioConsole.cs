@@ -86,12 +86,11 @@ namespace Kernel.Drivers.Virtio
         {
             if (dev.DeviceId != DeviceId || Instance != null) return;
             var c = new VirtioConsole(dev);
-            bool interrupts = (Native.ReadRflags() & 0x200) != 0;
-            Native.Cli();                                    // the handshake below polls; no handler may run meanwhile
+            bool interrupts = Native.SaveAndCli();           // the handshake below polls; no handler may run meanwhile
             bool ok = c.Start();
             if (!ok) dev.Status = VirtioTransport.StatusFailed;
             else Instance = c;
-            if (interrupts) Native.Sti();
+            Native.RestoreInterrupts(interrupts);
         }
 
         private bool Start()

@@ -43,6 +43,16 @@ namespace Kernel.Arch
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_rbp")] public static extern ulong ReadRbp();
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("asm_read_rflags")] public static extern ulong ReadRflags();
         public static bool InterruptsEnabled => (ReadRflags() & 0x200) != 0;
+
+        /// <summary>Masks interrupts; true if they were enabled (hand it to <see cref="RestoreInterrupts"/>).</summary>
+        public static bool SaveAndCli()
+        {
+            bool enabled = InterruptsEnabled;
+            Cli();
+            return enabled;
+        }
+
+        public static void RestoreInterrupts(bool enabled) { if (enabled) Sti(); }
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("memcpy")] public static extern void* Memcpy(void* dst, void* src, ulong n);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("memmove")] public static extern void* Memmove(void* dst, void* src, ulong n);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("memset")] public static extern void* Memset(void* dst, int value, ulong n);

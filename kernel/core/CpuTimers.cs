@@ -53,11 +53,12 @@ namespace Kernel
             t.Process = null;
         }
 
-        /// <summary>Arms <paramref name="t"/> to fire when its clock reaches <paramref name="expires"/> (0: disarm), then every <paramref name="interval"/> ns.</summary>
+        /// <summary>Arms <paramref name="t"/> to fire when its clock reaches <paramref name="expires"/> (0: disarm), then every
+        /// <paramref name="interval"/> ns. The period is kept while disarmed (getitimer reports it, as Linux).</summary>
         public static void Arm(CpuTimer t, ulong expires, ulong interval)
         {
             t.Expires = expires;
-            t.Interval = expires == 0 ? 0 : interval;
+            t.Interval = interval;
             t.Armed = expires != 0 && !t.Gone;
         }
 

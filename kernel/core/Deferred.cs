@@ -23,7 +23,9 @@ namespace Kernel
         /// <summary>Interrupts masked: runs every deferred device handler and the tick's work.</summary>
         public static void Run()
         {
-            if (s_running) return;                              // a handler that schedules: the outer call finishes the work
+            // Nested (the work woke a thread and something called Schedule): the outer call finishes.
+            // Handlers must not sleep: the work would wait for this one to be scheduled again.
+            if (s_running) return;
             s_running = true;
             while (TickPending || Irq.AnyPending)
             {

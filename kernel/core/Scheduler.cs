@@ -95,8 +95,7 @@ namespace Kernel
         public static void Schedule()
         {
             // Switches happen with interrupts masked; each thread gets back the state it came in with.
-            bool interrupts = Native.InterruptsEnabled;
-            if (interrupts) Native.Cli();
+            bool interrupts = Native.SaveAndCli();
             Deferred.Run();                                        // wake-ups first: they may pick the next thread
             Thread cur = Thread.Current;
             if (cur.State == Thread.Runnable) Enqueue(cur);
@@ -104,7 +103,7 @@ namespace Kernel
             Thread next = Process.MainExited ? s_idle : Dequeue();
             if (next == null) next = s_idle;
             SwitchTo(next);
-            if (interrupts) Native.Sti();
+            Native.RestoreInterrupts(interrupts);
         }
 
         private static void SwitchTo(Thread next)
@@ -214,10 +213,9 @@ namespace Kernel
         public static void PreemptPoint()
         {
             if (!Deferred.Pending && !SliceOver) return;
-            bool interrupts = Native.InterruptsEnabled;
-            Native.Cli();
+            bool interrupts = Native.SaveAndCli();
             Deferred.Run();
-            if (interrupts) Native.Sti();
+            Native.RestoreInterrupts(interrupts);
             if (SliceOver) Schedule();
         }
 
