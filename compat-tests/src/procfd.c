@@ -153,6 +153,13 @@ int main(void)
         FILE *f = fopen(sp, "r");
         int id = 0; char comm[64] = ""; char state = '?'; int ppid = 0;
         if (f) { if (fscanf(f, "%d %63s %c %d", &id, comm, &state, &ppid) != 4) id = -1; fclose(f); }
+        /* The leader may still be on its way from write() into pthread_join (R on Linux when the
+           wake-up of the reader preempted it): wait, bounded, until it sleeps. */
+        for (int tries = 0; state == 'R' && tries < 200; tries++) {
+            usleep(5000);
+            f = fopen(sp, "r");
+            if (f) { if (fscanf(f, "%*d %*s %c", &state) != 1) state = '?'; fclose(f); }
+        }
         printf("task %s: stat id is the tid %s, comm %s, state %c, ppid is us %s\n", who,
                id == tids[i] ? "yes" : "no", comm, state, ppid == getpid() ? "yes" : "no");
         snprintf(sp, sizeof sp, "/proc/%d/task/%d/status", (int)pid, tids[i]);
