@@ -168,6 +168,14 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.mknod, &SysFile.Mknod);
             SyscallDispatcher.Register(Nr.mknodat, &SysFile.Mknodat);
 
+            // Native AIO (syscall/SysAio.cs, kernel/fs/Aio.cs)
+            SyscallDispatcher.Register(Nr.io_setup, &SysAio.Setup);
+            SyscallDispatcher.Register(Nr.io_destroy, &SysAio.Destroy);
+            SyscallDispatcher.Register(Nr.io_submit, &SysAio.Submit);
+            SyscallDispatcher.Register(Nr.io_cancel, &SysAio.Cancel);
+            SyscallDispatcher.Register(Nr.io_getevents, &SysAio.Getevents);
+            SyscallDispatcher.Register(Nr.io_pgetevents, &SysAio.Pgetevents);
+
             // Memory (syscall/SysMemory.cs)
             SyscallDispatcher.Register(Nr.brk, &SysMemory.Brk);
             SyscallDispatcher.Register(Nr.mmap, &SysMemory.Mmap);

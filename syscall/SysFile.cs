@@ -256,7 +256,7 @@ namespace Kernel.Syscalls
         // ---- read / write ---------------------------------------------------------------------
 
         [System.Runtime.CompilerServices.SkipLocalsInit]
-        private static long ReadInto(File file, ulong buf, ulong count, long offset)
+        internal static long ReadInto(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanRead) return -Errno.EBADF;
             if (count == 0) return 0;
@@ -297,7 +297,7 @@ namespace Kernel.Syscalls
             return (offset < 0 ? file.Offset : offset) >= (long)n.Size;
         }
 
-        private static long WriteFrom(File file, ulong buf, ulong count, long offset)
+        internal static long WriteFrom(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanWrite) return -Errno.EBADF;
             if (file is PipeFile pw && offset < 0)

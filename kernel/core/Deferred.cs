@@ -16,9 +16,12 @@ namespace Kernel
         public static volatile bool TickPending;
         /// <summary>...and a 10 ms period passed with it: the periodic work is due too.</summary>
         public static volatile bool PeriodPending;
+        /// <summary>A file's readiness changed while aio POLL requests wait (kernel/fs/Aio.cs): check them here,
+        /// where no file is half-way through a change.</summary>
+        public static volatile bool AioPollPending;
         private static bool s_running;
 
-        public static bool Pending => TickPending || Irq.AnyPending;
+        public static bool Pending => TickPending || Irq.AnyPending || AioPollPending;
 
         /// <summary>Interrupts masked: runs every deferred device handler and the tick's work.</summary>
         public static void Run()
@@ -27,7 +30,7 @@ namespace Kernel
             // Handlers must not sleep: the work would wait for this one to be scheduled again.
             if (s_running) return;
             s_running = true;
-            while (TickPending || Irq.AnyPending)
+            while (TickPending || Irq.AnyPending || AioPollPending)
             {
                 if (Irq.AnyPending)
                 {
@@ -42,6 +45,11 @@ namespace Kernel
                     ulong t0 = Native.Rdtsc();
                     Scheduler.TickWork(period);
                     CpuTime.Tick += Native.Rdtsc() - t0;
+                }
+                if (AioPollPending)
+                {
+                    AioPollPending = false;
+                    Fs.AioContext.CheckPolls();
                 }
             }
             s_running = false;

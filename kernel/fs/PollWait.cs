@@ -11,6 +11,7 @@ namespace Kernel.Fs
         public static void Changed()
         {
             if (!Queue.IsEmpty) Queue.WakeAll();
+            if (AioContext.PollsWaiting) Deferred.AioPollPending = true;     // checked at the next safe point
         }
     }
 }

@@ -109,6 +109,13 @@ namespace Kernel.Fs
 
         public override short Poll() =>
             (short)((Counter > 0 ? PollBits.POLLIN : 0) | (Counter < ulong.MaxValue - 1 ? PollBits.POLLOUT : 0));
+
+        /// <summary>The kernel adds one (an aio completion with IOCB_FLAG_RESFD, Linux's eventfd_signal): never fails, saturates.</summary>
+        public void Signal()
+        {
+            if (Counter < ulong.MaxValue) Counter++;
+            PollWait.Changed();
+        }
     }
 
     /// <summary>socketpair, eventfd and getgroups; the other socket calls are in syscall/SysSocket.cs.</summary>

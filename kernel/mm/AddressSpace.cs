@@ -13,9 +13,10 @@ namespace Kernel.Memory
         public int FileId;             // MappedFiles id of the backing file, 0 for anonymous memory
         public bool NoWrite;           // MAP_SHARED of a file opened without write access
         public ulong FileOffset;       // file offset of Start
-        public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5, Vvar = 6, VdsoImage = 7;
+        public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5, Vvar = 6, VdsoImage = 7,
+            Aio = 8;                   // an io_setup completion ring (kernel/fs/Aio.cs): kernel frames, one region per ring
         public bool SameBacking(in Vma next) =>
-            Prot == next.Prot && Kind == next.Kind && FileId == next.FileId &&
+            Kind != Aio && Prot == next.Prot && Kind == next.Kind && FileId == next.FileId &&
             (FileId == 0 || FileOffset + (End - Start) == next.FileOffset);
     }
 
@@ -55,11 +56,13 @@ namespace Kernel.Memory
             BrkStart = Brk = 0;
         }
 
-        /// <summary>True when the page at <paramref name="va"/> belongs to a MAP_SHARED region (fork shares it).</summary>
-        public static bool IsSharedPage(ulong va)
+        /// <summary>How fork copies the page at <paramref name="va"/>: MAP_SHARED pages are shared, so is an
+        /// aio ring (a shared mapping on Linux too; its frames count their owners), the rest is copy-on-write.</summary>
+        public static int ForkCopy(ulong va)
         {
             int i = Find(va);
-            return i >= 0 && M.Vmas[i].Kind == Vma.Shared;
+            if (i < 0) return PageTable.CopyPrivate;
+            return M.Vmas[i].Kind == Vma.Shared ? PageTable.CopyShared : M.Vmas[i].Kind == Vma.Aio ? PageTable.CopyCounted : PageTable.CopyPrivate;
         }
 
         public static ulong PageDown(ulong a) => a & ~(PageSize - 1);
@@ -277,6 +280,7 @@ namespace Kernel.Memory
             int i = Find(old);
             if (i < 0 || old + oldLen > M.Vmas[i].End) return -Errno.EFAULT;
             int prot = M.Vmas[i].Prot, kind = M.Vmas[i].Kind;
+            if (kind == Vma.Aio) return RemapAioRing(i, old, oldLen, newLen, mayMove, fixedAddr, newAddr);
             if (fixedAddr)
             {
                 if (!mayMove || (newAddr & (PageSize - 1)) != 0) return -Errno.EINVAL;
@@ -302,6 +306,21 @@ namespace Kernel.Memory
             ulong dest = FindFree(newLen);
             if (dest == 0) return -Errno.ENOMEM;
             return MoveRange(old, oldLen, newLen, dest, prot, kind);
+        }
+
+        /// <summary>An aio ring moves only whole and unresized (Linux: VM_DONTEXPAND; the context id follows the ring).</summary>
+        private static long RemapAioRing(int i, ulong old, ulong oldLen, ulong newLen, bool mayMove, bool fixedAddr, ulong newAddr)
+        {
+            if (old != M.Vmas[i].Start || oldLen != M.Vmas[i].End - old || newLen != oldLen) return newLen > oldLen ? -Errno.EFAULT : -Errno.EINVAL;
+            if (!fixedAddr) return (long)old;
+            if ((newAddr & (PageSize - 1)) != 0 || !mayMove) return -Errno.EINVAL;
+            if (newAddr < old + oldLen && old < newAddr + newLen) return -Errno.EINVAL;
+            if (newAddr < MinAddress || newAddr + newLen > TaskSize || newAddr + newLen < newAddr) return -Errno.EINVAL;
+            if (!Fs.AioContext.RingMoving(M, old)) return -Errno.EINVAL;
+            RemoveRange(newAddr, newAddr + newLen);
+            long r = MoveRange(old, oldLen, newLen, newAddr, M.Vmas[Find(old)].Prot, Vma.Aio);
+            if (r >= 0) Fs.AioContext.RingMoved(M, old, (ulong)r);
+            return r;
         }
 
         private static long MoveRange(ulong old, ulong oldLen, ulong newLen, ulong dest, int prot, int kind)
@@ -332,6 +351,7 @@ namespace Kernel.Memory
             for (int i = 0; i < M.Count; i++)
             {
                 if (M.Vmas[i].End <= start || M.Vmas[i].Start >= end) continue;
+                if (M.Vmas[i].Kind == Vma.Aio) continue;         // the ring's frames are the kernel's: they stay (Linux refaults the same pages)
                 ulong s = M.Vmas[i].Start > start ? M.Vmas[i].Start : start, e = M.Vmas[i].End < end ? M.Vmas[i].End : end;
                 if (M.Vmas[i].Kind == Vma.Shared) { WriteBack(i); FreePages(s, e, true); }
                 else FreePages(s, e);

@@ -14,6 +14,7 @@ namespace Kernel.Memory
         public ulong BrkStart, Brk;
         public ulong PagesMapped;
         public int Refs = 1;
+        public Fs.AioContext Aio;               // io_setup contexts (Linux keeps them on the mm): a fork child has none
 
         /// <summary>The map in CR3 (per CPU; one CPU for now). Null only before the first process.</summary>
         public static MemoryMap Current;
@@ -36,16 +37,19 @@ namespace Kernel.Memory
             PageTable.Activate(m == null ? PageTable.KernelRoot : m.Root);
         }
 
-        /// <summary>fork: a private copy of the loaded map (pages copied, MAP_SHARED pages shared). Null when out of memory.</summary>
+        /// <summary>
+        /// fork: a private copy of the loaded map (pages copied, MAP_SHARED pages and aio rings shared;
+        /// the aio contexts themselves stay with the parent, as Linux's ioctx table). Null when out of memory.
+        /// </summary>
         public static MemoryMap CloneCurrent()
         {
             MemoryMap src = Current;
-            ulong root = PageTable.CloneRoot(&AddressSpace.IsSharedPage);
+            ulong root = PageTable.CloneRoot(&AddressSpace.ForkCopy);
             if (root == 0) return null;
             var m = new MemoryMap { Root = root, Capacity = src.Capacity, Count = src.Count, SharedCount = src.SharedCount,
                                     BrkStart = src.BrkStart, Brk = src.Brk, PagesMapped = src.PagesMapped };
             m.Vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(m.Capacity * sizeof(Vma)));
-            if (m.Vmas == null) { PageTable.FreeRoot(root, &AddressSpace.IsSharedPage); Runtime.Allocator.Free(m); return null; }
+            if (m.Vmas == null) { PageTable.FreeRoot(root, &AddressSpace.ForkCopy); Runtime.Allocator.Free(m); return null; }
             Mem.Copy(m.Vmas, src.Vmas, (ulong)(src.Count * sizeof(Vma)));
             for (int i = 0; i < m.Count; i++) if (m.Vmas[i].FileId != 0) MappedFiles.AddRef(m.Vmas[i].FileId);
             return m;
@@ -59,6 +63,7 @@ namespace Kernel.Memory
         {
             MemoryMap m = Current;
             if (--m.Refs > 0) { Activate(next); return; }
+            Fs.AioContext.ReleaseAll(m);
             AddressSpace.SyncAll();
             AddressSpace.Clear();
             Mm.KernelHeap.Free(m.Vmas);

@@ -266,12 +266,17 @@ namespace Kernel.Memory
 
         // ---- whole address spaces --------------------------------------------------------------
 
+        /// <summary>What fork does with a user page (the callback of CloneRoot and FreeRoot says, per address):
+        /// private pages become copy-on-write; shared ones (MAP_SHARED, owned by the mapping page cache) are
+        /// mapped as they are; counted ones (an aio ring, owned by its context) too, with one more owner.</summary>
+        public const int CopyPrivate = 0, CopyShared = 1, CopyCounted = 2;
+
         /// <summary>
         /// fork: a new root whose lower half is a private copy of the loaded one (the lower half is
         /// all user pages): private frames are shared copy-on-write, frames <paramref name="isShared"/>
-        /// says are shared (MAP_SHARED) are mapped as they are. 0 when out of memory (nothing is leaked).
+        /// calls CopyShared or CopyCounted are mapped as they are. 0 when out of memory (nothing is leaked).
         /// </summary>
-        public static ulong CloneRoot(delegate*<ulong, bool> isShared)
+        public static ulong CloneRoot(delegate*<ulong, int> isShared)
         {
             ulong* t = NewTableOrNull(out ulong phys);
             if (t == null) return 0;
@@ -287,7 +292,7 @@ namespace Kernel.Memory
             return phys;
         }
 
-        private static ulong CloneTable(ulong phys, int level, ulong va, delegate*<ulong, bool> isShared)
+        private static ulong CloneTable(ulong phys, int level, ulong va, delegate*<ulong, int> isShared)
         {
             ulong* src = (ulong*)Mm.PhysToVirt(phys);
             ulong* dst = NewTableOrNull(out ulong copyPhys);
@@ -300,7 +305,14 @@ namespace Kernel.Memory
                 ulong entryVa = va + ((ulong)i << shift);
                 if (level == 1)
                 {
-                    if (isShared(entryVa)) { dst[i] = e; continue; }
+                    int how = isShared(entryVa);
+                    if (how == CopyShared) { dst[i] = e; continue; }
+                    if (how == CopyCounted)
+                    {
+                        if (!FrameRefs.Share(e & AddrMask)) { FreeTable(copyPhys, 1, isShared, va); return 0; }
+                        dst[i] = e;
+                        continue;
+                    }
                     // Private page: both sides map the frame read-only until one of them writes.
                     if (FrameRefs.Share(e & AddrMask))
                     {
@@ -325,10 +337,10 @@ namespace Kernel.Memory
 
         /// <summary>
         /// Frees a root that is not loaded: its page-table pages and, when <paramref name="isShared"/>
-        /// is given, the user frames still mapped that it does not call shared (only for a half-built
+        /// is given, the user frames still mapped that it does not call CopyShared (only for a half-built
         /// fork copy: a live address space unmaps its pages through its regions first).
         /// </summary>
-        public static void FreeRoot(ulong root, delegate*<ulong, bool> isShared)
+        public static void FreeRoot(ulong root, delegate*<ulong, int> isShared)
         {
             if (root == Root) Panic.Fail("freeing the loaded page table");
             ulong* t = (ulong*)Mm.PhysToVirt(root);
@@ -337,7 +349,7 @@ namespace Kernel.Memory
             Mm.Pages.Free(root);
         }
 
-        private static void FreeTable(ulong phys, int level, delegate*<ulong, bool> isShared, ulong va)
+        private static void FreeTable(ulong phys, int level, delegate*<ulong, int> isShared, ulong va)
         {
             ulong* t = (ulong*)Mm.PhysToVirt(phys);
             int shift = 12 + 9 * (level - 1);
@@ -345,7 +357,7 @@ namespace Kernel.Memory
             {
                 ulong e = t[i];
                 ulong entryVa = va + ((ulong)i << shift);
-                if (level == 1) { if (isShared != null && Valid(e) && !isShared(entryVa)) FrameRefs.Release(e & AddrMask); continue; }
+                if (level == 1) { if (isShared != null && Valid(e) && isShared(entryVa) != CopyShared) FrameRefs.Release(e & AddrMask); continue; }
                 if ((e & Present) != 0 && (e & Huge) == 0) FreeTable(e & AddrMask, level - 1, isShared, entryVa);
             }
             Mm.Pages.Free(phys);
