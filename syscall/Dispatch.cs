@@ -114,6 +114,7 @@ namespace Kernel.Syscalls
             else r = NoSys(nr, f);
             Thread.Current.ReturnBorrowed();
             if (Fs.DeadInodes.Any) Fs.DeadInodes.Collect();
+            if (Fs.AioContext.EndedWaiting) Fs.AioContext.ReleaseEnded();      // files of aio polls that ended outside a syscall
             if (nr < (ulong)SyscallTable.Count)
             {
                 // The caller's own system time: not the time it spent switched out while the call blocked.

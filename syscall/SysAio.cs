@@ -38,7 +38,6 @@ namespace Kernel.Syscalls
         /// <summary>io_setup(nr_events, ctxp): *ctxp must be 0; it receives the context id (the ring's address).</summary>
         public static long Setup(SyscallFrame* f)
         {
-            AioContext.ReleaseEnded();
             uint asked = (uint)f->A0;
             if (UserMemory.Read(f->A1, out ulong current) != 0) return -Errno.EFAULT;
             if (current != 0 || asked == 0) return -Errno.EINVAL;
@@ -51,7 +50,6 @@ namespace Kernel.Syscalls
         /// <summary>io_destroy(ctx): waiting polls are dropped, the ring is unmapped.</summary>
         public static long Destroy(SyscallFrame* f)
         {
-            AioContext.ReleaseEnded();
             AioContext ctx = AioContext.Lookup(f->A0);
             if (ctx == null) return -Errno.EINVAL;
             AioContext.Destroy(ctx);
@@ -64,7 +62,6 @@ namespace Kernel.Syscalls
         /// <summary>io_submit(ctx, nr, iocbpp): the number submitted; an error only when the first one fails.</summary>
         public static long Submit(SyscallFrame* f)
         {
-            AioContext.ReleaseEnded();
             long nr = (long)f->A1;
             if (nr < 0) return -Errno.EINVAL;
             AioContext ctx = AioContext.Lookup(f->A0);
@@ -197,7 +194,6 @@ namespace Kernel.Syscalls
         /// <summary>io_cancel(ctx, iocb, result): only a waiting POLL can be cancelled; its event still goes to the ring.</summary>
         public static long Cancel(SyscallFrame* f)
         {
-            AioContext.ReleaseEnded();
             if (UserMemory.Read(f->A1 + 8, out uint key) != 0) return -Errno.EFAULT;
             if (key != 0) return -Errno.EINVAL;
             AioContext ctx = AioContext.Lookup(f->A0);
@@ -212,7 +208,6 @@ namespace Kernel.Syscalls
         /// <summary>io_getevents(ctx, min_nr, nr, events, timeout).</summary>
         public static long Getevents(SyscallFrame* f)
         {
-            AioContext.ReleaseEnded();
             long r = ReadTimeout(f->A4, out long timeoutNs);
             if (r < 0) return r;
             r = GetEvents(f->A0, (long)f->A1, (long)f->A2, f->A3, timeoutNs);
@@ -223,7 +218,6 @@ namespace Kernel.Syscalls
         /// <summary>io_pgetevents(..., usig): as io_getevents under the signal mask of struct __aio_sigset { sigmask, sigsetsize }.</summary>
         public static long Pgetevents(SyscallFrame* f)
         {
-            AioContext.ReleaseEnded();
             long r = ReadTimeout(f->A4, out long timeoutNs);
             if (r < 0) return r;
             ulong mask = 0, size = 0;

@@ -138,13 +138,37 @@ static int mapped(const void *addr)
     return mincore((void *)((uintptr_t)addr & ~4095ul), 4096, &v) == 0;
 }
 
-int main(void)
+static long aio_nr(void)
+{
+    FILE *f = fopen("/proc/sys/fs/aio-nr", "r");
+    long v = -1;
+    if (f) {
+        if (fscanf(f, "%ld", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
+extern char **environ;
+
+int main(int argc, char **argv)
 {
     ctx_t ctx = 0, bad = 0;
     struct timespec second = { 1, 0 }, zero = { 0, 0 };
     struct event_ ev[256];
     char path[64];
     long r;
+
+    if (argc == 3 && strcmp(argv[1], "after-exec") == 0) {
+        /* execve ended the old image's contexts (one had a POLL waiting) and unmapped their rings */
+        ctx_t old = strtoul(argv[2], NULL, 10);
+        errno = 0; show("after exec: io_destroy of the old context", destroy(old));
+        printf("after exec: /[aio] in maps: %s\n", in_maps("[aio]") == 1 ? "yes" : "no");
+        errno = 0; show("after exec: io_setup", setup(4, &ctx));
+        printf("after exec: ring id %u\n", ctx ? ((struct ring_ *)ctx)->id : 99u);
+        return t_done();
+    }
 
     /* ---- io_setup ---------------------------------------------------------------------- */
     errno = 0; show("io_setup nr 0", setup(0, &bad));
@@ -153,7 +177,9 @@ int main(void)
     errno = 0; show("io_setup ctxp NULL", setup(8, NULL));
     errno = 0; show("io_setup nr above aio-max-nr", setup(65537, &bad));
     errno = 0; show("io_setup nr 0xffffffff", setup(0xffffffffu, &bad));
+    long nr_before = aio_nr();
     errno = 0; show("io_setup nr 8", setup(8, &ctx));
+    printf("aio-nr grew by at least 8: %s\n", aio_nr() - nr_before >= 8 ? "yes" : "no");
     if (ctx == 0) {
         printf("no context: giving up\n");
         return t_done();
@@ -496,6 +522,23 @@ int main(void)
     errno = 0; show("io_destroy 0", destroy(0));
     printf("/[aio] left in maps: %s\n", in_maps("[aio]") == 1 ? "yes" : "no");
     close(fd);
-    close(efd);
-    return t_done();
+
+    /* ---- execve: the contexts go with the old image ------------------------------------------- */
+    ctx_t last = 0;
+    errno = 0; show("io_setup before execve", setup(4, &last));
+    CHECK_ERR(pipe(p) == 0, "pipe");
+    prep(&cbs[0], CMD_POLL, p[0], NULL, 0, 0, 990);
+    cbs[0].buf = POLLIN;
+    cbs[0].flags = FLAG_RESFD;
+    cbs[0].resfd = efd;
+    errno = 0; show("io_submit a POLL left waiting across execve", submit1(last, &cbs[0]));
+    char arg[32];
+    snprintf(arg, sizeof arg, "%lu", last);
+    char *args[] = { argv[0], "after-exec", arg, NULL };
+    fflush(stdout);
+    if (t_failures)
+        return t_done();
+    execve("/proc/self/exe", args, environ);
+    printf("execve failed\n");
+    return 1;
 }

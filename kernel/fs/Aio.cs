@@ -48,6 +48,7 @@ namespace Kernel.Fs
         public static uint SystemNr;                       // /proc/sys/fs/aio-nr
 
         public static bool PollsWaiting => s_polls != null;
+        public static bool EndedWaiting => s_releaseLater != null;
 
         private uint* Header => (uint*)Mm.PhysToVirt(_frames[0]);
         public ulong RingBytes => (ulong)_pages * AddressSpace.PageSize;
@@ -258,7 +259,7 @@ namespace Kernel.Fs
 
         /// <summary>
         /// Drops an ended poll's references. Outside a syscall (deferred work must not sleep, and a
-        /// last close may) a last reference waits on a list for the next aio call or exit.
+        /// last close may) a last reference waits on a list for the end of the next syscall.
         /// </summary>
         private static void End(AioPoll p, bool inSyscall)
         {

@@ -255,6 +255,9 @@ namespace Kernel.Fs
             Inode random = Dir(kernel, "random");
             Gen(random, "boot_id", &ProcFs.Uuid);
             Gen(random, "uuid", &ProcFs.Uuid);
+            Inode fs = Dir(sys, "fs");
+            Gen(fs, "aio-nr", &ProcFs.AioNr);
+            Gen(fs, "aio-max-nr", &ProcFs.AioMaxNr);
             Inode vm = Dir(sys, "vm");
             Gen(vm, "overcommit_memory", &ProcFs.Zero);
 
