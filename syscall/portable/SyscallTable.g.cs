@@ -1482,7 +1482,7 @@ namespace Kernel.Syscalls
             203 => "one CPU: the set must contain CPU 0",
             204 => "one CPU",
             206 => "the context id is the address of the mapped completion ring (struct aio_ring, /[aio] in maps); not inherited by fork",
-            209 => "PREAD/PWRITE/PREADV/PWRITEV/FSYNC/FDSYNC complete at submission; POLL completes when the file is ready",
+            209 => "PREAD/PWRITE/PREADV/PWRITEV/FSYNC/FDSYNC complete at submission; POLL completes when the file is ready; RESFD eventfds; IOPRIO and RWF_* hints other than NOWAIT/APPEND have no effect",
             210 => "only a waiting POLL can be cancelled (EINPROGRESS; its event has res 0), as Linux",
             218 => "per thread",
             220 => "as semop, with a timeout",
