@@ -243,6 +243,10 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.sched_yield, &SysProcess.SchedYield);
             SyscallDispatcher.Register(Nr.getrandom, &SysProcess.Getrandom);
             SyscallDispatcher.Register(Nr.futex, &SysProcess.Futex);
+            SyscallDispatcher.Register(Nr.futex_waitv, &SysProcess.FutexWaitv);
+            SyscallDispatcher.Register(Nr.futex_wake, &SysProcess.FutexWake);
+            SyscallDispatcher.Register(Nr.futex_wait, &SysProcess.FutexWait);
+            SyscallDispatcher.Register(Nr.futex_requeue, &SysProcess.FutexRequeue);
 
             SyscallDispatcher.Register(Nr.prctl, &SysMisc.Prctl);
 

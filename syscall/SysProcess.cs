@@ -1,5 +1,5 @@
 // Process identity and lifetime: exit, ids, uname, arch_prctl, thread bookkeeping (set_tid_address,
-// robust lists, rseq), resource limits, CPU affinity, getrandom and single-threaded futex.
+// robust lists, rseq), resource limits, CPU affinity, getrandom; the futex calls are kernel/core/Futex.cs.
 using Kernel.Arch;
 using Kernel.Memory;
 
@@ -316,6 +316,10 @@ namespace Kernel.Syscalls
         }
 
         public static long Futex(SyscallFrame* f) => Kernel.Futex.Syscall(f);
+        public static long FutexWaitv(SyscallFrame* f) => Kernel.Futex.Waitv(f);
+        public static long FutexWake(SyscallFrame* f) => Kernel.Futex.Wake2(f);
+        public static long FutexWait(SyscallFrame* f) => Kernel.Futex.Wait2(f);
+        public static long FutexRequeue(SyscallFrame* f) => Kernel.Futex.Requeue2(f);
     }
 }
 

@@ -16,8 +16,17 @@ namespace Kernel
     internal sealed class WaitQueue
     {
         public Thread Head;
+        public bool Fifo;       // sleepers join at the tail (futexes wake the oldest waiter first); else at the head
 
-        public void Add(Thread t) { t.WaitNext = Head; Head = t; t.WaitingOn = this; }
+        public void Add(Thread t)
+        {
+            t.WaitingOn = this;
+            t.WaitNext = null;
+            if (!Fifo || Head == null) { t.WaitNext = Head; Head = t; return; }
+            Thread p = Head;
+            while (p.WaitNext != null) p = p.WaitNext;
+            p.WaitNext = t;
+        }
 
         public void Remove(Thread t)
         {

@@ -40,9 +40,9 @@ namespace Kernel
         public Thread TimerNext;
         public int WakeReason;
         public bool Interruptible;
-        public ulong FutexKey;
-        public Memory.MemoryMap FutexMap;     // null for a word in shared memory (keyed by physical address)
-        public uint FutexBitset;
+        public FutexWait* FutexWaits;         // the futexes this thread sleeps on (on its kernel stack); null when none
+        public int FutexCount;
+        public int FutexWoken;                // index in FutexWaits of the futex whose wake ended the sleep; -1: none
 
         // Linux per-thread state.
         public ulong ClearChildTid, RobustList, RobustListLen, RseqArea;

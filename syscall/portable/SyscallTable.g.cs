@@ -1057,7 +1057,11 @@ namespace Kernel.Syscalls
             438 => "fd,int,uint",
             439 => "fd,str,mode,flags",
             441 => "fd,ptr,int,ptr,ptr,size",
+            449 => "ptr,uint,flags,ptr,int",
             452 => "fd,str,mode,flags",
+            454 => "ptr,hex,int,flags",
+            455 => "ptr,hex,hex,flags,ptr,int",
+            456 => "ptr,flags,int,int",
             _ => "",
         };
 
@@ -1353,14 +1357,18 @@ namespace Kernel.Syscalls
             438 => SyscallStatus.Implemented,
             439 => SyscallStatus.Implemented,
             441 => SyscallStatus.Implemented,
+            449 => SyscallStatus.Partial,
             452 => SyscallStatus.Implemented,
+            454 => SyscallStatus.Implemented,
+            455 => SyscallStatus.Partial,
+            456 => SyscallStatus.Implemented,
             _ => SyscallStatus.Missing,
         };
 
         public static string Note(int nr) => nr switch
         {
             2 => "O_TMPFILE unsupported (EOPNOTSUPP)",
-            7 => "blocks on the global poll wait queue until a descriptor changes, the timeout or a signal (10 ms tick granularity)",
+            7 => "blocks on the global poll wait queue until a descriptor changes, the timeout (ends at its deadline: one-shot LAPIC timer) or a signal",
             8 => "SEEK_DATA/SEEK_HOLE treat files as dense",
             9 => "file mappings fill pages on first touch; MAP_SHARED writes reach the file on msync, munmap and exit",
             13 => "SA_SIGINFO, SA_RESTART, SA_NODEFER, SA_RESETHAND, SA_ONSTACK, SA_NOCLDSTOP, SA_NOCLDWAIT",
@@ -1377,7 +1385,7 @@ namespace Kernel.Syscalls
             30 => "pages shared through the mapping page cache",
             31 => "IPC_STAT/SET/RMID/INFO, SHM_INFO/STAT; shm_nattch counts mappings (a region split by mprotect counts twice); SHM_LOCK is a no-op",
             34 => "sleeps until a signal is delivered",
-            35 => "sleeps on the scheduler's timer list (100 Hz tick: 10 ms granularity); EINTR with the time left",
+            35 => "sleeps on the scheduler's timer list; ends at its deadline (one-shot LAPIC timer); EINTR with the time left",
             37 => "per process, not inherited by fork; SIGALRM from the timer tick (10 ms granularity)",
             38 => "ITIMER_VIRTUAL/PROF checked on the 10 ms tick",
             41 => "AF_INET and AF_INET6 stream and datagram (IPv6 on loopback and link-local; AF_INET6 sockets are dual-stack); AF_UNIX stream, datagram and sequenced-packet; AF_NETLINK NETLINK_ROUTE; others EAFNOSUPPORT",
@@ -1466,7 +1474,7 @@ namespace Kernel.Syscalls
             198 => "ENODATA",
             199 => "ENODATA",
             200 => "to any thread",
-            202 => "WAIT/WAKE(+BITSET)/REQUEUE/CMP_REQUEUE/WAKE_OP, CLOCK_REALTIME; keyed by physical address, so shared mappings work across processes; no PI futexes",
+            202 => "WAIT/WAKE(+BITSET)/REQUEUE/CMP_REQUEUE/WAKE_OP, CLOCK_REALTIME; one set of waiters with futex2 (each wakes the other's); shared words in MAP_SHARED memory keyed by physical address (across processes), FUTEX_PRIVATE_FLAG by address space; no PI futexes",
             203 => "one CPU: the set must contain CPU 0",
             204 => "one CPU",
             218 => "per thread",
@@ -1532,6 +1540,10 @@ namespace Kernel.Syscalls
             334 => "one CPU: cpu_id is 0; critical sections are never aborted on preemption",
             435 => "as clone; no set_tid, no cgroup",
             439 => "runs as root",
+            449 => "up to 128 32-bit futexes (other sizes EINVAL as Linux), FUTEX2_PRIVATE, FUTEX2_NUMA/MPOL on one node (0); absolute timeout on CLOCK_MONOTONIC or CLOCK_REALTIME; a CLOCK_REALTIME deadline is fixed when the wait starts (clock_settime does not move it)",
+            454 => "wakes futex(2) and futex2 waiters alike; 32-bit futexes (other sizes EINVAL as Linux), FUTEX2_NUMA/MPOL on one node (0)",
+            455 => "as FUTEX_WAIT_BITSET with an absolute timeout on CLOCK_MONOTONIC or CLOCK_REALTIME; a CLOCK_REALTIME deadline is fixed when the wait starts (clock_settime does not move it)",
+            456 => "waiters[0] the source and its expected value, waiters[1] the target; moves futex(2) and futex_waitv waits alike",
             _ => "",
         };
     }
