@@ -17,6 +17,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.pwritev, &SysFile.Pwritev);
             SyscallDispatcher.Register(Nr.open, &SysFile.Open);
             SyscallDispatcher.Register(Nr.openat, &SysFile.Openat);
+            SyscallDispatcher.Register(Nr.openat2, &SysFile.Openat2);
             SyscallDispatcher.Register(Nr.creat, &SysFile.Creat);
             SyscallDispatcher.Register(Nr.close, &SysFile.Close);
             SyscallDispatcher.Register(Nr.close_range, &SysFile.CloseRange);

@@ -254,6 +254,9 @@ namespace Kernel.Fs
             if (existing != null && existing.IsSymlink) { FileSystem.Retarget(existing, target); return; }
             if (existing != null) FileSystem.Unlink(dir, name);
             FileSystem.Symlink(dir, name, target);
+            // Linux's exe, cwd and fd/N name the open file itself ("magic links"), whatever the text says.
+            Inode made = FileSystem.Lookup(dir, name);
+            if (made != null) made.MagicLink = true;
         }
 
         private static bool Under(byte* path, int len, string dir)

@@ -1054,6 +1054,7 @@ namespace Kernel.Syscalls
             434 => "int,uint",
             435 => "ptr,size",
             436 => "uint,uint,flags",
+            437 => "fd,str,ptr,size",
             438 => "fd,int,uint",
             439 => "fd,str,mode,flags",
             441 => "fd,ptr,int,ptr,ptr,size",
@@ -1350,6 +1351,7 @@ namespace Kernel.Syscalls
             434 => SyscallStatus.Implemented,
             435 => SyscallStatus.Partial,
             436 => SyscallStatus.Implemented,
+            437 => SyscallStatus.Implemented,
             438 => SyscallStatus.Implemented,
             439 => SyscallStatus.Implemented,
             441 => SyscallStatus.Implemented,
@@ -1531,6 +1533,7 @@ namespace Kernel.Syscalls
             332 => "basic stats only",
             334 => "one CPU: cpu_id is 0; critical sections are never aborted on preemption",
             435 => "as clone; no set_tid, no cgroup",
+            437 => "all RESOLVE_* flags; the mounts NO_XDEV sees are those /proc/mounts lists (/proc, /sys, /dev, /tmp); RESOLVE_CACHED always succeeds (all in memory); O_TMPFILE unsupported (EOPNOTSUPP)",
             439 => "runs as root",
             _ => "",
         };
