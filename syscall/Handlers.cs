@@ -173,6 +173,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.brk, &SysMemory.Brk);
             SyscallDispatcher.Register(Nr.mmap, &SysMemory.Mmap);
             SyscallDispatcher.Register(Nr.munmap, &SysMemory.Munmap);
+            SyscallDispatcher.Register(Nr.mseal, &SysMemory.Mseal);
             SyscallDispatcher.Register(Nr.mprotect, &SysMemory.Mprotect);
             SyscallDispatcher.Register(Nr.mremap, &SysMemory.Mremap);
             SyscallDispatcher.Register(Nr.madvise, &SysMemory.Madvise);

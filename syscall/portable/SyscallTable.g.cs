@@ -1059,6 +1059,7 @@ namespace Kernel.Syscalls
             439 => "fd,str,mode,flags",
             441 => "fd,ptr,int,ptr,ptr,size",
             452 => "fd,str,mode,flags",
+            462 => "ptr,size,hex",
             _ => "",
         };
 
@@ -1356,6 +1357,7 @@ namespace Kernel.Syscalls
             439 => SyscallStatus.Implemented,
             441 => SyscallStatus.Implemented,
             452 => SyscallStatus.Implemented,
+            462 => SyscallStatus.Implemented,
             _ => SyscallStatus.Missing,
         };
 
@@ -1535,6 +1537,7 @@ namespace Kernel.Syscalls
             435 => "as clone; no set_tid, no cgroup",
             437 => "all RESOLVE_* flags; the mounts NO_XDEV sees are those /proc/mounts lists (/proc, /sys, /dev, /tmp); RESOLVE_CACHED always succeeds (all in memory); O_TMPFILE unsupported (EOPNOTSUPP)",
             439 => "runs as root",
+            462 => "sealed regions refuse munmap, mremap, mmap MAP_FIXED, mprotect/pkey_mprotect, brk shrinking and discarding madvise on read-only anonymous memory (EPERM); no /proc/PID/smaps to show \"sl\"",
             _ => "",
         };
     }
