@@ -55,6 +55,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.pwritev2, &SysFile.Pwritev2);
             SyscallDispatcher.Register(Nr.readahead, &SysFd.Readahead);
             SyscallDispatcher.Register(Nr.fadvise64, &SysFd.Fadvise64);
+            SyscallDispatcher.Register(Nr.cachestat, &SysFd.Cachestat);
             SyscallDispatcher.Register(Nr.sync_file_range, &SysFd.SyncFileRange);
             SyscallDispatcher.Register(Nr.utime, &SysPath.Utime);
             SyscallDispatcher.Register(Nr.utimes, &SysPath.Utimes);

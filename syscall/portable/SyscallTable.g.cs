@@ -1058,6 +1058,7 @@ namespace Kernel.Syscalls
             438 => "fd,int,uint",
             439 => "fd,str,mode,flags",
             441 => "fd,ptr,int,ptr,ptr,size",
+            451 => "fd,ptr,ptr,hex",
             452 => "fd,str,mode,flags",
             462 => "ptr,size,hex",
             _ => "",
@@ -1356,6 +1357,7 @@ namespace Kernel.Syscalls
             438 => SyscallStatus.Implemented,
             439 => SyscallStatus.Implemented,
             441 => SyscallStatus.Implemented,
+            451 => SyscallStatus.Implemented,
             452 => SyscallStatus.Implemented,
             462 => SyscallStatus.Implemented,
             _ => SyscallStatus.Missing,
@@ -1537,6 +1539,7 @@ namespace Kernel.Syscalls
             435 => "as clone; no set_tid, no cgroup",
             437 => "all RESOLVE_* flags; the mounts NO_XDEV sees are those /proc/mounts lists (/proc, /sys, /dev, /tmp); RESOLVE_CACHED always succeeds (all in memory); O_TMPFILE unsupported (EOPNOTSUPP)",
             439 => "runs as root",
+            451 => "in-memory files: stored pages count as cached, none dirty (as tmpfs); a hole inside a stored 64 KiB chunk (or below a small file's buffer size) counts as cached where Linux counts no page",
             462 => "sealed regions refuse munmap, mremap, mmap MAP_FIXED, mprotect/pkey_mprotect, brk shrinking and discarding madvise on read-only anonymous memory (EPERM); no /proc/PID/smaps to show \"sl\"",
             _ => "",
         };
