@@ -125,15 +125,19 @@ namespace Kernel.Syscalls
             // raises (a timer's) takes part in the restart decision and in the delivery below.
             Native.Cli();
             Deferred.Run();
-            if (r == -Errno.ERESTARTSYS && nr != Nr.rt_sigreturn)
+            if ((r == -Errno.ERESTARTSYS || r == -Errno.ERESTARTNOHAND || r == -Errno.ERESTART_RESTARTBLOCK) && nr != Nr.rt_sigreturn)
             {
-                // Interrupted by a signal: run the call again after the handler if it has SA_RESTART
-                // (or no handler runs), else EINTR. The registers still hold the arguments.
-                if (SignalDelivery.RestartsAfter(SignalDelivery.Next(out _)) && !Process.Current.Exiting)
+                // Interrupted by a signal: ERESTARTSYS runs the call again after the handler if it has
+                // SA_RESTART (or no handler runs); the other two only when no handler runs (a stop and
+                // SIGCONT, an ignored signal). Otherwise EINTR. The registers still hold the arguments;
+                // ERESTART_RESTARTBLOCK goes on through restart_syscall instead of the call itself.
+                int sig = SignalDelivery.Next(out _);
+                bool again = r == -Errno.ERESTARTSYS ? SignalDelivery.RestartsAfter(sig) : !SignalDelivery.HandlerRuns(sig);
+                if (again && !Process.Current.Exiting)
                 {
                     if (Trace) { TraceCall((int)nr, f); Log.WriteLine(" = ? (restarted after a signal)"); }
                     f->Rip -= 2;                                  // syscall is 0F 05
-                    f->Rax = nr;
+                    f->Rax = r == -Errno.ERESTART_RESTARTBLOCK ? (ulong)Nr.restart_syscall : nr;
                     ReturnToUser(f);
                     return;
                 }

@@ -300,6 +300,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.sigaltstack, &SysSignal.Sigaltstack);
             SyscallDispatcher.Register(Nr.rt_sigpending, &SysSignal.RtSigpending);
             SyscallDispatcher.Register(Nr.rt_sigreturn, &SignalDelivery.RtSigreturn);
+            SyscallDispatcher.Register(Nr.restart_syscall, &SignalDelivery.RestartSyscall);
             SyscallDispatcher.Register(Nr.kill, &SignalDelivery.Kill);
             SyscallDispatcher.Register(Nr.tkill, &SignalDelivery.Tkill);
             SyscallDispatcher.Register(Nr.tgkill, &SignalDelivery.Tgkill);

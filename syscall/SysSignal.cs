@@ -597,6 +597,20 @@ namespace Kernel.Syscalls
             return act.Handler > 1 && (act.Flags & SA_RESTART) != 0;
         }
 
+        /// <summary>Whether taking <paramref name="sig"/> (0: none) runs a handler of the program's.</summary>
+        public static bool HandlerRuns(int sig) =>
+            sig != 0 && sig != Signal.SIGKILL && Process.Current.Actions[sig].Handler > SIG_IGN;
+
+        /// <summary>
+        /// restart_syscall: goes on with the call a signal interrupted (the dispatcher set this up when
+        /// no handler ran); called directly, with nothing to restart, EINTR as on Linux.
+        /// </summary>
+        public static long RestartSyscall(SyscallFrame* f)
+        {
+            delegate*<long> fn = Thread.Current.RestartFn;
+            return fn == null ? -Errno.EINTR : fn();
+        }
+
         public static bool AnyDeliverable
         {
             get
@@ -733,6 +747,7 @@ namespace Kernel.Syscalls
         public static long RtSigreturn(SyscallFrame* f)
         {
             ulong uc = f->Rsp;                                            // the handler's ret popped pretcode
+            Thread.Current.RestartFn = null;                              // as Linux: a handler ran, nothing is left to restart
             SigContext sc;
             ulong mask;
             if (UserMemory.Read(uc + McOffset, out sc) != 0 || UserMemory.Read(uc + McOffset + 256, out mask) != 0)

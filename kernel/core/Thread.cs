@@ -55,6 +55,11 @@ namespace Kernel
         public int AltStackFlags;
         public bool ExitRequested;            // another thread's exec or exit_group ends this one
         public Syscalls.SigInfo* SigInfo;     // what each pending thread-directed signal carries
+        // restart_syscall's work (Linux's restart_block): set by a call that returned -ERESTART_RESTARTBLOCK,
+        // dropped by rt_sigreturn; null: restart_syscall gives EINTR.
+        public delegate*<long> RestartFn;
+        public ulong RestartDeadline;         // the interrupted sleep's end (monotonic ns)
+        public ulong RestartRemaining;        // where to report the time left (nanosleep's rem), 0: nowhere
         public ulong SigWaitMask;             // signals sigtimedwait/signalfd waits for (they may be blocked)
         public int SeccompMode;               // SysSeccomp.Mode*: none, strict, filter
         public Syscalls.SeccompFilter Seccomp;   // the newest filter (each links to the ones before)
