@@ -215,6 +215,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.msgsnd, &SysMsg.Msgsnd);
             SyscallDispatcher.Register(Nr.msgrcv, &SysMsg.Msgrcv);
             SyscallDispatcher.Register(Nr.msgctl, &SysMsg.Msgctl);
+            SyscallDispatcher.Register(Nr.ptrace, &SysPtrace.Ptrace);
             SyscallDispatcher.Register(Nr.process_vm_readv, &SysProcessVm.Readv);
             SyscallDispatcher.Register(Nr.process_vm_writev, &SysProcessVm.Writev);
             SyscallDispatcher.Register(Nr.splice, &SysSplice.Splice);

@@ -67,6 +67,19 @@ namespace Kernel
         public Syscalls.Key ThreadKeyring;    // KEY_SPEC_THREAD_KEYRING (syscall/SysKeys.cs)
         public ulong TimerSlackNs = 50_000;   // PR_SET_TIMERSLACK (recorded: timers here have tick granularity)
 
+        // ptrace (kernel/core/Ptrace.cs, syscall/SysPtrace.cs). The user registers of a stopped
+        // tracee are in the frame of its last kernel entry: IntFrame when that was an interrupt or
+        // fault from user mode (cleared at each syscall entry), else SysFrame.
+        public Process Tracer;
+        public int PtraceOptions;
+        public bool PtraceSeized, PtraceStopped, PtraceReport, PtraceInterrupt;
+        public int PtraceStatus, PtraceStopKind, PtraceResume, PtraceResumeSig, PtraceInfoSig;
+        public Syscalls.SigInfo PtraceInfo;   // what the stop carries (GETSIGINFO; the signal's own at a signal-delivery-stop)
+        public ulong PtraceEventMsg;
+        public ulong OrigRax;                 // the syscall number while a syscall runs (user_regs_struct.orig_rax)
+        public SyscallFrame* SysFrame;
+        public InterruptFrame* IntFrame;
+
         // ---- kernel stacks -------------------------------------------------------------------
         private const ulong SlotSize = 128 * 1024, StackSize = 64 * 1024;
         private const int MaxSlots = 32768;

@@ -441,6 +441,39 @@ namespace Kernel.Memory
             return MapFilePage(va, prot, MappedFiles.Get(M.Vmas[i].FileId), offset);
         }
 
+        /// <summary>
+        /// ptrace's forced write (Linux's FOLL_FORCE), <paramref name="n"/> bytes within one page: a
+        /// private mapping takes it even when not writable, as a debugger plants a breakpoint in
+        /// read-only code; the page becomes this process's own copy and keeps its protection. False
+        /// when nothing is mapped there, or for shared, PROT_NONE and vDSO mappings.
+        /// </summary>
+        public static bool ForceWrite(ulong addr, byte* src, int n)
+        {
+            int i = Find(addr);
+            if (i < 0) return false;
+            int prot = M.Vmas[i].Prot, kind = M.Vmas[i].Kind;
+            if ((prot & Prot.Write) != 0) return UserMemory.CopyTo(addr, src, (ulong)n) == 0;
+            if (prot == Prot.None || kind == Vma.Shared || kind == Vma.Vvar || kind == Vma.VdsoImage) return false;
+            ulong va = PageDown(addr);
+            ulong* e = PageTable.EntryOf(va);
+            if ((e == null || (*e & PageTable.Present) == 0) && !HandleFault(addr, false, false)) return false;
+            e = PageTable.EntryOf(va);
+            if (e == null || (*e & PageTable.Present) == 0) return false;
+            ulong phys = PageTable.FrameOf(*e);
+            if (FrameRefs.IsShared(phys))
+            {
+                ulong copy = Mm.Pages.Alloc(1);
+                if (copy == 0) return false;
+                Mem.Copy(Mm.PhysToVirt(copy), Mm.PhysToVirt(phys), PageSize);
+                *e = copy | (*e & ~(PageTable.Cow | 0x000FFFFFFFFFF000UL));
+                Native.Invlpg(va);
+                FrameRefs.Release(phys);
+                phys = copy;
+            }
+            Mem.Copy((byte*)Mm.PhysToVirt(phys) + (addr & (PageSize - 1)), src, (ulong)n);
+            return true;
+        }
+
         /// <summary>A write to a copy-on-write page: the last owner takes the frame; others get a copy.</summary>
         private static bool BreakCow(ulong va, ulong* e, int prot)
         {
