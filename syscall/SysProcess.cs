@@ -20,8 +20,8 @@ namespace Kernel.Syscalls
         public static long GetTid(SyscallFrame* f) => Thread.Current.Tid;
         public static long GetPpid(SyscallFrame* f) => Process.Current.Ppid;
 
-        public static long ForkSyscall(SyscallFrame* f) => Fork.NewProcess(f, 0, 0, 0, 0, 0);
-        public static long Vfork(SyscallFrame* f) => Fork.NewProcess(f, Fork.CLONE_VM | Fork.CLONE_VFORK, 0, 0, 0, 0);
+        public static long ForkSyscall(SyscallFrame* f) => Fork.NewProcess(f, (ulong)Signal.SIGCHLD, 0, 0, 0, 0);   // fork is clone(SIGCHLD)
+        public static long Vfork(SyscallFrame* f) => Fork.NewProcess(f, Fork.CLONE_VM | Fork.CLONE_VFORK | (ulong)Signal.SIGCHLD, 0, 0, 0, 0);
 
         private const ulong CLONE_PIDFD = 0x1000, CLONE_NEWMASK = 0x7E020000, CLONE_UNTRACED = 0x800000, CLONE_DETACHED = 0x400000,
             CLONE_SYSVSEM = 0x40000, CLONE_IO = 0x80000000, CLONE_PTRACE = 0x2000;
