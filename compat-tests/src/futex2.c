@@ -517,14 +517,7 @@ static void test_errors(void)
     EXPECT_ERR(syscall(SYS_futex, &w[0], 3 | FUTEX_PRIVATE_FLAG, 1, (void *)-1L, &w[2], 0), EINVAL, "FUTEX_REQUEUE with nr_requeue -1");
     EXPECT_ERR(syscall(SYS_futex, &w[0], 4 | FUTEX_PRIVATE_FLAG, -1, (void *)1L, &w[2], 0), EINVAL, "FUTEX_CMP_REQUEUE with nr_wake -1");
 
-    /* FUTEX2_NUMA: the word is followed by its node; FUTEX_NO_NODE is replaced by the caller's node */
-    w[0] = 0;
-    w[1] = 0xffffffffu;
-    CHECK(fwake(&w[0], ANY, 1, FUTEX2_SIZE_U32 | FUTEX2_NUMA) == 0, "futex_wake with FUTEX2_NUMA returns 0");
-    CHECK(w[1] != 0xffffffffu, "FUTEX2_NUMA sets a FUTEX_NO_NODE node word");
-    w[1] = 0x12345;
-    EXPECT_ERR(fwake(&w[0], ANY, 1, FUTEX2_SIZE_U32 | FUTEX2_NUMA), EINVAL, "FUTEX2_NUMA with an impossible node");
-    EXPECT_ERR(fwake(&w[1], ANY, 1, FUTEX2_SIZE_U32 | FUTEX2_NUMA), EINVAL, "FUTEX2_NUMA on a word not 8-aligned");
+    /* FUTEX2_NUMA is left out: Linux accepts it only from 6.16, so a native run on an older kernel would differ. */
 }
 
 int main(void)
