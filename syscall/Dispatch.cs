@@ -85,7 +85,8 @@ namespace Kernel.Syscalls
 
         public static void Prepare()
         {
-            Native.Wrmsr(MsrStar, ((ulong)(0x18 | 3) << 48) | ((ulong)Cpu.KernelCode << 32));
+            // SYSRET takes CS from STAR[63:48] + 16 and SS from + 8; SYSCALL takes CS and SS = CS + 8 from STAR[47:32].
+            Native.Wrmsr(MsrStar, ((ulong)Cpu.User32Code << 48) | ((ulong)Cpu.KernelCode << 32));
             Native.Wrmsr(MsrLstar, EntryAddress());
             Native.Wrmsr(MsrSfmask, 0x47700);        // clear TF, IF, DF, IOPL, NT, AC on entry
         }
@@ -102,6 +103,8 @@ namespace Kernel.Syscalls
             CpuTime.EnterKernel();
             Native.Sti();                                         // interrupts in a syscall only defer their work (Deferred)
             Thread caller = Thread.Current;
+            caller.SysFrame = f;
+            caller.IntFrame = null;
             Total++;
             // Counted before the call: exit never returns, execve returns into a new image.
             if (nr < (ulong)SyscallTable.Count) s_counts[nr]++;
@@ -109,7 +112,23 @@ namespace Kernel.Syscalls
             ulong sys0 = caller.SystemTicks;
             long r;
             caller.InSyscall = true;
-            if (caller.SeccompMode != 0 && SysSeccomp.Blocks(caller, nr, f, out r)) { }   // refused by a filter: r says how
+            caller.OrigRax = nr;
+            int tidBefore = caller.Tid;                           // exec gives a non-leader the process's id
+            bool skip = false;
+            if (caller.Tracer != null)
+            {
+                if (Ptrace.TracingSyscalls(caller))
+                {
+                    // The tracer may change the number and the arguments, or skip the call (-1 or any
+                    // number past the table: the result is then whatever rax holds, -ENOSYS unless changed).
+                    nr = Ptrace.SyscallEntry(f, nr);
+                    skip = nr >= (ulong)SyscallTable.Count;
+                }
+                if ((nr == Nr.exit || nr == Nr.exit_group) && Ptrace.Wants(caller, Ptrace.O_TRACEEXIT))
+                    Ptrace.Event(Ptrace.EventExit, (f->A0 & 0xFF) << 8);
+            }
+            if (skip) r = (long)f->Rax;
+            else if (caller.SeccompMode != 0 && SysSeccomp.Blocks(caller, nr, f, out r)) { }   // refused by a filter: r says how
             else if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
             Thread.Current.ReturnBorrowed();
@@ -126,15 +145,30 @@ namespace Kernel.Syscalls
             // raises (a timer's) takes part in the restart decision and in the delivery below.
             Native.Cli();
             Deferred.Run();
-            if (r == -Errno.ERESTARTSYS && nr != Nr.rt_sigreturn)
+            if (caller.Tracer != null)
             {
-                // Interrupted by a signal: run the call again after the handler if it has SA_RESTART
-                // (or no handler runs), else EINTR. The registers still hold the arguments.
-                if (SignalDelivery.RestartsAfter(SignalDelivery.Next(out _)) && !Process.Current.Exiting)
+                if (r == 0 && (nr == Nr.execve || nr == Nr.execveat)) Ptrace.AfterExec(caller, tidBefore);
+                if (Ptrace.TracingSyscalls(caller))
+                {
+                    f->Rax = (ulong)r;
+                    Ptrace.SyscallExit();
+                    r = (long)f->Rax;
+                }
+            }
+            if ((r == -Errno.ERESTARTSYS || r == -Errno.ERESTARTNOHAND || r == -Errno.ERESTART_RESTARTBLOCK) && nr != Nr.rt_sigreturn)
+            {
+                // Interrupted by a signal: ERESTARTSYS runs the call again after the handler if it has
+                // SA_RESTART (or no handler runs); the other two only when no handler runs (a stop and
+                // SIGCONT, an ignored signal). Otherwise EINTR. The registers still hold the arguments;
+                // ERESTART_RESTARTBLOCK goes on through restart_syscall instead of the call itself. A
+                // PTRACE_INTERRUPT restarts the call once the tracer lets the thread go on.
+                int sig = SignalDelivery.Next(out _);
+                bool again = r == -Errno.ERESTARTSYS ? SignalDelivery.RestartsAfter(sig) : !SignalDelivery.HandlerRuns(sig);
+                if ((again || (sig == 0 && caller.PtraceInterrupt)) && !Process.Current.Exiting)
                 {
                     if (Trace) { TraceCall((int)nr, f); Log.WriteLine(" = ? (restarted after a signal)"); }
                     f->Rip -= 2;                                  // syscall is 0F 05
-                    f->Rax = nr;
+                    f->Rax = r == -Errno.ERESTART_RESTARTBLOCK ? (ulong)Nr.restart_syscall : nr;
                     ReturnToUser(f);
                     return;
                 }
@@ -152,6 +186,7 @@ namespace Kernel.Syscalls
             if (Scheduler.SliceOver) Scheduler.Schedule();
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
+            if (Thread.Current.PtraceInterrupt) { Ptrace.InterruptStop(); ProcessExit.CheckExitRequest(); }
             if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);
             SignalDelivery.RestoreSavedMask();                         // an interrupted wait whose signal ran no handler
             CpuTime.LeaveKernel();

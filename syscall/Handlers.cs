@@ -17,6 +17,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.pwritev, &SysFile.Pwritev);
             SyscallDispatcher.Register(Nr.open, &SysFile.Open);
             SyscallDispatcher.Register(Nr.openat, &SysFile.Openat);
+            SyscallDispatcher.Register(Nr.openat2, &SysFile.Openat2);
             SyscallDispatcher.Register(Nr.creat, &SysFile.Creat);
             SyscallDispatcher.Register(Nr.close, &SysFile.Close);
             SyscallDispatcher.Register(Nr.close_range, &SysFile.CloseRange);
@@ -54,6 +55,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.pwritev2, &SysFile.Pwritev2);
             SyscallDispatcher.Register(Nr.readahead, &SysFd.Readahead);
             SyscallDispatcher.Register(Nr.fadvise64, &SysFd.Fadvise64);
+            SyscallDispatcher.Register(Nr.cachestat, &SysFd.Cachestat);
             SyscallDispatcher.Register(Nr.sync_file_range, &SysFd.SyncFileRange);
             SyscallDispatcher.Register(Nr.utime, &SysPath.Utime);
             SyscallDispatcher.Register(Nr.utimes, &SysPath.Utimes);
@@ -180,6 +182,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.brk, &SysMemory.Brk);
             SyscallDispatcher.Register(Nr.mmap, &SysMemory.Mmap);
             SyscallDispatcher.Register(Nr.munmap, &SysMemory.Munmap);
+            SyscallDispatcher.Register(Nr.mseal, &SysMemory.Mseal);
             SyscallDispatcher.Register(Nr.mprotect, &SysMemory.Mprotect);
             SyscallDispatcher.Register(Nr.mremap, &SysMemory.Mremap);
             SyscallDispatcher.Register(Nr.madvise, &SysMemory.Madvise);
@@ -220,6 +223,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.msgsnd, &SysMsg.Msgsnd);
             SyscallDispatcher.Register(Nr.msgrcv, &SysMsg.Msgrcv);
             SyscallDispatcher.Register(Nr.msgctl, &SysMsg.Msgctl);
+            SyscallDispatcher.Register(Nr.ptrace, &SysPtrace.Ptrace);
             SyscallDispatcher.Register(Nr.process_vm_readv, &SysProcessVm.Readv);
             SyscallDispatcher.Register(Nr.process_vm_writev, &SysProcessVm.Writev);
             SyscallDispatcher.Register(Nr.splice, &SysSplice.Splice);
@@ -251,6 +255,10 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.sched_yield, &SysProcess.SchedYield);
             SyscallDispatcher.Register(Nr.getrandom, &SysProcess.Getrandom);
             SyscallDispatcher.Register(Nr.futex, &SysProcess.Futex);
+            SyscallDispatcher.Register(Nr.futex_waitv, &SysProcess.FutexWaitv);
+            SyscallDispatcher.Register(Nr.futex_wake, &SysProcess.FutexWake);
+            SyscallDispatcher.Register(Nr.futex_wait, &SysProcess.FutexWait);
+            SyscallDispatcher.Register(Nr.futex_requeue, &SysProcess.FutexRequeue);
 
             SyscallDispatcher.Register(Nr.prctl, &SysMisc.Prctl);
 
@@ -305,6 +313,7 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.sigaltstack, &SysSignal.Sigaltstack);
             SyscallDispatcher.Register(Nr.rt_sigpending, &SysSignal.RtSigpending);
             SyscallDispatcher.Register(Nr.rt_sigreturn, &SignalDelivery.RtSigreturn);
+            SyscallDispatcher.Register(Nr.restart_syscall, &SignalDelivery.RestartSyscall);
             SyscallDispatcher.Register(Nr.kill, &SignalDelivery.Kill);
             SyscallDispatcher.Register(Nr.tkill, &SignalDelivery.Tkill);
             SyscallDispatcher.Register(Nr.tgkill, &SignalDelivery.Tgkill);

@@ -217,6 +217,26 @@ namespace Kernel.Syscalls
             return 0;
         }
 
+        /// <summary>
+        /// cachestat(fd, range, stats, flags): the page-cache state of a file range. Every stored page
+        /// of an in-memory file is "cached"; nothing is ever dirty (as tmpfs on Linux), under
+        /// writeback or evicted. Files with no page cache (pipes, sockets, devices) report zeros.
+        /// </summary>
+        public static long Cachestat(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null || (file.Flags & OpenFlags.O_PATH) != 0) return -Errno.EBADF;
+            ulong* range = stackalloc ulong[2];                    // struct cachestat_range { u64 off, len; }
+            if (UserMemory.CopyFrom(range, f->A1, 16) != 0) return -Errno.EFAULT;
+            if ((uint)f->A3 != 0) return -Errno.EINVAL;
+            ulong off = range[0], len = range[1];
+            ulong first = off >> 12, last = len == 0 ? ulong.MaxValue : (off + len - 1) >> 12;
+            ulong* stats = stackalloc ulong[5];                    // nr_cache, nr_dirty, nr_writeback, nr_evicted, nr_recently_evicted
+            for (int i = 0; i < 5; i++) stats[i] = 0;
+            if (file.Node != null) stats[0] = FileSystem.StoredPages(file.Node, first, last);
+            return UserMemory.CopyTo(f->A2, stats, 40) != 0 ? -Errno.EFAULT : 0;
+        }
+
         public static long Readahead(SyscallFrame* f)
         {
             File file = FdTable.Get((int)f->A0);

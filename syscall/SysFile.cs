@@ -84,22 +84,89 @@ namespace Kernel.Syscalls
         public static long Creat(SyscallFrame* f) =>
             DoOpen(AT_FDCWD, f->A0, OpenFlags.O_CREAT | OpenFlags.O_WRONLY | OpenFlags.O_TRUNC, (uint)f->A1);
 
-        private static long DoOpen(int dirfd, ulong userPath, int flags, uint mode)
+        // ---- openat2 -------------------------------------------------------------------------
+
+        private const int OPEN_HOW_SIZE_VER0 = 24;            // struct open_how { u64 flags, mode, resolve; }
+        private const ulong VALID_OPEN_FLAGS = 0x7FFFC3;      // O_ACCMODE and every flag bit from O_CREAT to __O_TMPFILE
+        private const int O_PATH_FLAGS = OpenFlags.O_DIRECTORY | OpenFlags.O_NOFOLLOW | OpenFlags.O_PATH | OpenFlags.O_CLOEXEC;
+        private const int O_TMPFILE_BIT = 0x400000;           // __O_TMPFILE (O_TMPFILE adds O_DIRECTORY)
+
+        /// <summary>
+        /// openat2(dirfd, path, how, size): openat with a versioned argument that refuses what openat
+        /// ignores (unknown flags, a stray mode) and restricts the walk by how->resolve.
+        /// </summary>
+        public static long Openat2(SyscallFrame* f)
+        {
+            ulong userHow = f->A2, size = f->A3;
+            if (size < OPEN_HOW_SIZE_VER0) return -Errno.EINVAL;
+            if (size > 4096) return -Errno.E2BIG;
+            // A larger struct from a newer program is fine as long as what we do not know is zero.
+            byte* tail = stackalloc byte[64];
+            for (ulong off = OPEN_HOW_SIZE_VER0; off < size;)
+            {
+                ulong chunk = size - off < 64 ? size - off : 64;
+                if (UserMemory.CopyFrom(tail, userHow + off, chunk) != 0) return -Errno.EFAULT;
+                for (ulong i = 0; i < chunk; i++) if (tail[i] != 0) return -Errno.E2BIG;
+                off += chunk;
+            }
+            ulong* how = stackalloc ulong[3];
+            if (UserMemory.CopyFrom(how, userHow, OPEN_HOW_SIZE_VER0) != 0) return -Errno.EFAULT;
+            ulong flags = how[0], mode = how[1], resolve = how[2];
+            flags &= ~(ulong)OpenFlags.O_CLOEXEC;               // as Linux: not part of the checks below
+            if ((flags & ~VALID_OPEN_FLAGS) != 0) return -Errno.EINVAL;
+            if ((resolve & ~(ulong)ResolveFlags.All) != 0) return -Errno.EINVAL;
+            if ((resolve & ResolveFlags.Scoped) == ResolveFlags.Scoped) return -Errno.EINVAL;
+            bool creates = (flags & (OpenFlags.O_CREAT | O_TMPFILE_BIT)) != 0;
+            if (creates ? (mode & ~0xFFFUL) != 0 : mode != 0) return -Errno.EINVAL;
+            if ((flags & (OpenFlags.O_DIRECTORY | OpenFlags.O_CREAT)) == (OpenFlags.O_DIRECTORY | OpenFlags.O_CREAT)) return -Errno.EINVAL;
+            if ((flags & O_TMPFILE_BIT) != 0 && ((flags & OpenFlags.O_DIRECTORY) == 0 || (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY))
+                return -Errno.EINVAL;
+            if ((flags & OpenFlags.O_PATH) != 0 && (flags & ~(ulong)O_PATH_FLAGS) != 0) return -Errno.EINVAL;
+            // Everything here is in memory, so a cached lookup always succeeds; but Linux never tries one that may create or truncate.
+            if ((resolve & ResolveFlags.Cached) != 0 && (flags & (OpenFlags.O_TRUNC | OpenFlags.O_CREAT | O_TMPFILE_BIT)) != 0) return -Errno.EAGAIN;
+            return DoOpen((int)f->A0, f->A1, (int)how[0], (uint)mode, (int)resolve);
+        }
+
+        /// <summary>The directory dirfd names (the cwd for AT_FDCWD): EBADF, ENOTDIR.</summary>
+        private static int DirOf(int dirfd, out Inode dir)
+        {
+            dir = Process.Current.Cwd;
+            if (dirfd == AT_FDCWD) return 0;
+            File f = FdTable.Get(dirfd);
+            if (f == null) return -Errno.EBADF;
+            if (f.Node == null || !f.Node.IsDirectory) return -Errno.ENOTDIR;
+            dir = f.Node;
+            return 0;
+        }
+
+        private static long DoOpen(int dirfd, ulong userPath, int flags, uint mode, int resolve = 0)
         {
             byte* buf = stackalloc byte[PathMax + 1];
             int len = CopyPath(userPath, buf);
             if (len < 0) return len;
             if (len == 0) return -Errno.ENOENT;
             if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return -Errno.EOPNOTSUPP;
+            if ((flags & OpenFlags.O_PATH) == 0) flags |= OpenFlags.O_LARGEFILE;   // as Linux on 64-bit: F_GETFL shows it
             int r = StartDir(dirfd, buf, len, out Inode start);
             if (r < 0) return r;
+            // BENEATH and IN_ROOT are relative to dirfd; IN_ROOT needs it even for an absolute path.
+            Inode anchor = null;
+            if ((resolve & ResolveFlags.Scoped) != 0)
+            {
+                anchor = start;
+                if (buf[0] == '/' && (resolve & ResolveFlags.InRoot) != 0)
+                {
+                    r = DirOf(dirfd, out anchor);
+                    if (r < 0) return r;
+                }
+            }
             ProcFs.Refresh(start, buf, len);
             var path = new System.ReadOnlySpan<byte>(buf, len);
             bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
-            r = FileSystem.Resolve(start, path, follow, out Inode node);
+            r = FileSystem.Resolve(start, path, follow, resolve, anchor, out Inode node);
             if (r == -Errno.ENOENT && (flags & OpenFlags.O_CREAT) != 0)
             {
-                r = CreateFollowing(start, buf, len, flags, mode, out node);
+                r = CreateFollowing(start, buf, len, flags, mode, resolve, anchor, out node);
                 if (r < 0) return r;
             }
             else if (r < 0)
@@ -137,14 +204,14 @@ namespace Kernel.Syscalls
         }
 
         /// <summary>open(O_CREAT) of a missing file; a dangling symlink as the last component creates its target.</summary>
-        private static int CreateFollowing(Inode start, byte* path, int len, int flags, uint mode, out Inode node)
+        private static int CreateFollowing(Inode start, byte* path, int len, int flags, uint mode, int resolve, Inode anchor, out Inode node)
         {
             node = null;
             byte* target = stackalloc byte[PathMax + 1];
             for (int hops = 0; hops <= FileSystem.MaxSymlinks; hops++)
             {
                 var p = new System.ReadOnlySpan<byte>(path, len);
-                int r = FileSystem.ResolveParent(start, p, PathOp.OpenCreate, out Inode parent, out int nameStart, out int nameLength);
+                int r = FileSystem.ResolveParent(start, p, PathOp.OpenCreate, resolve, anchor, out Inode parent, out int nameStart, out int nameLength);
                 if (r < 0) return r;
                 if (path[len - 1] == '/') return -Errno.EISDIR;
                 var name = new System.ReadOnlySpan<byte>(path + nameStart, nameLength);
@@ -155,8 +222,9 @@ namespace Kernel.Syscalls
                     if (c >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
                     return c;
                 }
-                if (!existing.IsSymlink) return FileSystem.Resolve(start, p, true, out node);
+                if (!existing.IsSymlink) return FileSystem.Resolve(start, p, true, resolve, anchor, out node);
                 if ((flags & (OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW)) != 0) return (flags & OpenFlags.O_EXCL) != 0 ? -Errno.EEXIST : -Errno.ELOOP;
+                if ((resolve & ResolveFlags.NoSymlinks) != 0) return -Errno.ELOOP;
                 int tl = FileSystem.ReadLink(existing, new System.Span<byte>(target, PathMax));
                 if (tl <= 0) return -Errno.ENOENT;
                 for (int i = 0; i < tl; i++) path[i] = target[i];

@@ -9,7 +9,11 @@ namespace Kernel.Syscalls
         private const int MAP_SHARED = 0x01, MAP_PRIVATE = 0x02, MAP_SHARED_VALIDATE = 0x03, MAP_TYPE = 0x0F,
             MAP_FIXED = 0x10, MAP_ANONYMOUS = 0x20, MAP_FIXED_NOREPLACE = 0x100000;
         private const int MREMAP_MAYMOVE = 1, MREMAP_FIXED = 2;
-        private const int MADV_DONTNEED = 4, MADV_FREE = 8, MADV_DONTNEED_LOCKED = 24;
+        private const int MADV_DONTNEED = 4, MADV_FREE = 8, MADV_REMOVE = 9, MADV_DONTFORK = 10, MADV_WIPEONFORK = 18, MADV_DONTNEED_LOCKED = 24;
+
+        /// <summary>Advice that throws contents away (now, or in a child): refused on sealed read-only anonymous memory.</summary>
+        private static bool Discards(int a) =>
+            a == MADV_DONTNEED || a == MADV_FREE || a == MADV_REMOVE || a == MADV_DONTFORK || a == MADV_WIPEONFORK || a == MADV_DONTNEED_LOCKED;
 
         /// <summary>Advice values Linux knows (NORMAL..DONTNEED, FREE..COLLAPSE); HWPOISON and SOFT_OFFLINE need memory-failure support we do not have.</summary>
         private static bool KnownAdvice(int a) => (a >= 0 && a <= 4) || (a >= 8 && a <= 25);
@@ -82,6 +86,26 @@ namespace Kernel.Syscalls
 
         public static long Munmap(SyscallFrame* f) => AddressSpace.Unmap(f->A0, f->A1);
 
+        /// <summary>
+        /// mseal(addr, len, flags): seals the mappings of the range, which must be all mapped: from
+        /// then on munmap, mremap, mmap MAP_FIXED, mprotect and discarding madvise of read-only
+        /// anonymous memory fail with EPERM there.
+        /// </summary>
+        public static long Mseal(SyscallFrame* f)
+        {
+            ulong start = f->A0, lenIn = f->A1;
+            if (f->A2 != 0) return -Errno.EINVAL;
+            if ((start & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
+            ulong len = AddressSpace.PageUp(lenIn);
+            if (lenIn != 0 && len == 0) return -Errno.EINVAL;             // rounded up from near -1 to 0
+            ulong end = start + len;
+            if (end < start) return -Errno.EINVAL;
+            if (len == 0) return 0;
+            if (!AddressSpace.IsMapped(start, len)) return -Errno.ENOMEM;
+            AddressSpace.Seal(start, end);
+            return 0;
+        }
+
         // Protection keys: as Linux on a CPU without PKU (none here is exposed): no key can be
         // allocated, and pkey_mprotect with key -1 is mprotect.
         private const ulong PKEY_ACCESS_MASK = 3;
@@ -114,6 +138,7 @@ namespace Kernel.Syscalls
             if (len == 0) return 0;
             // Any mapped range, PROT_NONE included (V8 and Go release reservations this way); a hole is ENOMEM.
             if (!AddressSpace.IsMapped(addr, end - addr)) return -Errno.ENOMEM;
+            if (Discards(advice) && AddressSpace.AnySealedReadOnlyAnon(addr, end)) return -Errno.EPERM;
             if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_DONTNEED_LOCKED) AddressSpace.Discard(addr, end - addr);
             return 0;       // other advice is a hint Linux may ignore too
         }

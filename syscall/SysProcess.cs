@@ -1,5 +1,5 @@
 // Process identity and lifetime: exit, ids, uname, arch_prctl, thread bookkeeping (set_tid_address,
-// robust lists, rseq), resource limits, CPU affinity, getrandom and single-threaded futex.
+// robust lists, rseq), resource limits, CPU affinity, getrandom; the futex calls are kernel/core/Futex.cs.
 using Kernel.Arch;
 using Kernel.Memory;
 
@@ -20,8 +20,8 @@ namespace Kernel.Syscalls
         public static long GetTid(SyscallFrame* f) => Thread.Current.Tid;
         public static long GetPpid(SyscallFrame* f) => Process.Current.Ppid;
 
-        public static long ForkSyscall(SyscallFrame* f) => Fork.NewProcess(f, 0, 0, 0, 0, 0);
-        public static long Vfork(SyscallFrame* f) => Fork.NewProcess(f, Fork.CLONE_VM | Fork.CLONE_VFORK, 0, 0, 0, 0);
+        public static long ForkSyscall(SyscallFrame* f) => Fork.NewProcess(f, (ulong)Signal.SIGCHLD, 0, 0, 0, 0);   // fork is clone(SIGCHLD)
+        public static long Vfork(SyscallFrame* f) => Fork.NewProcess(f, Fork.CLONE_VM | Fork.CLONE_VFORK | (ulong)Signal.SIGCHLD, 0, 0, 0, 0);
 
         private const ulong CLONE_PIDFD = 0x1000, CLONE_NEWMASK = 0x7E020000, CLONE_UNTRACED = 0x800000, CLONE_DETACHED = 0x400000,
             CLONE_SYSVSEM = 0x40000, CLONE_IO = 0x80000000, CLONE_PTRACE = 0x2000;
@@ -316,6 +316,10 @@ namespace Kernel.Syscalls
         }
 
         public static long Futex(SyscallFrame* f) => Kernel.Futex.Syscall(f);
+        public static long FutexWaitv(SyscallFrame* f) => Kernel.Futex.Waitv(f);
+        public static long FutexWake(SyscallFrame* f) => Kernel.Futex.Wake2(f);
+        public static long FutexWait(SyscallFrame* f) => Kernel.Futex.Wait2(f);
+        public static long FutexRequeue(SyscallFrame* f) => Kernel.Futex.Requeue2(f);
     }
 }
 

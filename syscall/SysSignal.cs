@@ -363,6 +363,13 @@ namespace Kernel.Syscalls
             return act.Handler == SIG_IGN || (act.Handler == SIG_DFL && DefaultIgnores(sig));
         }
 
+        private static bool AnyTraced(Process p)
+        {
+            if (!Ptrace.Used) return false;
+            for (Thread t = p.Threads; t != null; t = t.ProcessNext) if (t.Tracer != null) return true;
+            return false;
+        }
+
         /// <summary>Removes a pending signal everywhere in the process (it became ignored).</summary>
         public static void Discard(Process p, int sig)
         {
@@ -467,12 +474,24 @@ namespace Kernel.Syscalls
 
         public static void SendToThread(Thread t, int sig, in SigInfo si) => TrySendToThread(t, sig, si);
 
+        /// <summary>A signal the thread cannot refuse (a fault under ptrace): unblocked, and given its default action back if ignored.</summary>
+        public static void Force(Thread t, int sig, in SigInfo si)
+        {
+            ulong bit = 1UL << (sig - 1);
+            if ((t.SignalMask & bit) != 0 || t.Process.Actions[sig].Handler == SIG_IGN)
+            {
+                t.SignalMask &= ~bit;
+                if (t.Process.Actions[sig].Handler == SIG_IGN) t.Process.Actions[sig].Handler = SIG_DFL;
+            }
+            SendToThread(t, sig, si);
+        }
+
         /// <summary>As SendToThread; false when a real-time signal found the queue full (sigqueue: EAGAIN).</summary>
         public static bool TrySendToThread(Thread t, int sig, in SigInfo si)
         {
             if (sig < 1 || sig > Signal.NSIG || t.Process.Zombie) return true;
             BeforeSend(t.Process, sig);
-            if (Ignored(t.Process, sig)) return true;
+            if (Ignored(t.Process, sig) && t.Tracer == null) return true;      // a tracer sees even ignored signals
             ulong bit = 1UL << (sig - 1);
             if (!MakePending(t.Process, ref t.Pending, ref t.SigInfo, ref t.RtQueue, sig, si)) return false;
             if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) Scheduler.Interrupt(t);
@@ -503,7 +522,7 @@ namespace Kernel.Syscalls
         {
             if (sig < 1 || sig > Signal.NSIG || p.Zombie || p == Process.Kernel) return true;   // init takes no signals
             BeforeSend(p, sig);
-            if (Ignored(p, sig)) return true;
+            if (Ignored(p, sig) && !AnyTraced(p)) return true;
             ulong bit = 1UL << (sig - 1);
             if (!MakePending(p, ref p.Pending, ref p.SigInfo, ref p.RtQueue, sig, si)) return false;
             for (Thread t = p.Threads; t != null; t = t.ProcessNext)
@@ -597,6 +616,20 @@ namespace Kernel.Syscalls
             return act.Handler > 1 && (act.Flags & SA_RESTART) != 0;
         }
 
+        /// <summary>Whether taking <paramref name="sig"/> (0: none) runs a handler of the program's.</summary>
+        public static bool HandlerRuns(int sig) =>
+            sig != 0 && sig != Signal.SIGKILL && Process.Current.Actions[sig].Handler > SIG_IGN;
+
+        /// <summary>
+        /// restart_syscall: goes on with the call a signal interrupted (the dispatcher set this up when
+        /// no handler ran); called directly, with nothing to restart, EINTR as on Linux.
+        /// </summary>
+        public static long RestartSyscall(SyscallFrame* f)
+        {
+            delegate*<long> fn = Thread.Current.RestartFn;
+            return fn == null ? -Errno.EINTR : fn();
+        }
+
         public static bool AnyDeliverable
         {
             get
@@ -628,6 +661,18 @@ namespace Kernel.Syscalls
                 act = default;
                 if (sig == 0) return 0;
                 si = Take(sig, threadDirected);
+                Thread t = Thread.Current;
+                if (t.Tracer != null && sig != Signal.SIGKILL)
+                {
+                    // The signal-delivery-stop: the tracer sees the signal and says which to deliver
+                    // (0: none, the same, or another, with the siginfo it may have changed).
+                    int resumed = Ptrace.Stop((sig << 8) | 0x7F, Ptrace.StopSignal, si, sig);
+                    if (resumed == 0) continue;
+                    if (resumed == t.PtraceInfoSig) si = t.PtraceInfo;
+                    else si = SigInfo.From(SigInfo.SI_USER, t.Tracer != null ? t.Tracer.Pid : 0);
+                    sig = resumed;
+                    if ((t.SignalMask & (1UL << (sig - 1))) != 0) { SendToThread(t, sig, si); continue; }   // blocked: it waits its turn
+                }
                 act = Process.Current.Actions[sig];
                 if (Ignored(Process.Current, sig)) continue;
                 if (StopsByDefault(sig, act)) { Stop(sig); continue; }
@@ -733,6 +778,7 @@ namespace Kernel.Syscalls
         public static long RtSigreturn(SyscallFrame* f)
         {
             ulong uc = f->Rsp;                                            // the handler's ret popped pretcode
+            Thread.Current.RestartFn = null;                              // as Linux: a handler ran, nothing is left to restart
             SigContext sc;
             ulong mask;
             if (UserMemory.Read(uc + McOffset, out sc) != 0 || UserMemory.Read(uc + McOffset + 256, out mask) != 0)

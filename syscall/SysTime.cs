@@ -226,20 +226,44 @@ namespace Kernel.Syscalls
             ulong ns = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
             ulong deadline = absolute ? ToMonotonic(clock, ns) : Tsc.MonotonicNs() + ns;
             if (deadline == 0) deadline = 1;
+            return SleepUntil(deadline, absolute, remaining);
+        }
+
+        /// <summary>
+        /// The sleep itself. Interrupted by a signal, an absolute sleep is simply called again
+        /// (ERESTARTNOHAND); a relative one reports the time left in <paramref name="remaining"/> and
+        /// leaves its deadline in the thread's restart block, so restart_syscall sleeps only the rest
+        /// (ERESTART_RESTARTBLOCK). Both become EINTR when a handler runs, whatever SA_RESTART says.
+        /// </summary>
+        private static long SleepUntil(ulong deadline, bool absolute, ulong remaining)
+        {
             while (true)
             {
                 int r = Scheduler.Sleep(null, deadline);
                 if (r == Scheduler.TimedOut) return 0;
                 if (r == Scheduler.Interrupted) break;
             }
-            if (!absolute && remaining != 0)
+            if (absolute) return -Errno.ERESTARTNOHAND;
+            ulong now = Tsc.MonotonicNs();
+            if (now >= deadline) return 0;                           // the time was up anyway
+            if (remaining != 0)
             {
-                ulong now = Tsc.MonotonicNs();
-                ulong left = deadline > now ? deadline - now : 0;
+                ulong left = deadline - now;
                 Timespec rem; rem.Sec = (long)(left / 1_000_000_000); rem.Nsec = (long)(left % 1_000_000_000);
                 if (UserMemory.Write(remaining, rem) != 0) return -Errno.EFAULT;
             }
-            return -Errno.EINTR;
+            Thread t = Thread.Current;
+            t.RestartFn = &RestartSleep;
+            t.RestartDeadline = deadline;
+            t.RestartRemaining = remaining;
+            return -Errno.ERESTART_RESTARTBLOCK;
+        }
+
+        /// <summary>restart_syscall after an interrupted relative nanosleep/clock_nanosleep: on to the same deadline.</summary>
+        private static long RestartSleep()
+        {
+            Thread t = Thread.Current;
+            return SleepUntil(t.RestartDeadline, false, t.RestartRemaining);
         }
 
         public static long Nanosleep(SyscallFrame* f) => SleepFor(f, f->A0, false, CLOCK_MONOTONIC, f->A1);

@@ -1,4 +1,5 @@
-// Descriptor tables: the GDT (kernel/user segments laid out for SYSCALL/SYSRET), the TSS with
+// Descriptor tables: the GDT (Linux's x86-64 layout, so programs, signal frames and ptrace see
+// the selectors they would on Linux: user CS 0x33, SS 0x2b; SYSCALL/SYSRET need this order), the TSS with
 // IST stacks for faults that must not trust the current stack, and the IDT over boot.asm's stubs.
 using System.Runtime.InteropServices;
 using Kernel.Memory;
@@ -7,7 +8,7 @@ namespace Kernel.Arch
 {
     internal static unsafe class Cpu
     {
-        public const ushort KernelCode = 0x08, KernelData = 0x10, UserData = 0x20 | 3, UserCode = 0x28 | 3, TssSelector = 0x30;
+        public const ushort KernelCode = 0x10, KernelData = 0x18, User32Code = 0x20 | 3, UserData = 0x28 | 3, UserCode = 0x30 | 3, TssSelector = 0x40;
         public const int IstDoubleFault = 1, IstNmi = 2, IstMachineCheck = 3;
         private const ulong IstStackSize = 16384;
 
@@ -29,7 +30,7 @@ namespace Kernel.Arch
 
         private struct Tables
         {
-            public fixed ulong Gdt[8];
+            public fixed ulong Gdt[10];
             public fixed byte Idt[256 * 16];
         }
 
@@ -42,14 +43,16 @@ namespace Kernel.Arch
             fixed (Tss* tss = &TaskState)
             {
                 t->Gdt[0] = 0;
-                t->Gdt[1] = 0x00AF9A000000FFFF;   // kernel code 64-bit
-                t->Gdt[2] = 0x00CF92000000FFFF;   // kernel data
-                t->Gdt[3] = 0x00CFFA000000FFFF;   // user code 32-bit (unused; SYSRET layout)
-                t->Gdt[4] = 0x00CFF2000000FFFF;   // user data
-                t->Gdt[5] = 0x00AFFA000000FFFF;   // user code 64-bit
+                t->Gdt[1] = 0x00CF9A000000FFFF;   // 0x08 kernel code 32-bit (unused)
+                t->Gdt[2] = 0x00AF9A000000FFFF;   // 0x10 kernel code 64-bit
+                t->Gdt[3] = 0x00CF92000000FFFF;   // 0x18 kernel data
+                t->Gdt[4] = 0x00CFFA000000FFFF;   // 0x23 user code 32-bit (unused; SYSRET's base)
+                t->Gdt[5] = 0x00CFF2000000FFFF;   // 0x2b user data
+                t->Gdt[6] = 0x00AFFA000000FFFF;   // 0x33 user code 64-bit
+                t->Gdt[7] = 0;
                 ulong tssBase = (ulong)tss, tssLimit = (ulong)sizeof(Tss) - 1;
-                t->Gdt[6] = (tssLimit & 0xFFFF) | ((tssBase & 0xFFFFFF) << 16) | (0x89UL << 40) | (((tssBase >> 24) & 0xFF) << 56);
-                t->Gdt[7] = tssBase >> 32;
+                t->Gdt[8] = (tssLimit & 0xFFFF) | ((tssBase & 0xFFFFFF) << 16) | (0x89UL << 40) | (((tssBase >> 24) & 0xFF) << 56);
+                t->Gdt[9] = tssBase >> 32;
 
                 tss->IoMapBase = (ushort)sizeof(Tss);
                 tss->Ist1 = AllocStack();
@@ -58,7 +61,7 @@ namespace Kernel.Arch
                 tss->Rsp0 = AllocStack();
 
                 DescriptorPointer gdtr;
-                gdtr.Limit = 8 * 8 - 1;
+                gdtr.Limit = 10 * 8 - 1;
                 gdtr.Base = (ulong)t->Gdt;
                 Native.Lgdt(&gdtr);
                 Native.Ltr(TssSelector);

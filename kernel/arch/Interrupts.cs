@@ -26,7 +26,7 @@ namespace Kernel.Arch
         {
             ulong v = f->Vector;
             if (v == 2 && Profiler.Enabled) { Profiler.Sample(f); return; }      // NMI: the profiler's clock
-            if (f->FromUser) CpuTime.EnterKernel();
+            if (f->FromUser) { CpuTime.EnterKernel(); Thread.Current.IntFrame = f; }
             if (v < 32) { Exception(f); return; }
             // From kernel code (a syscall, the idle loop) an interrupt only notes itself: its work
             // runs at the next safe point (Deferred). From user mode nothing is half-done: run it now.
@@ -64,6 +64,7 @@ namespace Kernel.Arch
             Deferred.Run();
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { Syscalls.SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
+            if (Thread.Current.PtraceInterrupt) { Ptrace.InterruptStop(); ProcessExit.CheckExitRequest(); }
             if (Syscalls.SignalDelivery.AnyDeliverable) Syscalls.SignalDelivery.DeliverFromInterrupt(f);
             CpuTime.LeaveKernel();
         }

@@ -412,12 +412,12 @@ global asm_lgdt, asm_lidt, asm_ltr
 asm_lgdt:
     lgdt [rdi]
     ; reload CS through a far return, then the data segments
-    push 0x08
+    push 0x10                                ; Cpu.KernelCode
     lea rax, [rel .reload]
     push rax
     retfq
 .reload:
-    mov ax, 0x10
+    mov ax, 0x18                             ; Cpu.KernelData
     mov ds, ax
     mov es, ax
     mov ss, ax
@@ -608,10 +608,10 @@ symbol_table:
 section .text
 global enter_user
 enter_user:
-    push 0x20 | 3                            ; SS: user data
+    push 0x28 | 3                            ; SS: user data (Cpu.UserData)
     push rsi                                 ; RSP
     push 0x202                               ; RFLAGS: IF
-    push 0x28 | 3                            ; CS: user code 64
+    push 0x30 | 3                            ; CS: user code 64 (Cpu.UserCode)
     push rdi                                 ; RIP
     xor eax, eax
     xor ebx, ebx

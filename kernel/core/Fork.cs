@@ -92,11 +92,14 @@ namespace Kernel
             if ((flags & CLONE_CHILD_SETTID) != 0) WriteInto(c.Map, ctid, c.Pid);
             bool vfork = (flags & CLONE_VFORK) != 0;
             if (vfork) c.VforkParent = parent;
+            int traceEvent = Ptrace.OnNewTask(caller, t, flags, false);
             Scheduler.Enqueue(t);
+            if (traceEvent != 0) Ptrace.Event(traceEvent, (ulong)c.Pid);
             if (vfork)
             {
                 // The parent may not touch the memory it lends until the child execs or exits.
                 while (c.VforkParent != null) Scheduler.Sleep(c.VforkDone, 0, false);
+                if (Ptrace.Wants(caller, Ptrace.O_TRACEVFORKDONE)) Ptrace.Event(Ptrace.EventVforkDone, (ulong)c.Pid);
             }
             return c.Pid;
         }
@@ -163,7 +166,9 @@ namespace Kernel
             StartChild(t, f, stack);
             if ((flags & CLONE_PARENT_SETTID) != 0) UserMemory.Write(ptid, tid);
             if ((flags & CLONE_CHILD_SETTID) != 0) UserMemory.Write(ctid, tid);
+            int traceEvent = Ptrace.OnNewTask(caller, t, flags, true);
             Scheduler.Enqueue(t);
+            if (traceEvent != 0) Ptrace.Event(traceEvent, (ulong)tid);
             return tid;
         }
 
@@ -189,6 +194,7 @@ namespace Kernel
                 if (UserMemory.Write(t.ClearChildTid, 0) == 0) Futex.WakeAddress(t.ClearChildTid, 1);
             }
             t.ReturnBorrowed();                                     // exit never returns to the dispatcher
+            Ptrace.OnThreadExit(t, p.Exiting ? p.ExitWaitStatus : waitStatus, p.ThreadCount == 1);
             CpuTimers.OnThreadExit(t);
             CpuTime.Charge(t);
             p.RemoveThread(t);
@@ -226,6 +232,7 @@ namespace Kernel
             RealTimer.Disarm(p);
             SysTimer.DeleteAll(p);
             CpuTimers.OnProcessExit(p);
+            Ptrace.OnTracerExit(p);
             SysSem.ApplyUndos(p);
             SysKeys.OnProcessExit(p);
             if (p.Pid == p.Sid && p != Process.Main) SysIo.LeaderGone(p);
@@ -321,6 +328,17 @@ namespace Kernel
             while (true)
             {
                 bool any = false;
+                if (Ptrace.Used)
+                {
+                    // Stops and deaths of the threads this process traces come first, WUNTRACED or not.
+                    if (Ptrace.TakeReport(self, pid, true, out int tid, out int traced, out _))
+                    {
+                        if (wstatus != 0 && UserMemory.Write(wstatus, traced) != 0) return -Errno.EFAULT;
+                        if (f->A3 != 0 && UserMemory.Write(f->A3, default(SysIdentity.Rusage)) != 0) return -Errno.EFAULT;
+                        return tid;
+                    }
+                    any = Ptrace.HasTracees(self, pid);
+                }
                 for (Process c = self.FirstChild; c != null; c = c.NextSibling)
                 {
                     if (!Matches(c, pid, self)) continue;
@@ -362,6 +380,21 @@ namespace Kernel
             while (true)
             {
                 bool any = false;
+                if (Ptrace.Used)
+                {
+                    if (Ptrace.TakeReport(self, pid, (options & WNOWAIT) == 0, out int tid, out int traced, out bool exited))
+                    {
+                        Siginfo ti = default;
+                        ti.Signo = Signal.SIGCHLD;
+                        ti.Pid = tid;
+                        if (!exited) { ti.Code = 4; ti.Status = (traced >> 8) & 0xFF; }   // CLD_TRAPPED
+                        else if ((traced & 0x7F) != 0) { ti.Code = SigInfo.CLD_KILLED; ti.Status = traced & 0x7F; }
+                        else { ti.Code = SigInfo.CLD_EXITED; ti.Status = (traced >> 8) & 0xFF; }
+                        if (infop != 0 && (UserMemory.Zero(infop, 128) != 0 || UserMemory.Write(infop, ti) != 0)) return -Errno.EFAULT;
+                        return 0;
+                    }
+                    any = Ptrace.HasTracees(self, pid);
+                }
                 for (Process c = self.FirstChild; c != null; c = c.NextSibling)
                 {
                     if (!Matches(c, pid, self)) continue;

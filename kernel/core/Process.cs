@@ -75,6 +75,7 @@ namespace Kernel
         public Syscalls.Key SessionKeyring, ProcessKeyring;   // keyctl anchors (syscall/SysKeys.cs)
         public bool HasCtty;                    // the console is this process's controlling terminal (syscall/SysIo.cs)
         public Fs.Pty CttyPty;                  // or this pseudo-terminal (kernel/fs/Pty.cs); never both
+        public Ptrace.ExitRecord TraceeExits;   // deaths of threads this process traced, for its wait4
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
@@ -418,6 +419,15 @@ namespace Kernel
             ulong faultAddr = v == 14 ? Native.ReadCr2() : f->Rip;
             // SEGV_ACCERR when a region covers the address (wrong rights), else SEGV_MAPERR; SI_KERNEL for int3.
             int siCode = v == 14 ? (AddressSpace.Find(faultAddr) >= 0 ? 2 : 1) : v == 3 ? 0x80 : 1;
+            Thread self = Thread.Current;
+            if (self.Tracer != null)
+            {
+                // Traced: the signal goes through its signal-delivery-stop first (the tracer may
+                // suppress it, as a debugger does a breakpoint's SIGTRAP). A single step is over.
+                if (v == 1 && self.PtraceResume == Ptrace.ResumeStep) { f->Rflags &= ~0x100UL; siCode = 2; }   // TRAP_TRACE
+                SignalDelivery.Force(self, sig, new SigInfo { Code = siCode, Addr = faultAddr, HasAddr = true });
+                return;
+            }
             if (SignalDelivery.DeliverFault(f, sig, siCode, faultAddr)) return;
             Process p = Current;
             Interrupts.Report(f, "user fault");

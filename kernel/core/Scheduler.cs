@@ -16,8 +16,17 @@ namespace Kernel
     internal sealed class WaitQueue
     {
         public Thread Head;
+        public bool Fifo;       // sleepers join at the tail (futexes wake the oldest waiter first); else at the head
 
-        public void Add(Thread t) { t.WaitNext = Head; Head = t; t.WaitingOn = this; }
+        public void Add(Thread t)
+        {
+            t.WaitingOn = this;
+            t.WaitNext = null;
+            if (!Fifo || Head == null) { t.WaitNext = Head; Head = t; return; }
+            Thread p = Head;
+            while (p.WaitNext != null) p = p.WaitNext;
+            p.WaitNext = t;
+        }
 
         public void Remove(Thread t)
         {
@@ -162,7 +171,7 @@ namespace Kernel
 
         /// <summary>A signal the thread does not block is pending, or its process is ending: interruptible waits end.</summary>
         public static bool SignalPending(Thread t) =>
-            t.ExitRequested || t.Process.Exiting ||
+            t.ExitRequested || t.Process.Exiting || t.PtraceInterrupt ||
             ((t.Pending | t.Process.Pending) & (~(t.SignalMask & ~Syscalls.SignalDelivery.Unblockable) | t.SigWaitMask)) != 0;
 
         /// <summary>
@@ -200,7 +209,7 @@ namespace Kernel
         /// <summary>A signal or a kill reached <paramref name="t"/>: end an interruptible sleep.</summary>
         public static void Interrupt(Thread t)
         {
-            if (t.State == Thread.Blocked && t.Interruptible) Wake(t, Interrupted);
+            if (t.State == Thread.Blocked && (t.Interruptible || t.PtraceStopped)) Wake(t, Interrupted);   // a ptrace-stop looks whether it was killed
         }
 
         public static void Yield() => Schedule();

@@ -40,9 +40,9 @@ namespace Kernel
         public Thread TimerNext;
         public int WakeReason;
         public bool Interruptible;
-        public ulong FutexKey;
-        public Memory.MemoryMap FutexMap;     // null for a word in shared memory (keyed by physical address)
-        public uint FutexBitset;
+        public FutexWait* FutexWaits;         // the futexes this thread sleeps on (on its kernel stack); null when none
+        public int FutexCount;
+        public int FutexWoken;                // index in FutexWaits of the futex whose wake ended the sleep; -1: none
 
         // Linux per-thread state.
         public ulong ClearChildTid, RobustList, RobustListLen, RseqArea;
@@ -55,12 +55,30 @@ namespace Kernel
         public int AltStackFlags;
         public bool ExitRequested;            // another thread's exec or exit_group ends this one
         public Syscalls.SigInfo* SigInfo;     // what each pending thread-directed signal carries
+        // restart_syscall's work (Linux's restart_block): set by a call that returned -ERESTART_RESTARTBLOCK,
+        // dropped by rt_sigreturn; null: restart_syscall gives EINTR.
+        public delegate*<long> RestartFn;
+        public ulong RestartDeadline;         // the interrupted sleep's end (monotonic ns)
+        public ulong RestartRemaining;        // where to report the time left (nanosleep's rem), 0: nowhere
         public ulong SigWaitMask;             // signals sigtimedwait/signalfd waits for (they may be blocked)
         public int SeccompMode;               // SysSeccomp.Mode*: none, strict, filter
         public Syscalls.SeccompFilter Seccomp;   // the newest filter (each links to the ones before)
         public bool NoNewPrivs, KeepCaps;     // PR_SET_NO_NEW_PRIVS (inherited; never cleared), PR_SET_KEEPCAPS
         public Syscalls.Key ThreadKeyring;    // KEY_SPEC_THREAD_KEYRING (syscall/SysKeys.cs)
         public ulong TimerSlackNs = 50_000;   // PR_SET_TIMERSLACK (recorded: timers here have tick granularity)
+
+        // ptrace (kernel/core/Ptrace.cs, syscall/SysPtrace.cs). The user registers of a stopped
+        // tracee are in the frame of its last kernel entry: IntFrame when that was an interrupt or
+        // fault from user mode (cleared at each syscall entry), else SysFrame.
+        public Process Tracer;
+        public int PtraceOptions;
+        public bool PtraceSeized, PtraceStopped, PtraceReport, PtraceInterrupt;
+        public int PtraceStatus, PtraceStopKind, PtraceResume, PtraceResumeSig, PtraceInfoSig;
+        public Syscalls.SigInfo PtraceInfo;   // what the stop carries (GETSIGINFO; the signal's own at a signal-delivery-stop)
+        public ulong PtraceEventMsg;
+        public ulong OrigRax;                 // the syscall number while a syscall runs (user_regs_struct.orig_rax)
+        public SyscallFrame* SysFrame;
+        public InterruptFrame* IntFrame;
 
         // ---- kernel stacks -------------------------------------------------------------------
         private const ulong SlotSize = 128 * 1024, StackSize = 64 * 1024;

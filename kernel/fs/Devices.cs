@@ -223,9 +223,12 @@ namespace Kernel.Fs
 
             Inode tmp = Dir(root, "tmp");
             tmp.Mode = 0x4000 | 0x3FF;             // 01777
+            // The mount points /proc/mounts lists: one tree here, but RESOLVE_NO_XDEV sees them as mounts.
+            dev.MountRoot = tmp.MountRoot = true;
             Dir(root, "etc");
 
             Inode proc = Dir(root, "proc");
+            proc.MountRoot = true;
             ProcSelf = Dir(proc, "self");
             ProcFd = Dir(ProcSelf, "fd");
             Gen(ProcSelf, "maps", &ProcFs.Maps);
@@ -272,6 +275,7 @@ namespace Kernel.Fs
             Link(ProcSelf, "net", "../net");
 
             Inode sysfs = Dir(root, "sys");
+            sysfs.MountRoot = true;
             Inode classNet = Dir(Dir(sysfs, "class"), "net");
             Inode lo = Dir(classNet, "lo");
             Gen(lo, "address", &NetProc.LoAddress); Gen(lo, "mtu", &NetProc.LoMtu); Gen(lo, "flags", &NetProc.LoFlags);

@@ -254,6 +254,9 @@ namespace Kernel.Fs
             if (existing != null && existing.IsSymlink) { FileSystem.Retarget(existing, target); return; }
             if (existing != null) FileSystem.Unlink(dir, name);
             FileSystem.Symlink(dir, name, target);
+            // Linux's exe, cwd and fd/N name the open file itself ("magic links"), whatever the text says.
+            Inode made = FileSystem.Lookup(dir, name);
+            if (made != null) made.MagicLink = true;
         }
 
         private static bool Under(byte* path, int len, string dir)
@@ -349,7 +352,7 @@ namespace Kernel.Fs
         }
 
         private static char StateOf(Process p, Thread t) =>
-            p.Zombie ? 'Z' : p.Stopped ? 'T' : t != null && t.State == Thread.Runnable ? 'R' : 'S';
+            p.Zombie ? 'Z' : p.Stopped ? 'T' : t != null && t.PtraceStopped ? 't' : t != null && t.State == Thread.Runnable ? 'R' : 'S';
 
         public static void Status(ref TextBuffer t) => StatusOf(ref t, Process.Current);
         public static void StatusOf(ref TextBuffer t, Process p) => StatusFor(ref t, p, p == Process.Current ? Thread.Current : Leader(p), p.Pid);
@@ -368,10 +371,12 @@ namespace Kernel.Fs
             for (int i = 0; name != null && i < 16 && name[i] != 0; i++) t.Byte(name[i]);
             char state = StateOf(p, th);
             t.Str("\nUmask:\t"); t.Octal4(p.Umask); t.Str("\nState:\t"); t.Byte((byte)state);
-            t.Str(state == 'Z' ? " (zombie)" : state == 'T' ? " (stopped)" : state == 'R' ? " (running)" : " (sleeping)");
+            t.Str(state == 'Z' ? " (zombie)" : state == 'T' ? " (stopped)" : state == 't' ? " (tracing stop)" : state == 'R' ? " (running)" : " (sleeping)");
             t.Str("\nTgid:\t"); t.Dec((ulong)p.Pid);
             t.Str("\nNgid:\t0\nPid:\t"); t.Dec((ulong)pid); t.Str("\nPPid:\t"); t.Dec((ulong)p.Ppid);
-            t.Str("\nTracerPid:\t0\n");
+            t.Str("\nTracerPid:\t");
+            t.Dec((ulong)(th != null && th.Tracer != null ? th.Tracer.Pid : 0));
+            t.Str("\n");
             t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
             ulong pages = p.Map != null ? p.Map.PagesMapped : 0;
             t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);

@@ -13,10 +13,11 @@ namespace Kernel.Memory
         public int FileId;             // MappedFiles id of the backing file, 0 for anonymous memory
         public bool NoWrite;           // MAP_SHARED of a file opened without write access
         public ulong FileOffset;       // file offset of Start
+        public bool Sealed;            // mseal: never unmapped, moved, resized or reprotected (fork keeps it, exec drops it)
         public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5, Vvar = 6, VdsoImage = 7,
             Aio = 8;                   // an io_setup completion ring (kernel/fs/Aio.cs): kernel frames, one region per ring
         public bool SameBacking(in Vma next) =>
-            Kind != Aio && Prot == next.Prot && Kind == next.Kind && FileId == next.FileId &&
+            Kind != Aio && Prot == next.Prot && Kind == next.Kind && FileId == next.FileId && Sealed == next.Sealed &&
             (FileId == 0 || FileOffset + (End - Start) == next.FileOffset);
     }
 
@@ -120,7 +121,7 @@ namespace Kernel.Memory
         public static void Insert(ulong start, ulong end, int prot, int kind, int fileId, ulong fileOffset)
         {
             Vma v;
-            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset; v.NoWrite = false;
+            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset; v.NoWrite = false; v.Sealed = false;
             int i = 0;
             while (i < M.Count && M.Vmas[i].Start < start) i++;
             if (fileId == 0 && i > 0 && M.Vmas[i - 1].End == start && M.Vmas[i - 1].SameBacking(v))
@@ -201,6 +202,40 @@ namespace Kernel.Memory
             return 0;
         }
 
+        /// <summary>True when a sealed region overlaps [start, end).</summary>
+        public static bool AnySealed(ulong start, ulong end)
+        {
+            for (int i = 0; i < M.Count; i++)
+                if (M.Vmas[i].Sealed && M.Vmas[i].Start < end && start < M.Vmas[i].End) return true;
+            return false;
+        }
+
+        /// <summary>
+        /// True when [start, end) holds a sealed region that discarding advice (MADV_DONTNEED and the
+        /// like) would change: private anonymous memory that cannot be written, whose contents the
+        /// seal protects. Writable or file-backed memory may be discarded, as on Linux.
+        /// </summary>
+        public static bool AnySealedReadOnlyAnon(ulong start, ulong end)
+        {
+            for (int i = 0; i < M.Count; i++)
+            {
+                ref Vma v = ref M.Vmas[i];
+                if (!v.Sealed || v.End <= start || v.Start >= end) continue;
+                bool anon = v.FileId == 0 && (v.Kind == Vma.Anon || v.Kind == Vma.Heap || v.Kind == Vma.Stack);
+                if (anon && (v.Prot & Prot.Write) == 0) return true;
+            }
+            return false;
+        }
+
+        /// <summary>mseal: seals every region of [start, end) (the caller checked that it is all mapped).</summary>
+        public static void Seal(ulong start, ulong end)
+        {
+            SplitAt(start);
+            SplitAt(end);
+            for (int i = 0; i < M.Count; i++)
+                if (M.Vmas[i].Start >= start && M.Vmas[i].End <= end) M.Vmas[i].Sealed = true;
+        }
+
         public static bool IsFree(ulong start, ulong end) =>
             start >= MinAddress && end <= TaskSize && start < end && !Overlaps(start, end);
 
@@ -223,6 +258,7 @@ namespace Kernel.Memory
                 if (Overlaps(addr, addr + len))
                 {
                     if (noReplace) return -Errno.EEXIST;
+                    if (AnySealed(addr, addr + len)) return -Errno.EPERM;
                     RemoveRange(addr, addr + len);
                 }
             }
@@ -242,6 +278,7 @@ namespace Kernel.Memory
             if (len > TaskSize || addr > TaskSize - len) return -Errno.EINVAL;         // as Linux: past TASK_SIZE
             ulong end = PageUp(addr + len);
             if (end < addr || end > UserEnd) return -Errno.EINVAL;
+            if (AnySealed(addr, end)) return -Errno.EPERM;
             RemoveRange(addr, end);
             return 0;
         }
@@ -257,6 +294,7 @@ namespace Kernel.Memory
                 int i = Find(a);
                 if (i < 0) return -Errno.ENOMEM;
                 if ((M.Vmas[i].NoWrite || M.Vmas[i].Kind == Vma.Vvar) && (prot & Prot.Write) != 0) return -Errno.EACCES;
+                if (M.Vmas[i].Sealed) return -Errno.EPERM;         // even to the same protection, as Linux
                 a = M.Vmas[i].End;
             }
             SplitAt(addr);
@@ -279,6 +317,7 @@ namespace Kernel.Memory
             newLen = PageUp(newLen);
             int i = Find(old);
             if (i < 0 || old + oldLen > M.Vmas[i].End) return -Errno.EFAULT;
+            if (M.Vmas[i].Sealed) return -Errno.EPERM;                 // sealed: no shrinking, growing or moving
             int prot = M.Vmas[i].Prot, kind = M.Vmas[i].Kind;
             if (kind == Vma.Aio) return RemapAioRing(i, old, oldLen, newLen, mayMove, fixedAddr, newAddr);
             if (fixedAddr)
@@ -286,6 +325,7 @@ namespace Kernel.Memory
                 if (!mayMove || (newAddr & (PageSize - 1)) != 0) return -Errno.EINVAL;
                 if (newAddr < old + oldLen && old < newAddr + newLen) return -Errno.EINVAL;
                 if (newAddr < MinAddress || newAddr + newLen > TaskSize || newAddr + newLen < newAddr) return -Errno.EINVAL;
+                if (AnySealed(newAddr, newAddr + newLen)) return -Errno.EPERM;
                 RemoveRange(newAddr, newAddr + newLen);
                 return MoveRange(old, oldLen, newLen, newAddr, prot, kind);
             }
@@ -368,7 +408,11 @@ namespace Kernel.Memory
                 if (!IsFree(oldTop, newTop)) return Brk;
                 Insert(oldTop, newTop, Prot.Read | Prot.Write, Vma.Heap);
             }
-            else if (newTop < oldTop) RemoveRange(newTop, oldTop);
+            else if (newTop < oldTop)
+            {
+                if (AnySealed(newTop, oldTop)) return Brk;            // a sealed heap does not shrink
+                RemoveRange(newTop, oldTop);
+            }
             Brk = want;
             return Brk;
         }
@@ -415,6 +459,39 @@ namespace Kernel.Memory
                 return true;
             }
             return MapFilePage(va, prot, MappedFiles.Get(M.Vmas[i].FileId), offset);
+        }
+
+        /// <summary>
+        /// ptrace's forced write (Linux's FOLL_FORCE), <paramref name="n"/> bytes within one page: a
+        /// private mapping takes it even when not writable, as a debugger plants a breakpoint in
+        /// read-only code; the page becomes this process's own copy and keeps its protection. False
+        /// when nothing is mapped there, or for shared, PROT_NONE and vDSO mappings.
+        /// </summary>
+        public static bool ForceWrite(ulong addr, byte* src, int n)
+        {
+            int i = Find(addr);
+            if (i < 0) return false;
+            int prot = M.Vmas[i].Prot, kind = M.Vmas[i].Kind;
+            if ((prot & Prot.Write) != 0) return UserMemory.CopyTo(addr, src, (ulong)n) == 0;
+            if (prot == Prot.None || kind == Vma.Shared || kind == Vma.Vvar || kind == Vma.VdsoImage) return false;
+            ulong va = PageDown(addr);
+            ulong* e = PageTable.EntryOf(va);
+            if ((e == null || (*e & PageTable.Present) == 0) && !HandleFault(addr, false, false)) return false;
+            e = PageTable.EntryOf(va);
+            if (e == null || (*e & PageTable.Present) == 0) return false;
+            ulong phys = PageTable.FrameOf(*e);
+            if (FrameRefs.IsShared(phys))
+            {
+                ulong copy = Mm.Pages.Alloc(1);
+                if (copy == 0) return false;
+                Mem.Copy(Mm.PhysToVirt(copy), Mm.PhysToVirt(phys), PageSize);
+                *e = copy | (*e & ~(PageTable.Cow | 0x000FFFFFFFFFF000UL));
+                Native.Invlpg(va);
+                FrameRefs.Release(phys);
+                phys = copy;
+            }
+            Mem.Copy((byte*)Mm.PhysToVirt(phys) + (addr & (PageSize - 1)), src, (ulong)n);
+            return true;
         }
 
         /// <summary>A write to a copy-on-write page: the last owner takes the frame; others get a copy.</summary>

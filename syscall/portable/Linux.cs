@@ -17,6 +17,11 @@ namespace Kernel
             EDQUOT = 122, ENOKEY = 126, EKEYEXPIRED = 127, EKEYREVOKED = 128, EKEYREJECTED = 129;
         /// <summary>Kernel-internal (never reaches a program): a sleep was interrupted by a signal; the dispatcher restarts the call (SA_RESTART) or makes it EINTR.</summary>
         public const int ERESTARTSYS = 512;
+        /// <summary>Kernel-internal: run the same call again unless a handler runs (then EINTR, even with SA_RESTART).</summary>
+        public const int ERESTARTNOHAND = 514;
+        /// <summary>Kernel-internal: as ERESTARTNOHAND, but the call goes on through restart_syscall and the thread's
+        /// restart block (a relative sleep resumes with the time it had left, not from the start).</summary>
+        public const int ERESTART_RESTARTBLOCK = 516;
 
         public static string Name(int e) => e switch
         {

@@ -22,6 +22,22 @@ namespace Kernel.Vfs
         public const int Rename = 5;      // rename (either path): EBUSY
     }
 
+    /// <summary>
+    /// openat2's RESOLVE_* flags (linux/openat2.h): restrictions on one path walk. The walk gets them
+    /// with the anchor they refer to (openat2's dirfd) for BENEATH and IN_ROOT.
+    /// </summary>
+    public static class ResolveFlags
+    {
+        public const int NoXdev = 0x01;        // crossing a mount point (either way): EXDEV
+        public const int NoMagicLinks = 0x02;  // following a /proc magic link: ELOOP
+        public const int NoSymlinks = 0x04;    // following any symlink: ELOOP
+        public const int Beneath = 0x08;       // leaving the anchor (absolute path or link, ".." above it): EXDEV
+        public const int InRoot = 0x10;        // the anchor is the root: "/" starts there, ".." stops there
+        public const int Cached = 0x20;        // only what is in memory (here: everything)
+        public const int All = 0x3F;
+        public const int Scoped = Beneath | InRoot;
+    }
+
     public static unsafe partial class FileSystem
     {
         public const int PathMax = 4096;          // including the NUL: paths of 4096+ bytes fail
@@ -190,20 +206,42 @@ namespace Kernel.Vfs
         /// component or a trailing '/'), ENAMETOOLONG (path of 4096+ bytes, component of 256+),
         /// ELOOP (more than 40 symlinks).
         /// </summary>
-        public static int Resolve(Inode start, ReadOnlySpan<byte> path, bool followLastSymlink, out Inode result)
+        public static int Resolve(Inode start, ReadOnlySpan<byte> path, bool followLastSymlink, out Inode result) =>
+            Resolve(start, path, followLastSymlink, 0, null, out result);
+
+        /// <summary>
+        /// Resolve under openat2's <paramref name="resolve"/> flags (ResolveFlags); <paramref name="anchor"/>
+        /// is the directory BENEATH and IN_ROOT refer to. Further errors: ELOOP (a symlink under
+        /// NO_SYMLINKS, a magic link under NO_MAGICLINKS), EXDEV (leaving the anchor under BENEATH, a
+        /// magic link under BENEATH or IN_ROOT, crossing a mount point under NO_XDEV).
+        /// </summary>
+        public static int Resolve(Inode start, ReadOnlySpan<byte> path, bool followLastSymlink, int resolve, Inode anchor, out Inode result)
         {
             int links = 0;
-            return Walk(start, path, followLastSymlink, ref links, out result);
+            return Walk(start, path, followLastSymlink, ref links, resolve, anchor, out result);
         }
 
-        private static int Walk(Inode start, ReadOnlySpan<byte> path, bool followLast, ref int links, out Inode result)
+        /// <summary>The directory a walk's "/" and ".." clamp at: the anchor under IN_ROOT, else the caller's root.</summary>
+        private static Inode WalkTop(int resolve, Inode anchor) => (resolve & ResolveFlags.InRoot) != 0 && anchor != null ? anchor : TopDir;
+
+        /// <summary>The mount point <paramref name="n"/> lies under (Root for the root file system).</summary>
+        private static Inode MountOf(Inode n)
+        {
+            for (int depth = 0; n != null && depth < PathMax; depth++, n = n.Parent)
+                if (n.MountRoot || n.Parent == null) return n;
+            return Root;
+        }
+
+        private static int Walk(Inode start, ReadOnlySpan<byte> path, bool followLast, ref int links, int resolve, Inode anchor, out Inode result)
         {
             result = null;
             int len = path.Length;
             if (len == 0) return -Errno.ENOENT;
             if (len >= PathMax) return -Errno.ENAMETOOLONG;
-            Inode top = TopDir;
-            Inode cur = path[0] == (byte)'/' || start == null ? top : start;
+            Inode top = WalkTop(resolve, anchor);
+            bool absolute = path[0] == (byte)'/';
+            if (absolute && (resolve & ResolveFlags.Beneath) != 0) return -Errno.EXDEV;
+            Inode cur = absolute || start == null ? top : start;
             int i = 0;
             while (true)
             {
@@ -219,19 +257,22 @@ namespace Kernel.Vfs
                 ReadOnlySpan<byte> name = path.Slice(s, i - s);
                 Inode next;
                 if (IsDot(name)) next = cur;
-                else if (IsDotDot(name)) next = cur != top && cur.Parent != null ? cur.Parent : cur;
+                else if (IsDotDot(name))
+                {
+                    int r = DotDot(cur, top, resolve, anchor, out next);
+                    if (r < 0) return r;
+                }
                 else
                 {
                     if (name.Length > NameMax) return -Errno.ENAMETOOLONG;
                     DirEntry e = FindEntry(cur, name);
                     if (e == null) return -Errno.ENOENT;
                     next = e.Node;
+                    if (next.MountRoot && (resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
                 }
                 if (next.IsSymlink && (!last || followLast || trailing))
                 {
-                    if (++links > MaxSymlinks) return -Errno.ELOOP;
-                    if (next.Size <= 0 || next.Data == null) return -Errno.ENOENT;
-                    int r = Walk(cur, new ReadOnlySpan<byte>(next.Data, (int)next.Size), true, ref links, out Inode target);
+                    int r = FollowLink(cur, next, top, ref links, resolve, anchor, out Inode target);
                     if (r < 0) return r;
                     next = target;
                 }
@@ -240,6 +281,45 @@ namespace Kernel.Vfs
             if (path[len - 1] == (byte)'/' && !cur.IsDirectory) return -Errno.ENOTDIR;
             result = cur;
             return 0;
+        }
+
+        /// <summary>".." from <paramref name="cur"/>: it stays at the walk's top; BENEATH refuses to leave the anchor, NO_XDEV a mount.</summary>
+        private static int DotDot(Inode cur, Inode top, int resolve, Inode anchor, out Inode next)
+        {
+            next = cur;
+            if ((resolve & ResolveFlags.Beneath) != 0 && cur == anchor) return -Errno.EXDEV;
+            if (cur == top || cur.Parent == null) return 0;
+            if (cur.MountRoot && (resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
+            next = cur.Parent;
+            return 0;
+        }
+
+        /// <summary>Follows <paramref name="link"/> found in directory <paramref name="dir"/>, under the walk's resolve flags.</summary>
+        private static int FollowLink(Inode dir, Inode link, Inode top, ref int links, int resolve, Inode anchor, out Inode target)
+        {
+            target = null;
+            if ((resolve & ResolveFlags.NoSymlinks) != 0) return -Errno.ELOOP;
+            if (link.MagicLink)
+            {
+                if ((resolve & ResolveFlags.NoMagicLinks) != 0) return -Errno.ELOOP;
+                if ((resolve & ResolveFlags.Scoped) != 0) return -Errno.EXDEV;
+            }
+            if (++links > MaxSymlinks) return -Errno.ELOOP;
+            if (link.Size <= 0 || link.Data == null) return -Errno.ENOENT;
+            var text = new ReadOnlySpan<byte>(link.Data, (int)link.Size);
+            if (link.MagicLink)
+            {
+                // Linux jumps straight to the open file: no restriction applies on the way, only
+                // NO_XDEV's comparison of where the link is and where the file is.
+                int m = Walk(dir, text, true, ref links, 0, null, out target);
+                if (m < 0) return m;
+                if ((resolve & ResolveFlags.NoXdev) != 0 && MountOf(target) != MountOf(dir)) { target = null; return -Errno.EXDEV; }
+                return 0;
+            }
+            // An absolute target jumps to the top: a mount crossing when the link is on another mount.
+            if (text[0] == (byte)'/' && (resolve & ResolveFlags.NoXdev) != 0 && (resolve & ResolveFlags.Beneath) == 0 && MountOf(dir) != MountOf(top))
+                return -Errno.EXDEV;
+            return Walk(dir, text, true, ref links, resolve, anchor, out target);
         }
 
         /// <summary>ResolveParent for creating operations (PathOp.Create: "/", "." and ".." give EEXIST).</summary>
@@ -256,7 +336,12 @@ namespace Kernel.Vfs
         /// name exists, else ENOENT; unlink/rename of a non-directory give ENOTDIR).
         /// Errors: ENOENT (empty path), ENAMETOOLONG, ENOTDIR, ELOOP, and those of Resolve.
         /// </summary>
-        public static int ResolveParent(Inode start, ReadOnlySpan<byte> path, int op, out Inode parent, out int nameStart, out int nameLength)
+        public static int ResolveParent(Inode start, ReadOnlySpan<byte> path, int op, out Inode parent, out int nameStart, out int nameLength) =>
+            ResolveParent(start, path, op, 0, null, out parent, out nameStart, out nameLength);
+
+        /// <summary>ResolveParent under openat2's resolve flags and anchor (see Resolve).</summary>
+        public static int ResolveParent(Inode start, ReadOnlySpan<byte> path, int op, int resolve, Inode anchor,
+                                        out Inode parent, out int nameStart, out int nameLength)
         {
             parent = null;
             nameStart = nameLength = 0;
@@ -265,9 +350,11 @@ namespace Kernel.Vfs
             if (len >= PathMax) return -Errno.ENAMETOOLONG;
             int end = len;
             while (end > 0 && path[end - 1] == (byte)'/') end--;
+            Inode top = WalkTop(resolve, anchor);
             if (end == 0)
             {
-                parent = TopDir;
+                if ((resolve & ResolveFlags.Beneath) != 0) return -Errno.EXDEV;
+                parent = top;
                 return LastTypeError(LastRoot, op);
             }
             int s = end;
@@ -275,13 +362,13 @@ namespace Kernel.Vfs
             Inode dir;
             if (s == 0)
             {
-                dir = start != null ? start : TopDir;
+                dir = start != null ? start : top;
                 if (!dir.IsDirectory) return -Errno.ENOTDIR;
             }
             else
             {
                 int links = 0;
-                int r = Walk(start, path.Slice(0, s), true, ref links, out dir);
+                int r = Walk(start, path.Slice(0, s), true, ref links, resolve, anchor, out dir);
                 if (r < 0) return r;
             }
             parent = dir;
@@ -289,7 +376,12 @@ namespace Kernel.Vfs
             nameLength = end - s;
             ReadOnlySpan<byte> name = path.Slice(s, end - s);
             if (IsDot(name)) return LastTypeError(LastDot, op);
-            if (IsDotDot(name)) return LastTypeError(LastDotDot, op);
+            if (IsDotDot(name))
+            {
+                // Linux steps to ".." (and may refuse that) before it looks at what the operation wants.
+                int d = DotDot(dir, top, resolve, anchor, out _);
+                return d < 0 ? d : LastTypeError(LastDotDot, op);
+            }
             if (nameLength > NameMax) return -Errno.ENAMETOOLONG;
             return 0;
         }

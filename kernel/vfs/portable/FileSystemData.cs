@@ -103,6 +103,39 @@ namespace Kernel.Vfs
             return done;
         }
 
+        /// <summary>
+        /// cachestat's count: the 4 KiB pages from <paramref name="firstPage"/> to <paramref name="lastPage"/>
+        /// (inclusive) of a regular file's [0, Size) whose bytes are stored, the rest being holes that
+        /// read as zeros. Storage is at chunk granularity (a contiguous file stores everything up to
+        /// its capacity), so a hole inside a stored chunk counts, where Linux would count no page.
+        /// </summary>
+        public static ulong StoredPages(Inode node, ulong firstPage, ulong lastPage)
+        {
+            const int PageShift = 12;
+            if (node == null || node.IsSpecial || !node.IsRegular || node.Size <= 0) return 0;
+            ulong filePages = ((ulong)node.Size + (1UL << PageShift) - 1) >> PageShift;
+            if (lastPage >= filePages) lastPage = filePages - 1;
+            if (firstPage > lastPage) return 0;
+            if (node.Chunks == null)
+            {
+                ulong stored = ((ulong)StoredBytes(node) + (1UL << PageShift) - 1) >> PageShift;
+                return Overlap(firstPage, lastPage, 0, stored);
+            }
+            const int PagesPerChunk = 1 << (ChunkShift - PageShift);
+            ulong total = 0;
+            ulong lastChunk = lastPage / PagesPerChunk;
+            for (ulong i = firstPage / PagesPerChunk; i <= lastChunk && i < (ulong)node.ChunkSlots; i++)
+                if (node.Chunks[i] != null) total += Overlap(firstPage, lastPage, i * PagesPerChunk, (i + 1) * PagesPerChunk);
+            return total;
+        }
+
+        /// <summary>How many of the pages [start, end) lie in [first, last].</summary>
+        private static ulong Overlap(ulong first, ulong last, ulong start, ulong end)
+        {
+            ulong lo = first > start ? first : start, hi = last + 1 < end ? last + 1 : end;
+            return hi > lo ? hi - lo : 0;
+        }
+
         /// <summary>Bytes of a contiguous (non-chunked) file that are stored rather than implied zeros.</summary>
         private static long StoredBytes(Inode node) => node.Data == null ? 0 : Math.Max(0L, Math.Min(node.Size, node.Capacity));
 
@@ -366,7 +399,7 @@ namespace Kernel.Vfs
                         {
                             int links = 0;
                             if (next.Size <= 0 || next.Data == null) return false;
-                            if (Walk(dir, new ReadOnlySpan<byte>(next.Data, (int)next.Size), true, ref links, out next) < 0) return false;
+                            if (Walk(dir, new ReadOnlySpan<byte>(next.Data, (int)next.Size), true, ref links, 0, null, out next) < 0) return false;
                         }
                     }
                     if (!next.IsDirectory) return false;

@@ -38,6 +38,8 @@ namespace Kernel.Vfs
         public object Writer;                 // the thread in a long write() of this file (the kernel's inode lock)
         public Inode NextDead;                // in the kernel's list of dead nodes waiting to be freed
         public bool Buried;                   // handed to VfsMemory.Dead (once)
+        public bool MountRoot;                // a directory /proc/mounts lists as a mount point (RESOLVE_NO_XDEV stops here)
+        public bool MagicLink;                // a /proc link that names an open file (RESOLVE_NO_MAGICLINKS refuses it)
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
