@@ -52,6 +52,7 @@ suite python tests/apps/python.sh
 suite procs tests/apps/procs.sh
 suite leaks tests/apps/leaks.sh
 suite jobctl tests/apps/jobctl.sh
+suite strace tests/apps/strace.sh
 suite net tests/apps/net.sh
 suite fuzz tests/apps/fuzz.sh
 suite ops tests/ops/errors.sh

@@ -860,6 +860,15 @@ fork_return:
     mov rsp, r12
     jmp syscall_return
 
+; The same for a child a tracer follows: before user mode it stops for the tracer (its SIGSTOP or
+; PTRACE_EVENT_STOP), as Linux's child does on its way out of ret_from_fork.
+extern ptrace_child_start
+traced_fork_return:
+    mov rsp, r12
+    mov rdi, rbx
+    call ptrace_child_start
+    jmp syscall_return
+
 ; First run of a kernel thread: r12 = function, r13 = argument. The function never returns.
 kthread_start:
     mov rdi, r13
@@ -876,7 +885,7 @@ asm_syscall_symbols:
     ret
 section .data
 syscall_symbol_table:
-    dq syscall_entry, syscall_stack_top, syscall_full_restore, fork_return, kthread_start
+    dq syscall_entry, syscall_stack_top, syscall_full_restore, fork_return, kthread_start, traced_fork_return
 
 ; The vDSO image (kernel/vdso/vdso.c, built by tools/build-kernel.sh), copied into every program.
 section .rodata

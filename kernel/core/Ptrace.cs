@@ -133,8 +133,24 @@ namespace Kernel
             child.PtraceOptions = parent.PtraceOptions;
             child.PtraceSeized = parent.PtraceSeized;
             child.PtraceResume = ResumeCont;
-            SignalDelivery.SendToThread(child, Signal.SIGSTOP, SigInfo.From(SigInfo.SI_USER, 0));
+            child.OrigRax = parent.OrigRax;                // its registers are the parent's at the clone
+            // A seized tracer sees the child's first stop as PTRACE_EVENT_STOP, another as a SIGSTOP.
+            if (child.PtraceSeized) child.PtraceInterrupt = true;
+            else SignalDelivery.SendToThread(child, Signal.SIGSTOP, SigInfo.From(SigInfo.SI_USER, 0));
+            child.StartTraced();
             return (parent.PtraceOptions & option) != 0 ? ev : 0;
+        }
+
+        /// <summary>A traced child's first way to user mode (boot.asm traced_fork_return): its first stop.</summary>
+        [System.Runtime.InteropServices.UnmanagedCallersOnly(EntryPoint = "ptrace_child_start")]
+        private static void ChildStart(SyscallFrame* f)
+        {
+            Thread t = Thread.Current;
+            t.SysFrame = f;
+            t.IntFrame = null;
+            ProcessExit.CheckExitRequest();
+            if (t.PtraceInterrupt) { InterruptStop(); ProcessExit.CheckExitRequest(); }
+            if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);
         }
 
         /// <summary>A traced thread ends with wait status <paramref name="status"/>: its tracer hears of it unless it is the parent that will reap it.</summary>

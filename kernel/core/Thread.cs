@@ -213,6 +213,9 @@ namespace Kernel
             SavedRsp = (ulong)sp;
         }
 
+        /// <summary>A child prepared by PrepareUserReturn that a tracer follows: it stops before its first instruction.</summary>
+        public void StartTraced() => ((ulong*)SavedRsp)[6] = SyscallSymbols()[5];   // traced_fork_return for fork_return
+
         /// <summary>Lays out the stack so the first switch runs <paramref name="fn"/>(<paramref name="arg"/>) in kernel mode.</summary>
         public void PrepareKernelEntry(delegate* unmanaged<ulong, void> fn, ulong arg)
         {
