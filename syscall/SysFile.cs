@@ -175,7 +175,13 @@ namespace Kernel.Syscalls
                 return r;
             }
             else if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) == (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) return -Errno.EEXIST;
+            return OpenNode(node, flags);
+        }
 
+        /// <summary>The second half of open: a descriptor for a node already found (open_by_handle_at starts here).</summary>
+        internal static long OpenNode(Inode node, int flags)
+        {
+            int r;
             uint type = node.Mode & 0xF000;
             int acc = flags & OpenFlags.O_ACCMODE;
             if (type == 0xA000 && (flags & OpenFlags.O_PATH) == 0) return -Errno.ELOOP;   // O_NOFOLLOW on a symlink

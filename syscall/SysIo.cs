@@ -117,6 +117,29 @@ namespace Kernel.Syscalls
             }
         }
 
+        /// <summary>
+        /// vhangup(): the caller's controlling terminal is hung up, as Linux's tty_vhangup_self (the
+        /// caller is root: CAP_SYS_TTY_CONFIG). Without one, nothing happens. On the console only the
+        /// job-control part applies (the session loses it, its leader hears SIGHUP and SIGCONT): the
+        /// host's terminal stays open.
+        /// </summary>
+        public static long Vhangup(SyscallFrame* f)
+        {
+            Process p = Process.Current;
+            if (p.CttyPty != null) { p.CttyPty.Vhangup(); return 0; }
+            if (!Controls(p)) return 0;
+            int sid = TtySid;
+            TtySid = TtyForeground = 0;
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                if (q.Sid == sid) q.HasCtty = false;
+                if (q.Zombie || q.Pid != sid) continue;
+                SignalDelivery.SendToProcess(q, Signal.SIGHUP, SigInfo.From(SigInfo.SI_KERNEL, 0));
+                SignalDelivery.SendToProcess(q, Signal.SIGCONT, SigInfo.From(SigInfo.SI_KERNEL, 0));
+            }
+            return 0;
+        }
+
         /// <summary>Terminal ioctls on the console streams (0 stdin, 1 stdout, 2 stderr): ENOTTY unless the host side is a terminal.</summary>
         public static long ConsoleIoctl(int fd, uint req, ulong arg)
         {

@@ -382,7 +382,14 @@ namespace Kernel.Syscalls
 
         private static long FillStatfs(ulong buf)
         {
-            StatFs s = default;
+            StatfsOfRoot(out StatFs s);
+            return UserMemory.Write(buf, s);
+        }
+
+        /// <summary>What statfs says of the one tree every path is on.</summary>
+        private static void StatfsOfRoot(out StatFs s)
+        {
+            s = default;
             s.Type = 0x01021994;                 // TMPFS_MAGIC: the root is a RAM file system
             s.Bsize = 4096;
             s.Frsize = 4096;
@@ -391,7 +398,64 @@ namespace Kernel.Syscalls
             s.Files = 1 << 20;
             s.Ffree = 1 << 19;
             s.Namelen = 255;
-            return UserMemory.Write(buf, s);
+        }
+
+        /// <summary>The st_dev every node of the tree reports (SysFile.Fill): the only mounted device ustat knows.</summary>
+        private const ulong RootDev = 0x801;
+
+        private struct Ustat
+        {
+            public int Tfree;                    // __kernel_daddr_t
+            public ulong Tinode;
+            public fixed byte Fname[6], Fpack[6];
+        }
+
+        /// <summary>ustat(dev, buf): free blocks and inodes of the mounted file system on dev (statfs's f_bfree and f_ffree).</summary>
+        public static long UstatSyscall(SyscallFrame* f)
+        {
+            if ((uint)f->A0 != RootDev) return -Errno.EINVAL;     // no file system of ours is on that device
+            StatfsOfRoot(out StatFs s);
+            Ustat u = default;
+            u.Tfree = (int)s.Bfree;
+            u.Tinode = (ulong)s.Ffree;
+            return UserMemory.Write(f->A1, u);
+        }
+
+        /// <summary>sysfs(option, arg1, arg2): 1 name -> index, 2 index -> name, 3 count, over the file system types /proc/filesystems lists.</summary>
+        public static long Sysfs(SyscallFrame* f)
+        {
+            switch ((int)f->A0)
+            {
+                case 1:
+                {
+                    byte* name = stackalloc byte[PathMax + 1];
+                    int len = SysFile.CopyPath(f->A1, name);      // getname: EFAULT, ENAMETOOLONG, and "" is ENOENT
+                    if (len < 0) return len;
+                    if (len == 0) return -Errno.ENOENT;
+                    for (int i = 0; i < ProcFs.FileSystemTypeCount; i++)
+                    {
+                        string t = ProcFs.FileSystemType(i);
+                        if (t.Length != len) continue;
+                        int k = 0;
+                        while (k < len && name[k] == (byte)t[k]) k++;
+                        if (k == len) return i;
+                    }
+                    return -Errno.EINVAL;
+                }
+                case 2:
+                {
+                    uint index = (uint)f->A1;
+                    if (index >= ProcFs.FileSystemTypeCount) return -Errno.EINVAL;
+                    string t = ProcFs.FileSystemType((int)index);
+                    byte* buf = stackalloc byte[32];
+                    for (int k = 0; k < t.Length; k++) buf[k] = (byte)t[k];
+                    buf[t.Length] = 0;
+                    return UserMemory.CopyTo(f->A2, buf, (ulong)t.Length + 1) != 0 ? -Errno.EFAULT : 0;
+                }
+                case 3:
+                    return ProcFs.FileSystemTypeCount;
+            }
+            return -Errno.EINVAL;
         }
 
         public static long Statfs(SyscallFrame* f)

@@ -228,6 +228,7 @@ namespace Kernel
             Process.Current.Argv = argv; Process.Current.ArgvLength = (ulong)argvLen;
             Process.Current.Envp = envp; Process.Current.EnvpLength = (ulong)envpLen;
             SysMisc.SetName(argv, (ulong)argvLen);
+            p.ForkNoExec = false;
             Arch.Native.Wrmsr(0xC0000100, 0);
             Arch.Native.Wrmsr(0xC0000101, 0);
 

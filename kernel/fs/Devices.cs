@@ -198,7 +198,7 @@ namespace Kernel.Fs
         private static void Gen(Inode dir, string name, delegate*<ref TextBuffer, void> generate) =>
             Add(dir, name, new GeneratedFile(generate), 0x8000 | 0x124, 0);
 
-        public static Inode ProcSelf, ProcFd, Dev, Pts;
+        public static Inode ProcSelf, ProcFd, Dev, Pts, Proc, Sys;
 
         /// <summary>Creates /dev, /proc, /sys and /tmp over whatever the root image holds.</summary>
         public static void Init()
@@ -227,7 +227,7 @@ namespace Kernel.Fs
             dev.MountRoot = tmp.MountRoot = true;
             Dir(root, "etc");
 
-            Inode proc = Dir(root, "proc");
+            Inode proc = Proc = Dir(root, "proc");
             proc.MountRoot = true;
             ProcSelf = Dir(proc, "self");
             ProcFd = Dir(ProcSelf, "fd");
@@ -274,7 +274,7 @@ namespace Kernel.Fs
             Gen(net, "if_inet6", &NetProc.IfInet6);
             Link(ProcSelf, "net", "../net");
 
-            Inode sysfs = Dir(root, "sys");
+            Inode sysfs = Sys = Dir(root, "sys");
             sysfs.MountRoot = true;
             Inode classNet = Dir(Dir(sysfs, "class"), "net");
             Inode lo = Dir(classNet, "lo");

@@ -515,7 +515,18 @@ namespace Kernel.Fs
 
         public static void Loadavg(ref TextBuffer t) => t.Str("0.00 0.00 0.00 1/1 1\n");
         public static void Version(ref TextBuffer t) => t.Str("Linux version 6.1.0-compat (compat unikernel, C# NativeAOT) #1 SMP\n");
-        public static void Filesystems(ref TextBuffer t) => t.Str("nodev\tproc\nnodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\n");
+        /// <summary>The file system types this kernel knows, in Linux's registration order (/proc/filesystems and sysfs(2) list them); all are nodev.</summary>
+        public const int FileSystemTypeCount = 8;
+        public static string FileSystemType(int i) => i switch
+        {
+            0 => "sysfs", 1 => "tmpfs", 2 => "proc", 3 => "devtmpfs", 4 => "sockfs", 5 => "pipefs", 6 => "devpts", 7 => "mqueue",
+            _ => null,
+        };
+
+        public static void Filesystems(ref TextBuffer t)
+        {
+            for (int i = 0; i < FileSystemTypeCount; i++) { t.Str("nodev\t"); t.Str(FileSystemType(i)); t.Byte((byte)'\n'); }
+        }
         public static void OsRelease(ref TextBuffer t) => t.Str("6.1.0-compat\n");
         public static void OsType(ref TextBuffer t) => t.Str("Linux\n");
         public static void Hostname(ref TextBuffer t) { Line(ref t, Uts.Hostname); }

@@ -61,11 +61,15 @@ namespace Kernel.Fs
     internal sealed unsafe class PtySlave : PtyEnd
     {
         public PtySlave(Pty t, Inode node, int flags) { Tty = t; Node = node; Flags = flags; node.OpenRef(); }
-        public override long Read(byte* dst, long n) => Tty.SlaveRead(dst, n, NonBlocking);
-        public override long Write(byte* src, long n) => Tty.SlaveWrite(src, n, NonBlocking);
-        public override short Poll() => Tty.SlavePoll();
-        public override long Available() => Tty.SlaveAvailable();
-        public override long Ioctl(uint request, ulong arg) => Tty.Ioctl(false, request, arg);
+        /// <summary>vhangup hung this descriptor up (Linux's hung_up_tty_fops): reads 0, writes and ioctls EIO; later opens are not affected.</summary>
+        public bool HungUp;
+        public override long Read(byte* dst, long n) => HungUp ? 0 : Tty.SlaveRead(dst, n, NonBlocking);
+        public override long Write(byte* src, long n) => HungUp ? -Errno.EIO : Tty.SlaveWrite(src, n, NonBlocking);
+        public override short Poll() =>
+            HungUp ? (short)(PollBits.POLLIN | PollBits.POLLOUT | PollBits.POLLERR | PollBits.POLLHUP) : Tty.SlavePoll();
+        public override long Available() => HungUp ? 0 : Tty.SlaveAvailable();
+        public override long Ioctl(uint request, ulong arg) =>
+            HungUp ? (request == 0x5410 /* TIOCSPGRP */ ? -Errno.ENOTTY : -Errno.EIO) : Tty.Ioctl(false, request, arg);
         public override void OnLastClose() { Pty t = Tty; DropNode(); t.SlaveClosed(); }
     }
 
@@ -217,6 +221,31 @@ namespace Kernel.Fs
             Sid = Pgrp = 0;
             Changed();
             if (SlaveOpens == 0) Free();
+        }
+
+        /// <summary>
+        /// vhangup by a process this terminal controls (Linux's tty_vhangup, __tty_hangup(tty, 0)): every
+        /// slave descriptor open now is hung up, the session loses the terminal and its leader hears
+        /// SIGHUP and SIGCONT. The pair stays usable: a new open of the slave works.
+        /// </summary>
+        public void Vhangup()
+        {
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                FileTable ft = q.Files;
+                if (ft == null) continue;
+                for (int fd = 0; fd < FdTable.Max; fd++)
+                    if (ft.Files[fd] is PtySlave s && s.Tty == this) s.HungUp = true;
+            }
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                if (q.CttyPty == this) q.CttyPty = null;
+                if (Sid == 0 || q.Zombie || q.Pid != Sid) continue;
+                SignalDelivery.SendToProcess(q, Signal.SIGHUP, SigInfo.From(SigInfo.SI_KERNEL, 0));
+                SignalDelivery.SendToProcess(q, Signal.SIGCONT, SigInfo.From(SigInfo.SI_KERNEL, 0));
+            }
+            Sid = Pgrp = 0;
+            Changed();
         }
 
         public void SlaveClosed()

@@ -14,7 +14,7 @@ namespace Kernel
             EDESTADDRREQ = 89, EMSGSIZE = 90, EPROTOTYPE = 91, EPROTONOSUPPORT = 93, EADDRNOTAVAIL = 99,
             ENETDOWN = 100, ENETUNREACH = 101, ECONNABORTED = 103, ECONNRESET = 104, ENOBUFS = 105,
             EISCONN = 106, ENOTCONN = 107, EHOSTUNREACH = 113, EALREADY = 114, EINPROGRESS = 115, ESOCKTNOSUPPORT = 94,
-            EDQUOT = 122, ENOKEY = 126, EKEYEXPIRED = 127, EKEYREVOKED = 128, EKEYREJECTED = 129;
+            ESTALE = 116, EDQUOT = 122, ENOKEY = 126, EKEYEXPIRED = 127, EKEYREVOKED = 128, EKEYREJECTED = 129;
         /// <summary>Kernel-internal (never reaches a program): a sleep was interrupted by a signal; the dispatcher restarts the call (SA_RESTART) or makes it EINTR.</summary>
         public const int ERESTARTSYS = 512;
         /// <summary>Kernel-internal: run the same call again unless a handler runs (then EINTR, even with SA_RESTART).</summary>
@@ -41,7 +41,7 @@ namespace Kernel
             ENETUNREACH => "ENETUNREACH", ECONNABORTED => "ECONNABORTED", ECONNRESET => "ECONNRESET",
             ENOBUFS => "ENOBUFS", EISCONN => "EISCONN", ENOTCONN => "ENOTCONN", EHOSTUNREACH => "EHOSTUNREACH",
             EALREADY => "EALREADY", EINPROGRESS => "EINPROGRESS", ESOCKTNOSUPPORT => "ESOCKTNOSUPPORT",
-            EDQUOT => "EDQUOT", ENOKEY => "ENOKEY", EKEYEXPIRED => "EKEYEXPIRED", EKEYREVOKED => "EKEYREVOKED", EKEYREJECTED => "EKEYREJECTED", _ => "E?",
+            ESTALE => "ESTALE", EDQUOT => "EDQUOT", ENOKEY => "ENOKEY", EKEYEXPIRED => "EKEYEXPIRED", EKEYREVOKED => "EKEYREVOKED", EKEYREJECTED => "EKEYREJECTED", _ => "E?",
         };
     }
 

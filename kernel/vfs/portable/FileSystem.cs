@@ -81,6 +81,39 @@ namespace Kernel.Vfs
             Root.Parent = null;
         }
 
+        private static ulong s_generation = 0x9E3779B97F4A7C15UL;
+
+        /// <summary>A new i_generation (a 64-bit LCG's high half, as tmpfs draws a random one).</summary>
+        internal static uint NextGeneration()
+        {
+            s_generation = s_generation * 6364136223846793005UL + 1442695040888963407UL;
+            return (uint)(s_generation >> 32);
+        }
+
+        /// <summary>
+        /// The linked node numbered <paramref name="ino"/> (a file handle's target), searched from the root;
+        /// null when no name reaches it any more (deleted). Depth-first, at most MaxHandleDepth levels.
+        /// </summary>
+        public static Inode FindByIno(ulong ino) => Root == null ? null : Root.Ino == ino ? Root : FindByIno(Root, ino, 0);
+
+        private const int MaxHandleDepth = 256;
+
+        private static Inode FindByIno(Inode dir, ulong ino, int depth)
+        {
+            for (DirEntry e = dir.First; e != null; e = e.Next)
+            {
+                Inode n = e.Node;
+                if (n == null) continue;
+                if (n.Ino == ino) return n;
+                if (n.IsDirectory && n.Parent == dir && depth < MaxHandleDepth)
+                {
+                    Inode found = FindByIno(n, ino, depth + 1);
+                    if (found != null) return found;
+                }
+            }
+            return null;
+        }
+
         /// <summary>A fresh, unlinked node with a new inode number and the current time.</summary>
         public static Inode NewInode(uint mode)
         {
@@ -92,6 +125,7 @@ namespace Kernel.Vfs
         private static void InitInode(Inode n, uint mode)
         {
             n.Ino = ++s_nextIno;
+            n.Generation = NextGeneration();
             n.Mode = mode;
             long t = Time();
             n.AtimeNs = n.MtimeNs = n.CtimeNs = t;

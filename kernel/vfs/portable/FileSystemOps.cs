@@ -47,7 +47,7 @@ namespace Kernel.Vfs
             if (node == null) return -Errno.EINVAL;
             int r = PrepareCreate(dir, name, out Inode existing);
             if (r < 0) return r;
-            if (node.Ino == 0) node.Ino = ++s_nextIno;
+            if (node.Ino == 0) { node.Ino = ++s_nextIno; node.Generation = NextGeneration(); }
             if (node.IsDirectory) node.Nlink = 0;   // Attach sets 2
             return Attach(dir, name, node, out existing);
         }

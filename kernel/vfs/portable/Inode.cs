@@ -28,6 +28,7 @@ namespace Kernel.Vfs
         public const uint PermMask = 0xFFF;   // 07777: permissions + setuid/setgid/sticky
 
         public ulong Ino;
+        public uint Generation;               // i_generation: file handles carry it with Ino (never reused here, but a handle must not name a stranger)
         public uint Mode;
         public uint Uid, Gid;
         public uint Nlink;
