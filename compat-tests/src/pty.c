@@ -576,8 +576,17 @@ static void vhangup_section(void)
         report(syscall(SYS_vhangup) == 0, "vhangup without a controlling terminal: 0");
         signal(SIGHUP, on_sig);
         report(ioctl(s, TIOCSCTTY, 0) == 0, "the slave becomes the controlling terminal");
+        pid_t reader = fork();
+        if (reader == 0) {
+            char b[8];
+            _exit(read(s, b, sizeof b) == 0 ? 0 : 1);
+        }
+        usleep(100000);
         report(syscall(SYS_vhangup) == 0, "vhangup: 0");
         report(wait_flag(&got_hup), "the session leader hears SIGHUP");
+        int rst = -1;
+        waitpid(reader, &rst, 0);
+        report(WIFEXITED(rst) && WEXITSTATUS(rst) == 0, "a read blocked at the hang-up returns 0");
         char b[8];
         report(read(s, b, sizeof b) == 0, "an open slave descriptor reads 0");
         errno = 0;

@@ -63,8 +63,8 @@ namespace Kernel.Fs
         public PtySlave(Pty t, Inode node, int flags) { Tty = t; Node = node; Flags = flags; node.OpenRef(); }
         /// <summary>vhangup hung this descriptor up (Linux's hung_up_tty_fops): reads 0, writes and ioctls EIO; later opens are not affected.</summary>
         public bool HungUp;
-        public override long Read(byte* dst, long n) => HungUp ? 0 : Tty.SlaveRead(dst, n, NonBlocking);
-        public override long Write(byte* src, long n) => HungUp ? -Errno.EIO : Tty.SlaveWrite(src, n, NonBlocking);
+        public override long Read(byte* dst, long n) => HungUp ? 0 : Tty.SlaveRead(dst, n, NonBlocking, this);
+        public override long Write(byte* src, long n) => HungUp ? -Errno.EIO : Tty.SlaveWrite(src, n, NonBlocking, this);
         public override short Poll() =>
             HungUp ? (short)(PollBits.POLLIN | PollBits.POLLOUT | PollBits.POLLERR | PollBits.POLLHUP) : Tty.SlavePoll();
         public override long Available() => HungUp ? 0 : Tty.SlaveAvailable();
@@ -676,7 +676,8 @@ namespace Kernel.Fs
 
         // ---- the slave's end ------------------------------------------------------------------
 
-        public long SlaveRead(byte* dst, long n, bool nonblock)
+        /// <summary>A read of the slave through <paramref name="file"/> (null: no descriptor of its own to be hung up).</summary>
+        public long SlaveRead(byte* dst, long n, bool nonblock, PtySlave file = null)
         {
             if (HungUp) return 0;
             long jc = CheckJob(SIGTTIN);              // a background group reading its terminal
@@ -690,6 +691,7 @@ namespace Kernel.Fs
                     if (nonblock) return -Errno.EAGAIN;
                     if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
                     if (HungUp) return -Errno.EIO;   // a read asleep at the hang-up sees the master gone (later ones read 0)
+                    if (file != null && file.HungUp) return 0;   // vhangup of its descriptor: n_tty_read stops with nothing
                 }
             }
             // Non-canonical: VMIN bytes, VTIME tenths of a second between bytes (VMIN 0: for the first byte).
@@ -720,6 +722,7 @@ namespace Kernel.Fs
                 int w = Scheduler.Sleep(Waiters, deadline);
                 if (w == Scheduler.Interrupted) return got > 0 ? got : -Errno.ERESTARTSYS;
                 if (HungUp) return got > 0 ? got : -Errno.EIO;
+                if (file != null && file.HungUp) return got;
                 if (w == Scheduler.TimedOut) return got;
             }
         }
@@ -744,7 +747,7 @@ namespace Kernel.Fs
             return copy;
         }
 
-        public long SlaveWrite(byte* src, long n, bool nonblock)
+        public long SlaveWrite(byte* src, long n, bool nonblock, PtySlave file = null)
         {
             if (HungUp) return -Errno.EIO;
             if (L(TOSTOP))
@@ -755,7 +758,7 @@ namespace Kernel.Fs
             long done = 0;
             while (done < n)
             {
-                if (HungUp) return done > 0 ? done : -Errno.EIO;
+                if (HungUp || (file != null && file.HungUp)) return done > 0 ? done : -Errno.EIO;
                 if (!_stopped && Output(src[done])) { done++; continue; }
                 Changed();
                 if (nonblock) return done > 0 ? done : -Errno.EAGAIN;

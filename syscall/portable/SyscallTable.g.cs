@@ -1494,7 +1494,7 @@ namespace Kernel.Syscalls
             150 => "memory is never swapped",
             151 => "memory is never swapped",
             152 => "memory is never swapped",
-            153 => "hangs up the controlling pseudo-terminal (open slave descriptors read 0, write/ioctl EIO; SIGHUP+SIGCONT to the session leader); on the console only the job-control part; a read already blocked is not woken",
+            153 => "hangs up the controlling pseudo-terminal (open slave descriptors read 0, write/ioctl EIO; SIGHUP+SIGCONT to the session leader); reads blocked on them end (0), as Linux's hung_up_tty_fops; on the console only the job-control part",
             157 => "PR_SET/GET_NAME, PDEATHSIG, DUMPABLE, KEEPCAPS, SECCOMP, NO_NEW_PRIVS, TIMERSLACK, PR_CAPBSET_READ, PR_GET_TID_ADDRESS; others EINVAL",
             158 => "ARCH_SET_FS/GET_FS/SET_GS/GET_GS; no CET",
             159 => "the clock is not disciplined: NTP values are kept and reported; ADJ_SETOFFSET steps the clock",
