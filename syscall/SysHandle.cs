@@ -1,7 +1,8 @@
 // name_to_handle_at / open_by_handle_at: file handles for the in-memory tree. The tree answers as
 // tmpfs does (shmem's export operations): a handle is 12 bytes of type FILEID_INO32_GEN (1):
 // the generation, then the 64-bit inode number in two halves. Inode numbers are never reused here
-// and the generation guards the handle anyway: a handle whose file is gone gives ESTALE. /proc and
+// and the generation guards the handle anyway: a handle whose file is gone (unlinked and no
+// longer open anywhere) gives ESTALE. /proc and
 // /sys, as on Linux, encode only non-decodable handles (AT_HANDLE_FID) and decode none. Everything
 // runs as root (CAP_DAC_READ_SEARCH), so any handle may be opened.
 using Kernel.Fs;
@@ -98,7 +99,7 @@ namespace Kernel.Syscalls
             if (anchor == null || FsOf(anchor) != 0) return -Errno.ESTALE;
             if (n < HandleWords) return -Errno.ESTALE;                  // shmem_fh_to_dentry: too short
             ulong ino = (ulong)words[2] << 32 | words[1];
-            Inode node = FileSystem.FindByIno(ino);
+            Inode node = FileSystem.FindByIno(ino) ?? FindOpen(ino);
             if (node == null || node.Generation != words[0] || FsOf(node) != 0) return -Errno.ESTALE;
             if ((type & 0x20000) != 0 && !node.IsDirectory) return -Errno.ESTALE;   // FILEID_IS_DIR: a directory was encoded
             if ((type & 0x10000) != 0 && !Beneath(node, anchor)) return -Errno.ESTALE;   // connectable: inside the mount fd's subtree
@@ -106,6 +107,23 @@ namespace Kernel.Syscalls
             if ((flags & OpenFlags.O_PATH) == 0) flags |= OpenFlags.O_LARGEFILE;
             if (node.IsSymlink && (flags & OpenFlags.O_PATH) == 0) return -Errno.ELOOP;
             return SysFile.OpenNode(node, flags);
+        }
+
+        /// <summary>A node no name reaches but something still holds open (Linux keeps it in the inode cache), or null.</summary>
+        private static Inode FindOpen(ulong ino)
+        {
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                if (q.Cwd != null && q.Cwd.Ino == ino) return q.Cwd;
+                FileTable ft = q.Files;
+                if (ft == null) continue;
+                for (int fd = 0; fd < FdTable.Max; fd++)
+                {
+                    File f = ft.Files[fd];
+                    if (f != null && f.Node != null && f.Node.Ino == ino) return f.Node;
+                }
+            }
+            return null;
         }
 
         private static bool Beneath(Inode n, Inode dir)

@@ -185,6 +185,33 @@ static void decode(void)
     errno = 0;
     CHECK(obh(mfd, (struct fh *)8, O_RDONLY) == -1 && errno == EFAULT, "a bad handle pointer: EFAULT");
 
+    /* Any open descriptor serves as the mount fd; a pipe's is on another file system. */
+    int any = open("a", O_RDONLY);
+    fd = obh(any, &h, O_RDONLY);
+    CHECK_ERR(fd >= 0, "a regular file's descriptor as the mount fd");
+    close(fd);
+    close(any);
+    int p[2];
+    pipe(p);
+    errno = 0;
+    CHECK(obh(p[0], &h, O_RDONLY) == -1 && errno == ESTALE, "a pipe as the mount fd: ESTALE");
+    close(p[0]);
+    close(p[1]);
+
+    /* A file unlinked while open stays reachable until its last close. */
+    struct fh hc;
+    f_write_file("c", "kept", 4);
+    CHECK(get("c", &hc, 0) == 0, "a handle of c");
+    int keep = open("c", O_RDONLY);
+    unlink("c");
+    fd = obh(mfd, &hc, O_RDONLY);
+    CHECK_ERR(fd >= 0 && pread(fd, buf, 4, 0) == 4 && memcmp(buf, "kept", 4) == 0, "unlinked but open: it still opens");
+    if (fd >= 0)
+        close(fd);
+    close(keep);
+    errno = 0;
+    CHECK(obh(mfd, &hc, O_RDONLY) == -1 && errno == ESTALE, "after its last close: ESTALE");
+
     /* A deleted file's handle goes stale. */
     struct fh hb;
     CHECK(get("b", &hb, 0) == 0, "a handle of b");
