@@ -60,5 +60,9 @@ int main(void) {
   SHOW("get_mempolicy addr of the local page", syscall(SYS_get_mempolicy, &mode, mask, 128, q + 3 * 4096, 2)); printf(" mode %d mask %lx\n", mode, mask[0]);
   SHOW("mbind default on page 1", syscall(SYS_mbind, q + 4096, 4096, 0, NULL, 0, 0));
   SHOW("home_node, bind then default", syscall(450, q, 2 * 4096, 0, 0));
+  char *moved = mremap(q, 4096, 8192, MREMAP_MAYMOVE);
+  mode = -1; mask[0] = 0;
+  SHOW("get_mempolicy addr in the bind page grown by mremap", syscall(SYS_get_mempolicy, &mode, mask, 128, moved + 4096, 2)); printf(" mode %d mask %lx\n", mode, mask[0]);
+  SHOW("home_node, the moved range", syscall(450, moved, 8192, 0, 0));
   return 0;
 }

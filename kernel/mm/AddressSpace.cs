@@ -370,7 +370,9 @@ namespace Kernel.Memory
                 int fileId = M.Vmas[i].FileId;
                 ulong fileOffset = M.Vmas[i].FileOffset + (old + oldLen - M.Vmas[i].Start);
                 if (fileId != 0) MappedFiles.AddRef(fileId);
+                int policy = M.Vmas[i].Policy;
                 Insert(old + oldLen, old + newLen, prot, kind, fileId, fileOffset);
+                if (policy != 0) SetPolicy(old + oldLen, old + newLen, policy);   // the region grew: same mbind policy
                 return (long)old;
             }
             if (!mayMove) return -Errno.ENOMEM;
@@ -400,7 +402,9 @@ namespace Kernel.Memory
             int fileId = M.Vmas[i0].FileId;
             ulong fileOffset = M.Vmas[i0].FileOffset + (old - M.Vmas[i0].Start);
             if (fileId != 0) MappedFiles.AddRef(fileId);
+            int policy = M.Vmas[i0].Policy;
             Insert(dest, dest + newLen, prot, kind, fileId, fileOffset);
+            if (policy != 0) SetPolicy(dest, dest + newLen, policy);      // the mbind policy moves with the pages
             ulong n = oldLen < newLen ? oldLen : newLen;
             s_moveDelta = dest - old;                                   // only the pages that exist move
             PageTable.Visit(old, old + n, &MoveOne, 0);
