@@ -198,7 +198,7 @@ namespace Kernel.Fs
         private static void Gen(Inode dir, string name, delegate*<ref TextBuffer, void> generate) =>
             Add(dir, name, new GeneratedFile(generate), 0x8000 | 0x124, 0);
 
-        public static Inode ProcSelf, ProcFd, Dev, Pts;
+        public static Inode ProcSelf, ProcFd, Dev, Pts, Sys;
 
         /// <summary>Creates /dev, /proc, /sys and /tmp over whatever the root image holds.</summary>
         public static void Init()
@@ -223,12 +223,9 @@ namespace Kernel.Fs
 
             Inode tmp = Dir(root, "tmp");
             tmp.Mode = 0x4000 | 0x3FF;             // 01777
-            // The mount points /proc/mounts lists: one tree here, but RESOLVE_NO_XDEV sees them as mounts.
-            dev.MountRoot = tmp.MountRoot = true;
             Dir(root, "etc");
 
             Inode proc = Dir(root, "proc");
-            proc.MountRoot = true;
             ProcSelf = Dir(proc, "self");
             ProcFd = Dir(ProcSelf, "fd");
             Gen(ProcSelf, "maps", &ProcFs.Maps);
@@ -238,6 +235,7 @@ namespace Kernel.Fs
             Gen(ProcSelf, "stat", &ProcFs.Stat);
             Gen(ProcSelf, "comm", &ProcFs.Comm);
             Gen(ProcSelf, "mounts", &ProcFs.Mounts);
+            Gen(ProcSelf, "mountinfo", &ProcFs.MountInfo);
             Link(proc, "mounts", "self/mounts");
             Gen(proc, "meminfo", &ProcFs.Meminfo);
             Gen(proc, "cpuinfo", &ProcFs.Cpuinfo);
@@ -274,8 +272,7 @@ namespace Kernel.Fs
             Gen(net, "if_inet6", &NetProc.IfInet6);
             Link(ProcSelf, "net", "../net");
 
-            Inode sysfs = Dir(root, "sys");
-            sysfs.MountRoot = true;
+            Inode sysfs = Sys = Dir(root, "sys");
             Inode classNet = Dir(Dir(sysfs, "class"), "net");
             Inode lo = Dir(classNet, "lo");
             Gen(lo, "address", &NetProc.LoAddress); Gen(lo, "mtu", &NetProc.LoMtu); Gen(lo, "flags", &NetProc.LoFlags);
@@ -291,6 +288,14 @@ namespace Kernel.Fs
             Gen(cpu, "possible", &ProcFs.CpuList);
             Gen(cpu, "present", &ProcFs.CpuList);
             Dir(cpu, "cpu0");
+
+            // The boot mounts: one tree, one st_dev, but listed in /proc/mounts and seen as mounts
+            // by the walk (RESOLVE_NO_XDEV, statfs's type, mount flags).
+            const int nosuid = Mount.NoSuid, nodev = Mount.NoDev, noexec = Mount.NoExec;
+            FileSystem.AddBootMount(proc, "proc", "proc", nosuid | nodev | noexec, 0x9FA0);
+            FileSystem.AddBootMount(sysfs, "sysfs", "sysfs", Mount.ReadOnly, 0x62656572);
+            FileSystem.AddBootMount(dev, "devtmpfs", "devtmpfs", 0, 0x01021994);
+            FileSystem.AddBootMount(tmp, "tmpfs", "tmpfs", 0, 0x01021994);
         }
     }
 }
