@@ -140,6 +140,49 @@ namespace Kernel.Fs
         public override long Write(long offset, ReadOnlySpan<byte> src) => -Errno.EACCES;
     }
 
+    /// <summary>
+    /// /proc/PID/mem: the process's memory, the file offset being the address (what debuggers read
+    /// instead of PTRACE_PEEKDATA). Reads and writes go through its page table; a write reaches a
+    /// read-only private page as POKETEXT does (its own copy). Unmapped memory: EIO. Never mapped.
+    /// </summary>
+    internal sealed unsafe class ProcessMemFile : SpecialInode
+    {
+        public Process Owner;
+        public bool Self;
+        public ProcessMemFile(Process p, bool self) { Owner = self ? null : p; Self = self; }
+
+        /// <summary>Its process is gone: reads and writes see nothing from now on.</summary>
+        public void Orphan() { Owner = null; Self = false; }
+
+        public override long Read(long offset, Span<byte> dst) { fixed (byte* b = dst) return Transfer(offset, b, dst.Length, false); }
+        public override long Write(long offset, ReadOnlySpan<byte> src) { fixed (byte* b = src) return Transfer(offset, b, src.Length, true); }
+
+        private long Transfer(long offset, byte* buf, int len, bool write)
+        {
+            Process p = Self ? Process.Current : Owner;
+            if (p == null || p.Map == null) return 0;
+            if (offset < 0 || (ulong)offset >= Memory.AddressSpace.UserEnd) return -Errno.EIO;
+            // The buffer is the caller's kernel chunk (read/write copy through one): it stays
+            // addressable while the other process's page table is loaded, user memory would not.
+            if ((ulong)buf < Memory.AddressSpace.UserEnd) return -Errno.EFAULT;
+            Memory.MemoryMap mine = Memory.MemoryMap.Current;
+            Memory.MemoryMap.Activate(p.Map);
+            int done = 0;
+            while (done < len)
+            {
+                ulong addr = (ulong)offset + (ulong)done;
+                if (addr >= Memory.AddressSpace.UserEnd) break;
+                int n = (int)(4096 - (addr & 4095));
+                if (n > len - done) n = len - done;
+                bool ok = write ? Memory.AddressSpace.ForceWrite(addr, buf + done, n) : Memory.UserMemory.CopyFrom(buf + done, addr, (ulong)n) == 0;
+                if (!ok) break;
+                done += n;
+            }
+            Memory.MemoryMap.Activate(mine);
+            return done > 0 ? done : -Errno.EIO;
+        }
+    }
+
     /// <summary>A read-only file whose whole content is produced on each read (/proc, /sys).</summary>
     internal sealed unsafe class GeneratedFile : SpecialInode
     {
@@ -236,6 +279,7 @@ namespace Kernel.Fs
             Gen(ProcSelf, "comm", &ProcFs.Comm);
             Gen(ProcSelf, "mounts", &ProcFs.Mounts);
             Gen(ProcSelf, "mountinfo", &ProcFs.MountInfo);
+            Add(ProcSelf, "mem", new ProcessMemFile(null, true), 0x8000 | 0x180, 0);
             Link(proc, "mounts", "self/mounts");
             Gen(proc, "meminfo", &ProcFs.Meminfo);
             Gen(proc, "cpuinfo", &ProcFs.Cpuinfo);

@@ -119,6 +119,8 @@ namespace Kernel.Fs
                 AddTaskFile(td, "stat", p, t.Tid, self, &TaskStatOf);
                 AddTaskFile(td, "status", p, t.Tid, self, &TaskStatusOf);
                 AddTaskFile(td, "comm", p, t.Tid, self, &TaskCommOf);
+                Span<byte> mn = stackalloc byte[4];
+                FileSystem.AddSpecial(td, Name(mn, "mem"), new ProcessMemFile(p, self) { Mode = 0x8000 | 0x180 });   // threads share the memory
             }
         }
 
@@ -170,6 +172,7 @@ namespace Kernel.Fs
             else
             {
                 if (node is ProcessFile pf) pf.Orphan();
+                else if (node is ProcessMemFile mf) mf.Orphan();
                 FileSystem.Unlink(dir, n.Slice(0, len));
             }
             if (node.Nlink == 0 && node.OpenCount == 0 && !node.Buried) VfsMemory.FreeObject(node);   // a buried one: DeadInodes frees it
@@ -209,6 +212,7 @@ namespace Kernel.Fs
             Add(dir, "comm", p, &CommOf);
             Add(dir, "environ", p, &EnvironOf);
             Add(dir, "maps", p, &MapsOf);
+            FileSystem.AddSpecial(dir, Name(n, "mem"), new ProcessMemFile(p, false) { Mode = 0x8000 | 0x180 });
         }
 
         /// <summary>Reap: /proc/PID and everything in it goes; a file still open there reads as empty from now on.</summary>
