@@ -37,6 +37,8 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.mq_notify, &SysMqueue.MqNotify);
             SyscallDispatcher.Register(Nr.mq_getsetattr, &SysMqueue.MqGetsetattr);
             SyscallDispatcher.Register(Nr.chroot, &SysPath.Chroot);
+            SyscallDispatcher.Register(Nr.mount, &SysMount.MountSyscall);
+            SyscallDispatcher.Register(Nr.umount2, &SysMount.Umount2);
             SyscallDispatcher.Register(Nr.mbind, &SysNuma.Mbind);
             SyscallDispatcher.Register(Nr.set_mempolicy_home_node, &SysNuma.SetMempolicyHomeNode);
             SyscallDispatcher.Register(Nr.process_madvise, &SysMemory.ProcessMadvise);

@@ -17,7 +17,6 @@ namespace Kernel.Syscalls
         private const int MAX_HANDLE_SZ = 128, FILEID_INO32_GEN = 1, FILEID_INVALID = 0xFF;
         private const uint FILEID_USER_FLAGS_MASK = 0xFFFF0000, FILEID_VALID_USER_FLAGS = 0x30000;   // IS_CONNECTABLE | IS_DIR
         private const int HandleWords = 3;
-        private const int MountId = 1;                   // the one tree (/proc/PID/fdinfo says mnt_id 1 too)
 
         private struct FileHandleHeader { public uint HandleBytes; public int HandleType; }
 
@@ -68,7 +67,9 @@ namespace Kernel.Syscalls
                 words[1] = (uint)node.Ino;
                 words[2] = (uint)(node.Ino >> 32);
             }
-            long w = (flags & AT_HANDLE_MNT_ID_UNIQUE) != 0 ? UserMemory.Write(mntIdAt, (ulong)MountId) : UserMemory.Write(mntIdAt, MountId);
+            Mount mount = FileSystem.MountOf(node);
+            int mountId = mount != null ? mount.Id : 0;      // the id /proc/self/mountinfo and fdinfo show
+            long w = (flags & AT_HANDLE_MNT_ID_UNIQUE) != 0 ? UserMemory.Write(mntIdAt, (ulong)mountId) : UserMemory.Write(mntIdAt, mountId);
             if (w != 0) return -Errno.EFAULT;
             if (UserMemory.Write(userHandle, result) != 0) return -Errno.EFAULT;
             if (copyWords != 0 && UserMemory.CopyTo(userHandle + 8, words, (ulong)copyWords * 4) != 0) return -Errno.EFAULT;

@@ -39,7 +39,8 @@ namespace Kernel.Syscalls
             // File mapping: pages are filled from the file on first touch; MAP_SHARED writes go back on msync/munmap/exit.
             Fs.File file = Fs.FdTable.Get(fd);
             if (file == null) return -Errno.EBADF;
-            if (file.Node == null || !file.Node.IsRegular) return file.Node != null && file.Node.IsSpecial ? MapDevice(file, addr, len, prot, flags) : -Errno.ENODEV;
+            // Generated files (/proc, /sys, /proc/PID/mem) are regular to stat but, as on Linux, cannot be mapped.
+            if (file.Node == null || !file.Node.IsRegular || file.Node.IsSpecial) return file.Node != null && file.Node.IsSpecial ? MapDevice(file, addr, len, prot, flags) : -Errno.ENODEV;
             if (!file.CanRead) return -Errno.EACCES;
             bool shared = type != MAP_PRIVATE;
             if (shared && (prot & PROT_WRITE) != 0 && !file.CanWrite) return -Errno.EACCES;
