@@ -25,6 +25,16 @@
  *     SYSFUZZ_SKIP=a,b            step around known kernel bugs to look for others: munmap-past-end,
  *                                 huge-file-map, msync-huge, epoll-loop (see the skip() calls)
  *
+ *     SYSFUZZ_EXT=0|1             force the extended calls off or on (default: on for seeds >= 500)
+ *
+ * Seeds >= 500 also draw, on about one iteration in six, from a second table (op_ext): ptrace
+ * sessions on its own children, /proc/self/mem and /proc/CHILD/mem, native AIO, futex2, openat2,
+ * mseal, cachestat, restart_syscall, mount/umount2 (tmpfs and binds on two directories of its own),
+ * file handles, pidfds, sysfs, ustat, acct (into a file of its own), vhangup, set_mempolicy_home_node.
+ * It checks that a canary page and a read-only file mapping of the parent never change behind its
+ * back and that kernel addresses never read through /proc/PID/mem or PTRACE_PEEKDATA. Seeds below
+ * 500 never draw from that table, so their call sequences are what they were before it existed.
+ *
  * The call sequence of COUNT n is a prefix of that of any larger COUNT, so the smallest failing
  * COUNT can be bisected (tools/fuzz/run.sh --minimize).
  */
@@ -54,6 +64,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
+#include <linux/aio_abi.h>
+#include <linux/openat2.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 
 #define PAGE 4096UL
 #define ARENA_SIZE (16UL << 20)         /* usable arena; followed by a guard that stays PROT_NONE */
@@ -401,6 +415,9 @@ static void forget_range(uintptr_t a, size_t len) {
 static void on_sig(int s) { (void)s; sigs++; }
 static void on_fault(int s, siginfo_t *si, void *uc) {
     (void)uc; faults++;
+    /* a child made to fault (by its tracer) before child_body: curjmp is still the parent's loop,
+     * and jumping there would run a second main process */
+    if (!depth && SC(SYS_getpid) != mypid) for (;;) SC(SYS_exit_group, 0);
     if (verbose) trace("fault: signal %d at %lx\n", s, (unsigned long)si->si_addr);
     siglongjmp(*curjmp, 1);
 }
@@ -1003,7 +1020,7 @@ static void child_body(void) {
     mypid = SC(SYS_getpid);
     rng ^= 0x5bd1e995 * (uint64_t)forks + 0x1234;      /* not the pid: the same children natively and in the guest */
     loop(1 + rn(20));
-    SC(SYS_exit_group, 0);
+    for (;;) SC(SYS_exit_group, 0);     /* (again if a tracer made it skip the call) */
 }
 
 static void reap(pid_t p) {
@@ -1117,6 +1134,636 @@ static void op_misc(void) {
     }
 }
 
+/* ---------------------------------------------------------------- the extended calls (seeds >= 500) */
+/* ptrace, /proc/PID/mem, native AIO, futex2, openat2, mseal, cachestat, restart_syscall, mount,
+ * file handles, pidfds (process_madvise/process_mrelease/pidfd_getfd), sysfs, ustat, acct, vhangup,
+ * set_mempolicy_home_node. They are drawn from a separate branch of the loop that only runs when
+ * `ext` is set (seed >= 500, or SYSFUZZ_EXT=1/0 to force), so the call sequences of the older
+ * seeds (and of tools/fuzz/regressions.txt) are exactly what they were. */
+static int ext;
+enum { K_PIDFD = K_OTHER + 1 };
+#define NR_cachestat 451
+#define NR_futex_wake 454
+#define NR_futex_wait 455
+#define NR_futex_requeue 456
+#define NR_mseal 462
+#define NR_set_mempolicy_home_node 450
+#define PT_TRACEME 0
+#define PT_PEEKTEXT 1
+#define PT_PEEKDATA 2
+#define PT_PEEKUSR 3
+#define PT_POKEDATA 5
+#define PT_POKEUSR 6
+#define PT_CONT 7
+#define PT_KILL 8
+#define PT_SINGLESTEP 9
+#define PT_GETREGS 12
+#define PT_SETREGS 13
+#define PT_GETFPREGS 14
+#define PT_SETFPREGS 15
+#define PT_ATTACH 16
+#define PT_DETACH 17
+#define PT_SYSCALL 24
+#define PT_SETOPTIONS 0x4200
+#define PT_GETEVENTMSG 0x4201
+#define PT_GETSIGINFO 0x4202
+#define PT_SETSIGINFO 0x4203
+#define PT_GETREGSET 0x4204
+#define PT_SETREGSET 0x4205
+#define PT_SEIZE 0x4206
+#define PT_INTERRUPT 0x4207
+#define PT_LISTEN 0x4208
+#define PT_GETSIGMASK 0x420a
+#define PT_SETSIGMASK 0x420b
+#define PT_GET_SYSCALL_INFO 0x420e
+
+/* A page the parent fills with a pattern and never changes: children inherit it copy-on-write,
+ * the parent pokes their copies (ptrace, /proc/CHILD/mem) and checks its own stays intact. */
+static unsigned char canary[PAGE] __attribute__((aligned(4096)));
+static unsigned char canary_byte(size_t i) { return (unsigned char)(i * 7 + 3); }
+static void check_canary(const char *after) {
+    if (depth) return;
+    for (size_t i = 0; i < PAGE; i++)
+        if (canary[i] != canary_byte(i)) { anomaly(0x70000, "the parent's canary page changed after %s (a write into another process leaked)", after); memset(canary, 0, 0); for (size_t j = 0; j < PAGE; j++) canary[j] = canary_byte(j); return; }
+}
+/* A file with known content mapped MAP_PRIVATE read-only (writes through /proc/self/mem must copy,
+ * never reach the file) and MAP_SHARED read-only (writes through /proc/self/mem must fail). */
+#define PM_SIZE (2 * PAGE)
+static char pmpath[96], acctpath[96], mnt[2][96];
+static unsigned char *pm_priv, *pm_shr, pm_shadow[PM_SIZE];
+static unsigned char pm_byte(size_t i) { return (unsigned char)(i * 13 + 1); }
+static void check_pm(const char *after) {
+    static unsigned char b[PM_SIZE];
+    long fd = SC(SYS_open, pmpath, O_RDONLY);
+    if (fd < 0) return;
+    long n = SC(SYS_pread64, fd, b, PM_SIZE, 0);
+    SC(SYS_close, fd);
+    for (long i = 0; i < n; i++)
+        if (b[i] != pm_byte(i)) { anomaly(0x70001, "a write through /proc/self/mem to a read-only file mapping reached the file (after %s)", after); break; }
+    if (pm_shr) for (size_t i = 0; i < PM_SIZE; i++)
+        if (pm_shr[i] != pm_byte(i)) { anomaly(0x70002, "a MAP_SHARED read-only file mapping changed (after %s)", after); break; }
+    if (!depth && pm_priv) for (size_t i = 0; i < PM_SIZE; i++)
+        if (pm_priv[i] != pm_shadow[i]) { anomaly(0x70003, "the parent's private file mapping changed behind its back (after %s)", after); memcpy(pm_shadow, pm_priv, PM_SIZE); break; }
+}
+static void ext_setup(void) {
+    snprintf(pmpath, sizeof pmpath, "%s/pm", dir);
+    snprintf(acctpath, sizeof acctpath, "%s/acct", dir);
+    for (int i = 0; i < 2; i++) { snprintf(mnt[i], sizeof mnt[i], "%s/m%d", dir, i); SC(SYS_mkdir, mnt[i], 0755); }
+    for (size_t i = 0; i < PAGE; i++) canary[i] = canary_byte(i);
+    long fd = SC(SYS_open, acctpath, O_RDWR | O_CREAT, 0644);
+    if (fd >= 0) SC(SYS_close, fd);
+    fd = SC(SYS_open, pmpath, O_RDWR | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) return;
+    for (size_t i = 0; i < PM_SIZE; i++) pm_shadow[i] = pm_byte(i);
+    SC(SYS_write, fd, pm_shadow, PM_SIZE);
+    long a = SC(SYS_mmap, 0, PM_SIZE, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (a > 0 || a < -4096) pm_priv = (unsigned char *)a;
+    a = SC(SYS_mmap, 0, PM_SIZE, PROT_READ, MAP_SHARED, fd, 0);
+    if (a > 0 || a < -4096) pm_shr = (unsigned char *)a;
+    SC(SYS_close, fd);
+}
+static void ext_cleanup(void) {
+    SC(SYS_acct, 0);
+    const char *t[2] = { mnt[0], mnt[1] };
+    for (int k = 0; k < 2; k++)          /* twice: a bind of one mount point may sit on another */
+        for (int i = 0; i < 2; i++) for (int j = 0; j < 16 && SC(SYS_umount2, t[i], MNT_DETACH) == 0; j++) {}
+    SC(SYS_rmdir, mnt[0]); SC(SYS_rmdir, mnt[1]);
+    SC(SYS_unlink, pmpath); SC(SYS_unlink, acctpath);
+}
+
+/* An absolute timeout a little in the future of `clk` (or in the past). */
+static struct timespec *abs_timeout(long clk, struct timespec *ts) {
+    if (SC(SYS_clock_gettime, clk, ts) != 0) SC(SYS_clock_gettime, CLOCK_MONOTONIC, ts);
+    if (pct(20)) { ts->tv_sec -= 1; return ts; }
+    ts->tv_nsec += rn(1000000);
+    if (ts->tv_nsec >= 1000000000) { ts->tv_sec++; ts->tv_nsec -= 1000000000; }
+    if (pct(3)) ts->tv_nsec = PICK(-1, 1000000000);
+    return ts;
+}
+
+/* An address in our own memory or a bad one, for reads through /proc/PID/mem and PEEKDATA; *kind:
+ * 0 ours, 1 must fail (kernel half, non-canonical, low unmapped), 2 may go either way. */
+static uintptr_t mem_addr(int *kind, int forwrite) {
+    unsigned k = rn(100);
+    *kind = 0;
+    if (k < 25) return (uintptr_t)S.scratch + rn(sizeof S.scratch - 64);
+    if (k < 45) return (uintptr_t)arena + rn(ARENA_SIZE);
+    if (k < 50 && nmaps) { struct map *m = &maps[rn(nmaps)]; *kind = 2; return m->addr + rn(m->len < (1 << 30) ? m->len : (1 << 30)); }
+    if (k < 55) { *kind = 2; return (uintptr_t)strpage + PAGE + rn(PAGE); }        /* PROT_NONE (FOLL_FORCE may read it) */
+    if (k < 60 && !forwrite) { *kind = 2; return (uintptr_t)&mem_addr; }           /* our code */
+    if (k < 75) { *kind = 1; return PICK((long)0xffff800000000000ULL, (long)0xffff800000100000ULL, (long)0xffffffff80000000ULL,
+                                         (long)0xfffffffffffff000ULL, 0x800000000000, 0x100000, 0x1ff000, 0, 0x1000, (long)0x8000000000000000ULL); }
+    if (k < 80) { *kind = 1; return (uintptr_t)arena + ARENA_SIZE + rn(ARENA_GUARD); }   /* unmapped... PROT_NONE guard: FOLL_FORCE may read */
+    *kind = 2;
+    return bad_ptr();
+}
+
+static void procmem_ops(long fd, int self) {
+    int n = 1 + rn(6);
+    for (int i = 0; i < n; i++) {
+        int kind; size_t len;
+        if (pct(55)) {                  /* read */
+            uintptr_t a = mem_addr(&kind, 0);
+            uintptr_t p = pct(85) ? (uintptr_t)S.scratch + rn(4096) : buf(&len);
+            size_t l = pct(80) ? 1 + rn(8192) : any_len();
+            if (p >= (uintptr_t)S.scratch && p < (uintptr_t)S.scratch + sizeof S.scratch && l > (uintptr_t)S.scratch + sizeof S.scratch - p) l = (uintptr_t)S.scratch + sizeof S.scratch - p;
+            if (kind == 1 && a == (uintptr_t)arena + ARENA_SIZE) kind = 2;
+            long r = pct(80) ? F(SYS_pread64, fd, p, l, a) : (SC(SYS_lseek, fd, a, SEEK_SET), F(SYS_read, fd, p, l));
+            if (r > 0 && kind == 1 && a >= 0x800000000000ULL) anomaly(0x70010, "a read of /proc/%s/mem at a kernel/non-canonical address returned data", self ? "self" : "CHILD");
+            if (r > 0 && kind == 1 && a < 0x200000) anomaly(0x70011, "a read of /proc/%s/mem at a low unmapped address returned data", self ? "self" : "CHILD");
+        } else {                        /* write: only into memory the fuzzer owns (or the canary of a child), or bad */
+            uintptr_t a; size_t l = 1 + rn(pct(80) ? 256 : 8192);
+            unsigned k = rn(100);
+            int topriv = 0;
+            if (k < 30) { a = (uintptr_t)S.scratch + rn(sizeof S.scratch - 8192); }
+            else if (k < 50) { a = (uintptr_t)arena + rn(ARENA_SIZE); if (l > (uintptr_t)arena + ARENA_SIZE - a) l = (uintptr_t)arena + ARENA_SIZE - a; }
+            else if (k < 62 && pm_priv) { a = (uintptr_t)pm_priv + rn(PM_SIZE); if (l > (uintptr_t)pm_priv + PM_SIZE - a) l = (uintptr_t)pm_priv + PM_SIZE - a; topriv = 1; }
+            else if (k < 70 && pm_shr) { a = (uintptr_t)pm_shr + rn(PM_SIZE); if (l > (uintptr_t)pm_shr + PM_SIZE - a) l = (uintptr_t)pm_shr + PM_SIZE - a; topriv = 2; }
+            else if (k < 78 && !self) { a = (uintptr_t)canary + rn(PAGE); if (l > (uintptr_t)canary + PAGE - a) l = (uintptr_t)canary + PAGE - a; }
+            else if (k < 84) { a = (uintptr_t)strpage + PAGE + rn(PAGE); if (l > (uintptr_t)strpage + 2 * PAGE - a) l = (uintptr_t)strpage + 2 * PAGE - a; }
+            else { a = mem_addr(&kind, 1); if (kind == 0) a = bad_ptr(); l = pct(50) ? l : any_len(); }
+            unsigned char *src = (unsigned char *)S.scratch + 32768 + rn(8192);
+            if (l > 16384) l = pct(90) ? 16384 : l;
+            for (size_t j = 0; j < l && j < 16384; j++) src[j] = (unsigned char)rnd();
+            uintptr_t sp = pct(90) ? (uintptr_t)src : bad_ptr();
+            long r = pct(80) ? F(SYS_pwrite64, fd, sp, l, a) : (SC(SYS_lseek, fd, a, SEEK_SET), F(SYS_write, fd, sp, l));
+            if (r > 0 && a >= 0x800000000000ULL) anomaly(0x70012, "a write to /proc/%s/mem at a kernel/non-canonical address succeeded", self ? "self" : "CHILD");
+            if (r > 0 && topriv == 1 && self && !depth) memcpy(pm_shadow + (a - (uintptr_t)pm_priv), src, r);
+            if (r > 0 && topriv == 2 && self) anomaly(0x70013, "a write to /proc/self/mem over a MAP_SHARED read-only mapping succeeded (Linux: EIO)");
+        }
+    }
+}
+
+static void op_procmem(void) {
+    char p[64];
+    int self = depth || !nkids || pct(50);
+    pid_t pid = self ? 0 : kids[rn(nkids)];
+    if (self) snprintf(p, sizeof p, pct(80) ? "/proc/self/mem" : "/proc/%d/mem", (int)mypid);
+    else snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
+    long fd = F(SYS_open, p, PICK(O_RDWR, O_RDWR, O_RDONLY, O_WRONLY) | O_CLOEXEC);
+    if (fd < 0) return;
+    procmem_ops(fd, self);
+    SC(SYS_close, fd);
+    check_canary("/proc/PID/mem writes");
+    check_pm("/proc/PID/mem writes");
+}
+
+/* A ptrace session on one of our children: attach (or seize and interrupt), wait for the stop,
+ * a few requests, resumes and waits, then detach (or kill). A tracee is never left stopped or
+ * attached: a stop nobody resumes would hang the final wait. */
+static int stop_sig(int st) {                   /* the signal to pass on when resuming from a stop */
+    if (st >> 16) return 0;                     /* a PTRACE_EVENT stop */
+    int s = WSTOPSIG(st) & 0x7f;
+    return s == SIGTRAP || s == SIGSTOP ? 0 : s;
+}
+static int wait_stop(pid_t pid, int *st) {      /* 1: stopped; 0: gone (reaped) */
+    for (;;) {
+        long r = SC(SYS_wait4, pid, st, __WALL, 0);
+        if (r == -EINTR) continue;
+        if (r != pid) { reap(pid); return 0; }
+        if (WIFSTOPPED(*st)) return 1;
+        reap(pid); return 0;
+    }
+}
+static void kill_kid(pid_t pid) {
+    int st;
+    SC(SYS_kill, pid, SIGKILL);
+    while (wait_stop(pid, &st)) SC(SYS_ptrace, PT_DETACH, pid, 0, 0);
+}
+static void op_ptrace(void) {
+    long r;
+    if (depth || !nkids) {              /* nothing of ours to trace: requests that must fail */
+        pid_t tgt = PICK(0, -1, 0x7ffffff0, 1);
+        if (tgt == 1) tgt = depth ? (pid_t)SC(SYS_getppid) : mypid;
+        F(SYS_ptrace, PICK(PT_PEEKDATA, PT_GETREGS, PT_CONT, PT_DETACH, PT_INTERRUPT, PT_SETOPTIONS, PT_KILL, 99, -1),
+          tgt, (uintptr_t)S.scratch, outp());
+        if (tgt == mypid && pct(50)) F(SYS_ptrace, PICK(PT_ATTACH, PT_SEIZE), mypid, 0, 0);    /* itself: EPERM */
+        return;
+    }
+    pid_t pid = kids[rn(nkids)];
+    int seize = pct(40), st;
+    long opts = pct(60) ? (long)(rnd() & 0x7f) : PICK(0, 0x100000 /*EXITKILL*/, 0x80 /*TRACESECCOMP*/, 0x1 /*TRACESYSGOOD*/, (long)0x80000000L);
+    opts &= ~0x0e;                      /* never TRACEFORK/VFORK/CLONE: children do not fork, keep it so */
+    r = seize ? F(SYS_ptrace, PT_SEIZE, pid, pct(95) ? 0 : 1, opts) : F(SYS_ptrace, PT_ATTACH, pid, 0, 0);
+    if (r != 0) return;
+    if (seize && F(SYS_ptrace, PT_INTERRUPT, pid, 0, 0) != 0) { kill_kid(pid); return; }
+    if (!wait_stop(pid, &st)) return;
+    int n = 1 + rn(10);
+    unsigned long *regs = (unsigned long *)(S.in + 4096);       /* struct user_regs_struct: 27 words */
+    for (int i = 0; i < n; i++) {
+        int kind;
+        switch (rn(16)) {
+        case 0: case 1: {
+            uintptr_t a = pct(20) ? (uintptr_t)canary + rn(PAGE) : mem_addr(&kind, 0);
+            r = F(SYS_ptrace, PICK(PT_PEEKDATA, PT_PEEKTEXT), pid, a, pct(85) ? (uintptr_t)S.scratch : outp());
+            if (r == 0 && kind == 1 && a >= 0x800000000000ULL) anomaly(0x70020, "PTRACE_PEEKDATA at a kernel/non-canonical address succeeded");
+            break; }
+        case 2: {
+            uintptr_t a = PICK(0, 1, 2) == 0 ? (uintptr_t)canary + rn(PAGE / 8) * 8 : pct(50) ? (uintptr_t)S.scratch + rn(4096) : mem_addr(&kind, 1);
+            if (a == (uintptr_t)&mem_addr) a = (uintptr_t)arena;
+            r = F(SYS_ptrace, PT_POKEDATA, pid, a, rnd());
+            if (r == 0 && a >= 0x800000000000ULL) anomaly(0x70021, "PTRACE_POKEDATA at a kernel/non-canonical address succeeded");
+            check_canary("PTRACE_POKEDATA");
+            break; }
+        case 3: F(SYS_ptrace, PT_GETREGS, pid, 0, pct(85) ? (uintptr_t)regs : outp()); break;
+        case 4: {                       /* SETREGS: the registers it had, or one field made wild (never rax or the
+                                         * general registers: a child stopped on its way out of fork that sees a
+                                         * nonzero rax would go on as a second main process) */
+            if (SC(SYS_ptrace, PT_GETREGS, pid, 0, regs) != 0) break;
+            if (pct(60)) switch (rn(8)) {                     /* (not orig_rax: a skipped exit_group returns into main) */
+                case 0: regs[16] = bad_ptr(); break;                          /* rip */
+                case 1: regs[17] = PICK(0, 0x10, 0x23, 0x2b, 0x8, 0xffff, 0x33 | 3); break;   /* cs */
+                case 2: regs[20] = PICK(0, 0x10, 0x2b, 0x23, 0x8, 0xffff); break;            /* ss */
+                case 3: regs[18] = rnd() & ~0x400UL; break;                    /* eflags: IOPL, VM, TF, NT... (not DF: libc's
+                                                                                * string functions would run backwards) */
+                case 4: regs[21 + rn(2)] = bad_ptr(); break;                  /* fs_base / gs_base */
+                case 5: regs[23 + rn(4)] = PICK(0, 0x10, 0x2b, 0xffff, 0x8 | 3); break;       /* ds es fs gs */
+                default: regs[19] = bad_ptr(); break;                         /* rsp */
+            }
+            F(SYS_ptrace, PT_SETREGS, pid, 0, pct(90) ? (uintptr_t)regs : bad_ptr());
+            break; }
+        case 5: {                       /* FP state: the one it had, or mxcsr / fcw / tag made wild */
+            unsigned char *fx = (unsigned char *)S.in + 8192;
+            if (SC(SYS_ptrace, PT_GETFPREGS, pid, 0, fx) != 0) { F(SYS_ptrace, PT_GETFPREGS, pid, 0, outp()); break; }
+            if (pct(60)) switch (rn(4)) {
+                case 0: *(uint32_t *)(fx + 24) = (uint32_t)rnd(); break;      /* mxcsr: reserved bits make FXRSTOR fault */
+                case 1: *(uint32_t *)(fx + 28) = (uint32_t)rnd(); break;      /* mxcsr_mask */
+                case 2: *(uint16_t *)fx = (uint16_t)rnd(); break;             /* fcw (unmasked exceptions) */
+                default: for (int j = 0; j < 160; j += 8) *(uint64_t *)(fx + j) = rnd();   /* x87 part (xmm0-15 are checked) */
+            }
+            F(SYS_ptrace, PT_SETFPREGS, pid, 0, pct(90) ? (uintptr_t)fx : bad_ptr());
+            break; }
+        case 6: {                       /* REGSET with an iovec */
+            struct iovec *iov = (struct iovec *)(S.in + 12288);
+            size_t len;
+            iov->iov_base = (void *)(pct(80) ? (uintptr_t)S.scratch : buf(&len));
+            iov->iov_len = PICK(216, 216, 512, 0, 8, 100000, -1, 4096);
+            long set = pct(30) && SC(SYS_ptrace, PT_GETREGSET, pid, 1, iov) == 0 ? 1 : 0;
+            long note = PICK(1 /*PRSTATUS*/, 2 /*PRFPREG*/, 0x202 /*X86_XSTATE*/, 0x200 /*386_TLS*/, 0, 99);
+            if (set && note == 1 && pct(50)) ((unsigned long *)S.scratch)[16] = bad_ptr();
+            long req = set ? PT_SETREGSET : PICK(PT_GETREGSET, PT_GETREGSET, PT_SETREGSET);
+            if (req == PT_SETREGSET && !set && (note == 1 || note == 2)) note = PICK(0x202, 99, 0);   /* never garbage registers */
+            F(SYS_ptrace, req, pid, note, pct(90) ? (uintptr_t)iov : bad_ptr());
+            break; }
+        case 7: {                       /* the user area: registers, then debug registers */
+            long off = pct(50) ? (long)rn(27) * 8 : pct(60) ? 848 + (long)rn(8) * 8 : PICK(-8, 1, 912, 4096, 216 + 8, 850);
+            if (pct(50)) F(SYS_ptrace, PT_PEEKUSR, pid, off, outp());
+            else {
+                long v = off >= 848 ? PICK(0, (long)0xffff800000000000ULL, (long)&mem_addr, (long)S.scratch, 0x1, 0x3, 0x55, (long)0xffffffff, 0x400 | 0xf0003) : (long)rnd();
+                if (off == 18 * 8) v &= ~0x400L;
+                if (off >= 0 && off < 23 * 8 && off != 16 * 8 && off != 17 * 8 && off != 18 * 8 && off != 20 * 8 && off != 21 * 8 && off != 22 * 8) break;   /* (general registers: see SETREGS) */
+                F(SYS_ptrace, PT_POKEUSR, pid, off, v);
+            }
+            break; }
+        case 8: {
+            siginfo_t *si = (siginfo_t *)(S.in + 12288);
+            if (pct(50)) F(SYS_ptrace, PT_GETSIGINFO, pid, 0, outp());
+            else {
+                for (int j = 0; j < 16; j++) ((uint64_t *)si)[j] = rnd();
+                si->si_signo = harmless_sigs[rn(6)];
+                F(SYS_ptrace, PT_SETSIGINFO, pid, 0, inp(si));
+            }
+            break; }
+        case 9: F(SYS_ptrace, PT_SETOPTIONS, pid, 0, opts); break;
+        case 10: F(SYS_ptrace, PICK(PT_GETEVENTMSG, PT_GET_SYSCALL_INFO, PT_GETSIGMASK), pid, PICK(8, 8, 0, 88, 4096), outp()); break;
+        case 11: { uint64_t *m = (uint64_t *)(S.in + 12288); *m = harmless_mask(); F(SYS_ptrace, PT_SETSIGMASK, pid, PICK(8, 8, 4), inp(m)); break; }
+        case 12: {                      /* /proc/CHILD/mem while it is stopped */
+            char p[64]; snprintf(p, sizeof p, "/proc/%d/mem", (int)pid);
+            long fd = F(SYS_open, p, O_RDWR | O_CLOEXEC);
+            if (fd >= 0) { procmem_ops(fd, 0); SC(SYS_close, fd); }
+            check_canary("/proc/CHILD/mem writes");
+            break; }
+        case 13: case 14: {             /* resume and wait for the next stop */
+            long how = PICK(PT_CONT, PT_SYSCALL, PT_SYSCALL, PT_SINGLESTEP, PT_SINGLESTEP, PT_LISTEN);
+            long sig = pct(90) ? stop_sig(st) : PICK(0, 65, -1, SIGCHLD);
+            r = F(SYS_ptrace, how, pid, 0, sig);
+            if (r != 0) break;
+            if (how == PT_LISTEN) { SC(SYS_ptrace, PT_INTERRUPT, pid, 0, 0); }
+            if (!wait_stop(pid, &st)) return;
+            break; }
+        default:
+            if (pct(20)) { F(SYS_ptrace, PT_KILL, pid, 0, 0); kill_kid(pid); return; }
+            F(SYS_ptrace, PT_INTERRUPT, pid, 0, 0);
+        }
+    }
+    r = F(SYS_ptrace, PT_DETACH, pid, 0, stop_sig(st));
+    if (r != 0) { kill_kid(pid); return; }
+    SC(SYS_kill, pid, SIGCONT);        /* a SIGSTOP of PTRACE_ATTACH still pending would stop it for good */
+}
+
+/* Native AIO: a few contexts, iocbs with random opcodes on our descriptors. */
+static unsigned long aioctx[4];
+static int naio;
+static void op_aio(void) {
+    unsigned long ctx = naio && pct(85) ? aioctx[rn(naio)] : (unsigned long)PICK(0, 1, 0x7fff00000000, -1, 0x1000);
+    struct iocb *cb = (struct iocb *)(S.in + 4096);
+    struct iocb **cbp = (struct iocb **)(S.in + 2048);
+    struct timespec *ts = (struct timespec *)(S.in + 3072);
+    ts->tv_sec = 0; ts->tv_nsec = pct(90) ? (long)rn(1000000) : PICK(1000000000, -1);
+    long r;
+    switch (rn(9)) {
+    case 0: {
+        unsigned long *cp = (unsigned long *)(S.in + 3200);
+        *cp = pct(90) ? 0 : 1;
+        r = F(SYS_io_setup, PICK(1, 8, 128, 0, -1, 1 << 20, 65536, 4), pct(90) ? (uintptr_t)cp : bad_ptr());
+        if (r == 0 && *cp) {
+            if (naio == 4) { SC(SYS_io_destroy, aioctx[0]); memmove(aioctx, aioctx + 1, 3 * sizeof aioctx[0]); naio--; }
+            aioctx[naio++] = *cp;
+        }
+        break; }
+    case 1: case 2: case 3: {
+        int n = rn(8);
+        for (int i = 0; i < n; i++) {
+            struct iocb *c = &cb[i];
+            size_t len;
+            memset(c, 0, sizeof *c);
+            c->aio_data = rnd();
+            c->aio_lio_opcode = PICK(IOCB_CMD_PREAD, IOCB_CMD_PWRITE, IOCB_CMD_FSYNC, IOCB_CMD_FDSYNC, IOCB_CMD_POLL, IOCB_CMD_NOOP,
+                                     IOCB_CMD_PREADV, IOCB_CMD_PWRITEV, IOCB_CMD_PREAD, IOCB_CMD_POLL, 99);
+            int fd = pick_fd();
+            check_nonblock(fd);
+            c->aio_fildes = fd;
+            if (c->aio_lio_opcode == IOCB_CMD_PREADV || c->aio_lio_opcode == IOCB_CMD_PWRITEV) {
+                struct iovec *iov = (struct iovec *)(S.in + 8192 + i * 256);
+                int k = rn(5);
+                for (int j = 0; j < k; j++) { iov[j].iov_base = (void *)buf(&len); iov[j].iov_len = cap_valid((uintptr_t)iov[j].iov_base, len, 64 << 10); }
+                c->aio_buf = pct(90) ? (uintptr_t)iov : bad_ptr(); c->aio_nbytes = pct(90) ? k : PICK(1025, -1);
+            } else if (c->aio_lio_opcode == IOCB_CMD_POLL) {
+                c->aio_buf = pct(90) ? PICK(POLLIN, POLLOUT, POLLIN | POLLOUT, POLLPRI, POLLRDHUP) : (long)rnd();
+            } else {
+                c->aio_buf = buf(&len); c->aio_nbytes = cap_valid(c->aio_buf, len, 256 << 10);
+            }
+            c->aio_offset = PICK(0, 0, 1, 4096, -1, (long)1 << 40);
+            c->aio_rw_flags = pct(80) ? 0 : PICK(RWF_NOWAIT, RWF_HIPRI, RWF_APPEND, RWF_DSYNC, 0x1000);
+            if (pct(20)) { c->aio_flags = IOCB_FLAG_RESFD; c->aio_resfd = pct(80) ? pick_fd_kind(K_EVENT) : pick_fd(); }
+            if (pct(5)) { c->aio_flags |= IOCB_FLAG_IOPRIO; c->aio_reqprio = (int16_t)rnd(); }
+            if (pct(3)) c->aio_key = 1;
+            if (pct(3)) c->aio_flags |= 0x80;
+            cbp[i] = pct(95) ? c : (struct iocb *)bad_ptr();
+        }
+        F(SYS_io_submit, ctx, pct(90) ? n : PICK(-1, 1 << 20, 0x7fffffff), pct(90) ? (uintptr_t)cbp : bad_ptr());
+        break; }
+    case 4: case 5: {
+        long nr = pct(80) ? 1 + (long)rn(16) : PICK(0, -1, 1 << 20, 0x7fffffff);
+        long minr = pct(60) ? 0 : pct(90) ? (long)rn(2) : PICK(-1, 0x7fffffff, 2);
+        uintptr_t ev = pct(80) ? (uintptr_t)S.scratch + rn(1024) : pct(50) ? (uintptr_t)arena + rn(ARENA_SIZE) : bad_ptr();
+        uintptr_t tp = pct(90) ? (uintptr_t)ts : bad_nz();
+        if (minr == 0 && pct(10)) tp = 0;
+        F(SYS_io_getevents, ctx, minr, nr, ev, tp);
+        break; }
+    case 6: {
+        long nr = 1 + rn(8), minr = rn(2);
+        struct { uintptr_t set; size_t sz; } *sa = (void *)(S.in + 3300);
+        uint64_t *mask = (uint64_t *)(S.in + 3400); *mask = harmless_mask();
+        sa->set = pct(70) ? (uintptr_t)mask : pct(50) ? 0 : bad_ptr(); sa->sz = PICK(8, 8, 8, 4, 16);
+        F(SYS_io_pgetevents, ctx, minr, nr, (uintptr_t)S.scratch + rn(1024), pct(90) ? (uintptr_t)ts : bad_nz(), pct(20) ? 0 : inp(sa));
+        break; }
+    case 7: F(SYS_io_cancel, ctx, pct(80) ? (uintptr_t)&cb[rn(8)] : bad_ptr(), outp()); break;
+    default: {
+        r = F(SYS_io_destroy, ctx);
+        if (r == 0) for (int i = 0; i < naio; i++) if (aioctx[i] == ctx) { aioctx[i] = aioctx[--naio]; break; }
+    }
+    }
+}
+
+/* futex2: futex_waitv, futex_wake, futex_wait, futex_requeue. Every wait has a timeout. */
+struct sfz_waitv { uint64_t val, uaddr; uint32_t flags, reserved; };
+static uintptr_t futex_addr(uint32_t **w) {
+    *w = &S.futex[rn(16)];
+    **w = rn(4);
+    if (pct(85)) return (uintptr_t)*w;
+    if (pct(40)) return (uintptr_t)*w + PICK(1, 2);
+    if (pct(30) && nmaps) return maps[rn(nmaps)].addr;
+    return bad_ptr();
+}
+static long f2flags(void) { return pct(85) ? (2 /*SIZE_U32*/ | (pct(50) ? 128 /*PRIVATE*/ : 0)) : PICK(0, 1, 3 /*U64*/, 0x100, -1, 2 | 0x20); }
+static void op_futex2(void) {
+    struct timespec *ts = (struct timespec *)(S.in + 3072);
+    long clk = PICK(CLOCK_MONOTONIC, CLOCK_MONOTONIC, CLOCK_REALTIME, CLOCK_BOOTTIME, 99, -1);
+    uint32_t *w;
+    switch (rn(5)) {
+    case 0: case 1: {
+        struct sfz_waitv *v = (struct sfz_waitv *)(S.in + 4096);
+        int n = 1 + rn(8);
+        for (int i = 0; i < n; i++) {
+            v[i].uaddr = futex_addr(&w);
+            v[i].val = pct(60) ? *w : *w + 1;
+            if (pct(5)) v[i].val = (uint64_t)1 << 33;
+            v[i].flags = f2flags();
+            v[i].reserved = pct(97) ? 0 : 1;
+        }
+        long cnt = pct(90) ? n : PICK(0, 129, 128, -1);
+        if (cnt == 128 || cnt == 129) for (int i = n; i < 129; i++) v[i] = v[0];
+        F(SYS_futex_waitv, pct(90) ? (uintptr_t)v : bad_ptr(), cnt, PICK(0, 0, 0, 1), pct(90) ? (uintptr_t)abs_timeout(clk, ts) : bad_nz(), clk);
+        break; }
+    case 2: { uintptr_t a = futex_addr(&w); F(NR_futex_wake, a, PICK(-1, -1, 1, 0, 0xff00), PICK(0, 1, INT_MAX, -1), f2flags()); break; }
+    case 3: {
+        uintptr_t a = futex_addr(&w);
+        F(NR_futex_wait, a, pct(60) ? *w : *w + 1, PICK(-1, -1, 1, 0), f2flags(), pct(90) ? (uintptr_t)abs_timeout(clk, ts) : bad_nz(), clk);
+        break; }
+    default: {
+        struct sfz_waitv *v = (struct sfz_waitv *)(S.in + 4096);
+        for (int i = 0; i < 2; i++) { v[i].uaddr = futex_addr(&w); v[i].val = pct(70) ? *w : *w + 1; v[i].flags = f2flags(); v[i].reserved = 0; }
+        F(NR_futex_requeue, inp(v), PICK(0, 0, 1), PICK(0, 1, INT_MAX, -1), PICK(0, 1, INT_MAX, -1));
+    }
+    }
+}
+
+static void op_openat2(void) {
+    struct open_how *how = (struct open_how *)(S.in + 4096);
+    long fl = PICK(O_RDONLY, O_WRONLY, O_RDWR, 3);
+    static const long bits[] = { O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NONBLOCK, O_DIRECTORY, O_NOFOLLOW,
+                                 O_CLOEXEC, O_NOCTTY, O_PATH, O_NOATIME, O_TMPFILE, 0x40000000 };
+    for (int i = 0; i < 13; i++) if (pct(10)) fl |= bits[i];
+    if (open_count() > 40) { int fd = pick_fd(); if (fd >= 3 && fd < MAXFD) { SC(SYS_close, fd); fd_closed(fd); } }
+    int creating = (fl & (O_CREAT | O_TRUNC)) || (fl & O_TMPFILE) == O_TMPFILE;
+    long dfd = pct(40) ? AT_FDCWD : pct(80) ? pick_fd_kind(K_DIR) : pick_fd();
+    uintptr_t path;
+    if (creating) path = own_path();
+    else if (pct(40)) path = (uintptr_t)PICK((long)"..", (long)"../..", (long)"/proc/self/exe", (long)"/proc/self/fd/3", (long)"/proc/self/root",
+                                             (long)"d0/../f0", (long)"l0", (long)"l1", (long)"f0", (long)".", (long)"/tmp/..", (long)"/proc/self/cwd/f0");
+    else if (pct(50)) path = (uintptr_t)rel_name();
+    else path = pick_path();
+    memset(how, 0, 64);
+    how->flags = pct(97) ? (uint64_t)fl : rnd();
+    how->mode = (fl & O_CREAT) ? (pct(90) ? 0644 : PICK(07777, 010000)) : (pct(95) ? 0 : 0644);
+    how->resolve = pct(30) ? 0 : (rnd() & 0x3f) | (pct(3) ? 0x40 : 0);
+    long size = PICK(24, 24, 24, 24, 32, 16, 0, 4096, 8, -1);
+    if (size == 32 && pct(50)) *(uint64_t *)((char *)how + 24) = 1;      /* unknown nonzero tail: E2BIG */
+    long r = F(SYS_openat2, dfd, path, pct(90) ? (uintptr_t)how : bad_ptr(), size);
+    if (r >= 0) { make_nonblock(r); got_fd(r, (fl & O_DIRECTORY) ? K_DIR : K_FILE); }
+}
+
+static void op_mseal(void) {
+    uintptr_t a; size_t len;
+    if (nmaps && pct(50)) {
+        struct map *m = &maps[rn(nmaps)];
+        a = m->addr; len = m->len;
+        if (pct(30)) { size_t pages = (len + PAGE - 1) / PAGE; size_t p0 = rn(pages); a += p0 * PAGE; len = (1 + rn(pages - p0)) * PAGE; }
+    } else if (pct(40)) {
+        a = PICK((long)0xffff800000000000ULL, 0x800000000000, 0x7ffffffff000, 0, 1, 4097, -4096); len = PICK(0, 4096, (long)1 << 47, -4096);
+    } else if (pct(70)) {               /* a page of the arena's last megabyte (rarely chosen by own_range's small runs) */
+        a = (uintptr_t)arena + ARENA_SIZE - (1 + rn(256)) * PAGE; len = PAGE * (1 + rn(2));
+    } else { a = (uintptr_t)strpage + PAGE * rn(3); len = PICK(0, 1, 4096, 8192); }
+    if (pct(5)) a |= 1;
+    F(NR_mseal, a, len, PICK(0, 0, 0, 1, -1));
+}
+
+static void op_mount(void) {
+    static const long mflags[] = { MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_NOATIME, MS_SYNCHRONOUS, MS_SILENT, MS_NODIRATIME, MS_STRICTATIME, MS_LAZYTIME, MS_DIRSYNC, MS_MANDLOCK };
+    long fl = 0;
+    for (int i = 0; i < 12; i++) if (pct(10)) fl |= mflags[i];
+    /* Targets are only m0 and m1, which no other call creates, renames or replaces: d0 may be a
+     * symlink to "..", and natively a mount there would land on the host's /tmp. */
+    uintptr_t tgt;
+    unsigned k = rn(100);
+    if (k < 85) tgt = (uintptr_t)mnt[rn(2)];
+    else if (k < 90) tgt = (uintptr_t)PICK((long)"/nonexistent/x", (long)"", (long)longname);
+    else if (k < 95) { memset(strpage, 'a', PAGE); tgt = (uintptr_t)strpage + PAGE - 1 - rn(16); }
+    else tgt = bad_ptr();
+    uintptr_t data = pct(50) ? 0 : PICK((long)"size=1m", (long)"mode=0700", (long)"nr_inodes=16,size=64k", (long)"bogus=1", (long)"",
+                                        (long)"size=0", (long)"uid=0,gid=0,mode=1777", (long)"size=100%");
+    if (pct(5)) { memset(strpage, 'a', PAGE); data = (uintptr_t)strpage + PAGE - 1 - rn(16); }
+    if (pct(3)) data = bad_ptr();
+    switch (rn(7)) {
+    case 0: case 1:
+        F(SYS_mount, pct(90) ? (uintptr_t)PICK((long)"tmpfs", (long)"none", (long)"sfz") : bad_ptr(), tgt,
+          pct(90) ? (uintptr_t)PICK((long)"tmpfs", (long)"tmpfs", (long)"tmpfs", (long)"ramfs", (long)"bogusfs", (long)"", (long)"proc") : bad_ptr(), fl, data);
+        break;
+    case 2: {
+        uintptr_t src = pct(60) ? (uintptr_t)fname(rn(12)) : pct(50) ? (uintptr_t)mnt[rn(2)] : pct(70) ? (uintptr_t)dir : bad_ptr();
+        F(SYS_mount, src, tgt, 0, MS_BIND | (pct(30) ? MS_REC : 0) | (pct(10) ? fl : 0), 0);
+        break; }
+    case 3:                             /* always MS_BIND (per mount): natively m0 may be a bind of the host's /tmp,
+                                         * and a superblock remount would change the host's file system */
+        F(SYS_mount, pct(50) ? 0 : (uintptr_t)"none", tgt, 0, MS_REMOUNT | MS_BIND | fl, data);
+        break;
+    case 4: F(SYS_mount, 0, tgt, 0, PICK(MS_PRIVATE, MS_SHARED, MS_SLAVE, MS_UNBINDABLE, MS_PRIVATE | MS_SHARED) | (pct(30) ? MS_REC : 0), 0); break;
+    case 5: F(SYS_mount, (uintptr_t)mnt[rn(2)], tgt, 0, MS_MOVE, 0); break;
+    default: F(SYS_umount2, tgt, PICK(0, 0, MNT_DETACH, MNT_DETACH, MNT_FORCE, MNT_EXPIRE, UMOUNT_NOFOLLOW, 0x100, MNT_EXPIRE | MNT_DETACH)); break;
+    }
+}
+
+/* name_to_handle_at / open_by_handle_at: handles of our files and of the safe system paths,
+ * sometimes mangled. Opens are read-only (natively a mangled handle may name any host file). */
+static unsigned char hsave[8 + 128];
+static int hsaved;
+static void op_handle(void) {
+    struct { uint32_t bytes; int32_t type; unsigned char h[128 + 64]; } *fh = (void *)(S.in + 4096);
+    if (!hsaved || pct(50)) {
+        fh->bytes = PICK(128, 128, 128, 8, 0, 129, -1, 20);
+        long dfd = pct(50) ? AT_FDCWD : pct(70) ? pick_fd_kind(K_DIR) : pick_fd();
+        uintptr_t path = pct(10) ? (uintptr_t)"" : pct(80) ? pick_path() : (uintptr_t)rel_name();
+        long r = F(SYS_name_to_handle_at, dfd, path, inp(fh), pct(80) ? outp() : 0,
+                   PICK(0, 0, AT_SYMLINK_FOLLOW, AT_EMPTY_PATH, 0x200 /*HANDLE_FID*/, 0x1 /*HANDLE_MNT_ID_UNIQUE*/, 0x2 /*CONNECTABLE*/, 0x12345));
+        if (r == 0 && fh->bytes <= 128) { memcpy(hsave, fh, 8 + fh->bytes); hsaved = 1; }
+        return;
+    }
+    memcpy(fh, hsave, sizeof hsave);
+    if (pct(30)) switch (rn(4)) {
+        case 0: fh->bytes = PICK(0, 1, 128, 129, -1, 4096); break;
+        case 1: fh->type = PICK(0, 1, 2, -1, 0x81, 255); break;
+        case 2: fh->h[rn(fh->bytes < 128 && fh->bytes ? fh->bytes : 8)] ^= 1 << rn(8); break;
+        default: if (fh->bytes) fh->bytes--; break;
+    }
+    long fl = O_RDONLY | O_NONBLOCK;
+    static const long bits[] = { O_PATH, O_DIRECTORY, O_NOFOLLOW, O_CLOEXEC, O_NOATIME, O_LARGEFILE };
+    for (int i = 0; i < 6; i++) if (pct(15)) fl |= bits[i];
+    long mfd = pct(40) ? AT_FDCWD : pct(70) ? pick_fd_kind(K_DIR) : pick_fd();
+    long r = F(SYS_open_by_handle_at, mfd, inp(fh), fl);
+    if (r >= 0) got_fd(r, K_FILE);
+}
+
+static void op_pidfd(void) {
+    long r;
+    pid_t kid = nkids ? kids[rn(nkids)] : 0;
+    switch (rn(7)) {
+    case 0: case 1: {
+        if (open_count() > 40) return;
+        pid_t p = kid && pct(60) ? kid : pct(80) ? mypid : (pid_t)PICK(0, -1, 0x7ffffff0, 1);
+        r = F(SYS_pidfd_open, p, PICK(0, 0, O_NONBLOCK, O_EXCL /*PIDFD_THREAD*/, 1));
+        make_nonblock(r);
+        got_fd(r, K_PIDFD);
+        break; }
+    case 2: {
+        struct iovec *iov = (struct iovec *)(S.in + 4096);
+        int n = rn(8);
+        for (int i = 0; i < n; i++) { size_t len; iov[i].iov_base = (void *)own_range(&len); iov[i].iov_len = len; if (pct(5)) iov[i].iov_base = (void *)bad_ptr(); }
+        long adv = PICK(MADV_COLD, MADV_PAGEOUT, MADV_WILLNEED, 25 /*COLLAPSE*/, MADV_DONTNEED, MADV_FREE, MADV_NORMAL, 999, -1);
+        F(SYS_process_madvise, pick_fd_kind(K_PIDFD), pct(90) ? (uintptr_t)iov : bad_ptr(), pct(90) ? n : PICK(1025, -1, 1 << 20), adv, PICK(0, 0, 1));
+        break; }
+    case 3: {                           /* process_mrelease: of a live process (EINVAL), or of a child we just killed */
+        if (kid && !depth && pct(40)) {
+            long pfd = SC(SYS_pidfd_open, kid, 0);
+            if (pfd < 0) break;
+            F(SYS_pidfd_send_signal, pfd, SIGKILL, 0, 0);
+            F(SYS_process_mrelease, pfd, PICK(0, 0, 1));
+            SC(SYS_close, pfd);
+            int st; while (wait_stop(kid, &st)) SC(SYS_ptrace, PT_DETACH, kid, 0, 0);
+        } else F(SYS_process_mrelease, pick_fd_kind(K_PIDFD), PICK(0, 0, 1));
+        break; }
+    case 4: {
+        siginfo_t *si = (siginfo_t *)(S.in + 4096);
+        int sig = pct(90) ? harmless_sigs[rn(6)] : PICK(0, 65, -1);
+        for (int j = 0; j < 16; j++) ((uint64_t *)si)[j] = rnd();
+        si->si_signo = pct(80) ? sig : SIGUSR1; si->si_code = PICK(SI_QUEUE, SI_QUEUE, SI_USER, SI_TKILL, 0, 5);
+        F(SYS_pidfd_send_signal, pick_fd_kind(K_PIDFD), sig, pct(50) ? 0 : inp(si), PICK(0, 0, 1, 2, 4, 0x80));
+        break; }
+    case 5: r = F(SYS_pidfd_getfd, pick_fd_kind(K_PIDFD), pct(90) ? 3 + (long)rn(MAXFD - 3) : PICK(-1, 0, 1 << 20), PICK(0, 0, 1));
+            if (r >= 0) { make_nonblock(r); got_fd(r, K_OTHER); }
+            break;
+    default: {
+        siginfo_t *si = (siginfo_t *)(S.in + 4096);
+        r = F(SYS_waitid, 3 /*P_PIDFD*/, pick_fd_kind(K_PIDFD), pct(80) ? (uintptr_t)si : outp(), PICK(WEXITED | WNOHANG, WEXITED | WNOHANG | WNOWAIT, WSTOPPED | WNOHANG, WNOHANG), 0);
+        if (r == 0 && si->si_pid > 0 && si->si_code != CLD_STOPPED && si->si_code != CLD_TRAPPED) reap(si->si_pid);
+    }
+    }
+}
+
+static void op_oddsys(void) {
+    switch (rn(9)) {
+    case 0: F(SYS_sysfs, 1, pct(80) ? (uintptr_t)PICK((long)"tmpfs", (long)"proc", (long)"ramfs", (long)"bogus", (long)"") : pick_path()); break;
+    case 1: F(SYS_sysfs, 2, PICK(0, 1, 2, 5, 100, -1, 0x7fffffff), outp()); break;
+    case 2: F(SYS_sysfs, PICK(3, 3, 0, 4, -1), rnd(), rnd()); break;
+    case 3: {
+        struct stat *st = (struct stat *)(S.in + 4096);
+        long dev = SC(SYS_stat, (long)PICK((long)"/", (long)"/tmp", (long)"/proc", (long)"/dev"), st) == 0 && pct(70) ? (long)st->st_dev : PICK(0, 0x801, -1, 0xfffff);
+        F(SYS_ustat, dev, outp());
+        break; }
+    case 4:                             /* accounting only into a file of our own, then off again */
+        F(SYS_acct, pct(60) ? (uintptr_t)acctpath : pct(40) ? 0 : (uintptr_t)PICK((long)dir, (long)"/nonexistent/acct", (long)longpath, 0, (long)"/dev/null"));
+        if (pct(50)) F(SYS_acct, 0);
+        break;
+    case 5:                             /* vhangup only without a controlling terminal: in a child after setsid */
+        if (depth) { F(SYS_setsid); F(SYS_vhangup); } else F(SYS_getsid, 0);
+        break;
+    case 6: {
+        size_t len; uintptr_t a = own_range(&len);
+        if (pct(10)) a = bad_ptr();
+        if (pct(40)) { uint64_t *nm = (uint64_t *)(S.in + 4096); *nm = 1; SC(SYS_mbind, a, len, PICK(2 /*BIND*/, 5 /*PREFERRED_MANY*/, 1), nm, 64, 0); }
+        F(NR_set_mempolicy_home_node, a, len, PICK(0, 0, 1, -1, 1024), PICK(0, 0, 1));
+        break; }
+    case 7: {
+        long *rg = (long *)(S.in + 4096); rg[0] = PICK(0, 0, 4096, -1, (long)1 << 40); rg[1] = PICK(0, 4096, 1 << 20, -1);
+        F(NR_cachestat, pct(70) ? pick_fd_kind(K_FILE) : pick_fd(), inp(rg), outp(), PICK(0, 0, 1));
+        break; }
+    default: F(SYS_restart_syscall); break;
+    }
+}
+
+static const struct { void (*fn)(void); int weight; } ext_ops[] = {
+    { op_ptrace, 6 }, { op_procmem, 5 }, { op_aio, 6 }, { op_futex2, 4 }, { op_openat2, 4 }, { op_mseal, 1 },
+    { op_mount, 3 }, { op_handle, 3 }, { op_pidfd, 4 }, { op_oddsys, 3 },
+};
+static void op_ext(void) {
+    static int total;
+    if (!total) for (unsigned i = 0; i < sizeof ext_ops / sizeof ext_ops[0]; i++) total += ext_ops[i].weight;
+    int w = rn(total);
+    unsigned i = 0;
+    while (w >= ext_ops[i].weight) w -= ext_ops[i++].weight;
+    ext_ops[i].fn();
+}
+
 /* ---------------------------------------------------------------- the loop */
 static const struct { void (*fn)(void); int weight; } ops[] = {
     { op_open, 8 }, { op_close, 5 }, { op_read, 9 }, { op_write, 9 }, { op_lseek, 3 }, { op_pipe, 4 }, { op_dup, 4 },
@@ -1137,6 +1784,7 @@ static void loop(long count) {
     while (done < count) {
         done++;
         if ((done & 63) == 0) SC(SYS_close_range, MAXFD, ~0U, 0);    /* descriptors received past our range */
+        if (ext && pct(18)) { op_ext(); continue; }        /* (no draw at all for the older seeds) */
         int w = rn(total);
         unsigned i = 0;
         while (w >= ops[i].weight) w -= ops[i++].weight;
@@ -1149,6 +1797,8 @@ int main(int argc, char **argv) {
     verbose = argc > 3 && strcmp(argv[3], "-v") == 0;
     skiplist = getenv("SYSFUZZ_SKIP");
     unsigned long long seed = strtoull(argv[1], 0, 0);
+    ext = seed >= 500;
+    if (getenv("SYSFUZZ_EXT")) ext = atoi(getenv("SYSFUZZ_EXT")) != 0;
     long count = atol(argv[2]);
     rng = seed * 0x2545f4914f6cdd1dULL + 1;
     for (int i = 0; i < 4; i++) rnd();
@@ -1184,13 +1834,21 @@ int main(int argc, char **argv) {
     if (SC(SYS_mkdir, dir, 0755) == -ENOENT) { SC(SYS_mkdir, "/tmp", 01777); SC(SYS_mkdir, dir, 0755); }
     for (int i = 0; i < 4; i++) { long fd = SC(SYS_open, fname(i), O_RDWR | O_CREAT, 0644); if (fd >= 0) { SC(SYS_write, fd, "hello, fuzz\n", 12); got_fd(fd, K_FILE); } }
     got_fd(SC(SYS_open, dir, O_RDONLY | O_DIRECTORY), K_DIR);
+    if (ext) ext_setup();
 
     loop(count);
 
     /* Children end by themselves; collect them (blocks at most until the last one exits). */
-    while (SC(SYS_wait4, -1, 0, 0, 0) > 0) {}
+    for (;;) {                          /* (a child still stopped for a tracer: detach it and let it go on) */
+        int st = 0;
+        long r = SC(SYS_wait4, -1, &st, __WALL | WUNTRACED, 0);
+        if (r == -EINTR) continue;
+        if (r <= 0) break;
+        if (WIFSTOPPED(st)) { SC(SYS_ptrace, PT_DETACH, r, 0, 0); SC(SYS_kill, r, SIGCONT); }
+    }
     SC(SYS_chdir, "/");
     SC(SYS_close_range, 3, ~0U, 0);
+    if (ext) { ext_cleanup(); check_canary("the run"); check_pm("the run"); }
     static const char *rm[] = { "d0/f0", "d1/f1", "d0/d2", "d1/d2", "d0/f1", "d1/f0" };
     for (unsigned i = 0; i < sizeof rm / sizeof rm[0]; i++) { char p[128]; snprintf(p, sizeof p, "%s/%s", dir, rm[i]); SC(SYS_unlink, p); SC(SYS_rmdir, p); }
     for (int i = 0; i < 12; i++) { SC(SYS_unlink, fname(i)); SC(SYS_rmdir, fname(i)); }
