@@ -256,5 +256,21 @@ int main(void)
     errno = 0;
     struct timespec anytime = { 1, 0 };
     CHECK(clock_settime(CLOCK_MONOTONIC, &anytime) == -1 && errno == EINVAL, "clock_settime(CLOCK_MONOTONIC) is EINVAL");
+
+    /* /proc/self/mem positions are addresses of all 64 bits (sysfuzz: lseek to a kernel address
+     * failed with EINVAL and the next read returned the bytes at the previous position) */
+    int memfd = open("/proc/self/mem", O_RDWR);
+    static char memsrc[16] = "fifteen bytes..";
+    char memdst[16] = "";
+    CHECK(memfd >= 0 && pread(memfd, memdst, 16, (off_t)(uintptr_t)memsrc) == 16 && memcmp(memdst, memsrc, 16) == 0, "/proc/self/mem: pread at an address of ours");
+    CHECK(lseek(memfd, (off_t)(uintptr_t)memsrc, SEEK_SET) == (off_t)(uintptr_t)memsrc, "/proc/self/mem: lseek to an address of ours");
+    long kpos = syscall(SYS_lseek, memfd, 0xffff800000000000UL, SEEK_SET);
+    CHECK(kpos == (long)0xffff800000000000UL, "/proc/self/mem: lseek to a kernel address succeeds");
+    errno = 0;
+    CHECK(read(memfd, memdst, 16) == -1 && errno == EIO, "and a read there fails with EIO");
+    errno = 0;
+    CHECK(write(memfd, memdst, 16) == -1 && errno == EIO, "and so does a write");
+    CHECK(syscall(SYS_lseek, memfd, 16, SEEK_CUR) == (long)0xffff800000000010UL, "SEEK_CUR moves on from there");
+    close(memfd);
     return t_done();
 }

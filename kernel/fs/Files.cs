@@ -109,6 +109,16 @@ namespace Kernel.Fs
                 Offset = target;
                 return target;
             }
+            if (Node is ProcessMemFile)
+            {
+                // /proc/PID/mem: positions are addresses, any 64-bit value (Linux's mem_lseek, an
+                // unsigned offset): a seek to a kernel address succeeds and the read there fails
+                // with EIO, instead of reading wherever the last position was.
+                if (whence == SEEK_SET) Offset = offset;
+                else if (whence == SEEK_CUR) Offset = (long)((ulong)Offset + (ulong)offset);
+                else return -Errno.EINVAL;
+                return Offset;
+            }
             switch (whence)
             {
                 case SEEK_SET: target = offset; break;
