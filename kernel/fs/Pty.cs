@@ -141,7 +141,8 @@ namespace Kernel.Fs
         }
 
         /// <summary>Linux's tty_std_termios for a pty slave: cooked, echoing, ^C ^\ ^Z signals, 38400 baud 8 bits.</summary>
-        private static SysIo.Termios DefaultModes()
+        /// <summary>Linux's tty_std_termios: what a new terminal starts with (the console's too).</summary>
+        internal static SysIo.Termios DefaultModes()
         {
             SysIo.Termios t = default;
             t.Iflag = ICRNL | IXON;
