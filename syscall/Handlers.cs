@@ -37,7 +37,18 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.mq_notify, &SysMqueue.MqNotify);
             SyscallDispatcher.Register(Nr.mq_getsetattr, &SysMqueue.MqGetsetattr);
             SyscallDispatcher.Register(Nr.chroot, &SysPath.Chroot);
+            SyscallDispatcher.Register(Nr.mount, &SysMount.MountSyscall);
+            SyscallDispatcher.Register(Nr.umount2, &SysMount.Umount2);
             SyscallDispatcher.Register(Nr.mbind, &SysNuma.Mbind);
+            SyscallDispatcher.Register(Nr.set_mempolicy_home_node, &SysNuma.SetMempolicyHomeNode);
+            SyscallDispatcher.Register(Nr.process_madvise, &SysMemory.ProcessMadvise);
+            SyscallDispatcher.Register(Nr.process_mrelease, &SysMemory.ProcessMrelease);
+            SyscallDispatcher.Register(Nr.sysfs, &SysPath.Sysfs);
+            SyscallDispatcher.Register(Nr.ustat, &SysPath.UstatSyscall);
+            SyscallDispatcher.Register(Nr.vhangup, &SysIo.Vhangup);
+            SyscallDispatcher.Register(Nr.acct, &SysAcct.Acct);
+            SyscallDispatcher.Register(Nr.name_to_handle_at, &SysHandle.NameToHandleAt);
+            SyscallDispatcher.Register(Nr.open_by_handle_at, &SysHandle.OpenByHandleAt);
             SyscallDispatcher.Register(Nr.set_mempolicy, &SysNuma.SetMempolicy);
             SyscallDispatcher.Register(Nr.get_mempolicy, &SysNuma.GetMempolicy);
             SyscallDispatcher.Register(Nr.migrate_pages, &SysNuma.MigratePages);

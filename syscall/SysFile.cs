@@ -67,6 +67,7 @@ namespace Kernel.Syscalls
                 if (f == null) return -Errno.EBADF;
                 if (f.Node == null) return -Errno.EBADF;
                 node = f.Node;
+                FileSystem.NoteMountOf(node);
                 return 0;
             }
             int r = StartDir(dirfd, buf, len, out Inode start);
@@ -175,12 +176,24 @@ namespace Kernel.Syscalls
                 return r;
             }
             else if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) == (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) return -Errno.EEXIST;
+            return OpenNode(node, flags);
+        }
 
+        /// <summary>The second half of open: a descriptor for a node already found (open_by_handle_at starts here).</summary>
+        internal static long OpenNode(Inode node, int flags)
+        {
+            int r;
             uint type = node.Mode & 0xF000;
             int acc = flags & OpenFlags.O_ACCMODE;
             if (type == 0xA000 && (flags & OpenFlags.O_PATH) == 0) return -Errno.ELOOP;   // O_NOFOLLOW on a symlink
             if ((flags & OpenFlags.O_DIRECTORY) != 0 && type != 0x4000) return -Errno.ENOTDIR;
             if (type == 0x4000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_CREAT) != 0) && (flags & OpenFlags.O_PATH) == 0) return -Errno.EISDIR;
+            if ((flags & OpenFlags.O_PATH) == 0 && FileSystem.WalkMount != null)
+            {
+                // The mount's flags: devices need a mount without nodev, writing a file one that is not read-only.
+                if ((type == 0x2000 || type == 0x6000) && (FileSystem.WalkMount.Flags & Mount.NoDev) != 0) return -Errno.EACCES;
+                if (type == 0x8000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) && FileSystem.WalkReadOnly) return -Errno.EROFS;
+            }
             if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
             {
                 r = FileSystem.Truncate(node, 0);
@@ -218,6 +231,7 @@ namespace Kernel.Syscalls
                 Inode existing = FileSystem.Lookup(parent, name);
                 if (existing == null)
                 {
+                    if (FileSystem.WalkReadOnly) return -Errno.EROFS;
                     int c = FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
                     if (c >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
                     return c;
@@ -286,6 +300,7 @@ namespace Kernel.Syscalls
             r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(buf, len), PathOp.Create, out Inode parent, out int ns, out int nl);
             if (r < 0) return r;
             var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
+            if (FileSystem.WalkReadOnly) return FileSystem.Lookup(parent, name) != null ? -Errno.EEXIST : -Errno.EROFS;
             uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
             if (type == 0 || type == 0x8000)
             {
@@ -520,7 +535,7 @@ namespace Kernel.Syscalls
         public static void Fill(Inode n, Stat* st)
         {
             *st = default;
-            st->Dev = 0x801;
+            st->Dev = FileSystem.DeviceOf(n);      // each fresh tree (tmpfs mount) is a device of its own
             st->Ino = n.Ino;
             st->Nlink = n.Nlink;
             st->Mode = n.Mode;

@@ -117,6 +117,29 @@ namespace Kernel.Syscalls
             }
         }
 
+        /// <summary>
+        /// vhangup(): the caller's controlling terminal is hung up, as Linux's tty_vhangup_self (the
+        /// caller is root: CAP_SYS_TTY_CONFIG). Without one, nothing happens. On the console only the
+        /// job-control part applies (the session loses it, its leader hears SIGHUP and SIGCONT): the
+        /// host's terminal stays open.
+        /// </summary>
+        public static long Vhangup(SyscallFrame* f)
+        {
+            Process p = Process.Current;
+            if (p.CttyPty != null) { p.CttyPty.Vhangup(); return 0; }
+            if (!Controls(p)) return 0;
+            int sid = TtySid;
+            TtySid = TtyForeground = 0;
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                if (q.Sid == sid) q.HasCtty = false;
+                if (q.Zombie || q.Pid != sid) continue;
+                SignalDelivery.SendToProcess(q, Signal.SIGHUP, SigInfo.From(SigInfo.SI_KERNEL, 0));
+                SignalDelivery.SendToProcess(q, Signal.SIGCONT, SigInfo.From(SigInfo.SI_KERNEL, 0));
+            }
+            return 0;
+        }
+
         /// <summary>Terminal ioctls on the console streams (0 stdin, 1 stdout, 2 stderr): ENOTTY unless the host side is a terminal.</summary>
         public static long ConsoleIoctl(int fd, uint req, ulong arg)
         {
@@ -201,13 +224,7 @@ namespace Kernel.Syscalls
 
         private static void DefaultModes()
         {
-            Termios t = default;
-            t.Iflag = 0x500;            // ICRNL | IXON
-            t.Oflag = 0x5;              // OPOST | ONLCR
-            t.Cflag = 0xBF;             // B38400 | CS8 | CREAD
-            t.Lflag = 0x8A3B;           // ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN
-            t.Cc[0] = 3; t.Cc[1] = 28; t.Cc[2] = 127; t.Cc[3] = 21; t.Cc[4] = 4; t.Cc[6] = 1; t.Cc[VSUSP] = 26;
-            s_modes = t;
+            s_modes = Fs.Pty.DefaultModes();             // one set of defaults for every terminal
             s_modesSet = true;
         }
     }

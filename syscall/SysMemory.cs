@@ -1,4 +1,5 @@
 // brk, mmap, munmap, mprotect, mremap, madvise over the address space (kernel/mm/AddressSpace.cs).
+using Kernel.Fs;
 using Kernel.Memory;
 
 namespace Kernel.Syscalls
@@ -38,7 +39,8 @@ namespace Kernel.Syscalls
             // File mapping: pages are filled from the file on first touch; MAP_SHARED writes go back on msync/munmap/exit.
             Fs.File file = Fs.FdTable.Get(fd);
             if (file == null) return -Errno.EBADF;
-            if (file.Node == null || !file.Node.IsRegular) return file.Node != null && file.Node.IsSpecial ? MapDevice(file, addr, len, prot, flags) : -Errno.ENODEV;
+            // Generated files (/proc, /sys, /proc/PID/mem) are regular to stat but, as on Linux, cannot be mapped.
+            if (file.Node == null || !file.Node.IsRegular || file.Node.IsSpecial) return file.Node != null && file.Node.IsSpecial ? MapDevice(file, addr, len, prot, flags) : -Errno.ENODEV;
             if (!file.CanRead) return -Errno.EACCES;
             bool shared = type != MAP_PRIVATE;
             if (shared && (prot & PROT_WRITE) != 0 && !file.CanWrite) return -Errno.EACCES;
@@ -128,19 +130,89 @@ namespace Kernel.Syscalls
             return AddressSpace.Remap(f->A0, f->A1, f->A2, (flags & MREMAP_MAYMOVE) != 0, (flags & MREMAP_FIXED) != 0, f->A4);
         }
 
-        public static long Madvise(SyscallFrame* f)
+        public static long Madvise(SyscallFrame* f) => Advise(f->A0, f->A1, (int)f->A2);
+
+        /// <summary>madvise of one range in the loaded address space.</summary>
+        private static long Advise(ulong addr, ulong len, int advice)
         {
-            ulong addr = f->A0, len = f->A1;
-            int advice = (int)f->A2;
             if ((addr & (AddressSpace.PageSize - 1)) != 0 || !KnownAdvice(advice)) return -Errno.EINVAL;
             ulong end = addr + AddressSpace.PageUp(len);
-            if (end < addr) return -Errno.EINVAL;
+            if (end < addr || (len != 0 && end == addr)) return -Errno.EINVAL;
             if (len == 0) return 0;
             // Any mapped range, PROT_NONE included (V8 and Go release reservations this way); a hole is ENOMEM.
             if (!AddressSpace.IsMapped(addr, end - addr)) return -Errno.ENOMEM;
             if (Discards(advice) && AddressSpace.AnySealedReadOnlyAnon(addr, end)) return -Errno.EPERM;
             if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_DONTNEED_LOCKED) AddressSpace.Discard(addr, end - addr);
             return 0;       // other advice is a hint Linux may ignore too
+        }
+
+        private const int MADV_WILLNEED = 3, MADV_COLD = 20, MADV_PAGEOUT = 21, MADV_COLLAPSE = 25;
+        private const int UIO_MAXIOV = 1024;
+        private const int PIDFD_SELF_THREAD = -10000, PIDFD_SELF_THREAD_GROUP = -10001;
+        private struct IoVec { public ulong Base, Len; }
+
+        /// <summary>The process a pidfd names, as Linux's pidfd_get_task (PIDFD_SELF_* included): EBADF, ESRCH.</summary>
+        internal static long PidfdProcess(int pidfd, out Process p)
+        {
+            p = null;
+            if (pidfd == PIDFD_SELF_THREAD || pidfd == PIDFD_SELF_THREAD_GROUP) { p = Process.Current; return 0; }
+            if (!(FdTable.Get(pidfd) is Fs.PidFile pf)) return -Errno.EBADF;
+            p = pf.Target;
+            return p == null ? -Errno.ESRCH : 0;
+        }
+
+        /// <summary>
+        /// process_madvise(pidfd, iovec, vlen, advice, flags): madvise over each range of another
+        /// process (only the non-destructive hints Linux allows there: COLD, PAGEOUT, WILLNEED,
+        /// COLLAPSE) or of the caller (any advice). Returns the bytes advised before the first failure.
+        /// </summary>
+        public static long ProcessMadvise(SyscallFrame* f)
+        {
+            int pidfd = (int)f->A0, advice = (int)f->A3;
+            ulong vec = f->A1, vlen = f->A2;
+            if ((uint)f->A4 != 0) return -Errno.EINVAL;
+            if (vlen > UIO_MAXIOV) return -Errno.EINVAL;
+            ulong total = 0;
+            for (ulong i = 0; i < vlen; i++)           // import_iovec: the whole vector is read and checked first
+            {
+                if (UserMemory.Read(vec + i * 16, out IoVec v) != 0) return -Errno.EFAULT;
+                if ((long)v.Len < 0) return -Errno.EINVAL;
+                total += v.Len;
+            }
+            long r = PidfdProcess(pidfd, out Process p);
+            if (r < 0) return r;
+            if (p.Zombie || p.Map == null) return -Errno.ESRCH;        // mm_access: no memory any more
+            MemoryMap mine = MemoryMap.Current, theirs = p.Map;
+            bool remote = theirs != mine;
+            if (remote && advice != MADV_COLD && advice != MADV_PAGEOUT && advice != MADV_WILLNEED && advice != MADV_COLLAPSE)
+                return -Errno.EINVAL;
+            long done = 0;
+            r = 0;
+            for (ulong i = 0; i < vlen; i++)
+            {
+                if (UserMemory.Read(vec + i * 16, out IoVec v) != 0) { r = -Errno.EFAULT; break; }
+                if (v.Len == 0) continue;              // the iov_iter never stops on an empty range
+                if (remote) MemoryMap.Activate(theirs);
+                r = Advise(v.Base, v.Len, advice);
+                if (remote) MemoryMap.Activate(mine);
+                if (r < 0) break;
+                done += (long)v.Len;
+            }
+            return done != 0 ? done : r;
+        }
+
+        /// <summary>
+        /// process_mrelease(pidfd, flags): frees the memory of a process that is already dying. Here the
+        /// dying process gives its memory back itself as soon as it runs, so there is nothing to hurry.
+        /// </summary>
+        public static long ProcessMrelease(SyscallFrame* f)
+        {
+            if ((uint)f->A1 != 0) return -Errno.EINVAL;
+            long r = PidfdProcess((int)f->A0, out Process p);
+            if (r < 0) return r;
+            if (p.Zombie || p.Map == null) return -Errno.ESRCH;
+            bool dying = p.Exiting || (p.Pending & (1UL << (Signal.SIGKILL - 1))) != 0;
+            return dying ? 0 : -Errno.EINVAL;
         }
     }
 }

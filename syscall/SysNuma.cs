@@ -1,7 +1,7 @@
 // NUMA memory policy calls, as a Linux kernel with NUMA support answers them on a machine with one
 // node (node 0): policies are validated and remembered per process (get_mempolicy reports them),
-// every page is on node 0, and nothing ever moves. Per-range (mbind) policies are validated but
-// not recorded: get_mempolicy(MPOL_F_ADDR) reports the default policy.
+// every page is on node 0, and nothing ever moves. Per-range (mbind) policies are kept on the
+// regions (Vma.Policy): get_mempolicy(MPOL_F_ADDR) reports them and set_mempolicy_home_node checks them.
 using Kernel.Memory;
 
 namespace Kernel.Syscalls
@@ -92,9 +92,16 @@ namespace Kernel.Syscalls
             }
             else if ((flags & MPOL_F_ADDR) != 0)
             {
-                if (AddressSpace.Find(addr) < 0) return -Errno.EFAULT;
-                mode = MPOL_DEFAULT;                              // node of the page (MPOL_F_NODE) or the range's policy: 0 either way
-                nodes = 0;
+                int policy = AddressSpace.PolicyAt(addr);
+                if (policy < 0) return -Errno.EFAULT;
+                if (policy == 0) { mode = MPOL_DEFAULT; nodes = 0; }        // no range policy: Linux reports the default
+                else
+                {
+                    mode = policy - 1;
+                    int m = mode & ~ModeFlags;
+                    nodes = m == MPOL_LOCAL ? 0UL : 1UL;
+                }
+                if ((flags & MPOL_F_NODE) != 0) mode = 0;         // the node of the page: the only one
             }
             else
             {
@@ -119,12 +126,41 @@ namespace Kernel.Syscalls
             if ((addr & 4095) != 0) return -Errno.EINVAL;
             long r = ReadNodes(f->A3, f->A4, out ulong nodes);
             if (r < 0) return r;
-            r = Validate((int)f->A2, nodes, out _);
+            r = Validate((int)f->A2, nodes, out int mode);
             if (r < 0) return r;
             ulong end = addr + AddressSpace.PageUp(len);
             if (end < addr) return -Errno.EINVAL;
             if (end == addr) return 0;
-            return AddressSpace.IsMapped(addr, end - addr) ? 0 : -Errno.EFAULT;
+            if (!AddressSpace.IsMapped(addr, end - addr)) return -Errno.EFAULT;
+            // MPOL_DEFAULT removes the range's policy (Linux: a NULL vma policy).
+            AddressSpace.SetPolicy(addr, end, (mode & ~ModeFlags) == MPOL_DEFAULT ? 0 : mode + 1);
+            return 0;
+        }
+
+        /// <summary>
+        /// set_mempolicy_home_node(start, len, home_node, flags), as Linux checks it: every region of the
+        /// range that has an mbind policy must be MPOL_BIND or MPOL_PREFERRED_MANY (EOPNOTSUPP), and
+        /// when none has one the answer is ENOENT. The home node can only be node 0 here: nothing to record.
+        /// </summary>
+        public static long SetMempolicyHomeNode(SyscallFrame* f)
+        {
+            ulong start = f->A0, len = f->A1, home = f->A2, flags = f->A3;
+            if ((start & 4095) != 0 || flags != 0) return -Errno.EINVAL;
+            if (home >= MaxNodeBits || home != 0) return -Errno.EINVAL;     // beyond MAX_NUMNODES or not online
+            ulong end = start + AddressSpace.PageUp(len);
+            if (end < start) return -Errno.EINVAL;
+            if (end == start) return 0;
+            long err = -Errno.ENOENT;
+            for (int i = AddressSpace.FirstAfter(start); i < AddressSpace.RegionCount; i++)
+            {
+                ref Vma v = ref AddressSpace.Region(i);
+                if (v.Start >= end) break;
+                if (v.Policy == 0) continue;
+                int m = (v.Policy - 1) & ~ModeFlags;
+                if (m != MPOL_BIND && m != MPOL_PREFERRED_MANY) return -Errno.EOPNOTSUPP;
+                err = 0;
+            }
+            return err;
         }
 
         private static long Target(int pid) => pid < 0 ? -Errno.ESRCH : pid == 0 || Process.Find(pid) != null ? 0 : -Errno.ESRCH;

@@ -27,6 +27,12 @@ namespace Kernel.Syscalls
             r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(buf, len), op, out parent, out nameStart, out nameLength);
             if (r == -Errno.ENOENT) MissingFiles.Record(buf, len);
             if (r < 0) return r;
+            if (FileSystem.WalkReadOnly)
+            {
+                // Every caller changes the directory: a read-only mount refuses, though an existing name still says EEXIST to a creation.
+                if (op == PathOp.Create && FileSystem.Lookup(parent, new System.ReadOnlySpan<byte>(buf + nameStart, nameLength)) != null) return -Errno.EEXIST;
+                return -Errno.EROFS;
+            }
             // A trailing slash names a directory: unlink/rename of a non-directory that way is ENOTDIR.
             if (nameStart + nameLength < len && (op == PathOp.Unlink || op == PathOp.Rename))
             {
@@ -97,8 +103,10 @@ namespace Kernel.Syscalls
             byte* b = stackalloc byte[PathMax + 1];
             int r = Parent(olddir, oldPath, a, PathOp.Rename, out Inode op, out int os, out int on);
             if (r < 0) return r;
+            Mount from = FileSystem.WalkMount;
             r = Parent(newdir, newPath, b, PathOp.Rename, out Inode np, out int ns, out int nn);
             if (r < 0) return r;
+            if (FileSystem.CrossesMounts(from, FileSystem.WalkMount)) return -Errno.EXDEV;
             Inode moved = FsNotify.Active ? FileSystem.Lookup(op, Name(a, os, on)) : null;
             Inode replaced = FsNotify.Active ? FileSystem.Lookup(np, Name(b, ns, nn)) : null;
             bool replacedWatched = replaced != null && FsNotify.Watched(replaced);   // else it may be freed by the rename
@@ -121,9 +129,11 @@ namespace Kernel.Syscalls
             if ((flags & ~(SysFile.AT_SYMLINK_FOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
             int r = SysFile.Lookup(olddir, oldPath, (flags & SysFile.AT_SYMLINK_FOLLOW) != 0, (flags & SysFile.AT_EMPTY_PATH) != 0, out Inode target);
             if (r < 0) return r;
+            Mount from = FileSystem.WalkMount;
             byte* buf = stackalloc byte[PathMax + 1];
             r = Parent(newdir, newPath, buf, out Inode parent, out int s, out int n);
             if (r < 0) return r;
+            if (FileSystem.CrossesMounts(from, FileSystem.WalkMount)) return -Errno.EXDEV;
             r = FileSystem.Link(target, parent, Name(buf, s, n));
             if (r >= 0) { FsNotify.Self(target, InotifyMask.IN_ATTRIB); FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), target, 0); }
             return r;
@@ -223,6 +233,7 @@ namespace Kernel.Syscalls
 
         private static long SetMode(Inode node, uint mode)
         {
+            if (FileSystem.WalkReadOnly) return -Errno.EROFS;
             node.Mode = (node.Mode & 0xF000) | (mode & 0xFFF);
             node.CtimeNs = (long)SysTime.RealtimeNs();
             FsNotify.Child(node, InotifyMask.IN_ATTRIB);
@@ -239,7 +250,9 @@ namespace Kernel.Syscalls
         {
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
-            return file.Node == null ? -Errno.EINVAL : SetMode(file.Node, (uint)f->A1);
+            if (file.Node == null) return -Errno.EINVAL;
+            FileSystem.NoteMountOf(file.Node);
+            return SetMode(file.Node, (uint)f->A1);
         }
 
         public static long Fchmodat(SyscallFrame* f)
@@ -261,6 +274,7 @@ namespace Kernel.Syscalls
 
         private static long SetOwner(Inode node, uint uid, uint gid)
         {
+            if (FileSystem.WalkReadOnly) return -Errno.EROFS;
             if (uid != 0xFFFFFFFF) node.Uid = uid;
             if (gid != 0xFFFFFFFF) node.Gid = gid;
             node.CtimeNs = (long)SysTime.RealtimeNs();
@@ -284,7 +298,9 @@ namespace Kernel.Syscalls
         {
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
-            return file.Node == null ? -Errno.EINVAL : SetOwner(file.Node, (uint)f->A1, (uint)f->A2);
+            if (file.Node == null) return -Errno.EINVAL;
+            FileSystem.NoteMountOf(file.Node);
+            return SetOwner(file.Node, (uint)f->A1, (uint)f->A2);
         }
 
         public static long Fchownat(SyscallFrame* f)
@@ -308,12 +324,14 @@ namespace Kernel.Syscalls
                 File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
                 if (file == null || file.Node == null) return -Errno.EBADF;
                 node = file.Node;
+                FileSystem.NoteMountOf(node);
             }
             else
             {
                 int r = SysFile.Lookup(dirfd, path, follow, allowEmpty, out node);
                 if (r < 0) return r;
             }
+            if (FileSystem.WalkReadOnly) return -Errno.EROFS;
             long now = (long)SysTime.RealtimeNs();
             if (atime != TimeOmit) node.AtimeNs = atime == TimeNow ? now : atime;
             if (mtime != TimeOmit) node.MtimeNs = mtime == TimeNow ? now : mtime;
@@ -367,6 +385,7 @@ namespace Kernel.Syscalls
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
             if (r < 0) return r;
             if ((node.Mode & 0xF000) == 0x4000) return -Errno.EISDIR;
+            if (FileSystem.WalkReadOnly && node.IsRegular) return -Errno.EROFS;
             r = FileSystem.Truncate(node, (long)f->A1);
             if (r >= 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);
             return r;
@@ -380,27 +399,113 @@ namespace Kernel.Syscalls
             public fixed long Spare[4];
         }
 
-        private static long FillStatfs(ulong buf)
+        private const long ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048,
+            ST_RELATIME = 4096, ST_VALID = 0x20;
+
+        /// <summary>statfs of a file on mount <paramref name="m"/>: its file system's type, a tmpfs size= as its size, the mount's flags.</summary>
+        private static long FillStatfs(ulong buf, Mount m)
         {
-            StatFs s = default;
-            s.Type = 0x01021994;                 // TMPFS_MAGIC: the root is a RAM file system
+            StatfsOf(m, out StatFs s);
+            return UserMemory.Write(buf, s);
+        }
+
+        /// <summary>What statfs says of a file on mount <paramref name="m"/> (null: the boot tree).</summary>
+        private static void StatfsOf(Mount m, out StatFs s)
+        {
+            s = default;
+            s.Type = m != null ? m.Magic : 0x01021994;   // the boot tree is a RAM file system (TMPFS_MAGIC)
             s.Bsize = 4096;
             s.Frsize = 4096;
             s.Blocks = (long)(Mm.TotalRam / 4096);
             s.Bfree = s.Bavail = (long)Mm.Pages.FreeFrames;
+            if (m != null && m.SizeGiven && m.SizeLimit > 0)
+            {
+                s.Blocks = m.SizeLimit / 4096;
+                if (s.Bfree > s.Blocks) s.Bfree = s.Bavail = s.Blocks;
+            }
+            if (m != null && m.Kind != Mount.KindBoot)
+            {
+                int f = m.Flags;
+                s.Flags = ST_VALID | ((f & Mount.ReadOnly) != 0 ? ST_RDONLY : 0) | ((f & Mount.NoSuid) != 0 ? ST_NOSUID : 0) |
+                    ((f & Mount.NoDev) != 0 ? ST_NODEV : 0) | ((f & Mount.NoExec) != 0 ? ST_NOEXEC : 0) |
+                    ((f & Mount.NoAtime) != 0 ? ST_NOATIME : 0) | ((f & Mount.NoDirAtime) != 0 ? ST_NODIRATIME : 0) |
+                    ((f & Mount.RelAtime) != 0 ? ST_RELATIME : 0);
+            }
             s.Files = 1 << 20;
             s.Ffree = 1 << 19;
             s.Namelen = 255;
-            return UserMemory.Write(buf, s);
+        }
+
+        /// <summary>The st_dev every node of the tree reports (SysFile.Fill): the only mounted device ustat knows.</summary>
+        private const ulong RootDev = 0x801;
+
+        private struct Ustat
+        {
+            public int Tfree;                    // __kernel_daddr_t
+            public ulong Tinode;
+            public fixed byte Fname[6], Fpack[6];
+        }
+
+        /// <summary>ustat(dev, buf): free blocks and inodes of the mounted file system on dev (statfs's f_bfree and f_ffree).</summary>
+        public static long UstatSyscall(SyscallFrame* f)
+        {
+            if ((uint)f->A0 != RootDev) return -Errno.EINVAL;     // no file system of ours is on that device
+            StatfsOf(null, out StatFs s);
+            Ustat u = default;
+            u.Tfree = (int)s.Bfree;
+            u.Tinode = (ulong)s.Ffree;
+            return UserMemory.Write(f->A1, u);
+        }
+
+        /// <summary>sysfs(option, arg1, arg2): 1 name -> index, 2 index -> name, 3 count, over the file system types /proc/filesystems lists.</summary>
+        public static long Sysfs(SyscallFrame* f)
+        {
+            switch ((int)f->A0)
+            {
+                case 1:
+                {
+                    byte* name = stackalloc byte[PathMax + 1];
+                    int len = SysFile.CopyPath(f->A1, name);      // getname: EFAULT, ENAMETOOLONG, and "" is ENOENT
+                    if (len < 0) return len;
+                    if (len == 0) return -Errno.ENOENT;
+                    for (int i = 0; i < ProcFs.FileSystemTypeCount; i++)
+                    {
+                        string t = ProcFs.FileSystemType(i);
+                        if (t.Length != len) continue;
+                        int k = 0;
+                        while (k < len && name[k] == (byte)t[k]) k++;
+                        if (k == len) return i;
+                    }
+                    return -Errno.EINVAL;
+                }
+                case 2:
+                {
+                    uint index = (uint)f->A1;
+                    if (index >= ProcFs.FileSystemTypeCount) return -Errno.EINVAL;
+                    string t = ProcFs.FileSystemType((int)index);
+                    byte* buf = stackalloc byte[32];
+                    for (int k = 0; k < t.Length; k++) buf[k] = (byte)t[k];
+                    buf[t.Length] = 0;
+                    return UserMemory.CopyTo(f->A2, buf, (ulong)t.Length + 1) != 0 ? -Errno.EFAULT : 0;
+                }
+                case 3:
+                    return ProcFs.FileSystemTypeCount;
+            }
+            return -Errno.EINVAL;
         }
 
         public static long Statfs(SyscallFrame* f)
         {
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out _);
-            return r < 0 ? r : FillStatfs(f->A1);
+            return r < 0 ? r : FillStatfs(f->A1, FileSystem.WalkMount);
         }
 
-        public static long Fstatfs(SyscallFrame* f) => FdTable.Get((int)f->A0) == null ? -Errno.EBADF : FillStatfs(f->A1);
+        public static long Fstatfs(SyscallFrame* f)
+        {
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            return FillStatfs(f->A1, file.Node != null ? FileSystem.MountOf(file.Node) : null);
+        }
 
         public static long Umask(SyscallFrame* f)
         {

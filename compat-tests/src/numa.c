@@ -34,5 +34,35 @@ int main(void) {
   void *pages[2] = { p, p + 4096 }; int status[2] = { 9, 9 };
   SHOW("move_pages query", syscall(SYS_move_pages, 0, 2, pages, NULL, status, 0)); printf(" status %d %d\n", status[0], status[1]);
   SHOW("migrate_pages", syscall(SYS_migrate_pages, 0, 64, &one, &one));
+  /* set_mempolicy_home_node (450): the range's mbind policies decide. */
+  char *q = mmap(0, 4 * 4096, 3, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0);
+  SHOW("home_node, no policy on the range", syscall(450, q, 4096, 0, 0));
+  SHOW("home_node, unmapped range", syscall(450, p + 4096, 4096, 0, 0));
+  SHOW("home_node, unaligned", syscall(450, q + 1, 4096, 0, 0));
+  SHOW("home_node, flags 1", syscall(450, q, 4096, 0, 1));
+  SHOW("home_node, node 1", syscall(450, q, 4096, 1, 0));
+  SHOW("home_node, node 1024", syscall(450, q, 4096, 1024, 0));
+  SHOW("home_node, length 0", syscall(450, q, 0, 0, 0));
+  SHOW("home_node, wrapping", syscall(450, q, -4096UL * 2, 0, 0));
+  SHOW("mbind bind on page 0", syscall(SYS_mbind, q, 4096, 2, &one, 64, 0));
+  SHOW("home_node, bind", syscall(450, q, 4096, 0, 0));
+  SHOW("home_node, bind then none", syscall(450, q, 2 * 4096, 0, 0));
+  SHOW("mbind preferred on page 1", syscall(SYS_mbind, q + 4096, 4096, 1, &one, 64, 0));
+  SHOW("home_node, preferred", syscall(450, q + 4096, 4096, 0, 0));
+  SHOW("home_node, bind then preferred", syscall(450, q, 2 * 4096, 0, 0));
+  SHOW("mbind preferred-many on page 2", syscall(SYS_mbind, q + 2 * 4096, 4096, 5, &one, 64, 0));
+  SHOW("home_node, preferred-many", syscall(450, q + 2 * 4096, 4096, 0, 0));
+  SHOW("mbind local on page 3", syscall(SYS_mbind, q + 3 * 4096, 4096, 4, NULL, 0, 0));
+  SHOW("home_node, local", syscall(450, q + 3 * 4096, 4096, 0, 0));
+  mode = -1; mask[0] = 0;
+  SHOW("get_mempolicy addr of the bind page", syscall(SYS_get_mempolicy, &mode, mask, 128, q, 2)); printf(" mode %d mask %lx\n", mode, mask[0]);
+  mode = -1; mask[0] = 0;
+  SHOW("get_mempolicy addr of the local page", syscall(SYS_get_mempolicy, &mode, mask, 128, q + 3 * 4096, 2)); printf(" mode %d mask %lx\n", mode, mask[0]);
+  SHOW("mbind default on page 1", syscall(SYS_mbind, q + 4096, 4096, 0, NULL, 0, 0));
+  SHOW("home_node, bind then default", syscall(450, q, 2 * 4096, 0, 0));
+  char *moved = mremap(q, 4096, 8192, MREMAP_MAYMOVE);
+  mode = -1; mask[0] = 0;
+  SHOW("get_mempolicy addr in the bind page grown by mremap", syscall(SYS_get_mempolicy, &mode, mask, 128, moved + 4096, 2)); printf(" mode %d mask %lx\n", mode, mask[0]);
+  SHOW("home_node, the moved range", syscall(450, moved, 8192, 0, 0));
   return 0;
 }

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -38,10 +40,10 @@
 #define R_SEIZE 0x4206
 #define R_INTERRUPT 0x4207
 #define R_GET_SYSCALL_INFO 0x420e
-#define O_SYSGOOD 1
-#define O_FORK 2
-#define O_EXEC 0x10
-#define O_EXIT 0x40
+#define OPT_SYSGOOD 1
+#define OPT_FORK 2
+#define OPT_EXEC 0x10
+#define OPT_EXIT 0x40
 #define EV_FORK 1
 #define EV_EXEC 4
 #define EV_EXIT 6
@@ -176,7 +178,7 @@ static void test_syscalls(void)
     pid_t c = fork();
     if (c == 0) child_syscalls();
     wait_for(c, "syscall child");
-    SHOW("setoptions sysgood", pt(R_SETOPTIONS, c, 0, O_SYSGOOD));
+    SHOW("setoptions sysgood", pt(R_SETOPTIONS, c, 0, OPT_SYSGOOD));
     int entries = 0, exits = 0, seen_getppid = 0, seen_uid = 0, seen_pgid = 0, exit_sysgood = 1;
     for (;;) {
         if (pt(R_SYSCALL, c, 0, 0) != 0) { printf("PTRACE_SYSCALL failed errno %d\n", errno); break; }
@@ -237,7 +239,7 @@ static void test_events(const char *self)
         _exit(99);
     }
     wait_for(c, "events child");
-    SHOW("setoptions fork|exec|exit", pt(R_SETOPTIONS, c, 0, O_FORK | O_EXEC | O_EXIT));
+    SHOW("setoptions fork|exec|exit", pt(R_SETOPTIONS, c, 0, OPT_FORK | OPT_EXEC | OPT_EXIT));
     pt(R_CONT, c, 0, 0);
     wait_for(c, "fork event");
     unsigned long msg = 0;
@@ -355,6 +357,48 @@ static void test_attach(void)
     wait_for(c, "killed child");
 }
 
+/* ---- 6: /proc/PID/mem --------------------------------------------------------------------- */
+static void test_procmem(void)
+{
+    fflush(stdout);
+    char path[64];
+    int fd = open("/proc/self/mem", O_RDWR);
+    long v = 0;
+    g_word = 5555;
+    ssize_t r = pread(fd, &v, sizeof v, (off_t)(uintptr_t)&g_word);
+    printf("own mem pread: %zd, value %ld\n", r, v);
+    v = 6666;
+    r = pwrite(fd, &v, sizeof v, (off_t)(uintptr_t)&g_word);
+    printf("own mem pwrite: %zd, now %ld\n", r, g_word);
+    errno = 0;
+    r = pread(fd, &v, sizeof v, 4096);
+    printf("unmapped address: %zd errno %d\n", r, errno);
+    close(fd);
+    pid_t c = fork();
+    if (c == 0) { pt(R_TRACEME, 0, 0, 0); raise(SIGSTOP); _exit(breakpoint_target(1)); }
+    wait_for(c, "mem child");
+    snprintf(path, sizeof path, "/proc/%d/mem", (int)c);
+    fd = open(path, O_RDWR);
+    printf("child mem open: %s\n", fd >= 0 ? "yes" : "no");
+    r = pread(fd, &v, sizeof v, (off_t)(uintptr_t)&g_word);
+    printf("child mem pread of a word: %zd, value %ld\n", r, v);
+    unsigned char code[4], want[4];
+    memcpy(want, (void *)&breakpoint_target, 4);
+    printf("child code read matches: %s\n", pread(fd, code, 4, (off_t)(uintptr_t)&breakpoint_target) == 4 && memcmp(code, want, 4) == 0 ? "yes" : "no");
+    unsigned char int3 = 0xCC;
+    printf("write int3 into the child's read-only code: %zd\n", pwrite(fd, &int3, 1, (off_t)(uintptr_t)&breakpoint_target));
+    close(fd);
+    pt(R_CONT, c, 0, 0);
+    wait_for(c, "child at the planted breakpoint");
+    pt(R_KILL, c, 0, 0);
+    wait_for(c, "mem child end");
+    fd = open("/proc/self/mem", O_RDONLY);
+    errno = 0;
+    void *m = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 0);
+    printf("mmap of /proc/self/mem: %s errno %d\n", m == MAP_FAILED ? "refused" : "mapped", errno);
+    close(fd);
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "exit7") == 0) exit(7);
@@ -364,5 +408,6 @@ int main(int argc, char **argv)
     test_events("/proc/self/exe");
     test_breakpoint();
     test_attach();
+    test_procmem();
     return 0;
 }

@@ -120,6 +120,9 @@ namespace Kernel
             return r;
         }
 
+        /// <summary>The file the last walk found is on a noexec mount.</summary>
+        private static bool NoExecMount() => Vfs.FileSystem.WalkMount != null && (Vfs.FileSystem.WalkMount.Flags & Vfs.Mount.NoExec) != 0;
+
         private static long Prepare(int dirfd, ulong userPath, ulong userArgv, ulong userEnvp, int flags, byte* path, byte* argv, byte* envp,
                                     out Vfs.Inode node, out int pathLen, out int argc, out int argvLen, out int envc, out int envpLen,
                                     out byte* image, out byte* copy)
@@ -131,6 +134,7 @@ namespace Kernel
             int r = SysFile.LookupPath(dirfd, path, pathLen, true, (flags & SysFile.AT_EMPTY_PATH) != 0, out node);
             if (r < 0) return r;
             if (node.IsDirectory || !node.IsRegular) return -Errno.EACCES;
+            if (NoExecMount()) return -Errno.EACCES;
             if ((node.Mode & 0x49) == 0) return -Errno.EACCES;
             long e = CopyStrings(userEnvp, envp, s_envCapacity, 0, out envc, out envpLen, 0);
             if (e < 0) return e;
@@ -165,7 +169,7 @@ namespace Kernel
                 path[pathLen] = 0;
                 r = Vfs.FileSystem.Resolve(Process.Current.Cwd, new System.ReadOnlySpan<byte>(path, pathLen), true, out node);
                 if (r < 0) { MissingFiles.Record(path, pathLen); return r; }
-                if (!node.IsRegular) return -Errno.EACCES;
+                if (!node.IsRegular || NoExecMount()) return -Errno.EACCES;
             }
             else
             {
@@ -235,6 +239,7 @@ namespace Kernel
             Process.Current.Argv = argv; Process.Current.ArgvLength = (ulong)argvLen;
             Process.Current.Envp = envp; Process.Current.EnvpLength = (ulong)envpLen;
             SysMisc.SetName(argv, (ulong)argvLen);
+            p.ForkNoExec = false;
             Arch.Native.Wrmsr(0xC0000100, 0);
             Arch.Native.Wrmsr(0xC0000101, 0);
 

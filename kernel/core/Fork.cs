@@ -37,6 +37,7 @@ namespace Kernel
             c.MemPolicy = parent.MemPolicy;
             c.MemPolicyNodes = parent.MemPolicyNodes;
             c.Personality = parent.Personality;
+            c.ForkNoExec = true;
             c.HasCtty = parent.HasCtty;
             c.CttyPty = parent.CttyPty;
             c.ExePath = parent.ExePath; c.ExePathLen = parent.ExePathLen;
@@ -228,6 +229,7 @@ namespace Kernel
         {
             p.Exiting = true;
             p.ExitWaitStatus = waitStatus;
+            SysAcct.OnProcessExit(p, waitStatus);               // as Linux's acct_process: memory and files still there
             p.AlarmAt = 0;
             RealTimer.Disarm(p);
             SysTimer.DeleteAll(p);

@@ -77,6 +77,7 @@ namespace Kernel
         public Fs.Pty CttyPty;                  // or this pseudo-terminal (kernel/fs/Pty.cs); never both
         public Ptrace.ExitRecord TraceeExits;   // deaths of threads this process traced, for its wait4
         public Process LeaderTracer;            // the traced leader ended first: its tracer hears of it with the last thread
+        public bool ForkNoExec;                 // forked and not exec'd since (acct's AFORK)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;

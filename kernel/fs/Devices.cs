@@ -140,6 +140,49 @@ namespace Kernel.Fs
         public override long Write(long offset, ReadOnlySpan<byte> src) => -Errno.EACCES;
     }
 
+    /// <summary>
+    /// /proc/PID/mem: the process's memory, the file offset being the address (what debuggers read
+    /// instead of PTRACE_PEEKDATA). Reads and writes go through its page table; a write reaches a
+    /// read-only private page as POKETEXT does (its own copy). Unmapped memory: EIO. Never mapped.
+    /// </summary>
+    internal sealed unsafe class ProcessMemFile : SpecialInode
+    {
+        public Process Owner;
+        public bool Self;
+        public ProcessMemFile(Process p, bool self) { Owner = self ? null : p; Self = self; }
+
+        /// <summary>Its process is gone: reads and writes see nothing from now on.</summary>
+        public void Orphan() { Owner = null; Self = false; }
+
+        public override long Read(long offset, Span<byte> dst) { fixed (byte* b = dst) return Transfer(offset, b, dst.Length, false); }
+        public override long Write(long offset, ReadOnlySpan<byte> src) { fixed (byte* b = src) return Transfer(offset, b, src.Length, true); }
+
+        private long Transfer(long offset, byte* buf, int len, bool write)
+        {
+            Process p = Self ? Process.Current : Owner;
+            if (p == null || p.Map == null) return 0;
+            if (offset < 0 || (ulong)offset >= Memory.AddressSpace.UserEnd) return -Errno.EIO;
+            // The buffer is the caller's kernel chunk (read/write copy through one): it stays
+            // addressable while the other process's page table is loaded, user memory would not.
+            if ((ulong)buf < Memory.AddressSpace.UserEnd) return -Errno.EFAULT;
+            Memory.MemoryMap mine = Memory.MemoryMap.Current;
+            Memory.MemoryMap.Activate(p.Map);
+            int done = 0;
+            while (done < len)
+            {
+                ulong addr = (ulong)offset + (ulong)done;
+                if (addr >= Memory.AddressSpace.UserEnd) break;
+                int n = (int)(4096 - (addr & 4095));
+                if (n > len - done) n = len - done;
+                bool ok = write ? Memory.AddressSpace.ForceWrite(addr, buf + done, n) : Memory.UserMemory.CopyFrom(buf + done, addr, (ulong)n) == 0;
+                if (!ok) break;
+                done += n;
+            }
+            Memory.MemoryMap.Activate(mine);
+            return done > 0 ? done : -Errno.EIO;
+        }
+    }
+
     /// <summary>A read-only file whose whole content is produced on each read (/proc, /sys).</summary>
     internal sealed unsafe class GeneratedFile : SpecialInode
     {
@@ -198,7 +241,7 @@ namespace Kernel.Fs
         private static void Gen(Inode dir, string name, delegate*<ref TextBuffer, void> generate) =>
             Add(dir, name, new GeneratedFile(generate), 0x8000 | 0x124, 0);
 
-        public static Inode ProcSelf, ProcFd, Dev, Pts;
+        public static Inode ProcSelf, ProcFd, Dev, Pts, Proc, Sys;
 
         /// <summary>Creates /dev, /proc, /sys and /tmp over whatever the root image holds.</summary>
         public static void Init()
@@ -223,12 +266,9 @@ namespace Kernel.Fs
 
             Inode tmp = Dir(root, "tmp");
             tmp.Mode = 0x4000 | 0x3FF;             // 01777
-            // The mount points /proc/mounts lists: one tree here, but RESOLVE_NO_XDEV sees them as mounts.
-            dev.MountRoot = tmp.MountRoot = true;
             Dir(root, "etc");
 
-            Inode proc = Dir(root, "proc");
-            proc.MountRoot = true;
+            Inode proc = Proc = Dir(root, "proc");
             ProcSelf = Dir(proc, "self");
             ProcFd = Dir(ProcSelf, "fd");
             Gen(ProcSelf, "maps", &ProcFs.Maps);
@@ -238,6 +278,8 @@ namespace Kernel.Fs
             Gen(ProcSelf, "stat", &ProcFs.Stat);
             Gen(ProcSelf, "comm", &ProcFs.Comm);
             Gen(ProcSelf, "mounts", &ProcFs.Mounts);
+            Gen(ProcSelf, "mountinfo", &ProcFs.MountInfo);
+            Add(ProcSelf, "mem", new ProcessMemFile(null, true), 0x8000 | 0x180, 0);
             Link(proc, "mounts", "self/mounts");
             Gen(proc, "meminfo", &ProcFs.Meminfo);
             Gen(proc, "cpuinfo", &ProcFs.Cpuinfo);
@@ -274,8 +316,7 @@ namespace Kernel.Fs
             Gen(net, "if_inet6", &NetProc.IfInet6);
             Link(ProcSelf, "net", "../net");
 
-            Inode sysfs = Dir(root, "sys");
-            sysfs.MountRoot = true;
+            Inode sysfs = Sys = Dir(root, "sys");
             Inode classNet = Dir(Dir(sysfs, "class"), "net");
             Inode lo = Dir(classNet, "lo");
             Gen(lo, "address", &NetProc.LoAddress); Gen(lo, "mtu", &NetProc.LoMtu); Gen(lo, "flags", &NetProc.LoFlags);
@@ -291,6 +332,14 @@ namespace Kernel.Fs
             Gen(cpu, "possible", &ProcFs.CpuList);
             Gen(cpu, "present", &ProcFs.CpuList);
             Dir(cpu, "cpu0");
+
+            // The boot mounts: one tree, one st_dev, but listed in /proc/mounts and seen as mounts
+            // by the walk (RESOLVE_NO_XDEV, statfs's type, mount flags).
+            const int nosuid = Mount.NoSuid, nodev = Mount.NoDev, noexec = Mount.NoExec;
+            FileSystem.AddBootMount(proc, "proc", "proc", nosuid | nodev | noexec, 0x9FA0);
+            FileSystem.AddBootMount(sysfs, "sysfs", "sysfs", Mount.ReadOnly, 0x62656572);
+            FileSystem.AddBootMount(dev, "devtmpfs", "devtmpfs", 0, 0x01021994);
+            FileSystem.AddBootMount(tmp, "tmpfs", "tmpfs", 0, 0x01021994);
         }
     }
 }

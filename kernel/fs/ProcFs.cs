@@ -119,6 +119,8 @@ namespace Kernel.Fs
                 AddTaskFile(td, "stat", p, t.Tid, self, &TaskStatOf);
                 AddTaskFile(td, "status", p, t.Tid, self, &TaskStatusOf);
                 AddTaskFile(td, "comm", p, t.Tid, self, &TaskCommOf);
+                Span<byte> mn = stackalloc byte[4];
+                FileSystem.AddSpecial(td, Name(mn, "mem"), new ProcessMemFile(p, self) { Mode = 0x8000 | 0x180 });   // threads share the memory
             }
         }
 
@@ -170,6 +172,7 @@ namespace Kernel.Fs
             else
             {
                 if (node is ProcessFile pf) pf.Orphan();
+                else if (node is ProcessMemFile mf) mf.Orphan();
                 FileSystem.Unlink(dir, n.Slice(0, len));
             }
             if (node.Nlink == 0 && node.OpenCount == 0 && !node.Buried) VfsMemory.FreeObject(node);   // a buried one: DeadInodes frees it
@@ -209,6 +212,7 @@ namespace Kernel.Fs
             Add(dir, "comm", p, &CommOf);
             Add(dir, "environ", p, &EnvironOf);
             Add(dir, "maps", p, &MapsOf);
+            FileSystem.AddSpecial(dir, Name(n, "mem"), new ProcessMemFile(p, false) { Mode = 0x8000 | 0x180 });
         }
 
         /// <summary>Reap: /proc/PID and everything in it goes; a file still open there reads as empty from now on.</summary>
@@ -433,7 +437,7 @@ namespace Kernel.Fs
             if (p.Files.Cloexec[fd]) flags |= (ulong)OpenFlags.O_CLOEXEC;
             t.Str("pos:\t"); t.Dec((ulong)(f.Offset > 0 ? f.Offset : 0));
             t.Str("\nflags:\t0"); Octal(ref t, flags);
-            t.Str("\nmnt_id:\t"); t.Dec(f.Node != null ? 1UL : 0UL);
+            t.Str("\nmnt_id:\t"); Mount fm = f.Node != null ? FileSystem.MountOf(f.Node) : null; t.Dec(fm != null ? (ulong)fm.Id : 0UL);
             t.Str("\nino:\t"); t.Dec(f.Node != null ? f.Node.Ino : f is SocketFile s ? s.Ino : 0);
             t.Byte((byte)'\n');
         }
@@ -445,10 +449,125 @@ namespace Kernel.Fs
             for (; shift >= 0; shift -= 3) t.Byte((byte)('0' + ((v >> shift) & 7)));
         }
 
+        /// <summary>/proc/self/mounts: "source mount-point type options 0 0", in mount order.</summary>
         public static void Mounts(ref TextBuffer t)
         {
-            t.Str("rootfs / tmpfs rw 0 0\nproc /proc proc rw,nosuid,nodev,noexec 0 0\nsysfs /sys sysfs ro 0 0\n");
-            t.Str("devtmpfs /dev devtmpfs rw 0 0\ntmpfs /tmp tmpfs rw 0 0\n");
+            byte* path = stackalloc byte[FileSystem.PathMax];
+            for (Mount m = FileSystem.FirstMount; m != null; m = m.Next)
+            {
+                int n = MountPointPath(m, path);
+                if (n < 0) continue;
+                MountSource(ref t, m);
+                t.Byte((byte)' ');
+                Escaped(ref t, path, n);
+                t.Byte((byte)' ');
+                t.Str(m.Type);
+                t.Byte((byte)' ');
+                MountFlags(ref t, m);
+                SuperOptions(ref t, m);
+                t.Str(" 0 0\n");
+            }
+        }
+
+        /// <summary>/proc/self/mountinfo: "id parent major:minor root mount-point options - type source super-options".</summary>
+        public static void MountInfo(ref TextBuffer t)
+        {
+            byte* path = stackalloc byte[FileSystem.PathMax];
+            for (Mount m = FileSystem.FirstMount; m != null; m = m.Next)
+            {
+                int n = MountPointPath(m, path);
+                if (n < 0) continue;
+                t.Dec((ulong)m.Id);
+                t.Byte((byte)' ');
+                t.Dec((ulong)(m.ParentMount != null ? m.ParentMount.Id : 1));
+                t.Byte((byte)' ');
+                t.Dec((m.Dev >> 8) & 0xFFF);
+                t.Byte((byte)':');
+                t.Dec((m.Dev & 0xFF) | ((m.Dev >> 12) & 0xFFF00));
+                t.Byte((byte)' ');
+                int rl = FileSystem.PathInTree(m.Root, new Span<byte>(path + n + 1, FileSystem.PathMax - n - 1));
+                if (rl > 0) Escaped(ref t, path + n + 1, rl); else t.Byte((byte)'/');
+                t.Byte((byte)' ');
+                Escaped(ref t, path, n);
+                t.Byte((byte)' ');
+                MountFlags(ref t, m);
+                t.Str(" - ");
+                t.Str(m.Type);
+                t.Byte((byte)' ');
+                MountSource(ref t, m);
+                t.Byte((byte)' ');
+                t.Str(m.IsReadOnly ? "ro" : "rw");
+                SuperOptions(ref t, m);
+                t.Byte((byte)'\n');
+            }
+        }
+
+        /// <summary>The mount point's path as the caller sees it; -1 when it is outside the caller's root.</summary>
+        private static int MountPointPath(Mount m, byte* buf)
+        {
+            if (m.Point == null) return -1;
+            int n = FileSystem.GetPath(m.Point, new Span<byte>(buf, FileSystem.PathMax));
+            if (n <= 0 || buf[0] != '/') return -1;
+            return n;
+        }
+
+        private static void MountSource(ref TextBuffer t, Mount m)
+        {
+            if (m.FixedSource != null) t.Str(m.FixedSource);
+            else if (m.SourceLength > 0) Escaped(ref t, m.Source, m.SourceLength);
+            else t.Str("none");
+        }
+
+        /// <summary>The per-mount options, in Linux's order (boot mounts keep their short historical form).</summary>
+        private static void MountFlags(ref TextBuffer t, Mount m)
+        {
+            t.Str(m.IsReadOnly ? "ro" : "rw");
+            if ((m.Flags & Mount.NoSuid) != 0) t.Str(",nosuid");
+            if ((m.Flags & Mount.NoDev) != 0) t.Str(",nodev");
+            if ((m.Flags & Mount.NoExec) != 0) t.Str(",noexec");
+            if (m.Kind == Mount.KindBoot) return;
+            if ((m.Flags & Mount.NoAtime) != 0) t.Str(",noatime");
+            if ((m.Flags & Mount.NoDirAtime) != 0) t.Str(",nodiratime");
+            if ((m.Flags & (Mount.NoAtime | Mount.StrictAtime)) == 0) t.Str(",relatime");
+        }
+
+        /// <summary>tmpfs's own options, as its show_options prints them.</summary>
+        private static void SuperOptions(ref TextBuffer t, Mount m)
+        {
+            if (m.Kind == Mount.KindBoot || m.Magic != 0x01021994) return;
+            if (m.SizeGiven) { t.Str(",size="); t.Dec((ulong)m.SizeLimit / 1024); t.Byte((byte)'k'); }
+            if (m.RootMode != 0x3FF)
+            {
+                t.Str(",mode=");
+                uint mode = m.RootMode;
+                bool any = false;
+                for (int shift = 9; shift >= 0; shift -= 3)
+                {
+                    uint d = (mode >> shift) & 7;
+                    if (d == 0 && !any && shift > 6) continue;   // "%03o": at least three digits
+                    any = true;
+                    t.Byte((byte)('0' + d));
+                }
+            }
+            if (m.OptUid != 0) { t.Str(",uid="); t.Dec(m.OptUid); }
+            if (m.OptGid != 0) { t.Str(",gid="); t.Dec(m.OptGid); }
+        }
+
+        /// <summary>A path as /proc/mounts writes it: space, tab, newline and backslash in octal.</summary>
+        private static void Escaped(ref TextBuffer t, byte* p, int n)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                byte c = p[i];
+                if (c == ' ' || c == '\t' || c == '\n' || c == '\\')
+                {
+                    t.Byte((byte)'\\');
+                    t.Byte((byte)('0' + (c >> 6)));
+                    t.Byte((byte)('0' + ((c >> 3) & 7)));
+                    t.Byte((byte)('0' + (c & 7)));
+                }
+                else t.Byte(c);
+            }
         }
 
         private static void Kb(ref TextBuffer t, string name, ulong kb)
@@ -515,7 +634,18 @@ namespace Kernel.Fs
 
         public static void Loadavg(ref TextBuffer t) => t.Str("0.00 0.00 0.00 1/1 1\n");
         public static void Version(ref TextBuffer t) => t.Str("Linux version 6.1.0-compat (compat unikernel, C# NativeAOT) #1 SMP\n");
-        public static void Filesystems(ref TextBuffer t) => t.Str("nodev\tproc\nnodev\tsysfs\nnodev\ttmpfs\nnodev\tdevtmpfs\n");
+        /// <summary>The file system types this kernel knows, in Linux's registration order (/proc/filesystems and sysfs(2) list them); all are nodev.</summary>
+        public const int FileSystemTypeCount = 8;
+        public static string FileSystemType(int i) => i switch
+        {
+            0 => "sysfs", 1 => "tmpfs", 2 => "proc", 3 => "devtmpfs", 4 => "sockfs", 5 => "pipefs", 6 => "devpts", 7 => "mqueue",
+            _ => null,
+        };
+
+        public static void Filesystems(ref TextBuffer t)
+        {
+            for (int i = 0; i < FileSystemTypeCount; i++) { t.Str("nodev\t"); t.Str(FileSystemType(i)); t.Byte((byte)'\n'); }
+        }
         public static void OsRelease(ref TextBuffer t) => t.Str("6.1.0-compat\n");
         public static void OsType(ref TextBuffer t) => t.Str("Linux\n");
         public static void Hostname(ref TextBuffer t) { Line(ref t, Uts.Hostname); }

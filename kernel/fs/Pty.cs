@@ -61,11 +61,15 @@ namespace Kernel.Fs
     internal sealed unsafe class PtySlave : PtyEnd
     {
         public PtySlave(Pty t, Inode node, int flags) { Tty = t; Node = node; Flags = flags; node.OpenRef(); }
-        public override long Read(byte* dst, long n) => Tty.SlaveRead(dst, n, NonBlocking);
-        public override long Write(byte* src, long n) => Tty.SlaveWrite(src, n, NonBlocking);
-        public override short Poll() => Tty.SlavePoll();
-        public override long Available() => Tty.SlaveAvailable();
-        public override long Ioctl(uint request, ulong arg) => Tty.Ioctl(false, request, arg);
+        /// <summary>vhangup hung this descriptor up (Linux's hung_up_tty_fops): reads 0, writes and ioctls EIO; later opens are not affected.</summary>
+        public bool HungUp;
+        public override long Read(byte* dst, long n) => HungUp ? 0 : Tty.SlaveRead(dst, n, NonBlocking, this);
+        public override long Write(byte* src, long n) => HungUp ? -Errno.EIO : Tty.SlaveWrite(src, n, NonBlocking, this);
+        public override short Poll() =>
+            HungUp ? (short)(PollBits.POLLIN | PollBits.POLLOUT | PollBits.POLLERR | PollBits.POLLHUP) : Tty.SlavePoll();
+        public override long Available() => HungUp ? 0 : Tty.SlaveAvailable();
+        public override long Ioctl(uint request, ulong arg) =>
+            HungUp ? (request == 0x5410 /* TIOCSPGRP */ ? -Errno.ENOTTY : -Errno.EIO) : Tty.Ioctl(false, request, arg);
         public override void OnLastClose() { Pty t = Tty; DropNode(); t.SlaveClosed(); }
     }
 
@@ -137,7 +141,8 @@ namespace Kernel.Fs
         }
 
         /// <summary>Linux's tty_std_termios for a pty slave: cooked, echoing, ^C ^\ ^Z signals, 38400 baud 8 bits.</summary>
-        private static SysIo.Termios DefaultModes()
+        /// <summary>Linux's tty_std_termios: what a new terminal starts with (the console's too).</summary>
+        internal static SysIo.Termios DefaultModes()
         {
             SysIo.Termios t = default;
             t.Iflag = ICRNL | IXON;
@@ -217,6 +222,31 @@ namespace Kernel.Fs
             Sid = Pgrp = 0;
             Changed();
             if (SlaveOpens == 0) Free();
+        }
+
+        /// <summary>
+        /// vhangup by a process this terminal controls (Linux's tty_vhangup, __tty_hangup(tty, 0)): every
+        /// slave descriptor open now is hung up, the session loses the terminal and its leader hears
+        /// SIGHUP and SIGCONT. The pair stays usable: a new open of the slave works.
+        /// </summary>
+        public void Vhangup()
+        {
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                FileTable ft = q.Files;
+                if (ft == null) continue;
+                for (int fd = 0; fd < FdTable.Max; fd++)
+                    if (ft.Files[fd] is PtySlave s && s.Tty == this) s.HungUp = true;
+            }
+            for (Process q = Process.First; q != null; q = q.AllNext)
+            {
+                if (q.CttyPty == this) q.CttyPty = null;
+                if (Sid == 0 || q.Zombie || q.Pid != Sid) continue;
+                SignalDelivery.SendToProcess(q, Signal.SIGHUP, SigInfo.From(SigInfo.SI_KERNEL, 0));
+                SignalDelivery.SendToProcess(q, Signal.SIGCONT, SigInfo.From(SigInfo.SI_KERNEL, 0));
+            }
+            Sid = Pgrp = 0;
+            Changed();
         }
 
         public void SlaveClosed()
@@ -647,7 +677,8 @@ namespace Kernel.Fs
 
         // ---- the slave's end ------------------------------------------------------------------
 
-        public long SlaveRead(byte* dst, long n, bool nonblock)
+        /// <summary>A read of the slave through <paramref name="file"/> (null: no descriptor of its own to be hung up).</summary>
+        public long SlaveRead(byte* dst, long n, bool nonblock, PtySlave file = null)
         {
             if (HungUp) return 0;
             long jc = CheckJob(SIGTTIN);              // a background group reading its terminal
@@ -661,6 +692,7 @@ namespace Kernel.Fs
                     if (nonblock) return -Errno.EAGAIN;
                     if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
                     if (HungUp) return -Errno.EIO;   // a read asleep at the hang-up sees the master gone (later ones read 0)
+                    if (file != null && file.HungUp) return 0;   // vhangup of its descriptor: n_tty_read stops with nothing
                 }
             }
             // Non-canonical: VMIN bytes, VTIME tenths of a second between bytes (VMIN 0: for the first byte).
@@ -691,6 +723,7 @@ namespace Kernel.Fs
                 int w = Scheduler.Sleep(Waiters, deadline);
                 if (w == Scheduler.Interrupted) return got > 0 ? got : -Errno.ERESTARTSYS;
                 if (HungUp) return got > 0 ? got : -Errno.EIO;
+                if (file != null && file.HungUp) return got;
                 if (w == Scheduler.TimedOut) return got;
             }
         }
@@ -715,7 +748,7 @@ namespace Kernel.Fs
             return copy;
         }
 
-        public long SlaveWrite(byte* src, long n, bool nonblock)
+        public long SlaveWrite(byte* src, long n, bool nonblock, PtySlave file = null)
         {
             if (HungUp) return -Errno.EIO;
             if (L(TOSTOP))
@@ -726,7 +759,7 @@ namespace Kernel.Fs
             long done = 0;
             while (done < n)
             {
-                if (HungUp) return done > 0 ? done : -Errno.EIO;
+                if (HungUp || (file != null && file.HungUp)) return done > 0 ? done : -Errno.EIO;
                 if (!_stopped && Output(src[done])) { done++; continue; }
                 Changed();
                 if (nonblock) return done > 0 ? done : -Errno.EAGAIN;

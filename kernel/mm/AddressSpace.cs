@@ -14,10 +14,11 @@ namespace Kernel.Memory
         public bool NoWrite;           // MAP_SHARED of a file opened without write access
         public ulong FileOffset;       // file offset of Start
         public bool Sealed;            // mseal: never unmapped, moved, resized or reprotected (fork keeps it, exec drops it)
+        public int Policy;             // mbind's NUMA policy + 1 (mode with its flags); 0: none, the process policy applies
         public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5, Vvar = 6, VdsoImage = 7,
             Aio = 8;                   // an io_setup completion ring (kernel/fs/Aio.cs): kernel frames, one region per ring
         public bool SameBacking(in Vma next) =>
-            Kind != Aio && Prot == next.Prot && Kind == next.Kind && FileId == next.FileId && Sealed == next.Sealed &&
+            Kind != Aio && Prot == next.Prot && Kind == next.Kind && FileId == next.FileId && Sealed == next.Sealed && Policy == next.Policy &&
             (FileId == 0 || FileOffset + (End - Start) == next.FileOffset);
     }
 
@@ -121,7 +122,7 @@ namespace Kernel.Memory
         public static void Insert(ulong start, ulong end, int prot, int kind, int fileId, ulong fileOffset)
         {
             Vma v;
-            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset; v.NoWrite = false; v.Sealed = false;
+            v.Start = start; v.End = end; v.Prot = prot; v.Kind = kind; v.FileId = fileId; v.FileOffset = fileOffset; v.NoWrite = false; v.Sealed = false; v.Policy = 0;
             int i = 0;
             while (i < M.Count && M.Vmas[i].Start < start) i++;
             if (fileId == 0 && i > 0 && M.Vmas[i - 1].End == start && M.Vmas[i - 1].SameBacking(v))
@@ -236,6 +237,36 @@ namespace Kernel.Memory
                 if (M.Vmas[i].Start >= start && M.Vmas[i].End <= end) M.Vmas[i].Sealed = true;
         }
 
+        /// <summary>mbind: gives every region of [start, end) the policy (0: none); the caller checked that it is all mapped.</summary>
+        public static void SetPolicy(ulong start, ulong end, int policy)
+        {
+            SplitAt(start);
+            SplitAt(end);
+            for (int i = 0; i < M.Count; i++)
+                if (M.Vmas[i].Start >= start && M.Vmas[i].End <= end) M.Vmas[i].Policy = policy;
+        }
+
+        /// <summary>The mbind policy (+1, 0: none) of the region holding <paramref name="addr"/>, or -1 when unmapped.</summary>
+        public static int PolicyAt(ulong addr)
+        {
+            int i = Find(addr);
+            return i < 0 ? -1 : M.Vmas[i].Policy;
+        }
+
+        /// <summary>
+        /// The regions overlapping [start, end) in order, for walks that look at each one: the index of
+        /// the first region ending after <paramref name="start"/> (M.Count when none).
+        /// </summary>
+        public static int FirstAfter(ulong start)
+        {
+            int i = 0;
+            while (i < M.Count && M.Vmas[i].End <= start) i++;
+            return i;
+        }
+
+        public static int RegionCount => M.Count;
+        public static ref Vma Region(int i) => ref M.Vmas[i];
+
         public static bool IsFree(ulong start, ulong end) =>
             start >= MinAddress && end <= TaskSize && start < end && !Overlaps(start, end);
 
@@ -339,7 +370,9 @@ namespace Kernel.Memory
                 int fileId = M.Vmas[i].FileId;
                 ulong fileOffset = M.Vmas[i].FileOffset + (old + oldLen - M.Vmas[i].Start);
                 if (fileId != 0) MappedFiles.AddRef(fileId);
+                int policy = M.Vmas[i].Policy;
                 Insert(old + oldLen, old + newLen, prot, kind, fileId, fileOffset);
+                if (policy != 0) SetPolicy(old + oldLen, old + newLen, policy);   // the region grew: same mbind policy
                 return (long)old;
             }
             if (!mayMove) return -Errno.ENOMEM;
@@ -369,7 +402,9 @@ namespace Kernel.Memory
             int fileId = M.Vmas[i0].FileId;
             ulong fileOffset = M.Vmas[i0].FileOffset + (old - M.Vmas[i0].Start);
             if (fileId != 0) MappedFiles.AddRef(fileId);
+            int policy = M.Vmas[i0].Policy;
             Insert(dest, dest + newLen, prot, kind, fileId, fileOffset);
+            if (policy != 0) SetPolicy(dest, dest + newLen, policy);      // the mbind policy moves with the pages
             ulong n = oldLen < newLen ? oldLen : newLen;
             s_moveDelta = dest - old;                                   // only the pages that exist move
             PageTable.Visit(old, old + n, &MoveOne, 0);

@@ -4,7 +4,7 @@ namespace Kernel
     public static class Errno
     {
         public const int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, ENXIO = 6, E2BIG = 7,
-            ENOEXEC = 8, EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14,
+            ENOEXEC = 8, EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, ENOTBLK = 15,
             EBUSY = 16, EEXIST = 17, EXDEV = 18, ENODEV = 19, ENOTDIR = 20, EISDIR = 21, EINVAL = 22,
             ENFILE = 23, EMFILE = 24, ENOTTY = 25, EFBIG = 27, ENOSPC = 28, ESPIPE = 29, EROFS = 30,
             EMLINK = 31, EPIPE = 32, EDOM = 33, ERANGE = 34, EDEADLK = 35, ENAMETOOLONG = 36,
@@ -14,7 +14,7 @@ namespace Kernel
             EDESTADDRREQ = 89, EMSGSIZE = 90, EPROTOTYPE = 91, EPROTONOSUPPORT = 93, EADDRNOTAVAIL = 99,
             ENETDOWN = 100, ENETUNREACH = 101, ECONNABORTED = 103, ECONNRESET = 104, ENOBUFS = 105,
             EISCONN = 106, ENOTCONN = 107, EHOSTUNREACH = 113, EALREADY = 114, EINPROGRESS = 115, ESOCKTNOSUPPORT = 94,
-            EDQUOT = 122, ENOKEY = 126, EKEYEXPIRED = 127, EKEYREVOKED = 128, EKEYREJECTED = 129;
+            ESTALE = 116, EDQUOT = 122, ENOKEY = 126, EKEYEXPIRED = 127, EKEYREVOKED = 128, EKEYREJECTED = 129;
         /// <summary>Kernel-internal (never reaches a program): a sleep was interrupted by a signal; the dispatcher restarts the call (SA_RESTART) or makes it EINTR.</summary>
         public const int ERESTARTSYS = 512;
         /// <summary>Kernel-internal: run the same call again unless a handler runs (then EINTR, even with SA_RESTART).</summary>
@@ -28,7 +28,7 @@ namespace Kernel
             EPERM => "EPERM", ENOENT => "ENOENT", ESRCH => "ESRCH", EINTR => "EINTR", EIO => "EIO",
             ENXIO => "ENXIO", E2BIG => "E2BIG", ENOEXEC => "ENOEXEC", EBADF => "EBADF", ECHILD => "ECHILD",
             EAGAIN => "EAGAIN", ENOMEM => "ENOMEM", EACCES => "EACCES", EFAULT => "EFAULT", EBUSY => "EBUSY",
-            EEXIST => "EEXIST", EXDEV => "EXDEV", ENODEV => "ENODEV", ENOTDIR => "ENOTDIR", EISDIR => "EISDIR",
+            ENOTBLK => "ENOTBLK", EEXIST => "EEXIST", EXDEV => "EXDEV", ENODEV => "ENODEV", ENOTDIR => "ENOTDIR", EISDIR => "EISDIR",
             EINVAL => "EINVAL", ENFILE => "ENFILE", EMFILE => "EMFILE", ENOTTY => "ENOTTY", EFBIG => "EFBIG",
             ENOSPC => "ENOSPC", ESPIPE => "ESPIPE", EROFS => "EROFS", EMLINK => "EMLINK", EPIPE => "EPIPE",
             EDOM => "EDOM", ERANGE => "ERANGE", EDEADLK => "EDEADLK", ENAMETOOLONG => "ENAMETOOLONG",
@@ -41,7 +41,7 @@ namespace Kernel
             ENETUNREACH => "ENETUNREACH", ECONNABORTED => "ECONNABORTED", ECONNRESET => "ECONNRESET",
             ENOBUFS => "ENOBUFS", EISCONN => "EISCONN", ENOTCONN => "ENOTCONN", EHOSTUNREACH => "EHOSTUNREACH",
             EALREADY => "EALREADY", EINPROGRESS => "EINPROGRESS", ESOCKTNOSUPPORT => "ESOCKTNOSUPPORT",
-            EDQUOT => "EDQUOT", ENOKEY => "ENOKEY", EKEYEXPIRED => "EKEYEXPIRED", EKEYREVOKED => "EKEYREVOKED", EKEYREJECTED => "EKEYREJECTED", _ => "E?",
+            ESTALE => "ESTALE", EDQUOT => "EDQUOT", ENOKEY => "ENOKEY", EKEYEXPIRED => "EKEYEXPIRED", EKEYREVOKED => "EKEYREVOKED", EKEYREJECTED => "EKEYREJECTED", _ => "E?",
         };
     }
 

@@ -79,6 +79,40 @@ namespace Kernel.Vfs
             Root = NewInode(Inode.S_IFDIR | 0x1ED);
             Root.Nlink = 2;
             Root.Parent = null;
+            InitMounts();
+        }
+
+        private static ulong s_generation = 0x9E3779B97F4A7C15UL;
+
+        /// <summary>A new i_generation (a 64-bit LCG's high half, as tmpfs draws a random one).</summary>
+        internal static uint NextGeneration()
+        {
+            s_generation = s_generation * 6364136223846793005UL + 1442695040888963407UL;
+            return (uint)(s_generation >> 32);
+        }
+
+        /// <summary>
+        /// The linked node numbered <paramref name="ino"/> (a file handle's target), searched from the root;
+        /// null when no name reaches it any more (deleted). Depth-first, at most MaxHandleDepth levels.
+        /// </summary>
+        public static Inode FindByIno(ulong ino) => Root == null ? null : Root.Ino == ino ? Root : FindByIno(Root, ino, 0);
+
+        private const int MaxHandleDepth = 256;
+
+        private static Inode FindByIno(Inode dir, ulong ino, int depth)
+        {
+            for (DirEntry e = dir.First; e != null; e = e.Next)
+            {
+                Inode n = e.Node;
+                if (n == null) continue;
+                if (n.Ino == ino) return n;
+                if (n.IsDirectory && n.Parent == dir && depth < MaxHandleDepth)
+                {
+                    Inode found = FindByIno(n, ino, depth + 1);
+                    if (found != null) return found;
+                }
+            }
+            return null;
         }
 
         /// <summary>A fresh, unlinked node with a new inode number and the current time.</summary>
@@ -92,6 +126,7 @@ namespace Kernel.Vfs
         private static void InitInode(Inode n, uint mode)
         {
             n.Ino = ++s_nextIno;
+            n.Generation = NextGeneration();
             n.Mode = mode;
             long t = Time();
             n.AtimeNs = n.MtimeNs = n.CtimeNs = t;
@@ -218,21 +253,20 @@ namespace Kernel.Vfs
         public static int Resolve(Inode start, ReadOnlySpan<byte> path, bool followLastSymlink, int resolve, Inode anchor, out Inode result)
         {
             int links = 0;
-            return Walk(start, path, followLastSymlink, ref links, resolve, anchor, out result);
+            Mount mnt = start != null ? MountOf(start) : null;
+            int r = Walk(start, path, followLastSymlink, ref links, resolve, anchor, ref mnt, out result);
+            WalkMount = r < 0 ? null : mnt;
+            return r;
         }
 
         /// <summary>The directory a walk's "/" and ".." clamp at: the anchor under IN_ROOT, else the caller's root.</summary>
         private static Inode WalkTop(int resolve, Inode anchor) => (resolve & ResolveFlags.InRoot) != 0 && anchor != null ? anchor : TopDir;
 
-        /// <summary>The mount point <paramref name="n"/> lies under (Root for the root file system).</summary>
-        private static Inode MountOf(Inode n)
-        {
-            for (int depth = 0; n != null && depth < PathMax; depth++, n = n.Parent)
-                if (n.MountRoot || n.Parent == null) return n;
-            return Root;
-        }
-
-        private static int Walk(Inode start, ReadOnlySpan<byte> path, bool followLast, ref int links, int resolve, Inode anchor, out Inode result)
+        /// <summary>
+        /// The walk proper. <paramref name="mnt"/> is the mount <paramref name="start"/> lies in on
+        /// entry and the result's on return: only the walk knows which view of a tree it went through.
+        /// </summary>
+        private static int Walk(Inode start, ReadOnlySpan<byte> path, bool followLast, ref int links, int resolve, Inode anchor, ref Mount mnt, out Inode result)
         {
             result = null;
             int len = path.Length;
@@ -242,6 +276,7 @@ namespace Kernel.Vfs
             bool absolute = path[0] == (byte)'/';
             if (absolute && (resolve & ResolveFlags.Beneath) != 0) return -Errno.EXDEV;
             Inode cur = absolute || start == null ? top : start;
+            if (absolute || start == null || mnt == null) mnt = MountOf(cur);
             int i = 0;
             while (true)
             {
@@ -259,7 +294,7 @@ namespace Kernel.Vfs
                 if (IsDot(name)) next = cur;
                 else if (IsDotDot(name))
                 {
-                    int r = DotDot(cur, top, resolve, anchor, out next);
+                    int r = DotDot(cur, top, resolve, anchor, ref mnt, out next);
                     if (r < 0) return r;
                 }
                 else
@@ -268,11 +303,21 @@ namespace Kernel.Vfs
                     DirEntry e = FindEntry(cur, name);
                     if (e == null) return -Errno.ENOENT;
                     next = e.Node;
-                    if (next.MountRoot && (resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
+                    if (next.Mounted != null)
+                    {
+                        // A covered directory: go on at the root of the topmost mount on it.
+                        if ((resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
+                        for (int depth = 0; next.Mounted != null && depth < PathMax; depth++) { mnt = next.Mounted; next = mnt.Root; }
+                    }
+                    else if (next.RootOf != null && next.RootOf.Kind == Mount.KindBoot)
+                    {
+                        if ((resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
+                        mnt = next.RootOf;
+                    }
                 }
                 if (next.IsSymlink && (!last || followLast || trailing))
                 {
-                    int r = FollowLink(cur, next, top, ref links, resolve, anchor, out Inode target);
+                    int r = FollowLink(cur, next, top, ref links, resolve, anchor, ref mnt, out Inode target);
                     if (r < 0) return r;
                     next = target;
                 }
@@ -283,19 +328,38 @@ namespace Kernel.Vfs
             return 0;
         }
 
-        /// <summary>".." from <paramref name="cur"/>: it stays at the walk's top; BENEATH refuses to leave the anchor, NO_XDEV a mount.</summary>
-        private static int DotDot(Inode cur, Inode top, int resolve, Inode anchor, out Inode next)
+        /// <summary>
+        /// ".." from <paramref name="cur"/> in mount <paramref name="mnt"/>: from a mount's root it
+        /// first climbs to the covered directory (of every mount stacked there), then to the parent.
+        /// It stays at the walk's top; BENEATH refuses to leave the anchor, NO_XDEV a mount.
+        /// </summary>
+        private static int DotDot(Inode cur, Inode top, int resolve, Inode anchor, ref Mount mnt, out Inode next)
         {
             next = cur;
             if ((resolve & ResolveFlags.Beneath) != 0 && cur == anchor) return -Errno.EXDEV;
+            for (int depth = 0; cur != top && depth < PathMax; depth++)
+            {
+                Mount m = mnt != null && cur == mnt.Root ? mnt : cur.RootOf;
+                if (m == null || m.Kind == Mount.KindBoot || m.Point == null || m.Point == cur) break;
+                if ((resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
+                cur = m.Point;
+                mnt = m.ParentMount != null ? m.ParentMount : MountOf(cur);
+            }
+            next = cur;
             if (cur == top || cur.Parent == null) return 0;
-            if (cur.MountRoot && (resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
+            if (cur.RootOf != null && cur.RootOf.Kind == Mount.KindBoot)
+            {
+                // A boot mount's root is a directory of the root tree: its parent is in the root mount.
+                if ((resolve & ResolveFlags.NoXdev) != 0) return -Errno.EXDEV;
+                mnt = cur.RootOf.ParentMount;
+            }
             next = cur.Parent;
+            if (mnt == null) mnt = MountOf(next);
             return 0;
         }
 
         /// <summary>Follows <paramref name="link"/> found in directory <paramref name="dir"/>, under the walk's resolve flags.</summary>
-        private static int FollowLink(Inode dir, Inode link, Inode top, ref int links, int resolve, Inode anchor, out Inode target)
+        private static int FollowLink(Inode dir, Inode link, Inode top, ref int links, int resolve, Inode anchor, ref Mount mnt, out Inode target)
         {
             target = null;
             if ((resolve & ResolveFlags.NoSymlinks) != 0) return -Errno.ELOOP;
@@ -311,15 +375,16 @@ namespace Kernel.Vfs
             {
                 // Linux jumps straight to the open file: no restriction applies on the way, only
                 // NO_XDEV's comparison of where the link is and where the file is.
-                int m = Walk(dir, text, true, ref links, 0, null, out target);
+                Mount linkMount = mnt;
+                int m = Walk(dir, text, true, ref links, 0, null, ref mnt, out target);
                 if (m < 0) return m;
-                if ((resolve & ResolveFlags.NoXdev) != 0 && MountOf(target) != MountOf(dir)) { target = null; return -Errno.EXDEV; }
+                if ((resolve & ResolveFlags.NoXdev) != 0 && mnt != linkMount) { target = null; return -Errno.EXDEV; }
                 return 0;
             }
             // An absolute target jumps to the top: a mount crossing when the link is on another mount.
-            if (text[0] == (byte)'/' && (resolve & ResolveFlags.NoXdev) != 0 && (resolve & ResolveFlags.Beneath) == 0 && MountOf(dir) != MountOf(top))
+            if (text[0] == (byte)'/' && (resolve & ResolveFlags.NoXdev) != 0 && (resolve & ResolveFlags.Beneath) == 0 && mnt != MountOf(top))
                 return -Errno.EXDEV;
-            return Walk(dir, text, true, ref links, resolve, anchor, out target);
+            return Walk(dir, text, true, ref links, resolve, anchor, ref mnt, out target);
         }
 
         /// <summary>ResolveParent for creating operations (PathOp.Create: "/", "." and ".." give EEXIST).</summary>
@@ -345,6 +410,7 @@ namespace Kernel.Vfs
         {
             parent = null;
             nameStart = nameLength = 0;
+            WalkMount = null;
             int len = path.Length;
             if (len == 0) return -Errno.ENOENT;
             if (len >= PathMax) return -Errno.ENAMETOOLONG;
@@ -355,23 +421,28 @@ namespace Kernel.Vfs
             {
                 if ((resolve & ResolveFlags.Beneath) != 0) return -Errno.EXDEV;
                 parent = top;
+                WalkMount = MountOf(top);
                 return LastTypeError(LastRoot, op);
             }
             int s = end;
             while (s > 0 && path[s - 1] != (byte)'/') s--;
             Inode dir;
+            Mount mnt;
             if (s == 0)
             {
                 dir = start != null ? start : top;
                 if (!dir.IsDirectory) return -Errno.ENOTDIR;
+                mnt = MountOf(dir);
             }
             else
             {
                 int links = 0;
-                int r = Walk(start, path.Slice(0, s), true, ref links, resolve, anchor, out dir);
+                mnt = start != null ? MountOf(start) : null;
+                int r = Walk(start, path.Slice(0, s), true, ref links, resolve, anchor, ref mnt, out dir);
                 if (r < 0) return r;
             }
             parent = dir;
+            WalkMount = mnt;
             nameStart = s;
             nameLength = end - s;
             ReadOnlySpan<byte> name = path.Slice(s, end - s);
@@ -379,7 +450,8 @@ namespace Kernel.Vfs
             if (IsDotDot(name))
             {
                 // Linux steps to ".." (and may refuse that) before it looks at what the operation wants.
-                int d = DotDot(dir, top, resolve, anchor, out _);
+                Mount up = mnt;
+                int d = DotDot(dir, top, resolve, anchor, ref up, out _);
                 return d < 0 ? d : LastTypeError(LastDotDot, op);
             }
             if (nameLength > NameMax) return -Errno.ENAMETOOLONG;
@@ -404,8 +476,11 @@ namespace Kernel.Vfs
             }
             int total = 0;
             Inode cur = node;
-            for (; cur != top && cur != Root;)
+            for (int depth = 0; cur != top && cur != Root; depth++)
             {
+                if (depth > PathMax) return -Errno.ENAMETOOLONG;
+                Inode covered = CoveredBy(cur);
+                if (covered != null) { cur = covered; continue; }
                 DirEntry e = FindEntryFor(cur.Parent, cur);
                 if (e == null) return -Errno.ENOENT;
                 total += 1 + e.NameLength;
@@ -420,12 +495,21 @@ namespace Kernel.Vfs
             int pos = total;
             for (cur = node; cur != top && cur != Root; cur = cur.Parent)
             {
+                for (Inode covered = CoveredBy(cur); covered != null; covered = CoveredBy(cur)) cur = covered;
+                if (cur == top || cur == Root) break;
                 DirEntry e = FindEntryFor(cur.Parent, cur);
                 pos -= e.NameLength;
                 for (int i = 0; i < e.NameLength; i++) dst[pos + i] = e.Name[i];
                 dst[--pos] = (byte)'/';
             }
             return total;
+        }
+
+        /// <summary>The directory a fresh tree's root covers (its name is that directory's), else null.</summary>
+        private static Inode CoveredBy(Inode n)
+        {
+            Mount m = n.RootOf;
+            return m != null && m.Kind == Mount.KindTree && m.Point != null ? m.Point : null;
         }
 
         private static bool IsAncestorOrSelf(Inode ancestor, Inode node)

@@ -399,7 +399,8 @@ namespace Kernel.Vfs
                         {
                             int links = 0;
                             if (next.Size <= 0 || next.Data == null) return false;
-                            if (Walk(dir, new ReadOnlySpan<byte>(next.Data, (int)next.Size), true, ref links, 0, null, out next) < 0) return false;
+                            Mount mnt = null;
+                            if (Walk(dir, new ReadOnlySpan<byte>(next.Data, (int)next.Size), true, ref links, 0, null, ref mnt, out next) < 0) return false;
                         }
                     }
                     if (!next.IsDirectory) return false;

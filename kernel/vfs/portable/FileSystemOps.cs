@@ -47,7 +47,7 @@ namespace Kernel.Vfs
             if (node == null) return -Errno.EINVAL;
             int r = PrepareCreate(dir, name, out Inode existing);
             if (r < 0) return r;
-            if (node.Ino == 0) node.Ino = ++s_nextIno;
+            if (node.Ino == 0) { node.Ino = ++s_nextIno; node.Generation = NextGeneration(); }
             if (node.IsDirectory) node.Nlink = 0;   // Attach sets 2
             return Attach(dir, name, node, out existing);
         }
@@ -117,7 +117,7 @@ namespace Kernel.Vfs
             if (e == null) return -Errno.ENOENT;
             Inode node = e.Node;
             if (!node.IsDirectory) return -Errno.ENOTDIR;
-            if (node == Root) return -Errno.EBUSY;
+            if (node == Root || node.Mounted != null || node.RootOf != null) return -Errno.EBUSY;   // a mount point
             if (node.EntryCount > 0) return -Errno.ENOTEMPTY;
             RemoveEntry(dir, e);
             long t = Time();
@@ -160,6 +160,7 @@ namespace Kernel.Vfs
             if (exchange && ne == null) return -Errno.ENOENT;
             Inode src = oe.Node;
             Inode dst = ne != null ? ne.Node : null;
+            if (src.Mounted != null || src.RootOf != null || (dst != null && (dst.Mounted != null || dst.RootOf != null))) return -Errno.EBUSY;
             if (src.IsDirectory && IsAncestorOrSelf(src, newDir)) return -Errno.EINVAL;
             if (dst != null && dst.IsDirectory && IsAncestorOrSelf(dst, oldDir))
                 return exchange ? -Errno.EINVAL : -Errno.ENOTEMPTY;

@@ -28,6 +28,7 @@ namespace Kernel.Vfs
         public const uint PermMask = 0xFFF;   // 07777: permissions + setuid/setgid/sticky
 
         public ulong Ino;
+        public uint Generation;               // i_generation: file handles carry it with Ino (never reused here, but a handle must not name a stranger)
         public uint Mode;
         public uint Uid, Gid;
         public uint Nlink;
@@ -38,7 +39,8 @@ namespace Kernel.Vfs
         public object Writer;                 // the thread in a long write() of this file (the kernel's inode lock)
         public Inode NextDead;                // in the kernel's list of dead nodes waiting to be freed
         public bool Buried;                   // handed to VfsMemory.Dead (once)
-        public bool MountRoot;                // a directory /proc/mounts lists as a mount point (RESOLVE_NO_XDEV stops here)
+        public Mount Mounted;                 // the mount covering this directory (the walk goes on at its root)
+        public Mount RootOf;                  // the mount whose tree this directory is the root of (boot mounts, tmpfs)
         public bool MagicLink;                // a /proc link that names an open file (RESOLVE_NO_MAGICLINKS refuses it)
 
         // Regular file contents / symlink target, one of:
