@@ -155,15 +155,24 @@ namespace Kernel.Syscalls
                     r = (long)f->Rax;
                 }
             }
-            if ((r == -Errno.ERESTARTSYS || r == -Errno.ERESTARTNOHAND || r == -Errno.ERESTART_RESTARTBLOCK) && nr != Nr.rt_sigreturn)
+            int tracedSig = -1;
+            if (caller.Tracer != null && IsRestart(r) && nr != Nr.rt_sigreturn)
+            {
+                // The tracer sees the interrupting signal first (rax = -ERESTART*, which it may change)
+                // and may suppress it, which restarts the call.
+                f->Rax = (ulong)r;
+                tracedSig = SignalDelivery.TracedSignalBeforeRestart();
+                r = (long)f->Rax;
+            }
+            if (IsRestart(r) && nr != Nr.rt_sigreturn)
             {
                 // Interrupted by a signal: ERESTARTSYS runs the call again after the handler if it has
                 // SA_RESTART (or no handler runs); the other two only when no handler runs (a stop and
                 // SIGCONT, an ignored signal). Otherwise EINTR. The registers still hold the arguments;
                 // ERESTART_RESTARTBLOCK goes on through restart_syscall instead of the call itself. A
                 // PTRACE_INTERRUPT restarts the call once the tracer lets the thread go on.
-                int sig = SignalDelivery.Next(out _);
-                bool again = r == -Errno.ERESTARTSYS ? SignalDelivery.RestartsAfter(sig) : !SignalDelivery.HandlerRuns(sig);
+                int sig = tracedSig >= 0 ? tracedSig : SignalDelivery.Next(out _);
+                bool again = tracedSig == 0 || (r == -Errno.ERESTARTSYS ? SignalDelivery.RestartsAfter(sig) : !SignalDelivery.HandlerRuns(sig));
                 if ((again || (sig == 0 && caller.PtraceInterrupt)) && !Process.Current.Exiting)
                 {
                     if (Trace) { TraceCall((int)nr, f); Log.WriteLine(" = ? (restarted after a signal)"); }
@@ -178,6 +187,8 @@ namespace Kernel.Syscalls
             f->Rax = (ulong)r;
             ReturnToUser(f);
         }
+
+        private static bool IsRestart(long r) => r == -Errno.ERESTARTSYS || r == -Errno.ERESTARTNOHAND || r == -Errno.ERESTART_RESTARTBLOCK;
 
         /// <summary>The last kernel work before sysret (interrupts masked, deferred work done): a thread whose
         /// slice is over yields, a thread told to end goes, pending signals are delivered.</summary>

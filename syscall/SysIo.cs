@@ -224,13 +224,7 @@ namespace Kernel.Syscalls
 
         private static void DefaultModes()
         {
-            Termios t = default;
-            t.Iflag = 0x500;            // ICRNL | IXON
-            t.Oflag = 0x5;              // OPOST | ONLCR
-            t.Cflag = 0xBF;             // B38400 | CS8 | CREAD
-            t.Lflag = 0x8A3B;           // ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE | IEXTEN
-            t.Cc[0] = 3; t.Cc[1] = 28; t.Cc[2] = 127; t.Cc[3] = 21; t.Cc[4] = 4; t.Cc[6] = 1; t.Cc[VSUSP] = 26;
-            s_modes = t;
+            s_modes = Fs.Pty.DefaultModes();             // one set of defaults for every terminal
             s_modesSet = true;
         }
     }

@@ -38,7 +38,12 @@ namespace Kernel.Syscalls
                 return 0;
             }
             Thread t = pid > 0 ? Process.FindThreadAnywhere(pid) : null;
-            if (t == null) return -Errno.ESRCH;
+            if (t == null)
+            {
+                // A zombie has no threads left to trace: EPERM, as Linux (ESRCH for no such process).
+                Process z = pid > 0 && (request == ATTACH || request == SEIZE) ? Process.FindAny(pid) : null;
+                return z != null && z.Zombie ? -Errno.EPERM : -Errno.ESRCH;
+            }
             if (request == ATTACH || request == SEIZE) return Attach(t, request == SEIZE, addr, data);
             if (t.Tracer != self.Process) return -Errno.ESRCH;
             if (request == KILL)
@@ -80,6 +85,7 @@ namespace Kernel.Syscalls
                 case GETEVENTMSG: return UserMemory.Write(data, t.PtraceEventMsg) != 0 ? -Errno.EFAULT : 0;
                 case GETSIGINFO:
                 {
+                    if (t.PtraceStopKind == Kernel.Ptrace.StopGroup) return -Errno.EINVAL;   // a group-stop carries no siginfo
                     byte* inf = stackalloc byte[128];
                     t.PtraceInfo.WriteTo(inf, t.PtraceInfoSig);
                     return UserMemory.CopyTo(data, inf, 128) != 0 ? -Errno.EFAULT : 0;
@@ -112,6 +118,12 @@ namespace Kernel.Syscalls
             t.PtraceOptions = seize ? (int)data : 0;
             t.PtraceResume = Kernel.Ptrace.ResumeCont;
             if (!seize) SignalDelivery.SendToThread(t, Signal.SIGSTOP, SigInfo.From(SigInfo.SI_USER, self.Pid));
+            if (t.Process.Stopped)
+            {
+                // Already in a group-stop: it reports that stop to its new tracer now (Linux's JOBCTL_TRAP_STOP).
+                t.GroupStopPending = true;
+                t.Process.StopWait.WakeAll();
+            }
             return 0;
         }
 
@@ -126,6 +138,9 @@ namespace Kernel.Syscalls
         /// <summary>Single-stepping is the trap flag in the tracee's user RFLAGS.</summary>
         private static void SetStep(Thread t, bool on)
         {
+            // sysret with TF set traps before the next instruction runs: a step from a stop in a
+            // syscall returns through iret, which runs one instruction first (as Linux does).
+            if (on && t.IntFrame == null && t.ReturnState.Full == 0) MakeFull(t);
             ulong flags = ReadReg(t, EFLAGS);
             ulong want = on ? flags | 0x100 : flags & ~0x100UL;
             if (want != flags) WriteReg(t, EFLAGS, want);
@@ -226,7 +241,7 @@ namespace Kernel.Syscalls
             bool full = t.ReturnState.Full != 0;
             if (!full && ((i == RCX && v != f->Rip) || (i == R11 && v != f->Rflags)))
             {
-                t.ReturnState = new SyscallReturnState.Saved { Full = 1, Rcx = f->Rip, R11 = f->Rflags, Rip = f->Rip, Cs = Cpu.UserCode, Rflags = f->Rflags, Rsp = f->Rsp, Ss = Cpu.UserData };
+                MakeFull(t);
                 full = true;
             }
             switch (i)
@@ -242,6 +257,13 @@ namespace Kernel.Syscalls
                 case RSP: f->Rsp = v; if (full) t.ReturnState.Rsp = v; break;
             }
             return true;
+        }
+
+        /// <summary>The stopped syscall returns through iret with what sysret would have given (RCX = RIP, R11 = RFLAGS).</summary>
+        private static void MakeFull(Thread t)
+        {
+            SyscallFrame* f = t.SysFrame;
+            t.ReturnState = new SyscallReturnState.Saved { Full = 1, Rcx = f->Rip, R11 = f->Rflags, Rip = f->Rip, Cs = Cpu.UserCode, Rflags = f->Rflags, Rsp = f->Rsp, Ss = Cpu.UserData };
         }
 
         private static long GetRegs(Thread t, ulong user, int size)
@@ -270,22 +292,20 @@ namespace Kernel.Syscalls
 
         private static byte* FpArea(Thread t) => t.IntFrame != null ? SyscallFpu.Area(t.IntFrame) : SyscallFpu.Area(t.SysFrame);
 
+        // The tracee is switched out: its x87 state is in t.Fx, not in the CPU (that is the tracer's).
         private static long GetFpRegs(Thread t, ulong user, int size)
         {
-            byte* raw = stackalloc byte[512 + 16];
-            byte* fx = (byte*)(((ulong)raw + 15) & ~15UL);
-            SyscallFpu.ToFxsave(FpArea(t), fx);
+            byte* fx = stackalloc byte[512];
+            SyscallFpu.ToFxsaveOf(t.Fx, FpArea(t), fx);
             return UserMemory.CopyTo(user, fx, (ulong)size) != 0 ? -Errno.EFAULT : 0;
         }
 
         private static long SetFpRegs(Thread t, ulong user, int size)
         {
-            byte* raw = stackalloc byte[512 + 16];
-            byte* fx = (byte*)(((ulong)raw + 15) & ~15UL);
-            SyscallFpu.ToFxsave(FpArea(t), fx);
+            byte* fx = stackalloc byte[512];
+            SyscallFpu.ToFxsaveOf(t.Fx, FpArea(t), fx);
             if (UserMemory.CopyFrom(fx, user, (ulong)size) != 0) return -Errno.EFAULT;
-            *(uint*)(fx + 24) &= 0xFFFF;                                  // MXCSR: reserved bits would fault fxrstor
-            SyscallFpu.FromFxsave(fx, FpArea(t));
+            SyscallFpu.FromFxsaveOf(fx, t.Fx, FpArea(t));
             return 0;
         }
 

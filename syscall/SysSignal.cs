@@ -572,7 +572,11 @@ namespace Kernel.Syscalls
                 p.StopSignal = sig;
                 p.ReportStop = true;
                 p.ReportContinue = false;
-                for (Thread o = p.Threads; o != null; o = o.ProcessNext) if (o != Thread.Current) Scheduler.Interrupt(o);
+                for (Thread o = p.Threads; o != null; o = o.ProcessNext)
+                {
+                    o.GroupStopPending = o.Tracer != null;
+                    if (o != Thread.Current) Scheduler.Interrupt(o);
+                }
                 NotifyParent(p, SigInfo.CLD_STOPPED, sig);
             }
             WaitWhileStopped();
@@ -581,6 +585,7 @@ namespace Kernel.Syscalls
         private static void Continue(Process p)
         {
             p.Stopped = false;
+            for (Thread o = p.Threads; o != null; o = o.ProcessNext) o.GroupStopPending = false;
             p.ReportStop = false;
             p.ReportContinue = true;
             p.StopWait.WakeAll();
@@ -603,7 +608,20 @@ namespace Kernel.Syscalls
             Process p = t.Process;
             ulong kill = 1UL << (Signal.SIGKILL - 1);
             while (p.Stopped && !p.Exiting && !t.ExitRequested && ((t.Pending | p.Pending) & kill) == 0)
+            {
+                if (t.Tracer != null)
+                {
+                    // A traced thread's group-stop is a ptrace-stop, reported once to the tracer (a
+                    // seized one sees PTRACE_EVENT_STOP), which alone ends it, SIGCONT or not (Linux).
+                    if (!t.GroupStopPending) return;
+                    t.GroupStopPending = false;
+                    if (t.Tracer == p.Parent) p.ReportStop = false;           // one report to a parent that traces
+                    int status = (p.StopSignal << 8) | 0x7F | (t.PtraceSeized ? Ptrace.EventStop << 16 : 0);
+                    Ptrace.Stop(status, Ptrace.StopGroup, SigInfo.From(p.StopSignal, 0), p.StopSignal);
+                    continue;                                                   // resumed: runs on; detached: stops as the others
+                }
                 Scheduler.Sleep(p.StopWait, 0, false);
+            }
         }
 
         /// <summary>Whether a syscall interrupted by <paramref name="sig"/> is restarted (SA_RESTART, or no handler runs).</summary>
@@ -635,7 +653,7 @@ namespace Kernel.Syscalls
             get
             {
                 Thread t = Thread.Current;
-                return ((t.Pending | t.Process.Pending) & ~(t.SignalMask & ~Unblockable)) != 0;
+                return ((t.Pending | t.Process.Pending) & ~(t.SignalMask & ~Unblockable)) != 0 || t.PtraceDeliverSig != 0;
             }
         }
 
@@ -656,22 +674,23 @@ namespace Kernel.Syscalls
         {
             while (true)
             {
-                int sig = Next(out bool threadDirected);
+                Thread t = Thread.Current;
+                int sig;
                 si = default;
                 act = default;
-                if (sig == 0) return 0;
-                si = Take(sig, threadDirected);
-                Thread t = Thread.Current;
-                if (t.Tracer != null && sig != Signal.SIGKILL)
+                if (t.PtraceDeliverSig != 0)
                 {
-                    // The signal-delivery-stop: the tracer sees the signal and says which to deliver
-                    // (0: none, the same, or another, with the siginfo it may have changed).
-                    int resumed = Ptrace.Stop((sig << 8) | 0x7F, Ptrace.StopSignal, si, sig);
-                    if (resumed == 0) continue;
-                    if (resumed == t.PtraceInfoSig) si = t.PtraceInfo;
-                    else si = SigInfo.From(SigInfo.SI_USER, t.Tracer != null ? t.Tracer.Pid : 0);
-                    sig = resumed;
-                    if ((t.SignalMask & (1UL << (sig - 1))) != 0) { SendToThread(t, sig, si); continue; }   // blocked: it waits its turn
+                    // Already through its signal-delivery-stop (TracedSignalBeforeRestart).
+                    sig = t.PtraceDeliverSig;
+                    si = t.PtraceDeliverInfo;
+                    t.PtraceDeliverSig = 0;
+                }
+                else
+                {
+                    sig = Next(out bool threadDirected);
+                    if (sig == 0) return 0;
+                    si = Take(sig, threadDirected);
+                    if (t.Tracer != null && sig != Signal.SIGKILL && (sig = ReportToTracer(t, sig, ref si)) == 0) continue;
                 }
                 act = Process.Current.Actions[sig];
                 if (Ignored(Process.Current, sig)) continue;
@@ -679,6 +698,41 @@ namespace Kernel.Syscalls
                 if (act.Handler == SIG_DFL || sig == Signal.SIGKILL || (act.Flags & SA_RESTORER) == 0) Process.Kill(sig);
                 return sig;
             }
+        }
+
+        /// <summary>
+        /// The signal-delivery-stop: the tracer sees <paramref name="sig"/> and says which to deliver
+        /// (0: none, the same, or another, with the siginfo it may have changed). 0 when nothing is to
+        /// be delivered now (suppressed, or blocked and queued again).
+        /// </summary>
+        private static int ReportToTracer(Thread t, int sig, ref SigInfo si)
+        {
+            int resumed = Ptrace.Stop((sig << 8) | 0x7F, Ptrace.StopSignal, si, sig);
+            if (resumed == 0) return 0;
+            if (resumed == t.PtraceInfoSig) si = t.PtraceInfo;
+            else si = SigInfo.From(SigInfo.SI_USER, t.Tracer != null ? t.Tracer.Pid : 0);
+            if ((t.SignalMask & (1UL << (resumed - 1))) != 0) { SendToThread(t, resumed, si); return 0; }   // blocked: it waits its turn
+            return resumed;
+        }
+
+        /// <summary>
+        /// A traced thread's syscall was interrupted: its signal-delivery-stops come before the restart
+        /// decision, as in Linux's get_signal, so a signal the tracer suppresses restarts the call and
+        /// the tracer sees rax = -ERESTART*. Returns the signal to deliver (kept for NextToHandle), or 0.
+        /// </summary>
+        public static int TracedSignalBeforeRestart()
+        {
+            Thread t = Thread.Current;
+            while (t.PtraceDeliverSig == 0)
+            {
+                int sig = Next(out bool threadDirected);
+                if (sig == 0 || sig == Signal.SIGKILL || t.Tracer == null) return sig;
+                SigInfo si = Take(sig, threadDirected);
+                if ((sig = ReportToTracer(t, sig, ref si)) == 0) continue;
+                t.PtraceDeliverSig = sig;
+                t.PtraceDeliverInfo = si;
+            }
+            return t.PtraceDeliverSig;
         }
 
         /// <summary>SIGSTOP always stops; SIGTSTP, SIGTTIN and SIGTTOU stop when their action is the default.</summary>

@@ -37,6 +37,27 @@ namespace Kernel.Arch
             *(uint*)(area + MxcsrSlot) = *(uint*)(fx + FxMxcsr);
         }
 
+        /// <summary>
+        /// ptrace: the FPU state of a thread that is switched out, fxsave layout: its x87 part is in
+        /// <paramref name="saved"/> (the image its switch saved; the live one is the caller's) and its
+        /// SSE part in its frame's <paramref name="area"/>.
+        /// </summary>
+        public static void ToFxsaveOf(byte* saved, byte* area, byte* fx)
+        {
+            Mem.Copy(fx, saved, 512);
+            *(uint*)(fx + FxMxcsr) = *(uint*)(area + MxcsrSlot);
+            Mem.Copy(fx + FxXmm, area, 256);
+        }
+
+        /// <summary>The reverse: the x87 part into the switch image (its MXCSR and XMM stay the kernel's), SSE into the frame.</summary>
+        public static void FromFxsaveOf(byte* fx, byte* saved, byte* area)
+        {
+            Mem.Copy(saved, fx, FxMxcsr);                           // FCW FSW FTW FOP FIP FDP
+            Mem.Copy(saved + 32, fx + 32, FxXmm - 32);              // ST0-ST7
+            Mem.Copy(area, fx + FxXmm, 256);
+            *(uint*)(area + MxcsrSlot) = *(uint*)(fx + FxMxcsr) & 0xFFFF;   // reserved MXCSR bits would #GP
+        }
+
         /// <summary>The live FPU state, fxsave layout (a new thread's starting x87 state; its SSE registers come from its frame).</summary>
         public static void SaveX87(byte* fx) => Fxsave(fx);
 

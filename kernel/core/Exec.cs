@@ -208,7 +208,14 @@ namespace Kernel
             path = strings.Path; argv = strings.Argv; envp = strings.Envp;
             // The other threads end (they go at their next return towards user mode, never into the new image).
             for (Thread o = p.Threads; o != null; o = o.ProcessNext)
-                if (o != self) { o.ExitRequested = true; o.ClearChildTid = 0; Scheduler.Interrupt(o); }
+            {
+                if (o == self) continue;
+                o.ExitRequested = true; o.ClearChildTid = 0; Scheduler.Interrupt(o);
+                // A non-leader execs: as Linux, it takes the leader's id and the leader its own, and
+                // the old leader goes without a report to a tracer (the exec event stands for it).
+                if (o.Tid == p.Pid) { o.Tid = self.Tid; o.Tracer = null; o.PtraceReport = false; }
+            }
+            p.LeaderTracer = null;                    // a leader that ended first is replaced as well
             // A fresh address space; the old one goes (or stays with the vfork parent that lent it).
             MemoryMap fresh = MemoryMap.Create();
             if (fresh == null) { strings.Release(); return -Errno.ENOMEM; }

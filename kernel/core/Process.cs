@@ -76,6 +76,7 @@ namespace Kernel
         public bool HasCtty;                    // the console is this process's controlling terminal (syscall/SysIo.cs)
         public Fs.Pty CttyPty;                  // or this pseudo-terminal (kernel/fs/Pty.cs); never both
         public Ptrace.ExitRecord TraceeExits;   // deaths of threads this process traced, for its wait4
+        public Process LeaderTracer;            // the traced leader ended first: its tracer hears of it with the last thread
         public bool ForkNoExec;                 // forked and not exec'd since (acct's AFORK)
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 

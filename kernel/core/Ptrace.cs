@@ -13,7 +13,7 @@ namespace Kernel
         // How the tracer last resumed the thread.
         public const int ResumeCont = 0, ResumeSyscall = 1, ResumeStep = 2;
         // What kind of stop the thread is in (GETSIGINFO, GET_SYSCALL_INFO).
-        public const int StopSignal = 1, StopSyscallEntry = 2, StopSyscallExit = 3, StopEvent = 4;
+        public const int StopSignal = 1, StopSyscallEntry = 2, StopSyscallExit = 3, StopEvent = 4, StopGroup = 5;
 
         public const int O_TRACESYSGOOD = 1, O_TRACEFORK = 2, O_TRACEVFORK = 4, O_TRACECLONE = 8, O_TRACEEXEC = 0x10,
             O_TRACEVFORKDONE = 0x20, O_TRACEEXIT = 0x40, O_TRACESECCOMP = 0x80, O_EXITKILL = 0x100000, O_SUSPEND_SECCOMP = 0x200000;
@@ -156,12 +156,29 @@ namespace Kernel
         /// <summary>A traced thread ends with wait status <paramref name="status"/>: its tracer hears of it unless it is the parent that will reap it.</summary>
         public static void OnThreadExit(Thread t, int status, bool lastThread)
         {
+            Process p = t.Process;
             Process tracer = t.Tracer;
-            if (tracer == null) return;
-            t.Tracer = null;
-            bool parentReports = lastThread && t.Process.Parent == tracer && t.Tid == t.Process.Pid;
-            if (parentReports || tracer.Zombie) return;
-            var r = new ExitRecord { Tid = t.Tid, Status = status };
+            if (tracer != null)
+            {
+                t.Tracer = null;
+                bool leader = t.Tid == p.Pid;
+                if (leader && !lastThread) p.LeaderTracer = tracer;
+                else if (!(leader && p.Parent == tracer)) Report(tracer, t.Tid, status);   // else the parent reaps the zombie
+            }
+            if (lastThread && p.LeaderTracer != null)
+            {
+                // The leader ended before the others: as Linux, its tracer hears of it (with the
+                // process's status) only once the whole thread group is gone.
+                Process lt = p.LeaderTracer;
+                p.LeaderTracer = null;
+                if (lt != p.Parent) Report(lt, p.Pid, status);
+            }
+        }
+
+        private static void Report(Process tracer, int tid, int status)
+        {
+            if (tracer.Zombie) return;
+            var r = new ExitRecord { Tid = tid, Status = status };
             if (tracer.TraceeExits == null) tracer.TraceeExits = r;
             else { ExitRecord last = tracer.TraceeExits; while (last.Next != null) last = last.Next; last.Next = r; }
             tracer.ChildWait.WakeAll();
@@ -171,12 +188,15 @@ namespace Kernel
         public static void OnTracerExit(Process tracer)
         {
             for (Process p = Process.First; p != null; p = p.AllNext)
+            {
+                if (p.LeaderTracer == tracer) p.LeaderTracer = null;
                 for (Thread t = p.Threads; t != null; t = t.ProcessNext)
                 {
                     if (t.Tracer != tracer) continue;
                     if ((t.PtraceOptions & O_EXITKILL) != 0) SignalDelivery.SendToProcess(p, Signal.SIGKILL);
                     Detach(t, 0);
                 }
+            }
             while (tracer.TraceeExits != null) { ExitRecord r = tracer.TraceeExits; tracer.TraceeExits = r.Next; Runtime.Allocator.Free(r); }
         }
 
@@ -216,8 +236,11 @@ namespace Kernel
         {
             for (ExitRecord r = self.TraceeExits; r != null; r = r.Next) if (pid <= 0 || r.Tid == pid) return true;
             for (Process p = Process.First; p != null; p = p.AllNext)
+            {
+                if (p.LeaderTracer == self && (pid <= 0 || p.Pid == pid)) return true;
                 for (Thread t = p.Threads; t != null; t = t.ProcessNext)
                     if (t.Tracer == self && Matches(t, pid, self)) return true;
+            }
             return false;
         }
 

@@ -73,6 +73,9 @@ namespace Kernel
         public Process Tracer;
         public int PtraceOptions;
         public bool PtraceSeized, PtraceStopped, PtraceReport, PtraceInterrupt;
+        public bool GroupStopPending;         // a group-stop began that this traced thread has not reported yet
+        public int PtraceDeliverSig;          // the signal the tracer let through before a restart decision (NextToHandle delivers it)
+        public Syscalls.SigInfo PtraceDeliverInfo;
         public int PtraceStatus, PtraceStopKind, PtraceResume, PtraceResumeSig, PtraceInfoSig;
         public Syscalls.SigInfo PtraceInfo;   // what the stop carries (GETSIGINFO; the signal's own at a signal-delivery-stop)
         public ulong PtraceEventMsg;

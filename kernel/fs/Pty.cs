@@ -141,7 +141,8 @@ namespace Kernel.Fs
         }
 
         /// <summary>Linux's tty_std_termios for a pty slave: cooked, echoing, ^C ^\ ^Z signals, 38400 baud 8 bits.</summary>
-        private static SysIo.Termios DefaultModes()
+        /// <summary>Linux's tty_std_termios: what a new terminal starts with (the console's too).</summary>
+        internal static SysIo.Termios DefaultModes()
         {
             SysIo.Termios t = default;
             t.Iflag = ICRNL | IXON;
@@ -210,16 +211,7 @@ namespace Kernel.Fs
             MasterOpen = false;
             HungUp = true;
             Unlink();
-            // tty_vhangup: the session loses its terminal, its leader hears SIGHUP and SIGCONT.
-            for (Process q = Process.First; q != null; q = q.AllNext)
-            {
-                if (q.CttyPty == this) q.CttyPty = null;
-                if (Sid == 0 || q.Zombie || q.Pid != Sid) continue;
-                SignalDelivery.SendToProcess(q, Signal.SIGHUP, SigInfo.From(SigInfo.SI_KERNEL, 0));
-                SignalDelivery.SendToProcess(q, Signal.SIGCONT, SigInfo.From(SigInfo.SI_KERNEL, 0));
-            }
-            Sid = Pgrp = 0;
-            Changed();
+            LoseSession();
             if (SlaveOpens == 0) Free();
         }
 
@@ -237,6 +229,12 @@ namespace Kernel.Fs
                 for (int fd = 0; fd < FdTable.Max; fd++)
                     if (ft.Files[fd] is PtySlave s && s.Tty == this) s.HungUp = true;
             }
+            LoseSession();
+        }
+
+        /// <summary>As tty_vhangup: the session loses its terminal, its leader hears SIGHUP and SIGCONT.</summary>
+        private void LoseSession()
+        {
             for (Process q = Process.First; q != null; q = q.AllNext)
             {
                 if (q.CttyPty == this) q.CttyPty = null;

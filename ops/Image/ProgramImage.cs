@@ -133,7 +133,8 @@ public static class ProgramImage
         string? pythonVersion = null, interpreterLibrary = null;
         IReadOnlyList<string> perlInc = [], perlDirectories = [];
         string[] names = [spec.Argv0, spec.HostPath, realPath];
-        if (spec.Python ?? PythonStdlib.IsPython(names))
+        bool isPython = PythonStdlib.IsPython(names);
+        if (spec.Python ?? (isPython || PythonStdlib.Embeds(elf)))
         {
             pythonVersion = PythonStdlib.Version(realPath, elf) ?? PythonStdlib.AskVersion(realPath);
             if (pythonVersion == null && spec.Python == true)
@@ -144,7 +145,7 @@ public static class ProgramImage
                 step($"packing the Python {pythonVersion} standard library ({PythonStdlib.LibraryDirectory(pythonVersion)})");
                 int files = PythonStdlib.Add(host, pythonVersion, OnFile);
                 interpreterLibrary = $"Python {pythonVersion} standard library {PythonStdlib.LibraryDirectory(pythonVersion)}: {files} files";
-                if (PythonStdlib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
+                if ((isPython || spec.Python == true) && PythonStdlib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
                     paths.Add(new UserPath(UserPathKind.File, script, null, "python script"));
             }
         }
@@ -163,6 +164,9 @@ public static class ProgramImage
             if (PerlLib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
                 paths.Add(new UserPath(UserPathKind.File, script, null, "perl script"));
         }
+        if (GdbSupport.IsGdb(names))
+            foreach (var p in GdbSupport.Paths())
+                if (!paths.Any(q => q.Destination == p.Destination)) paths.Add(p);
         if (paths.Count > 0) step("packing files");
         foreach (var item in paths) UserFiles.Add(root, host, item, OnFile);
         if (elfFiles.Count > 0)

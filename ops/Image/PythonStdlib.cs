@@ -48,6 +48,9 @@ public static partial class PythonStdlib
         return null;
     }
 
+    /// <summary>True when the program links libpython (it embeds Python, as gdb does): it needs the standard library too.</summary>
+    public static bool Embeds(HostElf elf) => elf.Needed.Any(n => n.StartsWith("libpython3", StringComparison.Ordinal));
+
     /// <summary>The library directory for <paramref name="version"/>.</summary>
     public static string LibraryDirectory(string version) => "/usr/lib/python" + version;
 

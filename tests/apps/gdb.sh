@@ -22,10 +22,9 @@ normalise() { sed -E -e '/^(ops|compat): /d' -e 's/\(process [0-9]+\)/(process N
 case_() {
   local name=$1; shift
   timeout 60 "$GDB" -nx -q -batch -ex 'set startup-with-shell off' "$@" > "$TMP/n.all" 2>&1 < /dev/null; local nrc=$?
-  # gdb converts names to UTF-32 through glibc's iconv: its module and the module list go too.
-  local gconv=/usr/lib/x86_64-linux-gnu/gconv
-  timeout 300 ${RUNNER:-bin/ops run} --python --dir /usr/share/gdb --file "$PROG" --file "$ROOT/tests/apps/src/gdbdemo.c" \
-    --file $gconv/gconv-modules --file $gconv/gconv-modules.cache --file $gconv/UTF-32.so \
+  # ops packs what gdb needs itself (its data directory, libpython's standard library, iconv's
+  # UTF-32 module, /bin/sh): only the program and its source are named here.
+  timeout 300 ${RUNNER:-bin/ops run} --file "$PROG" --file "$ROOT/tests/apps/src/gdbdemo.c" \
     "$GDB" -nx -q -batch -ex 'set startup-with-shell off' "$@" > "$TMP/u.all" 2>&1 < /dev/null; local urc=$?
   normalise < "$TMP/n.all" > "$TMP/native.out"
   normalise < "$TMP/u.all" > "$TMP/uk.out"
@@ -36,6 +35,7 @@ case_() {
 case_ breakpoint-finish -ex 'break fib if n == 2' -ex run -ex bt -ex finish -ex delete -ex continue "$PROG"
 case_ watchpoint -ex 'break bump' -ex run -ex 'set can-use-hw-watchpoints 0' -ex 'watch counter' -ex continue -ex continue \
   -ex delete -ex 'info registers rip' -ex 'x/3i $pc' -ex 'print counter' -ex continue "$PROG"
+case_ through-shell -ex 'set startup-with-shell on' -ex 'break bump' -ex run -ex 'print times' -ex continue "$PROG"
 case_ crash -ex run -ex bt -ex 'print p' -ex 'info signals SIGSEGV' --args "$PROG" crash
 
 echo "gdb: $pass passed, $fail failed"

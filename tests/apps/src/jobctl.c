@@ -109,6 +109,14 @@ int main(void)
     background("background tcsetpgrp", tcset_default);
     background("background tcsetpgrp, SIGTTOU ignored", tcset_ignored);
     printf("foreground group is ours again: %s\n", tcgetpgrp(0) == getpgrp() ? "yes" : "no");
+    {
+        struct termios d;
+        tcgetattr(0, &d);
+        printf("control characters: intr %d quit %d erase %d kill %d eof %d time %d min %d start %d stop %d susp %d"
+               " reprint %d discard %d werase %d lnext %d\n", d.c_cc[VINTR], d.c_cc[VQUIT], d.c_cc[VERASE], d.c_cc[VKILL],
+               d.c_cc[VEOF], d.c_cc[VTIME], d.c_cc[VMIN], d.c_cc[VSTART], d.c_cc[VSTOP], d.c_cc[VSUSP], d.c_cc[VREPRINT],
+               d.c_cc[VDISCARD], d.c_cc[VWERASE], d.c_cc[VLNEXT]);
+    }
 
     struct termios saved, t;
     tcgetattr(0, &saved);
