@@ -31,13 +31,13 @@ namespace Kernel.Syscalls
             OP_POLL_ADD = 6, OP_POLL_REMOVE = 7, OP_SYNC_FILE_RANGE = 8, OP_SENDMSG = 9, OP_RECVMSG = 10, OP_TIMEOUT = 11,
             OP_TIMEOUT_REMOVE = 12, OP_ACCEPT = 13, OP_ASYNC_CANCEL = 14, OP_CONNECT = 16, OP_FALLOCATE = 17,
             OP_OPENAT = 18, OP_CLOSE = 19, OP_STATX = 21, OP_READ = 22, OP_WRITE = 23, OP_FADVISE = 24, OP_MADVISE = 25,
-            OP_SEND = 26, OP_RECV = 27, OP_OPENAT2 = 28, OP_EPOLL_CTL = 29, OP_SHUTDOWN = 34, OP_RENAMEAT = 35,
+            OP_SEND = 26, OP_RECV = 27, OP_OPENAT2 = 28, OP_EPOLL_CTL = 29, OP_SPLICE = 30, OP_SHUTDOWN = 34, OP_RENAMEAT = 35,
             OP_UNLINKAT = 36, OP_MKDIRAT = 37, OP_SYMLINKAT = 38, OP_LINKAT = 39, OP_SOCKET = 45, OP_FTRUNCATE = 55,
             OP_BIND = 56, OP_LISTEN = 57, OP_LAST = 58;
 
         /// <summary>The opcodes run here (REGISTER_PROBE reports them).</summary>
         private static bool Supported(int op) =>
-            (op >= OP_NOP && op <= OP_ASYNC_CANCEL) || (op >= OP_CONNECT && op <= OP_CLOSE) || (op >= OP_STATX && op <= OP_EPOLL_CTL) ||
+            (op >= OP_NOP && op <= OP_ASYNC_CANCEL) || (op >= OP_CONNECT && op <= OP_CLOSE) || (op >= OP_STATX && op <= OP_SPLICE) ||
             (op >= OP_SHUTDOWN && op <= OP_LINKAT) || op == OP_SOCKET || (op >= OP_FTRUNCATE && op <= OP_LISTEN);
 
         private const long Armed = long.MinValue;   // Run's answer for a request that now waits
@@ -260,11 +260,11 @@ namespace Kernel.Syscalls
         {
             byte op = req.Sqe.Opcode;
             bool rw = op == OP_READ || op == OP_WRITE || op == OP_READV || op == OP_WRITEV || op == OP_READ_FIXED || op == OP_WRITE_FIXED;
-            bool failed = res < 0 || ring.Closed || (rw && op != OP_READV && op != OP_WRITEV && (uint)res != req.Sqe.Len);
+            bool failed = res < 0 || ring.Closed || s_cancelling || (rw && op != OP_READV && op != OP_WRITEV && (uint)res != req.Sqe.Len);
             if (!(res >= 0 && (req.Sqe.Flags & IOSQE_CQE_SKIP_SUCCESS) != 0))
                 ring.Post(req.Sqe.UserData, res, 0, op == OP_TIMEOUT);
             IoRequest next = req.Link;
-            bool hard = (req.Sqe.Flags & IOSQE_IO_HARDLINK) != 0 && !ring.Closed;
+            bool hard = (req.Sqe.Flags & IOSQE_IO_HARDLINK) != 0 && !ring.Closed && !s_cancelling;
             Free(req);
             if (next != null && failed && !hard)
             {
@@ -321,6 +321,15 @@ namespace Kernel.Syscalls
 
         /// <summary>Cancels every waiting request (of <paramref name="mm"/>, or all): each posts -ECANCELED.</summary>
         public static void CancelAll(IoRing ring, MemoryMap mm)
+        {
+            s_cancelling = true;                          // exit or close: chains end here, none runs on
+            CancelAllNow(ring, mm);
+            s_cancelling = false;
+        }
+
+        private static bool s_cancelling;
+
+        private static void CancelAllNow(IoRing ring, MemoryMap mm)
         {
             for (bool again = true; again;)
             {
@@ -491,6 +500,8 @@ namespace Kernel.Syscalls
                 case OP_SHUTDOWN: return Call(&SysSocket.Shutdown, (ulong)s.Fd, s.Len);
                 case OP_SEND: case OP_RECV: case OP_SENDMSG: case OP_RECVMSG: case OP_ACCEPT:
                     return SocketOp(ring, req, file);
+                case OP_SPLICE:
+                    return Splice(ring, req);
             }
             return -Errno.EINVAL;
         }
@@ -506,7 +517,7 @@ namespace Kernel.Syscalls
         private static bool FileBased(byte op) =>
             op == OP_READ || op == OP_WRITE || op == OP_READV || op == OP_WRITEV || op == OP_READ_FIXED || op == OP_WRITE_FIXED ||
             op == OP_FSYNC || op == OP_POLL_ADD || op == OP_NOP || op == OP_TIMEOUT || op == OP_TIMEOUT_REMOVE ||
-            op == OP_POLL_REMOVE || op == OP_ASYNC_CANCEL || op == OP_MADVISE;
+            op == OP_POLL_REMOVE || op == OP_ASYNC_CANCEL || op == OP_MADVISE || op == OP_SPLICE;
 
         private static long Call(delegate*<SyscallFrame*, long> h, ulong a0, ulong a1 = 0, ulong a2 = 0, ulong a3 = 0, ulong a4 = 0, ulong a5 = 0)
         {
@@ -591,6 +602,45 @@ namespace Kernel.Syscalls
                 return Armed;
             }
             return res;
+        }
+
+        private const uint SPLICE_F_NONBLOCK = 2, SPLICE_F_FD_IN_FIXED = 1u << 31;
+
+        /// <summary>
+        /// SPLICE: fd_in (splice_fd_in, registered with SPLICE_F_FD_IN_FIXED) at splice_off_in into fd at
+        /// off (-1: no offset). An empty input pipe or a full output pipe arms the request (Linux runs it
+        /// in a worker that blocks); O_NONBLOCK pipes and SPLICE_F_NONBLOCK say EAGAIN.
+        /// </summary>
+        private static long Splice(IoRing ring, IoRequest req)
+        {
+            ref IoSqe s = ref req.Sqe;
+            uint flags = s.OpFlags;
+            File output = Resolve(ring, s.Fd, (s.Flags & IOSQE_FIXED_FILE) != 0);
+            File input = Resolve(ring, s.FileIndex, (flags & SPLICE_F_FD_IN_FIXED) != 0);
+            flags &= ~SPLICE_F_FD_IN_FIXED;
+            long inPos = (long)s.Addr, outPos = (long)s.Off;
+            long r = SysSplice.Check(input, output, inPos != -1, outPos != -1, flags);
+            if (r != 0 || s.Len == 0) return r;
+            if (inPos < -1 || outPos < -1) return -Errno.EINVAL;
+            r = SysSplice.Move(input, inPos, output, outPos, s.Len, true, out _);
+            if (r != -Errno.EAGAIN || (flags & SPLICE_F_NONBLOCK) != 0) return r;
+            if (output is PipeFile po && po.P.Count == Pipe.Capacity)
+            {
+                if ((po.Flags & OpenFlags.O_NONBLOCK) != 0) return r;
+                ring.ArmPoll(req, output, PollBits.POLLOUT);
+            }
+            else
+            {
+                if ((input.Flags & OpenFlags.O_NONBLOCK) != 0) return r;
+                ring.ArmPoll(req, input, PollBits.POLLIN);
+            }
+            return Armed;
+        }
+
+        private static File Resolve(IoRing ring, int fd, bool fixedFile)
+        {
+            if (!fixedFile) return FdTable.Get(fd);
+            return ring.FixedFiles != null && (uint)fd < (uint)ring.FixedFiles.Length ? ring.FixedFiles[fd] : null;
         }
 
         private static long Timeout(IoRing ring, IoRequest req)

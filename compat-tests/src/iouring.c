@@ -45,7 +45,7 @@ enum { OP_NOP = 0, OP_READV = 1, OP_WRITEV = 2, OP_FSYNC = 3, OP_READ_FIXED = 4,
        OP_POLL_REMOVE = 7, OP_SENDMSG = 9, OP_RECVMSG = 10, OP_TIMEOUT = 11, OP_TIMEOUT_REMOVE = 12, OP_ACCEPT = 13,
        OP_ASYNC_CANCEL = 14, OP_CONNECT = 16, OP_FALLOCATE = 17, OP_OPENAT = 18, OP_CLOSE = 19, OP_STATX = 21,
        OP_READ = 22, OP_WRITE = 23, OP_FADVISE = 24, OP_SEND = 26, OP_RECV = 27, OP_SHUTDOWN = 34, OP_RENAMEAT = 35,
-       OP_UNLINKAT = 36, OP_MKDIRAT = 37 };
+       OP_UNLINKAT = 36, OP_MKDIRAT = 37, OP_SPLICE = 30 };
 #define SQE_FIXED_FILE 1
 #define SQE_IO_DRAIN 2
 #define SQE_IO_LINK 4
@@ -311,6 +311,31 @@ static void readiness(struct ring *r)
     close(sv[0]); close(sv[1]); close(p[0]); close(p[1]);
 }
 
+static void splice_test(struct ring *r)
+{
+    int p[2]; pipe(p);
+    char path[] = "/tmp/iouring-spl-XXXXXX", buf[16] = {0};
+    int fd = mkstemp(path);
+    unlink(path);
+    write(fd, "splice-me", 9);
+    struct sqe *e = get_sqe(r, OP_SPLICE, p[1], 1); e->file_index = fd; e->addr = 0; e->off = (uint64_t)-1; e->len = 9;
+    run(r, "splice", 1);
+    read(p[0], buf, 9);
+    printf("spliced: %s\n", buf);
+    e = get_sqe(r, OP_SPLICE, fd, 2); e->file_index = p[0]; e->addr = (uint64_t)-1; e->off = 100; e->len = 5;
+    submit(r, 0);
+    printf("splice waiting: %d cqes\n", reap(r, "splice"));
+    write(p[1], "later", 5);
+    collect(r, 1); show("splice", 1);
+    memset(buf, 0, sizeof buf);
+    pread(fd, buf, 5, 100);
+    printf("spliced later: %s\n", buf);
+    e = get_sqe(r, OP_SPLICE, fd, 3); e->file_index = p[0]; e->addr = 0; e->off = 0; e->len = 5;
+    e = get_sqe(r, OP_SPLICE, fd, 4); e->file_index = fd; e->addr = 0; e->off = 0; e->len = 5;
+    run(r, "splice errors", 2);
+    close(fd); close(p[0]); close(p[1]);
+}
+
 static void inet(struct ring *r)
 {
     int ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -443,7 +468,7 @@ static void registered(struct ring *r)
         {7, "POLL_REMOVE"}, {9, "SENDMSG"}, {10, "RECVMSG"}, {11, "TIMEOUT"}, {12, "TIMEOUT_REMOVE"}, {13, "ACCEPT"},
         {14, "ASYNC_CANCEL"}, {16, "CONNECT"}, {17, "FALLOCATE"}, {18, "OPENAT"}, {19, "CLOSE"}, {21, "STATX"},
         {22, "READ"}, {23, "WRITE"}, {24, "FADVISE"}, {25, "MADVISE"}, {26, "SEND"}, {27, "RECV"}, {34, "SHUTDOWN"},
-        {35, "RENAMEAT"}, {36, "UNLINKAT"}, {37, "MKDIRAT"}};
+        {30, "SPLICE"}, {35, "RENAMEAT"}, {36, "UNLINKAT"}, {37, "MKDIRAT"}};
     for (unsigned i = 0; i < sizeof names / sizeof names[0]; i++)
         printf("probe %s: %s\n", names[i].name, names[i].op <= pr.last_op && (pr.ops[names[i].op].flags & 1) ? "supported" : "no");
     pr.resv = 1;
@@ -475,9 +500,15 @@ int main(void)
     setup_errors();
     struct ring r;
     if (ring_init(&r, 8) < 0) return 1;
+    char line[512]; int maps = 0;
+    FILE *mf = fopen("/proc/self/maps", "r");
+    while (mf && fgets(line, sizeof line, mf)) if (strstr(line, " anon_inode:[io_uring]\n") && strstr(line, " rw-s ")) maps++;
+    if (mf) fclose(mf);
+    printf("maps: %d io_uring regions\n", maps);
     file_ops(&r);
     links(&r);
     readiness(&r);
+    splice_test(&r);
     inet(&r);
     timeouts(&r);
     signals(&r);

@@ -137,7 +137,7 @@ namespace Kernel.Fs
             if (len == 0) return -Errno.EINVAL;
             if (AddressSpace.PageUp(len) > (ulong)pages * AddressSpace.PageSize) return -Errno.EINVAL;
             int n = (int)(AddressSpace.PageUp(len) / AddressSpace.PageSize);
-            long at = AddressSpace.MapRegion(addr, len, prot, fixedAddr, noReplace, Vma.Aio);
+            long at = AddressSpace.MapRegion(addr, len, prot, fixedAddr, noReplace, Vma.IoUring);
             if (at < 0) return at;
             for (int i = 0; i < n; i++)
             {
