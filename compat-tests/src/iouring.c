@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
@@ -475,6 +476,39 @@ static void registered(struct ring *r)
     printf("probe dirty: %s\n", reg(r->fd, 8, &pr, 4) < 0 ? strerror(errno) : "ok");
 }
 
+static void epoll_and_overflow(void)
+{
+    /* the ring fd in epoll: readable once a waiting read completes */
+    struct ring r;
+    if (ring_init(&r, 4) < 0) return;
+    int p[2]; pipe(p);
+    int ep = epoll_create1(0);
+    struct epoll_event ev = {EPOLLIN, {0}};
+    epoll_ctl(ep, EPOLL_CTL_ADD, r.fd, &ev);
+    printf("epoll idle: %d\n", epoll_wait(ep, &ev, 1, 0));
+    char b[8] = {0};
+    struct sqe *e = get_sqe(&r, OP_READ, p[0], 1); e->addr = (uintptr_t)b; e->len = 8;
+    submit(&r, 0);
+    printf("epoll waiting read: %d\n", epoll_wait(ep, &ev, 1, 0));
+    if (fork() == 0) { usleep(20000); write(p[1], "epo", 3); _exit(0); }
+    int n = epoll_wait(ep, &ev, 1, 5000);
+    /* Linux's task work may end the wait with EINTR instead of the event; either way the CQE is there */
+    printf("epoll: %s, cq holds %u\n", n == 1 || (n < 0 && errno == EINTR) ? "woke" : "timed out", *r.cq_tail - *r.cq_head);
+    wait(0);
+    collect(&r, 1); show("epoll", 1);
+    printf("read: %s\n", b);
+    close(ep); close(p[0]); close(p[1]);
+    /* more CQEs than the CQ holds: kept (NODROP) and flushed as the CQ drains */
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < 4; i++) get_sqe(&r, OP_NOP, -1, 100 + round * 4 + i);
+        printf("submit %d: %ld\n", round, enter(r.fd, 4, 0, 0, 0, 0));
+    }
+    printf("cq holds %u, overflow flag %d\n", *r.cq_tail - *r.cq_head, !!(r.sq_head[9] & 2));
+    collect(&r, 12);
+    printf("collected 12: first %llu last %llu\n", (unsigned long long)got[0].user_data, (unsigned long long)got[11].user_data);
+    close(r.fd);
+}
+
 static void forked(struct ring *r)
 {
     /* the child shares the rings: its NOP's CQE is the parent's to see */
@@ -513,6 +547,7 @@ int main(void)
     timeouts(&r);
     signals(&r);
     registered(&r);
+    epoll_and_overflow();
     forked(&r);
     return 0;
 }
