@@ -21,7 +21,7 @@ namespace Kernel.Syscalls
             IORING_ENTER_EXT_ARG = 8, IORING_ENTER_REGISTERED_RING = 16;
         private const byte IOSQE_FIXED_FILE = 1, IOSQE_IO_DRAIN = 2, IOSQE_IO_LINK = 4, IOSQE_IO_HARDLINK = 8,
             IOSQE_ASYNC = 16, IOSQE_BUFFER_SELECT = 32, IOSQE_CQE_SKIP_SUCCESS = 64;
-        private const uint IORING_TIMEOUT_ABS = 1, IORING_POLL_ADD_MULTI = 1;
+        private const uint IORING_TIMEOUT_ABS = 1;
         private const uint IORING_ASYNC_CANCEL_ALL = 1, IORING_ASYNC_CANCEL_FD = 2, IORING_ASYNC_CANCEL_ANY = 4;
         private const int MSG_DONTWAIT = 0x40, MSG_WAITALL = 0x100, RWF_NOWAIT = 8;
         private const ulong MaxRwCount = 0x7ffff000;
@@ -277,7 +277,7 @@ namespace Kernel.Syscalls
                     next = after;
                 }
             }
-            if (ring.Queued != null && next == null) PumpQueue(ring);
+            if (ring.Queued != null && next == null && !s_cancelling) PumpQueue(ring);
             return next;
         }
 
@@ -340,16 +340,16 @@ namespace Kernel.Syscalls
                 for (IoRequest r = ring.Ready; r != null; r = r.Next)
                     if (mm == null || r.Mm == mm) { CancelOne(ring, r); again = true; break; }
             }
-            if (mm == null)
+            // Requests behind a drain: theirs (or all) go too; Complete cancels each one's chain.
+            IoRequest prev = null;
+            for (IoRequest q = ring.Queued; q != null;)
             {
-                while (ring.Queued != null)
-                {
-                    IoRequest q = ring.Queued;
-                    ring.Queued = q.Next;
-                    q.Next = null;
-                    Complete(ring, q, -Errno.ECANCELED);
-                    // Complete cancelled the chain (failed); nothing comes back to run.
-                }
+                IoRequest next = q.Next;
+                if (mm != null && q.Mm != mm) { prev = q; q = next; continue; }
+                if (prev == null) ring.Queued = next; else prev.Next = next;
+                q.Next = null;
+                Complete(ring, q, -Errno.ECANCELED);
+                q = next;
             }
         }
 
@@ -361,7 +361,7 @@ namespace Kernel.Syscalls
             if (next != null) Drive(ring, next);
         }
 
-        /// <summary>The first waiting request matching user_data (or fd) that is not <paramref name="self"/>.</summary>
+        /// <summary>The first armed or ready request of the opcode (0xFF: any) matching user_data, or the file (byFd), or any (any).</summary>
         private static IoRequest FindWaiting(IoRing ring, ulong data, int fd, File file, bool byFd, bool any, byte op)
         {
             for (int list = 0; list < 2; list++)
@@ -420,8 +420,7 @@ namespace Kernel.Syscalls
                 case OP_POLL_ADD:
                 {
                     if (s.Addr != 0 || s.Off != 0 || s.BufIndex != 0) return -Errno.EINVAL;
-                    if ((s.Len & ~0u) != 0 && (s.Len & IORING_POLL_ADD_MULTI) != 0) return -Errno.EINVAL;   // multishot: not done
-                    if (s.Len != 0) return -Errno.EINVAL;
+                    if (s.Len != 0) return -Errno.EINVAL;           // IORING_POLL_ADD_MULTI and the update flags: not done
                     int events = (int)(s.OpFlags & 0xFFFF) | PollBits.POLLERR | PollBits.POLLHUP;
                     int ready = (ushort)file.Poll() & events;
                     if (ready != 0) return ready;
