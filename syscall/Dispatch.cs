@@ -131,6 +131,7 @@ namespace Kernel.Syscalls
             else if (caller.SeccompMode != 0 && SysSeccomp.Blocks(caller, nr, f, out r)) { }   // refused by a filter: r says how
             else if (nr < (ulong)SyscallTable.Count && s_handlers[nr] != null) r = s_handlers[nr](f);
             else r = NoSys(nr, f);
+            if (Fs.IoRing.AnyReady) Fs.IoRing.RunReady();                        // io_uring requests whose file became ready (task work)
             Thread.Current.ReturnBorrowed();
             if (Fs.DeadInodes.Any) Fs.DeadInodes.Collect();
             if (Fs.AioContext.EndedWaiting) Fs.AioContext.ReleaseEnded();      // files of aio polls that ended outside a syscall

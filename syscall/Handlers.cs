@@ -188,6 +188,9 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.io_cancel, &SysAio.Cancel);
             SyscallDispatcher.Register(Nr.io_getevents, &SysAio.Getevents);
             SyscallDispatcher.Register(Nr.io_pgetevents, &SysAio.Pgetevents);
+            SyscallDispatcher.Register(Nr.io_uring_setup, &SysIoUring.Setup);
+            SyscallDispatcher.Register(Nr.io_uring_enter, &SysIoUring.Enter);
+            SyscallDispatcher.Register(Nr.io_uring_register, &SysIoUring.Register);
 
             // Memory (syscall/SysMemory.cs)
             SyscallDispatcher.Register(Nr.brk, &SysMemory.Brk);

@@ -462,6 +462,12 @@ namespace Kernel.Syscalls
         {
             File file = FdTable.Get(fd);
             if (file == null) return -Errno.EBADF;
+            return VectoredFile(file, iov, count, write, offset);
+        }
+
+        /// <summary>readv/writev (offset -1: the file position) on an open file (io_uring's registered files have no descriptor).</summary>
+        internal static long VectoredFile(File file, ulong iov, long count, bool write, long offset)
+        {
             if (count < 0 || count > 1024) return -Errno.EINVAL;
             long total = 0;
             for (long i = 0; i < count; i++)

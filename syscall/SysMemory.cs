@@ -39,6 +39,7 @@ namespace Kernel.Syscalls
             // File mapping: pages are filled from the file on first touch; MAP_SHARED writes go back on msync/munmap/exit.
             Fs.File file = Fs.FdTable.Get(fd);
             if (file == null) return -Errno.EBADF;
+            if (file is Fs.IoRing ring) return ring.Map(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, offset);
             // Generated files (/proc, /sys, /proc/PID/mem) are regular to stat but, as on Linux, cannot be mapped.
             if (file.Node == null || !file.Node.IsRegular || file.Node.IsSpecial) return file.Node != null && file.Node.IsSpecial ? MapDevice(file, addr, len, prot, flags) : -Errno.ENODEV;
             if (!file.CanRead) return -Errno.EACCES;

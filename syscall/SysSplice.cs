@@ -14,25 +14,44 @@ namespace Kernel.Syscalls
 
         private static bool IsPipe(File f) => f is PipeFile;
 
-        [System.Runtime.CompilerServices.SkipLocalsInit]
         public static long Splice(SyscallFrame* f)
         {
             File input = FdTable.Get((int)f->A0), output = FdTable.Get((int)f->A2);
             ulong offIn = f->A1, offOut = f->A3, len = f->A4;
             uint flags = (uint)f->A5;
+            long r = Check(input, output, offIn != 0, offOut != 0, flags);
+            if (r != 0 || len == 0) return r;
+            long inPos = -1, outPos = -1;
+            if (offIn != 0) { if (UserMemory.Read(offIn, out inPos) != 0) return -Errno.EFAULT; if (inPos < 0) return -Errno.EINVAL; }
+            if (offOut != 0) { if (UserMemory.Read(offOut, out outPos) != 0) return -Errno.EFAULT; if (outPos < 0) return -Errno.EINVAL; }
+            long w = Move(input, inPos, output, outPos, len, (flags & SPLICE_F_NONBLOCK) != 0, out long n);
+            if (n <= 0 || w < 0) return w;
+            if (inPos >= 0 && UserMemory.Write(offIn, inPos + n) != 0) return -Errno.EFAULT;
+            if (outPos >= 0 && UserMemory.Write(offOut, outPos + w) != 0) return -Errno.EFAULT;
+            return w;
+        }
+
+        /// <summary>splice's checks before any data moves (offsets: whether each side was given one). 0 or -errno.</summary>
+        internal static long Check(File input, File output, bool hasOffIn, bool hasOffOut, uint flags)
+        {
             if (input == null || output == null) return -Errno.EBADF;
             if ((flags & ~(SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE | SPLICE_F_GIFT)) != 0) return -Errno.EINVAL;
             if (!IsPipe(input) && !IsPipe(output)) return -Errno.EINVAL;
             if (!input.CanRead || !output.CanWrite) return -Errno.EBADF;
-            if ((IsPipe(input) && offIn != 0) || (IsPipe(output) && offOut != 0)) return -Errno.ESPIPE;
+            if ((IsPipe(input) && hasOffIn) || (IsPipe(output) && hasOffOut)) return -Errno.ESPIPE;
             if ((output.Flags & OpenFlags.O_APPEND) != 0 && !IsPipe(output)) return -Errno.EINVAL;
             if (IsPipe(input) && IsPipe(output) && ((PipeFile)input).P == ((PipeFile)output).P) return -Errno.EINVAL;
-            if (len == 0) return 0;
-            long inPos = -1, outPos = -1;
-            if (offIn != 0) { if (UserMemory.Read(offIn, out inPos) != 0) return -Errno.EFAULT; if (inPos < 0) return -Errno.EINVAL; }
-            if (offOut != 0) { if (UserMemory.Read(offOut, out outPos) != 0) return -Errno.EFAULT; if (outPos < 0) return -Errno.EINVAL; }
-            bool nonblock = (flags & SPLICE_F_NONBLOCK) != 0;
+            return 0;
+        }
 
+        /// <summary>
+        /// Moves up to one chunk of <paramref name="len"/> bytes (positions -1: the files' own). The bytes
+        /// written or -errno; <paramref name="read"/>: the bytes taken from the input (or its result).
+        /// </summary>
+        [System.Runtime.CompilerServices.SkipLocalsInit]
+        internal static long Move(File input, long inPos, File output, long outPos, ulong len, bool nonblock, out long read)
+        {
+            read = 0;
             byte* buf = stackalloc byte[Chunk];
             long want = len < Chunk ? (long)len : Chunk;
             // A pipe that is full would lose what was read: take no more than it can hold now.
@@ -52,13 +71,11 @@ namespace Kernel.Syscalls
             long n;
             if (input is PipeFile pi) n = pi.P.Read(buf, want, nonblock || (pi.Flags & OpenFlags.O_NONBLOCK) != 0, null);
             else n = inPos >= 0 ? input.Pread(buf, want, inPos) : input.Read(buf, want);
+            read = n;
             if (n <= 0) return n;
             long w;
             if (output is PipeFile po2) w = po2.P.Write(buf, n, false, null);        // room was checked: never blocks
             else w = outPos >= 0 ? output.Pwrite(buf, n, outPos) : output.Write(buf, n);
-            if (w < 0) return w;
-            if (inPos >= 0 && UserMemory.Write(offIn, inPos + n) != 0) return -Errno.EFAULT;
-            if (outPos >= 0 && UserMemory.Write(offOut, outPos + w) != 0) return -Errno.EFAULT;
             return w;
         }
 

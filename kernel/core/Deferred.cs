@@ -19,9 +19,11 @@ namespace Kernel
         /// <summary>A file's readiness changed while aio POLL requests wait (kernel/fs/Aio.cs): check them here,
         /// where no file is half-way through a change.</summary>
         public static volatile bool AioPollPending;
+        /// <summary>...and io_uring requests wait for files (kernel/fs/IoUring.cs).</summary>
+        public static volatile bool IoUringPollPending;
         private static bool s_running;
 
-        public static bool Pending => TickPending || Irq.AnyPending || AioPollPending;
+        public static bool Pending => TickPending || Irq.AnyPending || AioPollPending || IoUringPollPending;
 
         /// <summary>Interrupts masked: runs every deferred device handler and the tick's work.</summary>
         public static void Run()
@@ -30,7 +32,7 @@ namespace Kernel
             // Handlers must not sleep: the work would wait for this one to be scheduled again.
             if (s_running) return;
             s_running = true;
-            while (TickPending || Irq.AnyPending || AioPollPending)
+            while (TickPending || Irq.AnyPending || AioPollPending || IoUringPollPending)
             {
                 if (Irq.AnyPending)
                 {
@@ -50,6 +52,11 @@ namespace Kernel
                 {
                     AioPollPending = false;
                     Fs.AioContext.CheckPolls();
+                }
+                if (IoUringPollPending)
+                {
+                    IoUringPollPending = false;
+                    Fs.IoRing.CheckPolls();
                 }
             }
             s_running = false;

@@ -12,6 +12,7 @@ namespace Kernel.Fs
         {
             if (!Queue.IsEmpty) Queue.WakeAll();
             if (AioContext.PollsWaiting) Deferred.AioPollPending = true;     // checked at the next safe point
+            if (IoRing.AnyArmedPoll) Deferred.IoUringPollPending = true;
         }
     }
 }

@@ -312,7 +312,7 @@ namespace Kernel.Fs
                 t.Byte((byte)((v[i].Prot & Prot.Read) != 0 ? 'r' : '-'));
                 t.Byte((byte)((v[i].Prot & Prot.Write) != 0 ? 'w' : '-'));
                 t.Byte((byte)((v[i].Prot & Prot.Exec) != 0 ? 'x' : '-'));
-                t.Byte((byte)(v[i].Kind == Vma.Shared || v[i].Kind == Vma.Aio ? 's' : 'p'));
+                t.Byte((byte)(v[i].Kind == Vma.Shared || v[i].KernelFrames ? 's' : 'p'));
                 t.Str(" "); t.Hex(v[i].FileOffset, 8); t.Str(" 00:00 ");
                 Inode file = MappedFiles.Get(v[i].FileId);
                 t.Dec(file != null ? file.Ino : 0);
@@ -322,6 +322,7 @@ namespace Kernel.Fs
                 else if (v[i].Kind == Vma.Vvar) { t.Pad(start + 10); t.Str("[vvar]"); }
                 else if (v[i].Kind == Vma.VdsoImage) { t.Pad(start + 10); t.Str("[vdso]"); }
                 else if (v[i].Kind == Vma.Aio) { t.Pad(start + 10); t.Str("/[aio] (deleted)"); }   // as Linux names the ring's file
+                else if (v[i].Kind == Vma.IoUring) { t.Pad(start + 10); t.Str("anon_inode:[io_uring]"); }
                 else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(p.ExePath, (int)p.ExePathLen); }
                 else if (file != null)
                 {

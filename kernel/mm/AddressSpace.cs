@@ -16,9 +16,11 @@ namespace Kernel.Memory
         public bool Sealed;            // mseal: never unmapped, moved, resized or reprotected (fork keeps it, exec drops it)
         public int Policy;             // mbind's NUMA policy + 1 (mode with its flags); 0: none, the process policy applies
         public const int Anon = 0, Heap = 1, Stack = 2, Image = 3, Private = 4, Shared = 5, Vvar = 6, VdsoImage = 7,
-            Aio = 8;                   // an io_setup completion ring (kernel/fs/Aio.cs): kernel frames, one region per ring
+            Aio = 8,                   // an io_setup completion ring (kernel/fs/Aio.cs): kernel frames, one region per ring
+            IoUring = 9;               // an io_uring's rings or SQEs (kernel/fs/IoUring.cs): kernel frames, as Aio
+        public bool KernelFrames => Kind == Aio || Kind == IoUring;
         public bool SameBacking(in Vma next) =>
-            Kind != Aio && Prot == next.Prot && Kind == next.Kind && FileId == next.FileId && Sealed == next.Sealed && Policy == next.Policy &&
+            !KernelFrames && Prot == next.Prot && Kind == next.Kind && FileId == next.FileId && Sealed == next.Sealed && Policy == next.Policy &&
             (FileId == 0 || FileOffset + (End - Start) == next.FileOffset);
     }
 
@@ -64,7 +66,7 @@ namespace Kernel.Memory
         {
             int i = Find(va);
             if (i < 0) return PageTable.CopyPrivate;
-            return M.Vmas[i].Kind == Vma.Shared ? PageTable.CopyShared : M.Vmas[i].Kind == Vma.Aio ? PageTable.CopyCounted : PageTable.CopyPrivate;
+            return M.Vmas[i].Kind == Vma.Shared ? PageTable.CopyShared : M.Vmas[i].KernelFrames ? PageTable.CopyCounted : PageTable.CopyPrivate;
         }
 
         public static ulong PageDown(ulong a) => a & ~(PageSize - 1);
@@ -350,6 +352,7 @@ namespace Kernel.Memory
             if (i < 0 || old + oldLen > M.Vmas[i].End) return -Errno.EFAULT;
             if (M.Vmas[i].Sealed) return -Errno.EPERM;                 // sealed: no shrinking, growing or moving
             int prot = M.Vmas[i].Prot, kind = M.Vmas[i].Kind;
+            if (kind == Vma.IoUring) return -Errno.EINVAL;             // the rings stay where they were mapped
             if (kind == Vma.Aio) return RemapAioRing(i, old, oldLen, newLen, mayMove, fixedAddr, newAddr);
             if (fixedAddr)
             {
@@ -426,7 +429,7 @@ namespace Kernel.Memory
             for (int i = 0; i < M.Count; i++)
             {
                 if (M.Vmas[i].End <= start || M.Vmas[i].Start >= end) continue;
-                if (M.Vmas[i].Kind == Vma.Aio) continue;         // the ring's frames are the kernel's: they stay (Linux refaults the same pages)
+                if (M.Vmas[i].KernelFrames) continue;           // the ring's frames are the kernel's: they stay (Linux refaults the same pages)
                 ulong s = M.Vmas[i].Start > start ? M.Vmas[i].Start : start, e = M.Vmas[i].End < end ? M.Vmas[i].End : end;
                 if (M.Vmas[i].Kind == Vma.Shared) { WriteBack(i); FreePages(s, e, true); }
                 else FreePages(s, e);

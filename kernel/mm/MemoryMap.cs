@@ -64,6 +64,7 @@ namespace Kernel.Memory
             MemoryMap m = Current;
             if (--m.Refs > 0) { Activate(next); return; }
             Fs.AioContext.ReleaseAll(m);
+            Fs.IoRing.ReleaseFor(m);
             AddressSpace.SyncAll();
             AddressSpace.Clear();
             Mm.KernelHeap.Free(m.Vmas);
