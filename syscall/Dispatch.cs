@@ -193,7 +193,7 @@ namespace Kernel.Syscalls
 
         /// <summary>The last kernel work before sysret (interrupts masked, deferred work done): a thread whose
         /// slice is over yields, a thread told to end goes, pending signals are delivered.</summary>
-        private static void ReturnToUser(SyscallFrame* f)
+        internal static void ReturnToUser(SyscallFrame* f)
         {
             if (Scheduler.SliceOver) Scheduler.Schedule();
             ProcessExit.CheckExitRequest();

@@ -148,31 +148,19 @@ namespace Kernel.Syscalls
 
         // ---- memory -------------------------------------------------------------------------
 
-        /// <summary>Runs with the tracee's page table loaded (its memory at the same addresses as in the tracee).</summary>
         private static long Peek(Thread t, ulong addr, ulong data)
         {
             ulong word;
-            MemoryMap mine = MemoryMap.Current, theirs = t.Process.Map;
-            if (theirs == null) return -Errno.ESRCH;
-            MemoryMap.Activate(theirs);
-            long err = UserMemory.Read(addr, out word);
-            MemoryMap.Activate(mine);
-            if (err != 0) return -Errno.EIO;
+            if (t.Process.Map == null) return -Errno.ESRCH;
+            if (AddressSpace.AccessOther(t.Process.Map, addr, (byte*)&word, 8, false) != 8) return -Errno.EIO;
             return UserMemory.Write(data, word) != 0 ? -Errno.EFAULT : 0;
         }
 
+        /// <summary>A forced write: a breakpoint goes into read-only code (on the tracee's own copy of the page).</summary>
         private static long Poke(Thread t, ulong addr, ulong word)
         {
-            MemoryMap mine = MemoryMap.Current, theirs = t.Process.Map;
-            if (theirs == null) return -Errno.ESRCH;
-            MemoryMap.Activate(theirs);
-            // A word may straddle two pages, each forced on its own (a breakpoint in read-only code).
-            ulong first = 4096 - (addr & 4095);
-            if (first > 8) first = 8;
-            bool ok = addr < AddressSpace.UserEnd - 8 && AddressSpace.ForceWrite(addr, (byte*)&word, (int)first) &&
-                      (first == 8 || AddressSpace.ForceWrite(addr + first, (byte*)&word + first, (int)(8 - first)));
-            MemoryMap.Activate(mine);
-            return ok ? 0 : -Errno.EIO;
+            if (t.Process.Map == null) return -Errno.ESRCH;
+            return AddressSpace.AccessOther(t.Process.Map, addr, (byte*)&word, 8, true) == 8 ? 0 : -Errno.EIO;
         }
 
         // ---- registers ----------------------------------------------------------------------

@@ -311,11 +311,14 @@ namespace Kernel
     {
         private const int WNOHANG = 1, WUNTRACED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;    // WSTOPPED == WUNTRACED
 
-        private static bool Matches(Process c, int pid, Process self)
+        private static bool Matches(Process c, int pid, Process self) => Selects(pid, c.Pid, c.Pgid, self);
+
+        /// <summary>Whether wait's <paramref name="pid"/> argument selects id <paramref name="id"/> of group <paramref name="pgid"/>: that id, the caller's group (0), any (-1), group -pid.</summary>
+        public static bool Selects(int pid, int id, int pgid, Process self)
         {
-            if (pid > 0) return c.Pid == pid;
-            if (pid == 0) return c.Pgid == self.Pgid;
-            if (pid < -1) return c.Pgid == -pid;
+            if (pid > 0) return id == pid;
+            if (pid == 0) return pgid == self.Pgid;
+            if (pid < -1) return pgid == -pid;
             return true;
         }
 

@@ -77,8 +77,13 @@ namespace Kernel
 
         public static bool TracingSyscalls(Thread t) => t.Tracer != null && t.PtraceResume == ResumeSyscall;
 
-        private static int SyscallStatus(Thread t) =>
-            ((Signal.SIGTRAP | ((t.PtraceOptions & O_TRACESYSGOOD) != 0 ? 0x80 : 0)) << 8) | 0x7F;
+        /// <summary>A syscall stop: SIGTRAP, with 0x80 added under PTRACE_O_TRACESYSGOOD, in the wait status and si_code.</summary>
+        private static void SyscallStop(int kind)
+        {
+            Thread t = Thread.Current;
+            int code = Signal.SIGTRAP | ((t.PtraceOptions & O_TRACESYSGOOD) != 0 ? 0x80 : 0);
+            Stop((code << 8) | 0x7F, kind, SigInfo.From(code, 0), Signal.SIGTRAP);
+        }
 
         /// <summary>The syscall-entry stop: rax reads -ENOSYS and orig_rax the number, which the tracer may change (-1: skip the call).</summary>
         public static ulong SyscallEntry(SyscallFrame* f, ulong nr)
@@ -86,18 +91,12 @@ namespace Kernel
             Thread t = Thread.Current;
             t.OrigRax = nr;
             f->Rax = unchecked((ulong)-Errno.ENOSYS);
-            int code = Signal.SIGTRAP | ((t.PtraceOptions & O_TRACESYSGOOD) != 0 ? 0x80 : 0);
-            Stop(SyscallStatus(t), StopSyscallEntry, SigInfo.From(code, 0), Signal.SIGTRAP);
+            SyscallStop(StopSyscallEntry);
             return t.OrigRax;
         }
 
         /// <summary>The syscall-exit stop: rax holds the result, which the tracer may change.</summary>
-        public static void SyscallExit()
-        {
-            Thread t = Thread.Current;
-            int code = Signal.SIGTRAP | ((t.PtraceOptions & O_TRACESYSGOOD) != 0 ? 0x80 : 0);
-            Stop(SyscallStatus(t), StopSyscallExit, SigInfo.From(code, 0), Signal.SIGTRAP);
-        }
+        public static void SyscallExit() => SyscallStop(StopSyscallExit);
 
         /// <summary>A successful execve: the PTRACE_EVENT_EXEC stop, or (without the option) a SIGTRAP as Linux sends.</summary>
         public static void AfterExec(Thread t, int oldTid)
@@ -113,7 +112,7 @@ namespace Kernel
             Thread t = Thread.Current;
             t.PtraceInterrupt = false;
             if (t.Tracer == null) return;
-            Stop((Signal.SIGTRAP << 8) | (EventStop << 16) | 0x7F, StopEvent, SigInfo.From(Signal.SIGTRAP | (EventStop << 8), 0), Signal.SIGTRAP);
+            Stop(EventStatus(EventStop), StopEvent, SigInfo.From(Signal.SIGTRAP | (EventStop << 8), 0), Signal.SIGTRAP);
         }
 
         // ---- fork, clone, exit --------------------------------------------------------------
@@ -148,9 +147,7 @@ namespace Kernel
             Thread t = Thread.Current;
             t.SysFrame = f;
             t.IntFrame = null;
-            ProcessExit.CheckExitRequest();
-            if (t.PtraceInterrupt) { InterruptStop(); ProcessExit.CheckExitRequest(); }
-            if (SignalDelivery.AnyDeliverable) SignalDelivery.DeliverPending(f);
+            SyscallDispatcher.ReturnToUser(f);                  // as if fork had just returned in it
         }
 
         /// <summary>A traced thread ends with wait status <paramref name="status"/>: its tracer hears of it unless it is the parent that will reap it.</summary>
@@ -223,13 +220,7 @@ namespace Kernel
 
         // ---- wait ----------------------------------------------------------------------------
 
-        private static bool Matches(Thread t, int pid, Process self)
-        {
-            if (pid > 0) return t.Tid == pid;
-            if (pid == 0) return t.Process.Pgid == self.Pgid;
-            if (pid < -1) return t.Process.Pgid == -pid;
-            return true;
-        }
+        private static bool Matches(Thread t, int pid, Process self) => Wait.Selects(pid, t.Tid, t.Process.Pgid, self);
 
         /// <summary>Whether <paramref name="self"/> traces anything <paramref name="pid"/> selects (so wait has something to wait for).</summary>
         public static bool HasTracees(Process self, int pid)
@@ -274,14 +265,6 @@ namespace Kernel
                     return true;
                 }
             return false;
-        }
-
-        /// <summary>The thread <paramref name="tid"/> if the caller traces it and it is in a ptrace-stop.</summary>
-        public static Thread StoppedTracee(int tid)
-        {
-            Thread t = Process.FindThreadAnywhere(tid);
-            if (t == null || t.Tracer != Process.Current || !t.PtraceStopped) return null;
-            return t;
         }
     }
 }

@@ -165,20 +165,7 @@ namespace Kernel.Fs
             // The buffer is the caller's kernel chunk (read/write copy through one): it stays
             // addressable while the other process's page table is loaded, user memory would not.
             if ((ulong)buf < Memory.AddressSpace.UserEnd) return -Errno.EFAULT;
-            Memory.MemoryMap mine = Memory.MemoryMap.Current;
-            Memory.MemoryMap.Activate(p.Map);
-            int done = 0;
-            while (done < len)
-            {
-                ulong addr = (ulong)offset + (ulong)done;
-                if (addr >= Memory.AddressSpace.UserEnd) break;
-                int n = (int)(4096 - (addr & 4095));
-                if (n > len - done) n = len - done;
-                bool ok = write ? Memory.AddressSpace.ForceWrite(addr, buf + done, n) : Memory.UserMemory.CopyFrom(buf + done, addr, (ulong)n) == 0;
-                if (!ok) break;
-                done += n;
-            }
-            Memory.MemoryMap.Activate(mine);
+            int done = Memory.AddressSpace.AccessOther(p.Map, (ulong)offset, buf, len, write);
             return done > 0 ? done : -Errno.EIO;
         }
     }

@@ -119,8 +119,7 @@ namespace Kernel.Fs
                 AddTaskFile(td, "stat", p, t.Tid, self, &TaskStatOf);
                 AddTaskFile(td, "status", p, t.Tid, self, &TaskStatusOf);
                 AddTaskFile(td, "comm", p, t.Tid, self, &TaskCommOf);
-                Span<byte> mn = stackalloc byte[4];
-                FileSystem.AddSpecial(td, Name(mn, "mem"), new ProcessMemFile(p, self) { Mode = 0x8000 | 0x180 });   // threads share the memory
+                AddMem(td, p, self);                                      // threads share the memory
             }
         }
 
@@ -212,7 +211,14 @@ namespace Kernel.Fs
             Add(dir, "comm", p, &CommOf);
             Add(dir, "environ", p, &EnvironOf);
             Add(dir, "maps", p, &MapsOf);
-            FileSystem.AddSpecial(dir, Name(n, "mem"), new ProcessMemFile(p, false) { Mode = 0x8000 | 0x180 });
+            AddMem(dir, p, false);
+        }
+
+        /// <summary>dir/mem (mode 0600): the memory of <paramref name="p"/>, or of whoever reads under /proc/self.</summary>
+        private static void AddMem(Inode dir, Process p, bool self)
+        {
+            Span<byte> n = stackalloc byte[4];
+            FileSystem.AddSpecial(dir, Name(n, "mem"), new ProcessMemFile(p, self) { Mode = 0x8000 | 0x180 });
         }
 
         /// <summary>Reap: /proc/PID and everything in it goes; a file still open there reads as empty from now on.</summary>

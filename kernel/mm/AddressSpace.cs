@@ -500,6 +500,31 @@ namespace Kernel.Memory
         }
 
         /// <summary>
+        /// Reads or (forced, as <see cref="ForceWrite"/>) writes <paramref name="len"/> bytes of
+        /// map <paramref name="m"/> at <paramref name="addr"/>, page by page, with its page table
+        /// loaded for the while; <paramref name="buf"/> must be kernel memory (it stays addressable).
+        /// Returns how many bytes were done before the first page that refused (ptrace, /proc/PID/mem).
+        /// </summary>
+        public static int AccessOther(MemoryMap m, ulong addr, byte* buf, int len, bool write)
+        {
+            MemoryMap mine = MemoryMap.Current;
+            MemoryMap.Activate(m);
+            int done = 0;
+            while (done < len)
+            {
+                ulong a = addr + (ulong)done;
+                if (a < addr || a >= UserEnd) break;
+                int n = (int)(PageSize - (a & (PageSize - 1)));
+                if (n > len - done) n = len - done;
+                bool ok = write ? ForceWrite(a, buf + done, n) : UserMemory.CopyFrom(buf + done, a, (ulong)n) == 0;
+                if (!ok) break;
+                done += n;
+            }
+            MemoryMap.Activate(mine);
+            return done;
+        }
+
+        /// <summary>
         /// ptrace's forced write (Linux's FOLL_FORCE), <paramref name="n"/> bytes within one page: a
         /// private mapping takes it even when not writable, as a debugger plants a breakpoint in
         /// read-only code; the page becomes this process's own copy and keeps its protection. False
