@@ -266,7 +266,7 @@ namespace Kernel.Syscalls
                     return true;
                 case RET_TRAP:
                     var si = new SigInfo { Code = 1 /* SYS_SECCOMP */, Pid = (int)nr, Uid = unchecked((int)AUDIT_ARCH_X86_64), Status = (int)value, Addr = f->Rip - 2, HasAddr = true };
-                    SignalDelivery.ForceSigsys(t, si);
+                    SignalDelivery.Force(t, 31 /* SIGSYS */, si);
                     result = -Errno.ENOSYS;
                     return true;
                 case RET_TRACE: case RET_USER_NOTIF:

@@ -459,29 +459,19 @@ namespace Kernel.Syscalls
 
         public static void SendToThread(Thread t, int sig) => SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
 
-        /// <summary>SIGSYS for a seccomp trap, forced as Linux does: blocked or ignored, it gets its default action back (the process ends).</summary>
-        public static void ForceSigsys(Thread t, in SigInfo si)
-        {
-            const int SIGSYS = 31;
-            ulong bit = 1UL << (SIGSYS - 1);
-            if ((t.SignalMask & bit) != 0 || t.Process.Actions[SIGSYS].Handler == SIG_IGN)
-            {
-                t.SignalMask &= ~bit;
-                t.Process.Actions[SIGSYS].Handler = SIG_DFL;
-            }
-            SendToThread(t, SIGSYS, si);
-        }
-
         public static void SendToThread(Thread t, int sig, in SigInfo si) => TrySendToThread(t, sig, si);
 
-        /// <summary>A signal the thread cannot refuse (a fault under ptrace): unblocked, and given its default action back if ignored.</summary>
+        /// <summary>
+        /// A signal the thread cannot refuse (a seccomp trap, a fault under ptrace), as Linux's
+        /// force_sig_info: blocked or ignored, it is unblocked and gets its default action back.
+        /// </summary>
         public static void Force(Thread t, int sig, in SigInfo si)
         {
             ulong bit = 1UL << (sig - 1);
             if ((t.SignalMask & bit) != 0 || t.Process.Actions[sig].Handler == SIG_IGN)
             {
                 t.SignalMask &= ~bit;
-                if (t.Process.Actions[sig].Handler == SIG_IGN) t.Process.Actions[sig].Handler = SIG_DFL;
+                t.Process.Actions[sig].Handler = SIG_DFL;
             }
             SendToThread(t, sig, si);
         }
