@@ -185,6 +185,7 @@ namespace Kernel.Syscalls
             int r;
             uint type = node.Mode & 0xF000;
             int acc = flags & OpenFlags.O_ACCMODE;
+            if (FileSystem.IsFileLink(node) && (flags & OpenFlags.O_PATH) == 0) return Reopen(ProcFs.FileOfLink(node), flags);
             if (type == 0xA000 && (flags & OpenFlags.O_PATH) == 0) return -Errno.ELOOP;   // O_NOFOLLOW on a symlink
             if ((flags & OpenFlags.O_DIRECTORY) != 0 && type != 0x4000) return -Errno.ENOTDIR;
             if (type == 0x4000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_CREAT) != 0) && (flags & OpenFlags.O_PATH) == 0) return -Errno.EISDIR;
@@ -263,24 +264,46 @@ namespace Kernel.Syscalls
                 if (Scheduler.Sleep(fifo.P.Waiters, 0) == Scheduler.Interrupted) { fifo.CloseRef(); return -Errno.ERESTARTSYS; }
             }
             fifo.CloseRef();
+            return OpenPipeEnd(fifo.P, fifo, flags);
+        }
+
+        /// <summary>
+        /// open of /proc/PID/fd/N (or /dev/fd/N, /dev/stdin) when N is not a file in a tree: Linux
+        /// opens the pipe's inode afresh, so a pipe end gives a new description of the same pipe in
+        /// the access mode asked for (bash's &lt;(...), `cat /dev/stdin`), with no wait for the other
+        /// end unless it is a named FIFO; sockets and anonymous inodes cannot be opened (ENXIO).
+        /// </summary>
+        private static long Reopen(File file, int flags)
+        {
+            if (file == null) return -Errno.ENOENT;                 // closed since the walk
+            if (!(file is PipeFile pipe)) return -Errno.ENXIO;
+            if (pipe.Fifo != null) return OpenFifo(pipe.Fifo, flags);
+            return OpenPipeEnd(pipe.P, null, flags);
+        }
+
+        /// <summary>A new description of pipe <paramref name="p"/> (of <paramref name="fifo"/> when named) in the access mode of <paramref name="flags"/>.</summary>
+        private static long OpenPipeEnd(Pipe p, FifoInode fifo, int flags)
+        {
+            int acc = flags & OpenFlags.O_ACCMODE;
             int status = flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_ACCMODE);
             bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
             File end;
             if (acc == OpenFlags.O_RDWR)
             {
-                // Linux allows O_RDWR on a FIFO: this descriptor is both ends; reads see its own writes.
-                var both = new PipeFile(fifo.P, true, status) { Fifo = fifo, BothEnds = true };
-                fifo.P.Writers++; fifo.P.Readers++; fifo.OpenWriters++; fifo.OpenReaders++;
-                end = both;
+                // Linux allows O_RDWR on a pipe: this descriptor is both ends; reads see its own writes.
+                end = new PipeFile(p, true, status) { Fifo = fifo, BothEnds = true };
+                p.Writers++; p.Readers++;
+                if (fifo != null) { fifo.OpenWriters++; fifo.OpenReaders++; }
             }
             else
             {
                 bool writeEnd = acc == OpenFlags.O_WRONLY;
-                end = new PipeFile(fifo.P, writeEnd, status) { Fifo = fifo };
-                if (writeEnd) { fifo.P.Writers++; fifo.OpenWriters++; } else { fifo.P.Readers++; fifo.OpenReaders++; }
+                end = new PipeFile(p, writeEnd, status) { Fifo = fifo };
+                if (writeEnd) p.Writers++; else p.Readers++;
+                if (fifo != null) { if (writeEnd) fifo.OpenWriters++; else fifo.OpenReaders++; }
             }
-            fifo.OpenRef();
-            fifo.P.Changed();                                  // an opener waiting for this end may go on
+            if (fifo != null) fifo.OpenRef();
+            p.Changed();                                       // an opener waiting for this end may go on
             int fd = FdTable.Install(end, 0, cloexec);
             if (fd < 0) FdTable.Release(end);
             return fd;
@@ -573,6 +596,16 @@ namespace Kernel.Syscalls
             else { st->Mode = 0x1180; st->Dev = 0xD; st->Ino = 2; }      // a host pipe
         }
 
+        /// <summary>stat of a node a walk found; a walk that ended at a /proc link to a pipe or socket stats that file.</summary>
+        private static int FillNode(Inode node, Stat* st)
+        {
+            if (!FileSystem.IsFileLink(node)) { Fill(node, st); return 0; }
+            File file = ProcFs.FileOfLink(node);
+            if (file == null) return -Errno.ENOENT;
+            FillFile(file, st);
+            return 0;
+        }
+
         private static long StatFile(File file, ulong buf)
         {
             Stat st;
@@ -602,8 +635,8 @@ namespace Kernel.Syscalls
             int r = Lookup(dirfd, path, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out Inode node);
             if (r < 0) return r;
             Stat st;
-            Fill(node, &st);
-            return UserMemory.Write(buf, st);
+            r = FillNode(node, &st);
+            return r < 0 ? r : UserMemory.Write(buf, st);
         }
 
         public static long StatSyscall(SyscallFrame* f) => StatPath(AT_FDCWD, f->A0, f->A1, 0);
@@ -643,7 +676,8 @@ namespace Kernel.Syscalls
             {
                 r = Lookup(dirfd, f->A1, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out Inode node);
                 if (r < 0) return r;
-                Fill(node, &st);
+                r = FillNode(node, &st);
+                if (r < 0) return r;
             }
             Statx x = default;
             x.Mask = 0x7FF;                       // STATX_BASIC_STATS

@@ -188,6 +188,28 @@ namespace Kernel.Fs
             return Text(target, "pipe:[", (ulong)(fd + 1), "]");
         }
 
+        /// <summary>
+        /// The open file a /proc/PID/fd/N link names when a walk ended at it (FileSystem.IsFileLink):
+        /// descriptor N of the process whose fd directory holds the link; null once it is closed.
+        /// </summary>
+        public static File FileOfLink(Inode link)
+        {
+            Inode dir = link.Parent;
+            if (dir == null) return null;
+            Process p = dir == Devices.ProcFd ? Process.Current : Process.Find(PidOfDir(dir.Parent));
+            if (p == null || p.Files == null) return null;
+            Span<byte> name = stackalloc byte[16];
+            int len = FileSystem.NameOf(link, name);
+            if (len <= 0) return null;
+            int fd = 0;
+            for (int i = 0; i < len; i++)
+            {
+                if (name[i] < '0' || name[i] > '9' || fd > FdTable.Max) return null;
+                fd = fd * 10 + (name[i] - '0');
+            }
+            return fd < FdTable.Max ? p.Files.Files[fd] : null;
+        }
+
         // ---- /proc/<pid>: a directory per process, from fork to reap ---------------------------------
 
         private static void Add(Inode dir, string name, Process p, delegate*<ref TextBuffer, Process, void> gen)

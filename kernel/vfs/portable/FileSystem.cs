@@ -154,6 +154,23 @@ namespace Kernel.Vfs
             return null;
         }
 
+        /// <summary>
+        /// A walk that followed a /proc magic link to an open file outside every tree (a pipe, a
+        /// socket) ends at the link: true for such a result.
+        /// </summary>
+        public static bool IsFileLink(Inode node) =>
+            node != null && node.MagicLink && node.IsSymlink && node.Size > 0 && node.Data != null && node.Data[0] != (byte)'/';
+
+        /// <summary>The name <paramref name="node"/> has in the directory it was last linked into; its length, or -ENOENT.</summary>
+        public static int NameOf(Inode node, Span<byte> dst)
+        {
+            DirEntry e = node?.Parent != null ? FindEntryFor(node.Parent, node) : null;
+            if (e == null) return -Errno.ENOENT;
+            if (e.NameLength > dst.Length) return -Errno.ERANGE;
+            for (int i = 0; i < e.NameLength; i++) dst[i] = e.Name[i];
+            return e.NameLength;
+        }
+
         /// <summary>The node named <paramref name="name"/> in <paramref name="dir"/> (no "." / ".."), or null.</summary>
         public static Inode Lookup(Inode dir, ReadOnlySpan<byte> name)
         {
@@ -371,6 +388,13 @@ namespace Kernel.Vfs
             if (++links > MaxSymlinks) return -Errno.ELOOP;
             if (link.Size <= 0 || link.Data == null) return -Errno.ENOENT;
             var text = new ReadOnlySpan<byte>(link.Data, (int)link.Size);
+            if (IsFileLink(link))
+            {
+                // "pipe:[N]", "socket:[N]", "anon_inode:...": the open file is in no tree. The walk
+                // ends at the link itself and the kernel opens or stats the file it names (IsFileLink).
+                target = link;
+                return 0;
+            }
             if (link.MagicLink)
             {
                 // Linux jumps straight to the open file: no restriction applies on the way, only
