@@ -363,6 +363,13 @@ namespace Kernel.Syscalls
             return act.Handler == SIG_IGN || (act.Handler == SIG_DFL && DefaultIgnores(sig));
         }
 
+        /// <summary>The thread whose id is the process id (the first thread when it is gone).</summary>
+        private static Thread Leader(Process p)
+        {
+            for (Thread t = p.Threads; t != null; t = t.ProcessNext) if (t.Tid == p.Pid) return t;
+            return p.Threads;
+        }
+
         private static bool AnyTraced(Process p)
         {
             if (!Ptrace.Used) return false;
@@ -481,8 +488,9 @@ namespace Kernel.Syscalls
         {
             if (sig < 1 || sig > Signal.NSIG || t.Process.Zombie) return true;
             BeforeSend(t.Process, sig);
-            if (Ignored(t.Process, sig) && t.Tracer == null) return true;      // a tracer sees even ignored signals
             ulong bit = 1UL << (sig - 1);
+            // A tracer sees even ignored signals; a blocked one stays pending (see TrySendToProcess).
+            if (Ignored(t.Process, sig) && t.Tracer == null && (t.SignalMask & bit) == 0) return true;
             if (!MakePending(t.Process, ref t.Pending, ref t.SigInfo, ref t.RtQueue, sig, si)) return false;
             if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) Scheduler.Interrupt(t);
             Fs.PollWait.Changed();                                       // signalfd readers
@@ -512,8 +520,12 @@ namespace Kernel.Syscalls
         {
             if (sig < 1 || sig > Signal.NSIG || p.Zombie || p == Process.Kernel) return true;   // init takes no signals
             BeforeSend(p, sig);
-            if (Ignored(p, sig) && !AnyTraced(p)) return true;
             ulong bit = 1UL << (sig - 1);
+            // Linux never drops a blocked signal here, "since the handler may change by the time it
+            // is unblocked": a blocked SIGCHLD with the default action waits for signalfd or
+            // sigtimedwait. Like kill(2), it asks the thread the pid names (the leader).
+            Thread leader = Leader(p);
+            if (Ignored(p, sig) && !AnyTraced(p) && (leader == null || (leader.SignalMask & bit) == 0)) return true;
             if (!MakePending(p, ref p.Pending, ref p.SigInfo, ref p.RtQueue, sig, si)) return false;
             for (Thread t = p.Threads; t != null; t = t.ProcessNext)
                 if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) { Scheduler.Interrupt(t); if (sig != Signal.SIGKILL) break; }
