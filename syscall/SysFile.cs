@@ -250,21 +250,27 @@ namespace Kernel.Syscalls
             return -Errno.ELOOP;
         }
 
-        /// <summary>Opens a named pipe: a blocking open for reading (writing) waits until a writer (reader) opens it.</summary>
+        /// <summary>
+        /// Opens a named pipe as Linux's fifo_open: the new end counts at once (so an opener waiting
+        /// for it can go on), then a blocking open for reading (writing) waits until a writer (reader)
+        /// has opened since, even one that has closed again. O_RDWR never waits; a non-blocking open
+        /// for writing without a reader fails with ENXIO.
+        /// </summary>
         private static long OpenFifo(FifoInode fifo, int flags)
         {
             int acc = flags & OpenFlags.O_ACCMODE;
             bool nonblock = (flags & OpenFlags.O_NONBLOCK) != 0;
             if (acc == OpenFlags.O_WRONLY && fifo.OpenReaders == 0 && nonblock) return -Errno.ENXIO;
             if (fifo.P == null) { fifo.P = new Pipe(); fifo.P.Readers = 0; fifo.P.Writers = 0; }
-            fifo.OpenRef();                                    // keeps the node while we wait
-            while (!nonblock && (acc == OpenFlags.O_WRONLY ? fifo.OpenReaders == 0 : acc == OpenFlags.O_RDONLY && fifo.OpenWriters == 0))
+            bool writer = acc == OpenFlags.O_WRONLY;
+            bool wait = !nonblock && acc != OpenFlags.O_RDWR && (writer ? fifo.OpenReaders == 0 : fifo.OpenWriters == 0);
+            uint partners = writer ? fifo.ReaderOpens : fifo.WriterOpens;
+            PipeFile end = NewPipeEnd(fifo.P, fifo, flags);       // holds the pipe while we wait
+            while (wait && (writer ? fifo.ReaderOpens : fifo.WriterOpens) == partners)
             {
-                // The pipe is not freed while someone sleeps on it (PipeFile.OnLastClose).
-                if (Scheduler.Sleep(fifo.P.Waiters, 0) == Scheduler.Interrupted) { fifo.CloseRef(); return -Errno.ERESTARTSYS; }
+                if (Scheduler.Sleep(end.P.Waiters, 0) == Scheduler.Interrupted) { FdTable.Release(end); return -Errno.ERESTARTSYS; }
             }
-            fifo.CloseRef();
-            return OpenPipeEnd(fifo.P, fifo, flags);
+            return InstallEnd(end, flags);
         }
 
         /// <summary>
@@ -278,33 +284,41 @@ namespace Kernel.Syscalls
             if (file == null) return -Errno.ENOENT;                 // closed since the walk
             if (!(file is PipeFile pipe)) return -Errno.ENXIO;
             if (pipe.Fifo != null) return OpenFifo(pipe.Fifo, flags);
-            return OpenPipeEnd(pipe.P, null, flags);
+            return InstallEnd(NewPipeEnd(pipe.P, null, flags), flags);
         }
 
-        /// <summary>A new description of pipe <paramref name="p"/> (of <paramref name="fifo"/> when named) in the access mode of <paramref name="flags"/>.</summary>
-        private static long OpenPipeEnd(Pipe p, FifoInode fifo, int flags)
+        /// <summary>A new description of pipe <paramref name="p"/> (of <paramref name="fifo"/> when named) in the access mode of <paramref name="flags"/>, counted as an end.</summary>
+        private static PipeFile NewPipeEnd(Pipe p, FifoInode fifo, int flags)
         {
             int acc = flags & OpenFlags.O_ACCMODE;
             int status = flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_ACCMODE);
-            bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
-            File end;
+            PipeFile end;
             if (acc == OpenFlags.O_RDWR)
             {
                 // Linux allows O_RDWR on a pipe: this descriptor is both ends; reads see its own writes.
                 end = new PipeFile(p, true, status) { Fifo = fifo, BothEnds = true };
                 p.Writers++; p.Readers++;
-                if (fifo != null) { fifo.OpenWriters++; fifo.OpenReaders++; }
+                if (fifo != null) { fifo.OpenWriters++; fifo.OpenReaders++; fifo.WriterOpens++; fifo.ReaderOpens++; }
             }
             else
             {
                 bool writeEnd = acc == OpenFlags.O_WRONLY;
                 end = new PipeFile(p, writeEnd, status) { Fifo = fifo };
                 if (writeEnd) p.Writers++; else p.Readers++;
-                if (fifo != null) { if (writeEnd) fifo.OpenWriters++; else fifo.OpenReaders++; }
+                if (fifo != null)
+                {
+                    if (writeEnd) { fifo.OpenWriters++; fifo.WriterOpens++; }
+                    else { fifo.OpenReaders++; fifo.ReaderOpens++; }
+                }
             }
             if (fifo != null) fifo.OpenRef();
             p.Changed();                                       // an opener waiting for this end may go on
-            int fd = FdTable.Install(end, 0, cloexec);
+            return end;
+        }
+
+        private static long InstallEnd(PipeFile end, int flags)
+        {
+            int fd = FdTable.Install(end, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(end);
             return fd;
         }

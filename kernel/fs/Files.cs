@@ -321,6 +321,7 @@ namespace Kernel.Fs
     {
         public Pipe P;
         public int OpenReaders, OpenWriters;
+        public uint ReaderOpens, WriterOpens;      // opens ever made of each end: what a blocking open waits to see change
     }
 
     /// <summary>A device node made with mknod that no driver serves: opening it fails with ENXIO.</summary>
