@@ -111,20 +111,32 @@ namespace Kernel.Syscalls
             return r;
         }
 
-        // Scheduling: one CPU, SCHED_OTHER, priority 0.
+        // Scheduling: one CPU, one run queue; the policies are recorded per thread.
         private const int SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_RESET_ON_FORK = 0x40000000;
+        private const ulong SCHED_FLAG_RESET_ON_FORK = 1;
 
         /// <summary>The thread a sched_* call names (0: the caller): 0 if it exists, else -EINVAL or -ESRCH.</summary>
         private static long SchedTarget(int tid) =>
             tid < 0 ? -Errno.EINVAL : tid == 0 || Process.FindThreadAnywhere(tid) != null ? 0 : -Errno.ESRCH;
 
-        public static long SchedGetscheduler(SyscallFrame* f) => SchedTarget((int)f->A0);
+        /// <summary>The thread SchedTarget accepted.</summary>
+        private static Thread SchedThread(int tid) => tid == 0 ? Thread.Current : Process.FindThreadAnywhere(tid);
+
+        private static bool RealTime(int policy) => policy == SCHED_FIFO || policy == SCHED_RR;
+
+        public static long SchedGetscheduler(SyscallFrame* f)
+        {
+            long r = SchedTarget((int)f->A0);
+            if (r < 0) return r;
+            Thread t = SchedThread((int)f->A0);
+            return t.SchedPolicy | (t.SchedResetOnFork ? SCHED_RESET_ON_FORK : 0);
+        }
 
         public static long SchedGetparam(SyscallFrame* f)
         {
             if (f->A1 == 0) return -Errno.EINVAL;
             long r = SchedTarget((int)f->A0);
-            return r < 0 ? r : UserMemory.Write(f->A1, 0);
+            return r < 0 ? r : UserMemory.Write(f->A1, SchedThread((int)f->A0).SchedPriority);
         }
 
         /// <summary>The time slice of round-robin scheduling, which everything gets here (the scheduler's slice).</summary>
@@ -146,11 +158,16 @@ namespace Kernel.Syscalls
             if (f->A1 == 0 || size < SchedAttrSize0 || size > 4096 || f->A3 != 0) return -Errno.EINVAL;
             long r = SchedTarget((int)f->A0);
             if (r < 0) return r;
-            var a = new SchedAttr { Size = size < SchedAttrSize ? size : SchedAttrSize, Nice = Process.Current.Nice };
+            Thread t = SchedThread((int)f->A0);
+            var a = new SchedAttr
+            {
+                Size = size < SchedAttrSize ? size : SchedAttrSize, Nice = t.Process.Nice,
+                Policy = (uint)t.SchedPolicy, Priority = (uint)t.SchedPriority, Flags = t.SchedResetOnFork ? SCHED_FLAG_RESET_ON_FORK : 0,
+            };
             return UserMemory.CopyTo(f->A1, &a, a.Size) != 0 ? -Errno.EFAULT : 0;
         }
 
-        /// <summary>As sched_setscheduler: SCHED_OTHER/BATCH/IDLE with priority 0 (nice is taken); the real-time and deadline classes are refused.</summary>
+        /// <summary>As sched_setscheduler, and nice for SCHED_OTHER/BATCH/IDLE; SCHED_DEADLINE is refused.</summary>
         public static long SchedSetattr(SyscallFrame* f)
         {
             if (f->A1 == 0 || f->A2 != 0) return -Errno.EINVAL;
@@ -160,17 +177,20 @@ namespace Kernel.Syscalls
             SchedAttr a = default;
             if (UserMemory.CopyFrom(&a, f->A1, size < SchedAttrSize ? size : SchedAttrSize) != 0) return -Errno.EFAULT;
             int policy = (int)a.Policy;
-            if (policy == SCHED_FIFO || policy == SCHED_RR || policy == 6)
+            if (policy == 6)
             {
-                if (policy != 6 && (a.Priority < 1 || a.Priority > 99)) return -Errno.EINVAL;
-                long t = SchedTarget((int)f->A0);
-                return t < 0 ? t : -Errno.EPERM;
+                long d = SchedTarget((int)f->A0);
+                return d < 0 ? d : -Errno.EPERM;
             }
-            if ((policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) || a.Priority != 0) return -Errno.EINVAL;
+            if (RealTime(policy) ? a.Priority < 1 || a.Priority > 99 : (policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) || a.Priority != 0)
+                return -Errno.EINVAL;
             long r = SchedTarget((int)f->A0);
             if (r < 0) return r;
-            int nice = a.Nice < -20 ? -20 : a.Nice > 19 ? 19 : a.Nice;
-            Process.Current.Nice = nice;
+            Thread t = SchedThread((int)f->A0);
+            t.SchedPolicy = policy;
+            t.SchedPriority = (int)a.Priority;
+            t.SchedResetOnFork = (a.Flags & SCHED_FLAG_RESET_ON_FORK) != 0;
+            if (!RealTime(policy)) t.Process.Nice = a.Nice < -20 ? -20 : a.Nice > 19 ? 19 : a.Nice;
             return 0;
         }
 
@@ -202,17 +222,27 @@ namespace Kernel.Syscalls
         /// <summary>setfsuid/setfsgid: everything runs as root, so the previous value, 0, comes back and nothing changes.</summary>
         public static long SetFsId(SyscallFrame* f) => 0;
 
-        /// <summary>SCHED_OTHER (and BATCH and IDLE, hints to one run queue) with priority 0; the real-time classes are refused as without CAP_SYS_NICE.</summary>
+        /// <summary>
+        /// Every program runs as root, so SCHED_FIFO and SCHED_RR (priority 1-99) are granted as
+        /// Linux grants them with CAP_SYS_NICE, like OTHER/BATCH/IDLE (priority 0): the thread's
+        /// policy is recorded and reported (and reset in children under SCHED_RESET_ON_FORK), though
+        /// one run queue serves every policy.
+        /// </summary>
         public static long SchedSetscheduler(SyscallFrame* f)
         {
             int policy = (int)f->A1 & ~SCHED_RESET_ON_FORK;
             if ((int)f->A0 < 0 || f->A2 == 0) return -Errno.EINVAL;
             if (UserMemory.Read(f->A2, out int priority) != 0) return -Errno.EFAULT;
-            bool realtime = policy == SCHED_FIFO || policy == SCHED_RR;
+            bool realtime = RealTime(policy);
             if (!realtime && policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) return -Errno.EINVAL;
             if (realtime ? priority < 1 || priority > 99 : priority != 0) return -Errno.EINVAL;
             long r = SchedTarget((int)f->A0);
-            return r < 0 ? r : realtime ? -Errno.EPERM : 0;
+            if (r < 0) return r;
+            Thread t = SchedThread((int)f->A0);
+            t.SchedPolicy = policy;
+            t.SchedPriority = priority;
+            t.SchedResetOnFork = ((int)f->A1 & SCHED_RESET_ON_FORK) != 0;
+            return 0;
         }
 
         public static long SchedSetparam(SyscallFrame* f)
@@ -220,13 +250,20 @@ namespace Kernel.Syscalls
             if ((int)f->A0 < 0 || f->A1 == 0) return -Errno.EINVAL;
             if (UserMemory.Read(f->A1, out int priority) != 0) return -Errno.EFAULT;
             long r = SchedTarget((int)f->A0);
-            return r < 0 ? r : priority != 0 ? -Errno.EINVAL : 0;
+            if (r < 0) return r;
+            Thread t = SchedThread((int)f->A0);
+            if (RealTime(t.SchedPolicy) ? priority < 1 || priority > 99 : priority != 0) return -Errno.EINVAL;
+            t.SchedPriority = priority;
+            return 0;
         }
         public static long SchedPriorityMax(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 99 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
         public static long SchedPriorityMin(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 1 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
         public static long SchedSetaffinity(SyscallFrame* f)
         {
-            if (UserMemory.Read(f->A2, out ulong mask) != 0) return -Errno.EFAULT;
+            ulong mask = 0;
+            if (f->A1 > 0 && UserMemory.CopyFrom(&mask, f->A2, f->A1 < 8 ? f->A1 : 8) != 0) return -Errno.EFAULT;
+            long r = SchedTarget((int)f->A0);
+            if (r < 0) return r;
             return (mask & 1) != 0 ? 0 : -Errno.EINVAL;                       // CPU 0 must be in the set
         }
 

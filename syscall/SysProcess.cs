@@ -282,7 +282,8 @@ namespace Kernel.Syscalls
         {
             int pid = (int)f->A0;
             ulong size = f->A1;
-            if (pid != 0 && pid != Process.Current.Pid) return -Errno.ESRCH;
+            if (pid < 0) return -Errno.EINVAL;
+            if (pid != 0 && Process.FindThreadAnywhere(pid) == null) return -Errno.ESRCH;   // any thread of any process
             if (size < 8 || (size & 7) != 0) return -Errno.EINVAL;
             if (UserMemory.Zero(f->A2, size) != 0) return -Errno.EFAULT;
             ulong mask = 1;                                // one CPU

@@ -147,6 +147,11 @@ namespace Kernel
             if (t.Seccomp != null) t.Seccomp.Refs++;
             t.NoNewPrivs = from.NoNewPrivs;
             t.TimerSlackNs = from.TimerSlackNs;
+            // SCHED_RESET_ON_FORK: a child of a real-time thread starts as SCHED_OTHER, without the flag.
+            bool reset = from.SchedResetOnFork && (from.SchedPolicy == 1 || from.SchedPolicy == 2);
+            t.SchedPolicy = reset ? 0 : from.SchedPolicy;
+            t.SchedPriority = reset ? 0 : from.SchedPriority;
+            t.SchedResetOnFork = false;
         }
 
         public static long NewThread(SyscallFrame* f, ulong flags, ulong stack, ulong tls, ulong ptid, ulong ctid)

@@ -53,6 +53,9 @@ namespace Kernel
         public bool HasSavedMask;
         public ulong AltStackSp, AltStackSize;
         public int AltStackFlags;
+        // sched_setscheduler's policy and real-time priority: recorded and reported (one run queue serves all).
+        public int SchedPolicy, SchedPriority;
+        public bool SchedResetOnFork;
         public bool ExitRequested;            // another thread's exec or exit_group ends this one
         public Syscalls.SigInfo* SigInfo;     // what each pending thread-directed signal carries
         // restart_syscall's work (Linux's restart_block): set by a call that returned -ERESTART_RESTARTBLOCK,
