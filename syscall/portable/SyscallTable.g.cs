@@ -1417,7 +1417,7 @@ namespace Kernel.Syscalls
         {
             2 => "O_TMPFILE unsupported (EOPNOTSUPP)",
             7 => "blocks on the global poll wait queue until a descriptor changes, the timeout (ends at its deadline: one-shot LAPIC timer) or a signal",
-            8 => "SEEK_DATA/SEEK_HOLE treat files as dense",
+            8 => "SEEK_DATA/SEEK_HOLE at the storage's granularity (64 KiB chunks)",
             9 => "file mappings fill pages on first touch; MAP_SHARED writes reach the file on msync, munmap and exit",
             13 => "SA_SIGINFO, SA_RESTART, SA_NODEFER, SA_RESETHAND, SA_ONSTACK, SA_NOCLDSTOP, SA_NOCLDWAIT",
             14 => "per thread",

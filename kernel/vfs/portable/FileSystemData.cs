@@ -129,6 +129,40 @@ namespace Kernel.Vfs
             return total;
         }
 
+        /// <summary>
+        /// lseek's SEEK_DATA (<paramref name="data"/>) and SEEK_HOLE on a regular file: the first
+        /// offset at or after <paramref name="offset"/> that is stored, or that lies in a hole (the
+        /// end of the file counts as one). Storage is whole chunks (a contiguous file: its stored
+        /// bytes, page-rounded), so zeros inside a stored chunk are data, as Linux allows a file
+        /// system to report. Errors: ENXIO (offset negative or at or past the end; no data after it).
+        /// </summary>
+        public static long SeekStored(Inode node, long offset, bool data)
+        {
+            if (offset < 0 || offset >= node.Size) return -Errno.ENXIO;
+            if (node.IsSpecial || !node.IsRegular) return data ? offset : node.Size;   // dense
+            long pos = offset;
+            while (pos < node.Size)
+            {
+                bool stored;
+                long runEnd;
+                if (node.Chunks == null)
+                {
+                    long end = (StoredBytes(node) + 4095) & ~4095L;
+                    stored = pos < end;
+                    runEnd = stored ? end : node.Size;
+                }
+                else
+                {
+                    long i = pos >> ChunkShift;
+                    if (i >= node.ChunkSlots) { stored = false; runEnd = node.Size; }
+                    else { stored = node.Chunks[i] != null; runEnd = (i + 1) << ChunkShift; }
+                }
+                if (stored == data) return pos;
+                pos = runEnd;
+            }
+            return data ? -Errno.ENXIO : node.Size;
+        }
+
         /// <summary>How many of the pages [start, end) lie in [first, last].</summary>
         private static ulong Overlap(ulong first, ulong last, ulong start, ulong end)
         {
