@@ -2,12 +2,12 @@
 # Installs what building and testing need on a fresh Debian machine (idempotent).
 # Packages: QEMU (x86 system emulator), nasm + binutils (boot stub, linking), gcc/g++/musl-tools
 # (compat-tests), busybox-static, sqlite3, lua5.4, tar/gzip/xz, golang-go, nodejs, nginx, redis,
-# memcached, curl, wrk, strace, gdb (test subjects and benchmarks).
+# memcached, curl, wrk, strace, gdb, git, openssl, gawk (test subjects and benchmarks).
 # NuGet: the ILCompiler package.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PKGS=(qemu-system-x86 nasm binutils gcc g++ make musl-tools busybox-static python3 cpio sqlite3 lua5.4
-      tar gzip xz-utils golang-go nodejs nginx redis-server redis-tools memcached curl wrk strace gdb)
+      tar gzip xz-utils golang-go nodejs nginx redis-server redis-tools memcached curl wrk strace gdb git openssl gawk)
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
