@@ -74,8 +74,6 @@ namespace Kernel.Syscalls
             return DoClone(f, a.Flags, stack, a.ParentTid, a.ChildTid, a.Tls, a.Pidfd);
         }
 
-        public static long GetUid(SyscallFrame* f) => 0;
-
         private struct Utsname { public fixed byte Sysname[65], Nodename[65], Release[65], Version[65], Machine[65], Domainname[65]; }
 
         private static void Put(byte* field, string s)
@@ -331,7 +329,7 @@ namespace Kernel.Syscalls
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22,
             PR_CAPBSET_READ = 23, PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39,
-            PR_GET_TID_ADDRESS = 40, CapLast = 40;
+            PR_GET_TID_ADDRESS = 40, PR_CAPBSET_DROP = 24, PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28, PR_CAP_AMBIENT = 47;
         private static byte* s_name => Process.Current.Name;     // 16 bytes, NUL-terminated
         public static byte* Name => Process.Current.Name;
 
@@ -375,11 +373,13 @@ namespace Kernel.Syscalls
                     s_dumpable = (int)f->A1;
                     return 0;
                 case PR_GET_KEEPCAPS:
-                    return Thread.Current.KeepCaps ? 1 : 0;
                 case PR_SET_KEEPCAPS:
-                    if (f->A1 > 1) return -Errno.EINVAL;
-                    Thread.Current.KeepCaps = f->A1 == 1;
-                    return 0;
+                case PR_CAPBSET_READ:
+                case PR_CAPBSET_DROP:
+                case PR_GET_SECUREBITS:
+                case PR_SET_SECUREBITS:
+                case PR_CAP_AMBIENT:
+                    return SysIdentity.CapPrctl((int)f->A0, f->A1, f->A2, f->A3, f->A4);
                 case PR_GET_SECCOMP:
                     return Thread.Current.SeccompMode;
                 case PR_SET_SECCOMP:
@@ -387,8 +387,6 @@ namespace Kernel.Syscalls
                     if (f->A1 == (ulong)SysSeccomp.ModeStrict) return f->A2 != 0 ? -Errno.EINVAL : SysSeccomp.Operation(0, 0, 0);
                     if (f->A1 == (ulong)SysSeccomp.ModeFilter) return SysSeccomp.Operation(1, 0, f->A2);
                     return -Errno.EINVAL;
-                case PR_CAPBSET_READ:
-                    return f->A1 <= CapLast ? 1 : -Errno.EINVAL;       // root keeps every capability
                 case PR_SET_TIMERSLACK:
                     Thread.Current.TimerSlackNs = f->A1 == 0 ? 50_000 : f->A1;
                     return 0;

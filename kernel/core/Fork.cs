@@ -139,13 +139,16 @@ namespace Kernel
         }
 
         /// <summary>clone(CLONE_THREAD ...): a thread of the calling process. Returns its tid.</summary>
-        /// <summary>What a new thread (or a new process's thread) takes from its creator: seccomp filters, no_new_privs, timer slack.</summary>
+        /// <summary>What a new thread (or a new process's thread) takes from its creator: seccomp filters, no_new_privs, credentials, timer slack.</summary>
         private static void InheritThreadState(Thread t, Thread from)
         {
             t.SeccompMode = from.SeccompMode;
             t.Seccomp = from.Seccomp;
             if (t.Seccomp != null) t.Seccomp.Refs++;
             t.NoNewPrivs = from.NoNewPrivs;
+            Credentials.Hold(from.Cred);
+            Credentials.Release(t.Cred);
+            t.Cred = from.Cred;
             t.TimerSlackNs = from.TimerSlackNs;
         }
 

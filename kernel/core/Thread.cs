@@ -63,7 +63,8 @@ namespace Kernel
         public ulong SigWaitMask;             // signals sigtimedwait/signalfd waits for (they may be blocked)
         public int SeccompMode;               // SysSeccomp.Mode*: none, strict, filter
         public Syscalls.SeccompFilter Seccomp;   // the newest filter (each links to the ones before)
-        public bool NoNewPrivs, KeepCaps;     // PR_SET_NO_NEW_PRIVS (inherited; never cleared), PR_SET_KEEPCAPS
+        public bool NoNewPrivs;               // PR_SET_NO_NEW_PRIVS (inherited; never cleared)
+        public Credentials Cred;              // shared with the threads and children made since its last set* call (kernel/core/Credentials.cs)
         public Syscalls.Key ThreadKeyring;    // KEY_SPEC_THREAD_KEYRING (syscall/SysKeys.cs)
         public ulong TimerSlackNs = 50_000;   // PR_SET_TIMERSLACK (recorded: timers here have tick granularity)
 
@@ -132,7 +133,8 @@ namespace Kernel
         /// <summary>A thread object with its stack and FPU image; not yet runnable. Null when out of memory.</summary>
         public static Thread Create(Process p, int tid)
         {
-            var t = new Thread { Tid = tid, Process = p };
+            var t = new Thread { Tid = tid, Process = p, Cred = Credentials.Root };
+            Credentials.Hold(t.Cred);
             t.Fx = (byte*)Mm.KernelHeap.Alloc(512);
             t._borrowed = (Fs.File[])Runtime.Allocator.TryNewArrayLike(s_noFiles, 4);
             if (t.Fx == null || t._borrowed == null || !t.AllocStack()) { t.Free(); return null; }
@@ -190,6 +192,8 @@ namespace Kernel
             Syscalls.SeccompFilter.Release(Seccomp);
             Seccomp = null;
             Syscalls.SysKeys.OnThreadExit(this);
+            Credentials.Release(Cred);
+            Cred = null;
             Runtime.Allocator.Free(this);
         }
 

@@ -388,13 +388,23 @@ namespace Kernel.Fs
             t.Str("\nTracerPid:\t");
             t.Dec((ulong)(th != null && th.Tracer != null ? th.Tracer.Pid : 0));
             t.Str("\n");
-            t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
+            Credentials c = th != null && th.Cred != null ? th.Cred : Credentials.Root;
+            t.Str("Uid:\t"); t.Dec(c.Uid); t.Str("\t"); t.Dec(c.Euid); t.Str("\t"); t.Dec(c.Suid); t.Str("\t"); t.Dec(c.Fsuid);
+            t.Str("\nGid:\t"); t.Dec(c.Gid); t.Str("\t"); t.Dec(c.Egid); t.Str("\t"); t.Dec(c.Sgid); t.Str("\t"); t.Dec(c.Fsgid);
+            t.Str("\nFDSize:\t1024\nGroups:\t");
+            for (int i = 0; i < c.Groups.Length; i++) { if (i > 0) t.Str(" "); t.Dec(c.Groups[i]); }
+            t.Str(" \n");                                 // Linux's trailing space
+
             ulong pages = p.Map != null ? p.Map.PagesMapped : 0;
             t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);
             t.Str(" kB\nThreads:\t"); t.Dec((ulong)p.ThreadCount);
             t.Str("\nSigQ:\t0/0\nSigPnd:\t"); t.Hex(th != null ? th.Pending : 0, 16);
             t.Str("\nShdPnd:\t"); t.Hex(p.Pending, 16);
             t.Str("\nSigBlk:\t"); t.Hex(th != null ? th.SignalMask : 0, 16);
+            t.Str("\nCapInh:\t"); t.Hex(c.CapInh, 16); t.Str("\nCapPrm:\t"); t.Hex(c.CapPrm, 16);
+            t.Str("\nCapEff:\t"); t.Hex(c.CapEff, 16); t.Str("\nCapBnd:\t"); t.Hex(c.CapBnd, 16);
+            t.Str("\nCapAmb:\t"); t.Hex(c.CapAmb, 16);
+            t.Str("\nNoNewPrivs:\t"); t.Dec(th != null && th.NoNewPrivs ? 1UL : 0);
             t.Str("\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
         }
 

@@ -169,6 +169,5 @@ namespace Kernel.Fs
             return fd;
         }
 
-        public static long Getgroups(SyscallFrame* f) => (int)f->A0 < 0 ? -Errno.EINVAL : 0;   // root, no supplementary groups
     }
 }
