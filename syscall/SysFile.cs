@@ -165,10 +165,12 @@ namespace Kernel.Syscalls
             var path = new System.ReadOnlySpan<byte>(buf, len);
             bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
             r = FileSystem.Resolve(start, path, follow, resolve, anchor, out Inode node);
+            bool created = false;
             if (r == -Errno.ENOENT && (flags & OpenFlags.O_CREAT) != 0)
             {
                 r = CreateFollowing(start, buf, len, flags, mode, resolve, anchor, out node);
                 if (r < 0) return r;
+                created = r == 1;
             }
             else if (r < 0)
             {
@@ -176,11 +178,14 @@ namespace Kernel.Syscalls
                 return r;
             }
             else if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) == (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) return -Errno.EEXIST;
-            return OpenNode(node, flags);
+            return OpenNode(node, flags, created);
         }
 
-        /// <summary>The second half of open: a descriptor for a node already found (open_by_handle_at starts here).</summary>
-        internal static long OpenNode(Inode node, int flags)
+        /// <summary>
+        /// The second half of open: a descriptor for a node already found (open_by_handle_at starts here).
+        /// A file this open <paramref name="created"/> is not checked against its mode (Linux: O_CREAT with mode 0 still gives a writable descriptor).
+        /// </summary>
+        internal static long OpenNode(Inode node, int flags, bool created = false)
         {
             int r;
             uint type = node.Mode & 0xF000;
@@ -193,6 +198,14 @@ namespace Kernel.Syscalls
                 // The mount's flags: devices need a mount without nodev, writing a file one that is not read-only.
                 if ((type == 0x2000 || type == 0x6000) && (FileSystem.WalkMount.Flags & Mount.NoDev) != 0) return -Errno.EACCES;
                 if (type == 0x8000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) && FileSystem.WalkReadOnly) return -Errno.EROFS;
+            }
+            if ((flags & OpenFlags.O_PATH) == 0 && !created)
+            {
+                int mask = acc == OpenFlags.O_RDONLY ? Perm.MAY_READ : acc == OpenFlags.O_WRONLY ? Perm.MAY_WRITE : Perm.MAY_READ | Perm.MAY_WRITE;
+                if ((flags & OpenFlags.O_TRUNC) != 0) mask |= Perm.MAY_WRITE;
+                r = Perm.Check(node, mask);
+                if (r < 0) return r;
+                if ((flags & OpenFlags.O_NOATIME) != 0 && !Perm.OwnerOrCapable(node)) return -Errno.EPERM;
             }
             if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
             {
@@ -216,7 +229,7 @@ namespace Kernel.Syscalls
             return fd;
         }
 
-        /// <summary>open(O_CREAT) of a missing file; a dangling symlink as the last component creates its target.</summary>
+        /// <summary>open(O_CREAT) of a missing file; a dangling symlink as the last component creates its target. 1: created, 0: found.</summary>
         private static int CreateFollowing(Inode start, byte* path, int len, int flags, uint mode, int resolve, Inode anchor, out Inode node)
         {
             node = null;
@@ -232,9 +245,13 @@ namespace Kernel.Syscalls
                 if (existing == null)
                 {
                     if (FileSystem.WalkReadOnly) return -Errno.EROFS;
-                    int c = FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
-                    if (c >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
-                    return c;
+                    int c = Perm.MayCreate(parent, name);
+                    if (c < 0) return c;
+                    c = FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
+                    if (c < 0) return c;
+                    Perm.InitOwner(parent, node);
+                    FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
+                    return 1;                                 // created: open does not check its mode
                 }
                 if (!existing.IsSymlink) return FileSystem.Resolve(start, p, true, resolve, anchor, out node);
                 if ((flags & (OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW)) != 0) return (flags & OpenFlags.O_EXCL) != 0 ? -Errno.EEXIST : -Errno.ELOOP;
@@ -302,19 +319,27 @@ namespace Kernel.Syscalls
             var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
             if (FileSystem.WalkReadOnly) return FileSystem.Lookup(parent, name) != null ? -Errno.EEXIST : -Errno.EROFS;
             uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
+            if (type != 0 && type != 0x8000 && type != 0x1000 && type != 0x2000 && type != 0x6000 && type != 0xC000) return -Errno.EINVAL;
+            if (FileSystem.Lookup(parent, name) == null)
+            {
+                r = Perm.MayCreate(parent, name);
+                if (r < 0) return r;
+                if ((type == 0x2000 || type == 0x6000) && !Credentials.Current.Capable(Cap.MKNOD)) return -Errno.EPERM;
+            }
             if (type == 0 || type == 0x8000)
             {
                 r = FileSystem.Create(parent, name, 0x8000 | perm, out Inode created);
-                if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, created, 0);
+                if (r < 0) return r;
+                Perm.InitOwner(parent, created);
+                FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, created, 0);
                 return r;
             }
             SpecialInode node;
             if (type == 0x1000) node = new FifoInode();
-            else if (type == 0x2000 || type == 0x6000 || type == 0xC000) node = new DeadDevice();
-            else return -Errno.EINVAL;
+            else node = new DeadDevice();
             node.Mode = type | perm;
             node.Rdev = dev;
-            node.Uid = 0; node.Gid = 0;
+            Perm.InitOwner(parent, node);
             r = FileSystem.AddSpecial(parent, name, node);
             if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
             return r;

@@ -190,6 +190,7 @@ namespace Kernel
             Vfs.VfsMemory.Dead = &Fs.DeadInodes.Bury;
             Vfs.FileSystem.Now = &VfsNow;
             Vfs.FileSystem.CurrentRoot = &CurrentRoot;
+            Vfs.FileSystem.MayLookup = &Perm.Lookup;
             Vfs.FileSystem.Init();
             int r = Vfs.FileSystem.LoadCpio(initrd, initrdLength);
             if (r < 0) { Log.Write("compat: the root image is not a valid cpio archive: "); Log.WriteLine(Errno.Name(-r)); }

@@ -168,8 +168,11 @@ namespace Kernel.Fs
             if (r < 0) return r;
             r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(path, plen), PathOp.Create, out Inode parent, out int ns, out int nl);
             if (r < 0) return r == -Errno.EEXIST ? -Errno.EADDRINUSE : r;
+            r = Perm.MayCreate(parent, new System.ReadOnlySpan<byte>(path + ns, nl));
+            if (r < 0) return r;
             var node = new SocketInode { Bound = this };
-            node.Mode = Inode.S_IFSOCK | (0777 & ~(uint)Process.Current.Umask);
+            node.Mode = Inode.S_IFSOCK | (0x1FF & ~(uint)Process.Current.Umask);
+            Perm.InitOwner(parent, node);
             r = FileSystem.AddSpecial(parent, new System.ReadOnlySpan<byte>(path + ns, nl), node);
             if (r < 0) return r == -Errno.EEXIST ? -Errno.EADDRINUSE : r;
             _inode = node;

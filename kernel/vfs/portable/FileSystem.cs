@@ -1,8 +1,8 @@
 // The in-memory file system: one tree rooted at FileSystem.Root, populated from the initrd
 // (cpio newc) and changed by the syscall layer. Portable (kernel + host tests). Every operation
 // returns 0 (or a count) on success and a negative errno (Kernel.Errno) on failure, with the
-// errors Linux (tmpfs) gives for the same call. Permission checks (EACCES/EPERM by mode bits)
-// are not done here: the single process runs as root.
+// errors Linux (tmpfs) gives for the same call. Of the permission checks only the walk's search
+// permission is made here (through MayLookup); the syscall layer makes the others.
 using System;
 using Compat.Loader;
 
@@ -63,6 +63,12 @@ namespace Kernel.Vfs
                 return r ?? Root;
             }
         }
+
+        /// <summary>
+        /// Search permission on a directory the walk looks a name up in (Linux's may_lookup): 0 or
+        /// -EACCES for the caller's credentials. Null (the host tests): always allowed.
+        /// </summary>
+        public static delegate*<Inode, int> MayLookup;
 
         /// <summary>Clock for timestamps (ns since the epoch); 0 when unset.</summary>
         public static delegate*<long> Now;
@@ -289,6 +295,11 @@ namespace Kernel.Vfs
                 bool last = j == len;
                 bool trailing = last && i < len;
                 if (!cur.IsDirectory) return -Errno.ENOTDIR;
+                if (MayLookup != null)
+                {
+                    int p = MayLookup(cur);
+                    if (p < 0) return p;
+                }
                 ReadOnlySpan<byte> name = path.Slice(s, i - s);
                 Inode next;
                 if (IsDot(name)) next = cur;
@@ -440,6 +451,11 @@ namespace Kernel.Vfs
                 mnt = start != null ? MountOf(start) : null;
                 int r = Walk(start, path.Slice(0, s), true, ref links, resolve, anchor, ref mnt, out dir);
                 if (r < 0) return r;
+            }
+            if (MayLookup != null)
+            {
+                int p = MayLookup(dir);                  // the last component is looked up in dir too
+                if (p < 0) return p;
             }
             parent = dir;
             WalkMount = mnt;
