@@ -570,8 +570,7 @@ namespace Kernel.Syscalls
             st->Ino = n.Ino;
             st->Nlink = n.Nlink;
             st->Mode = n.Mode;
-            st->Uid = n.Uid;
-            st->Gid = n.Gid;
+            Perm.OwnerOf(n, out st->Uid, out st->Gid);
             st->Rdev = n.Rdev;
             // Report sizes the way a 4 KiB-block disk file system does (ls -l "total", du): a directory
             // occupies one block and a file whole blocks, so tools print what they print on Linux.

@@ -319,6 +319,17 @@ namespace Kernel.Syscalls
         private static long SchedTarget(int tid) =>
             tid < 0 ? -Errno.EINVAL : tid == 0 || Process.FindThreadAnywhere(tid) != null ? 0 : -Errno.ESRCH;
 
+        /// <summary>As SchedTarget for a call that changes the thread: another user's needs CAP_SYS_NICE (EPERM).</summary>
+        private static long SchedChange(int tid, out Process target)
+        {
+            target = Process.Current;
+            long r = SchedTarget(tid);
+            if (r < 0 || tid == 0) return r;
+            Thread t = Process.FindThreadAnywhere(tid);
+            target = t.Process;
+            return t.Cred == null || MayReschedule(t.Cred) ? 0 : -Errno.EPERM;
+        }
+
         public static long SchedGetscheduler(SyscallFrame* f) => SchedTarget((int)f->A0);
 
         public static long SchedGetparam(SyscallFrame* f)
@@ -368,10 +379,11 @@ namespace Kernel.Syscalls
                 return t < 0 ? t : -Errno.EPERM;
             }
             if ((policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) || a.Priority != 0) return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
+            long r = SchedChange((int)f->A0, out Process p);
             if (r < 0) return r;
             int nice = a.Nice < -20 ? -20 : a.Nice > 19 ? 19 : a.Nice;
-            Process.Current.Nice = nice;
+            if (nice < p.Nice && !MayLowerNice(p, nice)) return -Errno.EPERM;
+            p.Nice = nice;
             return 0;
         }
 
@@ -409,7 +421,7 @@ namespace Kernel.Syscalls
             bool realtime = policy == SCHED_FIFO || policy == SCHED_RR;
             if (!realtime && policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) return -Errno.EINVAL;
             if (realtime ? priority < 1 || priority > 99 : priority != 0) return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
+            long r = SchedChange((int)f->A0, out _);
             return r < 0 ? r : realtime ? -Errno.EPERM : 0;
         }
 
@@ -417,7 +429,7 @@ namespace Kernel.Syscalls
         {
             if ((int)f->A0 < 0 || f->A1 == 0) return -Errno.EINVAL;
             if (UserMemory.Read(f->A1, out int priority) != 0) return -Errno.EFAULT;
-            long r = SchedTarget((int)f->A0);
+            long r = SchedChange((int)f->A0, out _);
             return r < 0 ? r : priority != 0 ? -Errno.EINVAL : 0;
         }
         public static long SchedPriorityMax(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 99 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
@@ -425,16 +437,30 @@ namespace Kernel.Syscalls
         public static long SchedSetaffinity(SyscallFrame* f)
         {
             if (UserMemory.Read(f->A2, out ulong mask) != 0) return -Errno.EFAULT;
+            long r = SchedChange((int)f->A0, out _);
+            if (r < 0) return r;
             return (mask & 1) != 0 ? 0 : -Errno.EINVAL;                       // CPU 0 must be in the set
         }
 
         private const int PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
 
-        // The processes getpriority/setpriority name: (PRIO_PROCESS, pid), (PRIO_PGRP, pgid), (PRIO_USER, uid: everyone is root).
+        // The processes getpriority/setpriority name: (PRIO_PROCESS, pid), (PRIO_PGRP, pgid), (PRIO_USER, real uid).
         private static bool Names(Process p, int which, int who) =>
             !p.Zombie && p != Process.Kernel &&
             (which == PRIO_PROCESS ? p.Pid == (who == 0 ? Process.Current.Pid : who) :
-             which == PRIO_PGRP ? p.Pgid == (who == 0 ? Process.Current.Pgid : who) : who == 0);
+             which == PRIO_PGRP ? p.Pgid == (who == 0 ? Process.Current.Pgid : who) :
+             Credentials.Of(p).Uid == (who == 0 ? Credentials.Current.Uid : (uint)who));
+
+        /// <summary>check_same_owner: the caller's effective uid is the target's effective or real one, or CAP_SYS_NICE.</summary>
+        private static bool MayReschedule(Credentials target)
+        {
+            Credentials c = Credentials.Current;
+            return c.Euid == target.Euid || c.Euid == target.Uid || c.Capable(Cap.SYS_NICE);
+        }
+
+        /// <summary>can_nice: a lower nice value needs RLIMIT_NICE (20 - nice at most) or CAP_SYS_NICE.</summary>
+        private static bool MayLowerNice(Process p, int nice) =>
+            (ulong)(20 - nice) <= p.Limits[SysProcess.RLIMIT_NICE].Cur || Credentials.Current.Capable(Cap.SYS_NICE);
 
         public static long Getpriority(SyscallFrame* f)
         {
@@ -450,9 +476,19 @@ namespace Kernel.Syscalls
             int which = (int)f->A0, who = (int)f->A1, n = (int)f->A2;
             if (which < PRIO_PROCESS || which > PRIO_USER) return -Errno.EINVAL;
             n = n < -20 ? -20 : n > 19 ? 19 : n;
-            bool found = false;
-            for (Process p = Process.First; p != null; p = p.AllNext) if (Names(p, which, who)) { p.Nice = n; found = true; }
-            return found ? 0 : -Errno.ESRCH;
+            // As Linux's set_one_prio: every named process is tried; the last refusal is the answer.
+            long error = -Errno.ESRCH;
+            Credentials c = Credentials.Current;
+            for (Process p = Process.First; p != null; p = p.AllNext)
+            {
+                if (!Names(p, which, who)) continue;
+                Credentials t = Credentials.Of(p);
+                if (t.Uid != c.Euid && t.Euid != c.Euid && !c.Capable(Cap.SYS_NICE)) { error = -Errno.EPERM; continue; }
+                if (n < p.Nice && !MayLowerNice(p, n)) { error = -Errno.EACCES; continue; }
+                if (error == -Errno.ESRCH) error = 0;
+                p.Nice = n;
+            }
+            return error;
         }
 
         // Memory is never swapped: locking always holds (the range must be mapped, as on Linux);

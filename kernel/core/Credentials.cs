@@ -48,6 +48,13 @@ namespace Kernel
             }
         }
 
+        /// <summary>A process's credentials: its leader's (any thread's once the leader is gone).</summary>
+        public static Credentials Of(Process p)
+        {
+            Thread t = p.FindThread(p.Pid) ?? p.Threads;
+            return t != null && t.Cred != null ? t.Cred : Root;
+        }
+
         /// <summary>A private copy for a set* call to change and then Commit (null when out of memory).</summary>
         public Credentials Copy()
         {
@@ -65,6 +72,9 @@ namespace Kernel
         {
             Thread t = Thread.Current;
             Credentials old = t.Cred;
+            // A process that changed identity may hold what its new user must not read (commit_creds: suid_dumpable 0).
+            if (old.Euid != c.Euid || old.Egid != c.Egid || old.Fsuid != c.Fsuid || old.Fsgid != c.Fsgid || (c.CapPrm & ~old.CapPrm) != 0)
+                t.Process.Dumpable = 0;
             c.Refs++;
             t.Cred = c;
             Release(old);
@@ -124,6 +134,32 @@ namespace Kernel
         }
     }
 
+    /// <summary>Who may look into or control another process (kernel/ptrace.c __ptrace_may_access).</summary>
+    internal static class TaskAccess
+    {
+        /// <summary>
+        /// The caller's own process; else all of the target's uids and gids are the caller's real ones
+        /// (fs ones when <paramref name="fsCreds"/>) and the target is dumpable; or CAP_SYS_PTRACE.
+        /// </summary>
+        public static bool May(Thread target, bool fsCreds)
+        {
+            if (target.Process == Process.Current) return true;
+            Credentials c = Credentials.Current, t = target.Cred;
+            if (t == null) return true;
+            uint uid = fsCreds ? c.Fsuid : c.Uid, gid = fsCreds ? c.Fsgid : c.Gid;
+            bool cap = c.Capable(Cap.SYS_PTRACE);
+            bool same = uid == t.Euid && uid == t.Suid && uid == t.Uid && gid == t.Egid && gid == t.Sgid && gid == t.Gid;
+            if (!same && !cap) return false;
+            return target.Process.Dumpable == 1 || cap;
+        }
+
+        public static bool May(Process p, bool fsCreds)
+        {
+            Thread t = p.FindThread(p.Pid) ?? p.Threads;
+            return t == null || May(t, fsCreds);
+        }
+    }
+
     /// <summary>
     /// Linux's file permission rules (fs/namei.c generic_permission, fs/attr.c, security/commoncap.c)
     /// for the calling thread's credentials. Each returns 0 or a negative errno.
@@ -136,8 +172,9 @@ namespace Kernel
         public static int Check(Credentials c, Inode n, int mask)
         {
             uint mode = n.Mode;
-            if (c.Fsuid == n.Uid) mode >>= 6;
-            else if (c.InGroup(n.Gid)) mode >>= 3;
+            OwnerOf(n, out uint uid, out uint gid);
+            if (c.Fsuid == uid) mode >>= 6;
+            else if (c.InGroup(gid)) mode >>= 3;
             if ((mask & ~(int)mode & 7) == 0) return 0;
             if (n.IsDirectory)
             {
@@ -152,6 +189,22 @@ namespace Kernel
 
         public static int Check(Inode n, int mask) => Check(Credentials.Current, n, mask);
 
+        /// <summary>
+        /// A node's owner: its own, but a /proc/PID file belongs to the process's effective user and
+        /// group while it is dumpable, else to root (Linux's task_dump_owner).
+        /// </summary>
+        public static void OwnerOf(Inode n, out uint uid, out uint gid)
+        {
+            uid = n.Uid; gid = n.Gid;
+            if (!(n is SpecialInode)) return;
+            Process p = n is Fs.ProcessFile pf ? (pf.Self ? Process.Current : pf.Owner) :
+                        n is Fs.ProcessMemFile pm ? (pm.Self ? Process.Current : pm.Owner) :
+                        n is Fs.GeneratedFile && n.Parent == Fs.Devices.ProcSelf ? Process.Current : null;   // /proc/self's own files
+            if (p == null || p.Dumpable != 1) return;
+            Credentials c = Credentials.Of(p);
+            uid = c.Euid; gid = c.Egid;
+        }
+
         /// <summary>The walk's search permission on each directory (FileSystem.MayLookup).</summary>
         public static int Lookup(Inode dir)
         {
@@ -165,7 +218,8 @@ namespace Kernel
         public static bool OwnerOrCapable(Inode n)
         {
             Credentials c = Credentials.Current;
-            return c.Fsuid == n.Uid || c.Capable(Cap.FOWNER);
+            OwnerOf(n, out uint uid, out _);
+            return c.Fsuid == uid || c.Capable(Cap.FOWNER);
         }
 
         /// <summary>may_create: write and search on the directory (an existing name is the operation's EEXIST first).</summary>

@@ -127,7 +127,8 @@ namespace Kernel
         /// The credentials a new program runs with (security/commoncap.c cap_bprm_creds_from_file, no
         /// file capabilities): the set-user-ID and set-group-ID bits take effect unless the mount is
         /// nosuid or no_new_privs is set; root (real or effective) gets the bounding and inheritable
-        /// sets as permitted, everyone else only the ambient set; KEEP_CAPS ends. Returns AT_SECURE.
+        /// sets as permitted, everyone else only the ambient set; KEEP_CAPS ends; the process is
+        /// dumpable again unless the program was unreadable or the ids differ. Returns AT_SECURE.
         /// </summary>
         private static bool ExecCredentials(Vfs.Inode node)
         {
@@ -160,7 +161,9 @@ namespace Kernel
             n.CapPrm |= n.CapAmb;
             n.CapEff = effective ? n.CapPrm : n.CapAmb;
             n.Securebits &= ~Credentials.SECBIT_KEEP_CAPS;
+            bool readable = Perm.Check(old, node, Perm.MAY_READ) == 0;   // would_dump: an unreadable program is not dumpable
             Credentials.Commit(n);
+            self.Process.Dumpable = readable && n.Euid == n.Uid && n.Egid == n.Gid ? 1 : 0;
             return setid || (n.Uid != 0 && (effective || (n.CapPrm & ~n.CapAmb) != 0));
         }
 

@@ -37,6 +37,7 @@ namespace Kernel
             c.MemPolicy = parent.MemPolicy;
             c.MemPolicyNodes = parent.MemPolicyNodes;
             c.Personality = parent.Personality;
+            c.Dumpable = parent.Dumpable;
             c.ForkNoExec = true;
             c.HasCtty = parent.HasCtty;
             c.CttyPty = parent.CttyPty;

@@ -78,6 +78,7 @@ namespace Kernel
         public Ptrace.ExitRecord TraceeExits;   // deaths of threads this process traced, for its wait4
         public Process LeaderTracer;            // the traced leader ended first: its tracer hears of it with the last thread
         public bool ForkNoExec;                 // forked and not exec'd since (acct's AFORK)
+        public int Dumpable = 1;                // PR_GET_DUMPABLE; 0 after a change of identity (Credentials.Commit): only CAP_SYS_PTRACE may trace it
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;

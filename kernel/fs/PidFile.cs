@@ -70,6 +70,7 @@ namespace Kernel.Fs
             if (f->A2 != 0) return -Errno.EINVAL;
             Process p = pf.Target;
             if (p == null || p.Zombie || p.Files == null) return -Errno.ESRCH;
+            if (!TaskAccess.May(p, false)) return -Errno.EPERM;
             int target = (int)f->A1;
             File file = (uint)target < FdTable.Max ? p.Files.Files[target] : null;
             if (file == null) return -Errno.EBADF;
