@@ -187,6 +187,7 @@ namespace Kernel.Syscalls
             if ((long)f->A1 < 0) return -Errno.EINVAL;
             if (!file.CanWrite) return -Errno.EINVAL;
             if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.EINVAL;
+            Perm.RemovePrivs(file.Node);
             int r = FileSystem.Truncate(file.Node, (long)f->A1);
             if (r >= 0) FsNotify.Child(file.Node, InotifyMask.IN_MODIFY);
             return r;

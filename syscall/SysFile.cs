@@ -419,6 +419,7 @@ namespace Kernel.Syscalls
             if (file is InodeFile && file.Node != null && file.Node.IsRegular && !file.Node.IsSpecial)
             {
                 Inode node = file.Node;
+                if (count > 0) Perm.RemovePrivs(node);
                 while (node.Writer != null && node.Writer != Thread.Current) Scheduler.Sleep(s_fileWriters, 0, interruptible: false);
                 if (count > PreemptEvery && node.Writer == null) { node.Writer = Thread.Current; locked = node; }
             }

@@ -195,6 +195,15 @@ static void as_nobody(void)
     struct timespec now2[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
     printf("utimensat NOW,NOW otherw %s\n", err(utimensat(AT_FDCWD, P("otherw"), now2, 0)));
     printf("truncate ro %s\n", err(truncate(P("ro"), 0)));
+    // Writing clears the set-user-ID bit and an executable set-group-ID bit (not a plain S_ISGID).
+    int wfd = open(P("suidw"), O_WRONLY);
+    printf("write suidw %s\n", err(write(wfd, "x", 1)));
+    close(wfd);
+    show("suidw");
+    wfd = open(P("sgidw"), O_WRONLY);
+    printf("ftruncate sgidw %s\n", err(ftruncate(wfd, 1)));
+    close(wfd);
+    show("sgidw");
     printf("truncate otherw %s\n", err(truncate(P("otherw"), 0)));
     // Signals.
     printf("kill root 0 %s\n", err(kill(root_sleeper, 0)));
@@ -276,6 +285,10 @@ int main(void)
     mkd("sgid", 02777, 0, 4242);
     make("suid", 06755, 0, 0);
     make("suid-noxgrp", 06745, 0, 0);
+    make("suidw", 06757, 0, 0);
+    make("sgidw", 02646, 0, 0);
+    printf("root writes suidw %s\n", err(truncate(P("suidw"), 6)));
+    show("suidw");
 
     printf("-- root\n");
     try_exec("noexec");
@@ -316,7 +329,7 @@ int main(void)
     // No shell in the unikernel: remove what we made by hand.
     const char *files[] = { "w/sock", "w/fifo", "w/lnk", "w/hl", "w/hl2", "w/hl3", "w/new2", "w/new", "w/ro", "sgid/f", "sticky/rootfile",
                             "sticky/x", "nosearch/f", "noread/f", "ro", "secret", "grp", "otherw", "exe-garbage", "noexec", "exe", "ownx",
-                            "mine1000", "suid", "suid-noxgrp", "lnk", "new" };
+                            "mine1000", "suid", "suid-noxgrp", "lnk", "new", "suidw", "sgidw" };
     for (unsigned i = 0; i < sizeof files / sizeof *files; i++) unlink(P(files[i]));
     const char *dirs[] = { "w/d", "sgid/d", "sub", "nosearch", "noread", "w", "sticky", "sgid", "d2" };
     for (unsigned i = 0; i < sizeof dirs / sizeof *dirs; i++) rmdir(P(dirs[i]));

@@ -264,6 +264,20 @@ namespace Kernel
             else n.Gid = c.Fsgid;
         }
 
+        /// <summary>
+        /// file_remove_privs: writing or truncating a regular file without CAP_FSETID clears S_ISUID,
+        /// and S_ISGID when the group may execute it or the writer is not in the group
+        /// (setattr_should_drop_suidgid).
+        /// </summary>
+        public static void RemovePrivs(Inode n)
+        {
+            if ((n.Mode & 0xC00) == 0 || !n.IsRegular) return;
+            Credentials c = Credentials.Current;
+            if (c.Capable(Cap.FSETID)) return;
+            if ((n.Mode & 0x400) != 0 && ((n.Mode & 0x8) != 0 || !c.InGroup(n.Gid))) n.Mode &= ~0x400u;
+            n.Mode &= ~0x800u;
+        }
+
         /// <summary>What a mode for a new file keeps of S_ISGID: the caller must be in the file's group or hold CAP_FSETID (mode_strip_sgid).</summary>
         public static uint StripSgid(Inode dir, uint mode)
         {
