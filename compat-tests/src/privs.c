@@ -14,6 +14,7 @@
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -62,6 +63,47 @@ static void owner(const char *path)
     struct stat st;
     if (stat(path, &st) < 0) { printf("  stat %s %s\n", path, err(-1)); return; }
     printf("  owner of %s: %u %u\n", path, st.st_uid, st.st_gid);
+}
+
+static long send_cred(int fd, pid_t pid, uid_t uid, gid_t gid)
+{
+    char data = 'x';
+    struct iovec iov = { &data, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(struct ucred))]; } u;
+    memset(&u, 0, sizeof u);
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_CREDENTIALS;
+    c->cmsg_len = CMSG_LEN(sizeof(struct ucred));
+    struct ucred uc = { pid, uid, gid };
+    memcpy(CMSG_DATA(c), &uc, sizeof uc);
+    return sendmsg(fd, &m, 0);
+}
+
+static void sockets(void)
+{
+    int sv[2];
+    socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+    struct ucred uc;
+    socklen_t l = sizeof uc;
+    getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &l);
+    printf("SO_PEERCRED uid %u gid %u own pid %d\n", uc.uid, uc.gid, uc.pid == getpid());
+    int on = 1;
+    setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on, sizeof on);
+    printf("claim uid 0 %s\n", err(send_cred(sv[0], getpid(), 0, 65534)));
+    printf("claim gid 0 %s\n", err(send_cred(sv[0], getpid(), 65534, 0)));
+    printf("claim own ids %s\n", err(send_cred(sv[0], getpid(), 65534, 65534)));
+    char data;
+    struct iovec iov = { &data, 1 };
+    union { struct cmsghdr h; char buf[CMSG_SPACE(sizeof(struct ucred))]; } u;
+    struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf };
+    if (recvmsg(sv[1], &m, 0) == 1 && CMSG_FIRSTHDR(&m)) {
+        memcpy(&uc, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof uc);
+        printf("received uid %u gid %u\n", uc.uid, uc.gid);
+    }
+    close(sv[0]);
+    close(sv[1]);
 }
 
 static void unprivileged(void)
@@ -126,6 +168,8 @@ static void unprivileged(void)
     printf("seize nobody after exec %s\n", err(a));
     if (a == 0) printf("detach %s\n", err(ptrace(PTRACE_DETACH, nobody_exec_pid, 0, 0)));
     printf("kill root %s\n", err(kill(root_pid, 0)));
+    printf("-- sockets\n");
+    sockets();
 }
 
 int main(int argc, char **argv)
