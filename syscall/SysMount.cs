@@ -72,6 +72,7 @@ namespace Kernel.Syscalls
 
             if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
             if ((flags & MS_NOUSER) != 0) return -Errno.EINVAL;
+            if (!Credentials.Current.Capable(Cap.SYS_ADMIN)) return -Errno.EPERM;
             int mntFlags = MountFlags(flags);
 
             if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND))
@@ -312,6 +313,7 @@ namespace Kernel.Syscalls
             if ((flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) != 0) return -Errno.EINVAL;
             int r = SysFile.Lookup(SysFile.AT_FDCWD, f->A0, (flags & UMOUNT_NOFOLLOW) == 0, false, out Inode node);
             if (r < 0) return r;
+            if (!Credentials.Current.Capable(Cap.SYS_ADMIN)) return -Errno.EPERM;
             Mount m = FileSystem.WalkMount;
             if (m == null || m.Root != node || !m.Attached) return -Errno.EINVAL;
             if (m.Kind == Mount.KindBoot) return -Errno.EBUSY;    // the boot mounts are one tree: nothing to uncover

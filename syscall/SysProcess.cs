@@ -91,6 +91,7 @@ namespace Kernel.Syscalls
 
         private static long SetName(ulong user, long length, bool host)
         {
+            if (!Credentials.Current.Capable(Cap.SYS_ADMIN)) return -Errno.EPERM;
             if (length < 0 || length > Uts.MaxName) return -Errno.EINVAL;
             byte* name = stackalloc byte[Uts.MaxName];
             if (UserMemory.CopyFrom(name, user, (ulong)length) != 0) return -Errno.EFAULT;

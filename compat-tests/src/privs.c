@@ -15,6 +15,12 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/klog.h>
+#include <sys/time.h>
+#include <sys/timex.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -170,6 +176,23 @@ static void unprivileged(void)
     printf("kill root %s\n", err(kill(root_pid, 0)));
     printf("-- sockets\n");
     sockets();
+    printf("-- root only\n");
+    printf("mount %s\n", err(mount("none", "/tmp", "tmpfs", 0, NULL)));
+    printf("umount /proc %s\n", err(umount2("/proc", 0)));
+    printf("sethostname %s\n", err(sethostname("x", 1)));
+    printf("setdomainname %s\n", err(setdomainname("x", 1)));
+    printf("settimeofday(NULL, NULL) %s\n", err(syscall(SYS_settimeofday, NULL, NULL)));
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    printf("clock_settime %s\n", err(clock_settime(CLOCK_REALTIME, &now)));
+    struct timex tx = { 0 };
+    printf("adjtimex read %s\n", err(adjtimex(&tx) < 0 ? -1 : 0));
+    tx.modes = ADJ_FREQUENCY;
+    printf("adjtimex ADJ_FREQUENCY %s\n", err(adjtimex(&tx)));
+    printf("reboot CAD_OFF %s\n", err(reboot(RB_DISABLE_CAD)));
+    printf("acct %s\n", err(acct(NULL)));
+    printf("syslog size %s\n", err(klogctl(10, NULL, 0)));
+    printf("chroot %s\n", err(chroot("/")));
 }
 
 int main(int argc, char **argv)

@@ -10,8 +10,8 @@ namespace Kernel
     internal static class Cap
     {
         public const int CHOWN = 0, DAC_OVERRIDE = 1, DAC_READ_SEARCH = 2, FOWNER = 3, FSETID = 4, KILL = 5,
-            SETGID = 6, SETUID = 7, SETPCAP = 8, LINUX_IMMUTABLE = 9, SYS_CHROOT = 18, SYS_PTRACE = 19, SYS_ADMIN = 21, SYS_NICE = 23,
-            SYS_RESOURCE = 24, MKNOD = 27, MAC_OVERRIDE = 32, Last = 40;
+            SETGID = 6, SETUID = 7, SETPCAP = 8, LINUX_IMMUTABLE = 9, SYS_CHROOT = 18, SYS_PTRACE = 19, SYS_PACCT = 20, SYS_ADMIN = 21, SYS_BOOT = 22, SYS_NICE = 23,
+            SYS_RESOURCE = 24, SYS_TIME = 25, MKNOD = 27, SYSLOG = 34, MAC_OVERRIDE = 32, Last = 40;
         public const ulong All = (1UL << (Last + 1)) - 1;
         // The capabilities an fsuid change from or to 0 takes away or gives back (CAP_FS_MASK).
         public const ulong FsMask = 1UL << CHOWN | 1UL << MKNOD | 1UL << DAC_OVERRIDE | 1UL << DAC_READ_SEARCH |
