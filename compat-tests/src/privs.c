@@ -15,6 +15,8 @@
 #include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/klog.h>
@@ -193,6 +195,12 @@ static void unprivileged(void)
     printf("acct %s\n", err(acct(NULL)));
     printf("syslog size %s\n", err(klogctl(10, NULL, 0)));
     printf("chroot %s\n", err(chroot("/")));
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in in = { .sin_family = AF_INET, .sin_port = htons(80), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    printf("bind port 80 %s\n", err(bind(s, (struct sockaddr *)&in, sizeof in)));
+    in.sin_port = 0;
+    printf("bind port 0 %s\n", err(bind(s, (struct sockaddr *)&in, sizeof in)));
+    close(s);
 }
 
 int main(int argc, char **argv)
