@@ -42,6 +42,8 @@ namespace Kernel.Vfs
         public Mount Mounted;                 // the mount covering this directory (the walk goes on at its root)
         public Mount RootOf;                  // the mount whose tree this directory is the root of (boot mounts, tmpfs)
         public bool MagicLink;                // a /proc link that names an open file (RESOLVE_NO_MAGICLINKS refuses it)
+        public byte* Xattrs;                  // extended attributes (FileSystem.SetXattr's packed records), or null
+        public int XattrBytes;
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
@@ -90,6 +92,7 @@ namespace Kernel.Vfs
         {
             if (Nlink != 0 || OpenCount > 0) return;
             if (VfsMemory.Free != null) FileSystem.FreeContents(this);
+            FileSystem.FreeXattrs(this);
             Data = null;
             Capacity = 0;
             DataOwned = false;
