@@ -289,8 +289,18 @@ namespace Kernel.Syscalls
         public static long Mknod(SyscallFrame* f) => DoMknod(AT_FDCWD, f->A0, (uint)f->A1, f->A2);
         public static long Mknodat(SyscallFrame* f) => DoMknod((int)f->A0, f->A1, (uint)f->A2, f->A3);
 
-        private static long DoMknod(int dirfd, ulong userPath, uint mode, ulong dev)
+        /// <summary>
+        /// mknod: a regular file, FIFO, socket node, or device node. A character device node gets the
+        /// driver of its number (Devices.CharDevice: 1,3 behaves as /dev/null wherever it is made); a
+        /// number without a driver, and every block device (there are no block drivers), opens with
+        /// ENXIO. The type is checked before the path (may_mknod): a directory EPERM, others EINVAL.
+        /// </summary>
+        private static long DoMknod(int dirfd, ulong userPath, uint mode, ulong devArg)
         {
+            uint type = mode & Inode.S_IFMT, dev = (uint)devArg;      // the syscall's dev is an unsigned int
+            if (type == Inode.S_IFDIR) return -Errno.EPERM;
+            if (type != 0 && type != Inode.S_IFREG && type != Inode.S_IFCHR && type != Inode.S_IFBLK &&
+                type != Inode.S_IFIFO && type != Inode.S_IFSOCK) return -Errno.EINVAL;
             byte* buf = stackalloc byte[PathMax + 1];
             int len = CopyPath(userPath, buf);
             if (len < 0) return len;
@@ -301,19 +311,19 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
             if (FileSystem.WalkReadOnly) return FileSystem.Lookup(parent, name) != null ? -Errno.EEXIST : -Errno.EROFS;
-            uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
-            if (type == 0 || type == 0x8000)
+            uint perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
+            if (type == 0 || type == Inode.S_IFREG)
             {
-                r = FileSystem.Create(parent, name, 0x8000 | perm, out Inode created);
+                r = FileSystem.Create(parent, name, Inode.S_IFREG | perm, out Inode created);
                 if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, created, 0);
                 return r;
             }
-            SpecialInode node;
-            if (type == 0x1000) node = new FifoInode();
-            else if (type == 0x2000 || type == 0x6000 || type == 0xC000) node = new DeadDevice();
-            else return -Errno.EINVAL;
+            SpecialInode node = type == Inode.S_IFIFO ? new FifoInode()
+                : type == Inode.S_IFCHR ? Devices.CharDevice(Devices.Major(dev), Devices.Minor(dev))
+                : null;
+            node ??= new DeadDevice();                         // sockets (opened: ENXIO), block devices, unknown numbers
             node.Mode = type | perm;
-            node.Rdev = dev;
+            node.Rdev = type == Inode.S_IFCHR || type == Inode.S_IFBLK ? dev : 0;
             node.Uid = 0; node.Gid = 0;
             r = FileSystem.AddSpecial(parent, name, node);
             if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
