@@ -39,6 +39,13 @@ namespace Kernel.Syscalls
             SyscallDispatcher.Register(Nr.chroot, &SysPath.Chroot);
             SyscallDispatcher.Register(Nr.mount, &SysMount.MountSyscall);
             SyscallDispatcher.Register(Nr.umount2, &SysMount.Umount2);
+            SyscallDispatcher.Register(Nr.open_tree, &SysMount.OpenTree);
+            SyscallDispatcher.Register(Nr.move_mount, &SysMount.MoveMountSyscall);
+            SyscallDispatcher.Register(Nr.fsopen, &SysMount.Fsopen);
+            SyscallDispatcher.Register(Nr.fsconfig, &SysMount.Fsconfig);
+            SyscallDispatcher.Register(Nr.fsmount, &SysMount.Fsmount);
+            SyscallDispatcher.Register(Nr.fspick, &SysMount.Fspick);
+            SyscallDispatcher.Register(Nr.mount_setattr, &SysMount.MountSetattr);
             SyscallDispatcher.Register(Nr.mbind, &SysNuma.Mbind);
             SyscallDispatcher.Register(Nr.set_mempolicy_home_node, &SysNuma.SetMempolicyHomeNode);
             SyscallDispatcher.Register(Nr.process_madvise, &SysMemory.ProcessMadvise);
