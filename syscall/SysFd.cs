@@ -257,6 +257,7 @@ namespace Kernel.Syscalls
             return type == 0x8000 || type == 0x6000 || type == 0x4000 || type == 0xA000 ? 0 : -Errno.ESPIPE;
         }
 
+        private const long RAMFS_MAGIC = 0x858458F6;
         // <linux/falloc.h>
         private const int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8, FALLOC_FL_ZERO_RANGE = 0x10,
             FALLOC_FL_INSERT_RANGE = 0x20, FALLOC_FL_UNSHARE_RANGE = 0x40, FALLOC_FL_WRITE_ZEROES = 0x80;
@@ -293,6 +294,7 @@ namespace Kernel.Syscalls
             if (type != Inode.S_IFREG && type != Inode.S_IFBLK) return -Errno.ENODEV;
             if (offset > long.MaxValue - len) return -Errno.EFBIG;
             if (node.IsSpecial) return -Errno.EOPNOTSUPP;          // /proc files, devices: no fallocate
+            if (FileSystem.MountOf(node).Magic == RAMFS_MAGIC) return -Errno.EOPNOTSUPP;   // ramfs has none either
             if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
             int r = 0;
             if ((mode & FALLOC_FL_PUNCH_HOLE) != 0)

@@ -219,6 +219,27 @@ int main(void)
     state("a after reconfigure rw", a);
     close(pk);
 
+    /* ramfs: no fallocate, no extended attributes */
+    int rfs = fsopen_("ramfs", 0);
+    res("fsopen ramfs", rfs);
+    res("fsconfig ramfs mode", fsconfig_(rfs, FSCONFIG_SET_STRING, "mode", "0755", 0));
+    res("fsconfig ramfs create", fsconfig_(rfs, FSCONFIG_CMD_CREATE, NULL, NULL, 0));
+    int rm = fsmount_(rfs, 0, 0);
+    res("fsmount ramfs", rm);
+    close(rfs);
+    res("move_mount ramfs to c", move_mount_(rm, "", AT_FDCWD, c, MOVE_MOUNT_F_EMPTY_PATH));
+    close(rm);
+    statfs(c, &sf);
+    printf("c is ramfs: %d\n", sf.f_type == 0x858458F6);
+    int rf = open(P(x, "c/file"), O_CREAT | O_RDWR, 0644);
+    res("file on ramfs", rf);
+    res("fallocate on ramfs", fallocate(rf, 0, 0, 4096));
+    res("fsetxattr user.x on ramfs", syscall(SYS_fsetxattr, rf, "user.x", "x", 1, 0));
+    res("fsetxattr trusted.x on ramfs", syscall(SYS_fsetxattr, rf, "trusted.x", "x", 1, 0));
+    close(rf);
+    unlink(x);
+    res("umount c", umount2(c, 0));
+
     res("umount b", umount2(b, 0));
     res("umount a", umount2(a, 0));
     umount2(a, MNT_DETACH);
