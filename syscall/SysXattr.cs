@@ -141,14 +141,26 @@ namespace Kernel.Syscalls
             if ((r = Permission(node, ns, false)) < 0) return r;
             if ((r = Handler(node, mount, name, nameLength, ns)) < 0) return r;
             var key = new System.ReadOnlySpan<byte>(name, nameLength);
-            ulong size = f->A3 > FileSystem.XattrSizeMax ? FileSystem.XattrSizeMax : f->A3;
-            if (size == 0) return FileSystem.GetXattr(node, key, default);
-            // The value is copied out of the store first: the store may change while a copy to user memory faults.
-            byte* buf = (byte*)Mm.KernelHeap.Alloc(size);
+            int length = FileSystem.GetXattr(node, key, default);
+            if (length <= 0 || f->A3 == 0) return length;
+            if ((ulong)length > f->A3) return -Errno.ERANGE;
+            return CopyOut(f->A2, length, node, key);
+        }
+
+        /// <summary>
+        /// A value (name != default) or the name list, <paramref name="length"/> bytes, to user memory
+        /// through a kernel copy, so that a fault while copying never sees the store change under it
+        /// (on the stack when small, as most are).
+        /// </summary>
+        private static long CopyOut(ulong user, int length, Inode node, System.ReadOnlySpan<byte> name)
+        {
+            byte* small = stackalloc byte[256];
+            byte* buf = length <= 256 ? small : (byte*)Mm.KernelHeap.Alloc((ulong)length);
             if (buf == null) return -Errno.ENOMEM;
-            r = FileSystem.GetXattr(node, key, new System.Span<byte>(buf, (int)size));
-            if (r > 0 && UserMemory.CopyTo(f->A2, buf, (ulong)r) != 0) r = -Errno.EFAULT;
-            Mm.KernelHeap.Free(buf);
+            var dst = new System.Span<byte>(buf, length);
+            int r = name.Length > 0 ? FileSystem.GetXattr(node, name, dst) : FileSystem.ListXattrs(node, dst);
+            if (r > 0 && UserMemory.CopyTo(user, buf, (ulong)r) != 0) r = -Errno.EFAULT;
+            if (buf != small) Mm.KernelHeap.Free(buf);
             return r;
         }
 
@@ -163,15 +175,12 @@ namespace Kernel.Syscalls
             int r = byPath ? ByPath(f->A0, follow, out Inode node, out Mount _) : ByFd(f->A0, out node, out Mount _);
             if (r < 0) return r;
             if (node == null) return 0;
-            ulong size = f->A2 > FileSystem.XattrSizeMax ? FileSystem.XattrSizeMax : f->A2;   // XATTR_LIST_MAX
-            if (size == 0) return FileSystem.ListXattrs(node, default);
-            byte* buf = (byte*)Mm.KernelHeap.Alloc(size);
-            if (buf == null) return -Errno.ENOMEM;
-            r = FileSystem.ListXattrs(node, new System.Span<byte>(buf, (int)size));
-            if (r == -Errno.ERANGE && size == FileSystem.XattrSizeMax) r = -Errno.E2BIG;
-            if (r > 0 && UserMemory.CopyTo(f->A1, buf, (ulong)r) != 0) r = -Errno.EFAULT;
-            Mm.KernelHeap.Free(buf);
-            return r;
+            int total = FileSystem.ListXattrs(node, default);
+            if (total <= 0 || f->A2 == 0) return total;
+            // Linux lists into at most XATTR_LIST_MAX (64 KiB) bytes; a longer list there is E2BIG.
+            ulong room = f->A2 < FileSystem.XattrSizeMax ? f->A2 : FileSystem.XattrSizeMax;
+            if ((ulong)total > room) return room == FileSystem.XattrSizeMax ? -Errno.E2BIG : -Errno.ERANGE;
+            return CopyOut(f->A1, total, node, default);
         }
 
         // ---- remove -----------------------------------------------------------------------------

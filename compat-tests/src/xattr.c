@@ -9,6 +9,7 @@
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #define BAD ((void *)1)
@@ -227,6 +228,21 @@ int main(void)
     attrib_events("after fremovexattr", in);
     close(in);
     close(fd);
+
+    /* ctime: a change moves it, a failed call does not */
+    struct stat before, after;
+    stat(d, &before);
+    struct timespec pause = { 0, 20 * 1000 * 1000 };
+    nanosleep(&pause, NULL);
+    setxattr(d, "user.x", "dx", 2, XATTR_CREATE);
+    stat(d, &after);
+    printf("ctime after a failed setxattr unchanged: %d\n",
+           after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec == before.st_ctim.tv_nsec);
+    setxattr(d, "user.x", "dy", 2, XATTR_REPLACE);
+    stat(d, &after);
+    printf("ctime after setxattr moved: %d\n",
+           after.st_ctim.tv_sec > before.st_ctim.tv_sec ||
+           (after.st_ctim.tv_sec == before.st_ctim.tv_sec && after.st_ctim.tv_nsec > before.st_ctim.tv_nsec));
 
     /* /proc: no attributes, no handlers */
     get("/proc/self/status user.x", "/proc/self/status", "user.x", 64);
