@@ -99,15 +99,12 @@ namespace Kernel.Syscalls
             int nameLength = CopyName(f->A1, name);
             if (nameLength < 0) return nameLength;
             if (size > FileSystem.XattrSizeMax) return -Errno.E2BIG;
-            byte* copy = null;
-            if (size > 0)
-            {
-                copy = (byte*)Mm.KernelHeap.Alloc(size);
-                if (copy == null) return -Errno.ENOMEM;
-                if (UserMemory.CopyFrom(copy, value, size) != 0) { Mm.KernelHeap.Free(copy); return -Errno.EFAULT; }
-            }
-            long r = SetValue(f->A0, byPath, follow, name, nameLength, copy, (int)size, flags);
-            if (copy != null) Mm.KernelHeap.Free(copy);
+            byte* small = stackalloc byte[256];
+            byte* copy = size <= 256 ? small : (byte*)Mm.KernelHeap.Alloc(size);
+            if (copy == null) return -Errno.ENOMEM;
+            long r = size > 0 && UserMemory.CopyFrom(copy, value, size) != 0 ? -Errno.EFAULT
+                : SetValue(f->A0, byPath, follow, name, nameLength, copy, (int)size, flags);
+            if (copy != small) Mm.KernelHeap.Free(copy);
             return r;
         }
 
