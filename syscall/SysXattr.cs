@@ -2,8 +2,8 @@
 // or a descriptor, as Linux 6.x's fs/xattr.c and tmpfs answer. The store is per node
 // (kernel/vfs/portable/Xattr.cs), so hard links share it, rename keeps it and the node's death
 // frees it. Namespaces user., trusted. and security. are kept on tmpfs-like mounts (rootfs,
-// /tmp, /dev, tmpfs mounts); sysfs keeps trusted. and security.; /proc and other pseudo file
-// systems, pipes and anonymous files have none (EOPNOTSUPP). system.posix_acl_* is not
+// /tmp, /dev, tmpfs mounts); sysfs keeps trusted. and security.; /proc, /dev/pts, other pseudo
+// file systems, pipes and anonymous files have none (EOPNOTSUPP). system.posix_acl_* is not
 // supported (EOPNOTSUPP): there are no ACLs here. We run as root, so trusted. is always allowed.
 using Kernel.Fs;
 using Kernel.Memory;
@@ -47,11 +47,16 @@ namespace Kernel.Syscalls
             return write ? -Errno.EPERM : -Errno.ENODATA;
         }
 
-        /// <summary>The file system's handler for the name (xattr_resolve_name): 0, -EOPNOTSUPP, or -EINVAL for a bare prefix.</summary>
-        private static int Handler(Inode node, Mount mount, byte* name, int length, int ns)
+        /// <summary>
+        /// The file system's handler for the name (xattr_resolve_name): 0, -EOPNOTSUPP, or -EINVAL for
+        /// a bare prefix. sysfs (kernfs) reads user. (nothing is there) but refuses to write it;
+        /// /dev/pts (devpts here shares /dev's tree) has no handlers.
+        /// </summary>
+        private static int Handler(Inode node, Mount mount, byte* name, int length, int ns, bool write)
         {
             if (node == null || mount == null || ns == 0 || ns == NsSystem) return -Errno.EOPNOTSUPP;
-            if (mount.Magic == SYSFS_MAGIC ? ns == NsUser : mount.Magic != TMPFS_MAGIC) return -Errno.EOPNOTSUPP;
+            if (mount.Magic == SYSFS_MAGIC ? ns == NsUser && write : mount.Magic != TMPFS_MAGIC) return -Errno.EOPNOTSUPP;
+            if (node == Devices.Pts || node.Parent == Devices.Pts) return -Errno.EOPNOTSUPP;
             int prefix = ns == NsUser ? 5 : ns == NsTrusted ? 8 : 9;
             return length == prefix ? -Errno.EINVAL : 0;
         }
@@ -115,7 +120,7 @@ namespace Kernel.Syscalls
             if (FileSystem.WalkReadOnly && node != null) return -Errno.EROFS;
             int ns = Namespace(name, nameLength);
             if ((r = Permission(node, ns, true)) < 0) return r;
-            if ((r = Handler(node, mount, name, nameLength, ns)) < 0) return r;
+            if ((r = Handler(node, mount, name, nameLength, ns, true)) < 0) return r;
             r = FileSystem.SetXattr(node, new System.ReadOnlySpan<byte>(name, nameLength), new System.ReadOnlySpan<byte>(value, size), flags);
             if (r == 0) Changed(node);
             return r;
@@ -136,7 +141,7 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             int ns = Namespace(name, nameLength);
             if ((r = Permission(node, ns, false)) < 0) return r;
-            if ((r = Handler(node, mount, name, nameLength, ns)) < 0) return r;
+            if ((r = Handler(node, mount, name, nameLength, ns, false)) < 0) return r;
             var key = new System.ReadOnlySpan<byte>(name, nameLength);
             int length = FileSystem.GetXattr(node, key, default);
             if (length <= 0 || f->A3 == 0) return length;
@@ -196,7 +201,7 @@ namespace Kernel.Syscalls
             if (FileSystem.WalkReadOnly && node != null) return -Errno.EROFS;
             int ns = Namespace(name, nameLength);
             if ((r = Permission(node, ns, true)) < 0) return r;
-            if ((r = Handler(node, mount, name, nameLength, ns)) < 0) return r;
+            if ((r = Handler(node, mount, name, nameLength, ns, true)) < 0) return r;
             r = FileSystem.RemoveXattr(node, new System.ReadOnlySpan<byte>(name, nameLength));
             if (r == 0) Changed(node);
             return r;

@@ -250,6 +250,17 @@ int main(void)
     r = listxattr("/proc/self/status", buf, sizeof buf);
     list("/proc/self/status list", r, buf);
 
+    /* sysfs: user. reads as absent (writing it is refused); devpts: no trusted. */
+    get("/sys/devices/system/cpu user.x", "/sys/devices/system/cpu", "user.x", 64);
+    get("/sys/devices/system/cpu trusted.x", "/sys/devices/system/cpu", "trusted.x", 64);
+    r = listxattr("/sys/devices/system/cpu", buf, sizeof buf);
+    list("/sys/devices/system/cpu list", r, buf);
+    get("/dev/pts/ptmx user.x", "/dev/pts/ptmx", "user.x", 64);
+    get("/dev/pts/ptmx trusted.x", "/dev/pts/ptmx", "trusted.x", 64);
+    res("/dev/pts/ptmx set user.x", setxattr("/dev/pts/ptmx", "user.x", "x", 1, 0));
+    res("/dev/pts/ptmx set trusted.x", setxattr("/dev/pts/ptmx", "trusted.x", "x", 1, 0));
+    get("/dev/null trusted.x", "/dev/null", "trusted.x", 64);
+
     rmdir(d);
     unlink(l);
     unlink(p);
