@@ -94,6 +94,16 @@ static void exists(const char *what, const char *path)
     printf("%s: %s errno %d\n", what, r == 0 ? "exists" : "missing", e);
 }
 
+/* What /proc/self/fd/N names. */
+static void link_of(const char *what, int fd)
+{
+    char p[64], buf[256];
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    long n = readlink(p, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    printf("link of %s: %s\n", what, buf);
+}
+
 int main(void)
 {
     setvbuf(stdout, NULL, _IONBF, 0);
@@ -135,6 +145,8 @@ int main(void)
     /* the detached mount works through its descriptor */
     int f = openat(mnt, "made-detached", O_CREAT | O_WRONLY, 0644);
     res("file made in the detached mount", f);
+    link_of("the detached mount", mnt);
+    link_of("a file in the detached mount", f);
     close(f);
     struct stat st;
     fstat(mnt, &st);

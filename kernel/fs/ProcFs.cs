@@ -180,7 +180,16 @@ namespace Kernel.Fs
         /// <summary>What readlink of /proc/PID/fd/N says for <paramref name="f"/>.</summary>
         private static int LinkTarget(File f, int fd, Span<byte> target)
         {
-            if (f.Node != null) return FileSystem.GetPath(f.Node, target);
+            if (f.Node != null)
+            {
+                int n = FileSystem.GetPath(f.Node, target);
+                // In a detached mount (fsmount, before move_mount) the path starts at its root, as Linux's d_path.
+                Mount m = n == -Errno.ENOENT ? FileSystem.MountOf(f.Node) : null;
+                if (m == null || m.Attached || m.Kind != Mount.KindTree) return n;
+                n = FileSystem.PathInTree(f.Node, target);
+                if (n == 0 && target.Length > 0) { target[0] = (byte)'/'; n = 1; }
+                return n;
+            }
             if (f is PipeFile p) return Text(target, "pipe:[", p.P.Id, "]");
             if (f is SocketFile s) return Text(target, "socket:[", s.Ino, "]");
             if (f.AnonName != null) { int tl = Text(target, "anon_inode:", 0, null); return tl + Text(target.Slice(tl), f.AnonName, 0, null); }
