@@ -281,6 +281,7 @@ namespace Kernel.Syscalls
             if (target.IsDirectory != from.IsDirectory) return -Errno.ENOTDIR;
             if (!m.Attached)
             {
+                for (Mount c = where; c != null; c = c.ParentMount) if (c == m) return -Errno.EINVAL;   // not into itself
                 FileSystem.Attach(m, target, where);
                 if (owner != null && owner.M == m) owner.Owns = false;
                 return 0;

@@ -154,6 +154,8 @@ int main(void)
     res("move_mount with bad flags", move_mount_(mnt, "", AT_FDCWD, a, 0x10000));
     res("move_mount to a missing target", move_mount_(mnt, "", AT_FDCWD, P(x, "missing"), MOVE_MOUNT_F_EMPTY_PATH));
     res("move_mount of a plain directory", move_mount_(dfd, "", AT_FDCWD, a, MOVE_MOUNT_F_EMPTY_PATH));
+    mkdirat(mnt, "inner", 0755);
+    res("move_mount of the detached mount into itself", move_mount_(mnt, "", mnt, "inner", MOVE_MOUNT_F_EMPTY_PATH));
     res("move_mount attaches it at a", move_mount_(mnt, "", AT_FDCWD, a, MOVE_MOUNT_F_EMPTY_PATH));
     close(mnt);
     exists("a/made-detached", P(x, "a/made-detached"));
