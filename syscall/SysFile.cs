@@ -559,10 +559,12 @@ namespace Kernel.Syscalls
             st->Gid = n.Gid;
             st->Rdev = n.Rdev;
             // Report sizes the way a 4 KiB-block disk file system does (ls -l "total", du): a directory
-            // occupies one block and a file whole blocks, so tools print what they print on Linux.
+            // occupies one block and a file the pages it stores (holes take none, as on Linux), so
+            // tools print what they print on Linux.
             st->Size = n.IsDirectory ? 4096 : n.Size;
             st->Blksize = 4096;
-            st->Blocks = n.IsDirectory ? 8 : n.IsSymlink ? 0 : (n.Size + 4095) / 4096 * 8;
+            st->Blocks = n.IsDirectory ? 8 : n.IsSymlink ? 0 :
+                n.IsRegular && !n.IsSpecial ? (long)FileSystem.StoredPages(n, 0, ulong.MaxValue) * 8 : (n.Size + 4095) / 4096 * 8;
             st->Atime = n.AtimeNs / 1_000_000_000; st->AtimeNsec = n.AtimeNs % 1_000_000_000;
             st->Mtime = n.MtimeNs / 1_000_000_000; st->MtimeNsec = n.MtimeNs % 1_000_000_000;
             st->Ctime = n.CtimeNs / 1_000_000_000; st->CtimeNsec = n.CtimeNs % 1_000_000_000;

@@ -1,6 +1,6 @@
 /* fallocate on tmpfs (/dev/shm): allocation with and without KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE
  * (zeros read back, size kept, whole 64 KiB-aligned ranges become holes for SEEK_HOLE/SEEK_DATA,
- * a MAP_SHARED mapping sees the zeros, IN_MODIFY), the modes tmpfs refuses (EOPNOTSUPP), and the
+ * st_blocks drops, a MAP_SHARED mapping sees the zeros, IN_MODIFY), the modes tmpfs refuses (EOPNOTSUPP), and the
  * errors in Linux's order: EINVAL, EOPNOTSUPP, EBADF, ESPIPE, ENODEV, EFBIG. */
 #include "compat.h"
 #include <fcntl.h>
@@ -43,6 +43,15 @@ static void show(const char *what, int fd)
     printf("%s: size %ld read %ld zeros %ld sum %llu\n", what, size, n, zeros, sum);
 }
 
+/* st_blocks: the 512-byte blocks stored (holes take none). */
+static void blocks(const char *what, int fd)
+{
+    struct stat st;
+    fstat(fd, &st);
+    long b = (long)st.st_blocks;
+    printf("%s: %ld blocks\n", what, b);
+}
+
 static void seeks(const char *what, int fd, long from)
 {
     errno = 0;
@@ -66,11 +75,13 @@ int main(void)
         write(fd, block, sizeof block);
     }
     show("256 KiB written", fd);
+    blocks("256 KiB written", fd);
     seeks("from 0", fd, 0);
 
     res("PUNCH_HOLE without KEEP_SIZE", fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 4096));
     res("punch [64K, 128K)", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 64 * KiB, 64 * KiB));
     show("after the punch", fd);
+    blocks("after the punch", fd);
     seeks("from 0", fd, 0);
     seeks("from 70000", fd, 70000);
     res("punch [1000, 3000)", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 1000, 2000));
@@ -79,6 +90,7 @@ int main(void)
     show("after the punch past the end", fd);
     res("punch [192K, 1M)", fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, 192 * KiB, 1024 * KiB));
     show("after the tail punch", fd);
+    blocks("after the tail punch", fd);
     seeks("from 150000", fd, 150000);
     seeks("from 200000", fd, 200000);
     seeks("from the end", fd, 256 * KiB);
@@ -109,6 +121,16 @@ int main(void)
     long n = read(in, evbuf, sizeof evbuf);
     printf("IN_MODIFY after a punch: %d\n", n > 0 && (((struct inotify_event *)evbuf)->mask & IN_MODIFY) ? 1 : 0);
     close(in);
+
+    /* a file grown by truncate is all hole */
+    char spath[80];
+    snprintf(spath, sizeof spath, "%s-sparse", path);
+    int sp = open(spath, O_CREAT | O_RDWR | O_TRUNC, 0600);
+    ftruncate(sp, 1 << 20);
+    blocks("1 MiB by ftruncate", sp);
+    seeks("1 MiB by ftruncate", sp, 0);
+    close(sp);
+    unlink(spath);
 
     /* modes tmpfs refuses */
     res("ZERO_RANGE", fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 4096));
