@@ -42,7 +42,7 @@ namespace Kernel.Syscalls
         /// <summary>The per-mount flags mount(2)'s <paramref name="flags"/> ask for (relatime unless told otherwise).</summary>
         private static int MountFlags(ulong flags)
         {
-            int f = (int)(flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME));
+            int f = (int)(flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW | MS_NOATIME | MS_NODIRATIME));
             if ((flags & MS_STRICTATIME) != 0) f |= Mount.StrictAtime;
             else if ((flags & MS_NOATIME) == 0) f |= Mount.RelAtime;
             return f;

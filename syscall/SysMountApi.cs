@@ -72,16 +72,17 @@ namespace Kernel.Syscalls
         private const uint FSPICK_CLOEXEC = 1, FSPICK_SYMLINK_NOFOLLOW = 2, FSPICK_NO_AUTOMOUNT = 4, FSPICK_EMPTY_PATH = 8;
         private const int KeyMax = 256;
 
-        /// <summary>MOUNT_ATTR_* (not the atime enum) as Mount flags; NOSYMFOLLOW and IDMAP are not supported (-1).</summary>
+        /// <summary>MOUNT_ATTR_* (not the atime enum) as Mount flags; IDMAP is not supported (-1: no user namespaces).</summary>
         private static int AttrFlags(ulong attr)
         {
-            if ((attr & (MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSYMFOLLOW)) != 0) return -1;
+            if ((attr & MOUNT_ATTR_IDMAP) != 0) return -1;
             int f = 0;
             if ((attr & MOUNT_ATTR_RDONLY) != 0) f |= Mount.ReadOnly;
             if ((attr & MOUNT_ATTR_NOSUID) != 0) f |= Mount.NoSuid;
             if ((attr & MOUNT_ATTR_NODEV) != 0) f |= Mount.NoDev;
             if ((attr & MOUNT_ATTR_NOEXEC) != 0) f |= Mount.NoExec;
             if ((attr & MOUNT_ATTR_NODIRATIME) != 0) f |= Mount.NoDirAtime;
+            if ((attr & MOUNT_ATTR_NOSYMFOLLOW) != 0) f |= Mount.NoSymFollow;
             return f;
         }
 

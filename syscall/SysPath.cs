@@ -400,7 +400,7 @@ namespace Kernel.Syscalls
         }
 
         private const long ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048,
-            ST_RELATIME = 4096, ST_VALID = 0x20;
+            ST_RELATIME = 4096, ST_VALID = 0x20, ST_NOSYMFOLLOW = 0x2000;
 
         /// <summary>statfs of a file on mount <paramref name="m"/>: its file system's type, a tmpfs size= as its size, the mount's flags.</summary>
         private static long FillStatfs(ulong buf, Mount m)
@@ -429,7 +429,7 @@ namespace Kernel.Syscalls
                 s.Flags = ST_VALID | ((f & Mount.ReadOnly) != 0 ? ST_RDONLY : 0) | ((f & Mount.NoSuid) != 0 ? ST_NOSUID : 0) |
                     ((f & Mount.NoDev) != 0 ? ST_NODEV : 0) | ((f & Mount.NoExec) != 0 ? ST_NOEXEC : 0) |
                     ((f & Mount.NoAtime) != 0 ? ST_NOATIME : 0) | ((f & Mount.NoDirAtime) != 0 ? ST_NODIRATIME : 0) |
-                    ((f & Mount.RelAtime) != 0 ? ST_RELATIME : 0);
+                    ((f & Mount.RelAtime) != 0 ? ST_RELATIME : 0) | ((f & Mount.NoSymFollow) != 0 ? ST_NOSYMFOLLOW : 0);
             }
             s.Files = 1 << 20;
             s.Ffree = 1 << 19;

@@ -545,6 +545,7 @@ namespace Kernel.Fs
             if ((m.Flags & Mount.NoAtime) != 0) t.Str(",noatime");
             if ((m.Flags & Mount.NoDirAtime) != 0) t.Str(",nodiratime");
             if ((m.Flags & (Mount.NoAtime | Mount.StrictAtime)) == 0) t.Str(",relatime");
+            if ((m.Flags & Mount.NoSymFollow) != 0) t.Str(",nosymfollow");
         }
 
         /// <summary>tmpfs's own options, as its show_options prints them.</summary>

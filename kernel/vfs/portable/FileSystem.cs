@@ -363,6 +363,7 @@ namespace Kernel.Vfs
         {
             target = null;
             if ((resolve & ResolveFlags.NoSymlinks) != 0) return -Errno.ELOOP;
+            if (mnt != null && (mnt.Flags & Mount.NoSymFollow) != 0) return -Errno.ELOOP;    // the link's mount is nosymfollow
             if (link.MagicLink)
             {
                 if ((resolve & ResolveFlags.NoMagicLinks) != 0) return -Errno.ELOOP;
