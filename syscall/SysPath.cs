@@ -218,7 +218,7 @@ namespace Kernel.Syscalls
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
             if (r < 0) return r;
             if ((node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Current.Cwd = node;
+            Process.Current.SetCwd(node);
             return 0;
         }
 
@@ -227,7 +227,7 @@ namespace Kernel.Syscalls
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
             if (file.Node == null || (file.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Current.Cwd = file.Node;
+            Process.Current.SetCwd(file.Node);
             return 0;
         }
 

@@ -31,7 +31,7 @@ namespace Kernel
         public FileTable Files;
         public SigAction* Actions;              // [Signal.NSIG + 1]
         public Rlimit* Limits;                  // [SysProcess.RlimCount]
-        public Vfs.Inode Cwd;
+        public Vfs.Inode Cwd;                   // holds an open reference (OpenRef), as a descriptor would
         public Vfs.Inode Root;                  // chroot's directory (null: the tree's root)
         public ulong Umask = 0x12;
         public byte* ExePath; public ulong ExePathLen;
@@ -149,6 +149,16 @@ namespace Kernel
             ThreadCount--;
             DeadUserTicks += t.UserTicks;
             DeadSystemTicks += t.SystemTicks;
+        }
+
+        /// <summary>chdir/fchdir: the reference moves with the cwd (umount's EBUSY and the freeing of removed directories count it).</summary>
+        public void SetCwd(Vfs.Inode dir)
+        {
+            if (dir == Cwd) return;
+            dir.OpenRef();
+            Vfs.Inode old = Cwd;
+            Cwd = dir;
+            old?.CloseRef();
         }
 
         public Thread FindThread(int tid)
