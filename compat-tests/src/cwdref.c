@@ -5,6 +5,7 @@
  * whose directory was removed. Everything happens under a fresh directory in /tmp. */
 #include "compat.h"
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -16,6 +17,25 @@ static void res(const char *what, int r)
 {
     if (r == 0) printf("%s: 0\n", what);
     else printf("%s: errno %d\n", what, errno);
+}
+
+/* readlink of `path`, with the test's base directory shown as BASE */
+static void show_link(const char *what, const char *path)
+{
+    char buf[512];
+    ssize_t n = readlink(path, buf, sizeof buf - 1);
+    if (n < 0) { printf("%s: errno %d\n", what, errno); return; }
+    buf[n] = 0;
+    size_t bl = strlen(base);
+    if (strncmp(buf, base, bl) == 0) printf("%s: BASE%s\n", what, buf + bl);
+    else printf("%s: %s\n", what, buf);
+}
+
+static void fdlink(const char *what, int fd)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    show_link(what, path);
 }
 
 int main(void)
@@ -90,9 +110,33 @@ int main(void)
     printf("getcwd: %s errno %d\n", got, e);
     errno = 0;
     res("creat in removed cwd", open("f", O_CREAT | O_WRONLY, 0644) >= 0 ? 0 : -1);
+    show_link("/proc/self/cwd of the removed cwd", "/proc/self/cwd");
     res("chdir ..", chdir(".."));
     int back = getcwd(buf, sizeof buf) && strcmp(buf, base) == 0;
     printf("back at base: %d\n", back);
+
+    /* what readlink says of descriptors whose names went (Linux: the old path plus " (deleted)") */
+    char p[128];
+    snprintf(d, sizeof d, "%s/dir", base);
+    mkdir(d, 0755);
+    snprintf(p, sizeof p, "%s/dir/file", base);
+    int ffd = open(p, O_CREAT | O_RDWR, 0644);
+    int dfd2 = open(d, O_RDONLY | O_DIRECTORY);
+    unlink(p);
+    rmdir(d);
+    fdlink("unlinked file", ffd);
+    fdlink("removed directory", dfd2);
+    close(ffd);
+    close(dfd2);
+    int mfd = memfd_create("compat-name", 0);
+    fdlink("memfd", mfd);
+    close(mfd);
+    snprintf(p, sizeof p, "%s/kept", base);
+    ffd = open(p, O_CREAT | O_RDWR, 0644);
+    fdlink("linked file", ffd);
+    unlink(p);
+    close(ffd);
+
     chdir("/");
     rmdir(mnt);
     res("rmdir base", rmdir(base));

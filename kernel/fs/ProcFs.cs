@@ -85,7 +85,7 @@ namespace Kernel.Fs
             Span<byte> name = stackalloc byte[16];
             Span<byte> target = stackalloc byte[512];
             SetLink(dir, Name(name, "exe"), new ReadOnlySpan<byte>(p.ExePath, (int)p.ExePathLen));
-            int cl = p.Cwd != null ? FileSystem.GetPath(p.Cwd, target) : 0;
+            int cl = p.Cwd != null ? FileSystem.GetPath(p.Cwd, target, true) : 0;
             if (cl > 0) SetLink(dir, Name(name, "cwd"), target.Slice(0, cl));
             Inode fdDir = self ? Devices.ProcFd : SubDir(dir, "fd", 0x16D);
             Inode infoDir = SubDir(dir, "fdinfo", 0x16D);
@@ -174,13 +174,13 @@ namespace Kernel.Fs
                 else if (node is ProcessMemFile mf) mf.Orphan();
                 FileSystem.Unlink(dir, n.Slice(0, len));
             }
-            if (node.Nlink == 0 && node.OpenCount == 0 && !node.Buried) VfsMemory.FreeObject(node);   // a buried one: DeadInodes frees it
+            DeadInodes.Drop(node);           // freed at the syscall's end, or at the last close of a file still open
         }
 
         /// <summary>What readlink of /proc/PID/fd/N says for <paramref name="f"/>.</summary>
         private static int LinkTarget(File f, int fd, Span<byte> target)
         {
-            if (f.Node != null) return FileSystem.GetPath(f.Node, target);
+            if (f.Node != null) return FileSystem.GetPath(f.Node, target, true);
             if (f is PipeFile p) return Text(target, "pipe:[", p.P.Id, "]");
             if (f is SocketFile s) return Text(target, "socket:[", s.Ino, "]");
             if (f.AnonName != null) { int tl = Text(target, "anon_inode:", 0, null); return tl + Text(target.Slice(tl), f.AnonName, 0, null); }
@@ -333,7 +333,7 @@ namespace Kernel.Fs
                 else if (file != null)
                 {
                     t.Pad(start + 10);
-                    int n = FileSystem.GetPath(file, new Span<byte>(path, 512));
+                    int n = FileSystem.GetPath(file, new Span<byte>(path, 512), true);
                     if (n > 0) t.Bytes(path, n);
                 }
                 t.Byte((byte)'\n');
