@@ -198,6 +198,7 @@ namespace Kernel
             Vfs.VfsMemory.Free = &VfsFree;
             Vfs.VfsMemory.FreeObject = &VfsFreeObject;
             Vfs.VfsMemory.Dead = &Fs.DeadInodes.Bury;
+            Vfs.VfsMemory.Unused = &Fs.FsNotify.Unused;
             Vfs.FileSystem.Now = &VfsNow;
             Vfs.FileSystem.CurrentRoot = &CurrentRoot;
             Vfs.FileSystem.Init();

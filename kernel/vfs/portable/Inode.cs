@@ -17,6 +17,9 @@ namespace Kernel.Vfs
         /// <summary>A node is dead (unlinked, closed, unmapped, unwatched, no node's Parent; see Inode.Collectable):
         /// the kernel frees the object once no code can still be using it (null: never, as in the host tests).</summary>
         public static delegate*<Inode, void> Dead;
+        /// <summary>A node marked DeleteSelfPending lost its last user other than inotify watches
+        /// (the kernel sends IN_DELETE_SELF then, as Linux does when the last dentry reference goes).</summary>
+        public static delegate*<Inode, void> Unused;
     }
 
     /// <summary>One file, directory, symlink or special node (st_* fields live here).</summary>
@@ -47,6 +50,8 @@ namespace Kernel.Vfs
         public int LastNameLength;
         public bool Pinned;                   // the kernel keeps a pointer to it (/proc, /dev/pts ...): never freed
         public bool Transient;                // a kernel-made node (/proc/PID/...) freed like a file once removed and unused
+        public int WatchCount;                // inotify watches on it (each also holds an OpenRef)
+        public bool DeleteSelfPending;        // unlinked while open: IN_DELETE_SELF waits for the last close
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
@@ -97,6 +102,7 @@ namespace Kernel.Vfs
         public void CloseRef()
         {
             if (OpenCount > 0) OpenCount--;
+            if (DeleteSelfPending && OpenCount <= WatchCount && VfsMemory.Unused != null) VfsMemory.Unused(this);
             Release();
         }
 
