@@ -426,11 +426,22 @@ namespace Kernel.Fs
             if (threadTimes && th != null) CpuTime.OfThread(th, out u, out s); else CpuTime.OfProcess(p, out u, out s);
             CpuTime.OfChildren(p, out ulong cu, out ulong cs);
             t.Dec(u / 10_000_000); t.Str(" "); t.Dec(s / 10_000_000); t.Str(" "); t.Dec(cu / 10_000_000); t.Str(" "); t.Dec(cs / 10_000_000);
-            t.Str(" 20 0 "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 ");
+            // priority and nice as Linux shows them: 20 + nice, or -1 - the real-time priority.
+            bool rt = th != null && th.IsRealtime;
+            long prio = rt ? -1 - th.RtPriority : 20 + p.Nice, nice = rt ? 0 : p.Nice;
+            t.Str(" "); Signed(ref t, prio); t.Str(" "); Signed(ref t, nice); t.Str(" "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 ");
             t.Dec(p.StartNs / 10_000_000); t.Str(" ");
             ulong mapped = p.Map != null ? p.Map.PagesMapped : 0;
             t.Dec(mapped * 4096); t.Str(" "); t.Dec(mapped);
-            t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+            t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 ");
+            t.Dec(th != null ? (ulong)th.RtPriority : 0); t.Str(" "); t.Dec(th != null ? (ulong)th.Policy : 0);
+            t.Str(" 0 0 0 0 0 0 0 0 0 0 0\n");
+        }
+
+        private static void Signed(ref TextBuffer t, long v)
+        {
+            if (v < 0) { t.Byte((byte)'-'); v = -v; }
+            t.Dec((ulong)v);
         }
 
         /// <summary>/proc/PID/fdinfo/N: position, status flags as Linux keeps them (O_LARGEFILE on files, O_CLOEXEC from the descriptor), mount and inode.</summary>
