@@ -146,7 +146,13 @@ namespace Kernel.Syscalls
             long len = UserMemory.StringLength(f->A0, 250);
             if (len < 0) return len == -Errno.ENAMETOOLONG ? -Errno.EINVAL : len;
             if (len >= 250) return -Errno.EINVAL;
+            byte* name = stackalloc byte[256];
+            name[0] = (byte)'m'; name[1] = (byte)'e'; name[2] = (byte)'m'; name[3] = (byte)'f'; name[4] = (byte)'d'; name[5] = (byte)':';
+            if (UserMemory.CopyFrom(name + 6, f->A0, (ulong)len) != 0) return -Errno.EFAULT;
             Vfs.Inode node = FileSystem.NewInode(0x8000 | 0x1FF);
+            // Named as on Linux: readlink of its descriptor and /proc/PID/maps say "/memfd:NAME (deleted)".
+            FileSystem.StashName(node, new System.ReadOnlySpan<byte>(name, 6 + (int)len));
+            node.SetParent(FileSystem.Root);
             var file = new InodeFile(node, OpenFlags.O_RDWR | OpenFlags.O_LARGEFILE);
             int fd = FdTable.Install(file, 0, (flags & MFD_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);

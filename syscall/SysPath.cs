@@ -85,9 +85,9 @@ namespace Kernel.Syscalls
             uint isDir = node != null && node.IsDirectory ? InotifyMask.IN_ISDIR : 0;
             int r = dir ? FileSystem.Rmdir(parent, name) : FileSystem.Unlink(parent, name);
             if (r < 0 || node == null) return r;
-            // As Linux orders them: the link count change, the node's end (an open node's comes early here), the name's removal.
+            // As Linux orders them: the link count change, the node's end (an open node's waits for its last close), the name's removal.
             if (watched && !dir) FsNotify.Self(node, InotifyMask.IN_ATTRIB);
-            if (watched && (dir || node.Nlink == 0)) FsNotify.Self(node, InotifyMask.IN_DELETE_SELF);
+            if (watched && (dir || node.Nlink == 0)) FsNotify.Deleted(node);
             FsNotify.Entry(parent, InotifyMask.IN_DELETE | isDir, name, null, 0);
             return r;
         }
@@ -115,9 +115,11 @@ namespace Kernel.Syscalls
             uint cookie = FsNotify.NewCookie();
             FsNotify.Entry(op, InotifyMask.IN_MOVED_FROM, Name(a, os, on), moved, cookie);
             FsNotify.Entry(np, InotifyMask.IN_MOVED_TO, Name(b, ns, nn), moved, cookie);
+            // RENAME_EXCHANGE (2) swaps; otherwise a replaced node lost a name (its link count: IN_ATTRIB, before the mover's IN_MOVE_SELF as on Linux).
+            bool lost = replacedWatched && (flags & 2) == 0;
+            if (lost) FsNotify.Self(replaced, InotifyMask.IN_ATTRIB);
             FsNotify.Self(moved, InotifyMask.IN_MOVE_SELF);
-            // RENAME_EXCHANGE (2) swaps; otherwise a replaced node lost its name.
-            if (replacedWatched && (flags & 2) == 0 && (replaced.IsDirectory || replaced.Nlink == 0)) FsNotify.Self(replaced, InotifyMask.IN_DELETE_SELF);
+            if (lost && (replaced.IsDirectory || replaced.Nlink == 0)) FsNotify.Deleted(replaced);
             return r;
         }
 
@@ -218,7 +220,7 @@ namespace Kernel.Syscalls
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
             if (r < 0) return r;
             if ((node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Current.Cwd = node;
+            Process.Current.SetCwd(node);
             return 0;
         }
 
@@ -227,7 +229,7 @@ namespace Kernel.Syscalls
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
             if (file.Node == null || (file.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Current.Cwd = file.Node;
+            Process.Current.SetCwd(file.Node);
             return 0;
         }
 

@@ -147,6 +147,8 @@ namespace Kernel
             if (t.Seccomp != null) t.Seccomp.Refs++;
             t.NoNewPrivs = from.NoNewPrivs;
             t.TimerSlackNs = from.TimerSlackNs;
+            if (!from.ResetOnFork) { t.Policy = from.Policy; t.RtPriority = from.RtPriority; }
+            else if (!from.IsRealtime) t.Policy = from.Policy;    // (reset: a real-time policy becomes SCHED_OTHER; the flag is not inherited)
         }
 
         public static long NewThread(SyscallFrame* f, ulong flags, ulong stack, ulong tls, ulong ptid, ulong ctid)

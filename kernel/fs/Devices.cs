@@ -195,8 +195,9 @@ namespace Kernel.Fs
             Span<byte> n = stackalloc byte[64];
             int len = Copy(name, n);
             Inode existing = FileSystem.Lookup(parent, n.Slice(0, len));
-            if (existing != null) return existing;
+            if (existing != null) { existing.Pinned = true; return existing; }
             FileSystem.Mkdir(parent, n.Slice(0, len), 0x4000 | 0x1ED, out Inode dir);
+            if (dir != null) dir.Pinned = true;              // the kernel keeps these (Devices.Proc, Pts, ...): never freed
             return dir;
         }
 

@@ -865,6 +865,27 @@ public unsafe class VfsTests : IDisposable
     private static void* FailingAlloc(ulong n) => s_failAfter-- > 0 ? AllocZ(n) : null;
 
     [Fact]
+    public void RemovedDirectoryKeepsItsNameWhileAChildIsOpen()
+    {
+        int baseline = LiveCount;
+        Assert.Equal(0, Mkdir("/gone"));
+        Inode d = Get("/gone");
+        Inode f = CreateFile("/gone/f", "x");
+        f.OpenRef();
+        Assert.Equal(1, d.Children);
+        Assert.Equal(0, Unlink("/gone/f"));
+        Assert.Equal(0, Rmdir("/gone"));
+        var path = new byte[100];
+        int pl = FileSystem.GetPath(f, path, deleted: true);                   // Linux: the dentries keep their names
+        Assert.Equal("/gone/f (deleted)", System.Text.Encoding.ASCII.GetString(path, 0, pl));
+        Assert.Equal(-Errno.ENOENT, FileSystem.GetPath(f, path));              // getcwd-style: no path
+        f.CloseRef();                                                          // the file lets go of the directory, which goes too
+        Assert.Equal(0, d.Children);
+        Assert.Null(f.Parent);
+        Assert.Equal(baseline, LiveCount);
+    }
+
+    [Fact]
     public void UnlinkWhileOpenKeepsTheDataUntilClose()
     {
         int baseline = LiveCount;
@@ -877,8 +898,11 @@ public unsafe class VfsTests : IDisposable
         Assert.Equal(4L, FileSystem.Write(f, 0, B("STIL")));
         Assert.Equal("STILl here", Text(f));
         Assert.Equal(-Errno.ENOENT, FileSystem.GetPath(f, new byte[100]));
+        var path = new byte[100];
+        int pl = FileSystem.GetPath(f, path, deleted: true);                   // readlink of its descriptor
+        Assert.Equal("/tmpfile (deleted)", System.Text.Encoding.ASCII.GetString(path, 0, pl));
         Assert.Equal(-Errno.ENOENT, FileSystem.Link(f, Root, B("relink")));   // no linkat of a deleted file
-        Assert.Equal(baseline + 1, LiveCount);                                 // the data buffer only
+        Assert.Equal(baseline + 2, LiveCount);                                 // the data buffer and the name it had
         f.CloseRef();
         Assert.Equal(baseline, LiveCount);
         Assert.True(f.Data == null);
