@@ -306,8 +306,18 @@ namespace Kernel.Syscalls
         public static long Mknod(SyscallFrame* f) => DoMknod(AT_FDCWD, f->A0, (uint)f->A1, f->A2);
         public static long Mknodat(SyscallFrame* f) => DoMknod((int)f->A0, f->A1, (uint)f->A2, f->A3);
 
-        private static long DoMknod(int dirfd, ulong userPath, uint mode, ulong dev)
+        /// <summary>
+        /// mknod: a regular file, FIFO, socket node, or device node. A character device node gets the
+        /// driver of its number (Devices.CharDevice: 1,3 behaves as /dev/null wherever it is made); a
+        /// number without a driver, and every block device (there are no block drivers), opens with
+        /// ENXIO. The type is checked before the path (may_mknod): a directory EPERM, others EINVAL.
+        /// </summary>
+        private static long DoMknod(int dirfd, ulong userPath, uint mode, ulong devArg)
         {
+            uint type = mode & Inode.S_IFMT, dev = (uint)devArg;      // the syscall's dev is an unsigned int
+            if (type == Inode.S_IFDIR) return -Errno.EPERM;
+            if (type != 0 && type != Inode.S_IFREG && type != Inode.S_IFCHR && type != Inode.S_IFBLK &&
+                type != Inode.S_IFIFO && type != Inode.S_IFSOCK) return -Errno.EINVAL;
             byte* buf = stackalloc byte[PathMax + 1];
             int len = CopyPath(userPath, buf);
             if (len < 0) return len;
@@ -318,27 +328,27 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
             if (FileSystem.WalkReadOnly) return FileSystem.Lookup(parent, name) != null ? -Errno.EEXIST : -Errno.EROFS;
-            uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
-            if (type != 0 && type != 0x8000 && type != 0x1000 && type != 0x2000 && type != 0x6000 && type != 0xC000) return -Errno.EINVAL;
+            uint perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
             if (FileSystem.Lookup(parent, name) == null)
             {
                 r = Perm.MayCreate(parent, name);
                 if (r < 0) return r;
-                if ((type == 0x2000 || type == 0x6000) && !Credentials.Current.Capable(Cap.MKNOD)) return -Errno.EPERM;
+                if ((type == Inode.S_IFCHR || type == Inode.S_IFBLK) && !Credentials.Current.Capable(Cap.MKNOD)) return -Errno.EPERM;
             }
-            if (type == 0 || type == 0x8000)
+            if (type == 0 || type == Inode.S_IFREG)
             {
-                r = FileSystem.Create(parent, name, 0x8000 | perm, out Inode created);
+                r = FileSystem.Create(parent, name, Inode.S_IFREG | perm, out Inode created);
                 if (r < 0) return r;
                 Perm.InitOwner(parent, created);
                 FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, created, 0);
                 return r;
             }
-            SpecialInode node;
-            if (type == 0x1000) node = new FifoInode();
-            else node = new DeadDevice();
+            SpecialInode node = type == Inode.S_IFIFO ? new FifoInode()
+                : type == Inode.S_IFCHR ? Devices.CharDevice(Devices.Major(dev), Devices.Minor(dev))
+                : null;
+            node ??= new DeadDevice();                         // sockets (opened: ENXIO), block devices, unknown numbers
             node.Mode = type | perm;
-            node.Rdev = dev;
+            node.Rdev = type == Inode.S_IFCHR || type == Inode.S_IFBLK ? dev : 0;
             Perm.InitOwner(parent, node);
             r = FileSystem.AddSpecial(parent, name, node);
             if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
@@ -574,10 +584,12 @@ namespace Kernel.Syscalls
             Perm.OwnerOf(n, out st->Uid, out st->Gid);
             st->Rdev = n.Rdev;
             // Report sizes the way a 4 KiB-block disk file system does (ls -l "total", du): a directory
-            // occupies one block and a file whole blocks, so tools print what they print on Linux.
+            // occupies one block and a file the pages it stores (holes take none, as on Linux), so
+            // tools print what they print on Linux.
             st->Size = n.IsDirectory ? 4096 : n.Size;
             st->Blksize = 4096;
-            st->Blocks = n.IsDirectory ? 8 : n.IsSymlink ? 0 : (n.Size + 4095) / 4096 * 8;
+            st->Blocks = n.IsDirectory ? 8 : n.IsSymlink ? 0 :
+                n.IsRegular && !n.IsSpecial ? (long)FileSystem.StoredPages(n, 0, ulong.MaxValue) * 8 : (n.Size + 4095) / 4096 * 8;
             st->Atime = n.AtimeNs / 1_000_000_000; st->AtimeNsec = n.AtimeNs % 1_000_000_000;
             st->Mtime = n.MtimeNs / 1_000_000_000; st->MtimeNsec = n.MtimeNs % 1_000_000_000;
             st->Ctime = n.CtimeNs / 1_000_000_000; st->CtimeNsec = n.CtimeNs % 1_000_000_000;

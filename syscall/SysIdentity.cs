@@ -312,9 +312,7 @@ namespace Kernel.Syscalls
             return r;
         }
 
-        // Scheduling: one CPU, SCHED_OTHER, priority 0.
-        private const int SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_RESET_ON_FORK = 0x40000000;
-
+        // The sched_* calls live in SysSched.cs; sched_setaffinity and the priority checks they share are here.
         /// <summary>The thread a sched_* call names (0: the caller): 0 if it exists, else -EINVAL or -ESRCH.</summary>
         private static long SchedTarget(int tid) =>
             tid < 0 ? -Errno.EINVAL : tid == 0 || Process.FindThreadAnywhere(tid) != null ? 0 : -Errno.ESRCH;
@@ -328,63 +326,6 @@ namespace Kernel.Syscalls
             Thread t = Process.FindThreadAnywhere(tid);
             target = t.Process;
             return t.Cred == null || MayReschedule(t.Cred) ? 0 : -Errno.EPERM;
-        }
-
-        public static long SchedGetscheduler(SyscallFrame* f) => SchedTarget((int)f->A0);
-
-        public static long SchedGetparam(SyscallFrame* f)
-        {
-            if (f->A1 == 0) return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
-            return r < 0 ? r : UserMemory.Write(f->A1, 0);
-        }
-
-        /// <summary>The time slice of round-robin scheduling, which everything gets here (the scheduler's slice).</summary>
-        public static long SchedRrGetInterval(SyscallFrame* f)
-        {
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            var ts = new SysTime.Timespec { Sec = 0, Nsec = (long)Scheduler.SliceNs };
-            return UserMemory.Write(f->A1, ts);
-        }
-
-        // struct sched_attr: size, policy, flags, nice, priority, runtime, deadline, period, util_min, util_max.
-        private const uint SchedAttrSize0 = 48, SchedAttrSize = 56;
-        private struct SchedAttr { public uint Size, Policy; public ulong Flags; public int Nice; public uint Priority; public ulong Runtime, Deadline, Period; public uint UtilMin, UtilMax; }
-
-        public static long SchedGetattr(SyscallFrame* f)
-        {
-            uint size = (uint)f->A2;
-            if (f->A1 == 0 || size < SchedAttrSize0 || size > 4096 || f->A3 != 0) return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            var a = new SchedAttr { Size = size < SchedAttrSize ? size : SchedAttrSize, Nice = Process.Current.Nice };
-            return UserMemory.CopyTo(f->A1, &a, a.Size) != 0 ? -Errno.EFAULT : 0;
-        }
-
-        /// <summary>As sched_setscheduler: SCHED_OTHER/BATCH/IDLE with priority 0 (nice is taken); the real-time and deadline classes are refused.</summary>
-        public static long SchedSetattr(SyscallFrame* f)
-        {
-            if (f->A1 == 0 || f->A2 != 0) return -Errno.EINVAL;
-            if (UserMemory.Read(f->A1, out uint size) != 0) return -Errno.EFAULT;
-            if (size == 0) size = SchedAttrSize0;
-            if (size < SchedAttrSize0 || size > 4096) return -Errno.E2BIG;
-            SchedAttr a = default;
-            if (UserMemory.CopyFrom(&a, f->A1, size < SchedAttrSize ? size : SchedAttrSize) != 0) return -Errno.EFAULT;
-            int policy = (int)a.Policy;
-            if (policy == SCHED_FIFO || policy == SCHED_RR || policy == 6)
-            {
-                if (policy != 6 && (a.Priority < 1 || a.Priority > 99)) return -Errno.EINVAL;
-                long t = SchedTarget((int)f->A0);
-                return t < 0 ? t : -Errno.EPERM;
-            }
-            if ((policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) || a.Priority != 0) return -Errno.EINVAL;
-            long r = SchedChange((int)f->A0, out Process p);
-            if (r < 0) return r;
-            int nice = a.Nice < -20 ? -20 : a.Nice > 19 ? 19 : a.Nice;
-            if (nice < p.Nice && !MayLowerNice(p, nice)) return -Errno.EPERM;
-            p.Nice = nice;
-            return 0;
         }
 
         // I/O priorities: recorded and reported; with memory-backed files there is no I/O to order.
@@ -412,28 +353,6 @@ namespace Kernel.Syscalls
             return found ? 0 : -Errno.ESRCH;
         }
 
-        /// <summary>SCHED_OTHER (and BATCH and IDLE, hints to one run queue) with priority 0; the real-time classes are refused as without CAP_SYS_NICE.</summary>
-        public static long SchedSetscheduler(SyscallFrame* f)
-        {
-            int policy = (int)f->A1 & ~SCHED_RESET_ON_FORK;
-            if ((int)f->A0 < 0 || f->A2 == 0) return -Errno.EINVAL;
-            if (UserMemory.Read(f->A2, out int priority) != 0) return -Errno.EFAULT;
-            bool realtime = policy == SCHED_FIFO || policy == SCHED_RR;
-            if (!realtime && policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) return -Errno.EINVAL;
-            if (realtime ? priority < 1 || priority > 99 : priority != 0) return -Errno.EINVAL;
-            long r = SchedChange((int)f->A0, out _);
-            return r < 0 ? r : realtime ? -Errno.EPERM : 0;
-        }
-
-        public static long SchedSetparam(SyscallFrame* f)
-        {
-            if ((int)f->A0 < 0 || f->A1 == 0) return -Errno.EINVAL;
-            if (UserMemory.Read(f->A1, out int priority) != 0) return -Errno.EFAULT;
-            long r = SchedChange((int)f->A0, out _);
-            return r < 0 ? r : priority != 0 ? -Errno.EINVAL : 0;
-        }
-        public static long SchedPriorityMax(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 99 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
-        public static long SchedPriorityMin(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 1 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
         public static long SchedSetaffinity(SyscallFrame* f)
         {
             if (UserMemory.Read(f->A2, out ulong mask) != 0) return -Errno.EFAULT;
@@ -452,14 +371,14 @@ namespace Kernel.Syscalls
              Credentials.Of(p).Uid == (who == 0 ? Credentials.Current.Uid : (uint)who));
 
         /// <summary>check_same_owner: the caller's effective uid is the target's effective or real one, or CAP_SYS_NICE.</summary>
-        private static bool MayReschedule(Credentials target)
+        internal static bool MayReschedule(Credentials target)
         {
             Credentials c = Credentials.Current;
             return c.Euid == target.Euid || c.Euid == target.Uid || c.Capable(Cap.SYS_NICE);
         }
 
         /// <summary>can_nice: a lower nice value needs RLIMIT_NICE (20 - nice at most) or CAP_SYS_NICE.</summary>
-        private static bool MayLowerNice(Process p, int nice) =>
+        internal static bool MayLowerNice(Process p, int nice) =>
             (ulong)(20 - nice) <= p.Limits[SysProcess.RLIMIT_NICE].Cur || Credentials.Current.Capable(Cap.SYS_NICE);
 
         public static long Getpriority(SyscallFrame* f)

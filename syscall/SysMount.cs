@@ -7,7 +7,7 @@ using Kernel.Vfs;
 
 namespace Kernel.Syscalls
 {
-    internal static unsafe class SysMount
+    internal static unsafe partial class SysMount
     {
         // <sys/mount.h>
         private const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16, MS_REMOUNT = 32,
@@ -42,7 +42,7 @@ namespace Kernel.Syscalls
         /// <summary>The per-mount flags mount(2)'s <paramref name="flags"/> ask for (relatime unless told otherwise).</summary>
         private static int MountFlags(ulong flags)
         {
-            int f = (int)(flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME));
+            int f = (int)(flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW | MS_NOATIME | MS_NODIRATIME));
             if ((flags & MS_STRICTATIME) != 0) f |= Mount.StrictAtime;
             else if ((flags & MS_NOATIME) == 0) f |= Mount.RelAtime;
             return f;
@@ -176,10 +176,20 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             Mount fromMount = FileSystem.WalkMount ?? FileSystem.MountOf(from);
             if (target.IsDirectory != from.IsDirectory) return -Errno.ENOTDIR;
-            Mount m = FileSystem.NewView(from, fromMount, null);
-            // A bind mount keeps its source's flags (read-only stays read-only), the atime mode aside.
-            m.Flags = fromMount.Flags & ~(Mount.RelAtime | Mount.StrictAtime) | (mntFlags & (Mount.RelAtime | Mount.StrictAtime));
+            r = (int)NewBind(from, fromMount, out Mount m);
+            if (r < 0) return r;
+            // mount(2)'s bind takes the atime mode asked for; the rest of the flags stay the source's.
+            m.Flags = m.Flags & ~(Mount.RelAtime | Mount.StrictAtime) | (mntFlags & (Mount.RelAtime | Mount.StrictAtime));
             if (fromMount.Kind == Mount.KindBoot) m.Flags |= Mount.RelAtime;
+            FileSystem.Attach(m, target, where);
+            return 0;
+        }
+
+        /// <summary>A view of <paramref name="from"/> (in <paramref name="fromMount"/>) with its source's flags and source string; not attached.</summary>
+        private static long NewBind(Inode from, Mount fromMount, out Mount m)
+        {
+            m = FileSystem.NewView(from, fromMount, null);
+            m.Flags = fromMount.Flags;         // a bind keeps its source's flags (read-only stays read-only)
             if (fromMount.FixedSource != null) m.FixedSource = fromMount.FixedSource;
             else if (fromMount.SourceLength > 0)
             {
@@ -188,7 +198,6 @@ namespace Kernel.Syscalls
                 for (int i = 0; i < fromMount.SourceLength; i++) m.Source[i] = fromMount.Source[i];
                 m.SourceLength = fromMount.SourceLength;
             }
-            FileSystem.Attach(m, target, where);
             return 0;
         }
 

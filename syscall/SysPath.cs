@@ -91,9 +91,9 @@ namespace Kernel.Syscalls
             uint isDir = node != null && node.IsDirectory ? InotifyMask.IN_ISDIR : 0;
             int r = dir ? FileSystem.Rmdir(parent, name) : FileSystem.Unlink(parent, name);
             if (r < 0 || node == null) return r;
-            // As Linux orders them: the link count change, the node's end (an open node's comes early here), the name's removal.
+            // As Linux orders them: the link count change, the node's end (an open node's waits for its last close), the name's removal.
             if (watched && !dir) FsNotify.Self(node, InotifyMask.IN_ATTRIB);
-            if (watched && (dir || node.Nlink == 0)) FsNotify.Self(node, InotifyMask.IN_DELETE_SELF);
+            if (watched && (dir || node.Nlink == 0)) FsNotify.Deleted(node);
             FsNotify.Entry(parent, InotifyMask.IN_DELETE | isDir, name, null, 0);
             return r;
         }
@@ -123,9 +123,11 @@ namespace Kernel.Syscalls
             uint cookie = FsNotify.NewCookie();
             FsNotify.Entry(op, InotifyMask.IN_MOVED_FROM, Name(a, os, on), moved, cookie);
             FsNotify.Entry(np, InotifyMask.IN_MOVED_TO, Name(b, ns, nn), moved, cookie);
+            // RENAME_EXCHANGE (2) swaps; otherwise a replaced node lost a name (its link count: IN_ATTRIB, before the mover's IN_MOVE_SELF as on Linux).
+            bool lost = replacedWatched && (flags & 2) == 0;
+            if (lost) FsNotify.Self(replaced, InotifyMask.IN_ATTRIB);
             FsNotify.Self(moved, InotifyMask.IN_MOVE_SELF);
-            // RENAME_EXCHANGE (2) swaps; otherwise a replaced node lost its name.
-            if (replacedWatched && (flags & 2) == 0 && (replaced.IsDirectory || replaced.Nlink == 0)) FsNotify.Self(replaced, InotifyMask.IN_DELETE_SELF);
+            if (lost && (replaced.IsDirectory || replaced.Nlink == 0)) FsNotify.Deleted(replaced);
             return r;
         }
 
@@ -302,7 +304,7 @@ namespace Kernel.Syscalls
             if ((node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
             r = Perm.Check(node, Perm.MAY_EXEC);
             if (r < 0) return r;
-            Process.Current.Cwd = node;
+            Process.Current.SetCwd(node);
             return 0;
         }
 
@@ -313,7 +315,7 @@ namespace Kernel.Syscalls
             if (file.Node == null || (file.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
             int r = Perm.Check(file.Node, Perm.MAY_EXEC);
             if (r < 0) return r;
-            Process.Current.Cwd = file.Node;
+            Process.Current.SetCwd(file.Node);
             return 0;
         }
 
@@ -518,7 +520,7 @@ namespace Kernel.Syscalls
         }
 
         private const long ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048,
-            ST_RELATIME = 4096, ST_VALID = 0x20;
+            ST_RELATIME = 4096, ST_VALID = 0x20, ST_NOSYMFOLLOW = 0x2000;
 
         /// <summary>statfs of a file on mount <paramref name="m"/>: its file system's type, a tmpfs size= as its size, the mount's flags.</summary>
         private static long FillStatfs(ulong buf, Mount m)
@@ -547,7 +549,7 @@ namespace Kernel.Syscalls
                 s.Flags = ST_VALID | ((f & Mount.ReadOnly) != 0 ? ST_RDONLY : 0) | ((f & Mount.NoSuid) != 0 ? ST_NOSUID : 0) |
                     ((f & Mount.NoDev) != 0 ? ST_NODEV : 0) | ((f & Mount.NoExec) != 0 ? ST_NOEXEC : 0) |
                     ((f & Mount.NoAtime) != 0 ? ST_NOATIME : 0) | ((f & Mount.NoDirAtime) != 0 ? ST_NODIRATIME : 0) |
-                    ((f & Mount.RelAtime) != 0 ? ST_RELATIME : 0);
+                    ((f & Mount.RelAtime) != 0 ? ST_RELATIME : 0) | ((f & Mount.NoSymFollow) != 0 ? ST_NOSYMFOLLOW : 0);
             }
             s.Files = 1 << 20;
             s.Ffree = 1 << 19;

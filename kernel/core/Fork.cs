@@ -151,6 +151,8 @@ namespace Kernel
             Credentials.Release(t.Cred);
             t.Cred = from.Cred;
             t.TimerSlackNs = from.TimerSlackNs;
+            if (!from.ResetOnFork) { t.Policy = from.Policy; t.RtPriority = from.RtPriority; }
+            else if (!from.IsRealtime) t.Policy = from.Policy;    // (reset: a real-time policy becomes SCHED_OTHER; the flag is not inherited)
         }
 
         public static long NewThread(SyscallFrame* f, ulong flags, ulong stack, ulong tls, ulong ptid, ulong ctid)

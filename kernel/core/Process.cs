@@ -31,7 +31,7 @@ namespace Kernel
         public FileTable Files;
         public SigAction* Actions;              // [Signal.NSIG + 1]
         public Rlimit* Limits;                  // [SysProcess.RlimCount]
-        public Vfs.Inode Cwd;
+        public Vfs.Inode Cwd;                   // holds an open reference (OpenRef), as a descriptor would
         public Vfs.Inode Root;                  // chroot's directory (null: the tree's root)
         public ulong Umask = 0x12;
         public byte* ExePath; public ulong ExePathLen;
@@ -152,6 +152,16 @@ namespace Kernel
             DeadSystemTicks += t.SystemTicks;
         }
 
+        /// <summary>chdir/fchdir: the reference moves with the cwd (umount's EBUSY and the freeing of removed directories count it).</summary>
+        public void SetCwd(Vfs.Inode dir)
+        {
+            if (dir == Cwd) return;
+            dir.OpenRef();
+            Vfs.Inode old = Cwd;
+            Cwd = dir;
+            old?.CloseRef();
+        }
+
         public Thread FindThread(int tid)
         {
             for (Thread t = Threads; t != null; t = t.ProcessNext) if (t.Tid == tid) return t;
@@ -189,6 +199,7 @@ namespace Kernel
             Vfs.VfsMemory.Free = &VfsFree;
             Vfs.VfsMemory.FreeObject = &VfsFreeObject;
             Vfs.VfsMemory.Dead = &Fs.DeadInodes.Bury;
+            Vfs.VfsMemory.Unused = &Fs.FsNotify.Unused;
             Vfs.FileSystem.Now = &VfsNow;
             Vfs.FileSystem.CurrentRoot = &CurrentRoot;
             Vfs.FileSystem.MayLookup = &Perm.Lookup;

@@ -34,6 +34,10 @@ namespace Kernel
         // Scheduling: run queue, wait queue, timer.
         public Thread RunNext;
         public bool Queued;
+        public int Policy;                    // SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5
+        public int RtPriority;                // 1-99 for FIFO and RR, else 0
+        public bool ResetOnFork;              // SCHED_RESET_ON_FORK: children start as SCHED_OTHER
+        public bool IsRealtime => Policy == 1 || Policy == 2;
         public WaitQueue WaitingOn;
         public Thread WaitNext;
         public ulong WakeAt;                  // monotonic ns; 0: no timer armed

@@ -286,6 +286,70 @@ namespace Kernel.Vfs
         }
 
         /// <summary>
+        /// fallocate(FALLOC_FL_PUNCH_HOLE): bytes [offset, offset + length) of a regular file read as
+        /// zeros afterwards; the size does not change. Chunks wholly inside the hole (or wholly past
+        /// the end of the file) are freed, as is a contiguous buffer the hole covers; partly covered
+        /// ones are zeroed. A borrowed (initrd) file is first moved into chunks. Errors: ENOSPC.
+        /// </summary>
+        public static int PunchHole(Inode node, long offset, long length)
+        {
+            long end = length > node.Size - offset ? node.Size : offset + length;
+            if (offset >= end) return 0;
+            if (node.Chunks == null && node.Data != null && !node.DataOwned)
+            {
+                int r = ToChunks(node, node.Size);
+                if (r < 0) return r;
+            }
+            if (node.Chunks == null)
+            {
+                long stored = StoredBytes(node);
+                if (offset == 0 && end >= stored) FreeContents(node);
+                else if (offset < stored) Mem.Zero(node.Data + offset, (ulong)(Math.Min(end, stored) - offset));
+            }
+            else
+            {
+                for (long i = offset >> ChunkShift; i < node.ChunkSlots && i << ChunkShift < end; i++)
+                {
+                    byte* c = node.Chunks[i];
+                    if (c == null) continue;
+                    long start = i << ChunkShift, stop = Math.Min(start + ChunkSize, node.Size);
+                    if (start >= offset && stop <= end) { VfsMemory.Free(c); node.Chunks[i] = null; continue; }
+                    long from = Math.Max(start, offset), to = Math.Min(stop, end);
+                    if (to > from) Mem.Zero(c + (from - start), (ulong)(to - from));
+                }
+            }
+            long t = Time();
+            node.MtimeNs = t;
+            node.CtimeNs = t;
+            return 0;
+        }
+
+        /// <summary>
+        /// lseek SEEK_DATA / SEEK_HOLE: the first offset at or after <paramref name="offset"/> that is
+        /// stored (data) or not (a hole; the end of the file counts as one), or -ENXIO at or past the
+        /// end (or when no data follows). Stored means: in a chunk that exists, or (contiguous file) in
+        /// a 4 KiB page below the buffer's stored bytes.
+        /// </summary>
+        public static long SeekData(Inode node, long offset, bool hole)
+        {
+            if (offset < 0 || offset >= node.Size) return -Errno.ENXIO;
+            if (node.IsSpecial || !node.IsRegular) return hole ? node.Size : offset;
+            if (node.Chunks == null)
+            {
+                long stored = Math.Min(node.Size, (StoredBytes(node) + 4095) & ~4095L);
+                if (hole) return offset < stored ? stored : offset;
+                return offset < stored ? offset : -Errno.ENXIO;
+            }
+            for (long i = offset >> ChunkShift; ; i++)
+            {
+                long start = i << ChunkShift;
+                if (start >= node.Size) return hole ? node.Size : -Errno.ENXIO;
+                bool present = i < node.ChunkSlots && node.Chunks[i] != null;
+                if (present != hole) return Math.Max(start, offset);
+            }
+        }
+
+        /// <summary>
         /// Makes Data an owned buffer of at least <paramref name="needed"/> bytes (doubling, at most
         /// ChunkSize) for a contiguous file whose stored bytes fit in ChunkSize.
         /// </summary>
