@@ -137,6 +137,9 @@ namespace Kernel.Loader
         private static ulong s_sp;
         private static bool s_fault;
 
+        /// <summary>AT_SECURE for the next Build: the exec changed identity or gained capabilities (the C library then ignores LD_* and the like).</summary>
+        public static bool Secure;
+
         private static ulong PushBytes(byte* data, ulong n)
         {
             s_sp -= n;
@@ -176,11 +179,12 @@ namespace Kernel.Loader
             PushWord(execfnAddr); PushWord(Auxv.AT_EXECFN);
             PushWord(platformAddr); PushWord(Auxv.AT_PLATFORM);
             PushWord(randomAddr); PushWord(Auxv.AT_RANDOM);
-            PushWord(0); PushWord(Auxv.AT_SECURE);
-            PushWord(0); PushWord(Auxv.AT_EGID);
-            PushWord(0); PushWord(Auxv.AT_GID);
-            PushWord(0); PushWord(Auxv.AT_EUID);
-            PushWord(0); PushWord(Auxv.AT_UID);
+            Credentials cred = Credentials.Current;
+            PushWord(Secure ? 1UL : 0); PushWord(Auxv.AT_SECURE);
+            PushWord(cred.Egid); PushWord(Auxv.AT_EGID);
+            PushWord(cred.Gid); PushWord(Auxv.AT_GID);
+            PushWord(cred.Euid); PushWord(Auxv.AT_EUID);
+            PushWord(cred.Uid); PushWord(Auxv.AT_UID);
             PushWord(img.ProgramEntry); PushWord(Auxv.AT_ENTRY);
             PushWord(0); PushWord(Auxv.AT_FLAGS);
             PushWord(img.InterpBase); PushWord(Auxv.AT_BASE);

@@ -195,7 +195,7 @@ namespace Kernel.Syscalls
         /// slice is over yields, a thread told to end goes, pending signals are delivered.</summary>
         internal static void ReturnToUser(SyscallFrame* f)
         {
-            if (Scheduler.SliceOver) Scheduler.Schedule();
+            if (Scheduler.SliceOver) Scheduler.Schedule(true);
             ProcessExit.CheckExitRequest();
             if (Process.Current.Stopped) { SignalDelivery.WaitWhileStopped(); ProcessExit.CheckExitRequest(); }
             if (Thread.Current.PtraceInterrupt) { Ptrace.InterruptStop(); ProcessExit.CheckExitRequest(); }

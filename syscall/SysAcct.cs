@@ -31,6 +31,7 @@ namespace Kernel.Syscalls
 
         public static long Acct(SyscallFrame* f)
         {
+            if (!Credentials.Current.Capable(Cap.SYS_PACCT)) return -Errno.EPERM;
             if (f->A0 == 0)
             {
                 TurnOff();

@@ -146,7 +146,13 @@ namespace Kernel.Syscalls
             long len = UserMemory.StringLength(f->A0, 250);
             if (len < 0) return len == -Errno.ENAMETOOLONG ? -Errno.EINVAL : len;
             if (len >= 250) return -Errno.EINVAL;
+            byte* name = stackalloc byte[256];
+            name[0] = (byte)'m'; name[1] = (byte)'e'; name[2] = (byte)'m'; name[3] = (byte)'f'; name[4] = (byte)'d'; name[5] = (byte)':';
+            if (UserMemory.CopyFrom(name + 6, f->A0, (ulong)len) != 0) return -Errno.EFAULT;
             Vfs.Inode node = FileSystem.NewInode(0x8000 | 0x1FF);
+            // Named as on Linux: readlink of its descriptor and /proc/PID/maps say "/memfd:NAME (deleted)".
+            FileSystem.StashName(node, new System.ReadOnlySpan<byte>(name, 6 + (int)len));
+            node.SetParent(FileSystem.Root);
             var file = new InodeFile(node, OpenFlags.O_RDWR | OpenFlags.O_LARGEFILE);
             int fd = FdTable.Install(file, 0, (flags & MFD_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);
@@ -187,6 +193,7 @@ namespace Kernel.Syscalls
             if ((long)f->A1 < 0) return -Errno.EINVAL;
             if (!file.CanWrite) return -Errno.EINVAL;
             if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.EINVAL;
+            Perm.RemovePrivs(file.Node);
             int r = FileSystem.Truncate(file.Node, (long)f->A1);
             if (r >= 0) FsNotify.Child(file.Node, InotifyMask.IN_MODIFY);
             return r;
@@ -257,19 +264,55 @@ namespace Kernel.Syscalls
             return type == 0x8000 || type == 0x6000 || type == 0x4000 || type == 0xA000 ? 0 : -Errno.ESPIPE;
         }
 
+        private const long RAMFS_MAGIC = 0x858458F6;
+        // <linux/falloc.h>
+        private const int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2, FALLOC_FL_COLLAPSE_RANGE = 8, FALLOC_FL_ZERO_RANGE = 0x10,
+            FALLOC_FL_INSERT_RANGE = 0x20, FALLOC_FL_UNSHARE_RANGE = 0x40, FALLOC_FL_WRITE_ZEROES = 0x80;
+        private const int FALLOC_FL_MODE_MASK = FALLOC_FL_PUNCH_HOLE | FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_ZERO_RANGE |
+            FALLOC_FL_INSERT_RANGE | FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_WRITE_ZEROES;
+
+        /// <summary>
+        /// fallocate in vfs_fallocate's order (range, mode, access, file type, overflow), then what
+        /// tmpfs does: allocation (mode 0, KEEP_SIZE: space is never reserved, only the size moves)
+        /// and PUNCH_HOLE|KEEP_SIZE; the other modes are EOPNOTSUPP, as on tmpfs.
+        /// </summary>
         public static long Fallocate(SyscallFrame* f)
         {
-            File file = RegularFile((int)f->A0, out long err);
-            if (file == null) return err;
+            File file = FdTable.Get((int)f->A0);
+            if (file == null || (file.Flags & OpenFlags.O_PATH) != 0) return -Errno.EBADF;
             int mode = (int)f->A1;
             long offset = (long)f->A2, len = (long)f->A3;
             if (offset < 0 || len <= 0) return -Errno.EINVAL;
+            if ((mode & ~(FALLOC_FL_MODE_MASK | FALLOC_FL_KEEP_SIZE)) != 0) return -Errno.EOPNOTSUPP;
+            switch (mode & FALLOC_FL_MODE_MASK)
+            {
+                case 0: case FALLOC_FL_UNSHARE_RANGE: case FALLOC_FL_ZERO_RANGE: break;
+                case FALLOC_FL_PUNCH_HOLE: if ((mode & FALLOC_FL_KEEP_SIZE) == 0) return -Errno.EOPNOTSUPP; break;
+                case FALLOC_FL_COLLAPSE_RANGE: case FALLOC_FL_INSERT_RANGE: case FALLOC_FL_WRITE_ZEROES:
+                    if ((mode & FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
+                    break;
+                default: return -Errno.EOPNOTSUPP;                 // modes are exclusive
+            }
             if (!file.CanWrite) return -Errno.EBADF;
-            if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.ENODEV;
-            const int FALLOC_FL_KEEP_SIZE = 1;
-            if ((mode & ~FALLOC_FL_KEEP_SIZE) != 0) return -Errno.EOPNOTSUPP;
-            if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + len > file.Node.Size) return FileSystem.Truncate(file.Node, offset + len);
-            return 0;
+            Inode node = file.Node;
+            uint type = node == null ? (file is PipeFile ? Inode.S_IFIFO : 0) : node.Type;
+            if (type == Inode.S_IFIFO) return -Errno.ESPIPE;
+            if (type == Inode.S_IFDIR) return -Errno.EISDIR;
+            if (type != Inode.S_IFREG && type != Inode.S_IFBLK) return -Errno.ENODEV;
+            if (offset > long.MaxValue - len) return -Errno.EFBIG;
+            if (node.IsSpecial) return -Errno.EOPNOTSUPP;          // /proc files, devices: no fallocate
+            if (FileSystem.MountOf(node).Magic == RAMFS_MAGIC) return -Errno.EOPNOTSUPP;   // ramfs has none either
+            if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
+            int r = 0;
+            if ((mode & FALLOC_FL_PUNCH_HOLE) != 0)
+            {
+                AddressSpace.FlushShared(node);                    // dirty mapped pages first, then the hole wins
+                r = FileSystem.PunchHole(node, offset, len);
+                if (r == 0 && offset < node.Size) AddressSpace.RefreshShared(node, offset, len > node.Size - offset ? node.Size - offset : len);
+            }
+            else if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + len > node.Size) r = FileSystem.Truncate(node, offset + len);
+            if (r == 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);
+            return r;
         }
 
         private const ulong MaxRw = 0x7ffff000;                   // MAX_RW_COUNT

@@ -165,10 +165,12 @@ namespace Kernel.Syscalls
             var path = new System.ReadOnlySpan<byte>(buf, len);
             bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
             r = FileSystem.Resolve(start, path, follow, resolve, anchor, out Inode node);
+            bool created = false;
             if (r == -Errno.ENOENT && (flags & OpenFlags.O_CREAT) != 0)
             {
                 r = CreateFollowing(start, buf, len, flags, mode, resolve, anchor, out node);
                 if (r < 0) return r;
+                created = r == 1;
             }
             else if (r < 0)
             {
@@ -176,11 +178,14 @@ namespace Kernel.Syscalls
                 return r;
             }
             else if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) == (OpenFlags.O_CREAT | OpenFlags.O_EXCL)) return -Errno.EEXIST;
-            return OpenNode(node, flags);
+            return OpenNode(node, flags, created);
         }
 
-        /// <summary>The second half of open: a descriptor for a node already found (open_by_handle_at starts here).</summary>
-        internal static long OpenNode(Inode node, int flags)
+        /// <summary>
+        /// The second half of open: a descriptor for a node already found (open_by_handle_at starts here).
+        /// A file this open <paramref name="created"/> is not checked against its mode (Linux: O_CREAT with mode 0 still gives a writable descriptor).
+        /// </summary>
+        internal static long OpenNode(Inode node, int flags, bool created = false)
         {
             int r;
             uint type = node.Mode & 0xF000;
@@ -194,6 +199,14 @@ namespace Kernel.Syscalls
                 // The mount's flags: devices need a mount without nodev, writing a file one that is not read-only.
                 if ((type == 0x2000 || type == 0x6000) && (FileSystem.WalkMount.Flags & Mount.NoDev) != 0) return -Errno.EACCES;
                 if (type == 0x8000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) && FileSystem.WalkReadOnly) return -Errno.EROFS;
+            }
+            if ((flags & OpenFlags.O_PATH) == 0 && !created)
+            {
+                int mask = acc == OpenFlags.O_RDONLY ? Perm.MAY_READ : acc == OpenFlags.O_WRONLY ? Perm.MAY_WRITE : Perm.MAY_READ | Perm.MAY_WRITE;
+                if ((flags & OpenFlags.O_TRUNC) != 0) mask |= Perm.MAY_WRITE;
+                r = Perm.Check(node, mask);
+                if (r < 0) return r;
+                if ((flags & OpenFlags.O_NOATIME) != 0 && !Perm.OwnerOrCapable(node)) return -Errno.EPERM;
             }
             if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
             {
@@ -217,7 +230,7 @@ namespace Kernel.Syscalls
             return fd;
         }
 
-        /// <summary>open(O_CREAT) of a missing file; a dangling symlink as the last component creates its target.</summary>
+        /// <summary>open(O_CREAT) of a missing file; a dangling symlink as the last component creates its target. 1: created, 0: found.</summary>
         private static int CreateFollowing(Inode start, byte* path, int len, int flags, uint mode, int resolve, Inode anchor, out Inode node)
         {
             node = null;
@@ -233,9 +246,13 @@ namespace Kernel.Syscalls
                 if (existing == null)
                 {
                     if (FileSystem.WalkReadOnly) return -Errno.EROFS;
-                    int c = FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
-                    if (c >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
-                    return c;
+                    int c = Perm.MayCreate(parent, name);
+                    if (c < 0) return c;
+                    c = FileSystem.Create(parent, name, 0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out node);
+                    if (c < 0) return c;
+                    Perm.InitOwner(parent, node);
+                    FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
+                    return 1;                                 // created: open does not check its mode
                 }
                 if (!existing.IsSymlink) return FileSystem.Resolve(start, p, true, resolve, anchor, out node);
                 if ((flags & (OpenFlags.O_EXCL | OpenFlags.O_NOFOLLOW)) != 0) return (flags & OpenFlags.O_EXCL) != 0 ? -Errno.EEXIST : -Errno.ELOOP;
@@ -326,8 +343,18 @@ namespace Kernel.Syscalls
         public static long Mknod(SyscallFrame* f) => DoMknod(AT_FDCWD, f->A0, (uint)f->A1, f->A2);
         public static long Mknodat(SyscallFrame* f) => DoMknod((int)f->A0, f->A1, (uint)f->A2, f->A3);
 
-        private static long DoMknod(int dirfd, ulong userPath, uint mode, ulong dev)
+        /// <summary>
+        /// mknod: a regular file, FIFO, socket node, or device node. A character device node gets the
+        /// driver of its number (Devices.CharDevice: 1,3 behaves as /dev/null wherever it is made); a
+        /// number without a driver, and every block device (there are no block drivers), opens with
+        /// ENXIO. The type is checked before the path (may_mknod): a directory EPERM, others EINVAL.
+        /// </summary>
+        private static long DoMknod(int dirfd, ulong userPath, uint mode, ulong devArg)
         {
+            uint type = mode & Inode.S_IFMT, dev = (uint)devArg;      // the syscall's dev is an unsigned int
+            if (type == Inode.S_IFDIR) return -Errno.EPERM;
+            if (type != 0 && type != Inode.S_IFREG && type != Inode.S_IFCHR && type != Inode.S_IFBLK &&
+                type != Inode.S_IFIFO && type != Inode.S_IFSOCK) return -Errno.EINVAL;
             byte* buf = stackalloc byte[PathMax + 1];
             int len = CopyPath(userPath, buf);
             if (len < 0) return len;
@@ -338,20 +365,28 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             var name = new System.ReadOnlySpan<byte>(buf + ns, nl);
             if (FileSystem.WalkReadOnly) return FileSystem.Lookup(parent, name) != null ? -Errno.EEXIST : -Errno.EROFS;
-            uint type = mode & 0xF000, perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
-            if (type == 0 || type == 0x8000)
+            uint perm = mode & 0xFFF & ~(uint)Process.Current.Umask;
+            if (FileSystem.Lookup(parent, name) == null)
             {
-                r = FileSystem.Create(parent, name, 0x8000 | perm, out Inode created);
-                if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, created, 0);
+                r = Perm.MayCreate(parent, name);
+                if (r < 0) return r;
+                if ((type == Inode.S_IFCHR || type == Inode.S_IFBLK) && !Credentials.Current.Capable(Cap.MKNOD)) return -Errno.EPERM;
+            }
+            if (type == 0 || type == Inode.S_IFREG)
+            {
+                r = FileSystem.Create(parent, name, Inode.S_IFREG | perm, out Inode created);
+                if (r < 0) return r;
+                Perm.InitOwner(parent, created);
+                FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, created, 0);
                 return r;
             }
-            SpecialInode node;
-            if (type == 0x1000) node = new FifoInode();
-            else if (type == 0x2000 || type == 0x6000 || type == 0xC000) node = new DeadDevice();
-            else return -Errno.EINVAL;
+            SpecialInode node = type == Inode.S_IFIFO ? new FifoInode()
+                : type == Inode.S_IFCHR ? Devices.CharDevice(Devices.Major(dev), Devices.Minor(dev))
+                : null;
+            node ??= new DeadDevice();                         // sockets (opened: ENXIO), block devices, unknown numbers
             node.Mode = type | perm;
-            node.Rdev = dev;
-            node.Uid = 0; node.Gid = 0;
+            node.Rdev = type == Inode.S_IFCHR || type == Inode.S_IFBLK ? dev : 0;
+            Perm.InitOwner(parent, node);
             r = FileSystem.AddSpecial(parent, name, node);
             if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
             return r;
@@ -431,6 +466,7 @@ namespace Kernel.Syscalls
             if (file is InodeFile && file.Node != null && file.Node.IsRegular && !file.Node.IsSpecial)
             {
                 Inode node = file.Node;
+                if (count > 0) Perm.RemovePrivs(node);
                 while (node.Writer != null && node.Writer != Thread.Current) Scheduler.Sleep(s_fileWriters, 0, interruptible: false);
                 if (count > PreemptEvery && node.Writer == null) { node.Writer = Thread.Current; locked = node; }
             }
@@ -582,12 +618,11 @@ namespace Kernel.Syscalls
             st->Ino = n.Ino;
             st->Nlink = n.Nlink;
             st->Mode = n.Mode;
-            st->Uid = n.Uid;
-            st->Gid = n.Gid;
+            Perm.OwnerOf(n, out st->Uid, out st->Gid);
             st->Rdev = n.Rdev;
             // Report sizes the way a 4 KiB-block disk file system does (ls -l "total", du): a directory
-            // occupies one block and a file the whole blocks it stores, so tools print what they print
-            // on Linux, and a sparse file shows its holes (cp and tar skip them instead of copying zeros).
+            // occupies one block and a file the pages it stores (holes take none, as on Linux), so
+            // tools print what they print on Linux.
             st->Size = n.IsDirectory ? 4096 : n.Size;
             st->Blksize = 4096;
             st->Blocks = n.IsDirectory ? 8 : n.IsSymlink ? 0 :

@@ -1,5 +1,6 @@
-// Process groups, sessions, credentials, scheduling parameters, resource usage and other calls
-// whose whole truth, in a one-process unikernel running as root on one CPU, is small and fixed.
+// Process groups, sessions, credentials (user and group ids, supplementary groups, capabilities;
+// kept in kernel/core/Credentials.cs), scheduling parameters, resource usage and other calls whose
+// whole truth on one CPU is small.
 using Kernel.Drivers;
 using Kernel.Memory;
 
@@ -54,14 +55,214 @@ namespace Kernel.Syscalls
             return self.Sid;
         }
 
-        // Root may become any user; we record nothing and stay root (everything runs as uid 0).
-        public static long SetId(SyscallFrame* f) => 0;
+        // ---- user and group ids (kernel/sys.c's rules) ----------------------------------------
 
-        public static long Getresid(SyscallFrame* f)
+        private const uint NoId = 0xFFFFFFFF;         // -1: "unchanged", and never a valid id
+
+        public static long Getuid(SyscallFrame* f) => Credentials.Current.Uid;
+        public static long Geteuid(SyscallFrame* f) => Credentials.Current.Euid;
+        public static long Getgid(SyscallFrame* f) => Credentials.Current.Gid;
+        public static long Getegid(SyscallFrame* f) => Credentials.Current.Egid;
+
+        private static long WriteThree(ulong a, ulong b, ulong c, uint x, uint y, uint z)
         {
-            uint zero = 0;
-            if (UserMemory.Write(f->A0, zero) != 0 || UserMemory.Write(f->A1, zero) != 0 || UserMemory.Write(f->A2, zero) != 0) return -Errno.EFAULT;
+            if (UserMemory.Write(a, x) != 0 || UserMemory.Write(b, y) != 0 || UserMemory.Write(c, z) != 0) return -Errno.EFAULT;
             return 0;
+        }
+
+        public static long Getresuid(SyscallFrame* f) { Credentials c = Credentials.Current; return WriteThree(f->A0, f->A1, f->A2, c.Uid, c.Euid, c.Suid); }
+        public static long Getresgid(SyscallFrame* f) { Credentials c = Credentials.Current; return WriteThree(f->A0, f->A1, f->A2, c.Gid, c.Egid, c.Sgid); }
+
+        /// <summary>setuid: with CAP_SETUID every uid becomes the new one; without, the effective (and fs) uid may become the real or saved one.</summary>
+        public static long Setuid(SyscallFrame* f)
+        {
+            uint uid = (uint)f->A0;
+            if (uid == NoId) return -Errno.EINVAL;
+            Credentials old = Credentials.Current;
+            Credentials n = old.Copy();
+            if (old.Capable(Cap.SETUID)) n.Uid = n.Suid = uid;
+            else if (uid != old.Uid && uid != old.Suid) return -Errno.EPERM;
+            n.Euid = n.Fsuid = uid;
+            n.FixupSetuid(old);
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        public static long Setgid(SyscallFrame* f)
+        {
+            uint gid = (uint)f->A0;
+            if (gid == NoId) return -Errno.EINVAL;
+            Credentials old = Credentials.Current;
+            Credentials n = old.Copy();
+            if (old.Capable(Cap.SETGID)) n.Gid = n.Sgid = gid;
+            else if (gid != old.Gid && gid != old.Sgid) return -Errno.EPERM;
+            n.Egid = n.Fsgid = gid;
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        /// <summary>setreuid: the real uid may become the effective one, the effective any of the three; the saved uid follows a new effective one.</summary>
+        public static long Setreuid(SyscallFrame* f)
+        {
+            uint r = (uint)f->A0, e = (uint)f->A1;
+            Credentials old = Credentials.Current;
+            bool cap = old.Capable(Cap.SETUID);
+            Credentials n = old.Copy();
+            if (r != NoId)
+            {
+                if (r != old.Uid && r != old.Euid && !cap) return -Errno.EPERM;
+                n.Uid = r;
+            }
+            if (e != NoId)
+            {
+                if (e != old.Uid && e != old.Euid && e != old.Suid && !cap) return -Errno.EPERM;
+                n.Euid = e;
+            }
+            if (r != NoId || (e != NoId && e != old.Uid)) n.Suid = n.Euid;
+            n.Fsuid = n.Euid;
+            n.FixupSetuid(old);
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        public static long Setregid(SyscallFrame* f)
+        {
+            uint r = (uint)f->A0, e = (uint)f->A1;
+            Credentials old = Credentials.Current;
+            bool cap = old.Capable(Cap.SETGID);
+            Credentials n = old.Copy();
+            if (r != NoId)
+            {
+                if (r != old.Gid && r != old.Egid && !cap) return -Errno.EPERM;
+                n.Gid = r;
+            }
+            if (e != NoId)
+            {
+                if (e != old.Gid && e != old.Egid && e != old.Sgid && !cap) return -Errno.EPERM;
+                n.Egid = e;
+            }
+            if (r != NoId || (e != NoId && e != old.Gid)) n.Sgid = n.Egid;
+            n.Fsgid = n.Egid;
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        private static bool OneOf(uint id, uint a, uint b, uint c) => id == NoId || id == a || id == b || id == c;
+
+        /// <summary>setresuid: without CAP_SETUID each new id must be one of the current three.</summary>
+        public static long Setresuid(SyscallFrame* f)
+        {
+            uint r = (uint)f->A0, e = (uint)f->A1, s = (uint)f->A2;
+            Credentials old = Credentials.Current;
+            if ((r == NoId || r == old.Uid) && (e == NoId || (e == old.Euid && e == old.Fsuid)) && (s == NoId || s == old.Suid)) return 0;
+            if ((!OneOf(r, old.Uid, old.Euid, old.Suid) || !OneOf(e, old.Uid, old.Euid, old.Suid) || !OneOf(s, old.Uid, old.Euid, old.Suid)) &&
+                !old.Capable(Cap.SETUID)) return -Errno.EPERM;
+            Credentials n = old.Copy();
+            if (r != NoId) n.Uid = r;
+            if (e != NoId) n.Euid = e;
+            if (s != NoId) n.Suid = s;
+            n.Fsuid = n.Euid;
+            n.FixupSetuid(old);
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        public static long Setresgid(SyscallFrame* f)
+        {
+            uint r = (uint)f->A0, e = (uint)f->A1, s = (uint)f->A2;
+            Credentials old = Credentials.Current;
+            if ((r == NoId || r == old.Gid) && (e == NoId || (e == old.Egid && e == old.Fsgid)) && (s == NoId || s == old.Sgid)) return 0;
+            if ((!OneOf(r, old.Gid, old.Egid, old.Sgid) || !OneOf(e, old.Gid, old.Egid, old.Sgid) || !OneOf(s, old.Gid, old.Egid, old.Sgid)) &&
+                !old.Capable(Cap.SETGID)) return -Errno.EPERM;
+            Credentials n = old.Copy();
+            if (r != NoId) n.Gid = r;
+            if (e != NoId) n.Egid = e;
+            if (s != NoId) n.Sgid = s;
+            n.Fsgid = n.Egid;
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        /// <summary>setfsuid: returns the old fsuid whether or not it changed (one of the other three, or CAP_SETUID, may set it).</summary>
+        public static long Setfsuid(SyscallFrame* f)
+        {
+            uint id = (uint)f->A0;
+            Credentials old = Credentials.Current;
+            uint was = old.Fsuid;
+            if (id == NoId || id == was) return was;
+            if (id != old.Uid && id != old.Euid && id != old.Suid && !old.Capable(Cap.SETUID)) return was;
+            Credentials n = old.Copy();
+            n.Fsuid = id;
+            n.FixupSetfsuid(was);
+            Credentials.Commit(n);
+            return was;
+        }
+
+        public static long Setfsgid(SyscallFrame* f)
+        {
+            uint id = (uint)f->A0;
+            Credentials old = Credentials.Current;
+            uint was = old.Fsgid;
+            if (id == NoId || id == was) return was;
+            if (id != old.Gid && id != old.Egid && id != old.Sgid && !old.Capable(Cap.SETGID)) return was;
+            Credentials n = old.Copy();
+            n.Fsgid = id;
+            Credentials.Commit(n);
+            return was;
+        }
+
+        public static long Getgroups(SyscallFrame* f)
+        {
+            int size = (int)f->A0;
+            if (size < 0) return -Errno.EINVAL;
+            uint[] g = Credentials.Current.Groups;
+            if (size == 0) return g.Length;
+            if (g.Length > size) return -Errno.EINVAL;
+            for (int i = 0; i < g.Length; i++)
+                if (UserMemory.Write(f->A1 + (ulong)i * 4, g[i]) != 0) return -Errno.EFAULT;
+            return g.Length;
+        }
+
+        /// <summary>setgroups: CAP_SETGID; the list is kept sorted (getgroups returns it so, as Linux's).</summary>
+        public static long Setgroups(SyscallFrame* f)
+        {
+            int size = (int)f->A0;
+            Credentials old = Credentials.Current;
+            if (!old.Capable(Cap.SETGID)) return -Errno.EPERM;
+            if ((uint)size > Credentials.NgroupsMax) return -Errno.EINVAL;
+            uint[] g = size == 0 ? Credentials.NoGroups : (uint[])Runtime.Allocator.TryNewArrayLike(Credentials.NoGroups, size);
+            if (g == null) return -Errno.ENOMEM;
+            for (int i = 0; i < size; i++)
+                if (UserMemory.Read(f->A1 + (ulong)i * 4, out g[i]) != 0) { Runtime.Allocator.Free(g); return -Errno.EFAULT; }
+            HeapSort(g);
+            Credentials n = old.Copy();
+            n.Groups = g;
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        private static void HeapSort(uint[] a)
+        {
+            int n = a.Length;
+            for (int i = n / 2 - 1; i >= 0; i--) SiftDown(a, i, n);
+            for (int end = n - 1; end > 0; end--)
+            {
+                uint t = a[0]; a[0] = a[end]; a[end] = t;
+                SiftDown(a, 0, end);
+            }
+        }
+
+        private static void SiftDown(uint[] a, int i, int n)
+        {
+            while (true)
+            {
+                int c = 2 * i + 1;
+                if (c >= n) return;
+                if (c + 1 < n && a[c + 1] > a[c]) c++;
+                if (a[i] >= a[c]) return;
+                uint t = a[i]; a[i] = a[c]; a[c] = t;
+                i = c;
+            }
         }
 
         public struct Rusage
@@ -111,87 +312,20 @@ namespace Kernel.Syscalls
             return r;
         }
 
-        // Scheduling: one CPU, one run queue; the policies are recorded per thread.
-        private const int SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_RESET_ON_FORK = 0x40000000;
-        private const ulong SCHED_FLAG_RESET_ON_FORK = 1;
-
+        // The sched_* calls live in SysSched.cs; sched_setaffinity and the priority checks they share are here.
         /// <summary>The thread a sched_* call names (0: the caller): 0 if it exists, else -EINVAL or -ESRCH.</summary>
         private static long SchedTarget(int tid) =>
             tid < 0 ? -Errno.EINVAL : tid == 0 || Process.FindThreadAnywhere(tid) != null ? 0 : -Errno.ESRCH;
 
-        /// <summary>The thread SchedTarget accepted.</summary>
-        private static Thread SchedThread(int tid) => tid == 0 ? Thread.Current : Process.FindThreadAnywhere(tid);
-
-        private static bool RealTime(int policy) => policy == SCHED_FIFO || policy == SCHED_RR;
-
-        public static long SchedGetscheduler(SyscallFrame* f)
+        /// <summary>As SchedTarget for a call that changes the thread: another user's needs CAP_SYS_NICE (EPERM).</summary>
+        private static long SchedChange(int tid, out Process target)
         {
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            Thread t = SchedThread((int)f->A0);
-            return t.SchedPolicy | (t.SchedResetOnFork ? SCHED_RESET_ON_FORK : 0);
-        }
-
-        public static long SchedGetparam(SyscallFrame* f)
-        {
-            if (f->A1 == 0) return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
-            return r < 0 ? r : UserMemory.Write(f->A1, SchedThread((int)f->A0).SchedPriority);
-        }
-
-        /// <summary>The time slice of round-robin scheduling, which everything gets here (the scheduler's slice).</summary>
-        public static long SchedRrGetInterval(SyscallFrame* f)
-        {
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            var ts = new SysTime.Timespec { Sec = 0, Nsec = (long)Scheduler.SliceNs };
-            return UserMemory.Write(f->A1, ts);
-        }
-
-        // struct sched_attr: size, policy, flags, nice, priority, runtime, deadline, period, util_min, util_max.
-        private const uint SchedAttrSize0 = 48, SchedAttrSize = 56;
-        private struct SchedAttr { public uint Size, Policy; public ulong Flags; public int Nice; public uint Priority; public ulong Runtime, Deadline, Period; public uint UtilMin, UtilMax; }
-
-        public static long SchedGetattr(SyscallFrame* f)
-        {
-            uint size = (uint)f->A2;
-            if (f->A1 == 0 || size < SchedAttrSize0 || size > 4096 || f->A3 != 0) return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            Thread t = SchedThread((int)f->A0);
-            var a = new SchedAttr
-            {
-                Size = size < SchedAttrSize ? size : SchedAttrSize, Nice = t.Process.Nice,
-                Policy = (uint)t.SchedPolicy, Priority = (uint)t.SchedPriority, Flags = t.SchedResetOnFork ? SCHED_FLAG_RESET_ON_FORK : 0,
-            };
-            return UserMemory.CopyTo(f->A1, &a, a.Size) != 0 ? -Errno.EFAULT : 0;
-        }
-
-        /// <summary>As sched_setscheduler, and nice for SCHED_OTHER/BATCH/IDLE; SCHED_DEADLINE is refused.</summary>
-        public static long SchedSetattr(SyscallFrame* f)
-        {
-            if (f->A1 == 0 || f->A2 != 0) return -Errno.EINVAL;
-            if (UserMemory.Read(f->A1, out uint size) != 0) return -Errno.EFAULT;
-            if (size == 0) size = SchedAttrSize0;
-            if (size < SchedAttrSize0 || size > 4096) return -Errno.E2BIG;
-            SchedAttr a = default;
-            if (UserMemory.CopyFrom(&a, f->A1, size < SchedAttrSize ? size : SchedAttrSize) != 0) return -Errno.EFAULT;
-            int policy = (int)a.Policy;
-            if (policy == 6)
-            {
-                long d = SchedTarget((int)f->A0);
-                return d < 0 ? d : -Errno.EPERM;
-            }
-            if (RealTime(policy) ? a.Priority < 1 || a.Priority > 99 : (policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) || a.Priority != 0)
-                return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            Thread t = SchedThread((int)f->A0);
-            t.SchedPolicy = policy;
-            t.SchedPriority = (int)a.Priority;
-            t.SchedResetOnFork = (a.Flags & SCHED_FLAG_RESET_ON_FORK) != 0;
-            if (!RealTime(policy)) t.Process.Nice = a.Nice < -20 ? -20 : a.Nice > 19 ? 19 : a.Nice;
-            return 0;
+            target = Process.Current;
+            long r = SchedTarget(tid);
+            if (r < 0 || tid == 0) return r;
+            Thread t = Process.FindThreadAnywhere(tid);
+            target = t.Process;
+            return t.Cred == null || MayReschedule(t.Cred) ? 0 : -Errno.EPERM;
         }
 
         // I/O priorities: recorded and reported; with memory-backed files there is no I/O to order.
@@ -219,61 +353,34 @@ namespace Kernel.Syscalls
             return found ? 0 : -Errno.ESRCH;
         }
 
-        /// <summary>setfsuid/setfsgid: everything runs as root, so the previous value, 0, comes back and nothing changes.</summary>
-        public static long SetFsId(SyscallFrame* f) => 0;
-
-        /// <summary>
-        /// Every program runs as root, so SCHED_FIFO and SCHED_RR (priority 1-99) are granted as
-        /// Linux grants them with CAP_SYS_NICE, like OTHER/BATCH/IDLE (priority 0): the thread's
-        /// policy is recorded and reported (and reset in children under SCHED_RESET_ON_FORK), though
-        /// one run queue serves every policy.
-        /// </summary>
-        public static long SchedSetscheduler(SyscallFrame* f)
-        {
-            int policy = (int)f->A1 & ~SCHED_RESET_ON_FORK;
-            if ((int)f->A0 < 0 || f->A2 == 0) return -Errno.EINVAL;
-            if (UserMemory.Read(f->A2, out int priority) != 0) return -Errno.EFAULT;
-            bool realtime = RealTime(policy);
-            if (!realtime && policy != SCHED_OTHER && policy != SCHED_BATCH && policy != SCHED_IDLE) return -Errno.EINVAL;
-            if (realtime ? priority < 1 || priority > 99 : priority != 0) return -Errno.EINVAL;
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            Thread t = SchedThread((int)f->A0);
-            t.SchedPolicy = policy;
-            t.SchedPriority = priority;
-            t.SchedResetOnFork = ((int)f->A1 & SCHED_RESET_ON_FORK) != 0;
-            return 0;
-        }
-
-        public static long SchedSetparam(SyscallFrame* f)
-        {
-            if ((int)f->A0 < 0 || f->A1 == 0) return -Errno.EINVAL;
-            if (UserMemory.Read(f->A1, out int priority) != 0) return -Errno.EFAULT;
-            long r = SchedTarget((int)f->A0);
-            if (r < 0) return r;
-            Thread t = SchedThread((int)f->A0);
-            if (RealTime(t.SchedPolicy) ? priority < 1 || priority > 99 : priority != 0) return -Errno.EINVAL;
-            t.SchedPriority = priority;
-            return 0;
-        }
-        public static long SchedPriorityMax(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 99 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
-        public static long SchedPriorityMin(SyscallFrame* f) => (int)f->A0 == 1 || (int)f->A0 == 2 ? 1 : (int)f->A0 == 0 || (int)f->A0 == 3 || (int)f->A0 == 5 ? 0 : -Errno.EINVAL;
         public static long SchedSetaffinity(SyscallFrame* f)
         {
             ulong mask = 0;
             if (f->A1 > 0 && UserMemory.CopyFrom(&mask, f->A2, f->A1 < 8 ? f->A1 : 8) != 0) return -Errno.EFAULT;
-            long r = SchedTarget((int)f->A0);
+            long r = SchedChange((int)f->A0, out _);
             if (r < 0) return r;
             return (mask & 1) != 0 ? 0 : -Errno.EINVAL;                       // CPU 0 must be in the set
         }
 
         private const int PRIO_PROCESS = 0, PRIO_PGRP = 1, PRIO_USER = 2;
 
-        // The processes getpriority/setpriority name: (PRIO_PROCESS, pid), (PRIO_PGRP, pgid), (PRIO_USER, uid: everyone is root).
+        // The processes getpriority/setpriority name: (PRIO_PROCESS, pid), (PRIO_PGRP, pgid), (PRIO_USER, real uid).
         private static bool Names(Process p, int which, int who) =>
             !p.Zombie && p != Process.Kernel &&
             (which == PRIO_PROCESS ? p.Pid == (who == 0 ? Process.Current.Pid : who) :
-             which == PRIO_PGRP ? p.Pgid == (who == 0 ? Process.Current.Pgid : who) : who == 0);
+             which == PRIO_PGRP ? p.Pgid == (who == 0 ? Process.Current.Pgid : who) :
+             Credentials.Of(p).Uid == (who == 0 ? Credentials.Current.Uid : (uint)who));
+
+        /// <summary>check_same_owner: the caller's effective uid is the target's effective or real one, or CAP_SYS_NICE.</summary>
+        internal static bool MayReschedule(Credentials target)
+        {
+            Credentials c = Credentials.Current;
+            return c.Euid == target.Euid || c.Euid == target.Uid || c.Capable(Cap.SYS_NICE);
+        }
+
+        /// <summary>can_nice: a lower nice value needs RLIMIT_NICE (20 - nice at most) or CAP_SYS_NICE.</summary>
+        internal static bool MayLowerNice(Process p, int nice) =>
+            (ulong)(20 - nice) <= p.Limits[SysProcess.RLIMIT_NICE].Cur || Credentials.Current.Capable(Cap.SYS_NICE);
 
         public static long Getpriority(SyscallFrame* f)
         {
@@ -289,9 +396,19 @@ namespace Kernel.Syscalls
             int which = (int)f->A0, who = (int)f->A1, n = (int)f->A2;
             if (which < PRIO_PROCESS || which > PRIO_USER) return -Errno.EINVAL;
             n = n < -20 ? -20 : n > 19 ? 19 : n;
-            bool found = false;
-            for (Process p = Process.First; p != null; p = p.AllNext) if (Names(p, which, who)) { p.Nice = n; found = true; }
-            return found ? 0 : -Errno.ESRCH;
+            // As Linux's set_one_prio: every named process is tried; the last refusal is the answer.
+            long error = -Errno.ESRCH;
+            Credentials c = Credentials.Current;
+            for (Process p = Process.First; p != null; p = p.AllNext)
+            {
+                if (!Names(p, which, who)) continue;
+                Credentials t = Credentials.Of(p);
+                if (t.Uid != c.Euid && t.Euid != c.Euid && !c.Capable(Cap.SYS_NICE)) { error = -Errno.EPERM; continue; }
+                if (n < p.Nice && !MayLowerNice(p, n)) { error = -Errno.EACCES; continue; }
+                if (error == -Errno.ESRCH) error = 0;
+                p.Nice = n;
+            }
+            return error;
         }
 
         // Memory is never swapped: locking always holds (the range must be mapped, as on Linux);
@@ -362,28 +479,130 @@ namespace Kernel.Syscalls
             return 0;
         }
 
-        private struct CapHeader { public uint Version; public int Pid; }
-        private struct CapData { public uint Effective, Permitted, Inheritable; }
+        // ---- capabilities (kernel/capability.c, security/commoncap.c) ---------------------------
 
-        // Root holds every capability.
+        private struct CapData { public uint Effective, Permitted, Inheritable; }
+        private const uint CapV1 = 0x19980330, CapV2 = 0x20071026, CapV3 = 0x20080522;
+
+        /// <summary>cap_validate_magic: the number of 32-bit words the header's version carries; else the kernel's version is written back and EINVAL.</summary>
+        private static long CapWords(ulong header)
+        {
+            if (UserMemory.Read(header, out uint version) != 0) return -Errno.EFAULT;
+            if (version == CapV1) return 1;
+            if (version == CapV2 || version == CapV3) return 2;
+            return UserMemory.Write(header, CapV3) != 0 ? -Errno.EFAULT : -Errno.EINVAL;
+        }
+
         public static long Capget(SyscallFrame* f)
         {
-            if (UserMemory.Read(f->A0, out CapHeader h) != 0) return -Errno.EFAULT;
-            if (h.Version != 0x20080522 && h.Version != 0x20071026 && h.Version != 0x19980330)
+            long words = CapWords(f->A0);
+            if (f->A1 == 0 || words < 0) return f->A1 == 0 && words == -Errno.EINVAL ? 0 : words < 0 ? words : 0;
+            if (UserMemory.Read(f->A0 + 4, out int pid) != 0) return -Errno.EFAULT;
+            if (pid < 0) return -Errno.EINVAL;
+            Credentials c = Credentials.Current;
+            if (pid != 0 && pid != Thread.Current.Tid)
             {
-                h.Version = 0x20080522;
-                UserMemory.Write(f->A0, h);
-                return -Errno.EINVAL;
+                Thread t = Process.FindThreadAnywhere(pid);
+                if (t == null || t.Process.Zombie) return -Errno.ESRCH;
+                c = t.Cred;
             }
-            if (f->A1 == 0) return 0;
-            CapData d; d.Effective = d.Permitted = 0xFFFFFFFF; d.Inheritable = 0;
-            int n = h.Version == 0x19980330 ? 1 : 2;
-            for (int i = 0; i < n; i++)
+            for (int i = 0; i < words; i++)
+            {
+                var d = new CapData { Effective = (uint)(c.CapEff >> (32 * i)), Permitted = (uint)(c.CapPrm >> (32 * i)), Inheritable = (uint)(c.CapInh >> (32 * i)) };
                 if (UserMemory.Write(f->A1 + (ulong)(i * 12), d) != 0) return -Errno.EFAULT;
+            }
             return 0;
         }
 
-        public static long Capset(SyscallFrame* f) => 0;
+        /// <summary>capset: only the caller's own; permitted may only shrink, effective stay within it, inheritable within inheritable|permitted (without CAP_SETPCAP) and the bounding set.</summary>
+        public static long Capset(SyscallFrame* f)
+        {
+            long words = CapWords(f->A0);
+            if (words < 0) return words;
+            if (UserMemory.Read(f->A0 + 4, out int pid) != 0) return -Errno.EFAULT;
+            if (pid != 0 && pid != Thread.Current.Tid) return -Errno.EPERM;
+            ulong eff = 0, prm = 0, inh = 0;
+            for (int i = 0; i < words; i++)
+            {
+                if (UserMemory.Read(f->A1 + (ulong)(i * 12), out CapData d) != 0) return -Errno.EFAULT;
+                eff |= (ulong)d.Effective << (32 * i); prm |= (ulong)d.Permitted << (32 * i); inh |= (ulong)d.Inheritable << (32 * i);
+            }
+            eff &= Cap.All; prm &= Cap.All; inh &= Cap.All;
+            Credentials old = Credentials.Current;
+            if (!old.Capable(Cap.SETPCAP) && (inh & ~(old.CapInh | old.CapPrm)) != 0) return -Errno.EPERM;
+            if ((inh & ~(old.CapInh | old.CapBnd)) != 0) return -Errno.EPERM;
+            if ((prm & ~old.CapPrm) != 0) return -Errno.EPERM;
+            if ((eff & ~prm) != 0) return -Errno.EPERM;
+            Credentials n = old.Copy();
+            n.CapEff = eff; n.CapPrm = prm; n.CapInh = inh;
+            n.CapAmb &= prm & inh;
+            Credentials.Commit(n);
+            return 0;
+        }
+
+        private const int PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_CAPBSET_READ = 23, PR_CAPBSET_DROP = 24,
+            PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28, PR_CAP_AMBIENT = 47;
+        private const ulong PR_CAP_AMBIENT_IS_SET = 1, PR_CAP_AMBIENT_RAISE = 2, PR_CAP_AMBIENT_LOWER = 3, PR_CAP_AMBIENT_CLEAR_ALL = 4;
+        // Every securebit and its lock (NOROOT, NO_SETUID_FIXUP, KEEP_CAPS, NO_CAP_AMBIENT_RAISE, EXEC_RESTRICT_FILE, EXEC_DENY_INTERACTIVE).
+        private const uint SecureAllBits = 0x555, SecureAllLocks = 0xAAA;
+
+        /// <summary>The prctl options about capabilities and securebits.</summary>
+        public static long CapPrctl(int option, ulong a2, ulong a3, ulong a4, ulong a5)
+        {
+            Credentials old = Credentials.Current;
+            Credentials n;
+            switch (option)
+            {
+                case PR_GET_KEEPCAPS:
+                    return (old.Securebits & Credentials.SECBIT_KEEP_CAPS) != 0 ? 1 : 0;
+                case PR_SET_KEEPCAPS:
+                    if (a2 > 1) return -Errno.EINVAL;
+                    if ((old.Securebits & Credentials.SECBIT_KEEP_CAPS_LOCKED) != 0) return -Errno.EPERM;
+                    n = old.Copy();
+                    if (a2 != 0) n.Securebits |= Credentials.SECBIT_KEEP_CAPS; else n.Securebits &= ~Credentials.SECBIT_KEEP_CAPS;
+                    break;
+                case PR_CAPBSET_READ:
+                    return Cap.Valid(a2) ? (long)((old.CapBnd >> (int)a2) & 1) : -Errno.EINVAL;
+                case PR_CAPBSET_DROP:
+                    if (!old.Capable(Cap.SETPCAP)) return -Errno.EPERM;
+                    if (!Cap.Valid(a2)) return -Errno.EINVAL;
+                    n = old.Copy();
+                    n.CapBnd &= ~(1UL << (int)a2);
+                    break;
+                case PR_GET_SECUREBITS:
+                    return old.Securebits;
+                case PR_SET_SECUREBITS:
+                {
+                    uint locks = old.Securebits & SecureAllLocks;
+                    if (((locks >> 1) & (old.Securebits ^ (uint)a2)) != 0 || (locks & ~(uint)a2) != 0 ||
+                        (a2 & ~(ulong)(SecureAllLocks | SecureAllBits)) != 0 || !old.Capable(Cap.SETPCAP)) return -Errno.EPERM;
+                    n = old.Copy();
+                    n.Securebits = (uint)a2;
+                    break;
+                }
+                case PR_CAP_AMBIENT:
+                    if (a2 == PR_CAP_AMBIENT_CLEAR_ALL)
+                    {
+                        if ((a3 | a4 | a5) != 0) return -Errno.EINVAL;
+                        n = old.Copy();
+                        n.CapAmb = 0;
+                        break;
+                    }
+                    if (!Cap.Valid(a3) || (a4 | a5) != 0) return -Errno.EINVAL;
+                    ulong bit = 1UL << (int)a3;
+                    if (a2 == PR_CAP_AMBIENT_IS_SET) return (old.CapAmb & bit) != 0 ? 1 : 0;
+                    if (a2 != PR_CAP_AMBIENT_RAISE && a2 != PR_CAP_AMBIENT_LOWER) return -Errno.EINVAL;
+                    if (a2 == PR_CAP_AMBIENT_RAISE &&
+                        ((old.CapPrm & bit) == 0 || (old.CapInh & bit) == 0 || (old.Securebits & Credentials.SECBIT_NO_CAP_AMBIENT_RAISE) != 0)) return -Errno.EPERM;
+                    n = old.Copy();
+                    if (a2 == PR_CAP_AMBIENT_RAISE) n.CapAmb |= bit; else n.CapAmb &= ~bit;
+                    break;
+                default:
+                    return -Errno.EINVAL;
+            }
+            Credentials.Commit(n);
+            return 0;
+        }
 
         /// <summary>pause: sleeps until a signal is delivered.</summary>
         public static long Pause(SyscallFrame* f)

@@ -17,6 +17,7 @@ namespace Kernel.Syscalls
         public static long Reboot(SyscallFrame* f)
         {
             uint magic = (uint)f->A0, magic2 = (uint)f->A1, cmd = (uint)f->A2;
+            if (!Credentials.Current.Capable(Cap.SYS_BOOT)) return -Errno.EPERM;
             if (magic != MAGIC1 || (magic2 != MAGIC2 && magic2 != MAGIC2A && magic2 != MAGIC2B && magic2 != MAGIC2C)) return -Errno.EINVAL;
             switch (cmd)
             {
@@ -37,6 +38,9 @@ namespace Kernel.Syscalls
         public static long Syslog(SyscallFrame* f)
         {
             int type = (int)f->A0, len = (int)f->A2;
+            // kernel.dmesg_restrict is 1: every action needs CAP_SYSLOG (or, historically, CAP_SYS_ADMIN).
+            Credentials c = Credentials.Current;
+            if (!c.Capable(Cap.SYSLOG) && !c.Capable(Cap.SYS_ADMIN)) return -Errno.EPERM;
             switch (type)
             {
                 case CLOSE: case OPEN: case CONSOLE_OFF: case CONSOLE_ON: return 0;

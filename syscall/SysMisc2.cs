@@ -1,5 +1,4 @@
-// sysinfo, times, extended attributes (none are stored: the RAM file system has none), and the
-// real-time interval timer (alarm, setitimer ITIMER_REAL) that raises SIGALRM.
+// sysinfo, times, and the real-time interval timer (alarm, setitimer ITIMER_REAL) that raises SIGALRM.
 using Kernel.Drivers;
 using Kernel.Memory;
 using Kernel.Vfs;
@@ -46,24 +45,6 @@ namespace Kernel.Syscalls
             }
             return ticks;
         }
-
-        // ---- extended attributes ----------------------------------------------------------------
-
-        private static long Exists(ulong path, bool follow) => SysFile.Lookup(SysFile.AT_FDCWD, path, follow, false, out Inode _);
-        private static long FdExists(ulong fd) => Fs.FdTable.Get((int)fd) == null ? -Errno.EBADF : 0;
-
-        public static long Getxattr(SyscallFrame* f) { long r = Exists(f->A0, true); return r < 0 ? r : -Errno.ENODATA; }
-        public static long Lgetxattr(SyscallFrame* f) { long r = Exists(f->A0, false); return r < 0 ? r : -Errno.ENODATA; }
-        public static long Fgetxattr(SyscallFrame* f) { long r = FdExists(f->A0); return r < 0 ? r : -Errno.ENODATA; }
-        public static long Listxattr(SyscallFrame* f) => Exists(f->A0, true);
-        public static long Llistxattr(SyscallFrame* f) => Exists(f->A0, false);
-        public static long Flistxattr(SyscallFrame* f) => FdExists(f->A0);
-        public static long Setxattr(SyscallFrame* f) { long r = Exists(f->A0, true); return r < 0 ? r : -Errno.EOPNOTSUPP; }
-        public static long Lsetxattr(SyscallFrame* f) { long r = Exists(f->A0, false); return r < 0 ? r : -Errno.EOPNOTSUPP; }
-        public static long Fsetxattr(SyscallFrame* f) { long r = FdExists(f->A0); return r < 0 ? r : -Errno.EOPNOTSUPP; }
-        public static long Removexattr(SyscallFrame* f) { long r = Exists(f->A0, true); return r < 0 ? r : -Errno.ENODATA; }
-        public static long Lremovexattr(SyscallFrame* f) { long r = Exists(f->A0, false); return r < 0 ? r : -Errno.ENODATA; }
-        public static long Fremovexattr(SyscallFrame* f) { long r = FdExists(f->A0); return r < 0 ? r : -Errno.ENODATA; }
     }
 
     /// <summary>ITIMER_REAL / alarm: SIGALRM to the process when its deadline passes (checked on every timer tick). Not inherited by fork.</summary>

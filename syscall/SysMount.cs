@@ -7,7 +7,7 @@ using Kernel.Vfs;
 
 namespace Kernel.Syscalls
 {
-    internal static unsafe class SysMount
+    internal static unsafe partial class SysMount
     {
         // <sys/mount.h>
         private const ulong MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8, MS_SYNCHRONOUS = 16, MS_REMOUNT = 32,
@@ -42,7 +42,7 @@ namespace Kernel.Syscalls
         /// <summary>The per-mount flags mount(2)'s <paramref name="flags"/> ask for (relatime unless told otherwise).</summary>
         private static int MountFlags(ulong flags)
         {
-            int f = (int)(flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME));
+            int f = (int)(flags & (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOSYMFOLLOW | MS_NOATIME | MS_NODIRATIME));
             if ((flags & MS_STRICTATIME) != 0) f |= Mount.StrictAtime;
             else if ((flags & MS_NOATIME) == 0) f |= Mount.RelAtime;
             return f;
@@ -72,6 +72,7 @@ namespace Kernel.Syscalls
 
             if ((flags & MS_MGC_MSK) == MS_MGC_VAL) flags &= ~MS_MGC_MSK;
             if ((flags & MS_NOUSER) != 0) return -Errno.EINVAL;
+            if (!Credentials.Current.Capable(Cap.SYS_ADMIN)) return -Errno.EPERM;
             int mntFlags = MountFlags(flags);
 
             if ((flags & (MS_REMOUNT | MS_BIND)) == (MS_REMOUNT | MS_BIND))
@@ -175,10 +176,20 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             Mount fromMount = FileSystem.WalkMount ?? FileSystem.MountOf(from);
             if (target.IsDirectory != from.IsDirectory) return -Errno.ENOTDIR;
-            Mount m = FileSystem.NewView(from, fromMount, null);
-            // A bind mount keeps its source's flags (read-only stays read-only), the atime mode aside.
-            m.Flags = fromMount.Flags & ~(Mount.RelAtime | Mount.StrictAtime) | (mntFlags & (Mount.RelAtime | Mount.StrictAtime));
+            r = (int)NewBind(from, fromMount, out Mount m);
+            if (r < 0) return r;
+            // mount(2)'s bind takes the atime mode asked for; the rest of the flags stay the source's.
+            m.Flags = m.Flags & ~(Mount.RelAtime | Mount.StrictAtime) | (mntFlags & (Mount.RelAtime | Mount.StrictAtime));
             if (fromMount.Kind == Mount.KindBoot) m.Flags |= Mount.RelAtime;
+            FileSystem.Attach(m, target, where);
+            return 0;
+        }
+
+        /// <summary>A view of <paramref name="from"/> (in <paramref name="fromMount"/>) with its source's flags and source string; not attached.</summary>
+        private static long NewBind(Inode from, Mount fromMount, out Mount m)
+        {
+            m = FileSystem.NewView(from, fromMount, null);
+            m.Flags = fromMount.Flags;         // a bind keeps its source's flags (read-only stays read-only)
             if (fromMount.FixedSource != null) m.FixedSource = fromMount.FixedSource;
             else if (fromMount.SourceLength > 0)
             {
@@ -187,7 +198,6 @@ namespace Kernel.Syscalls
                 for (int i = 0; i < fromMount.SourceLength; i++) m.Source[i] = fromMount.Source[i];
                 m.SourceLength = fromMount.SourceLength;
             }
-            FileSystem.Attach(m, target, where);
             return 0;
         }
 
@@ -312,6 +322,7 @@ namespace Kernel.Syscalls
             if ((flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW)) != 0) return -Errno.EINVAL;
             int r = SysFile.Lookup(SysFile.AT_FDCWD, f->A0, (flags & UMOUNT_NOFOLLOW) == 0, false, out Inode node);
             if (r < 0) return r;
+            if (!Credentials.Current.Capable(Cap.SYS_ADMIN)) return -Errno.EPERM;
             Mount m = FileSystem.WalkMount;
             if (m == null || m.Root != node || !m.Attached) return -Errno.EINVAL;
             if (m.Kind == Mount.KindBoot) return -Errno.EBUSY;    // the boot mounts are one tree: nothing to uncover

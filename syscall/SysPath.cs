@@ -52,8 +52,12 @@ namespace Kernel.Syscalls
             byte* buf = stackalloc byte[PathMax + 1];
             int r = Parent(dirfd, path, buf, out Inode parent, out int s, out int n);
             if (r < 0) return r;
+            r = Perm.MayCreate(parent, Name(buf, s, n));
+            if (r < 0) return r;
             r = FileSystem.Mkdir(parent, Name(buf, s, n), 0x4000 | (mode & 0xFFF & ~(uint)Process.Current.Umask), out Inode dir);
-            if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), dir, 0);
+            if (r < 0) return r;
+            Perm.InitOwner(parent, dir);
+            FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), dir, 0);
             return r;
         }
 
@@ -79,15 +83,17 @@ namespace Kernel.Syscalls
         /// <summary>unlink or rmdir of one name, with its inotify events: IN_ATTRIB (the link count) and IN_DELETE_SELF on the node, IN_DELETE in the directory.</summary>
         private static long Removed(Inode parent, System.ReadOnlySpan<byte> name, bool dir)
         {
+            int p = Perm.MayDelete(parent, name);
+            if (p < 0) return p;
             Inode node = FsNotify.Active ? FileSystem.Lookup(parent, name) : null;
             // The node may be freed by the removal unless a watch holds it: look before.
             bool watched = node != null && FsNotify.Watched(node);
             uint isDir = node != null && node.IsDirectory ? InotifyMask.IN_ISDIR : 0;
             int r = dir ? FileSystem.Rmdir(parent, name) : FileSystem.Unlink(parent, name);
             if (r < 0 || node == null) return r;
-            // As Linux orders them: the link count change, the node's end (an open node's comes early here), the name's removal.
+            // As Linux orders them: the link count change, the node's end (an open node's waits for its last close), the name's removal.
             if (watched && !dir) FsNotify.Self(node, InotifyMask.IN_ATTRIB);
-            if (watched && (dir || node.Nlink == 0)) FsNotify.Self(node, InotifyMask.IN_DELETE_SELF);
+            if (watched && (dir || node.Nlink == 0)) FsNotify.Deleted(node);
             FsNotify.Entry(parent, InotifyMask.IN_DELETE | isDir, name, null, 0);
             return r;
         }
@@ -107,6 +113,8 @@ namespace Kernel.Syscalls
             r = Parent(newdir, newPath, b, PathOp.Rename, out Inode np, out int ns, out int nn);
             if (r < 0) return r;
             if (FileSystem.CrossesMounts(from, FileSystem.WalkMount)) return -Errno.EXDEV;
+            r = MayRename(op, Name(a, os, on), np, Name(b, ns, nn), flags);
+            if (r < 0) return r;
             Inode moved = FsNotify.Active ? FileSystem.Lookup(op, Name(a, os, on)) : null;
             Inode replaced = FsNotify.Active ? FileSystem.Lookup(np, Name(b, ns, nn)) : null;
             bool replacedWatched = replaced != null && FsNotify.Watched(replaced);   // else it may be freed by the rename
@@ -115,10 +123,35 @@ namespace Kernel.Syscalls
             uint cookie = FsNotify.NewCookie();
             FsNotify.Entry(op, InotifyMask.IN_MOVED_FROM, Name(a, os, on), moved, cookie);
             FsNotify.Entry(np, InotifyMask.IN_MOVED_TO, Name(b, ns, nn), moved, cookie);
+            // RENAME_EXCHANGE (2) swaps; otherwise a replaced node lost a name (its link count: IN_ATTRIB, before the mover's IN_MOVE_SELF as on Linux).
+            bool lost = replacedWatched && (flags & 2) == 0;
+            if (lost) FsNotify.Self(replaced, InotifyMask.IN_ATTRIB);
             FsNotify.Self(moved, InotifyMask.IN_MOVE_SELF);
-            // RENAME_EXCHANGE (2) swaps; otherwise a replaced node lost its name.
-            if (replacedWatched && (flags & 2) == 0 && (replaced.IsDirectory || replaced.Nlink == 0)) FsNotify.Self(replaced, InotifyMask.IN_DELETE_SELF);
+            if (lost && (replaced.IsDirectory || replaced.Nlink == 0)) FsNotify.Deleted(replaced);
             return r;
+        }
+
+        /// <summary>
+        /// rename's permission checks (vfs_rename): deleting the old name, deleting or creating the new
+        /// one, and write permission on a directory that moves to another parent (its ".." changes).
+        /// Missing names are left to FileSystem.Rename's errors.
+        /// </summary>
+        private static int MayRename(Inode oldDir, System.ReadOnlySpan<byte> oldName, Inode newDir, System.ReadOnlySpan<byte> newName, uint flags)
+        {
+            Inode src = FileSystem.Lookup(oldDir, oldName);
+            if (src == null) return 0;
+            Inode dst = FileSystem.Lookup(newDir, newName);
+            if (src == dst) return 0;
+            int r = Perm.MayDelete(oldDir, src);
+            if (r < 0) return r;
+            r = dst != null ? Perm.MayDelete(newDir, dst) : Perm.MayCreate(newDir, newName);
+            if (r < 0) return r;
+            if (oldDir != newDir)
+            {
+                if (src.IsDirectory && (r = Perm.Check(src, Perm.MAY_WRITE)) < 0) return r;
+                if ((flags & FileSystem.RENAME_EXCHANGE) != 0 && dst != null && dst.IsDirectory && (r = Perm.Check(dst, Perm.MAY_WRITE)) < 0) return r;
+            }
+            return 0;
         }
 
         public static long Link(SyscallFrame* f) => DoLink(AT_FDCWD, f->A0, AT_FDCWD, f->A1, 0);
@@ -134,9 +167,27 @@ namespace Kernel.Syscalls
             r = Parent(newdir, newPath, buf, out Inode parent, out int s, out int n);
             if (r < 0) return r;
             if (FileSystem.CrossesMounts(from, FileSystem.WalkMount)) return -Errno.EXDEV;
+            if (FileSystem.Lookup(parent, Name(buf, s, n)) == null)
+            {
+                if (!SafeHardlinkSource(target)) return -Errno.EPERM;
+                r = Perm.MayCreate(parent, Name(buf, s, n));
+                if (r < 0) return r;
+            }
             r = FileSystem.Link(target, parent, Name(buf, s, n));
             if (r >= 0) { FsNotify.Self(target, InotifyMask.IN_ATTRIB); FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), target, 0); }
             return r;
+        }
+
+        /// <summary>
+        /// fs.protected_hardlinks (on, as Linux distributions set it): someone other than the owner
+        /// (without CAP_FOWNER) may link only a regular file that is not set-user-ID, not executable
+        /// set-group-ID, and that they may read and write.
+        /// </summary>
+        private static bool SafeHardlinkSource(Inode n)
+        {
+            if (Perm.OwnerOrCapable(n)) return true;
+            if (!n.IsRegular || (n.Mode & 0x800) != 0 || (n.Mode & 0x408) == 0x408) return false;
+            return Perm.Check(n, Perm.MAY_READ | Perm.MAY_WRITE) == 0;
         }
 
         public static long Symlink(SyscallFrame* f) => DoSymlink(f->A0, AT_FDCWD, f->A1);
@@ -151,8 +202,13 @@ namespace Kernel.Syscalls
             byte* buf = stackalloc byte[PathMax + 1];
             int r = Parent(newdir, linkPath, buf, out Inode parent, out int s, out int n);
             if (r < 0) return r;
+            r = Perm.MayCreate(parent, Name(buf, s, n));
+            if (r < 0) return r;
             r = FileSystem.Symlink(parent, Name(buf, s, n), new System.ReadOnlySpan<byte>(target, tl));
-            if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), FileSystem.Lookup(parent, Name(buf, s, n)), 0);
+            if (r < 0) return r;
+            Inode link = FileSystem.Lookup(parent, Name(buf, s, n));
+            Perm.InitOwner(parent, link);
+            FsNotify.Entry(parent, InotifyMask.IN_CREATE, Name(buf, s, n), link, 0);
             return r;
         }
 
@@ -178,15 +234,40 @@ namespace Kernel.Syscalls
         public static long Faccessat(SyscallFrame* f) => DoAccess((int)f->A0, f->A1, (int)f->A2, 0);
         public static long Faccessat2(SyscallFrame* f) => DoAccess((int)f->A0, f->A1, (int)f->A2, (int)f->A3);
 
-        // We run as root: R and W are always granted; X needs some execute bit (or a directory).
+        /// <summary>
+        /// access and faccessat check with the real uid and gid (and root's capabilities only when
+        /// the real uid is 0) unless AT_EACCESS: the walk and the check run under those
+        /// credentials for the call (Linux's access_override_creds).
+        /// </summary>
         private static long DoAccess(int dirfd, ulong path, int mode, int flags)
         {
             if ((mode & ~7) != 0) return -Errno.EINVAL;
             if ((flags & ~(SysFile.AT_EACCESS | SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
+            Thread self = Thread.Current;
+            Credentials saved = self.Cred;
+            Credentials real = (flags & SysFile.AT_EACCESS) != 0 ? null : RealIds(saved);
+            if (real != null) { Credentials.Hold(real); self.Cred = real; }
             int r = SysFile.Lookup(dirfd, path, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, (flags & SysFile.AT_EMPTY_PATH) != 0, out Inode node);
-            if (r < 0) return r;
-            if ((mode & X_OK) != 0 && (node.Mode & 0xF000) != 0x4000 && (node.Mode & 0x49) == 0) return -Errno.EACCES;
-            return 0;
+            if (r >= 0 && mode != F_OK)
+            {
+                r = Perm.Check(self.Cred, node, mode);
+                // Writing needs a writable mount as well (files, directories and symlinks).
+                if (r >= 0 && (mode & W_OK) != 0 && FileSystem.WalkReadOnly && (node.IsRegular || node.IsDirectory || node.IsSymlink)) r = -Errno.EROFS;
+            }
+            if (real != null) { self.Cred = saved; Credentials.Release(real); }
+            return r;
+        }
+
+        /// <summary>The credentials access checks with, or null when they are the caller's own (root's usual case: no copy).</summary>
+        private static Credentials RealIds(Credentials c)
+        {
+            ulong caps = (c.Securebits & Credentials.SECBIT_NO_SETUID_FIXUP) != 0 ? c.CapEff : c.Uid == 0 ? c.CapPrm : 0;
+            if (c.Fsuid == c.Uid && c.Fsgid == c.Gid && caps == c.CapEff) return null;
+            Credentials r = c.Copy();
+            r.Fsuid = c.Uid;
+            r.Fsgid = c.Gid;
+            r.CapEff = caps;
+            return r;
         }
 
         /// <summary>chroot: the directory becomes the process's "/" (children inherit it); the working directory stays where it is.</summary>
@@ -195,6 +276,9 @@ namespace Kernel.Syscalls
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
             if (r < 0) return r;
             if (!node.IsDirectory) return -Errno.ENOTDIR;
+            r = Perm.Check(node, Perm.MAY_EXEC);
+            if (r < 0) return r;
+            if (!Credentials.Current.Capable(Cap.SYS_CHROOT)) return -Errno.EPERM;
             Process p = Process.Current;
             node.OpenRef();
             if (p.Root != null) p.Root.CloseRef();
@@ -218,7 +302,9 @@ namespace Kernel.Syscalls
             int r = SysFile.Lookup(AT_FDCWD, f->A0, true, false, out Inode node);
             if (r < 0) return r;
             if ((node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Current.Cwd = node;
+            r = Perm.Check(node, Perm.MAY_EXEC);
+            if (r < 0) return r;
+            Process.Current.SetCwd(node);
             return 0;
         }
 
@@ -227,13 +313,19 @@ namespace Kernel.Syscalls
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
             if (file.Node == null || (file.Node.Mode & 0xF000) != 0x4000) return -Errno.ENOTDIR;
-            Process.Current.Cwd = file.Node;
+            int r = Perm.Check(file.Node, Perm.MAY_EXEC);
+            if (r < 0) return r;
+            Process.Current.SetCwd(file.Node);
             return 0;
         }
 
+        /// <summary>chmod: the owner or CAP_FOWNER (EPERM); S_ISGID goes unless the caller is in the file's group or holds CAP_FSETID.</summary>
         private static long SetMode(Inode node, uint mode)
         {
             if (FileSystem.WalkReadOnly) return -Errno.EROFS;
+            if (!Perm.OwnerOrCapable(node)) return -Errno.EPERM;
+            Credentials c = Credentials.Current;
+            if ((mode & 0x400) != 0 && !c.InGroup(node.Gid) && !c.Capable(Cap.FSETID)) mode &= ~0x400u;
             node.Mode = (node.Mode & 0xF000) | (mode & 0xFFF);
             node.CtimeNs = (long)SysTime.RealtimeNs();
             FsNotify.Child(node, InotifyMask.IN_ATTRIB);
@@ -272,11 +364,26 @@ namespace Kernel.Syscalls
             return SetMode(node, (uint)f->A2);
         }
 
+        /// <summary>
+        /// chown (fs/attr.c chown_ok, chgrp_ok): CAP_CHOWN, or the owner keeping the owner and giving
+        /// the file one of its groups (EPERM). A non-directory loses S_ISUID, and S_ISGID when group-executable.
+        /// </summary>
         private static long SetOwner(Inode node, uint uid, uint gid)
         {
             if (FileSystem.WalkReadOnly) return -Errno.EROFS;
+            Credentials c = Credentials.Current;
+            bool cap = c.Capable(Cap.CHOWN);
+            if (uid != 0xFFFFFFFF && !cap && !(c.Fsuid == node.Uid && uid == node.Uid)) return -Errno.EPERM;
+            if (gid != 0xFFFFFFFF && !cap && !(c.Fsuid == node.Uid && (gid == node.Gid || c.InGroup(gid)))) return -Errno.EPERM;
+            // Decided before the change, with the old group (setattr_should_drop_sgid).
+            bool dropSgid = (node.Mode & 0x400) != 0 && ((node.Mode & 0x8) != 0 || (!c.InGroup(node.Gid) && !c.Capable(Cap.FSETID)));
             if (uid != 0xFFFFFFFF) node.Uid = uid;
             if (gid != 0xFFFFFFFF) node.Gid = gid;
+            if (!node.IsDirectory)
+            {
+                node.Mode &= ~0x800u;
+                if (dropSgid) node.Mode &= ~0x400u;
+            }
             node.CtimeNs = (long)SysTime.RealtimeNs();
             FsNotify.Child(node, InotifyMask.IN_ATTRIB);
             return 0;
@@ -332,6 +439,14 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
             }
             if (FileSystem.WalkReadOnly) return -Errno.EROFS;
+            // "Now" for both (or no times): the owner, CAP_FOWNER or anyone who may write (EACCES).
+            // Any other times (one omitted included): the owner or CAP_FOWNER (EPERM).
+            if (!Perm.OwnerOrCapable(node))
+            {
+                if (atime != TimeNow || mtime != TimeNow) return -Errno.EPERM;
+                int w = Perm.Check(node, Perm.MAY_WRITE);
+                if (w < 0) return w;
+            }
             long now = (long)SysTime.RealtimeNs();
             if (atime != TimeOmit) node.AtimeNs = atime == TimeNow ? now : atime;
             if (mtime != TimeOmit) node.MtimeNs = mtime == TimeNow ? now : mtime;
@@ -343,16 +458,18 @@ namespace Kernel.Syscalls
         public static long Utimensat(SyscallFrame* f)
         {
             int flags = (int)f->A3;
-            if ((flags & ~(SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
             long atime = TimeNow, mtime = TimeNow;
             if (f->A2 != 0)
             {
                 if (UserMemory.Read(f->A2, out SysTime.Timespec a) != 0 || UserMemory.Read(f->A2 + 16, out SysTime.Timespec m) != 0) return -Errno.EFAULT;
+                if (a.Nsec == UTIME_OMIT && m.Nsec == UTIME_OMIT) return 0;     // nothing to do: Linux does not even look at the path or flags
+                if ((flags & ~(SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
                 if ((a.Nsec < 0 || a.Nsec >= 1_000_000_000) && a.Nsec != UTIME_NOW && a.Nsec != UTIME_OMIT) return -Errno.EINVAL;
                 if ((m.Nsec < 0 || m.Nsec >= 1_000_000_000) && m.Nsec != UTIME_NOW && m.Nsec != UTIME_OMIT) return -Errno.EINVAL;
                 atime = a.Nsec == UTIME_OMIT ? TimeOmit : a.Nsec == UTIME_NOW ? TimeNow : a.Sec * 1_000_000_000 + a.Nsec;
                 mtime = m.Nsec == UTIME_OMIT ? TimeOmit : m.Nsec == UTIME_NOW ? TimeNow : m.Sec * 1_000_000_000 + m.Nsec;
             }
+            else if ((flags & ~(SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
             return SetTimes((int)f->A0, f->A1, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, atime, mtime, (flags & SysFile.AT_EMPTY_PATH) != 0);
         }
 
@@ -386,6 +503,9 @@ namespace Kernel.Syscalls
             if (r < 0) return r;
             if ((node.Mode & 0xF000) == 0x4000) return -Errno.EISDIR;
             if (FileSystem.WalkReadOnly && node.IsRegular) return -Errno.EROFS;
+            r = Perm.Check(node, Perm.MAY_WRITE);
+            if (r < 0) return r;
+            Perm.RemovePrivs(node);
             r = FileSystem.Truncate(node, (long)f->A1);
             if (r >= 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);
             return r;
@@ -400,7 +520,7 @@ namespace Kernel.Syscalls
         }
 
         private const long ST_RDONLY = 1, ST_NOSUID = 2, ST_NODEV = 4, ST_NOEXEC = 8, ST_NOATIME = 1024, ST_NODIRATIME = 2048,
-            ST_RELATIME = 4096, ST_VALID = 0x20;
+            ST_RELATIME = 4096, ST_VALID = 0x20, ST_NOSYMFOLLOW = 0x2000;
 
         /// <summary>statfs of a file on mount <paramref name="m"/>: its file system's type, a tmpfs size= as its size, the mount's flags.</summary>
         private static long FillStatfs(ulong buf, Mount m)
@@ -429,7 +549,7 @@ namespace Kernel.Syscalls
                 s.Flags = ST_VALID | ((f & Mount.ReadOnly) != 0 ? ST_RDONLY : 0) | ((f & Mount.NoSuid) != 0 ? ST_NOSUID : 0) |
                     ((f & Mount.NoDev) != 0 ? ST_NODEV : 0) | ((f & Mount.NoExec) != 0 ? ST_NOEXEC : 0) |
                     ((f & Mount.NoAtime) != 0 ? ST_NOATIME : 0) | ((f & Mount.NoDirAtime) != 0 ? ST_NODIRATIME : 0) |
-                    ((f & Mount.RelAtime) != 0 ? ST_RELATIME : 0);
+                    ((f & Mount.RelAtime) != 0 ? ST_RELATIME : 0) | ((f & Mount.NoSymFollow) != 0 ? ST_NOSYMFOLLOW : 0);
             }
             s.Files = 1 << 20;
             s.Ffree = 1 << 19;

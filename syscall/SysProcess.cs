@@ -74,8 +74,6 @@ namespace Kernel.Syscalls
             return DoClone(f, a.Flags, stack, a.ParentTid, a.ChildTid, a.Tls, a.Pidfd);
         }
 
-        public static long GetUid(SyscallFrame* f) => 0;
-
         private struct Utsname { public fixed byte Sysname[65], Nodename[65], Release[65], Version[65], Machine[65], Domainname[65]; }
 
         private static void Put(byte* field, string s)
@@ -93,6 +91,7 @@ namespace Kernel.Syscalls
 
         private static long SetName(ulong user, long length, bool host)
         {
+            if (!Credentials.Current.Capable(Cap.SYS_ADMIN)) return -Errno.EPERM;
             if (length < 0 || length > Uts.MaxName) return -Errno.EINVAL;
             byte* name = stackalloc byte[Uts.MaxName];
             if (UserMemory.CopyFrom(name, user, (ulong)length) != 0) return -Errno.EFAULT;
@@ -226,7 +225,7 @@ namespace Kernel.Syscalls
         }
 
         private const ulong RlimInfinity = ulong.MaxValue;
-        public const int RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MSGQUEUE = 12, RlimCount = 16;
+        public const int RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14, RlimCount = 16;
         private static Rlimit* s_limits => Process.Current.Limits;
 
         /// <summary>The limits pid 1 starts with (children inherit their parent's).</summary>
@@ -240,21 +239,26 @@ namespace Kernel.Syscalls
             l[8].Cur = l[8].Max = 8UL << 20;              // RLIMIT_MEMLOCK
             l[RLIMIT_NPROC].Cur = l[RLIMIT_NPROC].Max = 4096;
             l[RLIMIT_MSGQUEUE].Cur = l[RLIMIT_MSGQUEUE].Max = 819200;   // Linux's default: bytes of POSIX message queues
+            l[RLIMIT_NICE].Cur = l[RLIMIT_NICE].Max = 0;               // lowering nice and real-time priorities need CAP_SYS_NICE
+            l[RLIMIT_RTPRIO].Cur = l[RLIMIT_RTPRIO].Max = 0;
             return l;
         }
 
         public static long Prlimit64(SyscallFrame* f)
         {
             int pid = (int)f->A0, resource = (int)f->A1;
-            if (pid != 0 && pid != Process.Current.Pid) return -Errno.ESRCH;
+            Rlimit n = default;
+            if (f->A2 != 0 && UserMemory.Read(f->A2, out n) != 0) return -Errno.EFAULT;
+            Process p = pid == 0 ? Process.Current : Process.Find(pid);
+            if (p == null || p.Zombie) return -Errno.ESRCH;
+            if (!MayPrlimit(p)) return -Errno.EPERM;
             if ((uint)resource >= RlimCount) return -Errno.EINVAL;
-            Rlimit old = s_limits[resource];
+            Rlimit old = p.Limits[resource];
             if (f->A2 != 0)
             {
-                if (UserMemory.Read(f->A2, out Rlimit n) != 0) return -Errno.EFAULT;
-                if (n.Cur > n.Max) return -Errno.EINVAL;
-                if (n.Max > old.Max) return -Errno.EPERM;
-                s_limits[resource] = n;
+                long r = CheckNewLimit(resource, n, old);
+                if (r < 0) return r;
+                p.Limits[resource] = n;
             }
             if (f->A3 != 0 && UserMemory.Write(f->A3, old) != 0) return -Errno.EFAULT;
             return 0;
@@ -272,10 +276,33 @@ namespace Kernel.Syscalls
             int resource = (int)f->A0;
             if ((uint)resource >= RlimCount) return -Errno.EINVAL;
             if (UserMemory.Read(f->A1, out Rlimit n) != 0) return -Errno.EFAULT;
-            if (n.Cur > n.Max) return -Errno.EINVAL;
-            if (n.Max > s_limits[resource].Max) return -Errno.EPERM;
+            long r = CheckNewLimit(resource, n, s_limits[resource]);
+            if (r < 0) return r;
             s_limits[resource] = n;
             return 0;
+        }
+
+        private const ulong NrOpen = 1 << 20;     // fs.nr_open
+
+        /// <summary>A new limit: soft at most hard (EINVAL); a higher hard limit needs CAP_SYS_RESOURCE, and RLIMIT_NOFILE stops at fs.nr_open (EPERM).</summary>
+        private static long CheckNewLimit(int resource, Rlimit n, Rlimit old)
+        {
+            if (n.Cur > n.Max) return -Errno.EINVAL;
+            if (resource == RLIMIT_NOFILE && n.Max > NrOpen) return -Errno.EPERM;
+            if (n.Max > old.Max && !Credentials.Current.Capable(Cap.SYS_RESOURCE)) return -Errno.EPERM;
+            return 0;
+        }
+
+        /// <summary>check_prlimit_permission: the caller itself, a process whose every uid and gid are the caller's real ones, or CAP_SYS_RESOURCE.</summary>
+        private static bool MayPrlimit(Process p)
+        {
+            if (p == Process.Current) return true;
+            Credentials c = Credentials.Current;
+            Thread t = p.FindThread(p.Pid) ?? p.Threads;
+            Credentials tc = t != null ? t.Cred : null;
+            if (tc == null) return true;
+            bool same = c.Uid == tc.Euid && c.Uid == tc.Suid && c.Uid == tc.Uid && c.Gid == tc.Egid && c.Gid == tc.Sgid && c.Gid == tc.Gid;
+            return same || c.Capable(Cap.SYS_RESOURCE);
         }
 
         public static long SchedGetaffinity(SyscallFrame* f)
@@ -332,7 +359,7 @@ namespace Kernel.Syscalls
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22,
             PR_CAPBSET_READ = 23, PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39,
-            PR_GET_TID_ADDRESS = 40, CapLast = 40;
+            PR_GET_TID_ADDRESS = 40, PR_CAPBSET_DROP = 24, PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28, PR_CAP_AMBIENT = 47;
         private static byte* s_name => Process.Current.Name;     // 16 bytes, NUL-terminated
         public static byte* Name => Process.Current.Name;
 
@@ -345,7 +372,6 @@ namespace Kernel.Syscalls
             for (ulong i = 0; i < end; i++) if (argv0[i] == '/') start = i + 1;
             for (ulong i = 0; i < 15 && start + i < end; i++) s_name[i] = argv0[start + i];
         }
-        private static int s_dumpable = 1;
 
 
         public static long Prctl(SyscallFrame* f)
@@ -370,17 +396,19 @@ namespace Kernel.Syscalls
                 case PR_GET_PDEATHSIG:
                     return UserMemory.Write(f->A1, Process.Current.DeathSignal);
                 case PR_GET_DUMPABLE:
-                    return s_dumpable;
+                    return Process.Current.Dumpable;
                 case PR_SET_DUMPABLE:
                     if (f->A1 > 1) return -Errno.EINVAL;
-                    s_dumpable = (int)f->A1;
+                    Process.Current.Dumpable = (int)f->A1;
                     return 0;
                 case PR_GET_KEEPCAPS:
-                    return Thread.Current.KeepCaps ? 1 : 0;
                 case PR_SET_KEEPCAPS:
-                    if (f->A1 > 1) return -Errno.EINVAL;
-                    Thread.Current.KeepCaps = f->A1 == 1;
-                    return 0;
+                case PR_CAPBSET_READ:
+                case PR_CAPBSET_DROP:
+                case PR_GET_SECUREBITS:
+                case PR_SET_SECUREBITS:
+                case PR_CAP_AMBIENT:
+                    return SysIdentity.CapPrctl((int)f->A0, f->A1, f->A2, f->A3, f->A4);
                 case PR_GET_SECCOMP:
                     return Thread.Current.SeccompMode;
                 case PR_SET_SECCOMP:
@@ -388,8 +416,6 @@ namespace Kernel.Syscalls
                     if (f->A1 == (ulong)SysSeccomp.ModeStrict) return f->A2 != 0 ? -Errno.EINVAL : SysSeccomp.Operation(0, 0, 0);
                     if (f->A1 == (ulong)SysSeccomp.ModeFilter) return SysSeccomp.Operation(1, 0, f->A2);
                     return -Errno.EINVAL;
-                case PR_CAPBSET_READ:
-                    return f->A1 <= CapLast ? 1 : -Errno.EINVAL;       // root keeps every capability
                 case PR_SET_TIMERSLACK:
                     Thread.Current.TimerSlackNs = f->A1 == 0 ? 50_000 : f->A1;
                     return 0;

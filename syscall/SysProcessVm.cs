@@ -20,6 +20,7 @@ namespace Kernel.Syscalls
             if (f->A5 != 0 || lcnt > MaxIov || rcnt > MaxIov) return -Errno.EINVAL;
             Process target = Process.Find(pid);
             if (target == null || target.Map == null) return -Errno.ESRCH;
+            if (!TaskAccess.May(target, false)) return -Errno.EPERM;
             MemoryMap mine = MemoryMap.Current, theirs = target.Map;
             byte* buf = stackalloc byte[Chunk];
             long total = 0;

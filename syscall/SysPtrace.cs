@@ -112,6 +112,7 @@ namespace Kernel.Syscalls
             if (seize && addr != 0) return -Errno.EIO;
             if (seize && (data & ~(ulong)Kernel.Ptrace.O_Mask) != 0) return -Errno.EINVAL;
             if (t.Process == self || t.Process == Process.Kernel || t.Tracer != null || t.Process.Exiting) return -Errno.EPERM;
+            if (!TaskAccess.May(t, false)) return -Errno.EPERM;
             t.Tracer = self;
             Kernel.Ptrace.Used = true;
             t.PtraceSeized = seize;

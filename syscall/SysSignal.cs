@@ -120,6 +120,7 @@ namespace Kernel.Syscalls
             Process p = Process.Find(tgid);
             if (p == null) return -Errno.ESRCH;
             if ((code >= 0 || code == SigInfo.SI_TKILL) && p != self) return -Errno.EPERM;   // may not pose as the kernel or kill()
+            if (!SignalDelivery.MayKill(p, sig)) return -Errno.EPERM;
             var si = new SigInfo { Code = code, Pid = *(int*)(info + 16), Uid = *(int*)(info + 20), Addr = *(ulong*)(info + 24), HasAddr = true };
             if (tid != 0)
             {
@@ -181,7 +182,9 @@ namespace Kernel.Syscalls
         public const int SI_USER = 0, SI_KERNEL = 0x80, SI_QUEUE = -1, SI_TIMER = -2, SI_MESGQ = -3, SI_TKILL = -6;
         public const int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3, CLD_STOPPED = 5, CLD_CONTINUED = 6;
 
-        public static SigInfo From(int code, int pid) => new SigInfo { Code = code, Pid = pid };
+        /// <summary>A signal from a process (kill, tkill: si_uid is the sender's real uid) or from the kernel.</summary>
+        public static SigInfo From(int code, int pid) =>
+            new SigInfo { Code = code, Pid = pid, Uid = code == SI_USER || code == SI_TKILL ? (int)Credentials.Current.Uid : 0 };
 
         /// <summary>The 128-byte siginfo_t as Linux lays it out for this signal.</summary>
         public void WriteTo(byte* inf, int sig)
@@ -785,12 +788,33 @@ namespace Kernel.Syscalls
 
         public static long Kill(SyscallFrame* f) => Send((int)f->A0, (int)f->A1);
 
+        /// <summary>
+        /// check_kill_permission: the caller's own process, a process whose real or saved uid is the
+        /// caller's real or effective uid, CAP_KILL, or SIGCONT within the caller's session.
+        /// </summary>
+        public static bool MayKill(Thread target, int sig)
+        {
+            Process self = Process.Current;
+            if (target.Process == self) return true;
+            Credentials c = Credentials.Current, t = target.Cred;
+            if (t == null || c.Euid == t.Suid || c.Euid == t.Uid || c.Uid == t.Suid || c.Uid == t.Uid || c.Capable(Cap.KILL)) return true;
+            return sig == Signal.SIGCONT && target.Process.Sid == self.Sid;
+        }
+
+        /// <summary>As above for a process-directed signal: the credentials of its leader (any thread once the leader is gone).</summary>
+        public static bool MayKill(Process p, int sig)
+        {
+            Thread t = p.FindThread(p.Pid) ?? p.Threads;
+            return t == null || MayKill(t, sig);
+        }
+
         public static long Tkill(SyscallFrame* f)
         {
             int sig = (int)f->A1;
             if ((int)f->A0 <= 0 || sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
             Thread t = Process.FindThreadAnywhere((int)f->A0);
             if (t == null) return -Errno.ESRCH;
+            if (!MayKill(t, sig)) return -Errno.EPERM;
             if (sig != 0) SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
             return 0;
         }
@@ -802,6 +826,7 @@ namespace Kernel.Syscalls
             Process p = Process.Find((int)f->A0);
             Thread t = p == null ? null : p.FindThread((int)f->A1);
             if (t == null) return -Errno.ESRCH;
+            if (!MayKill(t, sig)) return -Errno.EPERM;
             if (sig != 0) SendToThread(t, sig, SigInfo.From(SigInfo.SI_TKILL, Process.Current.Pid));
             return 0;
         }
@@ -815,17 +840,33 @@ namespace Kernel.Syscalls
             {
                 Process p = Process.Find(pid);
                 if (p == null) return -Errno.ESRCH;
+                if (!MayKill(p, sig)) return -Errno.EPERM;
                 if (sig != 0) SendToProcess(p, sig, SigInfo.From(SigInfo.SI_USER, self.Pid));
                 return 0;
             }
             if (pid == int.MinValue) return -Errno.ESRCH;
-            if (pid != -1) return SendToGroup(pid == 0 ? self.Pgid : -pid, sig, SigInfo.From(SigInfo.SI_USER, self.Pid)) ? 0 : -Errno.ESRCH;
             bool found = false;
+            if (pid != -1)
+            {
+                // A group: success if any member may be signalled, else EPERM (Linux's __kill_pgrp_info).
+                int pgid = pid == 0 ? self.Pgid : -pid;
+                bool sent = false;
+                for (Process p = Process.First; p != null; p = p.AllNext)
+                {
+                    if (p.Zombie || p == Process.Kernel || p.Pgid != pgid) continue;
+                    found = true;
+                    if (!MayKill(p, sig)) continue;
+                    sent = true;
+                    if (sig != 0) SendToProcess(p, sig, SigInfo.From(SigInfo.SI_USER, self.Pid));
+                }
+                return !found ? -Errno.ESRCH : sent ? 0 : -Errno.EPERM;
+            }
+            // Everyone the caller may signal; those it may not are skipped silently (Linux returns 0 then too).
             for (Process p = Process.First; p != null; p = p.AllNext)
             {
                 if (p.Zombie || p == Process.Kernel || p == self) continue;
                 found = true;
-                if (sig != 0) SendToProcess(p, sig, SigInfo.From(SigInfo.SI_USER, self.Pid));
+                if (sig != 0 && MayKill(p, sig)) SendToProcess(p, sig, SigInfo.From(SigInfo.SI_USER, self.Pid));
             }
             return found ? 0 : -Errno.ESRCH;
         }

@@ -252,7 +252,7 @@ namespace Kernel.Syscalls
                 ap = a;
             }
             FileBatch rights = null;
-            var cred = new Ucred { Pid = Process.Current.Pid };
+            var cred = Ucred.OfCaller(false);
             if (m.ControlLen != 0)
             {
                 long c = ParseControl(m.Control, m.ControlLen, out rights, ref cred);
@@ -343,7 +343,7 @@ namespace Kernel.Syscalls
                 }
                 if (unixIn != null && done > 0 && (flags & SocketConst.MSG_PEEK) == 0) rights = unixIn.TakeRights();
                 if (done > 0 && unixIn != null) { cred = unixIn.StreamPeer; haveCred = true; }
-                else if (done > 0 && s is SocketPairEnd pe) { cred = new Ucred { Pid = pe.CreatorPid }; haveCred = true; }
+                else if (done > 0 && s is SocketPairEnd pe) { cred = pe.Creator; haveCred = true; }
             }
             if (m.Name != 0)
             {
@@ -406,7 +406,7 @@ namespace Kernel.Syscalls
                 }
                 else if (level == SocketConst.SOL_SOCKET && type == SCM_CREDENTIALS)
                 {
-                    long bad = len != 28 ? -Errno.EINVAL : Process.Find(*(int*)(c + off + 16)) == null ? -Errno.ESRCH : 0;
+                    long bad = len != 28 ? -Errno.EINVAL : Process.Find(*(int*)(c + off + 16)) == null ? -Errno.ESRCH : MayClaim(*(Ucred*)(c + off + 16));
                     if (bad != 0) { if (rights != null) rights.Drop(); rights = null; return bad; }
                     cred = *(Ucred*)(c + off + 16);
                 }
@@ -414,6 +414,17 @@ namespace Kernel.Syscalls
                 off += (len + 7) & ~7UL;
             }
             return 0;
+        }
+
+        /// <summary>scm_check_creds: a sender may name its own pid (or hold CAP_SYS_ADMIN) and one of its uids and gids (or hold CAP_SETUID, CAP_SETGID).</summary>
+        private static long MayClaim(Ucred u)
+        {
+            Credentials c = Credentials.Current;
+            uint uid = (uint)u.Uid, gid = (uint)u.Gid;
+            bool pid = u.Pid == Process.Current.Pid || c.Capable(Cap.SYS_ADMIN);
+            bool user = uid == c.Uid || uid == c.Euid || uid == c.Suid || c.Capable(Cap.SETUID);
+            bool group = gid == c.Gid || gid == c.Egid || gid == c.Sgid || c.Capable(Cap.SETGID);
+            return pid && user && group ? 0 : -Errno.EPERM;
         }
 
         /// <summary>Installs received descriptors and writes their SCM_RIGHTS message; what does not fit is closed (MSG_CTRUNC).</summary>

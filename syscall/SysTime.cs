@@ -24,6 +24,7 @@ namespace Kernel.Syscalls
         private static long SetRealtime(long sec, long nsec)
         {
             if (sec < 0 || nsec < 0 || nsec >= 1_000_000_000) return -Errno.EINVAL;
+            if (!Credentials.Current.Capable(Cap.SYS_TIME)) return -Errno.EPERM;
             ulong want = (ulong)sec * 1_000_000_000 + (ulong)nsec, mono = Tsc.MonotonicNs();
             s_realtimeBaseNs = want - mono;                          // wraps below the boot time: still consistent
             Memory.Vdso.SetRealtimeBase(s_realtimeBaseNs);
@@ -40,7 +41,7 @@ namespace Kernel.Syscalls
 
         public static long Settimeofday(SyscallFrame* f)
         {
-            if (f->A0 == 0) return 0;                                 // only a time zone: ignored, as Linux mostly does
+            if (f->A0 == 0) return Credentials.Current.Capable(Cap.SYS_TIME) ? 0 : -Errno.EPERM;   // only a time zone: ignored, as Linux mostly does
             if (UserMemory.Read(f->A0, out Timespec tv) != 0) return -Errno.EFAULT;   // timeval: sec, usec
             if (tv.Nsec < 0 || tv.Nsec >= 1_000_000) return -Errno.EINVAL;
             return SetRealtime(tv.Sec, tv.Nsec * 1000);
@@ -90,8 +91,10 @@ namespace Kernel.Syscalls
             {
                 if ((modes & ADJ_OFFSET_SINGLESHOT) != ADJ_OFFSET_SINGLESHOT) return -Errno.EINVAL;
                 if (modes != ADJ_OFFSET_SINGLESHOT && modes != ADJ_OFFSET_SS_READ) return -Errno.EINVAL;
+                if (modes == ADJ_OFFSET_SINGLESHOT && !Credentials.Current.Capable(Cap.SYS_TIME)) return -Errno.EPERM;
                 modes = 0;                                            // an old-style adjtime: nothing to slew here
             }
+            if (modes != 0 && !Credentials.Current.Capable(Cap.SYS_TIME)) return -Errno.EPERM;
             if ((modes & ADJ_TICK) != 0 && (t.Tick < 9000 || t.Tick > 11000)) return -Errno.EINVAL;
             if ((modes & ADJ_SETOFFSET) != 0)
             {

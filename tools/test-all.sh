@@ -54,6 +54,7 @@ suite leaks tests/apps/leaks.sh
 suite jobctl tests/apps/jobctl.sh
 suite strace tests/apps/strace.sh
 suite gdb tests/apps/gdb.sh
+suite programs tests/apps/programs.sh
 suite net tests/apps/net.sh
 suite fuzz tests/apps/fuzz.sh
 suite ops tests/ops/errors.sh

@@ -37,7 +37,7 @@ namespace Kernel.Arch
                 Deferred.TickPending = true;
                 if (!f->FromUser) return;
                 Deferred.Run();                                            // deadlines, kernel timers, polls
-                if (Scheduler.SliceOver) Scheduler.Schedule();
+                if (Scheduler.SliceOver) Scheduler.Schedule(true);
                 ReturnToUser(f);
                 return;
             }
@@ -48,6 +48,7 @@ namespace Kernel.Arch
                 ulong t0 = Native.Rdtsc();
                 Irq.Dispatch(v);
                 CpuTime.Devices += Native.Rdtsc() - t0;
+                if (Scheduler.SliceOver) Scheduler.Schedule(true);   // a woken real-time thread runs now
                 ReturnToUser(f);
                 return;
             }

@@ -120,6 +120,53 @@ namespace Kernel
             return r;
         }
 
+        // The program Prepare found is on a nosuid mount (read by Replace before anything can run in between).
+        private static bool s_noSuid;
+
+        /// <summary>
+        /// The credentials a new program runs with (security/commoncap.c cap_bprm_creds_from_file, no
+        /// file capabilities): the set-user-ID and set-group-ID bits take effect unless the mount is
+        /// nosuid or no_new_privs is set; root (real or effective) gets the bounding and inheritable
+        /// sets as permitted, everyone else only the ambient set; KEEP_CAPS ends; the process is
+        /// dumpable again unless the program was unreadable or the ids differ. Returns AT_SECURE.
+        /// </summary>
+        private static bool ExecCredentials(Vfs.Inode node)
+        {
+            Thread self = Thread.Current;
+            Credentials old = self.Cred;
+            Credentials n = old.Copy();
+            if (!s_noSuid && !self.NoNewPrivs)
+            {
+                if ((node.Mode & 0x800) != 0) n.Euid = node.Uid;
+                if ((node.Mode & 0x408) == 0x408) n.Egid = node.Gid;
+            }
+            bool effective = false;
+            n.CapPrm = 0;
+            if ((old.Securebits & Credentials.SECBIT_NOROOT) == 0)
+            {
+                if (n.Euid == 0 || n.Uid == 0) n.CapPrm = old.CapBnd | old.CapInh;
+                effective = n.Euid == 0;
+            }
+            bool setid = n.Euid != old.Uid || n.Egid != old.Gid;
+            bool tracedUnsafe = self.Tracer != null && self.Tracer.Threads != null && !self.Tracer.Threads.Cred.Capable(Cap.SYS_PTRACE);
+            if ((setid || (n.CapPrm & ~old.CapPrm) != 0) && (self.NoNewPrivs || tracedUnsafe))
+            {
+                // Nothing more than the caller had.
+                if (!old.Capable(Cap.SETUID) || self.NoNewPrivs) { n.Euid = n.Uid; n.Egid = n.Gid; }
+                n.CapPrm &= old.CapPrm;
+            }
+            n.Suid = n.Fsuid = n.Euid;
+            n.Sgid = n.Fsgid = n.Egid;
+            if (setid) n.CapAmb = 0;
+            n.CapPrm |= n.CapAmb;
+            n.CapEff = effective ? n.CapPrm : n.CapAmb;
+            n.Securebits &= ~Credentials.SECBIT_KEEP_CAPS;
+            bool readable = Perm.Check(old, node, Perm.MAY_READ) == 0;   // would_dump: an unreadable program is not dumpable
+            Credentials.Commit(n);
+            self.Process.Dumpable = readable && n.Euid == n.Uid && n.Egid == n.Gid ? 1 : 0;
+            return setid || (n.Uid != 0 && (effective || (n.CapPrm & ~n.CapAmb) != 0));
+        }
+
         /// <summary>The file the last walk found is on a noexec mount.</summary>
         private static bool NoExecMount() => Vfs.FileSystem.WalkMount != null && (Vfs.FileSystem.WalkMount.Flags & Vfs.Mount.NoExec) != 0;
 
@@ -135,7 +182,8 @@ namespace Kernel
             if (r < 0) return r;
             if (node.IsDirectory || !node.IsRegular) return -Errno.EACCES;
             if (NoExecMount()) return -Errno.EACCES;
-            if ((node.Mode & 0x49) == 0) return -Errno.EACCES;
+            r = Perm.Check(node, Perm.MAY_EXEC);
+            if (r < 0) return r;
             long e = CopyStrings(userEnvp, envp, s_envCapacity, 0, out envc, out envpLen, 0);
             if (e < 0) return e;
 
@@ -170,12 +218,15 @@ namespace Kernel
                 r = Vfs.FileSystem.Resolve(Process.Current.Cwd, new System.ReadOnlySpan<byte>(path, pathLen), true, out node);
                 if (r < 0) { MissingFiles.Record(path, pathLen); return r; }
                 if (!node.IsRegular || NoExecMount()) return -Errno.EACCES;
+                r = Perm.Check(node, Perm.MAY_EXEC);
+                if (r < 0) return r;
             }
             else
             {
                 e = CopyStrings(userArgv, argv, s_argCapacity, 0, out argc, out argvLen, 0);
                 if (e < 0) return e;
             }
+            s_noSuid = Vfs.FileSystem.WalkMount != null && (Vfs.FileSystem.WalkMount.Flags & Vfs.Mount.NoSuid) != 0;
             // The ELF loader wants the file in one block: the initrd's bytes, or a copy of a file
             // written at run time (chunked), freed by Run once the image is loaded.
             image = Vfs.FileSystem.Contiguous(node, out copy);
@@ -240,6 +291,7 @@ namespace Kernel
             Process.Current.Envp = envp; Process.Current.EnvpLength = (ulong)envpLen;
             SysMisc.SetName(argv, (ulong)argvLen);
             p.ForkNoExec = false;
+            InitialStack.Secure = ExecCredentials(node);
             Arch.Native.Wrmsr(0xC0000100, 0);
             Arch.Native.Wrmsr(0xC0000101, 0);
 

@@ -37,6 +37,7 @@ namespace Kernel
             c.MemPolicy = parent.MemPolicy;
             c.MemPolicyNodes = parent.MemPolicyNodes;
             c.Personality = parent.Personality;
+            c.Dumpable = parent.Dumpable;
             c.ForkNoExec = true;
             c.HasCtty = parent.HasCtty;
             c.CttyPty = parent.CttyPty;
@@ -139,19 +140,19 @@ namespace Kernel
         }
 
         /// <summary>clone(CLONE_THREAD ...): a thread of the calling process. Returns its tid.</summary>
-        /// <summary>What a new thread (or a new process's thread) takes from its creator: seccomp filters, no_new_privs, timer slack.</summary>
+        /// <summary>What a new thread (or a new process's thread) takes from its creator: seccomp filters, no_new_privs, credentials, timer slack.</summary>
         private static void InheritThreadState(Thread t, Thread from)
         {
             t.SeccompMode = from.SeccompMode;
             t.Seccomp = from.Seccomp;
             if (t.Seccomp != null) t.Seccomp.Refs++;
             t.NoNewPrivs = from.NoNewPrivs;
+            Credentials.Hold(from.Cred);
+            Credentials.Release(t.Cred);
+            t.Cred = from.Cred;
             t.TimerSlackNs = from.TimerSlackNs;
-            // SCHED_RESET_ON_FORK: a child of a real-time thread starts as SCHED_OTHER, without the flag.
-            bool reset = from.SchedResetOnFork && (from.SchedPolicy == 1 || from.SchedPolicy == 2);
-            t.SchedPolicy = reset ? 0 : from.SchedPolicy;
-            t.SchedPriority = reset ? 0 : from.SchedPriority;
-            t.SchedResetOnFork = false;
+            if (!from.ResetOnFork) { t.Policy = from.Policy; t.RtPriority = from.RtPriority; }
+            else if (!from.IsRealtime) t.Policy = from.Policy;    // (reset: a real-time policy becomes SCHED_OTHER; the flag is not inherited)
         }
 
         public static long NewThread(SyscallFrame* f, ulong flags, ulong stack, ulong tls, ulong ptid, ulong ctid)

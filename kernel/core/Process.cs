@@ -31,7 +31,7 @@ namespace Kernel
         public FileTable Files;
         public SigAction* Actions;              // [Signal.NSIG + 1]
         public Rlimit* Limits;                  // [SysProcess.RlimCount]
-        public Vfs.Inode Cwd;
+        public Vfs.Inode Cwd;                   // holds an open reference (OpenRef), as a descriptor would
         public Vfs.Inode Root;                  // chroot's directory (null: the tree's root)
         public ulong Umask = 0x12;
         public byte* ExePath; public ulong ExePathLen;
@@ -78,6 +78,7 @@ namespace Kernel
         public Ptrace.ExitRecord TraceeExits;   // deaths of threads this process traced, for its wait4
         public Process LeaderTracer;            // the traced leader ended first: its tracer hears of it with the last thread
         public bool ForkNoExec;                 // forked and not exec'd since (acct's AFORK)
+        public int Dumpable = 1;                // PR_GET_DUMPABLE; 0 after a change of identity (Credentials.Commit): only CAP_SYS_PTRACE may trace it
         public uint Personality;                // personality() persona (PER_LINUX behaviour whatever it says)             // F_SETLKW: the process whose lock this one waits for (deadlock detection)
 
         public int Ppid => Parent == null ? 0 : Parent.Pid;
@@ -151,6 +152,16 @@ namespace Kernel
             DeadSystemTicks += t.SystemTicks;
         }
 
+        /// <summary>chdir/fchdir: the reference moves with the cwd (umount's EBUSY and the freeing of removed directories count it).</summary>
+        public void SetCwd(Vfs.Inode dir)
+        {
+            if (dir == Cwd) return;
+            dir.OpenRef();
+            Vfs.Inode old = Cwd;
+            Cwd = dir;
+            old?.CloseRef();
+        }
+
         public Thread FindThread(int tid)
         {
             for (Thread t = Threads; t != null; t = t.ProcessNext) if (t.Tid == tid) return t;
@@ -188,8 +199,10 @@ namespace Kernel
             Vfs.VfsMemory.Free = &VfsFree;
             Vfs.VfsMemory.FreeObject = &VfsFreeObject;
             Vfs.VfsMemory.Dead = &Fs.DeadInodes.Bury;
+            Vfs.VfsMemory.Unused = &Fs.FsNotify.Unused;
             Vfs.FileSystem.Now = &VfsNow;
             Vfs.FileSystem.CurrentRoot = &CurrentRoot;
+            Vfs.FileSystem.MayLookup = &Perm.Lookup;
             Vfs.FileSystem.Init();
             int r = Vfs.FileSystem.LoadCpio(initrd, initrdLength);
             if (r < 0) { Log.Write("compat: the root image is not a valid cpio archive: "); Log.WriteLine(Errno.Name(-r)); }

@@ -1,4 +1,7 @@
-// The scheduler: a FIFO run queue, context switches between threads of any process (CR3 changes
+// The scheduler: a FIFO run queue for SCHED_OTHER/BATCH/IDLE threads and, ahead of it, one for the
+// real-time classes (SCHED_FIFO and SCHED_RR, highest priority first, FIFO within a priority; RR
+// threads of one priority share 100 ms slices; real-time threads may use 95% of each second, as
+// Linux's sched_rt_runtime_us, so a spinning one cannot starve the rest), context switches between threads of any process (CR3 changes
 // only when the process does), sleeping on wait queues with an optional deadline, one ordered
 // list of deadlines checked on every timer tick, and time slices that end by preemption when the
 // tick interrupts user mode or a syscall returns. Interrupts stay enabled while syscalls run, but
@@ -52,6 +55,11 @@ namespace Kernel
         public const ulong SliceNs = 20_000_000;
 
         private static Thread s_runHead, s_runTail;
+        private static Thread s_rtHead;        // runnable real-time threads: priority descending, FIFO within one
+        public const ulong RrSliceNs = 100_000_000;                // sched_rr_timeslice_ms
+        private const ulong RtPeriodNs = 1_000_000_000, RtRuntimeNs = 950_000_000;
+        private static ulong s_rtWindowStart, s_rtUsed;            // real-time CPU time in the current second
+        private static bool s_rtThrottled;
         private static Thread s_idle;
         private static Thread s_dead;          // exited threads whose stacks can go once nobody runs on them
         private static Thread s_timers;        // sleepers with a deadline, earliest first
@@ -78,36 +86,99 @@ namespace Kernel
 
         public static bool IsIdle => Thread.Current == s_idle;
 
-        public static void Enqueue(Thread t)
+        /// <summary>Makes <paramref name="t"/> runnable at the tail of its queue (a real-time thread: of its
+        /// priority; <paramref name="atHead"/>: at the head of it, where Linux keeps a preempted one).</summary>
+        public static void Enqueue(Thread t, bool atHead = false)
         {
             if (t.Queued || t == s_idle) return;
             t.Queued = true;
             t.RunNext = null;
+            if (t.IsRealtime)
+            {
+                Thread prev = null;
+                for (Thread q = s_rtHead; q != null; prev = q, q = q.RunNext)
+                    if (q.RtPriority < t.RtPriority || (atHead && q.RtPriority == t.RtPriority)) break;
+                t.RunNext = prev == null ? s_rtHead : prev.RunNext;
+                if (prev == null) s_rtHead = t; else prev.RunNext = t;
+                return;
+            }
             if (s_runTail == null) s_runHead = t; else s_runTail.RunNext = t;
             s_runTail = t;
         }
 
         private static Thread Dequeue()
         {
-            Thread t = s_runHead;
-            if (t == null) return null;
-            s_runHead = t.RunNext;
-            if (s_runHead == null) s_runTail = null;
+            Thread t;
+            if (s_rtHead != null && !(s_rtThrottled && s_runHead != null))   // (throttled: others first, if any)
+            {
+                t = s_rtHead;
+                s_rtHead = t.RunNext;
+            }
+            else
+            {
+                t = s_runHead;
+                if (t == null) t = s_rtHead;
+                if (t == null) return null;
+                if (t == s_rtHead) s_rtHead = t.RunNext;
+                else { s_runHead = t.RunNext; if (s_runHead == null) s_runTail = null; }
+            }
             t.RunNext = null;
             t.Queued = false;
             return t;
         }
 
-        public static bool AnyRunnable => s_runHead != null;
+        /// <summary>Takes a queued thread off the run queue (its policy or priority is about to change).</summary>
+        private static void Unqueue(Thread t)
+        {
+            if (!t.Queued) return;
+            if (t.IsRealtime)
+            {
+                if (s_rtHead == t) s_rtHead = t.RunNext;
+                else for (Thread q = s_rtHead; q != null; q = q.RunNext) if (q.RunNext == t) { q.RunNext = t.RunNext; break; }
+            }
+            else
+            {
+                Thread prev = null;
+                for (Thread q = s_runHead; q != null; prev = q, q = q.RunNext)
+                {
+                    if (q != t) continue;
+                    if (prev == null) s_runHead = t.RunNext; else prev.RunNext = t.RunNext;
+                    if (s_runTail == t) s_runTail = prev;
+                    break;
+                }
+            }
+            t.RunNext = null;
+            t.Queued = false;
+        }
 
-        /// <summary>Gives the CPU to the next runnable thread; the caller stays runnable unless it blocked or died.</summary>
-        public static void Schedule()
+        /// <summary>sched_setscheduler and friends: a new policy and real-time priority for <paramref name="t"/>,
+        /// which keeps its place in the run queue's order (Linux: the tail of its new priority's list, or
+        /// the head when its priority went down); the caller then yields if a thread now comes first.</summary>
+        public static void SetPolicy(Thread t, int policy, int rtPriority, bool resetOnFork)
+        {
+            bool interrupts = Native.SaveAndCli();
+            bool queued = t.Queued, lowered = t.IsRealtime && (policy != 1 && policy != 2 || rtPriority < t.RtPriority);
+            Unqueue(t);
+            t.Policy = policy;
+            t.RtPriority = rtPriority;
+            t.ResetOnFork = resetOnFork;
+            if (queued) Enqueue(t, lowered);
+            Native.RestoreInterrupts(interrupts);
+            if (t == Thread.Current && ShouldPreempt(false)) Schedule(lowered);
+        }
+
+        public static bool AnyRunnable => s_runHead != null || s_rtHead != null;
+
+        /// <summary>Gives the CPU to the next runnable thread; the caller stays runnable unless it blocked or died.
+        /// <paramref name="preempted"/>: a runnable real-time caller keeps the head of its priority's list
+        /// (it was preempted, not yielding and not at the end of an RR slice).</summary>
+        public static void Schedule(bool preempted = false)
         {
             // Switches happen with interrupts masked; each thread gets back the state it came in with.
             bool interrupts = Native.SaveAndCli();
             Deferred.Run();                                        // wake-ups first: they may pick the next thread
             Thread cur = Thread.Current;
-            if (cur.State == Thread.Runnable) Enqueue(cur);
+            if (cur.State == Thread.Runnable) Enqueue(cur, preempted && cur.IsRealtime && !RrSliceOver(cur));
             // Once the program ops ran has exited, the machine powers off: only the idle thread runs on.
             Thread next = Process.MainExited ? s_idle : Dequeue();
             if (next == null) next = s_idle;
@@ -225,7 +296,7 @@ namespace Kernel
             bool interrupts = Native.SaveAndCli();
             Deferred.Run();
             Native.RestoreInterrupts(interrupts);
-            if (SliceOver) Schedule();
+            if (SliceOver) Schedule(true);
         }
 
         private static void ArmTimer(Thread t, ulong at)
@@ -266,6 +337,7 @@ namespace Kernel
             Timers.Tick(now);
             if (period)
             {
+                RtAccount(now);
                 if (Thread.Current != s_idle) CpuTimers.Check(Thread.Current);
                 Console.Poll();
                 NetService.Tick();
@@ -276,8 +348,31 @@ namespace Kernel
             Timer.Request(Syscalls.RealTimer.NextExpiry);
         }
 
-        /// <summary>The running thread has used its time slice and another thread is waiting to run.</summary>
-        public static bool SliceOver => s_runHead != null && Tsc.MonotonicNs() - s_sliceStart >= SliceNs;
+        /// <summary>The running thread should give way: a real-time thread of higher priority (or any, for
+        /// a SCHED_OTHER thread) waits, or its slice is over and another thread of its rank waits.</summary>
+        public static bool SliceOver => ShouldPreempt(true);
+
+        private static bool ShouldPreempt(bool slices)
+        {
+            Thread cur = Thread.Current;
+            if (cur == s_idle) return AnyRunnable;
+            if (!cur.IsRealtime)
+                return (s_rtHead != null && !s_rtThrottled) || (slices && s_runHead != null && Tsc.MonotonicNs() - s_sliceStart >= SliceNs);
+            if (s_rtThrottled && s_runHead != null) return true;          // real-time threads had their 95% of this second
+            if (s_rtHead == null) return false;
+            if (s_rtHead.RtPriority > cur.RtPriority) return true;
+            return slices && s_rtHead.RtPriority == cur.RtPriority && RrSliceOver(cur);
+        }
+
+        private static bool RrSliceOver(Thread t) => t.Policy == 2 && Tsc.MonotonicNs() - s_sliceStart >= RrSliceNs;
+
+        /// <summary>The tick: real-time threads' share of the current second (RtRuntimeNs of RtPeriodNs).</summary>
+        private static void RtAccount(ulong now)
+        {
+            if (now - s_rtWindowStart >= RtPeriodNs) { s_rtWindowStart = now; s_rtUsed = 0; s_rtThrottled = false; }
+            if (Thread.Current.IsRealtime) s_rtUsed += Timer.PeriodNs;
+            if (s_rtUsed >= RtRuntimeNs) s_rtThrottled = true;
+        }
 
         /// <summary>The idle loop: runs whatever is runnable, halts otherwise, until <paramref name="done"/> says stop.</summary>
         public static void Idle(delegate*<bool> done)
@@ -286,7 +381,7 @@ namespace Kernel
             {
                 Native.Cli();
                 Deferred.Run();
-                if (s_runHead != null) Schedule();
+                if (AnyRunnable) Schedule();
                 else if (!Deferred.Pending)
                 {
                     // The halt's time includes the interrupt that ends it, counted again there.

@@ -34,6 +34,10 @@ namespace Kernel
         // Scheduling: run queue, wait queue, timer.
         public Thread RunNext;
         public bool Queued;
+        public int Policy;                    // SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5
+        public int RtPriority;                // 1-99 for FIFO and RR, else 0
+        public bool ResetOnFork;              // SCHED_RESET_ON_FORK: children start as SCHED_OTHER
+        public bool IsRealtime => Policy == 1 || Policy == 2;
         public WaitQueue WaitingOn;
         public Thread WaitNext;
         public ulong WakeAt;                  // monotonic ns; 0: no timer armed
@@ -53,9 +57,6 @@ namespace Kernel
         public bool HasSavedMask;
         public ulong AltStackSp, AltStackSize;
         public int AltStackFlags;
-        // sched_setscheduler's policy and real-time priority: recorded and reported (one run queue serves all).
-        public int SchedPolicy, SchedPriority;
-        public bool SchedResetOnFork;
         public bool ExitRequested;            // another thread's exec or exit_group ends this one
         public Syscalls.SigInfo* SigInfo;     // what each pending thread-directed signal carries
         // restart_syscall's work (Linux's restart_block): set by a call that returned -ERESTART_RESTARTBLOCK,
@@ -66,7 +67,8 @@ namespace Kernel
         public ulong SigWaitMask;             // signals sigtimedwait/signalfd waits for (they may be blocked)
         public int SeccompMode;               // SysSeccomp.Mode*: none, strict, filter
         public Syscalls.SeccompFilter Seccomp;   // the newest filter (each links to the ones before)
-        public bool NoNewPrivs, KeepCaps;     // PR_SET_NO_NEW_PRIVS (inherited; never cleared), PR_SET_KEEPCAPS
+        public bool NoNewPrivs;               // PR_SET_NO_NEW_PRIVS (inherited; never cleared)
+        public Credentials Cred;              // shared with the threads and children made since its last set* call (kernel/core/Credentials.cs)
         public Syscalls.Key ThreadKeyring;    // KEY_SPEC_THREAD_KEYRING (syscall/SysKeys.cs)
         public ulong TimerSlackNs = 50_000;   // PR_SET_TIMERSLACK (recorded: timers here have tick granularity)
 
@@ -135,7 +137,8 @@ namespace Kernel
         /// <summary>A thread object with its stack and FPU image; not yet runnable. Null when out of memory.</summary>
         public static Thread Create(Process p, int tid)
         {
-            var t = new Thread { Tid = tid, Process = p };
+            var t = new Thread { Tid = tid, Process = p, Cred = Credentials.Root };
+            Credentials.Hold(t.Cred);
             t.Fx = (byte*)Mm.KernelHeap.Alloc(512);
             t._borrowed = (Fs.File[])Runtime.Allocator.TryNewArrayLike(s_noFiles, 4);
             if (t.Fx == null || t._borrowed == null || !t.AllocStack()) { t.Free(); return null; }
@@ -193,6 +196,8 @@ namespace Kernel
             Syscalls.SeccompFilter.Release(Seccomp);
             Seccomp = null;
             Syscalls.SysKeys.OnThreadExit(this);
+            Credentials.Release(Cred);
+            Cred = null;
             Runtime.Allocator.Free(this);
         }
 

@@ -195,8 +195,9 @@ namespace Kernel.Fs
             Span<byte> n = stackalloc byte[64];
             int len = Copy(name, n);
             Inode existing = FileSystem.Lookup(parent, n.Slice(0, len));
-            if (existing != null) return existing;
+            if (existing != null) { existing.Pinned = true; return existing; }
             FileSystem.Mkdir(parent, n.Slice(0, len), 0x4000 | 0x1ED, out Inode dir);
+            if (dir != null) dir.Pinned = true;              // the kernel keeps these (Devices.Proc, Pts, ...): never freed
             return dir;
         }
 
@@ -214,6 +215,36 @@ namespace Kernel.Fs
             node.Mode = mode;
             node.Rdev = rdev;
             FileSystem.AddSpecial(dir, n.Slice(0, len), node);
+        }
+
+        private static void AddChar(Inode dir, string name, uint perm, uint major, uint minor) =>
+            Add(dir, name, CharDevice(major, minor), Inode.S_IFCHR | perm, Makedev(major, minor));
+
+        /// <summary>Linux's new_encode_dev (the form mknod takes and stat reports): minor's low byte, major, minor's high bits.</summary>
+        public static uint Makedev(uint major, uint minor) => (minor & 0xFF) | ((major & 0xFFF) << 8) | ((minor & ~0xFFu) << 12);
+        public static uint Major(uint dev) => (dev >> 8) & 0xFFF;
+        public static uint Minor(uint dev) => (dev & 0xFF) | ((dev >> 12) & 0xFFF00);
+
+        /// <summary>
+        /// A new node for character device <paramref name="major"/>:<paramref name="minor"/> (boot's /dev
+        /// and mknod both come here, so a node behaves by its number wherever it is made), or null when
+        /// no driver has that number (open: ENXIO). Pseudo-terminal slaves (136-143) exist only in
+        /// /dev/pts: elsewhere the node opens with EIO, as Linux's "master must be open before slave".
+        /// </summary>
+        public static SpecialInode CharDevice(uint major, uint minor)
+        {
+            if (major == 1)
+                return minor switch
+                {
+                    3 => new NullDevice(),
+                    5 => new ZeroDevice(false),
+                    7 => new ZeroDevice(true),
+                    8 or 9 => new RandomDevice(),
+                    _ => null,
+                };
+            if (major == 5) return minor == 0 || minor == 1 ? new TtyDevice() : minor == 2 ? new PtmxDevice() : null;
+            if (major >= 136 && major <= 143) return new PtsInode();
+            return null;
         }
 
         private static void Link(Inode dir, string name, string target)
@@ -235,21 +266,21 @@ namespace Kernel.Fs
         {
             Inode root = FileSystem.Root;
             Inode dev = Dev = Dir(root, "dev");
-            Add(dev, "null", new NullDevice(), 0x2000 | 0x1B6, 0x103);
-            Add(dev, "zero", new ZeroDevice(false), 0x2000 | 0x1B6, 0x105);
-            Add(dev, "full", new ZeroDevice(true), 0x2000 | 0x1B6, 0x107);
-            Add(dev, "random", new RandomDevice(), 0x2000 | 0x1B6, 0x108);
-            Add(dev, "urandom", new RandomDevice(), 0x2000 | 0x1B6, 0x109);
-            Add(dev, "tty", new TtyDevice(), 0x2000 | 0x1B6, 0x500);
-            Add(dev, "console", new TtyDevice(), 0x2000 | 0x180, 0x501);
+            AddChar(dev, "null", 0x1B6, 1, 3);
+            AddChar(dev, "zero", 0x1B6, 1, 5);
+            AddChar(dev, "full", 0x1B6, 1, 7);
+            AddChar(dev, "random", 0x1B6, 1, 8);
+            AddChar(dev, "urandom", 0x1B6, 1, 9);
+            AddChar(dev, "tty", 0x1B6, 5, 0);
+            AddChar(dev, "console", 0x180, 5, 1);
             Link(dev, "stdin", "/proc/self/fd/0");
             Link(dev, "stdout", "/proc/self/fd/1");
             Link(dev, "stderr", "/proc/self/fd/2");
             Link(dev, "fd", "/proc/self/fd");
             Dir(dev, "shm").Mode = 0x4000 | 0x3FF;
             Pts = Dir(dev, "pts");
-            Add(dev, "ptmx", new PtmxDevice(), 0x2000 | 0x1B6, 0x502);
-            Add(Pts, "ptmx", new PtmxDevice(), 0x2000, 0x502);
+            AddChar(dev, "ptmx", 0x1B6, 5, 2);
+            AddChar(Pts, "ptmx", 0, 5, 2);
 
             Inode tmp = Dir(root, "tmp");
             tmp.Mode = 0x4000 | 0x3FF;             // 01777

@@ -124,11 +124,8 @@ namespace Kernel.Fs
                 case SEEK_SET: target = offset; break;
                 case SEEK_CUR: target = Offset + offset; break;
                 case SEEK_END: target = Node.Size + offset; break;
-                case SEEK_DATA:
-                case SEEK_HOLE:
-                    target = FileSystem.SeekStored(Node, offset, whence == SEEK_DATA);
-                    if (target < 0) return target;
-                    break;
+                case SEEK_DATA: target = FileSystem.SeekData(Node, offset, false); if (target < 0) return target; break;
+                case SEEK_HOLE: target = FileSystem.SeekData(Node, offset, true); if (target < 0) return target; break;
                 default: return -Errno.EINVAL;
             }
             if (target < 0) return -Errno.EINVAL;

@@ -116,6 +116,8 @@ namespace Kernel.Fs
         public override long Bind(byte* addr, int len)
         {
             if (!Parse(addr, len, true, out IpEndpoint ep, out long e)) return e;
+            // Ports below net.ipv4.ip_unprivileged_port_start (1024) need CAP_NET_BIND_SERVICE.
+            if (ep.Port != 0 && ep.Port < 1024 && !Credentials.Current.Capable(Cap.NET_BIND_SERVICE)) return -Errno.EACCES;
             return Tcp != null ? Tcp.Bind(ep) : Udp.Bind(ep);
         }
 

@@ -142,6 +142,7 @@ namespace Kernel.Fs
         {
             var w = new InotifyWatch { Owner = owner, Node = node, Wd = owner.NextWd++, Mask = mask, Next = s_watches };
             node.OpenRef();                                  // the watch keeps the node alive, as Linux's inode reference
+            node.WatchCount++;
             s_watches = w;
             s_count++;
             return w;
@@ -157,6 +158,7 @@ namespace Kernel.Fs
                 if (prev == null) s_watches = x.Next; else prev.Next = x.Next;
                 s_count--;
                 if (tell) w.Owner.Queue(w.Wd, InotifyMask.IN_IGNORED, 0, default);
+                w.Node.WatchCount--;
                 w.Node.CloseRef();
                 Runtime.Allocator.Free(w);
                 return;
@@ -183,9 +185,31 @@ namespace Kernel.Fs
             // The directory's watches first, then the node's own, as Linux reports them.
             Inode dir = node.Parent;
             if (dir != null && dir != node && Watched(dir))
-                for (DirEntry e = dir.First; e != null; e = e.Next)
-                    if (e.Node == node) { Entry(dir, mask, new System.ReadOnlySpan<byte>(e.Name, e.NameLength), node, 0); break; }
+            {
+                DirEntry e = dir.First;
+                while (e != null && e.Node != node) e = e.Next;
+                if (e != null) Entry(dir, mask, new System.ReadOnlySpan<byte>(e.Name, e.NameLength), node, 0);
+                else if (node.LastName != null) Entry(dir, mask, new System.ReadOnlySpan<byte>(node.LastName, node.LastNameLength), node, 0);   // unlinked, still open: the name it had, as Linux's dentry
+            }
             Deliver(node, mask, 0, default);
+        }
+
+        /// <summary>
+        /// A node lost its last name (unlink, rmdir, renamed over): IN_DELETE_SELF, and the end of its
+        /// watches, now, or at the last close when a descriptor, cwd or mapping still holds it (Linux:
+        /// when the last dentry reference goes).
+        /// </summary>
+        public static void Deleted(Inode node)
+        {
+            if (node.OpenCount > node.WatchCount) { node.DeleteSelfPending = true; return; }
+            Self(node, InotifyMask.IN_DELETE_SELF);
+        }
+
+        /// <summary>VfsMemory.Unused: the last user of a node unlinked while open is gone.</summary>
+        public static void Unused(Inode node)
+        {
+            node.DeleteSelfPending = false;
+            if (node.Nlink == 0) Self(node, InotifyMask.IN_DELETE_SELF);
         }
 
         /// <summary>An event about an entry of <paramref name="dir"/> (create, delete, moved from/to; or a child event), with the entry's name.</summary>

@@ -50,6 +50,7 @@ namespace Kernel.Fs
             if (f->A3 != 0 || sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
             Process p = pf.Target;
             if (p == null || p.Zombie) return -Errno.ESRCH;
+            if (!Syscalls.SignalDelivery.MayKill(p, sig)) return -Errno.EPERM;
             if (sig == 0) return 0;
             var si = SigInfo.From(SigInfo.SI_USER, Process.Current.Pid);
             if (f->A2 != 0)
@@ -69,6 +70,7 @@ namespace Kernel.Fs
             if (f->A2 != 0) return -Errno.EINVAL;
             Process p = pf.Target;
             if (p == null || p.Zombie || p.Files == null) return -Errno.ESRCH;
+            if (!TaskAccess.May(p, false)) return -Errno.EPERM;
             int target = (int)f->A1;
             File file = (uint)target < FdTable.Max ? p.Files.Files[target] : null;
             if (file == null) return -Errno.EBADF;

@@ -85,7 +85,7 @@ namespace Kernel.Fs
             Span<byte> name = stackalloc byte[16];
             Span<byte> target = stackalloc byte[512];
             SetLink(dir, Name(name, "exe"), new ReadOnlySpan<byte>(p.ExePath, (int)p.ExePathLen));
-            int cl = p.Cwd != null ? FileSystem.GetPath(p.Cwd, target) : 0;
+            int cl = p.Cwd != null ? FileSystem.GetPath(p.Cwd, target, true) : 0;
             if (cl > 0) SetLink(dir, Name(name, "cwd"), target.Slice(0, cl));
             Inode fdDir = self ? Devices.ProcFd : SubDir(dir, "fd", 0x16D);
             Inode infoDir = SubDir(dir, "fdinfo", 0x16D);
@@ -174,13 +174,22 @@ namespace Kernel.Fs
                 else if (node is ProcessMemFile mf) mf.Orphan();
                 FileSystem.Unlink(dir, n.Slice(0, len));
             }
-            if (node.Nlink == 0 && node.OpenCount == 0 && !node.Buried) VfsMemory.FreeObject(node);   // a buried one: DeadInodes frees it
+            DeadInodes.Drop(node);           // freed at the syscall's end, or at the last close of a file still open
         }
 
         /// <summary>What readlink of /proc/PID/fd/N says for <paramref name="f"/>.</summary>
         private static int LinkTarget(File f, int fd, Span<byte> target)
         {
-            if (f.Node != null) return FileSystem.GetPath(f.Node, target);
+            if (f.Node != null)
+            {
+                int n = FileSystem.GetPath(f.Node, target, true);
+                // In a detached mount (fsmount, before move_mount) the path starts at its root, as Linux's d_path.
+                Mount m = n == -Errno.ENOENT ? FileSystem.MountOf(f.Node) : null;
+                if (m == null || m.Attached || m.Kind != Mount.KindTree) return n;
+                n = FileSystem.PathInTree(f.Node, target);
+                if (n == 0 && target.Length > 0) { target[0] = (byte)'/'; n = 1; }
+                return n;
+            }
             if (f is PipeFile p) return Text(target, "pipe:[", p.P.Id, "]");
             if (f is SocketFile s) return Text(target, "socket:[", s.Ino, "]");
             if (f.AnonName != null) { int tl = Text(target, "anon_inode:", 0, null); return tl + Text(target.Slice(tl), f.AnonName, 0, null); }
@@ -355,7 +364,7 @@ namespace Kernel.Fs
                 else if (file != null)
                 {
                     t.Pad(start + 10);
-                    int n = FileSystem.GetPath(file, new Span<byte>(path, 512));
+                    int n = FileSystem.GetPath(file, new Span<byte>(path, 512), true);
                     if (n > 0) t.Bytes(path, n);
                 }
                 t.Byte((byte)'\n');
@@ -410,13 +419,23 @@ namespace Kernel.Fs
             t.Str("\nTracerPid:\t");
             t.Dec((ulong)(th != null && th.Tracer != null ? th.Tracer.Pid : 0));
             t.Str("\n");
-            t.Str("Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t1024\nGroups:\t\n");
+            Credentials c = th != null && th.Cred != null ? th.Cred : Credentials.Root;
+            t.Str("Uid:\t"); t.Dec(c.Uid); t.Str("\t"); t.Dec(c.Euid); t.Str("\t"); t.Dec(c.Suid); t.Str("\t"); t.Dec(c.Fsuid);
+            t.Str("\nGid:\t"); t.Dec(c.Gid); t.Str("\t"); t.Dec(c.Egid); t.Str("\t"); t.Dec(c.Sgid); t.Str("\t"); t.Dec(c.Fsgid);
+            t.Str("\nFDSize:\t1024\nGroups:\t");
+            for (int i = 0; i < c.Groups.Length; i++) { if (i > 0) t.Str(" "); t.Dec(c.Groups[i]); }
+            t.Str(" \n");                                 // Linux's trailing space
+
             ulong pages = p.Map != null ? p.Map.PagesMapped : 0;
             t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);
             t.Str(" kB\nThreads:\t"); t.Dec((ulong)p.ThreadCount);
             t.Str("\nSigQ:\t0/0\nSigPnd:\t"); t.Hex(th != null ? th.Pending : 0, 16);
             t.Str("\nShdPnd:\t"); t.Hex(p.Pending, 16);
             t.Str("\nSigBlk:\t"); t.Hex(th != null ? th.SignalMask : 0, 16);
+            t.Str("\nCapInh:\t"); t.Hex(c.CapInh, 16); t.Str("\nCapPrm:\t"); t.Hex(c.CapPrm, 16);
+            t.Str("\nCapEff:\t"); t.Hex(c.CapEff, 16); t.Str("\nCapBnd:\t"); t.Hex(c.CapBnd, 16);
+            t.Str("\nCapAmb:\t"); t.Hex(c.CapAmb, 16);
+            t.Str("\nNoNewPrivs:\t"); t.Dec(th != null && th.NoNewPrivs ? 1UL : 0);
             t.Str("\nCpus_allowed:\t1\nCpus_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\nnonvoluntary_ctxt_switches:\t0\n");
         }
 
@@ -448,11 +467,22 @@ namespace Kernel.Fs
             if (threadTimes && th != null) CpuTime.OfThread(th, out u, out s); else CpuTime.OfProcess(p, out u, out s);
             CpuTime.OfChildren(p, out ulong cu, out ulong cs);
             t.Dec(u / 10_000_000); t.Str(" "); t.Dec(s / 10_000_000); t.Str(" "); t.Dec(cu / 10_000_000); t.Str(" "); t.Dec(cs / 10_000_000);
-            t.Str(" 20 0 "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 ");
+            // priority and nice as Linux shows them: 20 + nice, or -1 - the real-time priority.
+            bool rt = th != null && th.IsRealtime;
+            long prio = rt ? -1 - th.RtPriority : 20 + p.Nice, nice = rt ? 0 : p.Nice;
+            t.Str(" "); Signed(ref t, prio); t.Str(" "); Signed(ref t, nice); t.Str(" "); t.Dec((ulong)p.ThreadCount); t.Str(" 0 ");
             t.Dec(p.StartNs / 10_000_000); t.Str(" ");
             ulong mapped = p.Map != null ? p.Map.PagesMapped : 0;
             t.Dec(mapped * 4096); t.Str(" "); t.Dec(mapped);
-            t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
+            t.Str(" 18446744073709551615 0 0 0 0 0 0 0 0 0 0 0 0 17 0 ");
+            t.Dec(th != null ? (ulong)th.RtPriority : 0); t.Str(" "); t.Dec(th != null ? (ulong)th.Policy : 0);
+            t.Str(" 0 0 0 0 0 0 0 0 0 0 0\n");
+        }
+
+        private static void Signed(ref TextBuffer t, long v)
+        {
+            if (v < 0) { t.Byte((byte)'-'); v = -v; }
+            t.Dec((ulong)v);
         }
 
         /// <summary>/proc/PID/fdinfo/N: position, status flags as Linux keeps them (O_LARGEFILE on files, O_CLOEXEC from the descriptor), mount and inode.</summary>
@@ -558,6 +588,7 @@ namespace Kernel.Fs
             if ((m.Flags & Mount.NoAtime) != 0) t.Str(",noatime");
             if ((m.Flags & Mount.NoDirAtime) != 0) t.Str(",nodiratime");
             if ((m.Flags & (Mount.NoAtime | Mount.StrictAtime)) == 0) t.Str(",relatime");
+            if ((m.Flags & Mount.NoSymFollow) != 0) t.Str(",nosymfollow");
         }
 
         /// <summary>tmpfs's own options, as its show_options prints them.</summary>

@@ -269,7 +269,7 @@ namespace Kernel.Fs
             {
                 Node.Pair = null;
                 // An O_PATH descriptor or an inotify watch may still hold the node: it then stays (unlinked).
-                if (Node.Nlink == 0 && Node.OpenCount == 0) VfsMemory.FreeObject(Node);
+                DeadInodes.Drop(Node);
                 Node = null;
             }
             Mm.KernelHeap.Free(_mem);

@@ -22,7 +22,17 @@ namespace Kernel.Fs
     }
 
     /// <summary>struct ucred: who sent a message (SCM_CREDENTIALS, SO_PEERCRED).</summary>
-    internal struct Ucred { public int Pid, Uid, Gid; }
+    internal struct Ucred
+    {
+        public int Pid, Uid, Gid;
+
+        /// <summary>The caller as SCM_CREDENTIALS names a sender (real ids) or SO_PEERCRED a peer (effective ids).</summary>
+        public static Ucred OfCaller(bool effective)
+        {
+            Credentials c = Credentials.Current;
+            return new Ucred { Pid = Process.Current.Pid, Uid = (int)(effective ? c.Euid : c.Uid), Gid = (int)(effective ? c.Egid : c.Gid) };
+        }
+    }
 
     internal abstract unsafe class SocketFile : File
     {

@@ -9,7 +9,8 @@ namespace Kernel.Fs
     {
         public readonly Pipe In, Out;
         public bool ReadShut, WriteShut;
-        public readonly int CreatorPid = Process.Current.Pid;  // the sender SCM_CREDENTIALS reports (a pair has no other record of it)
+        public readonly Ucred Creator = Ucred.OfCaller(false);  // the sender SCM_CREDENTIALS reports (a pair has no other record of it)
+        private readonly Ucred _peerCred = Ucred.OfCaller(true); // SO_PEERCRED: both ends name the process that made the pair
 
         public SocketPairEnd(Pipe input, Pipe output, int flags)
         {
@@ -38,6 +39,12 @@ namespace Kernel.Fs
 
         public override long GetOption(int level, int name, byte* value, int* len)
         {
+            if (level == SocketConst.SOL_SOCKET && name == SocketConst.SO_PEERCRED)
+            {
+                *(Ucred*)value = _peerCred;
+                *len = 12;
+                return 0;
+            }
             if (level != SocketConst.SOL_SOCKET || (name != SocketConst.SO_SNDBUF && name != SocketConst.SO_RCVBUF)) return -Errno.ENOPROTOOPT;
             *(int*)value = Pipe.Capacity;
             *len = 4;
@@ -169,6 +176,5 @@ namespace Kernel.Fs
             return fd;
         }
 
-        public static long Getgroups(SyscallFrame* f) => (int)f->A0 < 0 ? -Errno.EINVAL : 0;   // root, no supplementary groups
     }
 }

@@ -62,7 +62,7 @@ namespace Kernel.Fs
         private int _queued;
         public SocketPairEnd Conn;                               // once connected (or accepted)
         private UnixSocket _peer;                                // the other end's socket, while both are open
-        private int _peerPid;
+        private Ucred _peerCred, _peerCredReal;                // the other end at connect: effective ids (SO_PEERCRED) and real ones (SCM_CREDENTIALS)
         private byte* _peerName;
         private int _peerNameLength;
         private FileBatch _rightsHead;                           // SCM_RIGHTS sent to this end, oldest first
@@ -72,7 +72,7 @@ namespace Kernel.Fs
         private int _dgBytes;
         private UnixSocket _dgPeer;                              // connect()ed destination (the peer, for a sequenced-packet connection)
         private bool _dgRefused;                                 // ... which has since closed
-        private int _listenPid;
+        private Ucred _listenCred, _listenCredReal;
 
         // Sequenced-packet connection state (the data travels as datagrams to _dgPeer).
         private bool _seqConnected, _sendShut, _receiveShut, _peerSendShut;
@@ -85,7 +85,8 @@ namespace Kernel.Fs
         {
             a._dgPeer = b; b._dgPeer = a;
             if (a.IsSeqPacket) { a._seqConnected = b._seqConnected = true; }
-            a._peerPid = b._peerPid = Process.Current.Pid;
+            a._peerCred = b._peerCred = Ucred.OfCaller(true);
+            a._peerCredReal = b._peerCredReal = Ucred.OfCaller(false);
         }
 
         public UnixSocket(int type, int flags)
@@ -168,8 +169,11 @@ namespace Kernel.Fs
             if (r < 0) return r;
             r = FileSystem.ResolveParent(start, new System.ReadOnlySpan<byte>(path, plen), PathOp.Create, out Inode parent, out int ns, out int nl);
             if (r < 0) return r == -Errno.EEXIST ? -Errno.EADDRINUSE : r;
+            r = Perm.MayCreate(parent, new System.ReadOnlySpan<byte>(path + ns, nl));
+            if (r < 0) return r;
             var node = new SocketInode { Bound = this };
-            node.Mode = Inode.S_IFSOCK | (0777 & ~(uint)Process.Current.Umask);
+            node.Mode = Inode.S_IFSOCK | (0x1FF & ~(uint)Process.Current.Umask);
+            Perm.InitOwner(parent, node);
             r = FileSystem.AddSpecial(parent, new System.ReadOnlySpan<byte>(path + ns, nl), node);
             if (r < 0) return r == -Errno.EEXIST ? -Errno.EADDRINUSE : r;
             _inode = node;
@@ -221,7 +225,8 @@ namespace Kernel.Fs
             if (_name == null) Autobind();
             _listening = true;
             _backlog = backlog < 1 ? 1 : backlog > 4096 ? 4096 : backlog;
-            _listenPid = Process.Current.Pid;
+            _listenCred = Ucred.OfCaller(true);
+            _listenCredReal = Ucred.OfCaller(false);
             return 0;
         }
 
@@ -261,7 +266,7 @@ namespace Kernel.Fs
                         child.Conn = new SocketPairEnd(ab, ba, 0);
                     }
                     child._peer = this; _peer = child;
-                    child._peerPid = Process.Current.Pid; _peerPid = server._listenPid;
+                    child._peerCred = Ucred.OfCaller(true); child._peerCredReal = Ucred.OfCaller(false); _peerCred = server._listenCred; _peerCredReal = server._listenCredReal;
                     if (_name != null) { child._peerName = Copy(_name, _nameLength); child._peerNameLength = _nameLength; }
                     child.SetName(server._name, server._nameLength);
                     _peerName = Copy(server._name, server._nameLength); _peerNameLength = server._nameLength;
@@ -339,7 +344,7 @@ namespace Kernel.Fs
         // ---- datagrams ----
 
         private long SendDatagram(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights) =>
-            SendDatagram(src, n, flags, addr, addrLen, rights, new Ucred { Pid = Process.Current.Pid });
+            SendDatagram(src, n, flags, addr, addrLen, rights, Ucred.OfCaller(false));
 
         private long SendDatagram(byte* src, long n, int flags, byte* addr, int addrLen, FileBatch rights, Ucred cred)
         {
@@ -457,7 +462,7 @@ namespace Kernel.Fs
         }
 
         /// <summary>A stream's sender for SCM_CREDENTIALS: the process at the other end when the connection was made.</summary>
-        public Ucred StreamPeer => new Ucred { Pid = _peerPid };
+        public Ucred StreamPeer => _peerCredReal;
 
         /// <summary>Stream: the oldest descriptors in flight to this end, or null.</summary>
         public FileBatch TakeRights()
@@ -507,7 +512,7 @@ namespace Kernel.Fs
             if (name == SocketConst.SO_PEERCRED)
             {
                 if (!Connected) return -Errno.ENOTCONN;
-                ((int*)value)[0] = _peerPid; ((int*)value)[1] = 0; ((int*)value)[2] = 0;
+                *(Ucred*)value = _peerCred;
                 *len = 12;
                 return 0;
             }

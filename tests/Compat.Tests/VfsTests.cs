@@ -602,6 +602,99 @@ public unsafe class VfsTests : IDisposable
         Assert.Equal(0, LiveCount);
     }
 
+    private static string Names(Inode n)
+    {
+        var buf = new byte[1024];
+        int len = FileSystem.ListXattrs(n, buf);
+        Assert.True(len >= 0);
+        return Encoding.UTF8.GetString(buf, 0, len).Replace('\0', ' ');
+    }
+
+    [Fact]
+    public void XattrsAreKeptPerNodeInTmpfsOrderAndFreedWithIt()
+    {
+        int baseline = LiveCount;
+        Inode f = CreateFile("/x", "data");
+        Assert.Equal(0, FileSystem.ListXattrs(f, default));
+        Assert.Equal(-Errno.ENODATA, FileSystem.GetXattr(f, B("user.a"), new byte[8]));
+        Assert.Equal(0, FileSystem.SetXattr(f, B("user.a"), B("v1"), 0));
+        Assert.Equal(0, FileSystem.SetXattr(f, B("trusted.t"), B(""), FileSystem.XATTR_CREATE));
+        Assert.Equal(0, FileSystem.SetXattr(f, B("user.b"), B("bee"), 0));
+        Assert.Equal("user.b user.a trusted.t ", Names(f));                 // descending, as tmpfs lists them
+        Assert.Equal(-Errno.EEXIST, FileSystem.SetXattr(f, B("user.a"), B("x"), FileSystem.XATTR_CREATE));
+        Assert.Equal(-Errno.ENODATA, FileSystem.SetXattr(f, B("user.c"), B("x"), FileSystem.XATTR_REPLACE));
+        Assert.Equal(0, FileSystem.SetXattr(f, B("user.a"), B("longer value"), FileSystem.XATTR_REPLACE));
+        var buf = new byte[64];
+        Assert.Equal(12, FileSystem.GetXattr(f, B("user.a"), default));     // a size query
+        Assert.Equal(-Errno.ERANGE, FileSystem.GetXattr(f, B("user.a"), new byte[11]));
+        Assert.Equal(12, FileSystem.GetXattr(f, B("user.a"), buf));
+        Assert.Equal("longer value", Encoding.UTF8.GetString(buf, 0, 12));
+        Assert.Equal(0, FileSystem.GetXattr(f, B("trusted.t"), buf));
+        Assert.Equal(-Errno.ERANGE, FileSystem.ListXattrs(f, new byte[5]));
+        Assert.Equal(-Errno.ENODATA, FileSystem.GetXattr(f, B("user."), buf));   // a prefix is not a name
+        Assert.Equal(0, FileSystem.RemoveXattr(f, B("user.b")));
+        Assert.Equal(-Errno.ENODATA, FileSystem.RemoveXattr(f, B("user.b")));
+        Assert.Equal("user.a trusted.t ", Names(f));
+
+        // Hard links and renames keep them (they belong to the node); the node's death frees them.
+        Assert.Equal(0, FileSystem.Link(f, Root, B("y")));
+        Assert.Equal(0, Rename("/y", "/z"));
+        Assert.Equal(12, FileSystem.GetXattr(Get("/z"), B("user.a"), buf));
+        Assert.Equal(0, Unlink("/x"));
+        Assert.Equal(0, Unlink("/z"));
+        Assert.Equal(baseline, LiveCount);
+
+        // Removing the last one frees the buffer; so does rmdir.
+        Assert.Equal(0, Mkdir("/d"));
+        Inode d = Get("/d");
+        int withDir = LiveCount;
+        Assert.Equal(0, FileSystem.SetXattr(d, B("user.d"), new byte[FileSystem.XattrSizeMax], 0));
+        Assert.Equal(0, FileSystem.RemoveXattr(d, B("user.d")));
+        Assert.Equal(withDir, LiveCount);
+        Assert.Equal(0, FileSystem.SetXattr(d, B("user.d"), B("x"), 0));
+        Assert.Equal(0, Rmdir("/d"));
+        Assert.Equal(baseline, LiveCount);
+    }
+
+    [Fact]
+    public void PunchHoleZeroesAndFreesWholeChunks()
+    {
+        Inode f = CreateFile("/p");
+        var data = new byte[4 * Chunk];
+        new Random(7).NextBytes(data);
+        Assert.Equal(data.Length, FileSystem.Write(f, 0, data));
+        Assert.Equal(4L, LiveChunks(f));
+        Assert.Equal(0, FileSystem.PunchHole(f, Chunk - 10, Chunk + 20));   // all of chunk 1, the edges of 0 and 2
+        Array.Clear(data, (int)Chunk - 10, (int)Chunk + 20);
+        Assert.Equal(3L, LiveChunks(f));
+        Assert.Equal(4 * Chunk, f.Size);
+        Assert.Equal(data, ReadAll(f));
+        Assert.Equal(Chunk, FileSystem.SeekData(f, 0, true));
+        Assert.Equal(2 * Chunk, FileSystem.SeekData(f, Chunk, false));
+        Assert.Equal(0, FileSystem.PunchHole(f, 3 * Chunk, 100 * Chunk));   // past the end: the size stays
+        Assert.Equal(4 * Chunk, f.Size);
+        Assert.Equal(2L, LiveChunks(f));
+        Assert.Equal(3 * Chunk, FileSystem.SeekData(f, 2 * Chunk, true));
+        Assert.Equal(-Errno.ENXIO, FileSystem.SeekData(f, 3 * Chunk, false));
+        Assert.Equal(-Errno.ENXIO, FileSystem.SeekData(f, 4 * Chunk, true));
+        Array.Clear(data, (int)(3 * Chunk), (int)Chunk);
+        Assert.Equal(data, ReadAll(f));
+        Assert.Equal(0, FileSystem.PunchHole(f, 5 * Chunk, 10));            // wholly past the end: nothing
+        Assert.Equal(0, Unlink("/p"));
+
+        // A small contiguous file: partly zeroed, or freed when the hole covers what is stored.
+        Inode s = CreateFile("/s", "0123456789");
+        Assert.Equal(0, FileSystem.PunchHole(s, 2, 3));
+        Assert.Equal("01\0\0\056789", Text(s));
+        Assert.Equal(0, FileSystem.PunchHole(s, 0, 100));
+        Assert.True(s.Data == null);
+        Assert.Equal(10L, s.Size);
+        Assert.Equal("\0\0\0\0\0\0\0\0\0\0", Text(s));
+        Assert.Equal(0L, FileSystem.SeekData(s, 0, true));
+        Assert.Equal(0, Unlink("/s"));
+        Assert.Equal(0, LiveCount);
+    }
+
     [Fact]
     public void GrowthThroughManyWritesKeepsEveryByte()
     {
@@ -772,6 +865,27 @@ public unsafe class VfsTests : IDisposable
     private static void* FailingAlloc(ulong n) => s_failAfter-- > 0 ? AllocZ(n) : null;
 
     [Fact]
+    public void RemovedDirectoryKeepsItsNameWhileAChildIsOpen()
+    {
+        int baseline = LiveCount;
+        Assert.Equal(0, Mkdir("/gone"));
+        Inode d = Get("/gone");
+        Inode f = CreateFile("/gone/f", "x");
+        f.OpenRef();
+        Assert.Equal(1, d.Children);
+        Assert.Equal(0, Unlink("/gone/f"));
+        Assert.Equal(0, Rmdir("/gone"));
+        var path = new byte[100];
+        int pl = FileSystem.GetPath(f, path, deleted: true);                   // Linux: the dentries keep their names
+        Assert.Equal("/gone/f (deleted)", System.Text.Encoding.ASCII.GetString(path, 0, pl));
+        Assert.Equal(-Errno.ENOENT, FileSystem.GetPath(f, path));              // getcwd-style: no path
+        f.CloseRef();                                                          // the file lets go of the directory, which goes too
+        Assert.Equal(0, d.Children);
+        Assert.Null(f.Parent);
+        Assert.Equal(baseline, LiveCount);
+    }
+
+    [Fact]
     public void UnlinkWhileOpenKeepsTheDataUntilClose()
     {
         int baseline = LiveCount;
@@ -784,8 +898,11 @@ public unsafe class VfsTests : IDisposable
         Assert.Equal(4L, FileSystem.Write(f, 0, B("STIL")));
         Assert.Equal("STILl here", Text(f));
         Assert.Equal(-Errno.ENOENT, FileSystem.GetPath(f, new byte[100]));
+        var path = new byte[100];
+        int pl = FileSystem.GetPath(f, path, deleted: true);                   // readlink of its descriptor
+        Assert.Equal("/tmpfile (deleted)", System.Text.Encoding.ASCII.GetString(path, 0, pl));
         Assert.Equal(-Errno.ENOENT, FileSystem.Link(f, Root, B("relink")));   // no linkat of a deleted file
-        Assert.Equal(baseline + 1, LiveCount);                                 // the data buffer only
+        Assert.Equal(baseline + 2, LiveCount);                                 // the data buffer and the name it had
         f.CloseRef();
         Assert.Equal(baseline, LiveCount);
         Assert.True(f.Data == null);

@@ -70,5 +70,9 @@ heap_loop inotify-seccomp leakloop 300 "300 inotify instances, seccomp children,
 # Deleted files: 2000 rounds of six inodes each (written and unlinked, unlinked while open, renamed
 # over, a symlink, a memfd, two hard links) leave the heap where it started (each inode used to stay).
 heap_loop deleted-inodes unlinkloop 2000 "12000 deleted files, symlinks and memfds"
+# Removed directories: 2000 rounds of five (made and removed, a cwd, one held open while it and its
+# parent go, one renamed over, a child's cwd) and a reaped child's /proc/PID directory whose file was
+# open meanwhile (each directory inode used to stay; readlink of that file's descriptor failed).
+heap_loop removed-dirs dirloop 2000 "10000 removed directories and 2000 /proc/PID directories"
 echo "leaks: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

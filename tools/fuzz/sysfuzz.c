@@ -124,6 +124,7 @@ static char dir[64];                    /* /tmp/sfz.PID */
 static char longpath[PATH_MAX + 64], longname[400];
 static volatile long faults, sigs;
 static sigjmp_buf *volatile curjmp;
+static volatile long jmp_pid;             /* the process whose loop curjmp belongs to */
 static long anomalies;
 
 void sfz_restorer(void);
@@ -415,9 +416,10 @@ static void forget_range(uintptr_t a, size_t len) {
 static void on_sig(int s) { (void)s; sigs++; }
 static void on_fault(int s, siginfo_t *si, void *uc) {
     (void)uc; faults++;
-    /* a child made to fault (by its tracer) before child_body: curjmp is still the parent's loop,
-     * and jumping there would run a second main process */
-    if (!depth && SC(SYS_getpid) != mypid) for (;;) SC(SYS_exit_group, 0);
+    /* a child made to fault (by its tracer) before its own loop set curjmp: curjmp is still the
+     * parent's loop, and jumping there would run a second main process (or a child with main's pid
+     * as its own, which then traces and kills main as "itself") */
+    if (SC(SYS_getpid) != jmp_pid) for (;;) SC(SYS_exit_group, 0);
     if (verbose) trace("fault: signal %d at %lx\n", s, (unsigned long)si->si_addr);
     siglongjmp(*curjmp, 1);
 }
@@ -1781,6 +1783,7 @@ static void loop(long count) {
     volatile long done = 0;
     sigsetjmp(jb, 0);                   /* a fault lands here (SA_NODEFER: nothing to unblock) */
     curjmp = &jb;
+    jmp_pid = SC(SYS_getpid);
     while (done < count) {
         done++;
         if ((done & 63) == 0) SC(SYS_close_range, MAXFD, ~0U, 0);    /* descriptors received past our range */

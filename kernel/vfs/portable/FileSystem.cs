@@ -1,8 +1,8 @@
 // The in-memory file system: one tree rooted at FileSystem.Root, populated from the initrd
 // (cpio newc) and changed by the syscall layer. Portable (kernel + host tests). Every operation
 // returns 0 (or a count) on success and a negative errno (Kernel.Errno) on failure, with the
-// errors Linux (tmpfs) gives for the same call. Permission checks (EACCES/EPERM by mode bits)
-// are not done here: the single process runs as root.
+// errors Linux (tmpfs) gives for the same call. Of the permission checks only the walk's search
+// permission is made here (through MayLookup); the syscall layer makes the others.
 using System;
 using Compat.Loader;
 
@@ -63,6 +63,12 @@ namespace Kernel.Vfs
                 return r ?? Root;
             }
         }
+
+        /// <summary>
+        /// Search permission on a directory the walk looks a name up in (Linux's may_lookup): 0 or
+        /// -EACCES for the caller's credentials. Null (the host tests): always allowed.
+        /// </summary>
+        public static delegate*<Inode, int> MayLookup;
 
         /// <summary>Clock for timestamps (ns since the epoch); 0 when unset.</summary>
         public static delegate*<long> Now;
@@ -196,12 +202,21 @@ namespace Kernel.Vfs
             return 0;
         }
 
-        private static void RemoveEntry(Inode dir, DirEntry e)
+        /// <summary>Unlinks an entry. <paramref name="keepName"/>: the name it had stays with the node when
+        /// this was the node's Parent link (GetPath's "... (deleted)"), without a copy.</summary>
+        private static void RemoveEntry(Inode dir, DirEntry e, bool keepName = false)
         {
             if (e.Prev != null) e.Prev.Next = e.Next; else dir.First = e.Next;
             if (e.Next != null) e.Next.Prev = e.Prev; else dir.Last = e.Prev;
             dir.EntryCount--;
-            VfsMemory.Free(e.Name);
+            Inode node = e.Node;
+            if (keepName && node != null && node.Parent == dir)
+            {
+                if (node.LastName != null) VfsMemory.Free(node.LastName);
+                node.LastName = e.Name;
+                node.LastNameLength = e.NameLength;
+            }
+            else VfsMemory.Free(e.Name);
             e.Name = null;
             e.Next = e.Prev = null;
             e.Node = null;
@@ -306,6 +321,11 @@ namespace Kernel.Vfs
                 bool last = j == len;
                 bool trailing = last && i < len;
                 if (!cur.IsDirectory) return -Errno.ENOTDIR;
+                if (MayLookup != null)
+                {
+                    int p = MayLookup(cur);
+                    if (p < 0) return p;
+                }
                 ReadOnlySpan<byte> name = path.Slice(s, i - s);
                 Inode next;
                 if (IsDot(name)) next = cur;
@@ -380,6 +400,7 @@ namespace Kernel.Vfs
         {
             target = null;
             if ((resolve & ResolveFlags.NoSymlinks) != 0) return -Errno.ELOOP;
+            if (mnt != null && (mnt.Flags & Mount.NoSymFollow) != 0) return -Errno.ELOOP;    // the link's mount is nosymfollow
             if (link.MagicLink)
             {
                 if ((resolve & ResolveFlags.NoMagicLinks) != 0) return -Errno.ELOOP;
@@ -465,6 +486,11 @@ namespace Kernel.Vfs
                 int r = Walk(start, path.Slice(0, s), true, ref links, resolve, anchor, ref mnt, out dir);
                 if (r < 0) return r;
             }
+            if (MayLookup != null)
+            {
+                int p = MayLookup(dir);                  // the last component is looked up in dir too
+                if (p < 0) return p;
+            }
             parent = dir;
             WalkMount = mnt;
             nameStart = s;
@@ -485,10 +511,12 @@ namespace Kernel.Vfs
         /// <summary>
         /// Writes the absolute path of <paramref name="node"/> (no NUL) and returns its length; "/"
         /// for Root. A non-directory is named through the directory it was last linked into.
-        /// Errors: ENOENT (the node or an ancestor is no longer linked), ENAMETOOLONG (4096+ bytes
-        /// with the NUL), ERANGE (<paramref name="dst"/> too small).
+        /// With <paramref name="deleted"/> (readlink of /proc/PID/fd/N, cwd, maps), a node or
+        /// ancestor no longer linked is named by the name it had, and an unlinked node gets Linux's
+        /// " (deleted)" suffix. Errors: ENOENT (the node or an ancestor is no longer linked, without
+        /// <paramref name="deleted"/>), ENAMETOOLONG (4096+ bytes with the NUL), ERANGE (<paramref name="dst"/> too small).
         /// </summary>
-        public static int GetPath(Inode node, Span<byte> dst)
+        public static int GetPath(Inode node, Span<byte> dst, bool deleted = false)
         {
             if (node == null) return -Errno.ENOENT;
             Inode top = TopDir;
@@ -505,28 +533,63 @@ namespace Kernel.Vfs
                 if (depth > PathMax) return -Errno.ENAMETOOLONG;
                 Inode covered = CoveredBy(cur);
                 if (covered != null) { cur = covered; continue; }
-                DirEntry e = FindEntryFor(cur.Parent, cur);
-                if (e == null) return -Errno.ENOENT;
-                total += 1 + e.NameLength;
+                int len = NameOf(cur, deleted, out _);
+                if (len < 0) return -Errno.ENOENT;
+                total += 1 + len;
                 if (total + 1 > PathMax) return -Errno.ENAMETOOLONG;
                 cur = cur.Parent;
             }
             // Outside the caller's root (chroot): Linux's "(unreachable)" prefix.
             string prefix = cur == top ? "" : "(unreachable)";
-            total += prefix.Length;
+            string suffix = deleted && node.Nlink == 0 && !node.Transient ? " (deleted)" : "";
+            int pos = prefix.Length + total;
+            total = pos + suffix.Length;
             if (total > dst.Length) return -Errno.ERANGE;
             for (int i = 0; i < prefix.Length; i++) dst[i] = (byte)prefix[i];
-            int pos = total;
+            for (int i = 0; i < suffix.Length; i++) dst[pos + i] = (byte)suffix[i];
             for (cur = node; cur != top && cur != Root; cur = cur.Parent)
             {
                 for (Inode covered = CoveredBy(cur); covered != null; covered = CoveredBy(cur)) cur = covered;
                 if (cur == top || cur == Root) break;
-                DirEntry e = FindEntryFor(cur.Parent, cur);
-                pos -= e.NameLength;
-                for (int i = 0; i < e.NameLength; i++) dst[pos + i] = e.Name[i];
+                int len = NameOf(cur, deleted, out byte* name);
+                pos -= len;
+                for (int i = 0; i < len; i++) dst[pos + i] = name[i];
                 dst[--pos] = (byte)'/';
             }
             return total;
+        }
+
+        /// <summary>The name of <paramref name="n"/> in its Parent, or (<paramref name="deleted"/>) the one it had; -1: none.</summary>
+        private static int NameOf(Inode n, bool deleted, out byte* name)
+        {
+            DirEntry e = FindEntryFor(n.Parent, n);
+            if (e != null) { name = e.Name; return e.NameLength; }
+            name = n.LastName;
+            return deleted && n.LastName != null && n.Parent != null ? n.LastNameLength : -1;
+        }
+
+        /// <summary>Keeps <paramref name="name"/> as the node's last name (copied; the old one goes).</summary>
+        public static void StashName(Inode node, ReadOnlySpan<byte> name)
+        {
+            byte* copy = (byte*)VfsMemory.Alloc((ulong)(name.Length + 1));
+            if (copy == null) return;                       // only readlink's "(deleted)" name is lost
+            for (int i = 0; i < name.Length; i++) copy[i] = name[i];
+            if (node.LastName != null) VfsMemory.Free(node.LastName);
+            node.LastName = copy;
+            node.LastNameLength = name.Length;
+        }
+
+        /// <summary>
+        /// Before the kernel frees a dead node: its kept name goes and its parent loses a child.
+        /// Returns the parent, which the caller frees in turn when that made it dead.
+        /// </summary>
+        public static Inode Forget(Inode n)
+        {
+            if (n.LastName != null) { VfsMemory.Free(n.LastName); n.LastName = null; n.LastNameLength = 0; }
+            Inode p = n.Parent;
+            n.Parent = null;
+            if (p != null) p.Children--;
+            return p;
         }
 
         /// <summary>The directory a fresh tree's root covers (its name is that directory's), else null.</summary>

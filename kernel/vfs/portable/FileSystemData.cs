@@ -129,40 +129,6 @@ namespace Kernel.Vfs
             return total;
         }
 
-        /// <summary>
-        /// lseek's SEEK_DATA (<paramref name="data"/>) and SEEK_HOLE on a regular file: the first
-        /// offset at or after <paramref name="offset"/> that is stored, or that lies in a hole (the
-        /// end of the file counts as one). Storage is whole chunks (a contiguous file: its stored
-        /// bytes, page-rounded), so zeros inside a stored chunk are data, as Linux allows a file
-        /// system to report. Errors: ENXIO (offset negative or at or past the end; no data after it).
-        /// </summary>
-        public static long SeekStored(Inode node, long offset, bool data)
-        {
-            if (offset < 0 || offset >= node.Size) return -Errno.ENXIO;
-            if (node.IsSpecial || !node.IsRegular) return data ? offset : node.Size;   // dense
-            long pos = offset;
-            while (pos < node.Size)
-            {
-                bool stored;
-                long runEnd;
-                if (node.Chunks == null)
-                {
-                    long end = (StoredBytes(node) + 4095) & ~4095L;
-                    stored = pos < end;
-                    runEnd = stored ? end : node.Size;
-                }
-                else
-                {
-                    long i = pos >> ChunkShift;
-                    if (i >= node.ChunkSlots) { stored = false; runEnd = node.Size; }
-                    else { stored = node.Chunks[i] != null; runEnd = (i + 1) << ChunkShift; }
-                }
-                if (stored == data) return pos;
-                pos = runEnd;
-            }
-            return data ? -Errno.ENXIO : node.Size;
-        }
-
         /// <summary>How many of the pages [start, end) lie in [first, last].</summary>
         private static ulong Overlap(ulong first, ulong last, ulong start, ulong end)
         {
@@ -317,6 +283,70 @@ namespace Kernel.Vfs
             node.Data = null;
             node.Capacity = 0;
             node.DataOwned = false;
+        }
+
+        /// <summary>
+        /// fallocate(FALLOC_FL_PUNCH_HOLE): bytes [offset, offset + length) of a regular file read as
+        /// zeros afterwards; the size does not change. Chunks wholly inside the hole (or wholly past
+        /// the end of the file) are freed, as is a contiguous buffer the hole covers; partly covered
+        /// ones are zeroed. A borrowed (initrd) file is first moved into chunks. Errors: ENOSPC.
+        /// </summary>
+        public static int PunchHole(Inode node, long offset, long length)
+        {
+            long end = length > node.Size - offset ? node.Size : offset + length;
+            if (offset >= end) return 0;
+            if (node.Chunks == null && node.Data != null && !node.DataOwned)
+            {
+                int r = ToChunks(node, node.Size);
+                if (r < 0) return r;
+            }
+            if (node.Chunks == null)
+            {
+                long stored = StoredBytes(node);
+                if (offset == 0 && end >= stored) FreeContents(node);
+                else if (offset < stored) Mem.Zero(node.Data + offset, (ulong)(Math.Min(end, stored) - offset));
+            }
+            else
+            {
+                for (long i = offset >> ChunkShift; i < node.ChunkSlots && i << ChunkShift < end; i++)
+                {
+                    byte* c = node.Chunks[i];
+                    if (c == null) continue;
+                    long start = i << ChunkShift, stop = Math.Min(start + ChunkSize, node.Size);
+                    if (start >= offset && stop <= end) { VfsMemory.Free(c); node.Chunks[i] = null; continue; }
+                    long from = Math.Max(start, offset), to = Math.Min(stop, end);
+                    if (to > from) Mem.Zero(c + (from - start), (ulong)(to - from));
+                }
+            }
+            long t = Time();
+            node.MtimeNs = t;
+            node.CtimeNs = t;
+            return 0;
+        }
+
+        /// <summary>
+        /// lseek SEEK_DATA / SEEK_HOLE: the first offset at or after <paramref name="offset"/> that is
+        /// stored (data) or not (a hole; the end of the file counts as one), or -ENXIO at or past the
+        /// end (or when no data follows). Stored means: in a chunk that exists, or (contiguous file) in
+        /// a 4 KiB page below the buffer's stored bytes.
+        /// </summary>
+        public static long SeekData(Inode node, long offset, bool hole)
+        {
+            if (offset < 0 || offset >= node.Size) return -Errno.ENXIO;
+            if (node.IsSpecial || !node.IsRegular) return hole ? node.Size : offset;
+            if (node.Chunks == null)
+            {
+                long stored = Math.Min(node.Size, (StoredBytes(node) + 4095) & ~4095L);
+                if (hole) return offset < stored ? stored : offset;
+                return offset < stored ? offset : -Errno.ENXIO;
+            }
+            for (long i = offset >> ChunkShift; ; i++)
+            {
+                long start = i << ChunkShift;
+                if (start >= node.Size) return hole ? node.Size : -Errno.ENXIO;
+                bool present = i < node.ChunkSlots && node.Chunks[i] != null;
+                if (present != hole) return Math.Max(start, offset);
+            }
         }
 
         /// <summary>

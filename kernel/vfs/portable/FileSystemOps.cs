@@ -72,7 +72,7 @@ namespace Kernel.Vfs
             if (r < 0) return r;
             if (n.IsDirectory) { n.Nlink = 2; dir.Nlink++; }
             else n.Nlink++;
-            n.Parent = dir;
+            n.SetParent(dir);
             TouchDir(dir, Time());
             node = n;
             return 0;
@@ -93,7 +93,7 @@ namespace Kernel.Vfs
             if (e == null) return -Errno.ENOENT;
             Inode node = e.Node;
             if (node.IsDirectory) return -Errno.EISDIR;
-            RemoveEntry(dir, e);
+            RemoveEntry(dir, e, node.Nlink <= 1);
             long t = Time();
             if (node.Nlink > 0) node.Nlink--;
             node.CtimeNs = t;
@@ -119,7 +119,7 @@ namespace Kernel.Vfs
             if (!node.IsDirectory) return -Errno.ENOTDIR;
             if (node == Root || node.Mounted != null || node.RootOf != null) return -Errno.EBUSY;   // a mount point
             if (node.EntryCount > 0) return -Errno.ENOTEMPTY;
-            RemoveEntry(dir, e);
+            RemoveEntry(dir, e, true);
             long t = Time();
             node.Nlink = 0;
             if (dir.Nlink > 2) dir.Nlink--;
@@ -175,8 +175,8 @@ namespace Kernel.Vfs
                     if (src.IsDirectory) { oldDir.Nlink--; newDir.Nlink++; }
                     if (dst.IsDirectory) { newDir.Nlink--; oldDir.Nlink++; }
                 }
-                src.Parent = newDir;
-                dst.Parent = oldDir;
+                src.SetParent(newDir);
+                dst.SetParent(oldDir);
                 src.CtimeNs = dst.CtimeNs = t;
                 TouchDir(oldDir, t);
                 TouchDir(newDir, t);
@@ -187,6 +187,8 @@ namespace Kernel.Vfs
                 if (src.IsDirectory && !dst.IsDirectory) return -Errno.ENOTDIR;
                 if (!src.IsDirectory && dst.IsDirectory) return -Errno.EISDIR;
                 if (dst.IsDirectory && dst.EntryCount > 0) return -Errno.ENOTEMPTY;
+                if (dst.Parent == newDir && (dst.IsDirectory || dst.Nlink <= 1) && (dst.OpenCount > 0 || dst.Children > 0))
+                    StashName(dst, new ReadOnlySpan<byte>(ne.Name, ne.NameLength));
                 ne.Node = src;                                 // the target name keeps its position
                 if (dst.IsDirectory) { dst.Nlink = 0; newDir.Nlink--; }
                 else if (dst.Nlink > 0) dst.Nlink--;
@@ -200,7 +202,7 @@ namespace Kernel.Vfs
             }
             RemoveEntry(oldDir, oe);
             if (src.IsDirectory && oldDir != newDir) { oldDir.Nlink--; newDir.Nlink++; }
-            src.Parent = newDir;
+            src.SetParent(newDir);
             src.CtimeNs = t;
             TouchDir(oldDir, t);
             TouchDir(newDir, t);
@@ -223,7 +225,7 @@ namespace Kernel.Vfs
             if (r < 0) return r;
             long t = Time();
             target.Nlink++;
-            target.Parent = dir;
+            target.SetParent(dir);
             target.CtimeNs = t;
             TouchDir(dir, t);
             return 0;

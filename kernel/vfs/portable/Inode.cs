@@ -14,9 +14,12 @@ namespace Kernel.Vfs
         public static delegate*<ulong, void*> Alloc;
         public static delegate*<void*, void> Free;
         public static delegate*<object, void> FreeObject;
-        /// <summary>A regular file or symlink is dead (unlinked, closed, unmapped, unwatched): the kernel
-        /// frees the object once no code can still be using it (null: never, as in the host tests).</summary>
+        /// <summary>A node is dead (unlinked, closed, unmapped, unwatched, no node's Parent; see Inode.Collectable):
+        /// the kernel frees the object once no code can still be using it (null: never, as in the host tests).</summary>
         public static delegate*<Inode, void> Dead;
+        /// <summary>A node marked DeleteSelfPending lost its last user other than inotify watches
+        /// (the kernel sends IN_DELETE_SELF then, as Linux does when the last dentry reference goes).</summary>
+        public static delegate*<Inode, void> Unused;
     }
 
     /// <summary>One file, directory, symlink or special node (st_* fields live here).</summary>
@@ -42,6 +45,15 @@ namespace Kernel.Vfs
         public Mount Mounted;                 // the mount covering this directory (the walk goes on at its root)
         public Mount RootOf;                  // the mount whose tree this directory is the root of (boot mounts, tmpfs)
         public bool MagicLink;                // a /proc link that names an open file (RESOLVE_NO_MAGICLINKS refuses it)
+        public byte* Xattrs;                  // extended attributes (FileSystem.SetXattr's packed records), or null
+        public int XattrBytes;
+        public int Children;                  // nodes whose Parent is this one: a removed directory lives while any does
+        public byte* LastName;                // the name its last entry had once that went (readlink's "... (deleted)")
+        public int LastNameLength;
+        public bool Pinned;                   // the kernel keeps a pointer to it (/proc, /dev/pts ...): never freed
+        public bool Transient;                // a kernel-made node (/proc/PID/...) freed like a file once removed and unused
+        public int WatchCount;                // inotify watches on it (each also holds an OpenRef)
+        public bool DeleteSelfPending;        // unlinked while open: IN_DELETE_SELF waits for the last close
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
@@ -71,6 +83,20 @@ namespace Kernel.Vfs
         public bool IsSymlink => (Mode & S_IFMT) == S_IFLNK;
         public virtual bool IsSpecial => false;
 
+        /// <summary>The kernel may free this node once it is unlinked, unopened and no other node's Parent.</summary>
+        public bool Collectable => !Pinned && RootOf == null && Mounted == null &&
+                                   (Transient || (!IsSpecial && (IsRegular || IsSymlink || IsDirectory)));
+
+        /// <summary>Re-parents the node (link, rename, create), keeping the parents' Children counts.</summary>
+        public void SetParent(Inode dir)
+        {
+            if (Parent == dir) return;
+            if (dir != null) dir.Children++;
+            Inode old = Parent;
+            Parent = dir;
+            if (old != null) { old.Children--; old.Release(); }
+        }
+
         /// <summary>Another open file description (or cwd) refers to this node.</summary>
         public void OpenRef() { OpenCount++; }
 
@@ -78,23 +104,40 @@ namespace Kernel.Vfs
         public void CloseRef()
         {
             if (OpenCount > 0) OpenCount--;
+            if (DeleteSelfPending && OpenCount <= WatchCount && VfsMemory.Unused != null) VfsMemory.Unused(this);
             Release();
         }
 
         /// <summary>
         /// Frees the data buffer (file contents / symlink target) once the node is neither linked
         /// nor open. Safe to call any number of times. The Inode object itself stays valid until
-        /// the kernel frees a dead regular file or symlink at its next safe point (VfsMemory.Dead).
+        /// the kernel frees it at its next safe point (VfsMemory.Dead), once it is Collectable and
+        /// no other node names it as Parent.
         /// </summary>
         public void Release()
         {
             if (Nlink != 0 || OpenCount > 0) return;
             if (VfsMemory.Free != null) FileSystem.FreeContents(this);
+            FileSystem.FreeXattrs(this);
             Data = null;
             Capacity = 0;
             DataOwned = false;
             OnRelease();
-            if (VfsMemory.Dead != null && !Buried && !IsSpecial && (IsRegular || IsSymlink)) { Buried = true; VfsMemory.Dead(this); }
+            if (Children != 0) return;                        // a removed directory's children still name it
+            if (LastName != null)                             // no open file or child can ask for its path any more
+            {
+                VfsMemory.Free(LastName);
+                LastName = null;
+                LastNameLength = 0;
+            }
+            if (VfsMemory.Dead != null) { if (!Buried && Collectable) { Buried = true; VfsMemory.Dead(this); } }
+            else if (Parent != null)                          // never freed (host tests): let go of the parent at once
+            {
+                Inode p = Parent;
+                Parent = null;
+                p.Children--;
+                p.Release();
+            }
         }
 
         /// <summary>Hook for subclasses (called by Release when the node is dead).</summary>

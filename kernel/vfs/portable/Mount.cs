@@ -16,8 +16,8 @@ namespace Kernel.Vfs
     public sealed unsafe class Mount
     {
         // Per-mount flags, with mount(2)'s MS_* values.
-        public const int ReadOnly = 1, NoSuid = 2, NoDev = 4, NoExec = 8, NoAtime = 1024, NoDirAtime = 2048, RelAtime = 1 << 21,
-            StrictAtime = 1 << 24;
+        public const int ReadOnly = 1, NoSuid = 2, NoDev = 4, NoExec = 8, NoSymFollow = 256, NoAtime = 1024, NoDirAtime = 2048,
+            RelAtime = 1 << 21, StrictAtime = 1 << 24;
         public const int KindBoot = 0, KindTree = 1, KindView = 2;
 
         public int Id;
