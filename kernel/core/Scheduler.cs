@@ -58,7 +58,7 @@ namespace Kernel
         private static Thread s_rtHead;        // runnable real-time threads: priority descending, FIFO within one
         public const ulong RrSliceNs = 100_000_000;                // sched_rr_timeslice_ms
         private const ulong RtPeriodNs = 1_000_000_000, RtRuntimeNs = 950_000_000;
-        private static ulong s_rtWindowStart, s_rtUsed;            // real-time CPU time in the current second
+        private static ulong s_rtWindowStart, s_rtUsed, s_rtLast;  // real-time CPU time in the current second
         private static bool s_rtThrottled;
         private static Thread s_idle;
         private static Thread s_dead;          // exited threads whose stacks can go once nobody runs on them
@@ -366,11 +366,15 @@ namespace Kernel
 
         private static bool RrSliceOver(Thread t) => t.Policy == 2 && Tsc.MonotonicNs() - s_sliceStart >= RrSliceNs;
 
-        /// <summary>The tick: real-time threads' share of the current second (RtRuntimeNs of RtPeriodNs).</summary>
+        /// <summary>The tick: real-time threads' share of the current second (RtRuntimeNs of RtPeriodNs),
+        /// charged by the time since the last tick (ticks come late under an emulator: counting them
+        /// would undercharge).</summary>
         private static void RtAccount(ulong now)
         {
+            ulong since = now - s_rtLast;
+            s_rtLast = now;
             if (now - s_rtWindowStart >= RtPeriodNs) { s_rtWindowStart = now; s_rtUsed = 0; s_rtThrottled = false; }
-            if (Thread.Current.IsRealtime) s_rtUsed += Timer.PeriodNs;
+            if (Thread.Current.IsRealtime) s_rtUsed += since < RtPeriodNs ? since : RtPeriodNs;
             if (s_rtUsed >= RtRuntimeNs) s_rtThrottled = true;
         }
 
