@@ -87,6 +87,17 @@ namespace Kernel.Drivers
         }
 
         public static ulong Count(int vector) => s_table == null ? 0 : s_table[vector].Count;
+
+        /// <summary>Device interrupts taken since boot (/proc/stat's intr).</summary>
+        public static ulong Total
+        {
+            get
+            {
+                ulong n = 0;
+                if (s_table != null) for (int v = FirstVector; v <= LastVector; v++) n += s_table[v].Count;
+                return n;
+            }
+        }
     }
 
     /// <summary>

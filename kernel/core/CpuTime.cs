@@ -15,6 +15,9 @@ namespace Kernel
 
         public static void Start() => s_start = Native.Rdtsc();
 
+        /// <summary>TSC ticks since the accounting started (/proc/stat's total).</summary>
+        public static ulong Elapsed => Native.Rdtsc() - s_start;
+
         /// <summary>The current thread leaves user mode (syscall, interrupt or fault from ring 3).</summary>
         public static void EnterKernel()
         {

@@ -92,6 +92,10 @@ namespace Kernel
 
         public static int AllocPid() => s_nextPid++;
 
+        /// <summary>Processes and threads made since boot (/proc/stat's processes, Linux's total_forks).</summary>
+        public static ulong Forks => (ulong)(s_nextPid - 2);
+        public static ulong AllMinorFaults;     // /proc/vmstat's pgfault
+
         public static Process Find(int pid)
         {
             for (Process p = s_all; p != null; p = p.AllNext) if (p.Pid == pid && !p.Zombie) return p;
@@ -410,7 +414,7 @@ namespace Kernel
                 bool write = (f->ErrorCode & 2) != 0, exec = (f->ErrorCode & 16) != 0;
                 AddressSpace.OutOfMemory = false;
                 // Not present (demand paging), or a write to a present copy-on-write page.
-                if (((f->ErrorCode & 1) == 0 || write) && AddressSpace.HandleFault(addr, write, exec)) { Current.MinorFaults++; return; }
+                if (((f->ErrorCode & 1) == 0 || write) && AddressSpace.HandleFault(addr, write, exec)) { Current.MinorFaults++; AllMinorFaults++; return; }
                 if (AddressSpace.OutOfMemory)
                 {
                     // What Linux's OOM killer would do: SIGKILL, with the reason in the log.

@@ -169,6 +169,18 @@ namespace Kernel
 
         public static bool AnyRunnable => s_runHead != null || s_rtHead != null;
 
+        /// <summary>Threads running or waiting to run (/proc/stat's procs_running, /proc/loadavg).</summary>
+        public static int RunnableCount
+        {
+            get
+            {
+                int n = Thread.Current != s_idle ? 1 : 0;
+                for (Thread t = s_runHead; t != null; t = t.RunNext) n++;
+                for (Thread t = s_rtHead; t != null; t = t.RunNext) n++;
+                return n;
+            }
+        }
+
         /// <summary>Gives the CPU to the next runnable thread; the caller stays runnable unless it blocked or died.
         /// <paramref name="preempted"/>: a runnable real-time caller keeps the head of its priority's list
         /// (it was preempted, not yielding and not at the end of an RR slice).</summary>

@@ -300,6 +300,7 @@ namespace Kernel.Fs
             Add(ProcSelf, "mem", new ProcessMemFile(null, true), 0x8000 | 0x180, 0);
             Link(proc, "mounts", "self/mounts");
             Gen(proc, "meminfo", &ProcFs.Meminfo);
+            Gen(proc, "vmstat", &ProcFs.Vmstat);
             Gen(proc, "cpuinfo", &ProcFs.Cpuinfo);
             Gen(proc, "stat", &ProcFs.SystemStat);
             Gen(proc, "uptime", &ProcFs.Uptime);

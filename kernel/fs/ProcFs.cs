@@ -676,13 +676,39 @@ namespace Kernel.Fs
             t.Str("bogomips\t: "); t.Dec(Tsc.Khz / 500); t.Str(".00\naddress sizes\t: 40 bits physical, 48 bits virtual\n\n");
         }
 
+        /// <summary>/proc/stat: where the CPU's time went (USER_HZ, 100 a second) from the kernel's own
+        /// accounting: user mode, halted idle, device interrupts (irq), the timer tick (softirq) and
+        /// the rest of kernel time (system); context switches, interrupts, forks, runnable threads.</summary>
         public static void SystemStat(ref TextBuffer t)
         {
-            ulong ticks = Tsc.MonotonicNs() / 10_000_000;
-            t.Str("cpu  "); t.Dec(ticks); t.Str(" 0 0 0 0 0 0 0 0 0\ncpu0 "); t.Dec(ticks);
-            t.Str(" 0 0 0 0 0 0 0 0 0\nintr 0\nctxt 0\nbtime ");
-            t.Dec((Syscalls.SysTime.RealtimeNs() - Tsc.MonotonicNs()) / 1_000_000_000);
-            t.Str("\nprocesses 1\nprocs_running 1\nprocs_blocked 0\n");
+            ulong all = CpuTime.Elapsed, user = CpuTime.User, idle = CpuTime.Idle, irq = CpuTime.Devices, soft = CpuTime.Tick;
+            ulong used = user + idle + irq + soft;
+            ulong system = all > used ? all - used : 0;
+            for (int line = 0; line < 2; line++)
+            {
+                t.Str(line == 0 ? "cpu  " : "cpu0 ");
+                t.Dec(Hz(user)); t.Str(" 0 "); t.Dec(Hz(system)); t.Str(" "); t.Dec(Hz(idle));
+                t.Str(" 0 "); t.Dec(Hz(irq)); t.Str(" "); t.Dec(Hz(soft)); t.Str(" 0 0 0\n");
+            }
+            t.Str("intr "); t.Dec(Timer.Fired + Irq.Total);
+            t.Str("\nctxt "); t.Dec(Scheduler.Switches);
+            t.Str("\nbtime "); t.Dec((Syscalls.SysTime.RealtimeNs() - Tsc.MonotonicNs()) / 1_000_000_000);
+            t.Str("\nprocesses "); t.Dec(Process.Forks);
+            t.Str("\nprocs_running "); t.Dec((ulong)Scheduler.RunnableCount);
+            t.Str("\nprocs_blocked 0\nsoftirq 0 0 0 0 0 0 0 0 0 0 0\n");
+        }
+
+        private static ulong Hz(ulong tsc) => Tsc.ToNs(tsc) / 10_000_000;
+
+        /// <summary>/proc/vmstat: the counters this kernel keeps (free and mapped pages, page faults); the
+        /// rest of what vmstat(8) and free read are 0 (no swap, no block I/O, no page cache).</summary>
+        public static void Vmstat(ref TextBuffer t)
+        {
+            t.Str("nr_free_pages "); t.Dec(Mm.Pages.FreeFrames);
+            t.Str("\nnr_anon_pages "); t.Dec(AddressSpace.PagesMapped);
+            t.Str("\nnr_mapped 0\nnr_file_pages 0\nnr_dirty 0\nnr_writeback 0\nnr_shmem 0\n");
+            t.Str("pgpgin 0\npgpgout 0\npswpin 0\npswpout 0\npgfault "); t.Dec(Process.AllMinorFaults);
+            t.Str("\npgmajfault 0\n");
         }
 
         public static void Uptime(ref TextBuffer t)
@@ -692,7 +718,14 @@ namespace Kernel.Fs
             t.Str(" 0.00\n");
         }
 
-        public static void Loadavg(ref TextBuffer t) => t.Str("0.00 0.00 0.00 1/1 1\n");
+        /// <summary>/proc/loadavg: no load averages are kept (0.00); running/total threads and the last pid are real.</summary>
+        public static void Loadavg(ref TextBuffer t)
+        {
+            int threads = 0;
+            for (Process p = Process.First; p != null; p = p.AllNext) if (!p.Zombie) threads += p.ThreadCount;
+            t.Str("0.00 0.00 0.00 "); t.Dec((ulong)Scheduler.RunnableCount); t.Byte((byte)'/'); t.Dec((ulong)threads);
+            t.Byte((byte)' '); t.Dec(Process.Forks + 1); t.Byte((byte)'\n');
+        }
         public static void Version(ref TextBuffer t) => t.Str("Linux version 6.1.0-compat (compat unikernel, C# NativeAOT) #1 SMP\n");
         /// <summary>The file system types this kernel knows, in Linux's registration order (/proc/filesystems and sysfs(2) list them); all are nodev.</summary>
         public const int FileSystemTypeCount = 8;
