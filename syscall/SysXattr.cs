@@ -115,15 +115,23 @@ namespace Kernel.Syscalls
 
         private static long SetValue(ulong target, bool byPath, bool follow, byte* name, int nameLength, byte* value, int size, int flags)
         {
-            int r = byPath ? ByPath(target, follow, out Inode node, out Mount mount) : ByFd(target, out node, out mount);
+            int r = Open(target, byPath, follow, name, nameLength, true, out Inode node);
             if (r < 0) return r;
-            if (FileSystem.WalkReadOnly && node != null) return -Errno.EROFS;
-            int ns = Namespace(name, nameLength);
-            if ((r = Permission(node, ns, true)) < 0) return r;
-            if ((r = Handler(node, mount, name, nameLength, ns, true)) < 0) return r;
             r = FileSystem.SetXattr(node, new System.ReadOnlySpan<byte>(name, nameLength), new System.ReadOnlySpan<byte>(value, size), flags);
             if (r == 0) Changed(node);
             return r;
+        }
+
+        /// <summary>The node a get/set/remove names (path or descriptor), after the checks Linux makes
+        /// in its order: read-only mount (writes), the namespace's permission, the file system's handler.</summary>
+        private static int Open(ulong target, bool byPath, bool follow, byte* name, int nameLength, bool write, out Inode node)
+        {
+            int r = byPath ? ByPath(target, follow, out node, out Mount mount) : ByFd(target, out node, out mount);
+            if (r < 0) return r;
+            if (write && FileSystem.WalkReadOnly && node != null) return -Errno.EROFS;
+            int ns = Namespace(name, nameLength);
+            if ((r = Permission(node, ns, write)) < 0) return r;
+            return Handler(node, mount, name, nameLength, ns, write);
         }
 
         // ---- get --------------------------------------------------------------------------------
@@ -137,11 +145,8 @@ namespace Kernel.Syscalls
             byte* name = stackalloc byte[NameBuf];
             int nameLength = CopyName(f->A1, name);
             if (nameLength < 0) return nameLength;
-            int r = byPath ? ByPath(f->A0, follow, out Inode node, out Mount mount) : ByFd(f->A0, out node, out mount);
+            int r = Open(f->A0, byPath, follow, name, nameLength, false, out Inode node);
             if (r < 0) return r;
-            int ns = Namespace(name, nameLength);
-            if ((r = Permission(node, ns, false)) < 0) return r;
-            if ((r = Handler(node, mount, name, nameLength, ns, false)) < 0) return r;
             var key = new System.ReadOnlySpan<byte>(name, nameLength);
             int length = FileSystem.GetXattr(node, key, default);
             if (length <= 0 || f->A3 == 0) return length;
@@ -196,12 +201,8 @@ namespace Kernel.Syscalls
             byte* name = stackalloc byte[NameBuf];
             int nameLength = CopyName(f->A1, name);
             if (nameLength < 0) return nameLength;
-            int r = byPath ? ByPath(f->A0, follow, out Inode node, out Mount mount) : ByFd(f->A0, out node, out mount);
+            int r = Open(f->A0, byPath, follow, name, nameLength, true, out Inode node);
             if (r < 0) return r;
-            if (FileSystem.WalkReadOnly && node != null) return -Errno.EROFS;
-            int ns = Namespace(name, nameLength);
-            if ((r = Permission(node, ns, true)) < 0) return r;
-            if ((r = Handler(node, mount, name, nameLength, ns, true)) < 0) return r;
             r = FileSystem.RemoveXattr(node, new System.ReadOnlySpan<byte>(name, nameLength));
             if (r == 0) Changed(node);
             return r;
