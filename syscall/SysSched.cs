@@ -8,13 +8,13 @@ namespace Kernel.Syscalls
 {
     internal static unsafe class SysSched
     {
-        public const int SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
+        public const int SCHED_OTHER = 0, SCHED_FIFO = Thread.SchedFifo, SCHED_RR = Thread.SchedRr, SCHED_BATCH = 3, SCHED_IDLE = 5, SCHED_DEADLINE = 6;
         private const int SCHED_RESET_ON_FORK = 0x40000000;
         private const ulong SCHED_FLAG_RESET_ON_FORK = 1, SCHED_FLAG_KEEP_POLICY = 8, SCHED_FLAG_KEEP_PARAMS = 0x10,
             SCHED_FLAG_ALL = 0x7F;
         private const int KeepPolicy = -1;                 // sched_setparam: the policy stays
 
-        private static bool IsRealtime(int policy) => policy == SCHED_FIFO || policy == SCHED_RR;
+        private static bool IsRealtime(int policy) => Thread.IsRealtimePolicy(policy);
         private static bool IsValid(int policy) =>
             policy == SCHED_OTHER || policy == SCHED_BATCH || policy == SCHED_IDLE || IsRealtime(policy) || policy == SCHED_DEADLINE;
 

@@ -108,20 +108,11 @@ namespace Kernel
 
         private static Thread Dequeue()
         {
-            Thread t;
-            if (s_rtHead != null && !(s_rtThrottled && s_runHead != null))   // (throttled: others first, if any)
-            {
-                t = s_rtHead;
-                s_rtHead = t.RunNext;
-            }
-            else
-            {
-                t = s_runHead;
-                if (t == null) t = s_rtHead;
-                if (t == null) return null;
-                if (t == s_rtHead) s_rtHead = t.RunNext;
-                else { s_runHead = t.RunNext; if (s_runHead == null) s_runTail = null; }
-            }
+            // Real-time threads first, unless throttled while others wait.
+            Thread t = s_rtHead != null && !(s_rtThrottled && s_runHead != null) ? s_rtHead : s_runHead;
+            if (t == null) return null;
+            if (t == s_rtHead) s_rtHead = t.RunNext;
+            else { s_runHead = t.RunNext; if (s_runHead == null) s_runTail = null; }
             t.RunNext = null;
             t.Queued = false;
             return t;
@@ -157,7 +148,7 @@ namespace Kernel
         public static void SetPolicy(Thread t, int policy, int rtPriority, bool resetOnFork)
         {
             bool interrupts = Native.SaveAndCli();
-            bool queued = t.Queued, lowered = t.IsRealtime && (policy != 1 && policy != 2 || rtPriority < t.RtPriority);
+            bool queued = t.Queued, lowered = t.IsRealtime && (!Thread.IsRealtimePolicy(policy) || rtPriority < t.RtPriority);
             Unqueue(t);
             t.Policy = policy;
             t.RtPriority = rtPriority;
@@ -376,7 +367,7 @@ namespace Kernel
             return slices && s_rtHead.RtPriority == cur.RtPriority && RrSliceOver(cur);
         }
 
-        private static bool RrSliceOver(Thread t) => t.Policy == 2 && Tsc.MonotonicNs() - s_sliceStart >= RrSliceNs;
+        private static bool RrSliceOver(Thread t) => t.Policy == Thread.SchedRr && Tsc.MonotonicNs() - s_sliceStart >= RrSliceNs;
 
         /// <summary>The tick: real-time threads' share of the current second (RtRuntimeNs of RtPeriodNs),
         /// charged by the time since the last tick (ticks come late under an emulator: counting them

@@ -37,7 +37,9 @@ namespace Kernel
         public int Policy;                    // SCHED_OTHER 0, FIFO 1, RR 2, BATCH 3, IDLE 5
         public int RtPriority;                // 1-99 for FIFO and RR, else 0
         public bool ResetOnFork;              // SCHED_RESET_ON_FORK: children start as SCHED_OTHER
-        public bool IsRealtime => Policy == 1 || Policy == 2;
+        public const int SchedFifo = 1, SchedRr = 2;
+        public static bool IsRealtimePolicy(int policy) => policy == SchedFifo || policy == SchedRr;
+        public bool IsRealtime => IsRealtimePolicy(Policy);
         public WaitQueue WaitingOn;
         public Thread WaitNext;
         public ulong WakeAt;                  // monotonic ns; 0: no timer armed

@@ -34,11 +34,7 @@ namespace Kernel.Fs
                 Inode parent = FileSystem.Forget(n);
                 Runtime.Allocator.Free(n);
                 Freed++;
-                if (parent != null && parent.Nlink == 0 && parent.OpenCount == 0 && parent.Children == 0 && !parent.Buried && parent.Collectable)
-                {
-                    parent.Buried = true;
-                    Bury(parent);
-                }
+                parent?.Release();                                // a removed parent whose last child this was is buried in turn
             }
         }
 
@@ -46,7 +42,7 @@ namespace Kernel.Fs
         public static void Drop(Inode n)
         {
             n.Transient = true;
-            if (n.Nlink == 0 && n.OpenCount == 0 && !n.Buried) { n.Buried = true; Bury(n); }
+            n.Release();
         }
 
         public static bool Any => s_head != null;

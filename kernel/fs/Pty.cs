@@ -268,7 +268,7 @@ namespace Kernel.Fs
             if (Node != null)
             {
                 Node.Pair = null;
-                // An O_PATH descriptor or an inotify watch may still hold the node: it then stays (unlinked).
+                // An O_PATH descriptor or an inotify watch may still hold the node: it then goes at their last close.
                 DeadInodes.Drop(Node);
                 Node = null;
             }

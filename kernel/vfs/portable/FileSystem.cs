@@ -170,11 +170,12 @@ namespace Kernel.Vfs
         /// <summary>The name <paramref name="node"/> has in the directory it was last linked into; its length, or -ENOENT.</summary>
         public static int NameOf(Inode node, Span<byte> dst)
         {
-            DirEntry e = node?.Parent != null ? FindEntryFor(node.Parent, node) : null;
-            if (e == null) return -Errno.ENOENT;
-            if (e.NameLength > dst.Length) return -Errno.ERANGE;
-            for (int i = 0; i < e.NameLength; i++) dst[i] = e.Name[i];
-            return e.NameLength;
+            if (node == null) return -Errno.ENOENT;
+            int len = NameOf(node, false, out byte* name);
+            if (len < 0) return -Errno.ENOENT;
+            if (len > dst.Length) return -Errno.ERANGE;
+            for (int i = 0; i < len; i++) dst[i] = name[i];
+            return len;
         }
 
         /// <summary>The node named <paramref name="name"/> in <paramref name="dir"/> (no "." / ".."), or null.</summary>

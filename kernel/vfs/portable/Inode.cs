@@ -131,13 +131,7 @@ namespace Kernel.Vfs
                 LastNameLength = 0;
             }
             if (VfsMemory.Dead != null) { if (!Buried && Collectable) { Buried = true; VfsMemory.Dead(this); } }
-            else if (Parent != null)                          // never freed (host tests): let go of the parent at once
-            {
-                Inode p = Parent;
-                Parent = null;
-                p.Children--;
-                p.Release();
-            }
+            else FileSystem.Forget(this)?.Release();          // never freed (host tests): let go of the parent at once
         }
 
         /// <summary>Hook for subclasses (called by Release when the node is dead).</summary>
