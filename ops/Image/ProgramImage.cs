@@ -60,7 +60,8 @@ public sealed record BuiltImage
 /// <item>its interpreter and shared libraries where the host's ld.so would find them
 /// (<see cref="LibraryResolver"/>), each with the symlinks that lead to it;</item>
 /// <item>for python3 (or with --python) the Python standard library, for perl the directories
-/// of its @INC, each with the script argument; the user's files and directories;
+/// of its @INC, each with the script argument; the user's files and directories, with what
+/// their symlinks lead to (<see cref="HostPaths.PackLinkTargets"/>);
 /// libraries needed by packed shared objects (dlopen-able modules), interpreters of packed
 /// dynamically linked executables;</item>
 /// <item>the minimal /etc (<see cref="EtcFiles"/>), and /etc/ld.so.cache when a library was found through /etc/ld.so.conf only;</item>
@@ -169,6 +170,7 @@ public static class ProgramImage
                 if (!paths.Any(q => q.Destination == p.Destination)) paths.Add(p);
         if (paths.Count > 0) step("packing files");
         foreach (var item in paths) UserFiles.Add(root, host, item, OnFile);
+        host.PackLinkTargets(warn);
         if (elfFiles.Count > 0)
         {
             step("resolving libraries of packed shared objects");

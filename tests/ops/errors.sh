@@ -201,6 +201,23 @@ out=$(cd "$F" && $OPS run --file data.txt --file "$F/data.txt:/srv/d.txt" --file
       "$BB" sh -c 'cat /data.txt /srv/d.txt /opt/a.conf /var/www/link.html '"$F"'/site/sub/d.txt; readlink /var/www/link.html; stat -c %a /var/www/sub/d.txt; ls /var/www' 2>&1 </dev/null)
 want=$(printf 'data\ndata\np1\nhello\ndeep\nindex.html\n600\nindex.html\nlink.html\nsub')
 [ "$out" = "$want" ] && ok files-and-dirs || bad files-and-dirs "got: $(tr '\n' ' ' <<<"$out")"
+# Symbolic links in a --dir that lead out of it resolve in the guest as on the host: ops packs
+# what they point at (files, directories, links inside those, recursively) where the guest looks
+# for it, up to a limit; a link to a directory holding the tree is left alone.
+X="$TMP/links"; mkdir -p "$X/tree" "$X/ext/sub" "$X/ext2" "$X/ext3"
+echo A > "$X/ext/a.txt"; echo B > "$X/ext/sub/b.txt"; echo C > "$X/ext2/c.txt"; echo D > "$X/ext3/d.txt"; chmod 640 "$X/ext/a.txt"
+ln -s "$X/ext" "$X/tree/abs"; ln -s ../ext2/c.txt "$X/tree/rel"; ln -s "$X/ext3/d.txt" "$X/ext/sub/nested"
+ln -s "$X/missing" "$X/tree/dangling"; ln -s .. "$X/tree/up"
+cmd="/usr/bin/ls -l --time-style=+ $X/tree $X/tree/abs/ $X/tree/abs/sub; /usr/bin/cat $X/tree/abs/a.txt $X/tree/abs/sub/b.txt $X/tree/rel $X/tree/abs/sub/nested; /usr/bin/ls $X/tree/up; test -e $X/tree/dangling || echo dangling"
+native=$("$BB" sh -c "$cmd" 2>&1)
+got=$($OPS run --dir "$X/tree" --file /usr/bin/ls --file /usr/bin/cat "$BB" sh -c "$cmd" 2>"$TMP/err" </dev/null)
+[ "$got" = "$native" ] && ok dir-links-out || bad dir-links-out "got: $(diff <(echo "$native") <(echo "$got") | head -8 | tr '\n' ' ') ($(tail -c 200 "$TMP/err"))"
+# Moved elsewhere (--dir SRC:DEST): an absolute link's target stays at its host path, a relative one climbing out lands where the guest resolves it.
+out=$($OPS run --dir "$X/tree:/t" "$BB" sh -c 'cat /t/abs/a.txt /t/rel /t/abs/sub/nested; readlink /t/rel' 2>&1 </dev/null)
+[ "$out" = $'A\nC\nD\n../ext2/c.txt' ] && ok dir-links-out-moved || bad dir-links-out-moved "got: $(tr '\n' ' ' <<<"$out")"
+mkdir -p "$X/big" "$X/tree2"; truncate -s 70M "$X/big/huge"; echo small > "$X/big/small"; ln -s "$X/big" "$X/tree2/big"
+expect dir-links-out-limit 1 "warning: not packing what the link $X/tree2/big -> $X/big leads to: it holds more than the 64 MiB left of the 64 MiB ops packs for links out of packed directories" -- \
+  $OPS run --dir "$X/tree2" "$BB" cat "$X/tree2/big/small"
 expect file-missing 2 '--file nosuch: no such file' -- $OPS run --file nosuch "$BB" true
 expect file-is-dir 2 'is a directory \(use --dir\)' -- $OPS run --file "$F/site" "$BB" true
 expect dir-is-file 2 'is a file \(use --file\)' -- $OPS run --dir "$F/data.txt" "$BB" true
