@@ -2,7 +2,8 @@
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
 # stdin streaming (also over PCI on q35), environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
-# symbolization, --profile, signals forwarded to the program, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
+# symbolization, --profile, signals forwarded to the program, python3 and perl with their libraries (also when packed with
+# --file or named by a packed script's #! line), ops --help, the KVM notice, the launcher.
 # Ends with "ops: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -363,10 +364,21 @@ same_as_native() {  # NAME PROGRAM ARGS...
   if [ $rc -eq 0 ] && [ "$got" = "$native" ]; then ok "$name"
   else bad "$name" "status $rc, got '$got', native '$native' ($(tail -c 300 "$TMP/err"))"; fi
 }
+same_with() {  # NAME OPS-OPTIONS... -- PROGRAM ARGS...: as same_as_native, with options for ops run
+  local name=$1 opts=(); shift
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done; shift
+  local native got rc
+  native=$("$@" 2>&1 </dev/null)
+  got=$(timeout 180 $OPS run "${opts[@]}" "$@" 2>"$TMP/err" </dev/null); rc=$?
+  if [ $rc -eq 0 ] && [ "$got" = "$native" ]; then ok "$name"
+  else bad "$name" "status $rc, got '$got', native '$native' ($(tail -c 300 "$TMP/err"))"; fi
+}
 if [ -x /usr/bin/python3 ]; then
   same_as_native python-auto /usr/bin/python3 -c 'import json; print(json.dumps([1]))'
   expect python-off 1 'No module named|Fatal Python error' -- $OPS run --no-python /usr/bin/python3 -c 'import json'
   expect python-contradiction 2 '--python and --no-python' -- $OPS run --python --no-python /usr/bin/python3 -c 1
+  printf '#!/usr/bin/python3\nimport json; print(json.dumps({"a": [1]}))\n' > "$TMP/j.py"; chmod +x "$TMP/j.py"
+  same_with python-shebang --file "$TMP/j.py" -- "$BB" sh -c "$TMP/j.py"
 fi
 if [ -x /usr/bin/perl ]; then
   same_as_native perl-posix /usr/bin/perl -e 'use POSIX; print floor(2.5), "\n"'
@@ -374,6 +386,14 @@ if [ -x /usr/bin/perl ]; then
   printf 'use strict; use List::Util qw(sum); use Storable qw(dclone);\nprint sum(1..10), " ", dclone([3])->[0], " $0\\n";\n' > "$TMP/xs.pl"
   same_as_native perl-script-xs /usr/bin/perl "$TMP/xs.pl"
   expect perl-summary 0 '^ops: image: .*perl @INC .*/usr/share/perl/5[.0-9]*: [0-9]+ files' -- $OPS run -v /usr/bin/perl -e 1
+  # perl among the packed files (a program that runs perl), or named by a packed script's #! line
+  # (directly or through env), brings its @INC too; --no-perl leaves it out.
+  same_with perl-packed-file --file /usr/bin/perl -- "$BB" sh -c 'perl -MPOSIX -e "print floor(2.5), qq{\n}"'
+  printf '#!/usr/bin/perl\nuse Data::Dumper; $Data::Dumper::Indent = 0; print Dumper([1, 2]), "\\n";\n' > "$TMP/dump.pl"
+  printf '#!/usr/bin/env perl\nuse List::Util qw(max); print max(3, 9, 4), "\\n";\n' > "$TMP/max.pl"
+  chmod +x "$TMP/dump.pl" "$TMP/max.pl"
+  same_with perl-shebang --file "$TMP/dump.pl" --file "$TMP/max.pl" -- "$BB" sh -c "$TMP/dump.pl; $TMP/max.pl"
+  expect perl-packed-no-perl 2 "Can't locate POSIX.pm" -- $OPS run --no-perl --file /usr/bin/perl "$BB" sh -c 'perl -MPOSIX -e 1 || exit 2'
 fi
 
 # ops --help names the common run options, not only ops run --help.
