@@ -64,7 +64,7 @@ public sealed record BuiltImage
 /// their symlinks lead to (<see cref="HostPaths.PackLinkTargets"/>); the interpreters of packed
 /// scripts (<see cref="Shebang"/>), and the library of a python3 or perl among the packed files;
 /// libraries needed by packed shared objects (dlopen-able modules), interpreters of packed
-/// dynamically linked executables;</item>
+/// dynamically linked executables; terminfo entries for programs that link ncurses (<see cref="Terminfo"/>);</item>
 /// <item>the minimal /etc (<see cref="EtcFiles"/>), and /etc/ld.so.cache when a library was found through /etc/ld.so.conf only;</item>
 /// <item><c>/.compat/exe</c>, <c>/.compat/argv</c>, <c>/.compat/envp</c> and, for a non-terminal stdin, <c>/.compat/stdin</c>.</item>
 /// </list>
@@ -189,6 +189,11 @@ public static class ProgramImage
         {
             step("resolving libraries of packed shared objects");
             PackDependencies(elfFiles, resolver, host, warn);
+        }
+        if (Terminfo.Needed(resolver.Objects))
+        {
+            step("packing terminfo entries");
+            Terminfo.Add(host, spec.Environment);
         }
 
         if (resolver.Libraries.Any(l => l.FoundViaLdSoCache) && !root.Contains("/etc/ld.so.cache") && File.Exists("/etc/ld.so.cache"))

@@ -3,7 +3,7 @@
 # stdin streaming (also over PCI on q35), environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
 # symbolization, --profile, signals forwarded to the program, python3 and perl with their libraries (also when packed with
-# --file or named by a packed script's #! line), ops --help, the KVM notice, the launcher.
+# --file or named by a packed script's #! line), terminfo for ncurses programs, ops --help, the KVM notice, the launcher.
 # Ends with "ops: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -394,6 +394,18 @@ if [ -x /usr/bin/perl ]; then
   chmod +x "$TMP/dump.pl" "$TMP/max.pl"
   same_with perl-shebang --file "$TMP/dump.pl" --file "$TMP/max.pl" -- "$BB" sh -c "$TMP/dump.pl; $TMP/max.pl"
   expect perl-packed-no-perl 2 "Can't locate POSIX.pm" -- $OPS run --no-perl --file /usr/bin/perl "$BB" sh -c 'perl -MPOSIX -e 1 || exit 2'
+fi
+
+# Programs linking ncurses' libtinfo get terminfo entries for the guest's TERM (xterm unless -e
+# TERM=...) and xterm, linux, vt100, dumb; top exits 1 without them.
+if [ -x /usr/bin/tput ]; then
+  same_as_native terminfo-tput /usr/bin/tput -T linux longname
+  native=$(TERM=screen /usr/bin/tput longname 2>&1); got=$($OPS run -e TERM=screen /usr/bin/tput longname 2>&1 </dev/null)
+  [ -n "$native" ] && [ "$got" = "$native" ] && ok terminfo-term || bad terminfo-term "got '$got', native '$native'"
+fi
+if [ -x /usr/bin/top ]; then
+  out=$($OPS run /usr/bin/top -b -n 1 2>"$TMP/err" </dev/null); rc=$?
+  [ $rc -eq 0 ] && grep -qE '^ +PID USER ' <<<"$out" && ok terminfo-top || bad terminfo-top "status $rc: $(head -c 300 <<<"$out") $(tail -c 200 "$TMP/err")"
 fi
 
 # ops --help names the common run options, not only ops run --help.
