@@ -343,7 +343,6 @@ namespace Kernel.Syscalls
                 }
                 if (unixIn != null && done > 0 && (flags & SocketConst.MSG_PEEK) == 0) rights = unixIn.TakeRights();
                 if (done > 0 && unixIn != null) { cred = unixIn.StreamPeer; haveCred = true; }
-                else if (done > 0 && s is SocketPairEnd pe) { cred = pe.Creator; haveCred = true; }
             }
             if (m.Name != 0)
             {
@@ -582,7 +581,7 @@ namespace Kernel.Syscalls
                 return 0;                                            // accepted; behaviour is the default's (see syscalls.tsv)
             long r = s.SetOption(level, name, v, len);
             // Socket pairs keep fixed buffers: SOL_SOCKET sizes are accepted there as hints.
-            if (r == -Errno.ENOPROTOOPT && s is SocketPairEnd && level == SocketConst.SOL_SOCKET) return 0;
+            if (r == -Errno.ENOPROTOOPT && s is UnixSocket { IsPair: true } && level == SocketConst.SOL_SOCKET) return 0;
             return r;
         }
     }

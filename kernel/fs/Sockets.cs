@@ -1,5 +1,6 @@
-// AF_UNIX socket pairs (socketpair): a stream pair is two pipes, one per direction; datagram and
-// sequenced-packet pairs are two unnamed UnixSockets sending to each other. eventfd lives here too.
+// AF_UNIX socket pairs (socketpair): two unnamed UnixSockets connected to each other (a stream
+// pair's bytes go through two SocketPairEnd pipes, one per direction, as an accepted connection's
+// do, so descriptors can travel with them); eventfd lives here too.
 using Kernel.Memory;
 using Kernel.Syscalls;
 
@@ -9,7 +10,6 @@ namespace Kernel.Fs
     {
         public readonly Pipe In, Out;
         public bool ReadShut, WriteShut;
-        public readonly Ucred Creator = Ucred.OfCaller(false);  // the sender SCM_CREDENTIALS reports (a pair has no other record of it)
         private readonly Ucred _peerCred = Ucred.OfCaller(true); // SO_PEERCRED: both ends name the process that made the pair
 
         public SocketPairEnd(Pipe input, Pipe output, int flags)
@@ -137,21 +137,10 @@ namespace Kernel.Fs
             if ((int)f->A2 != 0) return -Errno.EPROTONOSUPPORT;
             if (!AddressSpace.IsUserRange(f->A3, 8, true)) return -Errno.EFAULT;
             int flags = OpenFlags.O_RDWR | ((type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0);
-            SocketFile a, b;
-            if (kind == SocketConst.SOCK_STREAM)
-            {
-                var ab = new Pipe();
-                var ba = new Pipe();
-                a = new SocketPairEnd(ba, ab, flags);
-                b = new SocketPairEnd(ab, ba, flags);
-            }
-            else
-            {
-                var ua = new UnixSocket(kind, flags & OpenFlags.O_NONBLOCK);
-                var ub = new UnixSocket(kind, flags & OpenFlags.O_NONBLOCK);
-                UnixSocket.Pair(ua, ub);
-                a = ua; b = ub;
-            }
+            var ua = new UnixSocket(kind, flags & OpenFlags.O_NONBLOCK);
+            var ub = new UnixSocket(kind, flags & OpenFlags.O_NONBLOCK);
+            UnixSocket.Pair(ua, ub);
+            SocketFile a = ua, b = ub;
             bool cloexec = (type & SocketConst.SOCK_CLOEXEC) != 0;
             int fa = FdTable.Install(a, 0, cloexec);
             if (fa < 0) { FdTable.Release(a); FdTable.Release(b); return fa; }

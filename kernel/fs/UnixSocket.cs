@@ -78,12 +78,23 @@ namespace Kernel.Fs
         private bool _seqConnected, _sendShut, _receiveShut, _peerSendShut;
 
         private bool IsSeqPacket => Type == SocketConst.SOCK_SEQPACKET;
+        /// <summary>Made by socketpair (not bound, connected or accepted).</summary>
+        public bool IsPair { get; private set; }
         private bool Connected => Conn != null || _seqConnected;
 
-        /// <summary>socketpair(AF_UNIX, SOCK_DGRAM or SOCK_SEQPACKET): two unnamed sockets that send to each other.</summary>
+        /// <summary>socketpair(AF_UNIX): two unnamed sockets connected to each other (a stream pair as connect and accept leave one).</summary>
         public static void Pair(UnixSocket a, UnixSocket b)
         {
-            a._dgPeer = b; b._dgPeer = a;
+            a.IsPair = b.IsPair = true;
+            if (a.Type == SocketConst.SOCK_STREAM)
+            {
+                var ab = new Pipe();
+                var ba = new Pipe();
+                a.Conn = new SocketPairEnd(ba, ab, 0);
+                b.Conn = new SocketPairEnd(ab, ba, 0);
+                a._peer = b; b._peer = a;
+            }
+            else { a._dgPeer = b; b._dgPeer = a; }
             if (a.IsSeqPacket) { a._seqConnected = b._seqConnected = true; }
             a._peerCred = b._peerCred = Ucred.OfCaller(true);
             a._peerCredReal = b._peerCredReal = Ucred.OfCaller(false);
@@ -314,7 +325,7 @@ namespace Kernel.Fs
         {
             if (IsDatagram) return SendDatagram(src, n, flags, addr, addrLen, null);
             if (Conn == null) return -Errno.ENOTCONN;
-            long r = Conn.SendTo(src, n, flags, null, 0);
+            long r = Conn.SendTo(src, n, flags | (NonBlocking ? SocketConst.MSG_DONTWAIT : 0), null, 0);     // O_NONBLOCK is this file's, not Conn's
             if (r == -Errno.EPIPE && (flags & SocketConst.MSG_NOSIGNAL) == 0) Syscalls.SignalDelivery.RaisePipe();
             return r;
         }
@@ -324,7 +335,7 @@ namespace Kernel.Fs
             if (addrLen != null) *addrLen = 0;
             if (IsDatagram) return ReceiveDatagram(dst, n, flags, addr, addrLen, null);
             if (Conn == null) return -Errno.EINVAL;
-            return Conn.ReceiveFrom(dst, n, flags, null, null);
+            return Conn.ReceiveFrom(dst, n, flags | (NonBlocking ? SocketConst.MSG_DONTWAIT : 0), null, null);
         }
 
         public override long Shutdown(int how)
