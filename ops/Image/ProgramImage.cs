@@ -64,8 +64,9 @@ public sealed record BuiltImage
 /// their symlinks lead to (<see cref="HostPaths.PackLinkTargets"/>); the interpreters of packed
 /// scripts (<see cref="Shebang"/>), and the library of a python3 or perl among the packed files;
 /// libraries needed by packed shared objects (dlopen-able modules), interpreters of packed
-/// dynamically linked executables; terminfo entries for programs that link ncurses (<see cref="Terminfo"/>);</item>
-/// <item>the minimal /etc (<see cref="EtcFiles"/>), and /etc/ld.so.cache when a library was found through /etc/ld.so.conf only;</item>
+/// dynamically linked executables; the support directories of tclsh, zsh and gawk, run or packed
+/// (<see cref="InterpreterSupport"/>); terminfo entries for programs that link ncurses (<see cref="Terminfo"/>);</item>
+/// <item>for programs linking glibc, the C.UTF-8 locale and those the environment names (<see cref="Locales"/>); the minimal /etc (<see cref="EtcFiles"/>), and /etc/ld.so.cache when a library was found through /etc/ld.so.conf only;</item>
 /// <item><c>/.compat/exe</c>, <c>/.compat/argv</c>, <c>/.compat/envp</c> and, for a non-terminal stdin, <c>/.compat/stdin</c>.</item>
 /// </list>
 /// </summary>
@@ -160,6 +161,15 @@ public static class ProgramImage
             if (PerlLib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
                 paths.Add(new UserPath(UserPathKind.File, script, null, "perl script"));
         }
+        var supported = new HashSet<string>();
+        void PackSupport(InterpreterSupport.Interpreter kind, string exe)
+        {
+            if (!supported.Add(kind.Name)) return;
+            step($"asking {kind.Name} for its support directories");
+            try { interpreterLibraries.Add(InterpreterSupport.Pack(kind, exe, spec.Environment, host, OnFile)); }
+            catch (OpsException e) { warn($"warning: {e.Message}; its support files are not packed (pack them with --dir)"); }
+        }
+        if (InterpreterSupport.Find(names) is { } programKind) PackSupport(programKind, realPath);
         if (GdbSupport.IsGdb(names))
             foreach (var p in GdbSupport.Paths())
                 if (!paths.Any(q => q.Destination == p.Destination)) paths.Add(p);
@@ -183,6 +193,8 @@ public static class ProgramImage
         if (perlInc.Count == 0 && spec.Perl != false
             && packedPrograms.FirstOrDefault(p => PerlLib.IsPerl(p.Path, p.Real!) && HostElf.HasElfMagic(p.Real!)) is { Real: { } perl })
             (perlInc, perlDirectories) = PackPerl(host, perl, spec.Environment, step, OnFile, interpreterLibraries);
+        foreach (var (path, real) in packedPrograms.Where(p => HostElf.HasElfMagic(p.Real!)))
+            if (InterpreterSupport.Find(path, real!) is { } kind) PackSupport(kind, real!);
         host.PackLinkTargets(warn);
 
         if (elfFiles.Count > 0)
@@ -198,6 +210,7 @@ public static class ProgramImage
 
         if (resolver.Libraries.Any(l => l.FoundViaLdSoCache) && !root.Contains("/etc/ld.so.cache") && File.Exists("/etc/ld.so.cache"))
             host.Add("/etc/ld.so.cache");
+        if (resolver.Objects.Any(o => Path.GetFileName(o.Path) == "libc.so.6")) Locales.Add(host, spec.Environment);     // glibc's setlocale reads them
         EtcFiles.AddMissing(root, spec.NameServers);
 
         root.AddFile("/.compat/exe", Encoding.UTF8.GetBytes(realPath));

@@ -396,6 +396,30 @@ if [ -x /usr/bin/perl ]; then
   expect perl-packed-no-perl 2 "Can't locate POSIX.pm" -- $OPS run --no-perl --file /usr/bin/perl "$BB" sh -c 'perl -MPOSIX -e 1 || exit 2'
 fi
 
+# tclsh, zsh and gawk bring the directories they read, asked of the host interpreter: Tcl's
+# library (init.tcl: tclsh does not start without it; bundled http), zsh's modules and function
+# directories ($module_path, $fpath without completions), gawk's AWKPATH and extensions; run as the
+# program, or packed (a script's #! line).
+if [ -x /usr/bin/tclsh ]; then
+  printf 'package require http\nputs "[file tail [info library]] [http::formatQuery a 1] [format %%05.1f 3.14159]"\n' > "$TMP/t.tcl"
+  same_with tclsh-library --file "$TMP/t.tcl" -- /usr/bin/tclsh "$TMP/t.tcl"
+  expect tclsh-summary 0 '^ops: image: .*tclsh /usr/share/tcltk/tcl8[.0-9]*: [0-9]+ files' -- $OPS run -v --file "$TMP/t.tcl" /usr/bin/tclsh "$TMP/t.tcl"
+fi
+if [ -x /usr/bin/zsh ]; then
+  same_as_native zsh-modules /usr/bin/zsh -fc 'zmodload zsh/mathfunc; print $(( sqrt(16) )); autoload -Uz is-at-least; is-at-least 5.0 && print functions'
+  printf '#!/usr/bin/zsh -f\nzmodload zsh/datetime && print ${+EPOCHSECONDS}\n' > "$TMP/d.zsh"; chmod +x "$TMP/d.zsh"
+  same_with zsh-shebang --file "$TMP/d.zsh" -- "$BB" sh -c "$TMP/d.zsh"
+fi
+if [ -x /usr/bin/gawk ]; then
+  same_as_native gawk-extensions /usr/bin/gawk -l ordchr -i join 'BEGIN { split("a b", w); print ord("A"), chr(66), join(w, 1, 2) }'
+fi
+
+# Programs linking glibc get the C.UTF-8 locale, and the locales the guest's environment names.
+if [ -x /usr/bin/locale ] && [ -d /usr/lib/locale/C.utf8 ]; then
+  got=$($OPS run -e LC_ALL=C.UTF-8 /usr/bin/locale charmap 2>"$TMP/err" </dev/null)
+  [ "$got" = "UTF-8" ] && ok locale-c-utf8 || bad locale-c-utf8 "got '$got' ($(tail -c 300 "$TMP/err"))"
+fi
+
 # Programs linking ncurses' libtinfo get terminfo entries for the guest's TERM (xterm unless -e
 # TERM=...) and xterm, linux, vt100, dumb; top exits 1 without them.
 if [ -x /usr/bin/tput ]; then
