@@ -4,7 +4,8 @@
 # a FIFO whose reader and writer both block in open, script(1) (SIGCHLD through a signalfd while
 # blocked), chrt and taskset, cp of a 1 GiB sparse file (st_blocks, SEEK_DATA/SEEK_HOLE), git
 # (init, commit, branch, merge, clone), make -j4 building C with gcc (cc1, as, ld), openssl and gawk,
-# openssl with only --dir /usr/lib/ssl (its links into /etc/ssl followed).
+# openssl with only --dir /usr/lib/ssl (its links into /etc/ssl followed), tmux (server started
+# through a socketpair carrying descriptors).
 # Ends with "programs: N passed, M failed" (a case whose host tool is missing counts as skipped).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -74,6 +75,13 @@ run openssl-ssl-links "$B/openssl /usr/lib/ssl $B/md5sum $B/ls $B/wc" -- /bin/ba
 openssl x509 -in /usr/lib/ssl/cert.pem -noout -subject
 openssl verify -CApath /usr/lib/ssl/certs /usr/lib/ssl/certs/ISRG_Root_X1.pem
 md5sum < /usr/lib/ssl/openssl.cnf; ls /usr/lib/ssl/certs/ | wc -l'
+
+# tmux starts its server with a double fork and hands it the client's stdin and stdout with
+# SCM_RIGHTS over a socketpair; it needs a UTF-8 locale and falls back to C.UTF-8 (packed).
+run tmux "$B/tmux $B/sleep $B/cat /bin/sh" -- /bin/sh -c '
+cd /tmp/compat-programs && tmux -S s -f /dev/null new-session -d -x 80 -y 24 "echo inside > t; sleep 30"
+for i in 1 2 3 4 5 6 7 8 9 10; do [ -s t ] && break; sleep 0.5; done; cat t
+tmux -S s list-sessions -F "#{session_name} #{window_width}x#{window_height}"; tmux -S s kill-server; echo killed=$?'
 
 echo "programs: $pass passed, $fail failed${skip:+, $skip skipped}"
 [ "$fail" -eq 0 ]
