@@ -180,7 +180,7 @@ namespace Kernel.Syscalls
         private static File RegularFile(int fd, out long error)
         {
             error = 0;
-            File file = FdTable.Get(fd);
+            File file = FdTable.GetOpen(fd);
             if (file == null) { error = -Errno.EBADF; return null; }
             if (file.Node == null) { error = file is PipeFile ? -Errno.ESPIPE : -Errno.EINVAL; return null; }
             return file;
@@ -188,13 +188,15 @@ namespace Kernel.Syscalls
 
         public static long Ftruncate(SyscallFrame* f)
         {
+            if ((long)f->A1 < 0) return -Errno.EINVAL;
             File file = RegularFile((int)f->A0, out long err);
             if (file == null) return err == -Errno.ESPIPE ? -Errno.EINVAL : err;
-            if ((long)f->A1 < 0) return -Errno.EINVAL;
             if (!file.CanWrite) return -Errno.EINVAL;
             if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.EINVAL;
+            int r = SysFile.SizeLimitOk(file.Node, (long)f->A1);
+            if (r < 0) return r;
             Perm.RemovePrivs(file.Node);
-            int r = FileSystem.Truncate(file.Node, (long)f->A1);
+            r = FileSystem.Truncate(file.Node, (long)f->A1);
             if (r >= 0) FsNotify.Child(file.Node, InotifyMask.IN_MODIFY);
             return r;
         }
@@ -202,7 +204,7 @@ namespace Kernel.Syscalls
         // RAM-backed files are always "on disk": sync has nothing to do (MAP_SHARED pages are written back on msync).
         public static long Fsync(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             // Pipes, sockets, the console and device or /proc nodes have nothing to sync (Linux: EINVAL).
             return file.Node == null || file.Node.IsSpecial ? -Errno.EINVAL : 0;
@@ -256,7 +258,7 @@ namespace Kernel.Syscalls
 
         public static long SyncFileRange(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             long offset = (long)f->A1, end = (long)(f->A1 + f->A2);
             if (((uint)f->A3 & ~SYNC_FILE_RANGE_ALL) != 0 || offset < 0 || end < 0 || end < offset) return -Errno.EINVAL;
@@ -310,7 +312,11 @@ namespace Kernel.Syscalls
                 r = FileSystem.PunchHole(node, offset, len);
                 if (r == 0 && offset < node.Size) AddressSpace.RefreshShared(node, offset, len > node.Size - offset ? node.Size - offset : len);
             }
-            else if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + len > node.Size) r = FileSystem.Truncate(node, offset + len);
+            else if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + len > node.Size)
+            {
+                r = SysFile.SizeLimitOk(node, offset + len);
+                if (r == 0) r = FileSystem.Truncate(node, offset + len);
+            }
             if (r == 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);
             return r;
         }

@@ -414,7 +414,9 @@ namespace Kernel.Syscalls
         internal static long ReadInto(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanRead) return -Errno.EBADF;
-            if (count == 0) return 0;
+            long bad = VerifyArea(file, buf, count, offset);
+            if (bad < 0) return bad;
+            if (count == 0) return file is InodeFile && file.Node.IsDirectory ? -Errno.EISDIR : 0;
             // Pipes copy straight between the ring and user memory.
             if (file is PipeFile pr && offset < 0)
             {
@@ -444,6 +446,41 @@ namespace Kernel.Syscalls
             return (long)done;
         }
 
+        /// <summary>
+        /// vfs_read/vfs_write's checks before any transfer: a buffer that cannot lie in user memory is
+        /// EFAULT (access_ok), and on a file with positions a transfer whose end passes 2^63 is EINVAL
+        /// (rw_verify_area). Pipes and sockets have no position; /proc/PID/mem's is unsigned.
+        /// </summary>
+        internal static long VerifyArea(File file, ulong buf, ulong count, long offset)
+        {
+            if (!UserMemory.AccessOk(buf, count)) return -Errno.EFAULT;
+            if (!(file is InodeFile) || file.Node is ProcessMemFile) return 0;
+            long pos = offset < 0 ? file.Offset : offset;
+            return (long)((ulong)pos + count) < 0 ? -Errno.EINVAL : 0;
+        }
+
+        /// <summary>
+        /// RLIMIT_FSIZE (generic_write_check_limits): a write to a regular file stops at the limit; one
+        /// that starts at or past it is EFBIG, with SIGXFSZ. Returns the count to write or -EFBIG.
+        /// </summary>
+        private static long FileSizeLimit(File file, ulong count, long offset)
+        {
+            ulong limit = Process.Current.Limits[SysProcess.RLIMIT_FSIZE].Cur;
+            if (limit == ulong.MaxValue || count == 0) return (long)count;
+            long pos = (file.Flags & OpenFlags.O_APPEND) != 0 ? file.Node.Size : offset < 0 ? file.Offset : offset;
+            if ((ulong)pos >= limit) { SignalDelivery.Raise(Signal.SIGXFSZ); return -Errno.EFBIG; }
+            return (long)(count < limit - (ulong)pos ? count : limit - (ulong)pos);
+        }
+
+        /// <summary>inode_newsize_ok: truncate or fallocate growing a file past RLIMIT_FSIZE is EFBIG, with SIGXFSZ.</summary>
+        internal static int SizeLimitOk(Inode node, long size)
+        {
+            ulong limit = Process.Current.Limits[SysProcess.RLIMIT_FSIZE].Cur;
+            if (size <= node.Size || limit == ulong.MaxValue || (ulong)size <= limit) return 0;
+            SignalDelivery.Raise(Signal.SIGXFSZ);
+            return -Errno.EFBIG;
+        }
+
         /// <summary>A regular file read at or past its end: Linux copies nothing, so a bad buffer goes unnoticed (0, not EFAULT).</summary>
         private static bool AtEndOfFile(File file, long offset)
         {
@@ -455,6 +492,8 @@ namespace Kernel.Syscalls
         internal static long WriteFrom(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanWrite) return -Errno.EBADF;
+            long bad = VerifyArea(file, buf, count, offset);
+            if (bad < 0) return bad;
             if (file is PipeFile pw && offset < 0)
             {
                 if (!pw.WriteEnd && (pw.Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
@@ -468,6 +507,9 @@ namespace Kernel.Syscalls
                 Inode node = file.Node;
                 if (count > 0) Perm.RemovePrivs(node);
                 while (node.Writer != null && node.Writer != Thread.Current) Scheduler.Sleep(s_fileWriters, 0, interruptible: false);
+                long allowed = FileSizeLimit(file, count, offset);
+                if (allowed < 0) return allowed;
+                count = (ulong)allowed;
                 if (count > PreemptEvery && node.Writer == null) { node.Writer = Thread.Current; locked = node; }
             }
             long r = WriteChunks(file, buf, count, offset, locked != null);
@@ -500,48 +542,81 @@ namespace Kernel.Syscalls
 
         public static long Read(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             return file == null ? -Errno.EBADF : ReadInto(file, f->A1, f->A2, -1);
         }
 
         public static long Write(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             long r = WriteFrom(file, f->A1, f->A2, -1);
             if (r == -Errno.EAGAIN || (r >= 0 && (ulong)r < f->A2)) file.WriteBlocked = true;   // full: EPOLLET's next EPOLLOUT is an edge
             return r;
         }
 
+        // pread/pwrite/preadv/pwritev: a negative offset is EINVAL before the descriptor is looked at,
+        // and a file without positions (pipe, socket) is ESPIPE before its access mode is.
         public static long Pread64(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
-            if (file == null) return -Errno.EBADF;
             if ((long)f->A3 < 0) return -Errno.EINVAL;
+            File file = FdTable.GetOpen((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (IsStream(file)) return -Errno.ESPIPE;
             return ReadInto(file, f->A1, f->A2, (long)f->A3);
         }
 
         public static long Pwrite64(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
-            if (file == null) return -Errno.EBADF;
             if ((long)f->A3 < 0) return -Errno.EINVAL;
+            File file = FdTable.GetOpen((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (IsStream(file)) return -Errno.ESPIPE;
             return WriteFrom(file, f->A1, f->A2, (long)f->A3);
         }
+
+        private static bool IsStream(File file) => file is PipeFile || file is SocketFile;
 
         private struct IoVec { public ulong Base, Len; }
 
         internal static long Vectored(int fd, ulong iov, long count, bool write, long offset)
         {
-            File file = FdTable.Get(fd);
+            File file = FdTable.GetOpen(fd);
             if (file == null) return -Errno.EBADF;
+            if (offset >= 0 && IsStream(file)) return -Errno.ESPIPE;
             return VectoredFile(file, iov, count, write, offset);
+        }
+
+        private const long UioMaxIov = 1024, MaxRwCount = 0x7ffff000;
+
+        /// <summary>
+        /// The checks of vfs_readv/vfs_writev before any transfer, in Linux's order: the access mode
+        /// (EBADF), the vector (more than UIO_MAXIOV entries or a negative length: EINVAL; a buffer
+        /// beyond user memory: EFAULT), then the range (<see cref="VerifyArea"/>). Returns the total
+        /// length (capped at MAX_RW_COUNT) or -errno.
+        /// </summary>
+        internal static long CheckIovecs(File file, ulong iov, long count, bool write, long offset)
+        {
+            if (write ? !file.CanWrite : !file.CanRead) return -Errno.EBADF;
+            if ((ulong)count > UioMaxIov) return -Errno.EINVAL;
+            long total = 0;
+            bool fault = false;
+            for (long i = 0; i < count; i++)
+            {
+                if (UserMemory.Read(iov + (ulong)i * 16, out IoVec v) != 0) return -Errno.EFAULT;
+                if ((long)v.Len < 0) return -Errno.EINVAL;
+                if (!UserMemory.AccessOk(v.Base, v.Len)) fault = true;
+                total += (long)v.Len > MaxRwCount - total ? MaxRwCount - total : (long)v.Len;
+            }
+            if (fault) return -Errno.EFAULT;
+            return total == 0 ? 0 : VerifyArea(file, 0, (ulong)total, offset) < 0 ? -Errno.EINVAL : total;
         }
 
         /// <summary>readv/writev (offset -1: the file position) on an open file (io_uring's registered files have no descriptor).</summary>
         internal static long VectoredFile(File file, ulong iov, long count, bool write, long offset)
         {
-            if (count < 0 || count > 1024) return -Errno.EINVAL;
+            long check = CheckIovecs(file, iov, count, write, offset);
+            if (check <= 0) return check;
             long total = 0;
             for (long i = 0; i < count; i++)
             {
@@ -575,8 +650,12 @@ namespace Kernel.Syscalls
             long offset = (long)f->A3;
             int flags = (int)f->A5;
             if (offset < -1) return -Errno.EINVAL;
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
+            if (offset >= 0 && IsStream(file)) return -Errno.ESPIPE;
+            // As Linux, the flags are looked at only once there is something to transfer.
+            long check = CheckIovecs(file, f->A1, (long)f->A2, write, offset);
+            if (check <= 0) return check;
             if ((flags & ~RWF_KNOWN) != 0) return -Errno.EOPNOTSUPP;
             if ((flags & RWF_NOWAIT) != 0 && (file.Node == null || file is PtyEnd) && (file.Poll() & (write ? PollBits.POLLOUT : PollBits.POLLIN)) == 0) return -Errno.EAGAIN;
             bool atPosition = offset == -1;
@@ -595,7 +674,7 @@ namespace Kernel.Syscalls
 
         public static long Lseek(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             return file == null ? -Errno.EBADF : file.Seek((long)f->A1, (int)f->A2);
         }
 

@@ -460,7 +460,7 @@ namespace Kernel.Syscalls
         }
 
         public static long Sync(SyscallFrame* f) { AddressSpace.SyncAll(); return 0; }
-        public static long Syncfs(SyscallFrame* f) => Fs.FdTable.Get((int)f->A0) == null ? -Errno.EBADF : Sync(f);
+        public static long Syncfs(SyscallFrame* f) => Fs.FdTable.GetOpen((int)f->A0) == null ? -Errno.EBADF : Sync(f);
 
         /// <summary>personality: records the persona (0xffffffff only asks) and returns the previous one; only PER_LINUX behaviour exists.</summary>
         public static long Personality(SyscallFrame* f)

@@ -505,6 +505,8 @@ namespace Kernel.Syscalls
             if (FileSystem.WalkReadOnly && node.IsRegular) return -Errno.EROFS;
             r = Perm.Check(node, Perm.MAY_WRITE);
             if (r < 0) return r;
+            r = SysFile.SizeLimitOk(node, (long)f->A1);
+            if (r < 0) return r;
             Perm.RemovePrivs(node);
             r = FileSystem.Truncate(node, (long)f->A1);
             if (r >= 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);

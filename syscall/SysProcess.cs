@@ -225,7 +225,7 @@ namespace Kernel.Syscalls
         }
 
         private const ulong RlimInfinity = ulong.MaxValue;
-        public const int RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14, RlimCount = 16;
+        public const int RLIMIT_FSIZE = 1, RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14, RlimCount = 16;
         private static Rlimit* s_limits => Process.Current.Limits;
 
         /// <summary>The limits pid 1 starts with (children inherit their parent's).</summary>

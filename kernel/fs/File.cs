@@ -88,6 +88,16 @@ namespace Kernel.Fs
             return f;
         }
 
+        /// <summary>
+        /// <see cref="Get"/> for calls that use the file itself (I/O, sync, truncate, locks): an O_PATH
+        /// descriptor only names a file, so they see none (EBADF), as Linux's fdget.
+        /// </summary>
+        public static File GetOpen(int fd)
+        {
+            File f = Get(fd);
+            return f != null && (f.Flags & OpenFlags.O_PATH) != 0 ? null : f;
+        }
+
         /// <summary>The open file at <paramref name="fd"/> without taking a reference (identity checks, close).</summary>
         public static File Peek(int fd) => (uint)fd < Max ? T.Files[fd] : null;
 
