@@ -147,7 +147,10 @@ namespace Kernel.Syscalls
             if (len < 0) return len;
             if (len == 0) return -Errno.ENOENT;
             if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return -Errno.EOPNOTSUPP;
-            if ((flags & OpenFlags.O_PATH) == 0) flags |= OpenFlags.O_LARGEFILE;   // as Linux on 64-bit: F_GETFL shows it
+            // As Linux's build_open_how: O_PATH keeps only the flags that mean something to it (open
+            // and openat drop the rest silently, openat2 refused them); others gain O_LARGEFILE on 64-bit.
+            if ((flags & OpenFlags.O_PATH) != 0) flags &= O_PATH_FLAGS;
+            else flags |= OpenFlags.O_LARGEFILE;
             int r = StartDir(dirfd, buf, len, out Inode start);
             if (r < 0) return r;
             // BENEATH and IN_ROOT are relative to dirfd; IN_ROOT needs it even for an absolute path.
@@ -399,7 +402,7 @@ namespace Kernel.Syscalls
             uint first = (uint)f->A0, last = (uint)f->A1, flags = (uint)f->A2;
             const uint CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
             if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last) return -Errno.EINVAL;
-            for (uint fd = first; fd <= last && fd < FdTable.Max; fd++)
+            for (uint fd = first; fd <= last && fd < (uint)Process.Current.Files.Size; fd++)
             {
                 if (FdTable.Get((int)fd) == null) continue;
                 if ((flags & CLOSE_RANGE_CLOEXEC) != 0) FdTable.SetCloexec((int)fd, true);
@@ -903,14 +906,14 @@ namespace Kernel.Syscalls
                 if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
                 timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
             }
-            if (f->A1 > FdTable.Max) return -Errno.EINVAL;
+            if (f->A1 > (ulong)FdTable.Limit) return -Errno.EINVAL;
             long r = SignalDelivery.BeginWaitMask(f->A3, f->A4);
             return r < 0 ? r : SignalDelivery.EndWaitMask(DoPoll(f->A0, f->A1, timeoutMs));
         }
 
         private static long DoPoll(ulong fds, ulong nfds, long timeoutMs)
         {
-            if (nfds > FdTable.Max) return -Errno.EINVAL;
+            if (nfds > (ulong)FdTable.Limit) return -Errno.EINVAL;   // as Linux: more entries than RLIMIT_NOFILE
             ulong deadline = timeoutMs < 0 ? ulong.MaxValue : Drivers.Tsc.MonotonicNs() + (ulong)timeoutMs * 1_000_000;
             while (true)
             {
@@ -961,7 +964,7 @@ namespace Kernel.Syscalls
                 if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
                 timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
             }
-            if ((int)f->A0 < 0 || (int)f->A0 > FdTable.Max) return -Errno.EINVAL;
+            if ((int)f->A0 < 0) return -Errno.EINVAL;
             // The sixth argument points to { const sigset_t *ss; size_t ss_len }.
             ulong set = 0, size = 0;
             if (f->A5 != 0 && (UserMemory.Read(f->A5, out set) != 0 || UserMemory.Read(f->A5 + 8, out size) != 0)) return -Errno.EFAULT;
@@ -969,9 +972,13 @@ namespace Kernel.Syscalls
             return r < 0 ? r : SignalDelivery.EndWaitMask(DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs));
         }
 
+        private const int SelectMax = 1024;                   // the bitmaps below hold FD_SETSIZE bits
+
         private static long DoSelect(int nfds, ulong readSet, ulong writeSet, ulong exceptSet, long timeoutMs)
         {
-            if (nfds < 0 || nfds > FdTable.Max) return -Errno.EINVAL;
+            if (nfds < 0) return -Errno.EINVAL;
+            if (nfds > Process.Current.Files.Size) nfds = Process.Current.Files.Size;   // as Linux: no descriptor lies above the table
+            if (nfds > SelectMax) return -Errno.EINVAL;
             int words = (nfds + 63) / 64;
             ulong* inR = stackalloc ulong[16], inW = stackalloc ulong[16], outR = stackalloc ulong[16], outW = stackalloc ulong[16];
             for (int i = 0; i < 16; i++) { inR[i] = inW[i] = 0; }

@@ -179,8 +179,8 @@ namespace Kernel.Syscalls
             switch ((int)f->A2)
             {
                 case KCMP_FILE:
-                    x = (uint)f->A3 < Fs.FdTable.Max ? a.Files.Files[(int)f->A3] : null;
-                    y = (uint)f->A4 < Fs.FdTable.Max ? b.Files.Files[(int)f->A4] : null;
+                    x = (uint)f->A3 < (uint)a.Files.Size ? a.Files.Files[(int)f->A3] : null;
+                    y = (uint)f->A4 < (uint)b.Files.Size ? b.Files.Files[(int)f->A4] : null;
                     if (x == null || y == null) return -Errno.EBADF;
                     break;
                 case KCMP_VM: x = a.Map; y = b.Map; break;

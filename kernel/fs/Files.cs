@@ -146,7 +146,9 @@ namespace Kernel.Fs
     /// <summary>A pipe's ring buffer, shared by its read and write ends.</summary>
     internal sealed unsafe class Pipe
     {
-        public const int Capacity = 65536;
+        public const int DefaultSize = 65536;       // Linux's 16 pages
+        public const int MaxUserSize = 1 << 20;     // fs.pipe-max-size: the most F_SETPIPE_SZ gives without CAP_SYS_RESOURCE
+        public int Capacity = DefaultSize;
         public byte* Buffer;
         public int Head, Count;
         public int Readers = 1, Writers = 1;
@@ -158,8 +160,29 @@ namespace Kernel.Fs
 
         public Pipe()
         {
-            Buffer = (byte*)Memory.Mm.KernelHeap.Alloc(Capacity);
+            Buffer = (byte*)Memory.Mm.KernelHeap.Alloc(DefaultSize);
             Id = s_nextId++;
+        }
+
+        /// <summary>
+        /// F_SETPIPE_SZ: a buffer of <paramref name="size"/> bytes takes over what is buffered (EBUSY
+        /// when that does not fit). Returns the size or -errno.
+        /// </summary>
+        public int Resize(int size)
+        {
+            if (Count > size) return -Errno.EBUSY;
+            if (size == Capacity) return size;
+            byte* b = (byte*)Memory.Mm.KernelHeap.Alloc((ulong)size);
+            if (b == null) return -Errno.ENOMEM;
+            int first = Capacity - Head < Count ? Capacity - Head : Count;
+            Mem.Copy(b, Buffer + Head, (ulong)first);
+            Mem.Copy(b + first, Buffer, (ulong)(Count - first));
+            Memory.Mm.KernelHeap.Free(Buffer);
+            Buffer = b;
+            Head = 0;
+            Capacity = size;
+            Changed();                                 // more room: writers may go on
+            return size;
         }
 
         public void Free()
@@ -282,7 +305,7 @@ namespace Kernel.Fs
 
         public override short Poll()
         {
-            if (WriteEnd) return P.Readers == 0 ? PollBits.POLLERR : P.Count < Pipe.Capacity ? PollBits.POLLOUT : (short)0;
+            if (WriteEnd) return P.Readers == 0 ? PollBits.POLLERR : P.Count < P.Capacity ? PollBits.POLLOUT : (short)0;
             short r = 0;
             if (P.Count > 0) r |= PollBits.POLLIN;
             if (P.Writers == 0) r |= PollBits.POLLHUP;

@@ -91,13 +91,12 @@ namespace Kernel.Fs
             Inode infoDir = SubDir(dir, "fdinfo", 0x16D);
             Inode taskDir = SubDir(dir, "task", 0x16D);
             if (fdDir == null || infoDir == null || taskDir == null) return;
-            File[] files = p.Files.Files;
             // Names whose descriptor is closed go first, so the loop below only adds or retargets.
             DropStale(fdDir, p, false);
             DropStale(infoDir, p, false);
-            for (int fd = 0; fd < FdTable.Max; fd++)
+            for (int fd = 0; fd < p.Files.Size; fd++)
             {
-                File f = files[fd];
+                File f = p.Files.Files[fd];
                 if (f == null) continue;
                 ReadOnlySpan<byte> n = name.Slice(0, Digits(fd, name));
                 int tl = LinkTarget(f, fd, target);
@@ -147,7 +146,7 @@ namespace Kernel.Fs
                 DirEntry next = e.Next;
                 int v = 0;
                 for (int i = 0; i < e.NameLength; i++) v = v * 10 + (e.Name[i] - '0');
-                bool live = threads ? p.FindThread(v) != null : (uint)v < FdTable.Max && p.Files.Files[v] != null;
+                bool live = threads ? p.FindThread(v) != null : (uint)v < (uint)p.Files.Size && p.Files.Files[v] != null;
                 if (!live) Remove(dir, e);
                 e = next;
             }
@@ -213,10 +212,10 @@ namespace Kernel.Fs
             int fd = 0;
             for (int i = 0; i < len; i++)
             {
-                if (name[i] < '0' || name[i] > '9' || fd > FdTable.Max) return null;
+                if (name[i] < '0' || name[i] > '9' || fd > FdTable.NrOpen) return null;
                 fd = fd * 10 + (name[i] - '0');
             }
-            return fd < FdTable.Max ? p.Files.Files[fd] : null;
+            return fd < p.Files.Size ? p.Files.Files[fd] : null;
         }
 
         // ---- /proc/<pid>: a directory per process, from fork to reap ---------------------------------
@@ -488,7 +487,7 @@ namespace Kernel.Fs
         /// <summary>/proc/PID/fdinfo/N: position, status flags as Linux keeps them (O_LARGEFILE on files, O_CLOEXEC from the descriptor), mount and inode.</summary>
         public static void FdInfoOf(ref TextBuffer t, Process p, int fd)
         {
-            if (p.Files == null || (uint)fd >= FdTable.Max) return;
+            if (p.Files == null || (uint)fd >= (uint)p.Files.Size) return;
             File f = p.Files.Files[fd];
             if (f == null) return;
             ulong flags = (ulong)(uint)f.Flags;

@@ -46,7 +46,7 @@ namespace Kernel.Fs
                 return 0;
             }
             if (level != SocketConst.SOL_SOCKET || (name != SocketConst.SO_SNDBUF && name != SocketConst.SO_RCVBUF)) return -Errno.ENOPROTOOPT;
-            *(int*)value = Pipe.Capacity;
+            *(int*)value = Pipe.DefaultSize;
             *len = 4;
             return 0;
         }
@@ -55,7 +55,7 @@ namespace Kernel.Fs
         {
             short r = 0;
             if (In.Count > 0 || In.Writers == 0 || ReadShut) r |= PollBits.POLLIN;
-            if (!WriteShut && Out.Readers > 0 && Out.Count < Pipe.Capacity) r |= PollBits.POLLOUT;
+            if (!WriteShut && Out.Readers > 0 && Out.Count < Out.Capacity) r |= PollBits.POLLOUT;
             if (In.Writers == 0 && Out.Readers == 0) r |= PollBits.POLLHUP;
             return r;
         }

@@ -518,7 +518,7 @@ namespace Kernel.Fs
             }
             if (name == SocketConst.SO_SNDBUF || name == SocketConst.SO_RCVBUF)
             {
-                *(int*)value = IsDatagram ? MaxQueuedBytes : Pipe.Capacity;
+                *(int*)value = IsDatagram ? MaxQueuedBytes : Pipe.DefaultSize;
                 *len = 4;
                 return 0;
             }
