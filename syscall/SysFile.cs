@@ -142,15 +142,18 @@ namespace Kernel.Syscalls
 
         private static long DoOpen(int dirfd, ulong userPath, int flags, uint mode, int resolve = 0)
         {
-            byte* buf = stackalloc byte[PathMax + 1];
-            int len = CopyPath(userPath, buf);
-            if (len < 0) return len;
-            if (len == 0) return -Errno.ENOENT;
-            if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return -Errno.EOPNOTSUPP;
             // As Linux's build_open_how: O_PATH keeps only the flags that mean something to it (open
             // and openat drop the rest silently, openat2 refused them); others gain O_LARGEFILE on 64-bit.
             if ((flags & OpenFlags.O_PATH) != 0) flags &= O_PATH_FLAGS;
             else flags |= OpenFlags.O_LARGEFILE;
+            // build_open_flags: O_CREAT|O_DIRECTORY is refused (it once made regular files), and an
+            // unnamed temporary file must be writable; both before the path is read.
+            if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_DIRECTORY)) == (OpenFlags.O_CREAT | OpenFlags.O_DIRECTORY)) return -Errno.EINVAL;
+            if ((flags & O_TMPFILE_BIT) != 0 && (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) return -Errno.EINVAL;
+            byte* buf = stackalloc byte[PathMax + 1];
+            int len = CopyPath(userPath, buf);
+            if (len < 0) return len;
+            if (len == 0) return -Errno.ENOENT;
             int r = StartDir(dirfd, buf, len, out Inode start);
             if (r < 0) return r;
             // BENEATH and IN_ROOT are relative to dirfd; IN_ROOT needs it even for an absolute path.
@@ -168,8 +171,10 @@ namespace Kernel.Syscalls
             var path = new System.ReadOnlySpan<byte>(buf, len);
             bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
             r = FileSystem.Resolve(start, path, follow, resolve, anchor, out Inode node);
+            if ((flags & O_TMPFILE_BIT) != 0) return r < 0 ? r : OpenTmpfile(node, flags, mode);
             bool created = false;
-            if (r == -Errno.ENOENT && (flags & OpenFlags.O_CREAT) != 0)
+            // O_CREAT with a trailing slash is EISDIR whether or not the name exists (after the parent's errors).
+            if ((flags & OpenFlags.O_CREAT) != 0 && (r == -Errno.ENOENT || buf[len - 1] == '/'))
             {
                 r = CreateFollowing(start, buf, len, flags, mode, resolve, anchor, out node);
                 if (r < 0) return r;
@@ -185,6 +190,26 @@ namespace Kernel.Syscalls
         }
 
         /// <summary>
+        /// O_TMPFILE: an unnamed regular file on <paramref name="dir"/>'s file system, as if created
+        /// there and unlinked at once; linkat(fd, "", AT_EMPTY_PATH) can name it later unless O_EXCL.
+        /// </summary>
+        private static long OpenTmpfile(Inode dir, int flags, uint mode)
+        {
+            if (!dir.IsDirectory) return -Errno.ENOTDIR;
+            if (FileSystem.WalkReadOnly) return -Errno.EROFS;
+            int r = Perm.Check(dir, Perm.MAY_WRITE | Perm.MAY_EXEC);
+            if (r < 0) return r;
+            Inode node = FileSystem.NewInode(0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask));
+            Perm.InitOwner(dir, node);
+            node.SetParent(dir);
+            node.Linkable = (flags & OpenFlags.O_EXCL) == 0;
+            var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY | O_TMPFILE_BIT | OpenFlags.O_DIRECTORY));
+            int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
+            if (fd < 0) FdTable.Release(file);
+            return fd;
+        }
+
+        /// <summary>
         /// The second half of open: a descriptor for a node already found (open_by_handle_at starts here).
         /// A file this open <paramref name="created"/> is not checked against its mode (Linux: O_CREAT with mode 0 still gives a writable descriptor).
         /// </summary>
@@ -196,7 +221,7 @@ namespace Kernel.Syscalls
             if (FileSystem.IsFileLink(node) && (flags & OpenFlags.O_PATH) == 0) return Reopen(ProcFs.FileOfLink(node), flags);
             if (type == 0xA000 && (flags & OpenFlags.O_PATH) == 0) return -Errno.ELOOP;   // O_NOFOLLOW on a symlink
             if ((flags & OpenFlags.O_DIRECTORY) != 0 && type != 0x4000) return -Errno.ENOTDIR;
-            if (type == 0x4000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_CREAT) != 0) && (flags & OpenFlags.O_PATH) == 0) return -Errno.EISDIR;
+            if (type == 0x4000 && (acc != OpenFlags.O_RDONLY || (flags & (OpenFlags.O_CREAT | OpenFlags.O_TRUNC)) != 0) && (flags & OpenFlags.O_PATH) == 0) return -Errno.EISDIR;
             if ((flags & OpenFlags.O_PATH) == 0 && FileSystem.WalkMount != null)
             {
                 // The mount's flags: devices need a mount without nodev, writing a file one that is not read-only.
@@ -211,7 +236,7 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
                 if ((flags & OpenFlags.O_NOATIME) != 0 && !Perm.OwnerOrCapable(node)) return -Errno.EPERM;
             }
-            if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
+            if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && (flags & OpenFlags.O_PATH) == 0)   // O_RDONLY too, as Linux
             {
                 r = FileSystem.Truncate(node, 0);
                 if (r < 0) return r;
@@ -393,6 +418,16 @@ namespace Kernel.Syscalls
             r = FileSystem.AddSpecial(parent, name, node);
             if (r >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
             return r;
+        }
+
+        /// <summary>A whiteout at <paramref name="name"/>: a character device 0:0 with no permissions (RENAME_WHITEOUT).</summary>
+        internal static void AddWhiteout(Inode parent, System.ReadOnlySpan<byte> name)
+        {
+            var node = new DeadDevice();
+            node.Mode = Inode.S_IFCHR;
+            node.Rdev = 0;
+            Perm.InitOwner(parent, node);
+            if (FileSystem.AddSpecial(parent, name, node) >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
         }
 
         public static long Close(SyscallFrame* f) => FdTable.Close((int)f->A0);
@@ -752,11 +787,15 @@ namespace Kernel.Syscalls
             return file == null ? -Errno.EBADF : StatFile(file, f->A1);
         }
 
+        private const int AT_NO_AUTOMOUNT = 0x800, AT_STATX_SYNC_TYPE = 0x6000;
+
         private static long StatPath(int dirfd, ulong path, ulong buf, int flags)
         {
+            if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
             if ((flags & AT_EMPTY_PATH) != 0)
             {
-                long len = UserMemory.StringLength(path, PathMax);
+                // As Linux 6.11+: with AT_EMPTY_PATH a null path is the empty one.
+                long len = path == 0 ? 0 : UserMemory.StringLength(path, PathMax);
                 if (len < 0) return len;
                 if (len == 0)
                 {
@@ -789,6 +828,8 @@ namespace Kernel.Syscalls
             public fixed ulong Spare[14];
         }
 
+        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80;
+
         public static long StatxSyscall(SyscallFrame* f)
         {
             Stat st;
@@ -796,7 +837,9 @@ namespace Kernel.Syscalls
             int flags = (int)f->A2;
             int dirfd = (int)f->A0;
             if (((uint)f->A3 & 0x80000000u) != 0) return -Errno.EINVAL;   // STATX__RESERVED
-            long len = UserMemory.StringLength(f->A1, PathMax);
+            if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) != 0) return -Errno.EINVAL;
+            if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE) return -Errno.EINVAL;   // FORCE_SYNC and DONT_SYNC at once
+            long len = f->A1 == 0 && (flags & AT_EMPTY_PATH) != 0 ? 0 : UserMemory.StringLength(f->A1, PathMax);
             if (len < 0) return len;
             if (len == 0 && (flags & AT_EMPTY_PATH) != 0)
             {
@@ -813,7 +856,8 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
             }
             Statx x = default;
-            x.Mask = 0x7FF;                       // STATX_BASIC_STATS
+            // STATX_BASIC_STATS; as Linux 6.13+ (multigrain timestamps), mtime and ctime only when asked for.
+            x.Mask = ((uint)f->A3 & (STATX_MTIME | STATX_CTIME)) != 0 ? 0x7FFu : 0x7FFu & ~(STATX_MTIME | STATX_CTIME);
             x.Blksize = 4096;
             x.Nlink = (uint)st.Nlink; x.Uid = st.Uid; x.Gid = st.Gid; x.Mode = (ushort)st.Mode;
             x.Ino = st.Ino; x.Size = (ulong)st.Size; x.Blocks = (ulong)st.Blocks;
@@ -821,7 +865,7 @@ namespace Kernel.Syscalls
             x.Mtime.Sec = st.Mtime; x.Mtime.Nsec = (uint)st.MtimeNsec;
             x.Ctime.Sec = st.Ctime; x.Ctime.Nsec = (uint)st.CtimeNsec;
             x.RdevMajor = (uint)(st.Rdev >> 8) & 0xFFF; x.RdevMinor = (uint)(st.Rdev & 0xFF);
-            x.DevMajor = 8; x.DevMinor = 1;
+            x.DevMajor = (uint)(st.Dev >> 8) & 0xFFF; x.DevMinor = (uint)(st.Dev & 0xFF) | (uint)(st.Dev >> 12) & 0xFFF00;   // as stat's st_dev
             return UserMemory.Write(f->A4, x);
         }
 

@@ -54,6 +54,7 @@ namespace Kernel.Vfs
         public bool Transient;                // a kernel-made node (/proc/PID/...) freed like a file once removed and unused
         public int WatchCount;                // inotify watches on it (each also holds an OpenRef)
         public bool DeleteSelfPending;        // unlinked while open: IN_DELETE_SELF waits for the last close
+        public bool Linkable;                 // an O_TMPFILE file (not O_EXCL): linkat may give it its first name
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
