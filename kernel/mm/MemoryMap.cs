@@ -15,6 +15,7 @@ namespace Kernel.Memory
         public ulong PagesMapped;
         public int Refs = 1;
         public Fs.AioContext Aio;               // io_setup contexts (Linux keeps them on the mm): a fork child has none
+        public int MembarrierRegistered;         // membarrier REGISTER_* commands done (a fork keeps them, exec starts afresh)
 
         /// <summary>The map in CR3 (per CPU; one CPU for now). Null only before the first process.</summary>
         public static MemoryMap Current;
@@ -47,7 +48,8 @@ namespace Kernel.Memory
             ulong root = PageTable.CloneRoot(&AddressSpace.ForkCopy);
             if (root == 0) return null;
             var m = new MemoryMap { Root = root, Capacity = src.Capacity, Count = src.Count, SharedCount = src.SharedCount,
-                                    BrkStart = src.BrkStart, Brk = src.Brk, PagesMapped = src.PagesMapped };
+                                    BrkStart = src.BrkStart, Brk = src.Brk, PagesMapped = src.PagesMapped,
+                                    MembarrierRegistered = src.MembarrierRegistered };
             m.Vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(m.Capacity * sizeof(Vma)));
             if (m.Vmas == null) { PageTable.FreeRoot(root, &AddressSpace.ForkCopy); Runtime.Allocator.Free(m); return null; }
             Mem.Copy(m.Vmas, src.Vmas, (ulong)(src.Count * sizeof(Vma)));
