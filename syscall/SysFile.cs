@@ -208,6 +208,9 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
                 if ((flags & OpenFlags.O_NOATIME) != 0 && !Perm.OwnerOrCapable(node)) return -Errno.EPERM;
             }
+            // A running program's file is not written (Linux's get_write_access), nor cut short first.
+            if (type == 0x8000 && (flags & OpenFlags.O_PATH) == 0 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) && node.WriteCount < 0)
+                return -Errno.ETXTBSY;
             if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
             {
                 r = FileSystem.Truncate(node, 0);

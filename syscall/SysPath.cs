@@ -505,6 +505,7 @@ namespace Kernel.Syscalls
             if (FileSystem.WalkReadOnly && node.IsRegular) return -Errno.EROFS;
             r = Perm.Check(node, Perm.MAY_WRITE);
             if (r < 0) return r;
+            if (node.WriteCount < 0) return -Errno.ETXTBSY;             // a running program's file
             Perm.RemovePrivs(node);
             r = FileSystem.Truncate(node, (long)f->A1);
             if (r >= 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);

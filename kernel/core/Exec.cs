@@ -229,6 +229,7 @@ namespace Kernel
             s_noSuid = Vfs.FileSystem.WalkMount != null && (Vfs.FileSystem.WalkMount.Flags & Vfs.Mount.NoSuid) != 0;
             // The ELF loader wants the file in one block: the initrd's bytes, or a copy of a file
             // written at run time (chunked), freed by Run once the image is loaded.
+            if (node.WriteCount > 0) return -Errno.ETXTBSY;          // open for writing somewhere (deny_write_access)
             image = Vfs.FileSystem.Contiguous(node, out copy);
             if (image == null) return node.Size > 0 ? -Errno.ENOMEM : -Errno.ENOEXEC;
             ElfError err = ElfFile.Parse(image, (ulong)node.Size, out ElfFile elf);
@@ -272,6 +273,7 @@ namespace Kernel
             if (fresh == null) { strings.Release(); return -Errno.ENOMEM; }
             MemoryMap.ReleaseCurrent(fresh);
             p.Map = fresh;
+            fresh.SetProgram(node);
             Fork.ReleaseVforkParent(p);
             SysTimer.DeleteAll(p);
             FdTable.CloseOnExec();
@@ -295,7 +297,7 @@ namespace Kernel
             Arch.Native.Wrmsr(0xC0000100, 0);
             Arch.Native.Wrmsr(0xC0000101, 0);
 
-            long r = ElfLoader.Load(file, (ulong)node.Size, out LoadedImage image, out ElfError elfError, out byte* interp);
+            long r = ElfLoader.Load(node, file, (ulong)node.Size, out LoadedImage image, out ElfError elfError, out byte* interp);
             if (r < 0)
             {
                 Log.Write("compat: exec of ");

@@ -346,8 +346,9 @@ namespace Kernel
                 Log.WriteLine(")");
                 ProcessExit.Group(127 << 8);
             }
+            p.Map.SetProgram(program);
             byte* file = Vfs.FileSystem.Contiguous(program, out byte* copy);   // the initrd's bytes: no copy
-            long r = ElfLoader.Load(file, file == null ? 0 : (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
+            long r = ElfLoader.Load(program, file, file == null ? 0 : (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
             if (r < 0)
             {
                 Log.Write("compat: cannot load ");

@@ -47,12 +47,15 @@ namespace Kernel.Fs
             Node = node;
             Flags = flags;
             node.OpenRef();
+            if (HoldsWriteAccess) node.WriteCount++;
         }
 
         private bool IsDirectory => (Node.Mode & 0xF000) == 0x4000;
+        private bool HoldsWriteAccess => CanWrite && (Node.Mode & 0xF000) == 0x8000;
 
         public override void OnLastClose()
         {
+            if (HoldsWriteAccess) Node.WriteCount--;
             if ((Flags & OpenFlags.O_PATH) == 0) FsNotify.Child(Node, CanWrite ? InotifyMask.IN_CLOSE_WRITE : InotifyMask.IN_CLOSE_NOWRITE);
         }
 

@@ -360,7 +360,6 @@ namespace Kernel.Fs
                 else if (v[i].Kind == Vma.VdsoImage) { t.Pad(start + 10); t.Str("[vdso]"); }
                 else if (v[i].Kind == Vma.Aio) { t.Pad(start + 10); t.Str("/[aio] (deleted)"); }   // as Linux names the ring's file
                 else if (v[i].Kind == Vma.IoUring) { t.Pad(start + 10); t.Str("anon_inode:[io_uring]"); }
-                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(p.ExePath, (int)p.ExePathLen); }
                 else if (file != null)
                 {
                     t.Pad(start + 10);
