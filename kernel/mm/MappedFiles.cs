@@ -15,25 +15,51 @@ namespace Kernel.Memory
 
         public static Inode Get(int id) => id > 0 && s_files != null && id < s_files.Length ? s_files[id] : null;
 
-        /// <summary>A new reference to <paramref name="node"/>; the id is shared by all mappings of it.</summary>
+        /// <summary>A new reference to <paramref name="node"/>; the id is shared by all mappings of it. 0 when out of memory.</summary>
         public static int Add(Inode node)
         {
-            if (s_files == null)
-            {
-                s_files = new Inode[256]; s_refs = new int[256];
-                s_pageIndex = new ulong[256][]; s_pagePhys = new ulong[256][]; s_pageCount = new int[256];
-            }
+            if (s_files == null && !Grow(256)) return 0;
+            int id = node.MappedId;
+            if (id > 0 && id < s_files.Length && s_files[id] == node) { s_refs[id]++; return id; }
             int free = -1;
-            for (int i = 1; i < s_files.Length; i++)
+            for (int i = s_freeHint; i < s_files.Length; i++) if (s_files[i] == null) { free = i; break; }
+            if (free < 0)
             {
-                if (s_files[i] == node) { s_refs[i]++; return i; }
-                if (s_files[i] == null && free < 0) free = i;
+                free = s_files.Length;
+                if (!Grow(s_files.Length * 2)) return 0;
             }
-            if (free < 0) return 0;
+            s_freeHint = free + 1;
             s_files[free] = node;
             s_refs[free] = 1;
+            node.MappedId = free;
             node.OpenRef();
             return free;
+        }
+
+        private static int s_freeHint = 1;                   // no free id below it
+
+        /// <summary>The tables at <paramref name="n"/> entries (the ids in use keep their places).</summary>
+        private static bool Grow(int n)
+        {
+            var files = new Inode[n];
+            var refs = new int[n];
+            var pageIndex = new ulong[n][];
+            var pagePhys = new ulong[n][];
+            var pageCount = new int[n];
+            if (files == null || refs == null || pageIndex == null || pagePhys == null || pageCount == null) return false;
+            int old = s_files == null ? 0 : s_files.Length;
+            for (int i = 0; i < old; i++)
+            {
+                files[i] = s_files[i]; refs[i] = s_refs[i];
+                pageIndex[i] = s_pageIndex[i]; pagePhys[i] = s_pagePhys[i]; pageCount[i] = s_pageCount[i];
+            }
+            if (s_files != null)
+            {
+                Runtime.Allocator.Free(s_files); Runtime.Allocator.Free(s_refs);
+                Runtime.Allocator.Free(s_pageIndex); Runtime.Allocator.Free(s_pagePhys); Runtime.Allocator.Free(s_pageCount);
+            }
+            s_files = files; s_refs = refs; s_pageIndex = pageIndex; s_pagePhys = pagePhys; s_pageCount = pageCount;
+            return true;
         }
 
         public static void AddRef(int id) { if (Get(id) != null) s_refs[id]++; }
@@ -48,6 +74,8 @@ namespace Kernel.Memory
             for (int i = 0; i < s_pageCount[id]; i++) Mm.Pages.Free(s_pagePhys[id][i]);
             s_pageCount[id] = 0;
             s_files[id] = null;
+            if (id < s_freeHint) s_freeHint = id;
+            if (node.MappedId == id) node.MappedId = 0;
             node.CloseRef();
         }
 

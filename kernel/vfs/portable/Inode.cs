@@ -58,6 +58,7 @@ namespace Kernel.Vfs
         /// spaces running this file as their program (writing it is ETXTBSY, and so is executing a
         /// file open for writing).</summary>
         public int WriteCount;
+        public int MappedId;                  // its id in the kernel's table of mapped files (kernel/mm/MappedFiles.cs), 0 if none
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
