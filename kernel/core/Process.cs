@@ -224,7 +224,7 @@ namespace Kernel
             return 0;
         }
 
-        /// <summary>Creates the kernel process and idle thread, starts /.compat/exe as pid 1, and idles until it exits. Returns its status.</summary>
+        /// <summary>Creates the kernel process (init, pid 1) and idle thread, starts /.compat/exe as pid 2, and idles until it exits. Returns its status.</summary>
         public static int Run(byte* initrd, ulong initrdLength)
         {
             // The kernel's process plays init: pid 1, parent of the program, reaper of orphans.

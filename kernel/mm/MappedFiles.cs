@@ -71,7 +71,12 @@ namespace Kernel.Memory
         {
             Inode node = Get(id);
             if (node == null || --s_refs[id] > 0) return;
-            for (int i = 0; i < s_pageCount[id]; i++) Mm.Pages.Free(s_pagePhys[id][i]);
+            if (s_pageIndex[id] != null)
+            {
+                for (int i = 0; i < s_pageIndex[id].Length; i++) if (s_pageIndex[id][i] != 0) Mm.Pages.Free(s_pagePhys[id][i]);
+                Runtime.Allocator.Free(s_pageIndex[id]); Runtime.Allocator.Free(s_pagePhys[id]);
+                s_pageIndex[id] = null; s_pagePhys[id] = null;
+            }
             s_pageCount[id] = 0;
             s_files[id] = null;
             if (id < s_freeHint) s_freeHint = id;
@@ -79,29 +84,50 @@ namespace Kernel.Memory
             node.CloseRef();
         }
 
+        // Each file's cached pages are an open-addressing hash table: s_pageIndex holds page index + 1
+        // (0: a free slot), s_pagePhys the frame; a power-of-two size kept at most half full, so a
+        // fault in a large shared mapping finds its page in O(1), not by a scan of every page.
+        private static int Slot(ulong[] keys, ulong index)
+        {
+            int mask = keys.Length - 1;
+            int i = (int)((index * 0x9E3779B97F4A7C15UL) >> 40) & mask;
+            while (keys[i] != 0 && keys[i] != index + 1) i = (i + 1) & mask;
+            return i;
+        }
+
         /// <summary>The frame caching page <paramref name="index"/> of the file for shared mappings, or 0.</summary>
         public static ulong CachedPage(int id, ulong index)
         {
-            if (Get(id) == null) return 0;
-            for (int i = 0; i < s_pageCount[id]; i++) if (s_pageIndex[id][i] == index) return s_pagePhys[id][i];
-            return 0;
+            if (Get(id) == null || s_pageIndex[id] == null) return 0;
+            int i = Slot(s_pageIndex[id], index);
+            return s_pageIndex[id][i] != 0 ? s_pagePhys[id][i] : 0;
         }
 
+        /// <summary>Caches frame <paramref name="phys"/> as page <paramref name="index"/> (not cached yet) of the file.</summary>
         public static void AddPage(int id, ulong index, ulong phys)
         {
-            if (s_pageIndex[id] == null || s_pageCount[id] == s_pageIndex[id].Length)
+            if (s_pageIndex[id] == null || 2 * (s_pageCount[id] + 1) > s_pageIndex[id].Length)
             {
-                int n = s_pageIndex[id] == null ? 16 : s_pageIndex[id].Length * 2;
-                var idx = new ulong[n];
-                var ph = new ulong[n];
-                for (int i = 0; i < s_pageCount[id]; i++) { idx[i] = s_pageIndex[id][i]; ph[i] = s_pagePhys[id][i]; }
-                if (s_pageIndex[id] != null) { Runtime.Allocator.Free(s_pageIndex[id]); Runtime.Allocator.Free(s_pagePhys[id]); }
-                s_pageIndex[id] = idx;
-                s_pagePhys[id] = ph;
+                ulong[] oldKeys = s_pageIndex[id], oldPhys = s_pagePhys[id];
+                int n = oldKeys == null ? 16 : oldKeys.Length * 2;
+                s_pageIndex[id] = new ulong[n];
+                s_pagePhys[id] = new ulong[n];
+                if (oldKeys != null)
+                {
+                    for (int k = 0; k < oldKeys.Length; k++)
+                        if (oldKeys[k] != 0)
+                        {
+                            int j = Slot(s_pageIndex[id], oldKeys[k] - 1);
+                            s_pageIndex[id][j] = oldKeys[k];
+                            s_pagePhys[id][j] = oldPhys[k];
+                        }
+                    Runtime.Allocator.Free(oldKeys); Runtime.Allocator.Free(oldPhys);
+                }
             }
-            s_pageIndex[id][s_pageCount[id]] = index;
-            s_pagePhys[id][s_pageCount[id]] = phys;
-            s_pageCount[id]++;
+            int i = Slot(s_pageIndex[id], index);
+            if (s_pageIndex[id][i] == 0) s_pageCount[id]++;
+            s_pageIndex[id][i] = index + 1;
+            s_pagePhys[id][i] = phys;
         }
     }
 }
