@@ -109,7 +109,7 @@ public static partial class ProfileReport
             foreach (var r in list) if (rip >= r.Start && rip < r.End) { hit = r; break; }
         if (hit is not { } region) { obj = "(unknown)"; return "[(unknown)] (no map)"; }
         obj = region.Name.StartsWith('/') ? Path.GetFileName(region.Name) : region.Name;
-        if (!region.Name.StartsWith('/')) return $"[{obj}]";
+        if (!region.Name.StartsWith('/')) return obj;                      // [vdso], [anon]: already bracketed
         if (!files.TryGetValue(region.Name, out var syms))
             files[region.Name] = syms = File.Exists(region.Name) ? Symbols.Load(region.Name) : null;
         ulong offset = region.Offset + (rip - region.Start);
