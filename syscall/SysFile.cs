@@ -213,7 +213,8 @@ namespace Kernel.Syscalls
                 return -Errno.ETXTBSY;
             if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
             {
-                r = FileSystem.Truncate(node, 0);
+                r = Seals.CheckResize(node, 0);
+                if (r == 0) r = FileSystem.Truncate(node, 0);
                 if (r < 0) return r;
                 FsNotify.Child(node, InotifyMask.IN_MODIFY);
             }

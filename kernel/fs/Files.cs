@@ -72,6 +72,8 @@ namespace Kernel.Fs
         {
             if (IsDirectory) return -Errno.EISDIR;
             if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) Offset = Node.Size;
+            long sealErr = Seals.CheckWrite(Node, Offset, n);
+            if (sealErr < 0) return sealErr;
             long r = FileSystem.Write(Node, Offset, new System.ReadOnlySpan<byte>(src, (int)n));
             if (r > 0) { Memory.AddressSpace.RefreshShared(Node, Offset, r); Offset += r; }
             return r;
@@ -91,6 +93,8 @@ namespace Kernel.Fs
             if (offset < 0) return -Errno.EINVAL;
             // Linux quirk kept for compatibility: pwrite on an O_APPEND file appends.
             if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) offset = Node.Size;
+            long sealErr = Seals.CheckWrite(Node, offset, n);
+            if (sealErr < 0) return sealErr;
             long r = FileSystem.Write(Node, offset, new System.ReadOnlySpan<byte>(src, (int)n));
             if (r > 0) Memory.AddressSpace.RefreshShared(Node, offset, r);
             return r;
