@@ -258,6 +258,8 @@ namespace Kernel
             Mm.KernelHeap.Free(path); Mm.KernelHeap.Free(argv); Mm.KernelHeap.Free(envp);
             if (strings == null) return -Errno.ENOMEM;
             path = strings.Path; argv = strings.Argv; envp = strings.Envp;
+            // Robust futexes held by any thread are released in the old image (the others end after the map changes).
+            for (Thread o = p.Threads; o != null; o = o.ProcessNext) RobustList.Release(o);
             // The other threads end (they go at their next return towards user mode, never into the new image).
             for (Thread o = p.Threads; o != null; o = o.ProcessNext)
             {
