@@ -1581,7 +1581,7 @@ namespace Kernel.Syscalls
             283 => "CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME (and the _ALARM variants); 10 ms tick granularity",
             284 => "a read of a zero counter returns EAGAIN (nothing could add to it while waiting)",
             285 => "as tmpfs: mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE (frees whole 64 KiB chunks); other modes EOPNOTSUPP; no space is reserved",
-            286 => "TFD_TIMER_CANCEL_ON_SET is accepted but never cancels (the clock is never set)",
+            286 => "TFD_TIMER_CANCEL_ON_SET as Linux (ECANCELED once the wall clock is set); an absolute CLOCK_REALTIME deadline is fixed when set (clock_settime does not move it)",
             290 => "as eventfd",
             293 => "as pipe",
             297 => "as rt_sigqueueinfo",
