@@ -158,6 +158,7 @@ namespace Kernel.Fs
         public int Head, Count;
         public int Readers = 1, Writers = 1;
         public int Refs;                           // socketpair ends holding this pipe (freed by the last)
+        public ulong InputEvents;                  // bytes written in, a writer gone (File.InputEvents)
         public ulong Id;
         public readonly WaitQueue Waiters = new WaitQueue();   // readers and writers waiting for a change
         public const int AtomicLimit = 4096;                   // PIPE_BUF: writes up to this size are never split
@@ -259,6 +260,7 @@ namespace Kernel.Fs
                 if (put > first && CopyIn(Buffer, src + (ulong)(done + first), user, put - first) != 0) put = first;
                 Count += (int)put;
                 done += put;
+                InputEvents++;
                 Changed();
             }
             return done;
@@ -297,12 +299,13 @@ namespace Kernel.Fs
         }
 
         public override long Available() => WriteEnd ? 0 : P.Count;
+        public override ulong InputEvents => P.InputEvents;
 
         public override long Seek(long offset, int whence) => -Errno.ESPIPE;
 
         public override void OnLastClose()
         {
-            if (WriteEnd || BothEnds) P.Writers--;
+            if (WriteEnd || BothEnds) { P.Writers--; P.InputEvents++; }
             if (!WriteEnd || BothEnds) P.Readers--;
             if (Fifo != null)
             {

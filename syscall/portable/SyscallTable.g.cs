@@ -1553,7 +1553,7 @@ namespace Kernel.Syscalls
             227 => "CLOCK_REALTIME only (the guest's clock is its own to set); every vDSO sees it",
             228 => "TSC-based; REALTIME from the host time at boot",
             230 => "process CPU clocks on the 10 ms tick; thread CPU clocks EINVAL as Linux",
-            232 => "EPOLLET is approximated: input stays level-triggered, EPOLLOUT is edge-triggered (see kernel/fs/Epoll.cs); EPOLLEXCLUSIVE wakes every waiter",
+            232 => "EPOLLET edges: input after a new input event of the file (unix sockets and other files without their own count: after any readiness change), EPOLLOUT on a rising edge (see kernel/fs/Epoll.cs); EPOLLEXCLUSIVE wakes every waiter",
             234 => "to any thread",
             237 => "one node: validated, range policies not recorded",
             238 => "one node (node 0)",
