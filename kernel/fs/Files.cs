@@ -51,7 +51,9 @@ namespace Kernel.Fs
         }
 
         private bool IsDirectory => (Node.Mode & 0xF000) == 0x4000;
-        private bool HoldsWriteAccess => CanWrite && (Node.Mode & 0xF000) == 0x8000;
+        // A memfd's descriptors take no write access (Linux makes them with alloc_file_pseudo), so a
+        // memfd still open for writing can be run (fexecve).
+        private bool HoldsWriteAccess => CanWrite && (Node.Mode & 0xF000) == 0x8000 && (Node.Seals & Seals.Sealable) == 0;
 
         public override void OnLastClose()
         {

@@ -1594,7 +1594,7 @@ namespace Kernel.Syscalls
             316 => "NOREPLACE, EXCHANGE; no WHITEOUT",
             317 => "strict mode and BPF filters (ALLOW, LOG, ERRNO, TRAP with SIGSYS, KILL); no listener (NEW_LISTENER EINVAL, USER_NOTIF and TRACE give ENOSYS)",
             318 => "ChaCha20 keyed from host entropy and TSC jitter",
-            319 => "an unlinked in-memory file with seals (kernel/fs/Seals.cs), MFD_NOEXEC_SEAL/MFD_EXEC as Linux 6.x; MFD_HUGETLB EINVAL (no huge pages); reopening it through /proc/self/fd fails (ENOENT)",
+            319 => "an unlinked in-memory file with seals (kernel/fs/Seals.cs), MFD_NOEXEC_SEAL/MFD_EXEC as Linux 6.x; MFD_HUGETLB EINVAL (no huge pages)",
             322 => "as execve",
             324 => "one CPU: every barrier already holds",
             325 => "memory is never swapped",
