@@ -66,10 +66,10 @@ public static class Program
         var ip = new Option<string?>("--ip") { Description = "The guest's IPv4 address, ADDR/PREFIX (with --net tap; user networking uses 10.0.2.15/24).", HelpName = "ADDR/N" };
         var gateway = new Option<string?>("--gateway") { Description = "The guest's default gateway.", HelpName = "ADDR" };
         var dns = new Option<string?>("--dns") { Description = "The guest's name server (kernel's view; /etc/resolv.conf comes from NameServers).", HelpName = "ADDR" };
-        var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument; automatic when PROGRAM is python3 or python3.X or links libpython (gdb)." };
-        var noPython = new Option<bool>("--no-python") { Description = "Do not pack the Python standard library even though PROGRAM is python3 (or links libpython)." };
+        var python = new Option<bool>("--python") { Description = "Pack the Python standard library matching the program (/usr/lib/python3.X) and the script argument; automatic when PROGRAM is python3 or python3.X or links libpython (gdb), or a packed file is python3 or a script run by it." };
+        var noPython = new Option<bool>("--no-python") { Description = "Do not pack the Python standard library even though PROGRAM is python3 (or links libpython, or python3 is packed)." };
         var machine = new Option<string?>("--machine") { Description = "microvm (the default: virtio-mmio, fastest boot) or q35 (PCI: virtio-net-pci and virtio-serial-pci with MSI-X, booted through SeaBIOS; RunConfig.Machine in a config file).", HelpName = "TYPE" };
-        var noPerl = new Option<bool>("--no-perl") { Description = "Do not pack perl's @INC directories (packed when PROGRAM is perl or perl5.X)." };
+        var noPerl = new Option<bool>("--no-perl") { Description = "Do not pack perl's @INC directories (packed when PROGRAM is perl or perl5.X, or a packed file is perl or a script run by it)." };
         var program = new Argument<string?>("PROGRAM") { Description = "An x86-64 Linux ELF executable on the host (static, or dynamically linked: its libraries are packed).", Arity = ArgumentArity.ZeroOrOne };
         var args = new Argument<string[]>("ARGS") { Description = "Arguments for the program (everything after PROGRAM).", Arity = ArgumentArity.ZeroOrMore };
 

@@ -88,7 +88,8 @@ namespace Kernel.Syscalls
                 case F_SETOWN: return 0;
                 case F_GETPIPE_SZ: return file is PipeFile gp ? gp.P.Capacity : -Errno.EBADF;
                 case F_SETPIPE_SZ: return file is PipeFile sp ? SetPipeSize(sp.P, (uint)arg) : -Errno.EBADF;
-                case F_GET_SEALS: case F_ADD_SEALS: return -Errno.EINVAL;
+                case F_GET_SEALS: return Seals.Get(file);
+                case F_ADD_SEALS: return Seals.Add(file, arg);
             }
             return -Errno.EINVAL;
         }
@@ -169,6 +170,7 @@ namespace Kernel.Syscalls
             const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;
             uint flags = (uint)f->A1;
             if ((flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC)) != 0) return -Errno.EINVAL;
+            if ((flags & MFD_NOEXEC_SEAL) != 0 && (flags & MFD_EXEC) != 0) return -Errno.EINVAL;
             long len = UserMemory.StringLength(f->A0, 250);
             if (len < 0) return len == -Errno.ENAMETOOLONG ? -Errno.EINVAL : len;
             if (len >= 250) return -Errno.EINVAL;
@@ -179,6 +181,8 @@ namespace Kernel.Syscalls
             // Named as on Linux: readlink of its descriptor and /proc/PID/maps say "/memfd:NAME (deleted)".
             FileSystem.StashName(node, new System.ReadOnlySpan<byte>(name, 6 + (int)len));
             node.SetParent(FileSystem.Root);
+            if ((flags & MFD_NOEXEC_SEAL) != 0) node.Mode &= ~0x49u;
+            Seals.Init(node, (flags & MFD_ALLOW_SEALING) != 0, (flags & MFD_NOEXEC_SEAL) != 0);
             var file = new InodeFile(node, OpenFlags.O_RDWR | OpenFlags.O_LARGEFILE);
             int fd = FdTable.Install(file, 0, (flags & MFD_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);
@@ -222,6 +226,7 @@ namespace Kernel.Syscalls
             if (!file.CanWrite) return -Errno.EINVAL;
             if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.EINVAL;
             int r = SysFile.SizeLimitOk(file.Node, (long)f->A1);
+            if (r == 0) r = Seals.CheckResize(file.Node, (long)f->A1);
             if (r < 0) return r;
             Perm.RemovePrivs(file.Node);
             r = FileSystem.Truncate(file.Node, (long)f->A1);
@@ -333,7 +338,8 @@ namespace Kernel.Syscalls
             if (node.IsSpecial) return -Errno.EOPNOTSUPP;          // /proc files, devices: no fallocate
             if (FileSystem.MountOf(node).Magic == RAMFS_MAGIC) return -Errno.EOPNOTSUPP;   // ramfs has none either
             if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
-            int r = 0;
+            int r = Seals.CheckFallocate(node, (mode & FALLOC_FL_PUNCH_HOLE) != 0, offset, len);
+            if (r < 0) return r;
             if ((mode & FALLOC_FL_PUNCH_HOLE) != 0)
             {
                 AddressSpace.FlushShared(node);                    // dirty mapped pages first, then the hole wins

@@ -236,9 +236,13 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
                 if ((flags & OpenFlags.O_NOATIME) != 0 && !Perm.OwnerOrCapable(node)) return -Errno.EPERM;
             }
+            // A running program's file is not written (Linux's get_write_access), nor cut short first.
+            if (type == 0x8000 && (flags & OpenFlags.O_PATH) == 0 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) && node.WriteCount < 0)
+                return -Errno.ETXTBSY;
             if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && (flags & OpenFlags.O_PATH) == 0)   // O_RDONLY too, as Linux
             {
-                r = FileSystem.Truncate(node, 0);
+                r = Seals.CheckResize(node, 0);
+                if (r == 0) r = FileSystem.Truncate(node, 0);
                 if (r < 0) return r;
                 FsNotify.Child(node, InotifyMask.IN_MODIFY);
             }
@@ -249,7 +253,11 @@ namespace Kernel.Syscalls
                 if (node is PtmxDevice) return Pty.OpenMaster(node, flags);
                 if (node is PtsInode pts) return Pty.OpenSlave(pts.Pair, node, flags);
                 // /dev/tty is the caller's controlling terminal: a pseudo-terminal's slave when it has one.
-                if (node is TtyDevice && node.Rdev == 0x500 && Process.Current.CttyPty != null) return Pty.OpenSlave(Process.Current.CttyPty, node, flags);
+                if (node is TtyDevice && node.Rdev == 0x500)
+                {
+                    if (Process.Current.CttyPty != null) return Pty.OpenSlave(Process.Current.CttyPty, node, flags);
+                    if (!Process.Current.HasCtty) return -Errno.ENXIO;         // no controlling terminal at all
+                }
             }
             var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY));
             int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
@@ -322,11 +330,20 @@ namespace Kernel.Syscalls
         /// open of /proc/PID/fd/N (or /dev/fd/N, /dev/stdin) when N is not a file in a tree: Linux
         /// opens the pipe's inode afresh, so a pipe end gives a new description of the same pipe in
         /// the access mode asked for (bash's &lt;(...), `cat /dev/stdin`), with no wait for the other
-        /// end unless it is a named FIFO; sockets and anonymous inodes cannot be opened (ENXIO).
+        /// end unless it is a named FIFO; the program's console streams (what ops connects, a pipe
+        /// or a terminal to the program) open afresh as well (`cat /dev/stdin`, `echo > /dev/stderr`
+        /// in dash); sockets and anonymous inodes cannot be opened (ENXIO).
         /// </summary>
         private static long Reopen(File file, int flags)
         {
             if (file == null) return -Errno.ENOENT;                 // closed since the walk
+            if (file is ConsoleFile con)
+            {
+                var again = new ConsoleFile(con.Stream, flags & (OpenFlags.O_ACCMODE | OpenFlags.Settable));
+                int fd = FdTable.Install(again, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
+                if (fd < 0) FdTable.Release(again);
+                return fd;
+            }
             if (!(file is PipeFile pipe)) return -Errno.ENXIO;
             if (pipe.Fifo != null) return OpenFifo(pipe.Fifo, flags);
             return InstallEnd(NewPipeEnd(pipe.P, null, flags), flags);

@@ -48,12 +48,14 @@ namespace Kernel.Syscalls
             if (!file.CanRead) return -Errno.EACCES;
             bool shared = type != MAP_PRIVATE;
             if (shared && (prot & PROT_WRITE) != 0 && !file.CanWrite) return -Errno.EACCES;
+            int sealErr = Fs.Seals.CheckMap(file.Node, shared, (prot & PROT_WRITE) != 0, out bool sealedRo);
+            if (sealErr < 0) return sealErr;
             int id = MappedFiles.Add(file.Node);
             if (id == 0) return -Errno.ENFILE;
             long r = AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0,
                                             shared ? Vma.Shared : Vma.Private, id, offset);
             if (r < 0) { MappedFiles.Release(id); return r; }
-            if (shared && !file.CanWrite) AddressSpace.SetNoWrite((ulong)r);
+            if (shared && (!file.CanWrite || sealedRo)) AddressSpace.SetNoWrite((ulong)r);
             return r;
         }
 

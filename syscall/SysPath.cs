@@ -332,6 +332,7 @@ namespace Kernel.Syscalls
         {
             if (FileSystem.WalkReadOnly) return -Errno.EROFS;
             if (!Perm.OwnerOrCapable(node)) return -Errno.EPERM;
+            if (Seals.CheckMode(node, mode) < 0) return -Errno.EPERM;
             Credentials c = Credentials.Current;
             if ((mode & 0x400) != 0 && !c.InGroup(node.Gid) && !c.Capable(Cap.FSETID)) mode &= ~0x400u;
             node.Mode = (node.Mode & 0xF000) | (mode & 0xFFF);
@@ -517,7 +518,9 @@ namespace Kernel.Syscalls
             if (FileSystem.WalkReadOnly && node.IsRegular) return -Errno.EROFS;
             r = Perm.Check(node, Perm.MAY_WRITE);
             if (r < 0) return r;
+            if (node.WriteCount < 0) return -Errno.ETXTBSY;             // a running program's file
             r = SysFile.SizeLimitOk(node, (long)f->A1);
+            if (r == 0) r = Seals.CheckResize(node, (long)f->A1);
             if (r < 0) return r;
             Perm.RemovePrivs(node);
             r = FileSystem.Truncate(node, (long)f->A1);

@@ -29,6 +29,7 @@ namespace Kernel.Syscalls
             ulong want = (ulong)sec * 1_000_000_000 + (ulong)nsec, mono = Tsc.MonotonicNs();
             s_realtimeBaseNs = want - mono;                          // wraps below the boot time: still consistent
             Memory.Vdso.SetRealtimeBase(s_realtimeBaseNs);
+            Fs.PollWait.Changed();                                   // timerfds waiting with TFD_TIMER_CANCEL_ON_SET
             return 0;
         }
 

@@ -45,6 +45,13 @@ namespace Kernel.Fs
         public virtual bool IsTty => false;
         /// <summary>An anonymous-inode file's name, as Linux shows it in "anon_inode:[eventfd]" (fstat: mode 0600, no type); null for others.</summary>
         public virtual string AnonName => null;
+        /// <summary>
+        /// Counts input events (data in, an end closed, an error): epoll's EPOLLET reports readability
+        /// again only after it moves, as Linux wakes a file's read waiters. Files that keep no count of
+        /// their own answer every readiness change in the system (PollWait.Generation), which reports
+        /// more edges than Linux, never fewer.
+        /// </summary>
+        public virtual ulong InputEvents => PollWait.Generation;
         public virtual void OnLastClose() { }
     }
 

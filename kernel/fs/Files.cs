@@ -47,12 +47,17 @@ namespace Kernel.Fs
             Node = node;
             Flags = flags;
             node.OpenRef();
+            if (HoldsWriteAccess) node.WriteCount++;
         }
 
         private bool IsDirectory => (Node.Mode & 0xF000) == 0x4000;
+        // A memfd's descriptors take no write access (Linux makes them with alloc_file_pseudo), so a
+        // memfd still open for writing can be run (fexecve).
+        private bool HoldsWriteAccess => CanWrite && (Node.Mode & 0xF000) == 0x8000 && (Node.Seals & Seals.Sealable) == 0;
 
         public override void OnLastClose()
         {
+            if (HoldsWriteAccess) Node.WriteCount--;
             if ((Flags & OpenFlags.O_PATH) == 0) FsNotify.Child(Node, CanWrite ? InotifyMask.IN_CLOSE_WRITE : InotifyMask.IN_CLOSE_NOWRITE);
         }
 
@@ -69,6 +74,8 @@ namespace Kernel.Fs
         {
             if (IsDirectory) return -Errno.EISDIR;
             if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) Offset = Node.Size;
+            long sealErr = Seals.CheckWrite(Node, Offset, n);
+            if (sealErr < 0) return sealErr;
             long r = FileSystem.Write(Node, Offset, new System.ReadOnlySpan<byte>(src, (int)n));
             if (r > 0) { Memory.AddressSpace.RefreshShared(Node, Offset, r); Offset += r; }
             return r;
@@ -88,6 +95,8 @@ namespace Kernel.Fs
             if (offset < 0) return -Errno.EINVAL;
             // Linux quirk kept for compatibility: pwrite on an O_APPEND file appends.
             if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) offset = Node.Size;
+            long sealErr = Seals.CheckWrite(Node, offset, n);
+            if (sealErr < 0) return sealErr;
             long r = FileSystem.Write(Node, offset, new System.ReadOnlySpan<byte>(src, (int)n));
             if (r > 0) Memory.AddressSpace.RefreshShared(Node, offset, r);
             return r;
@@ -153,6 +162,7 @@ namespace Kernel.Fs
         public int Head, Count;
         public int Readers = 1, Writers = 1;
         public int Refs;                           // socketpair ends holding this pipe (freed by the last)
+        public ulong InputEvents;                  // bytes written in, a writer gone (File.InputEvents)
         public ulong Id;
         public readonly WaitQueue Waiters = new WaitQueue();   // readers and writers waiting for a change
         public const int AtomicLimit = 4096;                   // PIPE_BUF: writes up to this size are never split
@@ -275,6 +285,7 @@ namespace Kernel.Fs
                 if (put > first && CopyIn(Buffer, src + (ulong)(done + first), user, put - first) != 0) put = first;
                 Count += (int)put;
                 done += put;
+                InputEvents++;
                 Changed();
             }
             return done;
@@ -313,12 +324,13 @@ namespace Kernel.Fs
         }
 
         public override long Available() => WriteEnd ? 0 : P.Count;
+        public override ulong InputEvents => P.InputEvents;
 
         public override long Seek(long offset, int whence) => -Errno.ESPIPE;
 
         public override void OnLastClose()
         {
-            if (WriteEnd || BothEnds) P.Writers--;
+            if (WriteEnd || BothEnds) { P.Writers--; P.InputEvents++; }
             if (!WriteEnd || BothEnds) P.Readers--;
             if (Fifo != null)
             {

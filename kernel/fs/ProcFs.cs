@@ -200,6 +200,22 @@ namespace Kernel.Fs
         /// The open file a /proc/PID/fd/N link names when a walk ended at it (FileSystem.IsFileLink):
         /// descriptor N of the process whose fd directory holds the link; null once it is closed.
         /// </summary>
+        /// <summary>FileSystem.MagicLinkTarget: the node an fd/N link's open file has, or the program /proc/PID/exe runs.</summary>
+        public static Inode NodeOfMagicLink(Inode link)
+        {
+            Inode dir = link.Parent;
+            if (dir == null) return null;
+            if (dir == Devices.ProcSelf || (dir.Parent == Devices.ProcSelf.Parent && PidOfDir(dir) > 0))
+            {
+                Span<byte> name = stackalloc byte[8];
+                if (FileSystem.NameOf(link, name) != 3 || name[0] != 'e' || name[1] != 'x' || name[2] != 'e') return null;
+                Process p = dir == Devices.ProcSelf ? Process.Current : Process.Find(PidOfDir(dir));
+                return p != null && !p.Zombie && p.Map != null ? p.Map.Program : null;
+            }
+            File f = FileOfLink(link);
+            return f != null ? f.Node : null;
+        }
+
         public static File FileOfLink(Inode link)
         {
             Inode dir = link.Parent;
@@ -359,7 +375,6 @@ namespace Kernel.Fs
                 else if (v[i].Kind == Vma.VdsoImage) { t.Pad(start + 10); t.Str("[vdso]"); }
                 else if (v[i].Kind == Vma.Aio) { t.Pad(start + 10); t.Str("/[aio] (deleted)"); }   // as Linux names the ring's file
                 else if (v[i].Kind == Vma.IoUring) { t.Pad(start + 10); t.Str("anon_inode:[io_uring]"); }
-                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(p.ExePath, (int)p.ExePathLen); }
                 else if (file != null)
                 {
                     t.Pad(start + 10);

@@ -31,20 +31,43 @@ public sealed class HostPaths(RootImage image)
     }
 
     /// <summary>
+    /// Most bytes packed for what symbolic links lead to outside the trees that hold them (all
+    /// such links together): enough for /usr/lib/ssl's links into /etc/ssl (1 MiB), not a link to /usr.
+    /// </summary>
+    public const long LinkTargetLimit = 64L << 20;
+
+    /// <summary>A link out of a packed tree whose target is still to be packed.</summary>
+    /// <param name="Link">"link -> target", for messages.</param>
+    /// <param name="HostTarget">Where the target is on the host (through the link's directory).</param>
+    /// <param name="GuestTarget">Where the guest will look for it, or null: at its host path, with the links on the way.</param>
+    /// <param name="OnFile">The tree's callback for regular files.</param>
+    private sealed record LinkJob(string Link, string HostTarget, string? GuestTarget, Action<string, string>? OnFile);
+
+    private readonly Queue<LinkJob> _linkJobs = new();
+    /// <summary>Real paths of the directories packed as trees at their host paths.</summary>
+    private readonly List<string> _trees = [];
+    private readonly HashSet<string> _followed = new(StringComparer.Ordinal);
+    private long _linkBytes;
+
+    /// <summary>
     /// Adds the directory tree at host <paramref name="hostDir"/> under guest
     /// <paramref name="guestDir"/> (null: the same path, with the links that lead to it):
     /// directories and files keep their permission bits, symbolic links are packed as links (not
     /// followed); FIFOs, sockets and devices are skipped. <paramref name="skip"/> gets paths
-    /// relative to <paramref name="hostDir"/>. With <paramref name="packLinkTargets"/>, links to
-    /// files outside the tree also get their target packed (at its host path). Regular files are
-    /// reported to <paramref name="onFile"/> (host path, guest path). Returns the number of files.
+    /// relative to <paramref name="hostDir"/>. With <paramref name="packLinkTargets"/>, what links
+    /// that lead out of the tree point at (files, and directories recursively) is queued to be
+    /// packed where the guest will look for it (<see cref="PackLinkTargets"/>), so each link
+    /// resolves in the guest as on the host. Regular files are reported to
+    /// <paramref name="onFile"/> (host path, guest path). Returns the number of files and links.
     /// </summary>
     public int AddTree(string hostDir, string? guestDir, Func<string, bool>? skip = null, Action<string, string>? onFile = null,
                        bool packLinkTargets = false)
     {
         string root = guestDir == null ? Add(hostDir) ?? throw new DirectoryNotFoundException(hostDir) : Path.GetFullPath(hostDir);
-        string guestRoot = guestDir ?? root;
+        string guestRoot = guestDir == null ? root : Path.GetFullPath(guestDir);
         if (guestDir != null) image.AddDirectory(guestRoot, Permissions(root));
+        else _trees.Add(root);
+        string realRoot = guestDir == null ? root : RealPath(root) ?? root;
         int files = 0;
         var pending = new Stack<(string Host, string Guest, string Relative)>();
         pending.Push((root, guestRoot, ""));
@@ -62,8 +85,7 @@ public sealed class HostPaths(RootImage image)
                 if (entry.LinkTarget is { } target)
                 {
                     image.AddSymlink(guestPath, target);
-                    if (packLinkTargets && RealPath(entry.FullName) is { } real && !IsInside(real, root) && File.Exists(real))
-                        Add(target.StartsWith('/') ? target : host + "/" + target);      // with the links on the way
+                    if (packLinkTargets) QueueLinkTarget(entry.FullName, target, host, guest, realRoot, guestDir == null ? null : guestRoot, onFile);
                     files++;
                 }
                 else if (entry is DirectoryInfo)
@@ -80,6 +102,90 @@ public sealed class HostPaths(RootImage image)
             }
         }
         return files;
+    }
+
+    /// <summary>
+    /// Queues the target of link <paramref name="link"/> (in host directory
+    /// <paramref name="hostDir"/>, packed in guest directory <paramref name="guestDir"/>) when
+    /// the guest would not find it inside the tree. A tree at its host path (<paramref
+    /// name="relocatedRoot"/> null) needs what leads out of its real directory
+    /// <paramref name="root"/>, at the host path; a relocated tree needs every absolute target
+    /// (at its host path) and relative targets that climb out of it (where the guest resolves them).
+    /// A link to a directory that holds the tree (<c>up -&gt; ..</c>) is left alone: it would
+    /// pack everything around the tree, and the directory exists in the guest anyway.
+    /// </summary>
+    private void QueueLinkTarget(string link, string target, string hostDir, string guestDir, string root, string? relocatedRoot,
+                                 Action<string, string>? onFile)
+    {
+        if (RealPath(link) is not { } real || IsInside(root, real)) return;             // dangling on the host too, or an ancestor
+        string shown = link + " -> " + target;
+        if (target.StartsWith('/') || relocatedRoot == null)
+        {
+            if (relocatedRoot == null && IsInside(real, root)) return;
+            _linkJobs.Enqueue(new LinkJob(shown, target.StartsWith('/') ? target : hostDir + "/" + target, null, onFile));
+            return;
+        }
+        string guestTarget = Path.GetFullPath(target, guestDir);
+        if (!IsInside(guestTarget, relocatedRoot)) _linkJobs.Enqueue(new LinkJob(shown, real, guestTarget, onFile));
+    }
+
+    /// <summary>
+    /// Packs what the links queued by <see cref="AddTree"/> lead to (links in what is packed are
+    /// followed in turn), skipping what a packed tree already holds. A target that would take the
+    /// total past <see cref="LinkTargetLimit"/> is left out with a warning (its link dangles).
+    /// </summary>
+    public void PackLinkTargets(Action<string> warn)
+    {
+        while (_linkJobs.TryDequeue(out var job))
+        {
+            if (RealPath(job.HostTarget) is not { } real) continue;
+            bool isDir = Directory.Exists(real);
+            if (job.GuestTarget == null && (_trees.Any(t => IsInside(real, t)) || (!isDir && image.Contains(real))))
+            {
+                Add(job.HostTarget);                                                     // packed already: the links on the way
+                continue;
+            }
+            if (!_followed.Add(real + "\0" + job.GuestTarget)) continue;
+            long size = isDir ? TreeBytes(real, LinkTargetLimit - _linkBytes + 1) : new FileInfo(real).Length;
+            if (_linkBytes + size > LinkTargetLimit)
+            {
+                warn($"warning: not packing what the link {job.Link} leads to: it holds more than the {Mib(LinkTargetLimit - _linkBytes)} left of the "
+                     + $"{LinkTargetLimit >> 20} MiB ops packs for links out of packed directories; the link dangles in the guest unless its target is packed with --dir or --file");
+                continue;
+            }
+            _linkBytes += size;
+            if (job.GuestTarget == null)
+            {
+                if (isDir) AddTree(job.HostTarget, null, null, job.OnFile, packLinkTargets: true);
+                else { Add(job.HostTarget); job.OnFile?.Invoke(real, real); }
+            }
+            else if (isDir) AddTree(real, job.GuestTarget, null, job.OnFile, packLinkTargets: true);
+            else { image.AddHostFile(job.GuestTarget, real); job.OnFile?.Invoke(real, job.GuestTarget); }
+        }
+    }
+
+    private static string Mib(long bytes) => $"{bytes / 1048576.0:0.##} MiB";
+
+    /// <summary>Bytes of the regular files under <paramref name="dir"/> (links not followed), counting stops past <paramref name="stopAt"/>.</summary>
+    private static long TreeBytes(string dir, long stopAt)
+    {
+        long total = 0;
+        var pending = new Stack<string>();
+        pending.Push(dir);
+        while (pending.Count > 0 && total < stopAt)
+        {
+            try
+            {
+                foreach (var entry in new DirectoryInfo(pending.Pop()).EnumerateFileSystemInfos())
+                {
+                    if (entry.LinkTarget != null) continue;
+                    if (entry is DirectoryInfo) pending.Push(entry.FullName);
+                    else if (entry is FileInfo f) total += f.Length;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }       // AddTree says so when it reads it
+        }
+        return total;
     }
 
     private static bool IsInside(string path, string dir) =>

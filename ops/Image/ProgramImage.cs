@@ -20,7 +20,7 @@ public sealed record ProgramSpec
     /// (--no-python), or null: when the program is python3 or python3.X.
     /// </summary>
     public bool? Python { get; init; }
-    /// <summary>Pack Perl's @INC directories (and the script argument): false (--no-perl), or null: when the program is perl or perl5.X.</summary>
+    /// <summary>Pack Perl's @INC directories: false (--no-perl), or null: when the program is perl or perl5.X (with the script argument), or a packed file is.</summary>
     public bool? Perl { get; init; }
     /// <summary>--allow-missing: a library that cannot be found is a warning, not an error.</summary>
     public bool AllowMissing { get; init; }
@@ -60,9 +60,11 @@ public sealed record BuiltImage
 /// <item>its interpreter and shared libraries where the host's ld.so would find them
 /// (<see cref="LibraryResolver"/>), each with the symlinks that lead to it;</item>
 /// <item>for python3 (or with --python) the Python standard library, for perl the directories
-/// of its @INC, each with the script argument; the user's files and directories;
+/// of its @INC, each with the script argument; the user's files and directories, with what
+/// their symlinks lead to (<see cref="HostPaths.PackLinkTargets"/>); the interpreters of packed
+/// scripts (<see cref="Shebang"/>), and the library of a python3 or perl among the packed files;
 /// libraries needed by packed shared objects (dlopen-able modules), interpreters of packed
-/// dynamically linked executables;</item>
+/// dynamically linked executables; terminfo entries for programs that link ncurses (<see cref="Terminfo"/>);</item>
 /// <item>the minimal /etc (<see cref="EtcFiles"/>), and /etc/ld.so.cache when a library was found through /etc/ld.so.conf only;</item>
 /// <item><c>/.compat/exe</c>, <c>/.compat/argv</c>, <c>/.compat/envp</c> and, for a non-terminal stdin, <c>/.compat/stdin</c>.</item>
 /// </list>
@@ -123,14 +125,19 @@ public static class ProgramImage
         host.Add(spec.HostPath);
         foreach (var lib in resolver.Libraries) host.Add(lib.Path);
 
-        // Everything else: ELF files among it may need libraries of their own.
+        // Everything else: ELF files among it may need libraries of their own; the user's files
+        // may be (or hold) interpreters and scripts whose interpreters must come along.
         var elfFiles = new List<string>();
+        var interpreters = new List<string>();
+        bool userFiles = false;
         void OnFile(string hostPath, string guestPath)
         {
             if (hostPath != realPath && HostElf.HasElfMagic(hostPath)) elfFiles.Add(hostPath);
+            else if (userFiles) interpreters.AddRange(Shebang.Interpreters(hostPath, spec.Environment));
         }
         var paths = spec.Paths.ToList();
-        string? pythonVersion = null, interpreterLibrary = null;
+        string? pythonVersion = null;
+        var interpreterLibraries = new List<string>();
         IReadOnlyList<string> perlInc = [], perlDirectories = [];
         string[] names = [spec.Argv0, spec.HostPath, realPath];
         bool isPython = PythonStdlib.IsPython(names);
@@ -142,25 +149,14 @@ public static class ProgramImage
             if (pythonVersion == null) warn($"warning: {spec.Argv0}: cannot tell its Python version; the standard library is not packed (pack it with --dir)");
             else
             {
-                step($"packing the Python {pythonVersion} standard library ({PythonStdlib.LibraryDirectory(pythonVersion)})");
-                int files = PythonStdlib.Add(host, pythonVersion, OnFile);
-                interpreterLibrary = $"Python {pythonVersion} standard library {PythonStdlib.LibraryDirectory(pythonVersion)}: {files} files";
+                interpreterLibraries.Add(PackPython(host, pythonVersion, step, OnFile));
                 if ((isPython || spec.Python == true) && PythonStdlib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
                     paths.Add(new UserPath(UserPathKind.File, script, null, "python script"));
             }
         }
-        else if (spec.Perl ?? PerlLib.IsPerl(names))
+        if (spec.Perl ?? PerlLib.IsPerl(names))
         {
-            step("asking perl for @INC");
-            (perlInc, perlDirectories) = PerlLib.Inc(realPath, spec.Environment);
-            int files = 0;
-            foreach (var dir in perlDirectories)
-            {
-                step($"packing perl's @INC: {dir}");
-                files += PerlLib.Add(host, dir, OnFile);
-            }
-            foreach (var entry in perlInc.Except(perlDirectories)) host.Add(entry);     // the links to a directory inside a packed one
-            interpreterLibrary = $"perl @INC {string.Join(" ", perlDirectories)}: {files} files";
+            (perlInc, perlDirectories) = PackPerl(host, realPath, spec.Environment, step, OnFile, interpreterLibraries);
             if (PerlLib.ScriptArgument(spec.Args) is { } script && File.Exists(script))
                 paths.Add(new UserPath(UserPathKind.File, script, null, "perl script"));
         }
@@ -168,11 +164,36 @@ public static class ProgramImage
             foreach (var p in GdbSupport.Paths())
                 if (!paths.Any(q => q.Destination == p.Destination)) paths.Add(p);
         if (paths.Count > 0) step("packing files");
+        userFiles = true;
         foreach (var item in paths) UserFiles.Add(root, host, item, OnFile);
+        host.PackLinkTargets(warn);
+        userFiles = false;
+
+        // Interpreters of packed scripts, then the libraries of a python or perl among the user's files.
+        foreach (var interp in interpreters.Distinct())
+            if (!root.Contains(interp) && host.Add(interp) is { } real && HostElf.HasElfMagic(real)) elfFiles.Add(real);
+        var packedPrograms = elfFiles.Concat(interpreters).Distinct().Select(p => (Path: p, Real: HostPaths.RealPath(p))).Where(p => p.Real != null).ToList();
+        if (pythonVersion == null && spec.Python != false
+            && packedPrograms.FirstOrDefault(p => PythonStdlib.IsPython(p.Path, p.Real!) && HostElf.HasElfMagic(p.Real!)) is { Real: { } python } pp)
+        {
+            pythonVersion = (HostElf.Read(python, out _) is { } pythonElf ? PythonStdlib.Version(python, pythonElf) : null) ?? PythonStdlib.AskVersion(python);
+            if (pythonVersion == null) warn($"warning: {pp.Path}: cannot tell its Python version; the standard library is not packed (pack it with --dir)");
+            else interpreterLibraries.Add(PackPython(host, pythonVersion, step, OnFile));
+        }
+        if (perlInc.Count == 0 && spec.Perl != false
+            && packedPrograms.FirstOrDefault(p => PerlLib.IsPerl(p.Path, p.Real!) && HostElf.HasElfMagic(p.Real!)) is { Real: { } perl })
+            (perlInc, perlDirectories) = PackPerl(host, perl, spec.Environment, step, OnFile, interpreterLibraries);
+        host.PackLinkTargets(warn);
+
         if (elfFiles.Count > 0)
         {
             step("resolving libraries of packed shared objects");
             PackDependencies(elfFiles, resolver, host, warn);
+        }
+        if (Terminfo.Needed(resolver.Objects))
+        {
+            step("packing terminfo entries");
+            Terminfo.Add(host, spec.Environment);
         }
 
         if (resolver.Libraries.Any(l => l.FoundViaLdSoCache) && !root.Contains("/etc/ld.so.cache") && File.Exists("/etc/ld.so.cache"))
@@ -182,7 +203,36 @@ public static class ProgramImage
         root.AddFile("/.compat/exe", Encoding.UTF8.GetBytes(realPath));
         root.AddFile("/.compat/argv", NulTerminated([spec.Argv0, .. spec.Args]));
         root.AddFile("/.compat/envp", NulTerminated(spec.Environment));
-        return Result(root, realPath, resolver, pythonVersion) with { PerlInc = perlInc, PerlDirectories = perlDirectories, InterpreterLibrary = interpreterLibrary };
+        return Result(root, realPath, resolver, pythonVersion) with
+        {
+            PerlInc = perlInc, PerlDirectories = perlDirectories,
+            InterpreterLibrary = interpreterLibraries.Count > 0 ? string.Join("; ", interpreterLibraries) : null,
+        };
+    }
+
+    /// <summary>Packs the Python standard library; returns the summary text.</summary>
+    private static string PackPython(HostPaths host, string version, Action<string> step, Action<string, string> onFile)
+    {
+        step($"packing the Python {version} standard library ({PythonStdlib.LibraryDirectory(version)})");
+        int files = PythonStdlib.Add(host, version, onFile);
+        return $"Python {version} standard library {PythonStdlib.LibraryDirectory(version)}: {files} files";
+    }
+
+    /// <summary>Packs the directories of the host perl's @INC (asked of <paramref name="perl"/>); adds the summary text to <paramref name="summaries"/>.</summary>
+    private static (IReadOnlyList<string> Inc, IReadOnlyList<string> Directories) PackPerl(HostPaths host, string perl, IReadOnlyList<string> environment,
+                                                                                           Action<string> step, Action<string, string> onFile, List<string> summaries)
+    {
+        step("asking perl for @INC");
+        var (inc, directories) = PerlLib.Inc(perl, environment);
+        int files = 0;
+        foreach (var dir in directories)
+        {
+            step($"packing perl's @INC: {dir}");
+            files += PerlLib.Add(host, dir, onFile);
+        }
+        foreach (var entry in inc.Except(directories)) host.Add(entry);     // the links to a directory inside a packed one
+        summaries.Add($"perl @INC {string.Join(" ", directories)}: {files} files");
+        return (inc, directories);
     }
 
     /// <summary>The program's real path and dynamic information, and its interpreter's (checked to exist).</summary>

@@ -5,7 +5,7 @@ public enum UserPathKind
 {
     /// <summary>--file, config Files: one file (a symlink is followed).</summary>
     File,
-    /// <summary>--dir, config Dirs and MapDirs: a tree (symlinks inside are kept as links).</summary>
+    /// <summary>--dir, config Dirs and MapDirs: a tree (symlinks inside are kept as links, and what they lead to outside it is packed too).</summary>
     Directory,
 }
 
@@ -89,7 +89,7 @@ public static class UserFiles
         }
         if (File.Exists(src)) throw new OpsException($"{item.From} {src}: is a file (use --file)", ExitCodes.Usage);
         if (!Directory.Exists(src)) throw new OpsException($"{item.From} {src}: no such directory", ExitCodes.Usage);
-        return host.AddTree(src, sameAsHost ? null : item.Destination, onFile: onFile);
+        return host.AddTree(src, sameAsHost ? null : item.Destination, onFile: onFile, packLinkTargets: true);
     }
 
     private static bool PathExists(string p) => File.Exists(p) || Directory.Exists(p);

@@ -98,6 +98,7 @@ public unsafe class NetFuzzTests
             Mutate(f = f, rng, out f);
             if (rng.Next(10) < 6) FixChecksums(f);
             st.Input(h.If, f, h.Now);
+            h.CheckTimers();
             if (h.Dev.Sent.Count > 4096) h.Dev.Sent.Clear();
         }
         Console.WriteLine($"FUZZSTATS segsIn={st.TcpSegmentsIn} bad={st.TcpBadSegments} segsOut={st.TcpSegmentsOut} rst={st.TcpResetsOut} rexmit={st.TcpRetransmits} echos={st.IcmpInEchos} icmpErr={st.IcmpOutErrors} changed={s_changed} rxDrop={h.If.RxDropped} maxTcp={maxTcp} now={h.Now} lives={string.Join(",", lives.Select(l => l?.S.State.ToString() ?? "-"))} udpDrops={udp.Drops} ip6drop={st.Ip6InDropped} echos6={st.Icmp6InEchos} icmp6Err={st.Icmp6OutErrors} udp6Queued={udp6.QueuedDatagrams} reasm6={st.Ip6Reassembled}");

@@ -305,10 +305,14 @@ public sealed class Harness
         }
     }
 
-    public void Inject(byte[] frame) { Stack.Input(If, frame, Now); AnswerArp(); }
+    public void Inject(byte[] frame) { Stack.Input(If, frame, Now); AnswerArp(); CheckTimers(); }
+
+    /// <summary>The timer queue must hold every socket at its deadline after every stack call: a
+    /// write that forgot to move its socket shows here, in whichever test makes it.</summary>
+    public void CheckTimers() => Assert.Null(Stack.CheckTcpTimers());
 
     /// <summary>The scripted peer and gateway answer ARP requests (the stack re-resolves after 60 s).</summary>
-    void AnswerArp()
+    public void AnswerArp()
     {
         if (!AutoArp) return;
         for (int i = 0; i < Dev.Sent.Count; i++)
@@ -338,10 +342,12 @@ public sealed class Harness
             if (d > Now) Now = d;
             Stack.Poll(Now);
             AnswerArp();
+            CheckTimers();
         }
         Now = t;
         Stack.Poll(Now);
         AnswerArp();
+        CheckTimers();
     }
 
     public void Advance(long ms) => RunUntil(Now + ms);

@@ -60,6 +60,8 @@ public class NetWireTests
             }
             if (A.NextDeadlineMs <= Now) A.Poll(Now);
             if (B.NextDeadlineMs <= Now) B.Poll(Now);
+            Assert.Null(A.CheckTcpTimers());
+            Assert.Null(B.CheckTcpTimers());
             return true;
         }
     }

@@ -3,7 +3,8 @@
 # bash process substitution and /dev/stdin in a pipeline (reopening a pipe through /proc/self/fd),
 # a FIFO whose reader and writer both block in open, script(1) (SIGCHLD through a signalfd while
 # blocked), chrt and taskset, cp of a 1 GiB sparse file (st_blocks, SEEK_DATA/SEEK_HOLE), git
-# (init, commit, branch, merge, clone), make -j4 building C with gcc (cc1, as, ld), openssl and gawk.
+# (init, commit, branch, merge, clone), make -j4 building C with gcc (cc1, as, ld), openssl and gawk,
+# openssl with only --dir /usr/lib/ssl (its links into /etc/ssl followed).
 # Ends with "programs: N passed, M failed" (a case whose host tool is missing counts as skipped).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -66,6 +67,13 @@ openssl dgst -sha256 in | sed "s/.*= //"
 openssl enc -aes-256-cbc -pbkdf2 -pass pass:k -nosalt -in in -out e && openssl enc -d -aes-256-cbc -pbkdf2 -pass pass:k -nosalt -in e | md5sum
 seq 1 100000 | gawk "{ s += \$1 } END { print s }"
 gawk "BEGIN { c = \"sort -n\"; print 3 |& c; print 1 |& c; close(c, \"to\"); while ((c |& getline l) > 0) print \"co\", l }"'
+
+# --dir /usr/lib/ssl alone: its links into /etc/ssl (cert.pem, certs/, openssl.cnf) and the
+# certificates' links into /usr/share/ca-certificates are followed and packed.
+run openssl-ssl-links "$B/openssl /usr/lib/ssl $B/md5sum $B/ls $B/wc" -- /bin/bash -c '
+openssl x509 -in /usr/lib/ssl/cert.pem -noout -subject
+openssl verify -CApath /usr/lib/ssl/certs /usr/lib/ssl/certs/ISRG_Root_X1.pem
+md5sum < /usr/lib/ssl/openssl.cnf; ls /usr/lib/ssl/certs/ | wc -l'
 
 echo "programs: $pass passed, $fail failed${skip:+, $skip skipped}"
 [ "$fail" -eq 0 ]

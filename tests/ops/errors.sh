@@ -2,7 +2,8 @@
 # ops' own behaviour: program validation (exit 2 with a clear message), exit-status propagation,
 # stdin streaming (also over PCI on q35), environment, --timeout, --trace, the root image format, shared library
 # resolution (needs gcc), --file/--dir, config files, the minimal /etc, --missing-files,
-# symbolization, --profile, signals forwarded to the program, python3 and perl with their libraries, ops --help, the KVM notice, the launcher.
+# symbolization, --profile, signals forwarded to the program, python3 and perl with their libraries (also when packed with
+# --file or named by a packed script's #! line), terminfo for ncurses programs, ops --help, the KVM notice, the launcher.
 # Ends with "ops: N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -85,6 +86,23 @@ else bad signal-tty-ctrl-c "script(1) missing (util-linux)"; fi
 $OPS run --profile "$BB" sh -c 'i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done' >"$TMP/out" 2>"$TMP/err" </dev/null
 if grep -qE '^profile: [0-9]+ samples at 1000 Hz' "$TMP/err" && grep -qE '^ *[0-9.]+% +[1-9][0-9]* +\(user mode\)$' "$TMP/err" &&
    grep -qE '^ *[0-9.]+% +[1-9][0-9]* +[A-Za-z_]' "$TMP/err"; then ok profile; else bad profile "$(head -c 400 "$TMP/err")"; fi
+# --profile names user functions too: a forked child (its own address space) spins in a named
+# function of a dynamically linked program; libc's time shows under its own name.
+if command -v gcc >/dev/null; then
+  cat > "$TMP/spin.c" <<'C'
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+volatile unsigned long sink;
+__attribute__((noinline)) void spin_in_child(void) { for (unsigned long i = 0; i < 60000000UL; i++) sink += i * i; }
+__attribute__((noinline)) void copy_in_parent(void) { static char a[1 << 16], b[1 << 16]; for (int i = 0; i < 3000; i++) { memcpy(a, b, sizeof a); sink += a[i]; } }
+int main(void) { pid_t p = fork(); if (p == 0) { spin_in_child(); _exit(0); } copy_in_parent(); waitpid(p, 0, 0); return 0; }
+C
+  gcc -O1 -o "$TMP/spin" "$TMP/spin.c"
+  $OPS run --profile "$TMP/spin" >"$TMP/out" 2>"$TMP/err" </dev/null
+  if grep -qE '^ *[0-9.]+% +[1-9][0-9]* +\[spin\] spin_in_child$' "$TMP/err" && grep -qE '^user mode by object: spin [0-9.]+%' "$TMP/err" &&
+     grep -qE '\[libc\.so\.6\] ' "$TMP/err"; then ok profile-user-functions; else bad profile-user-functions "$(head -c 600 "$TMP/err")"; fi
+else bad profile-user-functions "gcc missing"; fi
 # dmesg reads the kernel log (syslog(2)), stamped as printk's, without the entropy seed.
 expect dmesg 0 '^\[ *[0-9]+\.[0-9]{6}\] compat: kernel entry' -- $OPS run "$BB" sh -c 'dmesg >&2'
 if grep -q 'entropy=(hidden)' "$TMP/err" && ! grep -qE 'entropy=[0-9a-f]{16}' "$TMP/err"; then ok dmesg-hides-seed; else bad dmesg-hides-seed "$(grep -o 'entropy=[^ ]*' "$TMP/err" | head -1)"; fi
@@ -201,6 +219,23 @@ out=$(cd "$F" && $OPS run --file data.txt --file "$F/data.txt:/srv/d.txt" --file
       "$BB" sh -c 'cat /data.txt /srv/d.txt /opt/a.conf /var/www/link.html '"$F"'/site/sub/d.txt; readlink /var/www/link.html; stat -c %a /var/www/sub/d.txt; ls /var/www' 2>&1 </dev/null)
 want=$(printf 'data\ndata\np1\nhello\ndeep\nindex.html\n600\nindex.html\nlink.html\nsub')
 [ "$out" = "$want" ] && ok files-and-dirs || bad files-and-dirs "got: $(tr '\n' ' ' <<<"$out")"
+# Symbolic links in a --dir that lead out of it resolve in the guest as on the host: ops packs
+# what they point at (files, directories, links inside those, recursively) where the guest looks
+# for it, up to a limit; a link to a directory holding the tree is left alone.
+X="$TMP/links"; mkdir -p "$X/tree" "$X/ext/sub" "$X/ext2" "$X/ext3"
+echo A > "$X/ext/a.txt"; echo B > "$X/ext/sub/b.txt"; echo C > "$X/ext2/c.txt"; echo D > "$X/ext3/d.txt"; chmod 640 "$X/ext/a.txt"
+ln -s "$X/ext" "$X/tree/abs"; ln -s ../ext2/c.txt "$X/tree/rel"; ln -s "$X/ext3/d.txt" "$X/ext/sub/nested"
+ln -s "$X/missing" "$X/tree/dangling"; ln -s .. "$X/tree/up"
+cmd="/usr/bin/ls -l --time-style=+ $X/tree $X/tree/abs/ $X/tree/abs/sub; /usr/bin/cat $X/tree/abs/a.txt $X/tree/abs/sub/b.txt $X/tree/rel $X/tree/abs/sub/nested; /usr/bin/ls $X/tree/up; test -e $X/tree/dangling || echo dangling"
+native=$("$BB" sh -c "$cmd" 2>&1)
+got=$($OPS run --dir "$X/tree" --file /usr/bin/ls --file /usr/bin/cat "$BB" sh -c "$cmd" 2>"$TMP/err" </dev/null)
+[ "$got" = "$native" ] && ok dir-links-out || bad dir-links-out "got: $(diff <(echo "$native") <(echo "$got") | head -8 | tr '\n' ' ') ($(tail -c 200 "$TMP/err"))"
+# Moved elsewhere (--dir SRC:DEST): an absolute link's target stays at its host path, a relative one climbing out lands where the guest resolves it.
+out=$($OPS run --dir "$X/tree:/t" "$BB" sh -c 'cat /t/abs/a.txt /t/rel /t/abs/sub/nested; readlink /t/rel' 2>&1 </dev/null)
+[ "$out" = $'A\nC\nD\n../ext2/c.txt' ] && ok dir-links-out-moved || bad dir-links-out-moved "got: $(tr '\n' ' ' <<<"$out")"
+mkdir -p "$X/big" "$X/tree2"; truncate -s 70M "$X/big/huge"; echo small > "$X/big/small"; ln -s "$X/big" "$X/tree2/big"
+expect dir-links-out-limit 1 "warning: not packing what the link $X/tree2/big -> $X/big leads to: it holds more than the 64 MiB left of the 64 MiB ops packs for links out of packed directories" -- \
+  $OPS run --dir "$X/tree2" "$BB" cat "$X/tree2/big/small"
 expect file-missing 2 '--file nosuch: no such file' -- $OPS run --file nosuch "$BB" true
 expect file-is-dir 2 'is a directory \(use --dir\)' -- $OPS run --file "$F/site" "$BB" true
 expect dir-is-file 2 'is a file \(use --file\)' -- $OPS run --dir "$F/data.txt" "$BB" true
@@ -346,10 +381,21 @@ same_as_native() {  # NAME PROGRAM ARGS...
   if [ $rc -eq 0 ] && [ "$got" = "$native" ]; then ok "$name"
   else bad "$name" "status $rc, got '$got', native '$native' ($(tail -c 300 "$TMP/err"))"; fi
 }
+same_with() {  # NAME OPS-OPTIONS... -- PROGRAM ARGS...: as same_as_native, with options for ops run
+  local name=$1 opts=(); shift
+  while [ "$1" != "--" ]; do opts+=("$1"); shift; done; shift
+  local native got rc
+  native=$("$@" 2>&1 </dev/null)
+  got=$(timeout 180 $OPS run "${opts[@]}" "$@" 2>"$TMP/err" </dev/null); rc=$?
+  if [ $rc -eq 0 ] && [ "$got" = "$native" ]; then ok "$name"
+  else bad "$name" "status $rc, got '$got', native '$native' ($(tail -c 300 "$TMP/err"))"; fi
+}
 if [ -x /usr/bin/python3 ]; then
   same_as_native python-auto /usr/bin/python3 -c 'import json; print(json.dumps([1]))'
   expect python-off 1 'No module named|Fatal Python error' -- $OPS run --no-python /usr/bin/python3 -c 'import json'
   expect python-contradiction 2 '--python and --no-python' -- $OPS run --python --no-python /usr/bin/python3 -c 1
+  printf '#!/usr/bin/python3\nimport json; print(json.dumps({"a": [1]}))\n' > "$TMP/j.py"; chmod +x "$TMP/j.py"
+  same_with python-shebang --file "$TMP/j.py" -- "$BB" sh -c "$TMP/j.py"
 fi
 if [ -x /usr/bin/perl ]; then
   same_as_native perl-posix /usr/bin/perl -e 'use POSIX; print floor(2.5), "\n"'
@@ -357,6 +403,26 @@ if [ -x /usr/bin/perl ]; then
   printf 'use strict; use List::Util qw(sum); use Storable qw(dclone);\nprint sum(1..10), " ", dclone([3])->[0], " $0\\n";\n' > "$TMP/xs.pl"
   same_as_native perl-script-xs /usr/bin/perl "$TMP/xs.pl"
   expect perl-summary 0 '^ops: image: .*perl @INC .*/usr/share/perl/5[.0-9]*: [0-9]+ files' -- $OPS run -v /usr/bin/perl -e 1
+  # perl among the packed files (a program that runs perl), or named by a packed script's #! line
+  # (directly or through env), brings its @INC too; --no-perl leaves it out.
+  same_with perl-packed-file --file /usr/bin/perl -- "$BB" sh -c 'perl -MPOSIX -e "print floor(2.5), qq{\n}"'
+  printf '#!/usr/bin/perl\nuse Data::Dumper; $Data::Dumper::Indent = 0; print Dumper([1, 2]), "\\n";\n' > "$TMP/dump.pl"
+  printf '#!/usr/bin/env perl\nuse List::Util qw(max); print max(3, 9, 4), "\\n";\n' > "$TMP/max.pl"
+  chmod +x "$TMP/dump.pl" "$TMP/max.pl"
+  same_with perl-shebang --file "$TMP/dump.pl" --file "$TMP/max.pl" -- "$BB" sh -c "$TMP/dump.pl; $TMP/max.pl"
+  expect perl-packed-no-perl 2 "Can't locate POSIX.pm" -- $OPS run --no-perl --file /usr/bin/perl "$BB" sh -c 'perl -MPOSIX -e 1 || exit 2'
+fi
+
+# Programs linking ncurses' libtinfo get terminfo entries for the guest's TERM (xterm unless -e
+# TERM=...) and xterm, linux, vt100, dumb; top exits 1 without them.
+if [ -x /usr/bin/tput ]; then
+  same_as_native terminfo-tput /usr/bin/tput -T linux longname
+  native=$(TERM=screen /usr/bin/tput longname 2>&1); got=$($OPS run -e TERM=screen /usr/bin/tput longname 2>&1 </dev/null)
+  [ -n "$native" ] && [ "$got" = "$native" ] && ok terminfo-term || bad terminfo-term "got '$got', native '$native'"
+fi
+if [ -x /usr/bin/top ]; then
+  out=$($OPS run /usr/bin/top -b -n 1 2>"$TMP/err" </dev/null); rc=$?
+  [ $rc -eq 0 ] && grep -qE '^ +PID USER ' <<<"$out" && ok terminfo-top || bad terminfo-top "status $rc: $(head -c 300 <<<"$out") $(tail -c 200 "$TMP/err")"
 fi
 
 # ops --help names the common run options, not only ops run --help.

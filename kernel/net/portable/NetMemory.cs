@@ -21,7 +21,8 @@ namespace Kernel.Net
         /// <summary>Optional: a zeroed byte array, or null when memory is exhausted (kernel: instead of a panic).</summary>
         public static delegate*<int, byte[]> TryAllocBytes;
         /// <summary>Optional: a zeroed array of the same type as the given one with this many
-        /// elements, or null when memory is exhausted (the socket tables grow through it).</summary>
+        /// elements, or null when memory is exhausted (the socket tables and the TCP timer heap grow
+        /// through it).</summary>
         public static delegate*<object, int, object> TryAllocArrayLike;
 
         private static ulong s_state;
@@ -37,6 +38,10 @@ namespace Kernel.Net
         /// <summary>A bigger bucket array for a socket table (null: memory is short).</summary>
         internal static NetSocket[] AllocArrayLike(NetSocket[] like, int length) =>
             TryAllocArrayLike != null ? Unsafe.As<NetSocket[]>(TryAllocArrayLike(like, length)) : new NetSocket[length];
+
+        /// <summary>A bigger array for the TCP timer heap (null: memory is short).</summary>
+        internal static TcpSocket[] AllocArrayLike(TcpSocket[] like, int length) =>
+            TryAllocArrayLike != null ? Unsafe.As<TcpSocket[]>(TryAllocArrayLike(like, length)) : new TcpSocket[length];
 
         internal static ulong NextRandom(long nowMs)
         {

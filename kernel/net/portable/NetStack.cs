@@ -28,7 +28,9 @@ namespace Kernel.Net
 
         internal TcpSocket TcpList;      // every TCP socket holding a port (intrusive list)
         internal UdpSocket UdpList;      // every bound UDP socket
-        // Lookups go through hash tables (SocketTable.cs); the lists serve timers and listings.
+        // Lookups go through hash tables (SocketTable.cs), TCP timers through a heap (TcpTimers.cs);
+        // the lists serve listings and bind checks.
+        internal readonly TcpTimerQueue _tcpTimers = new TcpTimerQueue();
 
         public NetStack()
         {
@@ -124,20 +126,20 @@ namespace Kernel.Net
             }
             _reasm.Poll(nowMs);
             _reasm6.Poll(nowMs);
-            TcpSocket s = TcpList;
-            while (s != null)
-            {
-                TcpSocket next = s.NextInList;
-                if (s.Deadline <= nowMs) s.OnTimer(nowMs);
-                s = next;
-            }
+            // Only the sockets that are due, earliest first. OnTimer always moves the socket's
+            // deadline past now (or closes it); the budget (each queued socket once, as the list
+            // scan did) is the guarantee that a tick ends whatever a socket does.
+            _tcpTimers.Unspill();
+            int budget = _tcpTimers.Count;
+            TcpSocket s;
+            while (budget-- > 0 && (s = _tcpTimers.Due(nowMs)) != null) s.OnTimer(nowMs);
             Finish();
         }
 
         /// <summary>
-        /// Delivers what waits on the loopback and reports changes, without the timer scan Poll does
-        /// (which visits every socket): for the event paths, a received frame or a socket call. Timers
-        /// are run by Poll from the periodic tick once NextDeadlineMs has passed.
+        /// Delivers what waits on the loopback and reports changes, without running timers: for the
+        /// event paths, a received frame or a socket call. Timers are run by Poll from the periodic
+        /// tick once NextDeadlineMs has passed.
         /// </summary>
         public void Flush(long nowMs)
         {
@@ -160,11 +162,8 @@ namespace Kernel.Net
                     a = n.Ndp.NextDeadline; if (a < d) d = a;
                     if (n.Dhcp != null) { a = n.Dhcp.NextDeadline; if (a < d) d = a; }
                 }
-                for (TcpSocket s = TcpList; s != null; s = s.NextInList)
-                {
-                    long a = s.Deadline; if (a < d) d = a;
-                }
-                return d;
+                long t = _tcpTimers.Earliest;
+                return t < d ? t : d;
             }
         }
 
@@ -237,11 +236,18 @@ namespace Kernel.Net
         public int TcpSocketCount { get { int c = 0; for (TcpSocket s = TcpList; s != null; s = s.NextInList) c++; return c; } }
         public int UdpSocketCount { get { int c = 0; for (UdpSocket s = UdpList; s != null; s = s.NextInList) c++; return c; } }
 
+#if HOST
+        /// <summary>Tests: null if the TCP timer queue matches every socket's deadline, else what is wrong.</summary>
+        internal string CheckTcpTimers() => _tcpTimers.Check(TcpList);
+        internal int TcpTimersQueued => _tcpTimers.Count;
+        internal long TcpTimersEarliest => _tcpTimers.Earliest;
+#endif
+
         /// <summary>Releases the stack's own buffers (the kernel never does; tests may).</summary>
         public void Release()
         {
             _loop.Release(); _reasm.Release(); _reasm6.Release();
-            _tcpConns.Release(); _tcpListeners.Release(); _udpPorts.Release();
+            _tcpConns.Release(); _tcpListeners.Release(); _udpPorts.Release(); _tcpTimers.Release();
             for (int k = 1; k < _ifCount; k++) { _ifs[k].Arp.Release(); _ifs[k].Ndp.Release(); NetMemory.Free(_ifs[k].FragBuf); }
             NetMemory.Free(TxBuf); NetMemory.Free(_rxBuf);
         }

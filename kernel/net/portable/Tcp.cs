@@ -29,6 +29,11 @@ namespace Kernel.Net
         internal readonly NetStack Stack;
         internal TcpSocket NextInList, PrevInList;
         internal bool InList;
+        // Place in the stack's timer queue (TcpTimers.cs): heap index (or NotQueued/Overflowed),
+        // the deadline it is queued at, and the overflow chain.
+        internal int TimerIndex = TcpTimerQueue.NotQueued;
+        internal long TimerKey = long.MaxValue;
+        internal TcpSocket TimerNext;
 
         // ---- public configuration
         public IpEndpoint Local, Remote;
@@ -37,8 +42,14 @@ namespace Kernel.Net
         /// <summary>The kernel's mark for a socket of an AF_INET6 descriptor (/proc/net/tcp6 lists
         /// it, IPv4 traffic included); accepted connections inherit it. The stack ignores it.</summary>
         public bool Domain6;
-        public bool ReuseAddress, ReusePort, KeepAlive;
-        public int KeepIdleSec = 7200, KeepIntervalSec = 75, KeepCount = 9;
+        public bool ReuseAddress, ReusePort;
+        public int KeepCount = 9;
+        // What the keepalive deadline depends on: setting it moves the socket's timer.
+        public bool KeepAlive { get => _keepAlive; set { _keepAlive = value; Rearm(); } }
+        public int KeepIdleSec { get => _keepIdleSec; set { _keepIdleSec = value; Rearm(); } }
+        public int KeepIntervalSec { get => _keepIntervalSec; set { _keepIntervalSec = value; Rearm(); } }
+        private bool _keepAlive;
+        private int _keepIdleSec = 7200, _keepIntervalSec = 75;
         public int ReceiveBufferSize = DefaultBufferSize, SendBufferSize = DefaultBufferSize;
         public bool LingerOn;
         public int LingerSeconds;
@@ -85,8 +96,14 @@ namespace Kernel.Net
         private bool _tsOk, _sackOk, _tsRecentSet;
         private uint _tsRecent, _tsOffset;
 
-        // ---- timers and RTT
+        // ---- timers and RTT. Everything Deadline reads is written through a setter or helper
+        // that calls Rearm (the four deadlines below, SetState, the keepalive fields and helpers),
+        // so the stack's timer queue always holds the socket at its Deadline.
         private long _rtoAt = long.MaxValue, _delackAt = long.MaxValue, _persistAt = long.MaxValue, _closeAt = long.MaxValue;
+        private long RtoAt { get => _rtoAt; set { if (_rtoAt != value) { _rtoAt = value; Rearm(); } } }
+        private long DelackAt { get => _delackAt; set { if (_delackAt != value) { _delackAt = value; Rearm(); } } }
+        private long PersistAt { get => _persistAt; set { if (_persistAt != value) { _persistAt = value; Rearm(); } } }
+        private long CloseAt { get => _closeAt; set { if (_closeAt != value) { _closeAt = value; Rearm(); } } }
         private int _rto = InitialRto, _retries, _persistBackoff;
         private long _srtt8, _rttvar4;
         private bool _rttSampling;
@@ -183,7 +200,7 @@ namespace Kernel.Net
             }
             if (Stack.TcpListenConflict(Local, Local.Port, this)) return -Errno.EADDRINUSE;
             _backlog = backlog;
-            _state = TcpState.Listen;
+            SetState(TcpState.Listen);
             _rcvShut = false; _sndShut = false; _error = 0;
             Stack.AddTcp(this);
             Stack.HashTcp(this);
@@ -247,7 +264,7 @@ namespace Kernel.Net
             _iss = Stack.InitialSequence(Local, Remote, nowMs);
             _tsOffset = (uint)Stack.InitialSequence(Remote, Local, 0);
             _sndUna = _iss; _sndNxt = _iss; _sndMax = _iss; _sndBase = _iss + 1;
-            _state = TcpState.SynSent;
+            SetState(TcpState.SynSent);
             Stack.AddTcp(this);
             Stack.HashTcp(this);
             SendSyn(nowMs);
@@ -319,12 +336,12 @@ namespace Kernel.Net
                     Stack.Finish();
                     return 0;
             }
-            if (how != 1) { _rcvShut = true; Stack.MarkChanged(); }
+            if (how != 1) { _rcvShut = true; InputEvents++; Stack.MarkChanged(); }
             if (how != 0 && !_sndShut)
             {
                 _sndShut = true;
-                if (_state == TcpState.Established) _state = TcpState.FinWait1;
-                else if (_state == TcpState.CloseWait) _state = TcpState.LastAck;
+                if (_state == TcpState.Established) SetState(TcpState.FinWait1);
+                else if (_state == TcpState.CloseWait) SetState(TcpState.LastAck);
                 Output(nowMs);
                 Stack.MarkChanged();
             }
@@ -352,14 +369,14 @@ namespace Kernel.Net
                     if (!_sndShut)
                     {
                         _sndShut = true;
-                        if (_state == TcpState.Established) _state = TcpState.FinWait1;
-                        else if (_state == TcpState.CloseWait) _state = TcpState.LastAck;
+                        if (_state == TcpState.Established) SetState(TcpState.FinWait1);
+                        else if (_state == TcpState.CloseWait) SetState(TcpState.LastAck);
                         Output(nowMs);
                     }
                     break;
                 case TcpState.FinWait2:
                     if (abort) { SendRst(); ToClosed(); break; }
-                    _closeAt = nowMs + Stack.TcpFinTimeoutMs;
+                    CloseAt = nowMs + Stack.TcpFinTimeoutMs;
                     break;
                 default:
                     if (abort && _state != TcpState.TimeWait) { SendRst(); ToClosed(); }
@@ -432,6 +449,7 @@ namespace Kernel.Net
             _dupAcks = 0; _inRecovery = false;
             _tsOk = false; _sackOk = false; _tsRecentSet = false; _sndWscale = 0; _rcvWscale = 0;
             _lastRecv = Stack._now;
+            Rearm();
             if (_snd != null) _snd.Reset();
             if (_rcv != null) _rcv.Reset();
         }
@@ -490,6 +508,21 @@ namespace Kernel.Net
             }
         }
 
+        /// <summary>Keeps the stack's timer queue in step with Deadline (after any write of what it
+        /// reads). Only sockets in TcpList run timers, as when Poll walked that list.</summary>
+        internal void Rearm()
+        {
+            long d = InList ? Deadline : long.MaxValue;
+            if (d != TimerKey) Stack._tcpTimers.Set(this, d);
+        }
+
+        /// <summary>A state change can start or stop keepalive.</summary>
+        private void SetState(TcpState s)
+        {
+            _state = s;
+            Rearm();
+        }
+
         // =====================================================================================
         // Internals: closing and freeing
         // =====================================================================================
@@ -500,12 +533,13 @@ namespace Kernel.Net
             TcpState was = _state;
             _state = TcpState.Closed;
             _rtoAt = long.MaxValue; _delackAt = long.MaxValue; _persistAt = long.MaxValue; _closeAt = long.MaxValue;
+            Rearm();
             _rcvShut = true; _sndShut = true;
             if (was != TcpState.Listen && was != TcpState.Closed) _everConnected = _everConnected || was != TcpState.SynSent;
             if (_parent != null && !_inAcceptQueue) { _parent.RemoveHalf(this); _parent = null; }
             Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
             MaybeFree();
         }
 
@@ -550,7 +584,7 @@ namespace Kernel.Net
 
         private void CloseListener(long now)
         {
-            _state = TcpState.Closed;
+            SetState(TcpState.Closed);
             while (_acceptHead != null)
             {
                 TcpSocket c = _acceptHead;
@@ -573,7 +607,7 @@ namespace Kernel.Net
             Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
             _rcvShut = true; _sndShut = true;
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
         }
 
         private void RemoveHalf(TcpSocket c)
@@ -642,7 +676,7 @@ namespace Kernel.Net
             c.Negotiate(ref g);
             c._irs = g.Seq; c._rcvNxt = g.Seq + 1; c._lastAckSent = c._rcvNxt;
             c._tsOffset = (uint)Stack.InitialSequence(g.Src, g.Dst, 0);
-            c._state = TcpState.SynReceived;
+            c.SetState(TcpState.SynReceived);
             c._parent = this;
             return c;
         }
@@ -772,7 +806,7 @@ namespace Kernel.Net
             if (_acceptTail == null) _acceptHead = c; else _acceptTail._nextChild = c;
             _acceptTail = c;
             _acceptCount++;
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
         }
 
         internal bool SynMayReuse(ref TcpSeg g)
@@ -824,12 +858,12 @@ namespace Kernel.Net
             }
             if (!ok)
             {
-                if (_state == TcpState.TimeWait && fin) _closeAt = now + Stack.TcpTimeWaitMs;
+                if (_state == TcpState.TimeWait && fin) CloseAt = now + Stack.TcpTimeWaitMs;
                 SendAck(now);
                 return;
             }
 
-            _lastRecv = now; _keepProbes = 0;
+            _lastRecv = now; _keepProbes = 0; Rearm();
 
             // Trim what we already have and what does not fit.
             uint seq = g.Seq;
@@ -869,8 +903,8 @@ namespace Kernel.Net
                 case TcpState.FinWait1:
                     if (FinAcked)
                     {
-                        _state = TcpState.FinWait2;
-                        if (!_owned) _closeAt = now + Stack.TcpFinTimeoutMs;
+                        SetState(TcpState.FinWait2);
+                        if (!_owned) CloseAt = now + Stack.TcpFinTimeoutMs;
                         Stack.MarkChanged();
                     }
                     break;
@@ -881,7 +915,7 @@ namespace Kernel.Net
                     if (FinAcked) { ToClosed(); return; }
                     break;
                 case TcpState.TimeWait:
-                    if (fin) { SendAck(now); _closeAt = now + Stack.TcpTimeWaitMs; }
+                    if (fin) { SendAck(now); CloseAt = now + Stack.TcpTimeWaitMs; }
                     return;
             }
 
@@ -946,7 +980,7 @@ namespace Kernel.Net
                 return;
             }
             if (!syn) return;
-            _lastRecv = now;
+            _lastRecv = now; Rearm();
             Negotiate(ref g);
             _irs = g.Seq; _rcvNxt = g.Seq + 1; _lastAckSent = _rcvNxt;
             if (ack)
@@ -955,11 +989,11 @@ namespace Kernel.Net
                 else if (_tsOk && g.TsEcr != 0) RttSample((long)(uint)(TsNow(now) - g.TsEcr));
                 _sndUna = g.Ack;
                 _sndWnd = g.Wnd; _maxSndWnd = g.Wnd; _sndWl1 = g.Seq; _sndWl2 = g.Ack;
-                _state = TcpState.Established; _everConnected = true;
-                _rtoAt = long.MaxValue; _retries = 0;
+                SetState(TcpState.Established); _everConnected = true;
+                RtoAt = long.MaxValue; _retries = 0;
                 InitCongestion();
-                if (_sndShut) _state = TcpState.FinWait1;
-                Stack.MarkChanged();
+                if (_sndShut) SetState(TcpState.FinWait1);
+                InputEvents++; Stack.MarkChanged();
                 SendAck(now);
                 if ((g.Flags & FIN) != 0 || data.Length > 0) { ProcessData(g.Seq + 1, data, (g.Flags & FIN) != 0, now); if (_state == TcpState.Closed) return; }
                 Output(now);
@@ -968,10 +1002,10 @@ namespace Kernel.Net
             else
             {
                 // Simultaneous open.
-                _state = TcpState.SynReceived;
+                SetState(TcpState.SynReceived);
                 _sndWnd = g.Wnd; _sndWl1 = g.Seq; _sndWl2 = _iss;
                 _retries = 0;
-                _rtoAt = long.MaxValue;
+                RtoAt = long.MaxValue;
                 SendSyn(now);
             }
         }
@@ -982,21 +1016,21 @@ namespace Kernel.Net
             if (_retries == 0 && !_tsOk) RttSample(now - _rttStart);
             _sndUna = g.Ack;
             _sndWnd = g.Wnd << _sndWscale; _maxSndWnd = _sndWnd; _sndWl1 = g.Seq; _sndWl2 = g.Ack;
-            _state = TcpState.Established; _everConnected = true;
-            _rtoAt = long.MaxValue; _retries = 0;
+            SetState(TcpState.Established); _everConnected = true;
+            RtoAt = long.MaxValue; _retries = 0;
             EnsureBuffers();
             InitCongestion();
             if (_parent != null) _parent.ChildEstablished(this);
-            if (_sndShut) _state = TcpState.FinWait1;
+            if (_sndShut) SetState(TcpState.FinWait1);
             Stack.MarkChanged();
             return true;
         }
 
         private void EnterTimeWait(long now)
         {
-            _state = TcpState.TimeWait;
-            _rtoAt = long.MaxValue; _persistAt = long.MaxValue; _delackAt = long.MaxValue;
-            _closeAt = now + Stack.TcpTimeWaitMs;
+            SetState(TcpState.TimeWait);
+            RtoAt = long.MaxValue; PersistAt = long.MaxValue; DelackAt = long.MaxValue;
+            CloseAt = now + Stack.TcpTimeWaitMs;
             Stack.MarkChanged();
         }
 
@@ -1030,7 +1064,7 @@ namespace Kernel.Net
                 bool opened = _sndWnd == 0 && newWnd > 0;
                 _sndWnd = newWnd; _sndWl1 = g.Seq; _sndWl2 = ack;
                 if (newWnd > _maxSndWnd) _maxSndWnd = newWnd;
-                if (opened) { _persistAt = long.MaxValue; _persistBackoff = 0; Stack.MarkChanged(); }
+                if (opened) { PersistAt = long.MaxValue; _persistBackoff = 0; Stack.MarkChanged(); }
             }
             return true;
         }
@@ -1079,7 +1113,7 @@ namespace Kernel.Net
                 if (_cwnd > 0x3FFFFFFF) _cwnd = 0x3FFFFFFF;
             }
             _dupAcks = 0;
-            _rtoAt = _sndUna == _sndMax ? long.MaxValue : now + _rto;
+            RtoAt = _sndUna == _sndMax ? long.MaxValue : now + _rto;
             Stack.MarkChanged();
         }
 
@@ -1135,8 +1169,8 @@ namespace Kernel.Net
                     _rcvNxt += (uint)data.Length;
                     if (hadHoles) { AbsorbOoo(); _ackNow = true; }
                     else if (++_segsUnacked >= 2) _ackNow = true;
-                    else if (_delackAt == long.MaxValue) _delackAt = now + DelayedAckMs;
-                    Stack.MarkChanged();
+                    else if (DelackAt == long.MaxValue) DelackAt = now + DelayedAckMs;
+                    InputEvents++; Stack.MarkChanged();
                 }
                 else
                 {
@@ -1201,13 +1235,13 @@ namespace Kernel.Net
             _ackNow = true;
             switch (_state)
             {
-                case TcpState.Established: _state = TcpState.CloseWait; break;
+                case TcpState.Established: SetState(TcpState.CloseWait); break;
                 case TcpState.FinWait1:
-                    if (FinAcked) EnterTimeWait(now); else _state = TcpState.Closing;
+                    if (FinAcked) EnterTimeWait(now); else SetState(TcpState.Closing);
                     break;
                 case TcpState.FinWait2: EnterTimeWait(now); break;
             }
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
         }
 
         private void MaybeWindowUpdate(long now)
@@ -1288,18 +1322,18 @@ namespace Kernel.Net
                 if (Gt(_sndNxt, _sndMax)) _sndMax = _sndNxt;
                 if (retransmission) { Retransmits++; Stack.TcpRetransmits++; }
                 else if (!_rttSampling && !_tsOk && n > 0) { _rttSampling = true; _rttSeq = seq; _rttStart = now; }
-                if (_rtoAt == long.MaxValue) _rtoAt = now + _rto;
-                _persistAt = long.MaxValue;
+                if (RtoAt == long.MaxValue) RtoAt = now + _rto;
+                PersistAt = long.MaxValue;
                 if (++sent > 10000) break;
                 if ((flags & FIN) != 0) break;
             }
             // Zero window with data waiting and nothing in flight: probe.
             int off2 = (int)(_sndNxt - _sndBase);
             bool waiting = _snd.Count > (off2 < 0 ? 0 : off2);
-            if (_sndWnd == 0 && waiting && _sndNxt == _sndUna && _persistAt == long.MaxValue)
+            if (_sndWnd == 0 && waiting && _sndNxt == _sndUna && PersistAt == long.MaxValue)
             {
-                _rtoAt = long.MaxValue;
-                _persistAt = now + PersistInterval();
+                RtoAt = long.MaxValue;
+                PersistAt = now + PersistInterval();
             }
         }
 
@@ -1340,7 +1374,7 @@ namespace Kernel.Net
             if (len == 0 && !fin) return;
             SendSegment(_sndUna, ACK | (fin ? FIN : 0), off, len, now);
             Retransmits++; Stack.TcpRetransmits++;
-            _rtoAt = now + _rto;
+            RtoAt = now + _rto;
         }
 
         private void SendSyn(long now)
@@ -1350,7 +1384,7 @@ namespace Kernel.Net
             SendSegment(_iss, flags, 0, 0, now);
             _sndNxt = _iss + 1;
             if (Gt(_sndNxt, _sndMax)) _sndMax = _sndNxt;
-            _rtoAt = now + _rto;
+            RtoAt = now + _rto;
         }
 
         private void SendAck(long now)
@@ -1455,7 +1489,7 @@ namespace Kernel.Net
             if ((flags & ACK) != 0)
             {
                 _lastAckSent = _rcvNxt;
-                _delackAt = long.MaxValue; _segsUnacked = 0; _ackNow = false;
+                DelackAt = long.MaxValue; _segsUnacked = 0; _ackNow = false;
                 uint adv = (flags & SYN) != 0 ? (uint)wfield : (uint)wfield << _rcvWscale;
                 _advEdge = _rcvNxt + adv;
             }
@@ -1482,38 +1516,39 @@ namespace Kernel.Net
         internal void OnTimer(long now)
         {
             CheckAlive();
-            if (_closeAt <= now)
+            if (CloseAt <= now)
             {
-                _closeAt = long.MaxValue;
+                CloseAt = long.MaxValue;
                 if (_state == TcpState.TimeWait || _state == TcpState.FinWait2) { ToClosed(); return; }
             }
-            if (_delackAt <= now) { _delackAt = long.MaxValue; SendAck(now); }
-            if (_rtoAt <= now) { OnRto(now); if (_state == TcpState.Closed) return; }
-            if (_persistAt <= now)
+            if (DelackAt <= now) { DelackAt = long.MaxValue; SendAck(now); }
+            if (RtoAt <= now) { OnRto(now); if (_state == TcpState.Closed) return; }
+            if (PersistAt <= now)
             {
-                _persistAt = long.MaxValue;
+                PersistAt = long.MaxValue;
                 int off = (int)(_sndNxt - _sndBase);
                 if (_sndWnd == 0 && _snd != null && _snd.Count > (off < 0 ? 0 : off))
                 {
                     SendProbe(now);
                     if (_persistBackoff < 16) _persistBackoff++;
-                    _persistAt = now + PersistInterval();
+                    PersistAt = now + PersistInterval();
                 }
                 else Output(now);
             }
             if (KeepaliveAt <= now)
             {
                 if (_keepProbes >= KeepCount && _keepProbes > 0) { AbortWith(Errno.ETIMEDOUT, true, now); return; }
-                if (_sndUna != _sndMax) { _lastRecv = now; _keepProbes = 0; return; }   // the RTO covers it
+                if (_sndUna != _sndMax) { _lastRecv = now; _keepProbes = 0; Rearm(); return; }   // the RTO covers it
                 SendProbe(now);
                 _keepProbes++;
                 _lastProbe = now;
+                Rearm();
             }
         }
 
         private void OnRto(long now)
         {
-            _rtoAt = long.MaxValue;
+            RtoAt = long.MaxValue;
             switch (_state)
             {
                 case TcpState.SynSent:
@@ -1547,7 +1582,7 @@ namespace Kernel.Net
             _rttSampling = false;
             _rto = _rto * 2 > MaxRto ? MaxRto : _rto * 2;
             Output(now);
-            if (_rtoAt == long.MaxValue && _sndUna != _sndMax) _rtoAt = now + _rto;
+            if (RtoAt == long.MaxValue && _sndUna != _sndMax) RtoAt = now + _rto;
         }
     }
 }

@@ -55,6 +55,7 @@ namespace Kernel.Net
             if (TcpList != null) TcpList.PrevInList = s;
             TcpList = s;
             s.ListSeq = ++_listSeq;
+            s.Rearm();                                   // only listed sockets run timers
         }
 
         internal void RemoveTcp(TcpSocket s)
@@ -65,6 +66,7 @@ namespace Kernel.Net
             if (s.PrevInList != null) s.PrevInList.NextInList = s.NextInList; else TcpList = s.NextInList;
             if (s.NextInList != null) s.NextInList.PrevInList = s.PrevInList;
             s.NextInList = null; s.PrevInList = null;
+            _tcpTimers.Remove(s);
         }
 
         /// <summary>Enters s in the table its state calls for: listeners by port, others by tuple.</summary>
