@@ -21,8 +21,13 @@ namespace Kernel.Loader
         public const ulong PieBase = 0x0000555555554000;
         public const ulong InterpBase = 0x00007FFFF7FC0000;
 
-        /// <summary>Maps every PT_LOAD of <paramref name="elf"/> at <paramref name="bias"/>. Returns 0 or -errno.</summary>
-        public static long MapSegments(ref ElfFile elf, ulong bias)
+        /// <summary>
+        /// Maps every PT_LOAD of <paramref name="elf"/> (the contents of <paramref name="node"/>) at
+        /// <paramref name="bias"/>. Returns 0 or -errno. As Linux's binfmt_elf, the pages holding file
+        /// bytes are a private mapping of the file (named in /proc/PID/maps, refilled from it after
+        /// MADV_DONTNEED) and the bss pages past them anonymous memory.
+        /// </summary>
+        public static long MapSegments(ref ElfFile elf, ulong bias, Vfs.Inode node)
         {
             ulong prevEnd = 0;
             for (int i = 0; i < elf.PhCount; i++)
@@ -39,7 +44,16 @@ namespace Kernel.Loader
                 if (vmaStart < end)
                 {
                     if (!AddressSpace.IsFree(vmaStart, end)) return -Errno.ENOMEM;
-                    AddressSpace.Insert(vmaStart, end, prot, Vma.Image);
+                    ulong fileEnd = s.FileSize == 0 ? vmaStart : AddressSpace.PageUp(s.VAddr + bias + s.FileSize);
+                    if (fileEnd > end) fileEnd = end;
+                    if (fileEnd < vmaStart) fileEnd = vmaStart;
+                    int fileId = fileEnd > vmaStart && node != null ? MappedFiles.Add(node) : 0;   // 0: the table is full, unnamed
+                    if (fileId != 0)
+                    {
+                        AddressSpace.Insert(vmaStart, fileEnd, prot, Vma.Image, fileId, AddressSpace.PageDown(s.Offset) + (vmaStart - start));
+                        if (fileEnd < end) AddressSpace.Insert(fileEnd, end, prot, Vma.Image);
+                    }
+                    else AddressSpace.Insert(vmaStart, end, prot, Vma.Image);
                 }
                 ulong flags = PageTable.FlagsFor(prot);
                 for (ulong va = start; va < end; va += AddressSpace.PageSize)
@@ -84,7 +98,7 @@ namespace Kernel.Loader
 
         /// <summary>Loads the program and, for a dynamic one, its interpreter (PT_INTERP) from the VFS.
         /// Returns 0 or -errno; <paramref name="error"/> names ELF problems.</summary>
-        public static long Load(byte* file, ulong length, out LoadedImage image, out ElfError error, out byte* interpPath)
+        public static long Load(Vfs.Inode node, byte* file, ulong length, out LoadedImage image, out ElfError error, out byte* interpPath)
         {
             image = default;
             interpPath = null;
@@ -92,7 +106,7 @@ namespace Kernel.Loader
             if (error != ElfError.None) return -Errno.ENOEXEC;
             ulong bias = elf.IsPositionIndependent ? PieBase - elf.LowAddress : 0;
             if (!elf.IsPositionIndependent && elf.LowAddress < AddressSpace.MinAddress) return -Errno.ENOMEM;
-            long r = MapSegments(ref elf, bias);
+            long r = MapSegments(ref elf, bias, node);
             if (r < 0) return r;
 
             if (elf.HasInterpreter)
@@ -106,7 +120,7 @@ namespace Kernel.Loader
                 error = ElfFile.Parse(data, (ulong)interpNode.Size, out ElfFile interp);
                 if (error != ElfError.None) r = -Errno.ELIBBAD;
                 else if (!interp.IsPositionIndependent || interp.HasInterpreter) r = -Errno.ELIBBAD;
-                else r = MapSegments(ref interp, InterpBase - interp.LowAddress);
+                else r = MapSegments(ref interp, InterpBase - interp.LowAddress, interpNode);
                 Vfs.FileSystem.FreeContiguous(copy);
                 if (r < 0) return r;
                 ulong interpBias = InterpBase - interp.LowAddress;

@@ -5,25 +5,29 @@ using System.Text.RegularExpressions;
 namespace Compat.Ops;
 
 /// <summary>
-/// A minimal ELF64 symbol-table reader for the kernel image: FUNC and NOTYPE symbols from
-/// .symtab/.strtab, looked up by nearest lower address inside executable sections. Used to
-/// annotate the return addresses of kernel panics (<c>  at 0x... &lt;symbol+0xoff&gt;</c>).
+/// A minimal ELF64 symbol-table reader: FUNC and NOTYPE symbols from .symtab (or, in a stripped
+/// program or library, .dynsym), looked up by nearest lower address inside executable sections.
+/// Used to annotate the return addresses of kernel panics (<c>  at 0x... &lt;symbol+0xoff&gt;</c>),
+/// faulting programs and profile samples (which give file offsets: <see cref="AddressOfFileOffset"/>).
 /// </summary>
 public sealed partial class Symbols
 {
-    private const uint SHT_SYMTAB = 2;
+    private const uint SHT_SYMTAB = 2, SHT_DYNSYM = 11, PT_LOAD = 1;
     private const ulong SHF_ALLOC = 2, SHF_EXECINSTR = 4;
     private const int STT_NOTYPE = 0, STT_FUNC = 2;
 
-    private readonly ulong[] _addresses;
+    private readonly ulong[] _addresses, _sizes;
     private readonly string[] _names;
     private readonly List<(ulong Start, ulong End)> _text;
+    private readonly List<(ulong Offset, ulong Vaddr, ulong FileSize)> _loads;
 
-    private Symbols(ulong[] addresses, string[] names, List<(ulong, ulong)> text)
+    private Symbols(ulong[] addresses, ulong[] sizes, string[] names, List<(ulong, ulong)> text, List<(ulong, ulong, ulong)> loads)
     {
         _addresses = addresses;
+        _sizes = sizes;
         _names = names;
         _text = text;
+        _loads = loads;
     }
 
     /// <summary>Number of symbols loaded.</summary>
@@ -40,8 +44,17 @@ public sealed partial class Symbols
         int shentsize = U16(f, 0x3A), shnum = U16(f, 0x3C);
         if (shoff == 0 || shentsize < 64 || shoff + (ulong)(shnum * shentsize) > (ulong)f.Length) return null;
 
+        var loads = new List<(ulong, ulong, ulong)>();
+        ulong phoff = U64(f, 0x20);
+        int phentsize = U16(f, 0x36), phnum = U16(f, 0x38);
+        if (phentsize >= 56 && phoff + (ulong)(phnum * phentsize) <= (ulong)f.Length)
+            for (int i = 0; i < phnum; i++)
+            {
+                int ph = (int)phoff + i * phentsize;
+                if (U32(f, ph) == PT_LOAD) loads.Add((U64(f, ph + 8), U64(f, ph + 16), U64(f, ph + 32)));
+            }
         var text = new List<(ulong, ulong)>();
-        int symtab = -1;
+        int symtab = -1, dynsym = -1;
         for (int i = 0; i < shnum; i++)
         {
             int sh = (int)shoff + i * shentsize;
@@ -49,7 +62,9 @@ public sealed partial class Symbols
             ulong flags = U64(f, sh + 8), addr = U64(f, sh + 16), size = U64(f, sh + 32);
             if ((flags & (SHF_ALLOC | SHF_EXECINSTR)) == (SHF_ALLOC | SHF_EXECINSTR) && size > 0) text.Add((addr, addr + size));
             if (type == SHT_SYMTAB && symtab < 0) symtab = i;
+            if (type == SHT_DYNSYM && dynsym < 0) dynsym = i;
         }
+        if (symtab < 0) symtab = dynsym;                   // stripped: the exported names at least
         if (symtab < 0) return null;
 
         int symHdr = (int)shoff + symtab * shentsize;
@@ -60,7 +75,7 @@ public sealed partial class Symbols
         ulong strOff = U64(f, strHdr + 24), strSize = U64(f, strHdr + 32);
         if (strOff + strSize > (ulong)f.Length) return null;
 
-        var entries = new List<(ulong Addr, int Rank, string Name)>();
+        var entries = new List<(ulong Addr, int Rank, string Name, ulong Size)>();
         for (ulong p = symOff; p + 24 <= symOff + symSize; p += symEnt)
         {
             int s = (int)p;
@@ -72,13 +87,21 @@ public sealed partial class Symbols
             string name = CString(f, (int)(strOff + nameOff), (int)(strOff + strSize));
             if (name.Length == 0 || name.StartsWith(".L", StringComparison.Ordinal)) continue;
             int rank = (type == STT_FUNC ? 0 : 2) + (bind == 0 ? 1 : 0);     // prefer global functions at equal addresses
-            entries.Add((value, rank, name));
+            entries.Add((value, rank, name, U64(f, s + 16)));
         }
         if (entries.Count == 0) return null;
         entries.Sort((a, b) => a.Addr != b.Addr ? a.Addr.CompareTo(b.Addr) : a.Rank.CompareTo(b.Rank));
-        var dedup = new List<(ulong Addr, int Rank, string Name)>();
+        var dedup = new List<(ulong Addr, int Rank, string Name, ulong Size)>();
         foreach (var e in entries) if (dedup.Count == 0 || dedup[^1].Addr != e.Addr) dedup.Add(e);
-        return new Symbols(dedup.Select(e => e.Addr).ToArray(), dedup.Select(e => e.Name).ToArray(), text);
+        return new Symbols(dedup.Select(e => e.Addr).ToArray(), dedup.Select(e => e.Size).ToArray(), dedup.Select(e => e.Name).ToArray(), text, loads);
+    }
+
+    /// <summary>The link-time address of byte <paramref name="offset"/> of the file (through its PT_LOAD headers); null if no segment holds it.</summary>
+    public ulong? AddressOfFileOffset(ulong offset)
+    {
+        foreach (var (off, vaddr, size) in _loads)
+            if (offset >= off && offset < off + size) return vaddr + (offset - off);
+        return null;
     }
 
     /// <summary>The nearest symbol at or below <paramref name="address"/>, as <c>name+0xoff</c>; null outside executable sections.</summary>
@@ -97,12 +120,18 @@ public sealed partial class Symbols
         return i < 0 ? null : _names[i];
     }
 
-    /// <summary>The index of the nearest symbol at or below <paramref name="address"/>; -1 outside executable sections or below the first symbol.</summary>
+    /// <summary>
+    /// The index of the nearest symbol at or below <paramref name="address"/>; -1 outside executable
+    /// sections, below the first symbol, or past the end of a symbol that has a size (a static
+    /// function of a stripped library is not its exported neighbour).
+    /// </summary>
     private int IndexOf(ulong address)
     {
         if (!_text.Any(r => address >= r.Start && address < r.End)) return -1;
         int i = Array.BinarySearch(_addresses, address);
-        return i >= 0 ? i : ~i - 1;
+        i = i >= 0 ? i : ~i - 1;
+        if (i >= 0 && _sizes[i] != 0 && address >= _addresses[i] + _sizes[i]) return -1;
+        return i;
     }
 
     [GeneratedRegex(@"^(\s*at )0x([0-9a-fA-F]+)\b")]

@@ -30,16 +30,18 @@ namespace Kernel.Syscalls
         public static long Dup3(SyscallFrame* f)
         {
             int oldfd = (int)f->A0, newfd = (int)f->A1, flags = (int)f->A2;
+            // As ksys_dup3: flags, then the same descriptor twice, then the target, then the source.
             if ((flags & ~OpenFlags.O_CLOEXEC) != 0) return -Errno.EINVAL;
+            if (oldfd == newfd) return -Errno.EINVAL;
+            if ((uint)newfd >= (uint)FdTable.Limit) return -Errno.EBADF;
             File file = FdTable.Get(oldfd);
             if (file == null) return -Errno.EBADF;
-            if (oldfd == newfd) return -Errno.EINVAL;
             return DupTo(file, newfd, (flags & OpenFlags.O_CLOEXEC) != 0);
         }
 
         private static long DupTo(File file, int newfd, bool cloexec)
         {
-            if ((uint)newfd >= FdTable.Max) return -Errno.EBADF;
+            if ((uint)newfd >= (uint)FdTable.Limit) return -Errno.EBADF;
             file.RefCount++;
             return FdTable.InstallAt(file, newfd, cloexec);
         }
@@ -57,11 +59,14 @@ namespace Kernel.Syscalls
             ulong arg = f->A2;
             File file = FdTable.Get(fd);
             if (file == null) return -Errno.EBADF;
+            // An O_PATH descriptor only names a file: it can be duplicated and its flags read, no more.
+            if ((file.Flags & OpenFlags.O_PATH) != 0 && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD && cmd != F_SETFD && cmd != F_GETFL)
+                return -Errno.EBADF;
             switch (cmd)
             {
                 case F_DUPFD:
                 case F_DUPFD_CLOEXEC:
-                    if ((long)arg < 0 || (long)arg >= FdTable.Max) return -Errno.EINVAL;
+                    if ((long)arg < 0 || (long)arg >= FdTable.Limit) return -Errno.EINVAL;
                     file.RefCount++;
                     int n = FdTable.Install(file, (int)arg, cmd == F_DUPFD_CLOEXEC);
                     if (n < 0) file.RefCount--;
@@ -81,11 +86,27 @@ namespace Kernel.Syscalls
                     return RecordLock(file, cmd, arg);
                 case F_GETOWN: return 0;
                 case F_SETOWN: return 0;
-                case F_GETPIPE_SZ: return file is PipeFile ? Pipe.Capacity : -Errno.EBADF;
-                case F_SETPIPE_SZ: return file is PipeFile ? Pipe.Capacity : -Errno.EBADF;
-                case F_GET_SEALS: case F_ADD_SEALS: return -Errno.EINVAL;
+                case F_GETPIPE_SZ: return file is PipeFile gp ? gp.P.Capacity : -Errno.EBADF;
+                case F_SETPIPE_SZ: return file is PipeFile sp ? SetPipeSize(sp.P, (uint)arg) : -Errno.EBADF;
+                case F_GET_SEALS: return Seals.Get(file);
+                case F_ADD_SEALS: return Seals.Add(file, arg);
             }
             return -Errno.EINVAL;
+        }
+
+        /// <summary>
+        /// F_SETPIPE_SZ as pipe_set_size: the size rounds up to a power-of-two number of pages (one at
+        /// least); past 2^31 is EINVAL, past fs.pipe-max-size needs CAP_SYS_RESOURCE (EPERM), and
+        /// less than is buffered is EBUSY.
+        /// </summary>
+        private static long SetPipeSize(Pipe p, uint arg)
+        {
+            if (arg > 1u << 31) return -Errno.EINVAL;
+            uint size = 4096;
+            while (size < arg) size <<= 1;
+            if (size > Pipe.MaxUserSize && !Credentials.Current.Capable(Cap.SYS_RESOURCE)) return -Errno.EPERM;
+            if (size > 1u << 30) return -Errno.ENOMEM;             // a buffer the kernel heap cannot hold
+            return p.Resize((int)size);
         }
 
         private static long RecordLock(File file, int cmd, ulong arg)
@@ -97,14 +118,20 @@ namespace Kernel.Syscalls
             if (ofd && l.Pid != 0) return -Errno.EINVAL;
             long origin = l.Whence == 0 ? 0 : l.Whence == 1 ? file.Offset : l.Whence == 2 ? file.Node.Size : -1;
             if (origin < 0) return -Errno.EINVAL;
-            long start = origin + l.Start, end;
-            if (l.Len > 0) end = start + l.Len - 1;
+            long start = (long)((ulong)origin + (ulong)l.Start), end;
+            if (start < 0) return -Errno.EINVAL;
+            if (l.Len > 0)
+            {
+                if (l.Len - 1 > long.MaxValue - start) return -Errno.EOVERFLOW;
+                end = start + l.Len - 1;
+            }
             else if (l.Len == 0) end = long.MaxValue;
             else { end = start - 1; start += l.Len; }
             if (start < 0) return -Errno.EINVAL;
             object owner = ofd ? file : Process.Current;
             if (cmd == F_GETLK || cmd == F_OFD_GETLK)
             {
+                if (l.Type == F_UNLCK) return -Errno.EINVAL;       // as fcntl_getlk: only a read or write lock can be asked about
                 LockRecord c = l.Type == F_UNLCK ? null : Locks.FindConflict(file.Node, owner, l.Type, start, end);
                 if (c == null) l.Type = F_UNLCK;
                 else
@@ -124,7 +151,7 @@ namespace Kernel.Syscalls
         public static long FlockSyscall(SyscallFrame* f)
         {
             const int LOCK_SH = 1, LOCK_EX = 2, LOCK_NB = 4, LOCK_UN = 8;
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             int op = (int)f->A1 & ~LOCK_NB;
             if (op != LOCK_SH && op != LOCK_EX && op != LOCK_UN) return -Errno.EINVAL;
@@ -143,6 +170,7 @@ namespace Kernel.Syscalls
             const uint MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2, MFD_NOEXEC_SEAL = 8, MFD_EXEC = 0x10;
             uint flags = (uint)f->A1;
             if ((flags & ~(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_NOEXEC_SEAL | MFD_EXEC)) != 0) return -Errno.EINVAL;
+            if ((flags & MFD_NOEXEC_SEAL) != 0 && (flags & MFD_EXEC) != 0) return -Errno.EINVAL;
             long len = UserMemory.StringLength(f->A0, 250);
             if (len < 0) return len == -Errno.ENAMETOOLONG ? -Errno.EINVAL : len;
             if (len >= 250) return -Errno.EINVAL;
@@ -153,6 +181,8 @@ namespace Kernel.Syscalls
             // Named as on Linux: readlink of its descriptor and /proc/PID/maps say "/memfd:NAME (deleted)".
             FileSystem.StashName(node, new System.ReadOnlySpan<byte>(name, 6 + (int)len));
             node.SetParent(FileSystem.Root);
+            if ((flags & MFD_NOEXEC_SEAL) != 0) node.Mode &= ~0x49u;
+            Seals.Init(node, (flags & MFD_ALLOW_SEALING) != 0, (flags & MFD_NOEXEC_SEAL) != 0);
             var file = new InodeFile(node, OpenFlags.O_RDWR | OpenFlags.O_LARGEFILE);
             int fd = FdTable.Install(file, 0, (flags & MFD_CLOEXEC) != 0);
             if (fd < 0) FdTable.Release(file);
@@ -161,11 +191,13 @@ namespace Kernel.Syscalls
 
         private static long MakePipe(ulong fds, int flags)
         {
-            if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)) != 0) return -Errno.EINVAL;
+            const int O_NOTIFICATION_PIPE = OpenFlags.O_EXCL;
+            if ((flags & ~(OpenFlags.O_CLOEXEC | OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT | O_NOTIFICATION_PIPE)) != 0) return -Errno.EINVAL;
+            if ((flags & O_NOTIFICATION_PIPE) != 0) return -Errno.ENOPKG;   // no watch queues (as a kernel without CONFIG_WATCH_QUEUE)
             if (!AddressSpace.IsUserRange(fds, 8, true)) return -Errno.EFAULT;
             var p = new Pipe();
             var r = new PipeFile(p, false, OpenFlags.O_RDONLY | (flags & OpenFlags.O_NONBLOCK));
-            var w = new PipeFile(p, true, OpenFlags.O_WRONLY | (flags & OpenFlags.O_NONBLOCK));
+            var w = new PipeFile(p, true, OpenFlags.O_WRONLY | (flags & (OpenFlags.O_NONBLOCK | OpenFlags.O_DIRECT)));   // as Linux: O_DIRECT shows on the write end
             bool cloexec = (flags & OpenFlags.O_CLOEXEC) != 0;
             int rfd = FdTable.Install(r, 0, cloexec);
             if (rfd < 0) { FdTable.Release(r); FdTable.Release(w); return rfd; }
@@ -180,7 +212,7 @@ namespace Kernel.Syscalls
         private static File RegularFile(int fd, out long error)
         {
             error = 0;
-            File file = FdTable.Get(fd);
+            File file = FdTable.GetOpen(fd);
             if (file == null) { error = -Errno.EBADF; return null; }
             if (file.Node == null) { error = file is PipeFile ? -Errno.ESPIPE : -Errno.EINVAL; return null; }
             return file;
@@ -188,13 +220,16 @@ namespace Kernel.Syscalls
 
         public static long Ftruncate(SyscallFrame* f)
         {
+            if ((long)f->A1 < 0) return -Errno.EINVAL;
             File file = RegularFile((int)f->A0, out long err);
             if (file == null) return err == -Errno.ESPIPE ? -Errno.EINVAL : err;
-            if ((long)f->A1 < 0) return -Errno.EINVAL;
             if (!file.CanWrite) return -Errno.EINVAL;
             if ((file.Node.Mode & 0xF000) != 0x8000) return -Errno.EINVAL;
+            int r = SysFile.SizeLimitOk(file.Node, (long)f->A1);
+            if (r == 0) r = Seals.CheckResize(file.Node, (long)f->A1);
+            if (r < 0) return r;
             Perm.RemovePrivs(file.Node);
-            int r = FileSystem.Truncate(file.Node, (long)f->A1);
+            r = FileSystem.Truncate(file.Node, (long)f->A1);
             if (r >= 0) FsNotify.Child(file.Node, InotifyMask.IN_MODIFY);
             return r;
         }
@@ -202,7 +237,7 @@ namespace Kernel.Syscalls
         // RAM-backed files are always "on disk": sync has nothing to do (MAP_SHARED pages are written back on msync).
         public static long Fsync(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             // Pipes, sockets, the console and device or /proc nodes have nothing to sync (Linux: EINVAL).
             return file.Node == null || file.Node.IsSpecial ? -Errno.EINVAL : 0;
@@ -256,7 +291,7 @@ namespace Kernel.Syscalls
 
         public static long SyncFileRange(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             long offset = (long)f->A1, end = (long)(f->A1 + f->A2);
             if (((uint)f->A3 & ~SYNC_FILE_RANGE_ALL) != 0 || offset < 0 || end < 0 || end < offset) return -Errno.EINVAL;
@@ -303,14 +338,19 @@ namespace Kernel.Syscalls
             if (node.IsSpecial) return -Errno.EOPNOTSUPP;          // /proc files, devices: no fallocate
             if (FileSystem.MountOf(node).Magic == RAMFS_MAGIC) return -Errno.EOPNOTSUPP;   // ramfs has none either
             if ((mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) != 0) return -Errno.EOPNOTSUPP;
-            int r = 0;
+            int r = Seals.CheckFallocate(node, (mode & FALLOC_FL_PUNCH_HOLE) != 0, offset, len);
+            if (r < 0) return r;
             if ((mode & FALLOC_FL_PUNCH_HOLE) != 0)
             {
                 AddressSpace.FlushShared(node);                    // dirty mapped pages first, then the hole wins
                 r = FileSystem.PunchHole(node, offset, len);
                 if (r == 0 && offset < node.Size) AddressSpace.RefreshShared(node, offset, len > node.Size - offset ? node.Size - offset : len);
             }
-            else if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + len > node.Size) r = FileSystem.Truncate(node, offset + len);
+            else if ((mode & FALLOC_FL_KEEP_SIZE) == 0 && offset + len > node.Size)
+            {
+                r = SysFile.SizeLimitOk(node, offset + len);
+                if (r == 0) r = FileSystem.Truncate(node, offset + len);
+            }
             if (r == 0) FsNotify.Child(node, InotifyMask.IN_MODIFY);
             return r;
         }

@@ -142,12 +142,18 @@ namespace Kernel.Syscalls
 
         private static long DoOpen(int dirfd, ulong userPath, int flags, uint mode, int resolve = 0)
         {
+            // As Linux's build_open_how: O_PATH keeps only the flags that mean something to it (open
+            // and openat drop the rest silently, openat2 refused them); others gain O_LARGEFILE on 64-bit.
+            if ((flags & OpenFlags.O_PATH) != 0) flags &= O_PATH_FLAGS;
+            else flags |= OpenFlags.O_LARGEFILE;
+            // build_open_flags: O_CREAT|O_DIRECTORY is refused (it once made regular files), and an
+            // unnamed temporary file must be writable; both before the path is read.
+            if ((flags & (OpenFlags.O_CREAT | OpenFlags.O_DIRECTORY)) == (OpenFlags.O_CREAT | OpenFlags.O_DIRECTORY)) return -Errno.EINVAL;
+            if ((flags & O_TMPFILE_BIT) != 0 && (flags & OpenFlags.O_ACCMODE) == OpenFlags.O_RDONLY) return -Errno.EINVAL;
             byte* buf = stackalloc byte[PathMax + 1];
             int len = CopyPath(userPath, buf);
             if (len < 0) return len;
             if (len == 0) return -Errno.ENOENT;
-            if ((flags & OpenFlags.O_TMPFILE) == OpenFlags.O_TMPFILE) return -Errno.EOPNOTSUPP;
-            if ((flags & OpenFlags.O_PATH) == 0) flags |= OpenFlags.O_LARGEFILE;   // as Linux on 64-bit: F_GETFL shows it
             int r = StartDir(dirfd, buf, len, out Inode start);
             if (r < 0) return r;
             // BENEATH and IN_ROOT are relative to dirfd; IN_ROOT needs it even for an absolute path.
@@ -165,8 +171,10 @@ namespace Kernel.Syscalls
             var path = new System.ReadOnlySpan<byte>(buf, len);
             bool follow = (flags & OpenFlags.O_NOFOLLOW) == 0;
             r = FileSystem.Resolve(start, path, follow, resolve, anchor, out Inode node);
+            if ((flags & O_TMPFILE_BIT) != 0) return r < 0 ? r : OpenTmpfile(node, flags, mode);
             bool created = false;
-            if (r == -Errno.ENOENT && (flags & OpenFlags.O_CREAT) != 0)
+            // O_CREAT with a trailing slash is EISDIR whether or not the name exists (after the parent's errors).
+            if ((flags & OpenFlags.O_CREAT) != 0 && (r == -Errno.ENOENT || buf[len - 1] == '/'))
             {
                 r = CreateFollowing(start, buf, len, flags, mode, resolve, anchor, out node);
                 if (r < 0) return r;
@@ -182,6 +190,26 @@ namespace Kernel.Syscalls
         }
 
         /// <summary>
+        /// O_TMPFILE: an unnamed regular file on <paramref name="dir"/>'s file system, as if created
+        /// there and unlinked at once; linkat(fd, "", AT_EMPTY_PATH) can name it later unless O_EXCL.
+        /// </summary>
+        private static long OpenTmpfile(Inode dir, int flags, uint mode)
+        {
+            if (!dir.IsDirectory) return -Errno.ENOTDIR;
+            if (FileSystem.WalkReadOnly) return -Errno.EROFS;
+            int r = Perm.Check(dir, Perm.MAY_WRITE | Perm.MAY_EXEC);
+            if (r < 0) return r;
+            Inode node = FileSystem.NewInode(0x8000 | (mode & 0xFFF & ~(uint)Process.Current.Umask));
+            Perm.InitOwner(dir, node);
+            node.SetParent(dir);
+            node.Linkable = (flags & OpenFlags.O_EXCL) == 0;
+            var file = new InodeFile(node, flags & ~(OpenFlags.O_CREAT | OpenFlags.O_EXCL | OpenFlags.O_TRUNC | OpenFlags.O_CLOEXEC | OpenFlags.O_NOCTTY | O_TMPFILE_BIT | OpenFlags.O_DIRECTORY));
+            int fd = FdTable.Install(file, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
+            if (fd < 0) FdTable.Release(file);
+            return fd;
+        }
+
+        /// <summary>
         /// The second half of open: a descriptor for a node already found (open_by_handle_at starts here).
         /// A file this open <paramref name="created"/> is not checked against its mode (Linux: O_CREAT with mode 0 still gives a writable descriptor).
         /// </summary>
@@ -193,7 +221,7 @@ namespace Kernel.Syscalls
             if (FileSystem.IsFileLink(node) && (flags & OpenFlags.O_PATH) == 0) return Reopen(ProcFs.FileOfLink(node), flags);
             if (type == 0xA000 && (flags & OpenFlags.O_PATH) == 0) return -Errno.ELOOP;   // O_NOFOLLOW on a symlink
             if ((flags & OpenFlags.O_DIRECTORY) != 0 && type != 0x4000) return -Errno.ENOTDIR;
-            if (type == 0x4000 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_CREAT) != 0) && (flags & OpenFlags.O_PATH) == 0) return -Errno.EISDIR;
+            if (type == 0x4000 && (acc != OpenFlags.O_RDONLY || (flags & (OpenFlags.O_CREAT | OpenFlags.O_TRUNC)) != 0) && (flags & OpenFlags.O_PATH) == 0) return -Errno.EISDIR;
             if ((flags & OpenFlags.O_PATH) == 0 && FileSystem.WalkMount != null)
             {
                 // The mount's flags: devices need a mount without nodev, writing a file one that is not read-only.
@@ -208,9 +236,13 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
                 if ((flags & OpenFlags.O_NOATIME) != 0 && !Perm.OwnerOrCapable(node)) return -Errno.EPERM;
             }
-            if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && acc != OpenFlags.O_RDONLY)
+            // A running program's file is not written (Linux's get_write_access), nor cut short first.
+            if (type == 0x8000 && (flags & OpenFlags.O_PATH) == 0 && (acc != OpenFlags.O_RDONLY || (flags & OpenFlags.O_TRUNC) != 0) && node.WriteCount < 0)
+                return -Errno.ETXTBSY;
+            if ((flags & OpenFlags.O_TRUNC) != 0 && type == 0x8000 && (flags & OpenFlags.O_PATH) == 0)   // O_RDONLY too, as Linux
             {
-                r = FileSystem.Truncate(node, 0);
+                r = Seals.CheckResize(node, 0);
+                if (r == 0) r = FileSystem.Truncate(node, 0);
                 if (r < 0) return r;
                 FsNotify.Child(node, InotifyMask.IN_MODIFY);
             }
@@ -405,6 +437,16 @@ namespace Kernel.Syscalls
             return r;
         }
 
+        /// <summary>A whiteout at <paramref name="name"/>: a character device 0:0 with no permissions (RENAME_WHITEOUT).</summary>
+        internal static void AddWhiteout(Inode parent, System.ReadOnlySpan<byte> name)
+        {
+            var node = new DeadDevice();
+            node.Mode = Inode.S_IFCHR;
+            node.Rdev = 0;
+            Perm.InitOwner(parent, node);
+            if (FileSystem.AddSpecial(parent, name, node) >= 0) FsNotify.Entry(parent, InotifyMask.IN_CREATE, name, node, 0);
+        }
+
         public static long Close(SyscallFrame* f) => FdTable.Close((int)f->A0);
 
         public static long CloseRange(SyscallFrame* f)
@@ -412,7 +454,7 @@ namespace Kernel.Syscalls
             uint first = (uint)f->A0, last = (uint)f->A1, flags = (uint)f->A2;
             const uint CLOSE_RANGE_UNSHARE = 2, CLOSE_RANGE_CLOEXEC = 4;
             if ((flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC)) != 0 || first > last) return -Errno.EINVAL;
-            for (uint fd = first; fd <= last && fd < FdTable.Max; fd++)
+            for (uint fd = first; fd <= last && fd < (uint)Process.Current.Files.Size; fd++)
             {
                 if (FdTable.Get((int)fd) == null) continue;
                 if ((flags & CLOSE_RANGE_CLOEXEC) != 0) FdTable.SetCloexec((int)fd, true);
@@ -427,7 +469,9 @@ namespace Kernel.Syscalls
         internal static long ReadInto(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanRead) return -Errno.EBADF;
-            if (count == 0) return 0;
+            long bad = VerifyArea(file, buf, count, offset);
+            if (bad < 0) return bad;
+            if (count == 0) return file is InodeFile && file.Node.IsDirectory ? -Errno.EISDIR : 0;
             // Pipes copy straight between the ring and user memory.
             if (file is PipeFile pr && offset < 0)
             {
@@ -457,6 +501,41 @@ namespace Kernel.Syscalls
             return (long)done;
         }
 
+        /// <summary>
+        /// vfs_read/vfs_write's checks before any transfer: a buffer that cannot lie in user memory is
+        /// EFAULT (access_ok), and on a file with positions a transfer whose end passes 2^63 is EINVAL
+        /// (rw_verify_area). Pipes and sockets have no position; /proc/PID/mem's is unsigned.
+        /// </summary>
+        internal static long VerifyArea(File file, ulong buf, ulong count, long offset)
+        {
+            if (!UserMemory.AccessOk(buf, count)) return -Errno.EFAULT;
+            if (!(file is InodeFile) || file.Node is ProcessMemFile) return 0;
+            long pos = offset < 0 ? file.Offset : offset;
+            return (long)((ulong)pos + count) < 0 ? -Errno.EINVAL : 0;
+        }
+
+        /// <summary>
+        /// RLIMIT_FSIZE (generic_write_check_limits): a write to a regular file stops at the limit; one
+        /// that starts at or past it is EFBIG, with SIGXFSZ. Returns the count to write or -EFBIG.
+        /// </summary>
+        private static long FileSizeLimit(File file, ulong count, long offset)
+        {
+            ulong limit = Process.Current.Limits[SysProcess.RLIMIT_FSIZE].Cur;
+            if (limit == ulong.MaxValue || count == 0) return (long)count;
+            long pos = (file.Flags & OpenFlags.O_APPEND) != 0 ? file.Node.Size : offset < 0 ? file.Offset : offset;
+            if ((ulong)pos >= limit) { SignalDelivery.Raise(Signal.SIGXFSZ); return -Errno.EFBIG; }
+            return (long)(count < limit - (ulong)pos ? count : limit - (ulong)pos);
+        }
+
+        /// <summary>inode_newsize_ok: truncate or fallocate growing a file past RLIMIT_FSIZE is EFBIG, with SIGXFSZ.</summary>
+        internal static int SizeLimitOk(Inode node, long size)
+        {
+            ulong limit = Process.Current.Limits[SysProcess.RLIMIT_FSIZE].Cur;
+            if (size <= node.Size || limit == ulong.MaxValue || (ulong)size <= limit) return 0;
+            SignalDelivery.Raise(Signal.SIGXFSZ);
+            return -Errno.EFBIG;
+        }
+
         /// <summary>A regular file read at or past its end: Linux copies nothing, so a bad buffer goes unnoticed (0, not EFAULT).</summary>
         private static bool AtEndOfFile(File file, long offset)
         {
@@ -468,6 +547,8 @@ namespace Kernel.Syscalls
         internal static long WriteFrom(File file, ulong buf, ulong count, long offset)
         {
             if (!file.CanWrite) return -Errno.EBADF;
+            long bad = VerifyArea(file, buf, count, offset);
+            if (bad < 0) return bad;
             if (file is PipeFile pw && offset < 0)
             {
                 if (!pw.WriteEnd && (pw.Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
@@ -481,6 +562,9 @@ namespace Kernel.Syscalls
                 Inode node = file.Node;
                 if (count > 0) Perm.RemovePrivs(node);
                 while (node.Writer != null && node.Writer != Thread.Current) Scheduler.Sleep(s_fileWriters, 0, interruptible: false);
+                long allowed = FileSizeLimit(file, count, offset);
+                if (allowed < 0) return allowed;
+                count = (ulong)allowed;
                 if (count > PreemptEvery && node.Writer == null) { node.Writer = Thread.Current; locked = node; }
             }
             long r = WriteChunks(file, buf, count, offset, locked != null);
@@ -513,48 +597,81 @@ namespace Kernel.Syscalls
 
         public static long Read(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             return file == null ? -Errno.EBADF : ReadInto(file, f->A1, f->A2, -1);
         }
 
         public static long Write(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             long r = WriteFrom(file, f->A1, f->A2, -1);
             if (r == -Errno.EAGAIN || (r >= 0 && (ulong)r < f->A2)) file.WriteBlocked = true;   // full: EPOLLET's next EPOLLOUT is an edge
             return r;
         }
 
+        // pread/pwrite/preadv/pwritev: a negative offset is EINVAL before the descriptor is looked at,
+        // and a file without positions (pipe, socket) is ESPIPE before its access mode is.
         public static long Pread64(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
-            if (file == null) return -Errno.EBADF;
             if ((long)f->A3 < 0) return -Errno.EINVAL;
+            File file = FdTable.GetOpen((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (IsStream(file)) return -Errno.ESPIPE;
             return ReadInto(file, f->A1, f->A2, (long)f->A3);
         }
 
         public static long Pwrite64(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
-            if (file == null) return -Errno.EBADF;
             if ((long)f->A3 < 0) return -Errno.EINVAL;
+            File file = FdTable.GetOpen((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (IsStream(file)) return -Errno.ESPIPE;
             return WriteFrom(file, f->A1, f->A2, (long)f->A3);
         }
+
+        private static bool IsStream(File file) => file is PipeFile || file is SocketFile;
 
         private struct IoVec { public ulong Base, Len; }
 
         internal static long Vectored(int fd, ulong iov, long count, bool write, long offset)
         {
-            File file = FdTable.Get(fd);
+            File file = FdTable.GetOpen(fd);
             if (file == null) return -Errno.EBADF;
+            if (offset >= 0 && IsStream(file)) return -Errno.ESPIPE;
             return VectoredFile(file, iov, count, write, offset);
+        }
+
+        private const long UioMaxIov = 1024, MaxRwCount = 0x7ffff000;
+
+        /// <summary>
+        /// The checks of vfs_readv/vfs_writev before any transfer, in Linux's order: the access mode
+        /// (EBADF), the vector (more than UIO_MAXIOV entries or a negative length: EINVAL; a buffer
+        /// beyond user memory: EFAULT), then the range (<see cref="VerifyArea"/>). Returns the total
+        /// length (capped at MAX_RW_COUNT) or -errno.
+        /// </summary>
+        internal static long CheckIovecs(File file, ulong iov, long count, bool write, long offset)
+        {
+            if (write ? !file.CanWrite : !file.CanRead) return -Errno.EBADF;
+            if ((ulong)count > UioMaxIov) return -Errno.EINVAL;
+            long total = 0;
+            bool fault = false;
+            for (long i = 0; i < count; i++)
+            {
+                if (UserMemory.Read(iov + (ulong)i * 16, out IoVec v) != 0) return -Errno.EFAULT;
+                if ((long)v.Len < 0) return -Errno.EINVAL;
+                if (!UserMemory.AccessOk(v.Base, v.Len)) fault = true;
+                total += (long)v.Len > MaxRwCount - total ? MaxRwCount - total : (long)v.Len;
+            }
+            if (fault) return -Errno.EFAULT;
+            return total == 0 ? 0 : VerifyArea(file, 0, (ulong)total, offset) < 0 ? -Errno.EINVAL : total;
         }
 
         /// <summary>readv/writev (offset -1: the file position) on an open file (io_uring's registered files have no descriptor).</summary>
         internal static long VectoredFile(File file, ulong iov, long count, bool write, long offset)
         {
-            if (count < 0 || count > 1024) return -Errno.EINVAL;
+            long check = CheckIovecs(file, iov, count, write, offset);
+            if (check <= 0) return check;
             long total = 0;
             for (long i = 0; i < count; i++)
             {
@@ -588,8 +705,12 @@ namespace Kernel.Syscalls
             long offset = (long)f->A3;
             int flags = (int)f->A5;
             if (offset < -1) return -Errno.EINVAL;
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
+            if (offset >= 0 && IsStream(file)) return -Errno.ESPIPE;
+            // As Linux, the flags are looked at only once there is something to transfer.
+            long check = CheckIovecs(file, f->A1, (long)f->A2, write, offset);
+            if (check <= 0) return check;
             if ((flags & ~RWF_KNOWN) != 0) return -Errno.EOPNOTSUPP;
             if ((flags & RWF_NOWAIT) != 0 && (file.Node == null || file is PtyEnd) && (file.Poll() & (write ? PollBits.POLLOUT : PollBits.POLLIN)) == 0) return -Errno.EAGAIN;
             bool atPosition = offset == -1;
@@ -608,7 +729,7 @@ namespace Kernel.Syscalls
 
         public static long Lseek(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             return file == null ? -Errno.EBADF : file.Seek((long)f->A1, (int)f->A2);
         }
 
@@ -683,11 +804,15 @@ namespace Kernel.Syscalls
             return file == null ? -Errno.EBADF : StatFile(file, f->A1);
         }
 
+        private const int AT_NO_AUTOMOUNT = 0x800, AT_STATX_SYNC_TYPE = 0x6000;
+
         private static long StatPath(int dirfd, ulong path, ulong buf, int flags)
         {
+            if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
             if ((flags & AT_EMPTY_PATH) != 0)
             {
-                long len = UserMemory.StringLength(path, PathMax);
+                // As Linux 6.11+: with AT_EMPTY_PATH a null path is the empty one.
+                long len = path == 0 ? 0 : UserMemory.StringLength(path, PathMax);
                 if (len < 0) return len;
                 if (len == 0)
                 {
@@ -720,6 +845,8 @@ namespace Kernel.Syscalls
             public fixed ulong Spare[14];
         }
 
+        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80;
+
         public static long StatxSyscall(SyscallFrame* f)
         {
             Stat st;
@@ -727,7 +854,9 @@ namespace Kernel.Syscalls
             int flags = (int)f->A2;
             int dirfd = (int)f->A0;
             if (((uint)f->A3 & 0x80000000u) != 0) return -Errno.EINVAL;   // STATX__RESERVED
-            long len = UserMemory.StringLength(f->A1, PathMax);
+            if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH | AT_STATX_SYNC_TYPE)) != 0) return -Errno.EINVAL;
+            if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE) return -Errno.EINVAL;   // FORCE_SYNC and DONT_SYNC at once
+            long len = f->A1 == 0 && (flags & AT_EMPTY_PATH) != 0 ? 0 : UserMemory.StringLength(f->A1, PathMax);
             if (len < 0) return len;
             if (len == 0 && (flags & AT_EMPTY_PATH) != 0)
             {
@@ -744,7 +873,8 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
             }
             Statx x = default;
-            x.Mask = 0x7FF;                       // STATX_BASIC_STATS
+            // STATX_BASIC_STATS; as Linux 6.13+ (multigrain timestamps), mtime and ctime only when asked for.
+            x.Mask = ((uint)f->A3 & (STATX_MTIME | STATX_CTIME)) != 0 ? 0x7FFu : 0x7FFu & ~(STATX_MTIME | STATX_CTIME);
             x.Blksize = 4096;
             x.Nlink = (uint)st.Nlink; x.Uid = st.Uid; x.Gid = st.Gid; x.Mode = (ushort)st.Mode;
             x.Ino = st.Ino; x.Size = (ulong)st.Size; x.Blocks = (ulong)st.Blocks;
@@ -752,7 +882,7 @@ namespace Kernel.Syscalls
             x.Mtime.Sec = st.Mtime; x.Mtime.Nsec = (uint)st.MtimeNsec;
             x.Ctime.Sec = st.Ctime; x.Ctime.Nsec = (uint)st.CtimeNsec;
             x.RdevMajor = (uint)(st.Rdev >> 8) & 0xFFF; x.RdevMinor = (uint)(st.Rdev & 0xFF);
-            x.DevMajor = 8; x.DevMinor = 1;
+            x.DevMajor = (uint)(st.Dev >> 8) & 0xFFF; x.DevMinor = (uint)(st.Dev & 0xFF) | (uint)(st.Dev >> 12) & 0xFFF00;   // as stat's st_dev
             return UserMemory.Write(f->A4, x);
         }
 
@@ -837,14 +967,14 @@ namespace Kernel.Syscalls
                 if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
                 timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
             }
-            if (f->A1 > FdTable.Max) return -Errno.EINVAL;
+            if (f->A1 > (ulong)FdTable.Limit) return -Errno.EINVAL;
             long r = SignalDelivery.BeginWaitMask(f->A3, f->A4);
             return r < 0 ? r : SignalDelivery.EndWaitMask(DoPoll(f->A0, f->A1, timeoutMs));
         }
 
         private static long DoPoll(ulong fds, ulong nfds, long timeoutMs)
         {
-            if (nfds > FdTable.Max) return -Errno.EINVAL;
+            if (nfds > (ulong)FdTable.Limit) return -Errno.EINVAL;   // as Linux: more entries than RLIMIT_NOFILE
             ulong deadline = timeoutMs < 0 ? ulong.MaxValue : Drivers.Tsc.MonotonicNs() + (ulong)timeoutMs * 1_000_000;
             while (true)
             {
@@ -895,7 +1025,7 @@ namespace Kernel.Syscalls
                 if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
                 timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
             }
-            if ((int)f->A0 < 0 || (int)f->A0 > FdTable.Max) return -Errno.EINVAL;
+            if ((int)f->A0 < 0) return -Errno.EINVAL;
             // The sixth argument points to { const sigset_t *ss; size_t ss_len }.
             ulong set = 0, size = 0;
             if (f->A5 != 0 && (UserMemory.Read(f->A5, out set) != 0 || UserMemory.Read(f->A5 + 8, out size) != 0)) return -Errno.EFAULT;
@@ -903,9 +1033,13 @@ namespace Kernel.Syscalls
             return r < 0 ? r : SignalDelivery.EndWaitMask(DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs));
         }
 
+        private const int SelectMax = 1024;                   // the bitmaps below hold FD_SETSIZE bits
+
         private static long DoSelect(int nfds, ulong readSet, ulong writeSet, ulong exceptSet, long timeoutMs)
         {
-            if (nfds < 0 || nfds > FdTable.Max) return -Errno.EINVAL;
+            if (nfds < 0) return -Errno.EINVAL;
+            if (nfds > Process.Current.Files.Size) nfds = Process.Current.Files.Size;   // as Linux: no descriptor lies above the table
+            if (nfds > SelectMax) return -Errno.EINVAL;
             int words = (nfds + 63) / 64;
             ulong* inR = stackalloc ulong[16], inW = stackalloc ulong[16], outR = stackalloc ulong[16], outW = stackalloc ulong[16];
             for (int i = 0; i < 16; i++) { inR[i] = inW[i] = 0; }

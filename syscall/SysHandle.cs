@@ -118,7 +118,7 @@ namespace Kernel.Syscalls
                 if (q.Cwd != null && q.Cwd.Ino == ino) return q.Cwd;
                 FileTable ft = q.Files;
                 if (ft == null) continue;
-                for (int fd = 0; fd < FdTable.Max; fd++)
+                for (int fd = 0; fd < ft.Size; fd++)
                 {
                     File f = ft.Files[fd];
                     if (f != null && f.Node != null && f.Node.Ino == ino) return f.Node;

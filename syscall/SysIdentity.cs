@@ -417,10 +417,12 @@ namespace Kernel.Syscalls
 
         private static long LockRange(ulong addr, ulong len)
         {
-            ulong start = addr & ~4095UL, end = addr + len;
-            if (end < addr) return -Errno.ENOMEM;
-            if (len == 0) return 0;
-            return AddressSpace.IsMapped(start, AddressSpace.PageUp(end) - start) ? 0 : -Errno.ENOMEM;
+            // As do_mlock: the length grows by the start's offset in its page and rounds up; a range
+            // that wraps is EINVAL, an empty one does nothing, a hole is ENOMEM.
+            ulong start = addr & ~4095UL, size = AddressSpace.PageUp(len + (addr & 4095UL));
+            if (start + size < start) return -Errno.EINVAL;
+            if (size == 0) return 0;
+            return AddressSpace.IsMapped(start, size) ? 0 : -Errno.ENOMEM;
         }
 
         public static long Mlock(SyscallFrame* f) => LockRange(f->A0, f->A1);
@@ -451,16 +453,42 @@ namespace Kernel.Syscalls
             return 0;
         }
 
+        // membarrier commands (<linux/membarrier.h>): each expedited barrier has a REGISTER_ twin at twice its value.
+        private const int MEMBARRIER_CMD_QUERY = 0, MEMBARRIER_CMD_GLOBAL = 1, MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2,
+            MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4, MEMBARRIER_CMD_PRIVATE_EXPEDITED = 8,
+            MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE = 32, MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ = 128,
+            MEMBARRIER_CMD_GET_REGISTRATIONS = 512, MEMBARRIER_CMD_FLAG_CPU = 1;
+        private const int MembarrierRegisters = 4 | 16 | 64 | 256;
+
+        /// <summary>
+        /// membarrier: with one CPU every barrier already holds, so the commands only keep Linux's
+        /// rules: unknown commands and flags are EINVAL, a private expedited barrier needs its
+        /// registration first (EPERM), and QUERY / GET_REGISTRATIONS report what exists and what is registered.
+        /// </summary>
         public static long Membarrier(SyscallFrame* f)
         {
-            const int MEMBARRIER_CMD_QUERY = 0;
             int cmd = (int)f->A0;
-            if (cmd == MEMBARRIER_CMD_QUERY) return 0x1 | 0x8 | 0x10 | 0x20 | 0x40;   // GLOBAL, PRIVATE_EXPEDITED (+REGISTER), SYNC_CORE variants
-            return 0;                                                          // one CPU: every barrier already holds
+            uint flags = (uint)f->A1;
+            if (cmd == MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ ? (flags & ~(uint)MEMBARRIER_CMD_FLAG_CPU) != 0 : flags != 0) return -Errno.EINVAL;
+            MemoryMap mm = MemoryMap.Current;
+            switch (cmd)
+            {
+                case MEMBARRIER_CMD_QUERY: return 0x3FF;                  // every command up to GET_REGISTRATIONS
+                case MEMBARRIER_CMD_GET_REGISTRATIONS: return mm.MembarrierRegistered;
+                case MEMBARRIER_CMD_GLOBAL:
+                case MEMBARRIER_CMD_GLOBAL_EXPEDITED: return 0;
+                case MEMBARRIER_CMD_PRIVATE_EXPEDITED:
+                case MEMBARRIER_CMD_PRIVATE_EXPEDITED_SYNC_CORE:
+                case MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ:
+                    return (mm.MembarrierRegistered & (cmd << 1)) != 0 ? 0 : -Errno.EPERM;
+            }
+            if ((cmd & MembarrierRegisters) == 0 || (cmd & (cmd - 1)) != 0) return -Errno.EINVAL;
+            mm.MembarrierRegistered |= cmd;
+            return 0;
         }
 
         public static long Sync(SyscallFrame* f) { AddressSpace.SyncAll(); return 0; }
-        public static long Syncfs(SyscallFrame* f) => Fs.FdTable.Get((int)f->A0) == null ? -Errno.EBADF : Sync(f);
+        public static long Syncfs(SyscallFrame* f) => Fs.FdTable.GetOpen((int)f->A0) == null ? -Errno.EBADF : Sync(f);
 
         /// <summary>personality: records the persona (0xffffffff only asks) and returns the previous one; only PER_LINUX behaviour exists.</summary>
         public static long Personality(SyscallFrame* f)

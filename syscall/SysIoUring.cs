@@ -623,7 +623,7 @@ namespace Kernel.Syscalls
             if (inPos < -1 || outPos < -1) return -Errno.EINVAL;
             r = SysSplice.Move(input, inPos, output, outPos, s.Len, true, out _);
             if (r != -Errno.EAGAIN || (flags & SPLICE_F_NONBLOCK) != 0) return r;
-            if (output is PipeFile po && po.P.Count == Pipe.Capacity)
+            if (output is PipeFile po && po.P.Count == po.P.Capacity)
             {
                 if ((po.Flags & OpenFlags.O_NONBLOCK) != 0) return r;
                 ring.ArmPoll(req, output, PollBits.POLLOUT);
@@ -666,7 +666,7 @@ namespace Kernel.Syscalls
 
         private const uint REG_BUFFERS = 0, UNREG_BUFFERS = 1, REG_FILES = 2, UNREG_FILES = 3, REG_EVENTFD = 4, UNREG_EVENTFD = 5, REG_PROBE = 8;
         private const uint IORING_REGISTER_USE_REGISTERED_RING = 1u << 31;
-        private const int MaxFixedFiles = FdTable.Max, MaxBuffers = 1 << 14;
+        private const int MaxFixedFiles = 1024, MaxBuffers = 1 << 14;
 
         /// <summary>io_uring_register(fd, opcode, arg, nr_args).</summary>
         public static long Register(SyscallFrame* f)

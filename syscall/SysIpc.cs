@@ -1,6 +1,8 @@
 // System V IPC: shared memory segments, semaphore sets and message queues, shared by every process
 // (one IPC namespace). Ids are slot + 32768 * sequence, as Linux makes them, so a stale id fails.
-// Permissions are recorded and reported but not enforced (everything runs as root).
+// Permissions as Linux's ipc/util.c: an object belongs to its creator's effective ids; the mode's
+// owner, group or other bits decide read and write (CAP_IPC_OWNER overrides), and IPC_SET and
+// IPC_RMID are for the owner or creator (or CAP_SYS_ADMIN).
 using Kernel.Drivers;
 using Kernel.Memory;
 
@@ -22,6 +24,33 @@ namespace Kernel.Syscalls
 
         public static long Now() => (long)(SysTime.RealtimeNs() / 1_000_000_000);
 
+        public const int Read = 0x124, Write = 0x92;                  // S_IRUGO, S_IWUGO
+
+        /// <summary>ipcperms: may the caller have <paramref name="flag"/>'s access (rwx bits for owner, group, other)? 0 or -EACCES.</summary>
+        public static long May(IpcObject o, int flag)
+        {
+            Credentials c = Credentials.Current;
+            int requested = (flag >> 6 | flag >> 3 | flag) & 7, granted = o.Mode;
+            if (c.Euid == (uint)o.Cuid || c.Euid == (uint)o.Uid) granted >>= 6;
+            else if (c.InGroup((uint)o.Cgid) || c.InGroup((uint)o.Gid)) granted >>= 3;
+            return (requested & ~granted & 7) != 0 && !c.Capable(Cap.IPC_OWNER) ? -Errno.EACCES : 0;
+        }
+
+        /// <summary>The check a *ctl command makes: IPC_SET/IPC_RMID the owner's, reads and writes the mode's (the *_STAT_ANY commands none).</summary>
+        public static long CtlCheck(IpcObject o, int cmd, bool read, bool write)
+        {
+            if (cmd == IPC_SET || cmd == IPC_RMID) return MayChange(o);
+            if (write) return May(o, Write);
+            return read ? May(o, Read) : 0;
+        }
+
+        /// <summary>IPC_SET and IPC_RMID (ipcctl_obtain_check): the owner, the creator or CAP_SYS_ADMIN; else -EPERM.</summary>
+        public static long MayChange(IpcObject o)
+        {
+            Credentials c = Credentials.Current;
+            return c.Euid == (uint)o.Cuid || c.Euid == (uint)o.Uid || c.Capable(Cap.SYS_ADMIN) ? 0 : -Errno.EPERM;
+        }
+
         /// <summary>shmget/semget/msgget: finds the object of <paramref name="key"/> or says to create one (returns 0 then).</summary>
         public static long Lookup(IpcObject[] table, int key, int flags, out IpcObject found)
         {
@@ -29,7 +58,8 @@ namespace Kernel.Syscalls
             if (key != IPC_PRIVATE)
                 for (int i = 0; i < table.Length; i++)
                     if (table[i] != null && !table[i].Removed && table[i].Key == key) { found = table[i]; break; }
-            if (found != null) return (flags & (IPC_CREAT | IPC_EXCL)) == (IPC_CREAT | IPC_EXCL) ? -Errno.EEXIST : 0;
+            if (found != null)
+                return (flags & (IPC_CREAT | IPC_EXCL)) == (IPC_CREAT | IPC_EXCL) ? -Errno.EEXIST : May(found, flags & 0x1FF);
             if (key != IPC_PRIVATE && (flags & IPC_CREAT) == 0) return -Errno.ENOENT;
             return 0;
         }
@@ -42,6 +72,9 @@ namespace Kernel.Syscalls
                 if (table[i] != null) continue;
                 o.Key = key;
                 o.Mode = flags & 0x1FF;
+                Credentials c = Credentials.Current;
+                o.Uid = o.Cuid = (int)c.Euid;
+                o.Gid = o.Cgid = (int)c.Egid;
                 o.Seq = seq++ & 0xFFFF;
                 o.Id = i + 32768 * o.Seq;
                 o.Ctime = Now();
@@ -133,6 +166,8 @@ namespace Kernel.Syscalls
             }
             int prot = (flags & SHM_RDONLY) != 0 ? Prot.Read : Prot.Read | Prot.Write;
             if ((flags & SHM_EXEC) != 0) prot |= Prot.Exec;
+            long denied = Ipc.May(s, ((flags & SHM_RDONLY) != 0 ? Ipc.Read : Ipc.Read | Ipc.Write) | ((flags & SHM_EXEC) != 0 ? 0x49 : 0));
+            if (denied < 0) return denied;
             if (addr != 0 && (flags & SHM_REMAP) == 0 && !AddressSpace.IsFree(addr, addr + AddressSpace.PageUp(s.Size))) return -Errno.EINVAL;
             MappedFiles.AddRef(s.FileId);
             long r = AddressSpace.MapRegion(addr, s.Size, prot, addr != 0, false, Vma.Shared, s.FileId, 0);
@@ -199,6 +234,8 @@ namespace Kernel.Syscalls
             }
             else s = Ipc.Get(s_table, (int)f->A0) as ShmSegment;
             if (s == null) return -Errno.EINVAL;
+            long perm = Ipc.CtlCheck(s, cmd, cmd == Ipc.IPC_STAT || cmd == SHM_STAT, false);
+            if (perm < 0) return perm;
             switch (cmd)
             {
                 case Ipc.IPC_STAT:
@@ -315,6 +352,10 @@ namespace Kernel.Syscalls
                 var s = Ipc.Get(s_table, id) as SemSet;
                 if (s == null) return -Errno.EINVAL;
                 for (int i = 0; i < ops.Length; i++) if (ops[i].Num >= s.Count) return -Errno.EFBIG;
+                bool alter = false;
+                for (int i = 0; i < ops.Length; i++) if (ops[i].Op != 0) alter = true;
+                long perm = Ipc.May(s, alter ? Ipc.Write : Ipc.Read);
+                if (perm < 0) return perm;
                 // All or nothing: check every operation on a copy of the values first.
                 int blocked = -1;
                 for (int i = 0; i < ops.Length && blocked < 0; i++)
@@ -417,6 +458,9 @@ namespace Kernel.Syscalls
             if (cmd == SEM_STAT || cmd == SEM_STAT_ANY) s = id >= 0 && id < s_table.Length ? s_table[id] as SemSet : null;
             else s = Ipc.Get(s_table, id) as SemSet;
             if (s == null) return -Errno.EINVAL;
+            long perm = Ipc.CtlCheck(s, cmd, cmd == Ipc.IPC_STAT || cmd == SEM_STAT || cmd == GETVAL || cmd == GETALL || cmd == GETPID || cmd == GETNCNT || cmd == GETZCNT,
+                                     cmd == SETVAL || cmd == SETALL);
+            if (perm < 0) return perm;
             switch (cmd)
             {
                 case Ipc.IPC_RMID:
@@ -534,6 +578,8 @@ namespace Kernel.Syscalls
             {
                 var q = Ipc.Get(s_table, id) as MsgQueue;
                 if (q == null) { Mm.KernelHeap.Free(text); return -Errno.EIDRM; }
+                long perm = Ipc.May(q, Ipc.Write);
+                if (perm < 0) { Mm.KernelHeap.Free(text); return perm; }
                 if (q.Bytes + size <= q.QBytes)
                 {
                     var m = new Message { Type = type, Text = text, Size = size };
@@ -577,6 +623,8 @@ namespace Kernel.Syscalls
             {
                 var q = Ipc.Get(s_table, id) as MsgQueue;
                 if (q == null) return -Errno.EIDRM;
+                long perm = Ipc.May(q, Ipc.Read);
+                if (perm < 0) return perm;
                 Message m = Pick(q, type, flags, out Message prev);
                 if (m != null)
                 {
@@ -624,6 +672,8 @@ namespace Kernel.Syscalls
             if (cmd == MSG_STAT || cmd == MSG_STAT_ANY) q = id >= 0 && id < s_table.Length ? s_table[id] as MsgQueue : null;
             else q = Ipc.Get(s_table, id) as MsgQueue;
             if (q == null) return -Errno.EINVAL;
+            long perm = Ipc.CtlCheck(q, cmd, cmd == Ipc.IPC_STAT || cmd == MSG_STAT, false);
+            if (perm < 0) return perm;
             switch (cmd)
             {
                 case Ipc.IPC_RMID:

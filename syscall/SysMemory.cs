@@ -26,31 +26,36 @@ namespace Kernel.Syscalls
             ulong addr = f->A0, len = f->A1;
             int prot = (int)f->A2, flags = (int)f->A3, fd = (int)f->A4;
             ulong offset = f->A5;
-            if ((prot & ~PROT_MASK) != 0) return -Errno.EINVAL;
+            prot &= PROT_MASK;                        // as Linux, mmap ignores protection bits it has no use for
             int type = flags & MAP_TYPE;
             if (type != MAP_SHARED && type != MAP_PRIVATE && type != MAP_SHARED_VALIDATE) return -Errno.EINVAL;
             if ((offset & (AddressSpace.PageSize - 1)) != 0) return -Errno.EINVAL;
             if ((long)offset < 0 || offset + len < offset) return -Errno.EOVERFLOW;
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;
             if ((flags & MAP_ANONYMOUS) != 0)
-                return type == MAP_PRIVATE ? AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon)
+                return type == MAP_SHARED_VALIDATE ? -Errno.EINVAL           // anonymous memory has no MAP_SHARED_VALIDATE
+                     : type == MAP_PRIVATE ? AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, Vma.Anon)
                                            : MapSharedAnonymous(addr, len, prot, flags);
 
             // File mapping: pages are filled from the file on first touch; MAP_SHARED writes go back on msync/munmap/exit.
-            Fs.File file = Fs.FdTable.Get(fd);
+            Fs.File file = Fs.FdTable.GetOpen(fd);
             if (file == null) return -Errno.EBADF;
+            // file_mmap_ok: the mapping must end within the largest file offset (2^63).
+            if ((long)(offset + AddressSpace.PageUp(len)) < 0) return -Errno.EOVERFLOW;
             if (file is Fs.IoRing ring) return ring.Map(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0, offset);
             // Generated files (/proc, /sys, /proc/PID/mem) are regular to stat but, as on Linux, cannot be mapped.
             if (file.Node == null || !file.Node.IsRegular || file.Node.IsSpecial) return file.Node != null && file.Node.IsSpecial ? MapDevice(file, addr, len, prot, flags) : -Errno.ENODEV;
             if (!file.CanRead) return -Errno.EACCES;
             bool shared = type != MAP_PRIVATE;
             if (shared && (prot & PROT_WRITE) != 0 && !file.CanWrite) return -Errno.EACCES;
+            int sealErr = Fs.Seals.CheckMap(file.Node, shared, (prot & PROT_WRITE) != 0, out bool sealedRo);
+            if (sealErr < 0) return sealErr;
             int id = MappedFiles.Add(file.Node);
             if (id == 0) return -Errno.ENFILE;
             long r = AddressSpace.MapRegion(addr, len, prot, fixedAddr, (flags & MAP_FIXED_NOREPLACE) != 0,
                                             shared ? Vma.Shared : Vma.Private, id, offset);
             if (r < 0) { MappedFiles.Release(id); return r; }
-            if (shared && !file.CanWrite) AddressSpace.SetNoWrite((ulong)r);
+            if (shared && (!file.CanWrite || sealedRo)) AddressSpace.SetNoWrite((ulong)r);
             return r;
         }
 
@@ -128,6 +133,7 @@ namespace Kernel.Syscalls
         {
             int flags = (int)f->A3;
             if ((flags & ~(MREMAP_MAYMOVE | MREMAP_FIXED)) != 0) return -Errno.EINVAL;
+            if (AddressSpace.PageUp(f->A2) > AddressSpace.TaskSize) return -Errno.EINVAL;   // no region that large fits
             return AddressSpace.Remap(f->A0, f->A1, f->A2, (flags & MREMAP_MAYMOVE) != 0, (flags & MREMAP_FIXED) != 0, f->A4);
         }
 
@@ -143,11 +149,37 @@ namespace Kernel.Syscalls
             // Any mapped range, PROT_NONE included (V8 and Go release reservations this way); a hole is ENOMEM.
             if (!AddressSpace.IsMapped(addr, end - addr)) return -Errno.ENOMEM;
             if (Discards(advice) && AddressSpace.AnySealedReadOnlyAnon(addr, end)) return -Errno.EPERM;
+            int r = AdviceFits(advice, addr, end);
+            if (r < 0) return r;
             if (advice == MADV_DONTNEED || advice == MADV_FREE || advice == MADV_DONTNEED_LOCKED) AddressSpace.Discard(addr, end - addr);
             return 0;       // other advice is a hint Linux may ignore too
         }
 
-        private const int MADV_WILLNEED = 3, MADV_COLD = 20, MADV_PAGEOUT = 21, MADV_COLLAPSE = 25;
+        private const int MADV_WILLNEED = 3, MADV_COLD = 20, MADV_PAGEOUT = 21, MADV_POPULATE_READ = 22, MADV_POPULATE_WRITE = 23, MADV_COLLAPSE = 25;
+
+        /// <summary>
+        /// Advice that only some mappings take, as Linux: MADV_FREE needs private anonymous memory,
+        /// MADV_REMOVE a shared mapping it may write (EACCES) of a file (EINVAL), POPULATE_WRITE
+        /// writable memory, and COLLAPSE transparent huge pages (there are none).
+        /// </summary>
+        private static int AdviceFits(int advice, ulong addr, ulong end)
+        {
+            if (advice == MADV_COLLAPSE) return -Errno.EINVAL;
+            for (ulong a = addr; a < end;)
+            {
+                int i = AddressSpace.Find(a);
+                if (i < 0) return 0;                   // holes were refused before
+                Vma v = MemoryMap.Current.Vmas[i];
+                bool privateAnon = v.FileId == 0 && (v.Kind == Vma.Anon || v.Kind == Vma.Heap || v.Kind == Vma.Stack);
+                if (advice == MADV_FREE && !privateAnon) return -Errno.EINVAL;
+                if (advice == MADV_REMOVE && v.Kind != Vma.Shared) return privateAnon ? -Errno.EINVAL : -Errno.EACCES;
+                if (advice == MADV_REMOVE && v.NoWrite) return -Errno.EACCES;
+                if (advice == MADV_POPULATE_WRITE && (v.Prot & PROT_WRITE) == 0) return -Errno.EINVAL;
+                if (advice == MADV_POPULATE_READ && (v.Prot & PROT_MASK) == 0) return -Errno.EINVAL;
+                a = v.End;
+            }
+            return 0;
+        }
         private const int UIO_MAXIOV = 1024;
         private const int PIDFD_SELF_THREAD = -10000, PIDFD_SELF_THREAD_GROUP = -10001;
         private struct IoVec { public ulong Base, Len; }

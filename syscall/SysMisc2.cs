@@ -111,7 +111,8 @@ namespace Kernel.Syscalls
             Process p = Process.Current;
             Itimerval nv = default;
             if (f->A1 != 0 && UserMemory.Read(f->A1, out nv) != 0) return -Errno.EFAULT;
-            if (nv.Value.Usec < 0 || nv.Value.Usec >= 1_000_000 || nv.Interval.Usec < 0 || nv.Interval.Usec >= 1_000_000) return -Errno.EINVAL;
+            if (nv.Value.Sec < 0 || nv.Value.Usec < 0 || nv.Value.Usec >= 1_000_000 ||
+                nv.Interval.Sec < 0 || nv.Interval.Usec < 0 || nv.Interval.Usec >= 1_000_000) return -Errno.EINVAL;   // timeval_valid
             Itimerval old = Current(p, which);
             if (f->A2 != 0 && UserMemory.Write(f->A2, old) != 0) return -Errno.EFAULT;
             // A null new value disarms, as Linux (nv stays all zeros).

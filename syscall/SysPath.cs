@@ -104,7 +104,10 @@ namespace Kernel.Syscalls
 
         private static long DoRename(int olddir, ulong oldPath, int newdir, ulong newPath, uint flags)
         {
-            if ((flags & ~3u) != 0 || flags == 3) return -Errno.EINVAL;
+            const uint NOREPLACE = FileSystem.RENAME_NOREPLACE, EXCHANGE = FileSystem.RENAME_EXCHANGE, WHITEOUT = FileSystem.RENAME_WHITEOUT;
+            if ((flags & ~(NOREPLACE | EXCHANGE | WHITEOUT)) != 0) return -Errno.EINVAL;
+            if ((flags & EXCHANGE) != 0 && (flags & (NOREPLACE | WHITEOUT)) != 0) return -Errno.EINVAL;
+            if ((flags & WHITEOUT) != 0 && !Credentials.Current.Capable(Cap.MKNOD)) return -Errno.EPERM;
             byte* a = stackalloc byte[PathMax + 1];
             byte* b = stackalloc byte[PathMax + 1];
             int r = Parent(olddir, oldPath, a, PathOp.Rename, out Inode op, out int os, out int on);
@@ -118,7 +121,9 @@ namespace Kernel.Syscalls
             Inode moved = FsNotify.Active ? FileSystem.Lookup(op, Name(a, os, on)) : null;
             Inode replaced = FsNotify.Active ? FileSystem.Lookup(np, Name(b, ns, nn)) : null;
             bool replacedWatched = replaced != null && FsNotify.Watched(replaced);   // else it may be freed by the rename
-            r = FileSystem.Rename(op, Name(a, os, on), np, Name(b, ns, nn), flags);
+            r = FileSystem.Rename(op, Name(a, os, on), np, Name(b, ns, nn), flags & ~WHITEOUT);
+            // RENAME_WHITEOUT leaves a whiteout (a 0:0 character device, as overlayfs reads it) at the old name.
+            if (r == 0 && (flags & WHITEOUT) != 0 && FileSystem.Lookup(op, Name(a, os, on)) == null) SysFile.AddWhiteout(op, Name(a, os, on));
             if (r < 0 || moved == null || moved == replaced) return r;
             uint cookie = FsNotify.NewCookie();
             FsNotify.Entry(op, InotifyMask.IN_MOVED_FROM, Name(a, os, on), moved, cookie);
@@ -218,9 +223,12 @@ namespace Kernel.Syscalls
         private static long DoReadlink(int dirfd, ulong path, ulong buf, ulong size)
         {
             if ((long)size <= 0) return -Errno.EINVAL;
+            long len = UserMemory.StringLength(path, SysFile.PathMax);
+            if (len < 0) return len;
             int r = SysFile.Lookup(dirfd, path, false, true, out Inode node);
             if (r < 0) return r;
-            if ((node.Mode & 0xF000) != 0xA000) return -Errno.EINVAL;
+            // An empty path names the descriptor's own file: one that is not a symlink is ENOENT there.
+            if ((node.Mode & 0xF000) != 0xA000) return len == 0 ? -Errno.ENOENT : -Errno.EINVAL;
             byte* tmp = stackalloc byte[PathMax];
             int n = FileSystem.ReadLink(node, new System.Span<byte>(tmp, PathMax));
             if (n < 0) return n;
@@ -324,6 +332,7 @@ namespace Kernel.Syscalls
         {
             if (FileSystem.WalkReadOnly) return -Errno.EROFS;
             if (!Perm.OwnerOrCapable(node)) return -Errno.EPERM;
+            if (Seals.CheckMode(node, mode) < 0) return -Errno.EPERM;
             Credentials c = Credentials.Current;
             if ((mode & 0x400) != 0 && !c.InGroup(node.Gid) && !c.Capable(Cap.FSETID)) mode &= ~0x400u;
             node.Mode = (node.Mode & 0xF000) | (mode & 0xFFF);
@@ -340,7 +349,7 @@ namespace Kernel.Syscalls
 
         public static long Fchmod(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             if (file.Node == null) return -Errno.EINVAL;
             FileSystem.NoteMountOf(file.Node);
@@ -403,7 +412,7 @@ namespace Kernel.Syscalls
 
         public static long Fchown(SyscallFrame* f)
         {
-            File file = FdTable.Get((int)f->A0);
+            File file = FdTable.GetOpen((int)f->A0);
             if (file == null) return -Errno.EBADF;
             if (file.Node == null) return -Errno.EINVAL;
             FileSystem.NoteMountOf(file.Node);
@@ -413,6 +422,7 @@ namespace Kernel.Syscalls
         public static long Fchownat(SyscallFrame* f)
         {
             int flags = (int)f->A4;
+            if ((flags & ~(SysFile.AT_SYMLINK_NOFOLLOW | SysFile.AT_EMPTY_PATH)) != 0) return -Errno.EINVAL;
             int r = SysFile.Lookup((int)f->A0, f->A1, (flags & SysFile.AT_SYMLINK_NOFOLLOW) == 0, (flags & SysFile.AT_EMPTY_PATH) != 0, out Inode node);
             return r < 0 ? r : SetOwner(node, (uint)f->A2, (uint)f->A3);
         }
@@ -426,9 +436,12 @@ namespace Kernel.Syscalls
         private static long SetTimes(int dirfd, ulong path, bool follow, long atime, long mtime, bool allowEmpty = false)
         {
             Inode node;
-            if (path == 0)
+            if (path == 0 && dirfd != AT_FDCWD)
             {
-                File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
+                // The descriptor itself (do_utimes_fd): no flags, and not an O_PATH one. A null path
+                // with AT_FDCWD is looked up like any other (EFAULT).
+                if (!follow || allowEmpty) return -Errno.EINVAL;
+                File file = FdTable.GetOpen(dirfd);
                 if (file == null || file.Node == null) return -Errno.EBADF;
                 node = file.Node;
                 FileSystem.NoteMountOf(node);
@@ -504,6 +517,10 @@ namespace Kernel.Syscalls
             if ((node.Mode & 0xF000) == 0x4000) return -Errno.EISDIR;
             if (FileSystem.WalkReadOnly && node.IsRegular) return -Errno.EROFS;
             r = Perm.Check(node, Perm.MAY_WRITE);
+            if (r < 0) return r;
+            if (node.WriteCount < 0) return -Errno.ETXTBSY;             // a running program's file
+            r = SysFile.SizeLimitOk(node, (long)f->A1);
+            if (r == 0) r = Seals.CheckResize(node, (long)f->A1);
             if (r < 0) return r;
             Perm.RemovePrivs(node);
             r = FileSystem.Truncate(node, (long)f->A1);

@@ -179,8 +179,8 @@ namespace Kernel.Syscalls
             switch ((int)f->A2)
             {
                 case KCMP_FILE:
-                    x = (uint)f->A3 < Fs.FdTable.Max ? a.Files.Files[(int)f->A3] : null;
-                    y = (uint)f->A4 < Fs.FdTable.Max ? b.Files.Files[(int)f->A4] : null;
+                    x = (uint)f->A3 < (uint)a.Files.Size ? a.Files.Files[(int)f->A3] : null;
+                    y = (uint)f->A4 < (uint)b.Files.Size ? b.Files.Files[(int)f->A4] : null;
                     if (x == null || y == null) return -Errno.EBADF;
                     break;
                 case KCMP_VM: x = a.Map; y = b.Map; break;
@@ -225,7 +225,7 @@ namespace Kernel.Syscalls
         }
 
         private const ulong RlimInfinity = ulong.MaxValue;
-        public const int RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14, RlimCount = 16;
+        public const int RLIMIT_FSIZE = 1, RLIMIT_STACK = 3, RLIMIT_NPROC = 6, RLIMIT_NOFILE = 7, RLIMIT_MSGQUEUE = 12, RLIMIT_NICE = 13, RLIMIT_RTPRIO = 14, RlimCount = 16;
         private static Rlimit* s_limits => Process.Current.Limits;
 
         /// <summary>The limits pid 1 starts with (children inherit their parent's).</summary>

@@ -108,7 +108,8 @@ namespace Kernel.Syscalls
 
         /// <summary>rt_sigqueueinfo(tgid, sig, info) and rt_tgsigqueueinfo(tgid, tid, sig, info): a signal with a value.</summary>
         public static long RtSigqueueinfo(SyscallFrame* f) => Queue((int)f->A0, 0, (int)f->A1, f->A2);
-        public static long RtTgsigqueueinfo(SyscallFrame* f) => Queue((int)f->A0, (int)f->A1, (int)f->A2, f->A3);
+        public static long RtTgsigqueueinfo(SyscallFrame* f) =>
+            (int)f->A0 <= 0 || (int)f->A1 <= 0 ? -Errno.EINVAL : Queue((int)f->A0, (int)f->A1, (int)f->A2, f->A3);
 
         private static long Queue(int tgid, int tid, int sig, ulong uinfo)
         {
@@ -119,7 +120,8 @@ namespace Kernel.Syscalls
             Process self = Process.Current;
             Process p = Process.Find(tgid);
             if (p == null) return -Errno.ESRCH;
-            if ((code >= 0 || code == SigInfo.SI_TKILL) && p != self) return -Errno.EPERM;   // may not pose as the kernel or kill()
+            // May not pose as the kernel or kill() except to itself: Linux compares the caller's thread id with the target id.
+            if ((code >= 0 || code == SigInfo.SI_TKILL) && Thread.Current.Tid != (tid != 0 ? tid : tgid)) return -Errno.EPERM;
             if (!SignalDelivery.MayKill(p, sig)) return -Errno.EPERM;
             var si = new SigInfo { Code = code, Pid = *(int*)(info + 16), Uid = *(int*)(info + 20), Addr = *(ulong*)(info + 24), HasAddr = true };
             if (tid != 0)

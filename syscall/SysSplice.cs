@@ -58,13 +58,13 @@ namespace Kernel.Syscalls
             if (output is PipeFile po)
             {
                 if (po.P.Readers == 0) { SignalDelivery.RaisePipe(); return -Errno.EPIPE; }
-                long room = Pipe.Capacity - po.P.Count;
+                long room = po.P.Capacity - po.P.Count;
                 while (room == 0)
                 {
                     if (nonblock || (po.Flags & OpenFlags.O_NONBLOCK) != 0) return -Errno.EAGAIN;
                     if (Scheduler.Sleep(po.P.Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
                     if (po.P.Readers == 0) { SignalDelivery.RaisePipe(); return -Errno.EPIPE; }
-                    room = Pipe.Capacity - po.P.Count;
+                    room = po.P.Capacity - po.P.Count;
                 }
                 if (want > room) want = room;
             }
@@ -97,7 +97,7 @@ namespace Kernel.Syscalls
                 if (nonblock || (pi.Flags & OpenFlags.O_NONBLOCK) != 0) return -Errno.EAGAIN;
                 if (Scheduler.Sleep(pi.P.Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
             }
-            long room = Pipe.Capacity - po.P.Count;
+            long room = po.P.Capacity - po.P.Count;
             if (po.P.Readers == 0) { SignalDelivery.RaisePipe(); return -Errno.EPIPE; }
             if (room == 0) return nonblock ? -Errno.EAGAIN : 0;
             long n = pi.P.Count;
@@ -105,7 +105,7 @@ namespace Kernel.Syscalls
             if (n > room) n = room;
             if (n > Chunk) n = Chunk;
             byte* buf = stackalloc byte[Chunk];
-            for (long i = 0; i < n; i++) buf[i] = pi.P.Buffer[(pi.P.Head + i) % Pipe.Capacity];
+            for (long i = 0; i < n; i++) buf[i] = pi.P.Buffer[(pi.P.Head + i) % pi.P.Capacity];
             return po.P.Write(buf, n, true, null);
         }
 

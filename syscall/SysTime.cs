@@ -11,7 +11,8 @@ namespace Kernel.Syscalls
         private struct Timeval { public long Sec, Usec; }
 
         public const int CLOCK_REALTIME = 0, CLOCK_MONOTONIC = 1, CLOCK_PROCESS_CPUTIME_ID = 2, CLOCK_THREAD_CPUTIME_ID = 3,
-            CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7;
+            CLOCK_MONOTONIC_RAW = 4, CLOCK_REALTIME_COARSE = 5, CLOCK_MONOTONIC_COARSE = 6, CLOCK_BOOTTIME = 7,
+            CLOCK_REALTIME_ALARM = 8, CLOCK_BOOTTIME_ALARM = 9, CLOCK_TAI = 11;
         private const int TIMER_ABSTIME = 1;
 
         private static ulong s_realtimeBaseNs;
@@ -28,6 +29,7 @@ namespace Kernel.Syscalls
             ulong want = (ulong)sec * 1_000_000_000 + (ulong)nsec, mono = Tsc.MonotonicNs();
             s_realtimeBaseNs = want - mono;                          // wraps below the boot time: still consistent
             Memory.Vdso.SetRealtimeBase(s_realtimeBaseNs);
+            Fs.PollWait.Changed();                                   // timerfds waiting with TFD_TIMER_CANCEL_ON_SET
             return 0;
         }
 
@@ -132,6 +134,7 @@ namespace Kernel.Syscalls
             switch (clock)
             {
                 case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: ns = RealtimeNs(); return true;
+                case CLOCK_TAI: ns = RealtimeNs() + (ulong)((long)s_ntpTai * 1_000_000_000); return true;   // TAI = UTC + adjtimex's offset
                 case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE: case CLOCK_BOOTTIME:
                     ns = Tsc.MonotonicNs(); return true;
             }
@@ -271,10 +274,23 @@ namespace Kernel.Syscalls
 
         public static long Nanosleep(SyscallFrame* f) => SleepFor(f, f->A0, false, CLOCK_MONOTONIC, f->A1);
 
+        /// <summary>
+        /// Clocks that timers and clock_nanosleep can use (Linux's kc->nsleep and kc->timer_create):
+        /// not the raw and coarse ones (EOPNOTSUPP), nor the alarm clocks, which need an RTC that can
+        /// wake the machine (there is none: EOPNOTSUPP, as Linux without one).
+        /// </summary>
+        public static long TimerClockCheck(int clock)
+        {
+            if (clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM) return -Errno.EOPNOTSUPP;
+            if (!ClockNs(clock, out _)) return -Errno.EINVAL;
+            return clock == CLOCK_MONOTONIC_RAW || clock == CLOCK_REALTIME_COARSE || clock == CLOCK_MONOTONIC_COARSE ? -Errno.EOPNOTSUPP : 0;
+        }
+
         public static long ClockNanosleep(SyscallFrame* f)
         {
             int clock = (int)f->A0;
-            if (!ClockNs(clock, out _)) return -Errno.EINVAL;
+            long bad = TimerClockCheck(clock);
+            if (bad < 0) return bad;
             if (CpuClockTarget(clock, out Process p, out Thread t, out bool userOnly))
                 return t == Thread.Current ? -Errno.EINVAL                  // the caller's own thread clock: EINVAL, as Linux
                      : SleepOnCpuClock(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, p, t, userOnly, f->A3);

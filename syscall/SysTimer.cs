@@ -27,7 +27,8 @@ namespace Kernel.Syscalls
             long r = ReadItimerspec(user, out ulong value, out interval);
             expires = 0;
             if (r < 0 || value == 0) return r;
-            expires = absolute ? SysTime.ToMonotonic(clock == SysTime.CLOCK_REALTIME || clock == 8 ? SysTime.CLOCK_REALTIME : SysTime.CLOCK_MONOTONIC, value)
+            expires = absolute ? SysTime.ToMonotonic(clock == SysTime.CLOCK_REALTIME || clock == SysTime.CLOCK_REALTIME_ALARM ? SysTime.CLOCK_REALTIME
+                                                     : clock == SysTime.CLOCK_TAI ? clock : SysTime.CLOCK_MONOTONIC, value)
                                : Tsc.MonotonicNs() + value;
             return 0;
         }
@@ -83,7 +84,8 @@ namespace Kernel.Syscalls
         public static long Create(SyscallFrame* f)
         {
             int clock = (int)f->A0;
-            if (!SysTime.ClockNs(clock, out _)) return -Errno.EINVAL;
+            long bad = SysTime.TimerClockCheck(clock);
+            if (bad < 0) return bad;
             int signo = Signal.SIGALRM, notify = SIGEV_SIGNAL, tid = 0;
             ulong value = 0;
             bool valueGiven = false;
@@ -120,9 +122,9 @@ namespace Kernel.Syscalls
         /// <summary>timer_settime(timerid, flags, new, old).</summary>
         public static long Settime(SyscallFrame* f)
         {
+            if (f->A2 == 0) return -Errno.EINVAL;                        // no new setting: EINVAL before the timer is looked up
             PosixTimer pt = Get(f->A0);
             if (pt == null) return -Errno.EINVAL;
-            if (((int)f->A1 & ~TIMER_ABSTIME) != 0) return -Errno.EINVAL;
             bool absolute = ((int)f->A1 & TIMER_ABSTIME) != 0;
             if (pt.Cpu != null)
             {

@@ -10,7 +10,7 @@ namespace Kernel
     internal static class Cap
     {
         public const int CHOWN = 0, DAC_OVERRIDE = 1, DAC_READ_SEARCH = 2, FOWNER = 3, FSETID = 4, KILL = 5,
-            SETGID = 6, SETUID = 7, SETPCAP = 8, LINUX_IMMUTABLE = 9, NET_BIND_SERVICE = 10, SYS_CHROOT = 18, SYS_PTRACE = 19, SYS_PACCT = 20, SYS_ADMIN = 21, SYS_BOOT = 22, SYS_NICE = 23,
+            SETGID = 6, SETUID = 7, SETPCAP = 8, LINUX_IMMUTABLE = 9, NET_BIND_SERVICE = 10, IPC_LOCK = 14, IPC_OWNER = 15, SYS_CHROOT = 18, SYS_PTRACE = 19, SYS_PACCT = 20, SYS_ADMIN = 21, SYS_BOOT = 22, SYS_NICE = 23,
             SYS_RESOURCE = 24, SYS_TIME = 25, MKNOD = 27, SYSLOG = 34, MAC_OVERRIDE = 32, Last = 40;
         public const ulong All = (1UL << (Last + 1)) - 1;
         // The capabilities an fsuid change from or to 0 takes away or gives back (CAP_FS_MASK).

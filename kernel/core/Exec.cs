@@ -229,6 +229,7 @@ namespace Kernel
             s_noSuid = Vfs.FileSystem.WalkMount != null && (Vfs.FileSystem.WalkMount.Flags & Vfs.Mount.NoSuid) != 0;
             // The ELF loader wants the file in one block: the initrd's bytes, or a copy of a file
             // written at run time (chunked), freed by Run once the image is loaded.
+            if (node.WriteCount > 0) return -Errno.ETXTBSY;          // open for writing somewhere (deny_write_access)
             image = Vfs.FileSystem.Contiguous(node, out copy);
             if (image == null) return node.Size > 0 ? -Errno.ENOMEM : -Errno.ENOEXEC;
             ElfError err = ElfFile.Parse(image, (ulong)node.Size, out ElfFile elf);
@@ -257,6 +258,8 @@ namespace Kernel
             Mm.KernelHeap.Free(path); Mm.KernelHeap.Free(argv); Mm.KernelHeap.Free(envp);
             if (strings == null) return -Errno.ENOMEM;
             path = strings.Path; argv = strings.Argv; envp = strings.Envp;
+            // Robust futexes held by any thread are released in the old image (the others end after the map changes).
+            for (Thread o = p.Threads; o != null; o = o.ProcessNext) RobustList.Release(o);
             // The other threads end (they go at their next return towards user mode, never into the new image).
             for (Thread o = p.Threads; o != null; o = o.ProcessNext)
             {
@@ -272,6 +275,7 @@ namespace Kernel
             if (fresh == null) { strings.Release(); return -Errno.ENOMEM; }
             MemoryMap.ReleaseCurrent(fresh);
             p.Map = fresh;
+            fresh.SetProgram(node);
             Fork.ReleaseVforkParent(p);
             SysTimer.DeleteAll(p);
             FdTable.CloseOnExec();
@@ -295,7 +299,7 @@ namespace Kernel
             Arch.Native.Wrmsr(0xC0000100, 0);
             Arch.Native.Wrmsr(0xC0000101, 0);
 
-            long r = ElfLoader.Load(file, (ulong)node.Size, out LoadedImage image, out ElfError elfError, out byte* interp);
+            long r = ElfLoader.Load(node, file, (ulong)node.Size, out LoadedImage image, out ElfError elfError, out byte* interp);
             if (r < 0)
             {
                 Log.Write("compat: exec of ");

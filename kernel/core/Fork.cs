@@ -195,6 +195,7 @@ namespace Kernel
         {
             global::Kernel.Thread t = global::Kernel.Thread.Current;
             Process p = t.Process;
+            if (t.RobustList != 0 && p.Map != null) RobustList.Release(t);   // before the tid word, as Linux's mm_release
             if (t.ClearChildTid != 0 && !p.Exiting)
             {
                 // CLONE_CHILD_CLEARTID: zero the tid word and wake one futex waiter (pthread_join).

@@ -224,7 +224,7 @@ namespace Kernel
             return 0;
         }
 
-        /// <summary>Creates the kernel process and idle thread, starts /.compat/exe as pid 1, and idles until it exits. Returns its status.</summary>
+        /// <summary>Creates the kernel process (init, pid 1) and idle thread, starts /.compat/exe as pid 2, and idles until it exits. Returns its status.</summary>
         public static int Run(byte* initrd, ulong initrdLength)
         {
             // The kernel's process plays init: pid 1, parent of the program, reaper of orphans.
@@ -346,8 +346,9 @@ namespace Kernel
                 Log.WriteLine(")");
                 ProcessExit.Group(127 << 8);
             }
+            p.Map.SetProgram(program);
             byte* file = Vfs.FileSystem.Contiguous(program, out byte* copy);   // the initrd's bytes: no copy
-            long r = ElfLoader.Load(file, file == null ? 0 : (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
+            long r = ElfLoader.Load(program, file, file == null ? 0 : (ulong)program.Size, out LoadedImage image, out ElfError elfError, out byte* interpPath);
             if (r < 0)
             {
                 Log.Write("compat: cannot load ");

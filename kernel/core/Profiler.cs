@@ -1,8 +1,11 @@
 // A sampling profiler (kernel arg profile[=HZ], default 1000): PIT channel 0 raises a
 // non-maskable interrupt through the I/O APIC HZ times a second, so samples land in kernel code
-// too, which runs with interrupts masked. Each kernel sample keeps its RIP; user-mode samples are
-// only counted. At power-off the kernel prints one "compat: profile RIP COUNT" line per distinct
-// address; ops (run --profile) or tools/profile-report turns them into a table of functions.
+// too, which runs with interrupts masked. Each sample keeps its RIP; a user-mode one also the id of
+// its address space (bits 47-62; kernel addresses have bit 63 set). At power-off the kernel prints
+// one "compat: profile RIP COUNT" line per distinct value, and for each address space that
+// existed "compat: profile map ID START END OFFSET NAME" per executable region (printed when the
+// space goes, as its regions are gone after). ops (run --profile) turns them into a table of
+// kernel and user functions, reading the programs' symbols from the host files.
 using Kernel.Arch;
 using Kernel.Drivers;
 using Kernel.Memory;
@@ -37,13 +40,49 @@ namespace Kernel
             Log.WriteLine(" Hz (PIT -> NMI)");
         }
 
+        private const int IdShift = 47;
+        private const ulong MaxId = 0xFFFF;                     // 16 bits: 47-62
+        private static ulong s_nextId;
+
+        /// <summary>A tag for a new address space's samples (0 when not profiling, or once 65,535 are used).</summary>
+        public static ulong NewMapId() => s_samples == null || s_nextId >= MaxId ? 0 : ++s_nextId;
+
         /// <summary>NMI context: record where the CPU was. Touches nothing else.</summary>
         public static void Sample(InterruptFrame* f)
         {
             if (s_samples == null) return;
-            if (f->FromUser) UserSamples++;
-            else if (s_count < Capacity) s_samples[s_count++] = f->Rip;
+            ulong v = f->Rip;
+            if (f->FromUser)
+            {
+                UserSamples++;
+                MemoryMap m = MemoryMap.Current;
+                v = (v & ((1UL << IdShift) - 1)) | (m == null ? 0 : m.ProfileId << IdShift);
+            }
+            if (s_count < Capacity) s_samples[s_count++] = v;
             else Dropped++;
+        }
+
+        /// <summary>The executable regions of <paramref name="m"/>, which its user samples fall in.</summary>
+        public static void LogMaps(MemoryMap m)
+        {
+            if (m.ProfileId == 0 || m.Vmas == null) return;
+            byte* path = stackalloc byte[512];
+            for (int i = 0; i < m.Count; i++)
+            {
+                Vma* v = m.Vmas + i;
+                if ((v->Prot & Prot.Exec) == 0) continue;
+                Log.Write("compat: profile map ");
+                Log.Dec(m.ProfileId);
+                Log.Write(" "); Log.Hex(v->Start);
+                Log.Write(" "); Log.Hex(v->End);
+                Log.Write(" "); Log.Hex(v->FileOffset);
+                Log.Write(" ");
+                Vfs.Inode file = MappedFiles.Get(v->FileId);
+                int n = file == null ? 0 : Vfs.FileSystem.GetPath(file, new System.Span<byte>(path, 511));
+                if (n > 0) Log.WriteBytes(path, (ulong)n);
+                else Log.Write(v->Kind == Vma.VdsoImage ? "[vdso]" : "[anon]");
+                Log.Write("\n");
+            }
         }
 
         /// <summary>Prints the samples, one line per distinct kernel address (sorted), then the totals.</summary>
@@ -52,6 +91,8 @@ namespace Kernel
             if (s_samples == null) return;
             IoApic.Mask(2);
             int n = s_count;                                    // no NMI adds to it from here on
+            for (Process p = Process.First; p != null; p = p.AllNext)
+                if (p.Map != null && !p.Zombie) LogMaps(p.Map);  // spaces still alive (a shared one twice: harmless)
             Sort(s_samples, n);
             for (int i = 0; i < n;)
             {
@@ -65,11 +106,11 @@ namespace Kernel
                 i = j;
             }
             Log.Write("compat: profile total ");
-            Log.Dec((ulong)n + UserSamples);
+            Log.Dec((ulong)n + Dropped);
             Log.Write(" samples at ");
             Log.Dec(s_hz);
             Log.Write(" Hz: kernel ");
-            Log.Dec((ulong)n);
+            Log.Dec((ulong)n + Dropped - UserSamples);
             Log.Write(", user ");
             Log.Dec(UserSamples);
             Log.Write(", dropped ");

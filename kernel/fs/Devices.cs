@@ -289,6 +289,7 @@ namespace Kernel.Fs
             Inode proc = Proc = Dir(root, "proc");
             ProcSelf = Dir(proc, "self");
             ProcFd = Dir(ProcSelf, "fd");
+            FileSystem.MagicLinkTarget = &ProcFs.NodeOfMagicLink;
             Gen(ProcSelf, "maps", &ProcFs.Maps);
             Gen(ProcSelf, "cmdline", &ProcFs.Cmdline);
             Gen(ProcSelf, "environ", &ProcFs.Environ);

@@ -1,9 +1,11 @@
 // epoll over the descriptor table: an interest list of (fd, events, data), checked with File.Poll()
-// on every wait. EPOLLET is approximated: input readiness stays level-triggered (a program that
-// reads to EAGAIN, as edge-triggered ones must, sees no difference), while EPOLLOUT is reported on
-// a rising edge only (after it was seen off, after a write ended in EAGAIN, or together with an
-// input event, as Linux reports every ready bit on a wake-up), so a writable socket does not make
-// epoll_wait return at once forever. EPOLLONESHOT disables the entry until EPOLL_CTL_MOD.
+// on every wait. EPOLLET: input readiness is reported again only once the file counted a new input
+// event (File.InputEvents: data in, an end or an error; pipes, TCP/UDP and AF_UNIX stream sockets and eventfd count their own,
+// other files count every readiness change in the system, so they may report an edge Linux would
+// not, never miss one), so a program that leaves data unread does not make epoll_wait return at
+// once forever (Go's netpoller did). EPOLLOUT is reported on a rising edge only (after it was seen
+// off, after a write ended in EAGAIN, or together with an input event, as Linux reports every ready
+// bit on a wake-up). EPOLLONESHOT disables the entry until EPOLL_CTL_MOD.
 using Kernel.Memory;
 using Kernel.Syscalls;
 
@@ -17,6 +19,7 @@ namespace Kernel.Fs
         public uint[] Events = new uint[16];
         public ulong[] Data = new ulong[16];
         public bool[] OutReported = new bool[16];   // EPOLLET: EPOLLOUT was reported and not seen off since
+        public ulong[] InSeen = new ulong[16];      // EPOLLET: the file's InputEvents + 1 when input was last reported (0: never)
         public int Count;
 
         public EpollFile(int flags) { Flags = flags; }
@@ -42,12 +45,12 @@ namespace Kernel.Fs
             if (Count == Fds.Length)
             {
                 int n = Count * 2;
-                var fds = new int[n]; var files = new File[n]; var ev = new uint[n]; var d = new ulong[n]; var o = new bool[n];
-                for (int i = 0; i < Count; i++) { fds[i] = Fds[i]; files[i] = Files[i]; ev[i] = Events[i]; d[i] = Data[i]; o[i] = OutReported[i]; }
-                Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data); Runtime.Allocator.Free(OutReported);
-                Fds = fds; Files = files; Events = ev; Data = d; OutReported = o;
+                var fds = new int[n]; var files = new File[n]; var ev = new uint[n]; var d = new ulong[n]; var o = new bool[n]; var seen = new ulong[n];
+                for (int i = 0; i < Count; i++) { fds[i] = Fds[i]; files[i] = Files[i]; ev[i] = Events[i]; d[i] = Data[i]; o[i] = OutReported[i]; seen[i] = InSeen[i]; }
+                Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data); Runtime.Allocator.Free(OutReported); Runtime.Allocator.Free(InSeen);
+                Fds = fds; Files = files; Events = ev; Data = d; OutReported = o; InSeen = seen;
             }
-            Fds[Count] = fd; Files[Count] = file; Events[Count] = events; Data[Count] = data; OutReported[Count] = false;
+            Fds[Count] = fd; Files[Count] = file; Events[Count] = events; Data[Count] = data; OutReported[Count] = false; InSeen[Count] = 0;
             Count++;
             file.RefCount++;                 // the interest list keeps the File alive
         }
@@ -56,7 +59,7 @@ namespace Kernel.Fs
         {
             File gone = Files[i];
             Count--;
-            Fds[i] = Fds[Count]; Files[i] = Files[Count]; Events[i] = Events[Count]; Data[i] = Data[Count]; OutReported[i] = OutReported[Count];
+            Fds[i] = Fds[Count]; Files[i] = Files[Count]; Events[i] = Events[Count]; Data[i] = Data[Count]; OutReported[i] = OutReported[Count]; InSeen[i] = InSeen[Count];
             Files[Count] = null;
             FdTable.Release(gone);
         }
@@ -64,7 +67,7 @@ namespace Kernel.Fs
         public override void OnLastClose()
         {
             while (Count > 0) RemoveAt(Count - 1);
-            Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data); Runtime.Allocator.Free(OutReported);
+            Runtime.Allocator.Free(Fds); Runtime.Allocator.Free(Files); Runtime.Allocator.Free(Events); Runtime.Allocator.Free(Data); Runtime.Allocator.Free(OutReported); Runtime.Allocator.Free(InSeen);
         }
     }
 
@@ -104,6 +107,12 @@ namespace Kernel.Fs
             uint mask = ep.Events[i];
             uint ready = (uint)(ushort)file.Poll() & (mask | (uint)PollBits.POLLERR | (uint)PollBits.POLLHUP);
             if ((mask & EPOLLET) == 0) return ready;
+            if ((ready & ~EPOLLOUT) != 0)
+            {
+                ulong seen = file.InputEvents + 1;
+                if (ep.InSeen[i] == seen) ready &= EPOLLOUT;                    // no input event since it was reported
+                else if (consume) ep.InSeen[i] = seen;
+            }
             if ((ready & EPOLLOUT) == 0) { if (consume) ep.OutReported[i] = false; return ready; }
             bool fresh = !ep.OutReported[i] || file.WriteBlocked || (ready & ~EPOLLOUT) != 0;
             if (!fresh) ready &= ~EPOLLOUT;
@@ -148,7 +157,7 @@ namespace Kernel.Fs
                     return 0;
                 case EPOLL_CTL_MOD:
                     if (i < 0) return -Errno.ENOENT;
-                    ep.Events[i] = events; ep.Data[i] = data; ep.OutReported[i] = false;
+                    ep.Events[i] = events; ep.Data[i] = data; ep.OutReported[i] = false; ep.InSeen[i] = 0;
                     return 0;
                 case EPOLL_CTL_DEL:
                     if (i < 0) return -Errno.ENOENT;

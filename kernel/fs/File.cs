@@ -12,7 +12,7 @@ namespace Kernel.Fs
             O_DIRECT = 0x4000, O_LARGEFILE = 0x8000, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
             O_NOATIME = 0x40000, O_CLOEXEC = 0x80000, O_SYNC = 0x101000, O_PATH = 0x200000, O_TMPFILE = 0x410000;
         // Flags F_SETFL may change.
-        public const int Settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME | O_DSYNC;
+        public const int Settable = O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME;   // Linux's SETFL_MASK (less FASYNC)
     }
 
     internal static class PollBits
@@ -45,21 +45,51 @@ namespace Kernel.Fs
         public virtual bool IsTty => false;
         /// <summary>An anonymous-inode file's name, as Linux shows it in "anon_inode:[eventfd]" (fstat: mode 0600, no type); null for others.</summary>
         public virtual string AnonName => null;
+        /// <summary>
+        /// Counts input events (data in, an end closed, an error): epoll's EPOLLET reports readability
+        /// again only after it moves, as Linux wakes a file's read waiters. Files that keep no count of
+        /// their own answer every readiness change in the system (PollWait.Generation), which reports
+        /// more edges than Linux, never fewer.
+        /// </summary>
+        public virtual ulong InputEvents => PollWait.Generation;
         public virtual void OnLastClose() { }
     }
 
     /// <summary>A descriptor table: owned by a process, shared by its threads (and by CLONE_FILES children).</summary>
     internal sealed class FileTable
     {
-        public File[] Files = new File[FdTable.Max];
-        public bool[] Cloexec = new bool[FdTable.Max];
+        /// <summary>Slots a new table has (Linux's NR_OPEN_DEFAULT); it grows when a descriptor above is used.</summary>
+        public const int InitialSize = 64;
+        public File[] Files;
+        public bool[] Cloexec;
         public int Refs = 1;
+
+        public FileTable() : this(InitialSize) { }
+        private FileTable(int size) { Files = new File[size]; Cloexec = new bool[size]; }
+
+        /// <summary>Slots in the table: every descriptor is below this.</summary>
+        public int Size => Files.Length;
+
+        /// <summary>Makes room for descriptor <paramref name="fd"/> (the caller has checked it against RLIMIT_NOFILE).</summary>
+        public void Grow(int fd)
+        {
+            int n = Files.Length;
+            if (fd < n) return;
+            while (n <= fd) n *= 2;
+            var files = new File[n];
+            var cloexec = new bool[n];
+            for (int i = 0; i < Files.Length; i++) { files[i] = Files[i]; cloexec[i] = Cloexec[i]; }
+            Runtime.Allocator.Free(Files);
+            Runtime.Allocator.Free(Cloexec);
+            Files = files;
+            Cloexec = cloexec;
+        }
 
         /// <summary>fork: a table referring to the same open files (each gains a reference).</summary>
         public FileTable Copy()
         {
-            var t = new FileTable();
-            for (int fd = 0; fd < FdTable.Max; fd++)
+            var t = new FileTable(Files.Length);
+            for (int fd = 0; fd < Files.Length; fd++)
             {
                 t.Files[fd] = Files[fd];
                 t.Cloexec[fd] = Cloexec[fd];
@@ -72,8 +102,20 @@ namespace Kernel.Fs
     /// <summary>Descriptor operations on the calling process's table.</summary>
     internal static unsafe class FdTable
     {
-        public const int Max = 1024;
         private static FileTable T => Process.Current.Files;
+
+        /// <summary>fs.nr_open: no descriptor table grows past this many slots.</summary>
+        public const int NrOpen = 1 << 20;
+
+        /// <summary>RLIMIT_NOFILE of the calling process (at most nr_open): new descriptors stay below it.</summary>
+        public static int Limit
+        {
+            get
+            {
+                ulong l = Process.Current.Limits[Syscalls.SysProcess.RLIMIT_NOFILE].Cur;
+                return l > NrOpen ? NrOpen : (int)l;
+            }
+        }
 
         /// <summary>
         /// The open file at <paramref name="fd"/>, or null. Inside a syscall the calling thread takes a
@@ -88,13 +130,23 @@ namespace Kernel.Fs
             return f;
         }
 
+        /// <summary>
+        /// <see cref="Get"/> for calls that use the file itself (I/O, sync, truncate, locks): an O_PATH
+        /// descriptor only names a file, so they see none (EBADF), as Linux's fdget.
+        /// </summary>
+        public static File GetOpen(int fd)
+        {
+            File f = Get(fd);
+            return f != null && (f.Flags & OpenFlags.O_PATH) != 0 ? null : f;
+        }
+
         /// <summary>The open file at <paramref name="fd"/> without taking a reference (identity checks, close).</summary>
-        public static File Peek(int fd) => (uint)fd < Max ? T.Files[fd] : null;
+        public static File Peek(int fd) => (uint)fd < (uint)T.Size ? T.Files[fd] : null;
 
         /// <summary>exec: close-on-exec descriptors go.</summary>
         public static void CloseOnExec()
         {
-            for (int fd = 0; fd < Max; fd++) if (T.Files[fd] != null && T.Cloexec[fd]) Close(fd);
+            for (int fd = 0; fd < T.Size; fd++) if (T.Files[fd] != null && T.Cloexec[fd]) Close(fd);
         }
 
         /// <summary>exit: drops the process's reference to its table; the last one closes every descriptor.</summary>
@@ -102,31 +154,38 @@ namespace Kernel.Fs
         {
             FileTable t = T;
             if (--t.Refs > 0) return;
-            for (int fd = 0; fd < Max; fd++) if (t.Files[fd] != null) Close(fd);
+            for (int fd = 0; fd < t.Size; fd++) if (t.Files[fd] != null) Close(fd);
             Runtime.Allocator.Free(t.Files);
             Runtime.Allocator.Free(t.Cloexec);
             Runtime.Allocator.Free(t);
         }
-        public static bool GetCloexec(int fd) => (uint)fd < Max && T.Cloexec[fd];
-        public static void SetCloexec(int fd, bool on) { if ((uint)fd < Max) T.Cloexec[fd] = on; }
+        public static bool GetCloexec(int fd) => (uint)fd < (uint)T.Size && T.Cloexec[fd];
+        public static void SetCloexec(int fd, bool on) { if ((uint)fd < (uint)T.Size) T.Cloexec[fd] = on; }
 
-        /// <summary>Installs <paramref name="f"/> at the lowest free descriptor &gt;= minFd (takes over one reference).</summary>
+        /// <summary>
+        /// Installs <paramref name="f"/> at the lowest free descriptor &gt;= minFd (takes over one
+        /// reference); EMFILE when none is free below RLIMIT_NOFILE.
+        /// </summary>
         public static int Install(File f, int minFd, bool cloexec)
         {
-            for (int fd = minFd < 0 ? 0 : minFd; fd < Max; fd++)
+            FileTable t = T;
+            int limit = Limit;
+            for (int fd = minFd < 0 ? 0 : minFd; fd < limit; fd++)
             {
-                if (T.Files[fd] != null) continue;
-                T.Files[fd] = f;
-                T.Cloexec[fd] = cloexec;
+                if (fd < t.Size && t.Files[fd] != null) continue;
+                t.Grow(fd);
+                t.Files[fd] = f;
+                t.Cloexec[fd] = cloexec;
                 return fd;
             }
             return -Errno.EMFILE;
         }
 
-        /// <summary>Puts <paramref name="f"/> at exactly <paramref name="fd"/>, closing what was there.</summary>
+        /// <summary>Puts <paramref name="f"/> at exactly <paramref name="fd"/>, closing what was there (EBADF at or above RLIMIT_NOFILE).</summary>
         public static int InstallAt(File f, int fd, bool cloexec)
         {
-            if ((uint)fd >= Max) return -Errno.EBADF;
+            if ((uint)fd >= (uint)Limit) return -Errno.EBADF;
+            T.Grow(fd);
             File old = T.Files[fd];
             T.Files[fd] = f;
             T.Cloexec[fd] = cloexec;
@@ -159,7 +218,7 @@ namespace Kernel.Fs
         public static int Count()
         {
             int n = 0;
-            for (int fd = 0; fd < Max; fd++) if (T.Files[fd] != null) n++;
+            for (int fd = 0; fd < T.Size; fd++) if (T.Files[fd] != null) n++;
             return n;
         }
     }

@@ -47,12 +47,17 @@ namespace Kernel.Fs
             Node = node;
             Flags = flags;
             node.OpenRef();
+            if (HoldsWriteAccess) node.WriteCount++;
         }
 
         private bool IsDirectory => (Node.Mode & 0xF000) == 0x4000;
+        // A memfd's descriptors take no write access (Linux makes them with alloc_file_pseudo), so a
+        // memfd still open for writing can be run (fexecve).
+        private bool HoldsWriteAccess => CanWrite && (Node.Mode & 0xF000) == 0x8000 && (Node.Seals & Seals.Sealable) == 0;
 
         public override void OnLastClose()
         {
+            if (HoldsWriteAccess) Node.WriteCount--;
             if ((Flags & OpenFlags.O_PATH) == 0) FsNotify.Child(Node, CanWrite ? InotifyMask.IN_CLOSE_WRITE : InotifyMask.IN_CLOSE_NOWRITE);
         }
 
@@ -69,6 +74,8 @@ namespace Kernel.Fs
         {
             if (IsDirectory) return -Errno.EISDIR;
             if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) Offset = Node.Size;
+            long sealErr = Seals.CheckWrite(Node, Offset, n);
+            if (sealErr < 0) return sealErr;
             long r = FileSystem.Write(Node, Offset, new System.ReadOnlySpan<byte>(src, (int)n));
             if (r > 0) { Memory.AddressSpace.RefreshShared(Node, Offset, r); Offset += r; }
             return r;
@@ -88,6 +95,8 @@ namespace Kernel.Fs
             if (offset < 0) return -Errno.EINVAL;
             // Linux quirk kept for compatibility: pwrite on an O_APPEND file appends.
             if ((Flags & OpenFlags.O_APPEND) != 0 && !(Node is SpecialInode)) offset = Node.Size;
+            long sealErr = Seals.CheckWrite(Node, offset, n);
+            if (sealErr < 0) return sealErr;
             long r = FileSystem.Write(Node, offset, new System.ReadOnlySpan<byte>(src, (int)n));
             if (r > 0) Memory.AddressSpace.RefreshShared(Node, offset, r);
             return r;
@@ -146,11 +155,14 @@ namespace Kernel.Fs
     /// <summary>A pipe's ring buffer, shared by its read and write ends.</summary>
     internal sealed unsafe class Pipe
     {
-        public const int Capacity = 65536;
+        public const int DefaultSize = 65536;       // Linux's 16 pages
+        public const int MaxUserSize = 1 << 20;     // fs.pipe-max-size: the most F_SETPIPE_SZ gives without CAP_SYS_RESOURCE
+        public int Capacity = DefaultSize;
         public byte* Buffer;
         public int Head, Count;
         public int Readers = 1, Writers = 1;
         public int Refs;                           // socketpair ends holding this pipe (freed by the last)
+        public ulong InputEvents;                  // bytes written in, a writer gone (File.InputEvents)
         public ulong Id;
         public readonly WaitQueue Waiters = new WaitQueue();   // readers and writers waiting for a change
         public const int AtomicLimit = 4096;                   // PIPE_BUF: writes up to this size are never split
@@ -158,8 +170,29 @@ namespace Kernel.Fs
 
         public Pipe()
         {
-            Buffer = (byte*)Memory.Mm.KernelHeap.Alloc(Capacity);
+            Buffer = (byte*)Memory.Mm.KernelHeap.Alloc(DefaultSize);
             Id = s_nextId++;
+        }
+
+        /// <summary>
+        /// F_SETPIPE_SZ: a buffer of <paramref name="size"/> bytes takes over what is buffered (EBUSY
+        /// when that does not fit). Returns the size or -errno.
+        /// </summary>
+        public int Resize(int size)
+        {
+            if (Count > size) return -Errno.EBUSY;
+            if (size == Capacity) return size;
+            byte* b = (byte*)Memory.Mm.KernelHeap.Alloc((ulong)size);
+            if (b == null) return -Errno.ENOMEM;
+            int first = Capacity - Head < Count ? Capacity - Head : Count;
+            Mem.Copy(b, Buffer + Head, (ulong)first);
+            Mem.Copy(b + first, Buffer, (ulong)(Count - first));
+            Memory.Mm.KernelHeap.Free(Buffer);
+            Buffer = b;
+            Head = 0;
+            Capacity = size;
+            Changed();                                 // more room: writers may go on
+            return size;
         }
 
         public void Free()
@@ -252,6 +285,7 @@ namespace Kernel.Fs
                 if (put > first && CopyIn(Buffer, src + (ulong)(done + first), user, put - first) != 0) put = first;
                 Count += (int)put;
                 done += put;
+                InputEvents++;
                 Changed();
             }
             return done;
@@ -282,7 +316,7 @@ namespace Kernel.Fs
 
         public override short Poll()
         {
-            if (WriteEnd) return P.Readers == 0 ? PollBits.POLLERR : P.Count < Pipe.Capacity ? PollBits.POLLOUT : (short)0;
+            if (WriteEnd) return P.Readers == 0 ? PollBits.POLLERR : P.Count < P.Capacity ? PollBits.POLLOUT : (short)0;
             short r = 0;
             if (P.Count > 0) r |= PollBits.POLLIN;
             if (P.Writers == 0) r |= PollBits.POLLHUP;
@@ -290,12 +324,13 @@ namespace Kernel.Fs
         }
 
         public override long Available() => WriteEnd ? 0 : P.Count;
+        public override ulong InputEvents => P.InputEvents;
 
         public override long Seek(long offset, int whence) => -Errno.ESPIPE;
 
         public override void OnLastClose()
         {
-            if (WriteEnd || BothEnds) P.Writers--;
+            if (WriteEnd || BothEnds) { P.Writers--; P.InputEvents++; }
             if (!WriteEnd || BothEnds) P.Readers--;
             if (Fifo != null)
             {

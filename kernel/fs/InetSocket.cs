@@ -312,6 +312,7 @@ namespace Kernel.Fs
         }
 
         public override long Available() => Tcp != null ? Tcp.BytesAvailable : Udp.NextDatagramLength;
+        public override ulong InputEvents => Tcp != null ? Tcp.InputEvents : Udp.InputEvents;
 
         public override long GetOption(int level, int name, byte* value, int* len)
         {

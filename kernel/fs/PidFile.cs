@@ -72,7 +72,7 @@ namespace Kernel.Fs
             if (p == null || p.Zombie || p.Files == null) return -Errno.ESRCH;
             if (!TaskAccess.May(p, false)) return -Errno.EPERM;
             int target = (int)f->A1;
-            File file = (uint)target < FdTable.Max ? p.Files.Files[target] : null;
+            File file = (uint)target < (uint)p.Files.Size ? p.Files.Files[target] : null;
             if (file == null) return -Errno.EBADF;
             file.RefCount++;
             int fd = FdTable.Install(file, 0, true);

@@ -8,8 +8,12 @@ namespace Kernel.Fs
     {
         public static readonly WaitQueue Queue = new WaitQueue();
 
+        /// <summary>Counts Changed calls: the input edge of files that keep no count of their own (File.InputEvents).</summary>
+        public static ulong Generation;
+
         public static void Changed()
         {
+            Generation++;
             if (!Queue.IsEmpty) Queue.WakeAll();
             if (AioContext.PollsWaiting) Deferred.AioPollPending = true;     // checked at the next safe point
             if (IoRing.AnyArmedPoll) Deferred.IoUringPollPending = true;

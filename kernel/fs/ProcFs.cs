@@ -91,13 +91,12 @@ namespace Kernel.Fs
             Inode infoDir = SubDir(dir, "fdinfo", 0x16D);
             Inode taskDir = SubDir(dir, "task", 0x16D);
             if (fdDir == null || infoDir == null || taskDir == null) return;
-            File[] files = p.Files.Files;
             // Names whose descriptor is closed go first, so the loop below only adds or retargets.
             DropStale(fdDir, p, false);
             DropStale(infoDir, p, false);
-            for (int fd = 0; fd < FdTable.Max; fd++)
+            for (int fd = 0; fd < p.Files.Size; fd++)
             {
-                File f = files[fd];
+                File f = p.Files.Files[fd];
                 if (f == null) continue;
                 ReadOnlySpan<byte> n = name.Slice(0, Digits(fd, name));
                 int tl = LinkTarget(f, fd, target);
@@ -147,7 +146,7 @@ namespace Kernel.Fs
                 DirEntry next = e.Next;
                 int v = 0;
                 for (int i = 0; i < e.NameLength; i++) v = v * 10 + (e.Name[i] - '0');
-                bool live = threads ? p.FindThread(v) != null : (uint)v < FdTable.Max && p.Files.Files[v] != null;
+                bool live = threads ? p.FindThread(v) != null : (uint)v < (uint)p.Files.Size && p.Files.Files[v] != null;
                 if (!live) Remove(dir, e);
                 e = next;
             }
@@ -201,6 +200,22 @@ namespace Kernel.Fs
         /// The open file a /proc/PID/fd/N link names when a walk ended at it (FileSystem.IsFileLink):
         /// descriptor N of the process whose fd directory holds the link; null once it is closed.
         /// </summary>
+        /// <summary>FileSystem.MagicLinkTarget: the node an fd/N link's open file has, or the program /proc/PID/exe runs.</summary>
+        public static Inode NodeOfMagicLink(Inode link)
+        {
+            Inode dir = link.Parent;
+            if (dir == null) return null;
+            if (dir == Devices.ProcSelf || (dir.Parent == Devices.ProcSelf.Parent && PidOfDir(dir) > 0))
+            {
+                Span<byte> name = stackalloc byte[8];
+                if (FileSystem.NameOf(link, name) != 3 || name[0] != 'e' || name[1] != 'x' || name[2] != 'e') return null;
+                Process p = dir == Devices.ProcSelf ? Process.Current : Process.Find(PidOfDir(dir));
+                return p != null && !p.Zombie && p.Map != null ? p.Map.Program : null;
+            }
+            File f = FileOfLink(link);
+            return f != null ? f.Node : null;
+        }
+
         public static File FileOfLink(Inode link)
         {
             Inode dir = link.Parent;
@@ -213,10 +228,10 @@ namespace Kernel.Fs
             int fd = 0;
             for (int i = 0; i < len; i++)
             {
-                if (name[i] < '0' || name[i] > '9' || fd > FdTable.Max) return null;
+                if (name[i] < '0' || name[i] > '9' || fd > FdTable.NrOpen) return null;
                 fd = fd * 10 + (name[i] - '0');
             }
-            return fd < FdTable.Max ? p.Files.Files[fd] : null;
+            return fd < p.Files.Size ? p.Files.Files[fd] : null;
         }
 
         // ---- /proc/<pid>: a directory per process, from fork to reap ---------------------------------
@@ -360,7 +375,6 @@ namespace Kernel.Fs
                 else if (v[i].Kind == Vma.VdsoImage) { t.Pad(start + 10); t.Str("[vdso]"); }
                 else if (v[i].Kind == Vma.Aio) { t.Pad(start + 10); t.Str("/[aio] (deleted)"); }   // as Linux names the ring's file
                 else if (v[i].Kind == Vma.IoUring) { t.Pad(start + 10); t.Str("anon_inode:[io_uring]"); }
-                else if (v[i].Kind == Vma.Image) { t.Pad(start + 10); t.Bytes(p.ExePath, (int)p.ExePathLen); }
                 else if (file != null)
                 {
                     t.Pad(start + 10);
@@ -488,7 +502,7 @@ namespace Kernel.Fs
         /// <summary>/proc/PID/fdinfo/N: position, status flags as Linux keeps them (O_LARGEFILE on files, O_CLOEXEC from the descriptor), mount and inode.</summary>
         public static void FdInfoOf(ref TextBuffer t, Process p, int fd)
         {
-            if (p.Files == null || (uint)fd >= FdTable.Max) return;
+            if (p.Files == null || (uint)fd >= (uint)p.Files.Size) return;
             File f = p.Files.Files[fd];
             if (f == null) return;
             ulong flags = (ulong)(uint)f.Flags;

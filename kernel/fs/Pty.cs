@@ -226,7 +226,7 @@ namespace Kernel.Fs
             {
                 FileTable ft = q.Files;
                 if (ft == null) continue;
-                for (int fd = 0; fd < FdTable.Max; fd++)
+                for (int fd = 0; fd < ft.Size; fd++)
                     if (ft.Files[fd] is PtySlave s && s.Tty == this) s.HungUp = true;
             }
             LoseSession();

@@ -46,7 +46,7 @@ namespace Kernel.Fs
                 return 0;
             }
             if (level != SocketConst.SOL_SOCKET || (name != SocketConst.SO_SNDBUF && name != SocketConst.SO_RCVBUF)) return -Errno.ENOPROTOOPT;
-            *(int*)value = Pipe.Capacity;
+            *(int*)value = Pipe.DefaultSize;
             *len = 4;
             return 0;
         }
@@ -55,17 +55,18 @@ namespace Kernel.Fs
         {
             short r = 0;
             if (In.Count > 0 || In.Writers == 0 || ReadShut) r |= PollBits.POLLIN;
-            if (!WriteShut && Out.Readers > 0 && Out.Count < Pipe.Capacity) r |= PollBits.POLLOUT;
+            if (!WriteShut && Out.Readers > 0 && Out.Count < Out.Capacity) r |= PollBits.POLLOUT;
             if (In.Writers == 0 && Out.Readers == 0) r |= PollBits.POLLHUP;
             return r;
         }
 
         public override long Available() => In.Count;
+        public override ulong InputEvents => In.InputEvents;
 
         public override long Shutdown(int how)
         {
-            if (how == 0 || how == 2) ReadShut = true;
-            if ((how == 1 || how == 2) && !WriteShut) { WriteShut = true; Out.Writers--; }
+            if (how == 0 || how == 2) { ReadShut = true; In.InputEvents++; }
+            if ((how == 1 || how == 2) && !WriteShut) { WriteShut = true; Out.Writers--; Out.InputEvents++; }
             In.Changed();
             Out.Changed();
             return 0;
@@ -75,7 +76,7 @@ namespace Kernel.Fs
         public override void OnLastClose()
         {
             In.Readers--;
-            if (!WriteShut) Out.Writers--;
+            if (!WriteShut) { Out.Writers--; Out.InputEvents++; }
             if (--In.Refs == 0) { In.Free(); Runtime.Allocator.Free(In); } else In.Changed();
             if (--Out.Refs == 0) { Out.Free(); Runtime.Allocator.Free(Out); } else Out.Changed();
         }
@@ -87,6 +88,8 @@ namespace Kernel.Fs
         public override string AnonName => "[eventfd]";
         public ulong Counter;
         public bool Semaphore;
+        private ulong _wakeups;                    // every change wakes its one queue on Linux, reads too
+        public override ulong InputEvents => _wakeups;
 
         public override long Read(byte* dst, long n)
         {
@@ -99,6 +102,7 @@ namespace Kernel.Fs
             ulong v = Semaphore ? 1 : Counter;
             Counter -= v;
             *(ulong*)dst = v;
+            _wakeups++;
             PollWait.Changed();
             return 8;
         }
@@ -110,6 +114,7 @@ namespace Kernel.Fs
             if (v == ulong.MaxValue) return -Errno.EINVAL;
             if (Counter + v >= ulong.MaxValue || Counter + v < Counter) return -Errno.EAGAIN;
             Counter += v;
+            _wakeups++;
             PollWait.Changed();
             return 8;
         }
@@ -121,6 +126,7 @@ namespace Kernel.Fs
         public void Signal()
         {
             if (Counter < ulong.MaxValue) Counter++;
+            _wakeups++;
             PollWait.Changed();
         }
     }

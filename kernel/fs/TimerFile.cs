@@ -1,5 +1,8 @@
 // timerfd: a descriptor over a kernel timer; read returns the number of expirations since the
 // last read (8 bytes), blocking until there is at least one; poll says POLLIN once it fired.
+// TFD_TIMER_CANCEL_ON_SET (absolute CLOCK_REALTIME): a change of the wall clock since the timer
+// was set makes the next read fail with ECANCELED, as Linux; checked against the clock's base
+// (SysTime.RealtimeBaseNs), so no list of such timers is kept.
 using Kernel.Memory;
 using Kernel.Syscalls;
 
@@ -11,6 +14,10 @@ namespace Kernel.Fs
         public readonly KTimer Timer = new KTimer();
         public ulong Expirations;
         public int Clock;
+        private bool _mightCancel;          // armed with ABSTIME | CANCEL_ON_SET on a real-time clock
+        private ulong _realtimeBase;        // the wall clock's base when armed (or last canceled)
+
+        private bool Canceled => _mightCancel && _realtimeBase != SysTime.RealtimeBaseNs;
 
         private static void OnFire(KTimer t, ulong count)
         {
@@ -22,10 +29,16 @@ namespace Kernel.Fs
         public override long Read(byte* dst, long n)
         {
             if (n < 8) return -Errno.EINVAL;
-            while (Expirations == 0)
+            while (Expirations == 0 && !Canceled)
             {
                 if ((Flags & OpenFlags.O_NONBLOCK) != 0) return -Errno.EAGAIN;
                 if (Scheduler.Sleep(PollWait.Queue, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
+            if (Canceled)
+            {
+                _realtimeBase = SysTime.RealtimeBaseNs;   // reported once per change
+                Expirations = 0;
+                return -Errno.ECANCELED;
             }
             *(ulong*)dst = Expirations;
             Expirations = 0;
@@ -33,7 +46,7 @@ namespace Kernel.Fs
         }
 
         public override long Write(byte* src, long n) => -Errno.EINVAL;
-        public override short Poll() => Expirations != 0 ? PollBits.POLLIN : (short)0;
+        public override short Poll() => Expirations != 0 || Canceled ? PollBits.POLLIN : (short)0;
         public override void OnLastClose() { Timers.Disarm(Timer); Runtime.Allocator.Free(Timer); }
 
         private const int TFD_TIMER_ABSTIME = 1, TFD_TIMER_CANCEL_ON_SET = 2;
@@ -61,6 +74,9 @@ namespace Kernel.Fs
             if (r < 0) return r;
             if (f->A3 != 0 && SysTimer.WriteItimerspec(f->A3, tf.Timer) != 0) return -Errno.EFAULT;
             tf.Expirations = 0;
+            tf._mightCancel = (flags & (TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET)) == (TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET) &&
+                              (tf.Clock == SysTime.CLOCK_REALTIME || tf.Clock == 8);
+            tf._realtimeBase = SysTime.RealtimeBaseNs;
             Timers.Arm(tf.Timer, expires, interval);
             return 0;
         }

@@ -510,6 +510,10 @@ namespace Kernel.Fs
             return Conn.Poll();
         }
 
+        // A connected stream counts the input events of its receiving pipe (epoll's EPOLLET); other
+        // kinds count every readiness change in the system (File's default).
+        public override ulong InputEvents => !_listening && !IsSeqPacket && Type != SocketConst.SOCK_DGRAM && Conn != null ? Conn.InputEvents : base.InputEvents;
+
         public override long Available()
         {
             if (IsSeqPacket) { long all = 0; for (var d = _dgHead; d != null; d = d.Next) all += d.Length; return all; }   // Linux: every queued byte
@@ -529,7 +533,7 @@ namespace Kernel.Fs
             }
             if (name == SocketConst.SO_SNDBUF || name == SocketConst.SO_RCVBUF)
             {
-                *(int*)value = IsDatagram ? MaxQueuedBytes : Pipe.Capacity;
+                *(int*)value = IsDatagram ? MaxQueuedBytes : Pipe.DefaultSize;
                 *len = 4;
                 return 0;
             }

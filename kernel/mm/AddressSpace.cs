@@ -350,6 +350,8 @@ namespace Kernel.Memory
             newLen = PageUp(newLen);
             int i = Find(old);
             if (i < 0 || old + oldLen > M.Vmas[i].End) return -Errno.EFAULT;
+            // An old size of 0 duplicates a shared mapping (MREMAP_MAYMOVE); private memory cannot be duplicated.
+            if (oldLen == 0 && M.Vmas[i].Kind != Vma.Shared) return -Errno.EINVAL;
             if (M.Vmas[i].Sealed) return -Errno.EPERM;                 // sealed: no shrinking, growing or moving
             int prot = M.Vmas[i].Prot, kind = M.Vmas[i].Kind;
             if (kind == Vma.IoUring) return -Errno.EINVAL;             // the rings stay where they were mapped

@@ -15,6 +15,17 @@ namespace Kernel.Memory
         public ulong PagesMapped;
         public int Refs = 1;
         public Fs.AioContext Aio;               // io_setup contexts (Linux keeps them on the mm): a fork child has none
+        public int MembarrierRegistered;         // membarrier REGISTER_* commands done (a fork keeps them, exec starts afresh)
+        public ulong ProfileId;                  // tags this map's user-mode samples (Profiler); 0 when not profiling
+        public Vfs.Inode Program;                // the file it runs (exec): writes to it are ETXTBSY while this map lives
+
+        /// <summary>Exec: this map runs <paramref name="node"/>, which stays unwritable (and alive) until the map goes.</summary>
+        public void SetProgram(Vfs.Inode node)
+        {
+            Program = node;
+            node.OpenRef();
+            node.WriteCount--;
+        }
 
         /// <summary>The map in CR3 (per CPU; one CPU for now). Null only before the first process.</summary>
         public static MemoryMap Current;
@@ -24,7 +35,7 @@ namespace Kernel.Memory
         {
             ulong root = PageTable.NewRoot();
             if (root == 0) return null;
-            var m = new MemoryMap { Root = root, Capacity = 64 };
+            var m = new MemoryMap { Root = root, Capacity = 64, ProfileId = Profiler.NewMapId() };
             m.Vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(m.Capacity * sizeof(Vma)));
             if (m.Vmas == null) { PageTable.FreeRoot(root, null); Runtime.Allocator.Free(m); return null; }
             return m;
@@ -47,11 +58,13 @@ namespace Kernel.Memory
             ulong root = PageTable.CloneRoot(&AddressSpace.ForkCopy);
             if (root == 0) return null;
             var m = new MemoryMap { Root = root, Capacity = src.Capacity, Count = src.Count, SharedCount = src.SharedCount,
-                                    BrkStart = src.BrkStart, Brk = src.Brk, PagesMapped = src.PagesMapped };
+                                    BrkStart = src.BrkStart, Brk = src.Brk, PagesMapped = src.PagesMapped,
+                                    MembarrierRegistered = src.MembarrierRegistered, ProfileId = Profiler.NewMapId() };
             m.Vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(m.Capacity * sizeof(Vma)));
             if (m.Vmas == null) { PageTable.FreeRoot(root, &AddressSpace.ForkCopy); Runtime.Allocator.Free(m); return null; }
             Mem.Copy(m.Vmas, src.Vmas, (ulong)(src.Count * sizeof(Vma)));
             for (int i = 0; i < m.Count; i++) if (m.Vmas[i].FileId != 0) MappedFiles.AddRef(m.Vmas[i].FileId);
+            if (src.Program != null) m.SetProgram(src.Program);
             return m;
         }
 
@@ -63,12 +76,14 @@ namespace Kernel.Memory
         {
             MemoryMap m = Current;
             if (--m.Refs > 0) { Activate(next); return; }
+            if (Profiler.Enabled) Profiler.LogMaps(m);             // its samples' code, before the regions go
             Fs.AioContext.ReleaseAll(m);
             Fs.IoRing.ReleaseFor(m);
             AddressSpace.SyncAll();
             AddressSpace.Clear();
             Mm.KernelHeap.Free(m.Vmas);
             m.Vmas = null;
+            if (m.Program != null) { m.Program.WriteCount++; m.Program.CloseRef(); m.Program = null; }
             Activate(next);
             PageTable.FreeRoot(m.Root, null);
             Runtime.Allocator.Free(m);

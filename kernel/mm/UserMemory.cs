@@ -11,6 +11,12 @@ namespace Kernel.Memory
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("user_fill")] private static extern long UserFill(void* dst, int value, ulong n);
         [MethodImpl(MethodImplOptions.InternalCall), RuntimeImport("user_strnlen")] private static extern long UserStrnlen(void* s, ulong max);
 
+        /// <summary>
+        /// Linux's access_ok: the range ends at or below TASK_SIZE without wrapping. Calls check it
+        /// up front (a count no buffer could hold is EFAULT); mapped-ness is found when copying.
+        /// </summary>
+        public static bool AccessOk(ulong user, ulong n) => user + n >= user && user + n <= AddressSpace.TaskSize;
+
         /// <summary>Copies kernel bytes to user memory: 0 or -EFAULT.</summary>
         public static long CopyTo(ulong user, void* src, ulong n)
         {

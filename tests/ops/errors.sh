@@ -86,6 +86,23 @@ else bad signal-tty-ctrl-c "script(1) missing (util-linux)"; fi
 $OPS run --profile "$BB" sh -c 'i=0; while [ $i -lt 30000 ]; do i=$((i+1)); done' >"$TMP/out" 2>"$TMP/err" </dev/null
 if grep -qE '^profile: [0-9]+ samples at 1000 Hz' "$TMP/err" && grep -qE '^ *[0-9.]+% +[1-9][0-9]* +\(user mode\)$' "$TMP/err" &&
    grep -qE '^ *[0-9.]+% +[1-9][0-9]* +[A-Za-z_]' "$TMP/err"; then ok profile; else bad profile "$(head -c 400 "$TMP/err")"; fi
+# --profile names user functions too: a forked child (its own address space) spins in a named
+# function of a dynamically linked program; libc's time shows under its own name.
+if command -v gcc >/dev/null; then
+  cat > "$TMP/spin.c" <<'C'
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+volatile unsigned long sink;
+__attribute__((noinline)) void spin_in_child(void) { for (unsigned long i = 0; i < 60000000UL; i++) sink += i * i; }
+__attribute__((noinline)) void copy_in_parent(void) { static char a[1 << 16], b[1 << 16]; for (int i = 0; i < 3000; i++) { memcpy(a, b, sizeof a); sink += a[i]; } }
+int main(void) { pid_t p = fork(); if (p == 0) { spin_in_child(); _exit(0); } copy_in_parent(); waitpid(p, 0, 0); return 0; }
+C
+  gcc -O1 -o "$TMP/spin" "$TMP/spin.c"
+  $OPS run --profile "$TMP/spin" >"$TMP/out" 2>"$TMP/err" </dev/null
+  if grep -qE '^ *[0-9.]+% +[1-9][0-9]* +\[spin\] spin_in_child$' "$TMP/err" && grep -qE '^user mode by object: spin [0-9.]+%' "$TMP/err" &&
+     grep -qE '\[libc\.so\.6\] ' "$TMP/err"; then ok profile-user-functions; else bad profile-user-functions "$(head -c 600 "$TMP/err")"; fi
+else bad profile-user-functions "gcc missing"; fi
 # dmesg reads the kernel log (syslog(2)), stamped as printk's, without the entropy seed.
 expect dmesg 0 '^\[ *[0-9]+\.[0-9]{6}\] compat: kernel entry' -- $OPS run "$BB" sh -c 'dmesg >&2'
 if grep -q 'entropy=(hidden)' "$TMP/err" && ! grep -qE 'entropy=[0-9a-f]{16}' "$TMP/err"; then ok dmesg-hides-seed; else bad dmesg-hides-seed "$(grep -o 'entropy=[^ ]*' "$TMP/err" | head -1)"; fi

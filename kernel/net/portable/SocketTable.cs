@@ -15,6 +15,8 @@ namespace Kernel.Net
         internal SocketTable HashedIn;       // the table holding it, or null
         internal uint HashKey;               // its full hash (the bucket is HashKey & mask)
         internal ulong ListSeq;              // when it joined the stack's list (newer = larger)
+        /// <summary>Data, a connection to accept, an end or an error came in: the input edge epoll's EPOLLET reports.</summary>
+        public ulong InputEvents;
     }
 
     /// <summary>Buckets of sockets chained through <see cref="NetSocket.HashNext"/>. A socket is in

@@ -336,7 +336,7 @@ namespace Kernel.Net
                     Stack.Finish();
                     return 0;
             }
-            if (how != 1) { _rcvShut = true; Stack.MarkChanged(); }
+            if (how != 1) { _rcvShut = true; InputEvents++; Stack.MarkChanged(); }
             if (how != 0 && !_sndShut)
             {
                 _sndShut = true;
@@ -539,7 +539,7 @@ namespace Kernel.Net
             if (_parent != null && !_inAcceptQueue) { _parent.RemoveHalf(this); _parent = null; }
             Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
             MaybeFree();
         }
 
@@ -607,7 +607,7 @@ namespace Kernel.Net
             Stack.UnhashTcp(this);
             if (!_userBound || !_owned) Stack.RemoveTcp(this);
             _rcvShut = true; _sndShut = true;
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
         }
 
         private void RemoveHalf(TcpSocket c)
@@ -806,7 +806,7 @@ namespace Kernel.Net
             if (_acceptTail == null) _acceptHead = c; else _acceptTail._nextChild = c;
             _acceptTail = c;
             _acceptCount++;
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
         }
 
         internal bool SynMayReuse(ref TcpSeg g)
@@ -993,7 +993,7 @@ namespace Kernel.Net
                 RtoAt = long.MaxValue; _retries = 0;
                 InitCongestion();
                 if (_sndShut) SetState(TcpState.FinWait1);
-                Stack.MarkChanged();
+                InputEvents++; Stack.MarkChanged();
                 SendAck(now);
                 if ((g.Flags & FIN) != 0 || data.Length > 0) { ProcessData(g.Seq + 1, data, (g.Flags & FIN) != 0, now); if (_state == TcpState.Closed) return; }
                 Output(now);
@@ -1170,7 +1170,7 @@ namespace Kernel.Net
                     if (hadHoles) { AbsorbOoo(); _ackNow = true; }
                     else if (++_segsUnacked >= 2) _ackNow = true;
                     else if (DelackAt == long.MaxValue) DelackAt = now + DelayedAckMs;
-                    Stack.MarkChanged();
+                    InputEvents++; Stack.MarkChanged();
                 }
                 else
                 {
@@ -1241,7 +1241,7 @@ namespace Kernel.Net
                     break;
                 case TcpState.FinWait2: EnterTimeWait(now); break;
             }
-            Stack.MarkChanged();
+            InputEvents++; Stack.MarkChanged();
         }
 
         private void MaybeWindowUpdate(long now)

@@ -217,10 +217,11 @@ namespace Kernel.Net
             _rx.Append(h);
             _rx.Append(data);
             _queued++;
+            InputEvents++;
             Stack.MarkChanged();
         }
 
-        internal void SetError(int errno) { _error = errno; Stack.MarkChanged(); }
+        internal void SetError(int errno) { _error = errno; InputEvents++; Stack.MarkChanged(); }
     }
 
     public sealed partial class NetStack

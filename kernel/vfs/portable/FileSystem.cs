@@ -164,6 +164,9 @@ namespace Kernel.Vfs
         /// A walk that followed a /proc magic link to an open file outside every tree (a pipe, a
         /// socket) ends at the link: true for such a result.
         /// </summary>
+        /// <summary>The node a /proc magic link (fd/N, exe) stands for, when the kernel knows it (set by the kernel; null in host tests).</summary>
+        public static delegate*<Inode, Inode> MagicLinkTarget;
+
         public static bool IsFileLink(Inode node) =>
             node != null && node.MagicLink && node.IsSymlink && node.Size > 0 && node.Data != null && node.Data[0] != (byte)'/';
 
@@ -420,8 +423,18 @@ namespace Kernel.Vfs
             if (link.MagicLink)
             {
                 // Linux jumps straight to the open file: no restriction applies on the way, only
-                // NO_XDEV's comparison of where the link is and where the file is.
+                // NO_XDEV's comparison of where the link is and where the file is. The kernel names
+                // the file's node when it has one (a deleted file, a memfd: the path text would not
+                // lead there); else the link's text is walked.
                 Mount linkMount = mnt;
+                Inode direct = MagicLinkTarget != null ? MagicLinkTarget(link) : null;
+                if (direct != null)
+                {
+                    mnt = MountOf(direct);
+                    if ((resolve & ResolveFlags.NoXdev) != 0 && mnt != linkMount) return -Errno.EXDEV;
+                    target = direct;
+                    return 0;
+                }
                 int m = Walk(dir, text, true, ref links, 0, null, ref mnt, out target);
                 if (m < 0) return m;
                 if ((resolve & ResolveFlags.NoXdev) != 0 && mnt != linkMount) { target = null; return -Errno.EXDEV; }

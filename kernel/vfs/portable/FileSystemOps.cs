@@ -220,11 +220,12 @@ namespace Kernel.Vfs
             int r = PrepareCreate(dir, name, out Inode existing);
             if (r < 0) return r;
             if (target.IsDirectory) return -Errno.EPERM;
-            if (target.Nlink == 0) return -Errno.ENOENT;
+            if (target.Nlink == 0 && !target.Linkable) return -Errno.ENOENT;
             r = AddEntry(dir, name, target);
             if (r < 0) return r;
             long t = Time();
             target.Nlink++;
+            target.Linkable = false;
             target.SetParent(dir);
             target.CtimeNs = t;
             TouchDir(dir, t);

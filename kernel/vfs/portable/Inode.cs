@@ -54,6 +54,13 @@ namespace Kernel.Vfs
         public bool Transient;                // a kernel-made node (/proc/PID/...) freed like a file once removed and unused
         public int WatchCount;                // inotify watches on it (each also holds an OpenRef)
         public bool DeleteSelfPending;        // unlinked while open: IN_DELETE_SELF waits for the last close
+        public bool Linkable;                 // an O_TMPFILE file (not O_EXCL): linkat may give it its first name
+        /// <summary>As Linux's i_writecount: above 0, descriptions open for writing; below 0, address
+        /// spaces running this file as their program (writing it is ETXTBSY, and so is executing a
+        /// file open for writing).</summary>
+        public int WriteCount;
+        public int MappedId;                  // its id in the kernel's table of mapped files (kernel/mm/MappedFiles.cs), 0 if none
+        public int Seals;                     // memfd seals (kernel/fs/Seals.cs): F_SEAL_* bits, plus Seals.Sealable; 0 for other files
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
