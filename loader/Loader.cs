@@ -47,7 +47,7 @@ namespace Kernel.Loader
                     ulong fileEnd = s.FileSize == 0 ? vmaStart : AddressSpace.PageUp(s.VAddr + bias + s.FileSize);
                     if (fileEnd > end) fileEnd = end;
                     if (fileEnd < vmaStart) fileEnd = vmaStart;
-                    int fileId = fileEnd > vmaStart && node != null ? MappedFiles.Add(node) : 0;   // 0: the table is full, unnamed
+                    int fileId = fileEnd > vmaStart && node != null ? MappedFiles.Add(node) : 0;   // 0: no memory for the table, unnamed
                     if (fileId != 0)
                     {
                         AddressSpace.Insert(vmaStart, fileEnd, prot, Vma.Image, fileId, AddressSpace.PageDown(s.Offset) + (vmaStart - start));

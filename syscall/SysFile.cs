@@ -323,7 +323,7 @@ namespace Kernel.Syscalls
             {
                 if (Scheduler.Sleep(end.P.Waiters, 0) == Scheduler.Interrupted) { FdTable.Release(end); return -Errno.ERESTARTSYS; }
             }
-            return InstallEnd(end, flags);
+            return InstallNew(end, flags);
         }
 
         /// <summary>
@@ -337,16 +337,10 @@ namespace Kernel.Syscalls
         private static long Reopen(File file, int flags)
         {
             if (file == null) return -Errno.ENOENT;                 // closed since the walk
-            if (file is ConsoleFile con)
-            {
-                var again = new ConsoleFile(con.Stream, flags & (OpenFlags.O_ACCMODE | OpenFlags.Settable));
-                int fd = FdTable.Install(again, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
-                if (fd < 0) FdTable.Release(again);
-                return fd;
-            }
+            if (file is ConsoleFile con) return InstallNew(new ConsoleFile(con.Stream, flags & (OpenFlags.O_ACCMODE | OpenFlags.Settable)), flags);
             if (!(file is PipeFile pipe)) return -Errno.ENXIO;
             if (pipe.Fifo != null) return OpenFifo(pipe.Fifo, flags);
-            return InstallEnd(NewPipeEnd(pipe.P, null, flags), flags);
+            return InstallNew(NewPipeEnd(pipe.P, null, flags), flags);
         }
 
         /// <summary>A new description of pipe <paramref name="p"/> (of <paramref name="fifo"/> when named) in the access mode of <paramref name="flags"/>, counted as an end.</summary>
@@ -378,10 +372,11 @@ namespace Kernel.Syscalls
             return end;
         }
 
-        private static long InstallEnd(PipeFile end, int flags)
+        /// <summary>A descriptor for a new open file description (O_CLOEXEC from <paramref name="flags"/>); it goes again when the table is full.</summary>
+        private static long InstallNew(File f, int flags)
         {
-            int fd = FdTable.Install(end, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
-            if (fd < 0) FdTable.Release(end);
+            int fd = FdTable.Install(f, 0, (flags & OpenFlags.O_CLOEXEC) != 0);
+            if (fd < 0) FdTable.Release(f);
             return fd;
         }
 

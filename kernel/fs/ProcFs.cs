@@ -196,10 +196,6 @@ namespace Kernel.Fs
             return Text(target, "pipe:[", (ulong)(fd + 1), "]");
         }
 
-        /// <summary>
-        /// The open file a /proc/PID/fd/N link names when a walk ended at it (FileSystem.IsFileLink):
-        /// descriptor N of the process whose fd directory holds the link; null once it is closed.
-        /// </summary>
         /// <summary>FileSystem.MagicLinkTarget: the node an fd/N link's open file has, or the program /proc/PID/exe runs.</summary>
         public static Inode NodeOfMagicLink(Inode link)
         {
@@ -216,6 +212,10 @@ namespace Kernel.Fs
             return f != null ? f.Node : null;
         }
 
+        /// <summary>
+        /// The open file a /proc/PID/fd/N link names when a walk ended at it (FileSystem.IsFileLink):
+        /// descriptor N of the process whose fd directory holds the link; null once it is closed.
+        /// </summary>
         public static File FileOfLink(Inode link)
         {
             Inode dir = link.Parent;

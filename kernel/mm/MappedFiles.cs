@@ -38,15 +38,26 @@ namespace Kernel.Memory
 
         private static int s_freeHint = 1;                   // no free id below it
 
-        /// <summary>The tables at <paramref name="n"/> entries (the ids in use keep their places).</summary>
+        // Patterns for the tables' types: a table that cannot grow refuses the mapping (mmap: ENFILE)
+        // instead of stopping the kernel, as a plain `new` would when the heap is exhausted.
+        private static readonly Inode[] s_noFiles = new Inode[0];
+        private static readonly int[] s_noInts = new int[0];
+        private static readonly ulong[][] s_noPages = new ulong[0][];
+
+        /// <summary>The tables at <paramref name="n"/> entries (the ids in use keep their places); false when memory is short.</summary>
         private static bool Grow(int n)
         {
-            var files = new Inode[n];
-            var refs = new int[n];
-            var pageIndex = new ulong[n][];
-            var pagePhys = new ulong[n][];
-            var pageCount = new int[n];
-            if (files == null || refs == null || pageIndex == null || pagePhys == null || pageCount == null) return false;
+            var files = (Inode[])Runtime.Allocator.TryNewArrayLike(s_noFiles, n);
+            var refs = (int[])Runtime.Allocator.TryNewArrayLike(s_noInts, n);
+            var pageIndex = (ulong[][])Runtime.Allocator.TryNewArrayLike(s_noPages, n);
+            var pagePhys = (ulong[][])Runtime.Allocator.TryNewArrayLike(s_noPages, n);
+            var pageCount = (int[])Runtime.Allocator.TryNewArrayLike(s_noInts, n);
+            if (files == null || refs == null || pageIndex == null || pagePhys == null || pageCount == null)
+            {
+                Runtime.Allocator.Free(files); Runtime.Allocator.Free(refs); Runtime.Allocator.Free(pageIndex);
+                Runtime.Allocator.Free(pagePhys); Runtime.Allocator.Free(pageCount);
+                return false;
+            }
             int old = s_files == null ? 0 : s_files.Length;
             for (int i = 0; i < old; i++)
             {
