@@ -321,17 +321,22 @@ public sealed partial class QemuProcess : IDisposable
     private volatile bool _stdoutBroken;
 
     /// <summary>True once QEMU has exited.</summary>
-    public bool HasExited => _process.HasExited;
+    public bool HasExited { get { try { return _process.HasExited; } catch (InvalidOperationException) { return true; } } }
 
     /// <summary>Captured mode: everything QEMU wrote to stdout and stderr (QEMU's own messages, the program's stdout and stderr, COM1).</summary>
     public string CapturedOutput { get { lock (_gate) return _captured.ToString(); } }
 
-    /// <summary>Waits for exit; false when <paramref name="timeout"/> passed first. Output pumps are drained on exit.</summary>
+    /// <summary>Waits for exit; false when <paramref name="timeout"/> passed first. Output pumps are drained on exit.
+    /// Safe on any thread after Dispose (a signal handler's waiter may outlive the run): it has exited.</summary>
     public bool WaitForExit(TimeSpan? timeout = null)
     {
-        if (!_process.WaitForExit(timeout ?? Timeout.InfiniteTimeSpan)) return false;
-        if (_exitTimestamp == 0) _exitTimestamp = Stopwatch.GetTimestamp();
-        _process.WaitForExit();
+        try
+        {
+            if (!_process.WaitForExit(timeout ?? Timeout.InfiniteTimeSpan)) return false;
+            if (_exitTimestamp == 0) _exitTimestamp = Stopwatch.GetTimestamp();
+            _process.WaitForExit();
+        }
+        catch (InvalidOperationException) { return true; }     // disposed meanwhile: reaped already
         _stderrPump?.Join(TimeSpan.FromSeconds(5));
         _stdoutPump?.Join(TimeSpan.FromSeconds(5));
         return true;

@@ -298,6 +298,7 @@ namespace Kernel.Syscalls
             Mem.Zero(buf, 8 + UcSize + InfoSize);
             *(ulong*)buf = act.Restorer;                                  // pretcode: the handler returns here
             byte* ucp = buf + UcOffset;
+            *(ulong*)ucp = UcSigcontextSs | UcStrictRestoreSs;            // uc_flags: sc.Ss is saved, and restored as is
             *(ulong*)(ucp + 16) = t.AltStackSp;                           // uc_stack
             *(int*)(ucp + 24) = t.AltStackSize == 0 ? 2 : 0;
             *(ulong*)(ucp + 32) = t.AltStackSize;
@@ -873,16 +874,31 @@ namespace Kernel.Syscalls
             return found ? 0 : -Errno.ESRCH;
         }
 
+        private const ulong UcSigcontextSs = 2, UcStrictRestoreSs = 4;
+        // The flags a frame may change, as Linux's FIX_EFLAGS: CF PF AF ZF SF TF DF OF RF AC (never IF,
+        // IOPL, NT or VM). TF single-steps the returned-to code (SIGTRAP, TRAP_TRACE).
+        private const ulong FixEflags = 0x1 | 0x4 | 0x10 | 0x40 | 0x80 | 0x100 | 0x400 | 0x800 | 0x10000 | 0x40000;
+
         /// <summary>rt_sigreturn: restores every register and the mask from the frame at the user's stack.</summary>
         public static long RtSigreturn(SyscallFrame* f)
         {
             ulong uc = f->Rsp;                                            // the handler's ret popped pretcode
             Thread.Current.RestartFn = null;                              // as Linux: a handler ran, nothing is left to restart
             SigContext sc;
-            ulong mask;
-            if (UserMemory.Read(uc + McOffset, out sc) != 0 || UserMemory.Read(uc + McOffset + 256, out mask) != 0)
+            ulong mask, ucFlags;
+            if (UserMemory.Read(uc + McOffset, out sc) != 0 || UserMemory.Read(uc + McOffset + 256, out mask) != 0 ||
+                UserMemory.Read(uc, out ucFlags) != 0)
             {
                 Log.WriteLine("compat: rt_sigreturn with a bad frame");
+                Process.Kill(Signal.SIGSEGV);
+                return 0;
+            }
+            // Linux loads the frame's selectors with RPL 3, and the return faults (SIGSEGV) unless they
+            // name the user code segment and, when the frame says SS is restored strictly, the user
+            // data segment; without that flag a bad SS is replaced by the user one (old DOSEMU frames).
+            // The 32-bit code segment is not offered here (no compat mode).
+            if ((ushort)(sc.Cs | 3) != Cpu.UserCode || ((ucFlags & UcStrictRestoreSs) != 0 && (ushort)(sc.Ss | 3) != Cpu.UserData))
+            {
                 Process.Kill(Signal.SIGSEGV);
                 return 0;
             }
@@ -899,7 +915,7 @@ namespace Kernel.Syscalls
             f->R15 = sc.R15; f->Rdi = sc.Rdi; f->Rsi = sc.Rsi; f->Rbp = sc.Rbp; f->Rbx = sc.Rbx; f->Rdx = sc.Rdx;
             ulong rip = sc.Rip;
             if (rip >= Memory.AddressSpace.UserEnd) rip = 0;              // never iret to a kernel address
-            ulong flags = (sc.Eflags & 0xCD5) | 0x202;                    // user-changeable flags only, IF set
+            ulong flags = (sc.Eflags & FixEflags) | 0x202;                // user-changeable flags only, IF set
             // The frame holds the restored context too, so a signal delivered next saves this one.
             f->Rip = rip; f->Rsp = sc.Rsp; f->Rflags = flags;
             ulong* state = (ulong*)SyscallSymbols()[2];                   // full_restore, rcx, r11, iret frame

@@ -28,6 +28,36 @@ namespace Kernel.Arch
             Mem.Copy(fx + FxXmm, area, 256);
         }
 
+        /// <summary>
+        /// The SIGFPE si_code of a floating-point exception (#MF from x87 when <paramref name="simd"/>
+        /// is false, #XM from SSE when true), from the unmasked exception flags that raised it, as
+        /// Linux: FPE_FLTINV 7, FPE_FLTDIV 3, FPE_FLTOVF 4, FPE_FLTUND 5 (or denormal), FPE_FLTRES 6;
+        /// 0 when no unmasked flag is set.
+        /// </summary>
+        public static int MathErrorCode(void* frame, bool simd)
+        {
+            uint err;
+            if (simd)
+            {
+                uint mxcsr = *(uint*)(Area(frame) + MxcsrSlot);
+                err = mxcsr & 0x3f & ~((mxcsr & 0x1f80) >> 7);
+            }
+            else
+            {
+                byte* raw = stackalloc byte[512 + 16];
+                byte* fx = (byte*)(((ulong)raw + 15) & ~15UL);
+                Fxsave(fx);                                         // the x87 part is still the program's
+                uint fcw = *(ushort*)fx, fsw = *(ushort*)(fx + 2);
+                err = fsw & ~fcw & 0x3f;
+            }
+            if ((err & 0x01) != 0) return 7;
+            if ((err & 0x04) != 0) return 3;
+            if ((err & 0x08) != 0) return 4;
+            if ((err & 0x12) != 0) return 5;
+            if ((err & 0x20) != 0) return 6;
+            return 0;
+        }
+
         /// <summary>Makes <paramref name="fx"/> the program's state when the syscall returns.</summary>
         public static void FromFxsave(byte* fx, byte* area)
         {

@@ -75,7 +75,8 @@ pvh_entry:
     wrmsr
     mov eax, cr0
     and eax, ~(1 << 2)                      ; EM off
-    or eax, (1 << 31) | (1 << 16) | (1 << 1) | 1 ; PG, WP, MP, PE
+    or eax, (1 << 31) | (1 << 18) | (1 << 16) | (1 << 5) | (1 << 1) | 1 ; PG, AM, WP, NE, MP, PE (as Linux: AM lets
+                                            ; a program ask for alignment checks, NE reports x87 errors as #MF)
     mov cr0, eax
     lgdt [boot_gdt_ptr32]
     jmp 0x08:long_mode

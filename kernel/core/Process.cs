@@ -436,15 +436,31 @@ namespace Kernel
                 17 => Signal.SIGBUS,
                 _ => Signal.SIGSEGV,
             };
-            ulong faultAddr = v == 14 ? Native.ReadCr2() : f->Rip;
-            // SEGV_ACCERR when a region covers the address (wrong rights), else SEGV_MAPERR; SI_KERNEL for int3.
-            int siCode = v == 14 ? (AddressSpace.Find(faultAddr) >= 0 ? 2 : 1) : v == 3 ? 0x80 : 1;
+            // si_code and si_addr as Linux's traps give them: a page fault says SEGV_ACCERR when a region
+            // covers the address (wrong rights), else SEGV_MAPERR, at the address; divide error
+            // FPE_INTDIV, invalid opcode ILL_ILLOPN, single step TRAP_TRACE and the floating-point
+            // exceptions their FPE_* code, at the instruction; alignment BUS_ADRALN; the rest (int3,
+            // #GP from a privileged instruction, a non-canonical address or an `int N` the gate refuses,
+            // segment faults) SI_KERNEL with no address.
+            int siCode;
+            ulong faultAddr = f->Rip;
+            switch (v)
+            {
+                case 14: faultAddr = Native.ReadCr2(); siCode = AddressSpace.Find(faultAddr) >= 0 ? 2 : 1; break;
+                case 0: siCode = 1; break;
+                case 6: siCode = 2; break;
+                case 1: siCode = 2; break;
+                case 16: siCode = SyscallFpu.MathErrorCode(f, false); break;
+                case 19: siCode = SyscallFpu.MathErrorCode(f, true); break;
+                case 17: siCode = 1; faultAddr = 0; break;
+                default: siCode = 0x80; faultAddr = 0; break;
+            }
             Thread self = Thread.Current;
             if (self.Tracer != null)
             {
                 // Traced: the signal goes through its signal-delivery-stop first (the tracer may
                 // suppress it, as a debugger does a breakpoint's SIGTRAP). A single step is over.
-                if (v == 1 && self.PtraceResume == Ptrace.ResumeStep) { f->Rflags &= ~0x100UL; siCode = 2; }   // TRAP_TRACE
+                if (v == 1 && self.PtraceResume == Ptrace.ResumeStep) f->Rflags &= ~0x100UL;
                 SignalDelivery.Force(self, sig, new SigInfo { Code = siCode, Addr = faultAddr, HasAddr = true });
                 return;
             }
