@@ -363,6 +363,15 @@ namespace Kernel.Syscalls
         {
             if (!input.CanRead || !output.CanWrite) return -Errno.EBADF;
             if (count > MaxRw) count = MaxRw;                      // as Linux: one call moves at most this much
+            // The input's own offset advances by what was written, not by what was read: a socket or
+            // pipe that takes part of a chunk (or none: EAGAIN) leaves the rest for the next call.
+            long ownOffset = input.Offset;
+            if (inOffset == null && input is InodeFile && input.Node.IsRegular && !input.Node.IsSpecial)
+            {
+                long r = Copy(input, &ownOffset, output, outOffset, count);
+                if (r > 0) input.Offset = ownOffset;
+                return r;
+            }
             byte* chunk = stackalloc byte[16384];
             long total = 0;
             while ((ulong)total < count)

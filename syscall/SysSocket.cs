@@ -194,7 +194,7 @@ namespace Kernel.Syscalls
             {
                 long want = (long)(count - done < Chunk ? count - done : Chunk);
                 ulong room = AddressSpace.AccessibleLength(buf + done, (ulong)want, true);
-                if (room == 0) return done > 0 ? (long)done : -Errno.EFAULT;
+                if (room == 0 && want > 0) return done > 0 ? (long)done : -Errno.EFAULT;   // a zero-length receive touches no memory
                 if ((long)room < want) want = (long)room;
                 // After the first chunk, take only what is already there.
                 long n = s.ReceiveFrom(chunk, want, done == 0 ? flags : flags | SocketConst.MSG_DONTWAIT, done == 0 ? addr : null, done == 0 ? addrLen : null);

@@ -855,19 +855,23 @@ switch_context:
     pop rbx
     ret
 
-; First run of a thread made by fork/clone (or the first program): its kernel stack holds a
-; SyscallFrame (rbx) and its SSE area (r12), as syscall_entry would have left them.
+; First run of a thread made by fork/clone: its kernel stack holds a SyscallFrame (rbx) and its
+; SSE area (r12), as syscall_entry would have left them. It leaves as a syscall does (Linux's
+; ret_from_fork): an exec or exit_group of another thread since the clone ends it before its first
+; instruction, and signals already pending are delivered.
+extern fork_child_start
 fork_return:
     mov rsp, r12
+    mov rdi, rbx
+    call fork_child_start
     jmp syscall_return
 
-; The same for a child a tracer follows: before user mode it stops for the tracer (its SIGSTOP or
-; PTRACE_EVENT_STOP), as Linux's child does on its way out of ret_from_fork.
-extern ptrace_child_start
+; The same for a child a tracer follows: on that way it stops for the tracer (its SIGSTOP or
+; PTRACE_EVENT_STOP, which Ptrace.OnNewTask arranged), as Linux's child does.
 traced_fork_return:
     mov rsp, r12
     mov rdi, rbx
-    call ptrace_child_start
+    call fork_child_start
     jmp syscall_return
 
 ; First run of a kernel thread: r12 = function, r13 = argument. The function never returns.

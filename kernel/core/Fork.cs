@@ -130,6 +130,20 @@ namespace Kernel
         }
 
         /// <summary>The new thread returns from this syscall with rax 0 (and the given stack).</summary>
+        /// <summary>
+        /// A new thread's first way to user mode (boot.asm fork_return, traced_fork_return): as if
+        /// fork had just returned in it, so an exec or exit_group since the clone ends it here, a
+        /// traced child makes its first stop, and pending signals are delivered.
+        /// </summary>
+        [System.Runtime.InteropServices.UnmanagedCallersOnly(EntryPoint = "fork_child_start")]
+        private static void ChildStart(SyscallFrame* f)
+        {
+            Thread t = Thread.Current;
+            t.SysFrame = f;
+            t.IntFrame = null;
+            SyscallDispatcher.ReturnToUser(f);
+        }
+
         private static void StartChild(Thread t, SyscallFrame* f, ulong stack)
         {
             SyscallFrame copy = *f;

@@ -140,16 +140,6 @@ namespace Kernel
             return (parent.PtraceOptions & option) != 0 ? ev : 0;
         }
 
-        /// <summary>A traced child's first way to user mode (boot.asm traced_fork_return): its first stop.</summary>
-        [System.Runtime.InteropServices.UnmanagedCallersOnly(EntryPoint = "ptrace_child_start")]
-        private static void ChildStart(SyscallFrame* f)
-        {
-            Thread t = Thread.Current;
-            t.SysFrame = f;
-            t.IntFrame = null;
-            SyscallDispatcher.ReturnToUser(f);                  // as if fork had just returned in it
-        }
-
         /// <summary>A traced thread ends with wait status <paramref name="status"/>: its tracer hears of it unless it is the parent that will reap it.</summary>
         public static void OnThreadExit(Thread t, int status, bool lastThread)
         {
