@@ -2,7 +2,7 @@
 # The whole test suite (what .ci/run runs): host xunit tests, boot tests (ops doctor: the kernel
 # boots under QEMU and passes its self-test), compat-tests (native vs unikernel, 4 builds each),
 # busybox applets and file scripts, Debian's sqlite3, lua5.4 and python3, concurrent processes
-# (pipelines, tar, multiprocessing, Go, node), ops error handling. Ends with one line: "N passed, M failed".
+# (pipelines, tar, multiprocessing, Go, node), real Go programs, ops error handling. Ends with one line: "N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -50,6 +50,7 @@ suite sqlite3 tests/apps/sqlite3.sh
 suite lua tests/apps/lua.sh
 suite python tests/apps/python.sh
 suite procs tests/apps/procs.sh
+suite go tests/apps/go-programs.sh
 suite leaks tests/apps/leaks.sh
 suite jobctl tests/apps/jobctl.sh
 suite strace tests/apps/strace.sh
