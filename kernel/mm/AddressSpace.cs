@@ -485,14 +485,6 @@ namespace Kernel.Memory
                 return MapZeroed(va, prot);
             }
             ulong offset = M.Vmas[i].FileOffset + (va - M.Vmas[i].Start);
-            // As Linux: a page wholly past the end of the mapped file has no bytes to show (SIGBUS).
-            Vfs.Inode mapped = MappedFiles.Get(M.Vmas[i].FileId);
-            if (mapped != null && !mapped.ShmemAnon && (M.Vmas[i].Kind == Vma.Shared || M.Vmas[i].Kind == Vma.Private) &&
-                offset >= PageUp((ulong)mapped.Size))
-            {
-                BeyondEof = true;
-                return false;
-            }
             if (M.Vmas[i].Kind == Vma.Shared)
             {
                 ulong cached = MappedFiles.CachedPage(M.Vmas[i].FileId, offset / PageSize);
@@ -677,8 +669,6 @@ namespace Kernel.Memory
 
         /// <summary>Set when the last fault failed for lack of memory (not for lack of rights).</summary>
         public static bool OutOfMemory;
-        /// <summary>Set when the last fault failed because its page lies past the end of the mapped file.</summary>
-        public static bool BeyondEof;
 
         public static bool MapZeroed(ulong va, int prot)
         {

@@ -61,7 +61,6 @@ namespace Kernel.Vfs
         public int WriteCount;
         public int MappedId;                  // its id in the kernel's table of mapped files (kernel/mm/MappedFiles.cs), 0 if none
         public int Seals;                     // memfd seals (kernel/fs/Seals.cs): F_SEAL_* bits, plus Seals.Sealable; 0 for other files
-        public bool ShmemAnon;                // backs MAP_SHARED anonymous memory or a SysV segment: no end of file to fault past
 
         // Regular file contents / symlink target, one of:
         // - contiguous (Chunks == null): bytes [0, min(Size, Capacity)) are stored at Data; bytes
