@@ -473,6 +473,9 @@ namespace Kernel.Syscalls
                 if (pr.WriteEnd && (pr.Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
                 return pr.P.ReadUser(buf, count > int.MaxValue ? int.MaxValue : (long)count, (pr.Flags & OpenFlags.O_NONBLOCK) != 0);
             }
+            // A socket reads as recv(fd, buf, count, 0): a stream takes all that is queued (not one
+            // chunk: libuv takes a short read after EPOLLHUP as the end), a datagram one message.
+            if (file is SocketFile sock && offset < 0) return SysSocket.ReceiveUser(sock, buf, count, 0, null, null);
             byte* chunk = stackalloc byte[ChunkSize];
             ulong done = 0;
             while (done < count)

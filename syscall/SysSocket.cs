@@ -175,7 +175,7 @@ namespace Kernel.Syscalls
 
         /// <summary>Receives into user memory; for a datagram, one message (its full length in *fullLength).</summary>
         [System.Runtime.CompilerServices.SkipLocalsInit]
-        private static long ReceiveUser(SocketFile s, ulong buf, ulong count, int flags, byte* addr, int* addrLen)
+        internal static long ReceiveUser(SocketFile s, ulong buf, ulong count, int flags, byte* addr, int* addrLen)
         {
             if (count > 0x7ffff000) count = 0x7ffff000;
             if (s.IsDatagram)
