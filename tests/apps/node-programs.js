@@ -522,10 +522,165 @@ async function signalSection() {
   clearTimeout(keep);
 }
 
+async function clusterSection() {
+  // cluster: the primary forks 2 workers that share one listening socket (passed over IPC).
+  const script = path.join(DIR, 'cluster.js');
+  fs.writeFileSync(script, `
+const cluster = require('cluster'), http = require('http');
+cluster.schedulingPolicy = cluster.SCHED_NONE;
+if (cluster.isPrimary) {
+  let listening = 0, seen = new Set(), exited = 0;
+  for (let i = 0; i < 2; i++) cluster.fork();
+  cluster.on('listening', async (w, addr) => {
+    if (++listening < 2) return;
+    for (let i = 0; i < 8; i++) {
+      const body = await new Promise((res) => http.get({ host: '127.0.0.1', port: addr.port, agent: false }, (r) => { let s = ''; r.on('data', (c) => s += c); r.on('end', () => res(s)); }));
+      seen.add(body.split(' ')[0]);
+    }
+    console.log('cluster answers from workers:', [...seen].every((x) => x === 'worker'), 'listening', listening);
+    for (const id in cluster.workers) cluster.workers[id].kill();
+  });
+  cluster.on('exit', (w, code, sig) => { if (++exited === 2) console.log('cluster workers exited'); });
+} else {
+  http.createServer((q, r) => r.end('worker ' + cluster.worker.id)).listen(0, '127.0.0.1');
+}`);
+  const cp = require('child_process');
+  const r = cp.spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 120000 });
+  log(r.stdout.trim(), '| status', r.status, r.signal);
+}
+
+async function handleSection() {
+  // A TCP socket handed to a forked child (SCM_RIGHTS); the child answers on it.
+  const cp = require('child_process');
+  const net = require('net');
+  const script = path.join(DIR, 'handle.js');
+  fs.writeFileSync(script, `
+process.on('message', (m, sock) => { if (m === 'sock') { sock.end('from child ' + typeof sock.remotePort); process.disconnect(); } });
+`);
+  const child = cp.fork(script, { serialization: 'advanced' });
+  const server = net.createServer({ pauseOnConnect: true }, (s) => child.send('sock', s));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  let txt = '';
+  const c = net.connect(server.address().port, '127.0.0.1');
+  c.on('data', (d) => (txt += d));
+  await once(c, 'end');
+  log('socket passed to child:', txt);
+  server.close();
+  log('child exit:', (await once(child, 'exit')).join(','));
+}
+
+async function moreSection() {
+  const cp = require('child_process');
+  log('stdout isTTY:', !!process.stdout.isTTY, 'stdin isTTY:', !!process.stdin.isTTY);
+  const r = cp.spawnSync(process.execPath, ['-e', 'Promise.reject(new Error("nope"))'], { encoding: 'utf8' });
+  log('unhandled rejection status:', r.status, /nope/.test(r.stderr));
+  const r2 = cp.spawnSync(process.execPath, ['-e', 'process.on("beforeExit", () => console.log("beforeExit")); process.on("exit", (c) => console.log("exit", c)); setTimeout(() => {}, 10)'], { encoding: 'utf8' });
+  log('beforeExit/exit events:', JSON.stringify(r2.stdout), r2.status);
+  const sl = cp.spawn('/usr/bin/sleep', ['30']);
+  await delay(50);
+  sl.kill('SIGTERM');
+  log('killed child:', (await once(sl, 'exit')).join(','), sl.killed);
+  const cu = process.cpuUsage();
+  log('cpuUsage:', cu.user >= 0 && cu.system >= 0);
+  const os = require('os');
+  os.setPriority(0, 5);
+  log('getPriority after setPriority:', os.getPriority(0));
+  os.setPriority(0, 0);
+  // net: a half-open connection and back-pressure (the reader pauses).
+  const net = require('net');
+  const data = pattern(2 << 20);
+  let paused = 0;
+  const server = net.createServer({ allowHalfOpen: true }, (s) => {
+    const got = [];
+    s.on('data', (d) => { got.push(d); if (paused++ === 0) { s.pause(); setTimeout(() => s.resume(), 100); } });
+    s.on('end', () => s.end(`server got ${Buffer.concat(got).length} ${sha(Buffer.concat(got)) === sha(data)}`));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const c = net.connect({ port: server.address().port, host: '127.0.0.1', allowHalfOpen: true });
+  c.setNoDelay(true);
+  c.setKeepAlive(true, 1000);
+  let reply = '';
+  c.on('data', (d) => (reply += d));
+  const flushed = c.write(data);
+  c.end();
+  await once(c, 'end');
+  log('half-open reply:', reply, 'write buffered:', !flushed);
+  server.close();
+  // fs.promises.watch as an async iterator.
+  const wd = path.join(DIR, 'pwatch');
+  fs.mkdirSync(wd);
+  const ac = new AbortController();
+  const events = [];
+  const watching = (async () => {
+    try { for await (const e of fsp.watch(wd, { signal: ac.signal })) events.push(`${e.eventType}:${e.filename}`); } catch (e) { events.push(e.name); }
+  })();
+  await delay(50);
+  fs.writeFileSync(path.join(wd, 'f'), '1');
+  await delay(100);
+  ac.abort();
+  await watching;
+  log('fs.promises.watch:', [...new Set(events)].sort().join(' '));
+  // worker_threads: MessageChannel, transfer, terminate, waitAsync.
+  const { Worker, MessageChannel } = require('worker_threads');
+  const { port1, port2 } = new MessageChannel();
+  const w = new Worker(`const { workerData } = require('worker_threads');
+workerData.port.on('message', (m) => { workerData.port.postMessage(m.byteLength); });`, { eval: true, workerData: { port: port2 }, transferList: [port2] });
+  const ab = new ArrayBuffer(1 << 20);
+  port1.postMessage(ab, [ab]);
+  log('transferred ArrayBuffer:', (await once(port1, 'message'))[0], 'detached here:', ab.byteLength);
+  port1.close();
+  log('worker terminate:', await w.terminate());
+  const sab = new SharedArrayBuffer(8);
+  const ia = new Int32Array(sab);
+  const wa = Atomics.waitAsync(ia, 0, 0, 5000);
+  const w2 = new Worker(`const { workerData } = require('worker_threads'); const ia = new Int32Array(workerData); Atomics.store(ia, 0, 1); Atomics.notify(ia, 0);`, { eval: true, workerData: sab });
+  log('Atomics.waitAsync:', wa.async, await wa.value);
+  await once(w2, 'exit');
+  // http2 over cleartext loopback.
+  const http2 = require('http2');
+  const h2 = http2.createServer();
+  h2.on('stream', (st, hd) => { st.respond({ ':status': 200, 'x-path': hd[':path'] }); st.end(pattern(100000)); });
+  h2.listen(0, '127.0.0.1');
+  await once(h2, 'listening');
+  const session = http2.connect(`http://127.0.0.1:${h2.address().port}`);
+  const res = await Promise.all(['/a', '/b', '/c'].map((p) => new Promise((resolve) => {
+    const rq = session.request({ ':path': p });
+    const parts = [];
+    let hdr;
+    rq.on('response', (h) => (hdr = h));
+    rq.on('data', (d) => parts.push(d));
+    rq.on('end', () => resolve(`${hdr[':status']} ${hdr['x-path']} ${Buffer.concat(parts).length}`));
+    rq.end();
+  })));
+  log('http2:', res.join(', '));
+  session.close();
+  h2.close();
+  // TLS 1.2 with a pre-shared key (no certificates needed).
+  const tls = require('tls');
+  const key = Buffer.from('0123456789abcdef0123456789abcdef', 'hex');
+  const ts = tls.createServer({ ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', pskCallback: () => key }, (s) => s.end('tls hello'));
+  ts.listen(0, '127.0.0.1');
+  await once(ts, 'listening');
+  const tc = tls.connect({ port: ts.address().port, host: '127.0.0.1', ciphers: 'PSK-AES128-GCM-SHA256', maxVersion: 'TLSv1.2', checkServerIdentity: () => undefined, pskCallback: () => ({ psk: key, identity: 'me' }) });
+  let tt = '';
+  tc.on('data', (d) => (tt += d));
+  await once(tc, 'end');
+  log('tls psk:', tt, tc.getProtocol(), tc.getCipher().name);
+  ts.close();
+  // A large write to stdout (as a program's report): 64 KiB of numbered lines.
+  let big = '';
+  for (let i = 0; i < 6000; i++) big += `line ${i} ${'x'.repeat(i % 7)}\n`;
+  await new Promise((r) => process.stdout.write(big, r));
+  log('vm:', require('vm').runInNewContext('a + b', { a: 2, b: 3 }), 'v8 heap:', require('v8').getHeapStatistics().total_heap_size > 0);
+}
+
 const sections = {
   fs: fsSection, stream: streamSection, watch: watchSection, http: httpSection, net: netSection,
   dgram: dgramSection, child: childSection, fork: forkSection, worker: workerSection, timers: timersSection,
   crypto: cryptoSection, zlib: zlibSection, os: dnsOsSection, stdin: stdinSection, signal: signalSection,
+  cluster: clusterSection, handle: handleSection, more: moreSection,
 };
 
 (async () => {
