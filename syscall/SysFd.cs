@@ -248,13 +248,13 @@ namespace Kernel.Syscalls
         private const int POSIX_FADV_NOREUSE = 5;
 
         /// <summary>A pipe (or the console on a host pipe) is ESPIPE; other files without an inode have no page cache (EINVAL).</summary>
-        private static long NoPageCache(File file) => file is PipeFile || (file is ConsoleFile && !file.IsTty) ? -Errno.ESPIPE : -Errno.EINVAL;
-
         public static long Fadvise64(SyscallFrame* f)
         {
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
-            if (file.Node == null && !file.IsTty) return NoPageCache(file);
+            // generic_fadvise: a FIFO is ESPIPE; everything else has a mapping, and those without a
+            // backing device (sockets, eventfd, epoll, devices) take any valid advice as a no-op.
+            if (file is PipeFile || (file is ConsoleFile && !file.IsTty)) return -Errno.ESPIPE;
             if ((long)f->A2 < 0 || (int)f->A3 < 0 || (int)f->A3 > POSIX_FADV_NOREUSE) return -Errno.EINVAL;
             return 0;
         }
