@@ -194,12 +194,12 @@ namespace Kernel.Fs
             ulong deadline = Deadline(SendTimeoutNs);
             if (Udp != null)
             {
-                IpEndpoint to = Udp.Remote;
+                IpEndpoint to = default;                    // the connected peer (its port may be 0)
                 if (addr != null)
                 {
                     if (!Parse(addr, addrLen, false, out to, out long e)) return e;
                 }
-                else if (to.Port == 0) return -Errno.EDESTADDRREQ;
+                else if (!Udp.IsConnected) return -Errno.EDESTADDRREQ;
                 while (true)
                 {
                     long r = Udp.SendTo(new System.ReadOnlySpan<byte>(src, (int)n), to, Now);
@@ -285,7 +285,7 @@ namespace Kernel.Fs
 
         public override long Shutdown(int how)
         {
-            if (Tcp == null) return Udp.Remote.Port == 0 ? -Errno.ENOTCONN : 0;
+            if (Tcp == null) return Udp.IsConnected ? 0 : -Errno.ENOTCONN;
             long r = Tcp.Shutdown(how, Now);
             NetService.Flush();
             return r;
