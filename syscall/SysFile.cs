@@ -1003,29 +1003,58 @@ namespace Kernel.Syscalls
         public static long Select(SyscallFrame* f)
         {
             long timeoutMs = -1;
+            ulong requestNs = 0, start = 0;
             if (f->A4 != 0)
             {
                 if (UserMemory.Read(f->A4, out SysTime.Timespec tv) != 0) return -Errno.EFAULT;   // timeval: sec, usec
+                if (tv.Sec < 0 || tv.Nsec < 0) return -Errno.EINVAL;
                 timeoutMs = tv.Sec * 1000 + tv.Nsec / 1000;
+                requestNs = (ulong)tv.Sec * 1_000_000_000 + (ulong)tv.Nsec * 1000;
+                start = Drivers.Tsc.MonotonicNs();
             }
-            return DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+            long r = DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+            if (f->A4 != 0 && r != -Errno.EINVAL && r != -Errno.EFAULT && r != -Errno.EBADF)
+            {
+                ulong left = Remaining(start, requestNs);
+                SysTime.Timespec tv; tv.Sec = (long)(left / 1_000_000_000); tv.Nsec = (long)(left % 1_000_000_000 / 1000);
+                UserMemory.Write(f->A4, tv);                         // a read-only timeval is not an error, as Linux
+            }
+            return r;
+        }
+
+        /// <summary>What is left of a select timeout of <paramref name="requestNs"/> begun at <paramref name="start"/> (Linux writes it back).</summary>
+        private static ulong Remaining(ulong start, ulong requestNs)
+        {
+            ulong spent = Drivers.Tsc.MonotonicNs() - start;
+            return spent >= requestNs ? 0 : requestNs - spent;
         }
 
         public static long Pselect6(SyscallFrame* f)
         {
             long timeoutMs = -1;
+            ulong requestNs = 0, start = 0;
             if (f->A4 != 0)
             {
                 if (UserMemory.Read(f->A4, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
                 if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
                 timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
+                requestNs = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
+                start = Drivers.Tsc.MonotonicNs();
             }
             if ((int)f->A0 < 0) return -Errno.EINVAL;
             // The sixth argument points to { const sigset_t *ss; size_t ss_len }.
             ulong set = 0, size = 0;
             if (f->A5 != 0 && (UserMemory.Read(f->A5, out set) != 0 || UserMemory.Read(f->A5 + 8, out size) != 0)) return -Errno.EFAULT;
             long r = SignalDelivery.BeginWaitMask(set, size);
-            return r < 0 ? r : SignalDelivery.EndWaitMask(DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs));
+            if (r < 0) return r;
+            r = DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+            if (f->A4 != 0 && r != -Errno.EINVAL && r != -Errno.EFAULT && r != -Errno.EBADF)
+            {
+                ulong left = Remaining(start, requestNs);           // the time left goes back, as Linux (glibc's select reads it)
+                SysTime.Timespec ts; ts.Sec = (long)(left / 1_000_000_000); ts.Nsec = (long)(left % 1_000_000_000);
+                UserMemory.Write(f->A4, ts);
+            }
+            return SignalDelivery.EndWaitMask(r);
         }
 
         private const int SelectMax = 1024;                   // the bitmaps below hold FD_SETSIZE bits

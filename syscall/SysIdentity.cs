@@ -28,13 +28,15 @@ namespace Kernel.Syscalls
         public static long Setpgid(SyscallFrame* f)
         {
             int pid = (int)f->A0, pgid = (int)f->A1;
-            if (pgid < 0) return -Errno.EINVAL;
             Process self = Process.Current;
+            if (pid == 0) pid = self.Pid;
+            if (pgid == 0) pgid = pid;
+            if (pgid < 0) return -Errno.EINVAL;                         // a negative pid too, through pgid = pid
             Process p = Target(pid);
             if (p == null || (p != self && p.Parent != self)) return -Errno.ESRCH;
-            if (p.Sid != self.Sid) return -Errno.EPERM;
+            if (p != self && p.Sid != self.Sid) return -Errno.EPERM;
+            if (p != self && !p.ForkNoExec) return -Errno.EACCES;       // a child that has exec'd is no longer ours to move
             if (p.Pid == p.Sid) return -Errno.EPERM;                    // a session leader stays in its group
-            if (pgid == 0) pgid = p.Pid;
             if (pgid != p.Pid)
             {
                 bool exists = false;

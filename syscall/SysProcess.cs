@@ -359,7 +359,8 @@ namespace Kernel.Syscalls
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22,
             PR_CAPBSET_READ = 23, PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39,
-            PR_GET_TID_ADDRESS = 40, PR_CAPBSET_DROP = 24, PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28, PR_CAP_AMBIENT = 47;
+            PR_GET_TID_ADDRESS = 40, PR_GET_TSC = 25, PR_SET_TSC = 26, PR_TSC_ENABLE = 1, PR_TSC_SIGSEGV = 2, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
+            PR_SET_THP_DISABLE = 41, PR_GET_THP_DISABLE = 42, PR_CAPBSET_DROP = 24, PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28, PR_CAP_AMBIENT = 47;
         private static byte* s_name => Process.Current.Name;     // 16 bytes, NUL-terminated
         public static byte* Name => Process.Current.Name;
 
@@ -430,6 +431,25 @@ namespace Kernel.Syscalls
                     return Thread.Current.NoNewPrivs ? 1 : 0;
                 case PR_GET_TID_ADDRESS:
                     return UserMemory.Write(f->A1, Thread.Current.ClearChildTid);
+                case PR_GET_TSC:
+                    return UserMemory.Write(f->A1, Thread.Current.NoTsc ? PR_TSC_SIGSEGV : PR_TSC_ENABLE);
+                case PR_SET_TSC:
+                    if (f->A1 != PR_TSC_ENABLE && f->A1 != PR_TSC_SIGSEGV) return -Errno.EINVAL;
+                    Thread.Current.NoTsc = f->A1 == PR_TSC_SIGSEGV;
+                    Scheduler.SetTscDisabled(Thread.Current.NoTsc);
+                    return 0;
+                case PR_SET_CHILD_SUBREAPER:
+                    Process.Current.ChildSubreaper = f->A1 != 0;
+                    return 0;
+                case PR_GET_CHILD_SUBREAPER:
+                    return UserMemory.Write(f->A1, Process.Current.ChildSubreaper ? 1 : 0);
+                case PR_SET_THP_DISABLE:
+                    if (f->A2 != 0 || f->A3 != 0 || f->A4 != 0) return -Errno.EINVAL;
+                    Process.Current.ThpDisable = f->A1 != 0;
+                    return 0;
+                case PR_GET_THP_DISABLE:
+                    if (f->A1 != 0 || f->A2 != 0 || f->A3 != 0 || f->A4 != 0) return -Errno.EINVAL;
+                    return Process.Current.ThpDisable ? 1 : 0;
             }
             return -Errno.EINVAL;
         }

@@ -47,7 +47,7 @@ namespace Kernel.Syscalls
                 return -Errno.EINVAL;
             if (domain == SocketConst.AF_UNIX)
             {
-                if (protocol != 0) return -Errno.EPROTONOSUPPORT;
+                if (protocol != 0 && protocol != SocketConst.AF_UNIX) return -Errno.EPROTONOSUPPORT;   // PF_UNIX itself is accepted
                 if (kind != SocketConst.SOCK_STREAM && kind != SocketConst.SOCK_DGRAM && kind != SocketConst.SOCK_SEQPACKET) return -Errno.ESOCKTNOSUPPORT;
                 return InstallNew(new UnixSocket(kind, (type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0), type);
             }

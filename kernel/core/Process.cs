@@ -34,6 +34,9 @@ namespace Kernel
         public Vfs.Inode Cwd;                   // holds an open reference (OpenRef), as a descriptor would
         public Vfs.Inode Root;                  // chroot's directory (null: the tree's root)
         public ulong Umask = 0x12;
+        public bool ChildSubreaper;             // PR_SET_CHILD_SUBREAPER: orphans below come here instead of to init
+        public bool ThpDisable;                 // PR_SET_THP_DISABLE (no huge pages here anyway; kept, inherited, kept across exec)
+        public int OomScoreAdj, OomScoreAdjMin;  // /proc/PID/oom_score_adj: kept and inherited (no OOM killer reads it)
         public byte* ExePath; public ulong ExePathLen;
         public byte* Argv, Envp; public ulong ArgvLength, EnvpLength;
         public ExecStrings Strings;             // owner of ExePath/Argv/Envp after an exec (null: the boot image's)

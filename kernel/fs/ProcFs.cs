@@ -171,6 +171,7 @@ namespace Kernel.Fs
             {
                 if (node is ProcessFile pf) pf.Orphan();
                 else if (node is ProcessMemFile mf) mf.Orphan();
+                else if (node is OomScoreAdjFile of) of.Orphan();
                 FileSystem.Unlink(dir, n.Slice(0, len));
             }
             DeadInodes.Drop(node);           // freed at the syscall's end, or at the last close of a file still open
@@ -258,6 +259,8 @@ namespace Kernel.Fs
             Add(dir, "environ", p, &EnvironOf);
             Add(dir, "maps", p, &MapsOf);
             AddMem(dir, p, false);
+            Span<byte> o = stackalloc byte[16];
+            FileSystem.AddSpecial(dir, Name(o, "oom_score_adj"), new OomScoreAdjFile(p, false) { Mode = 0x8000 | 0x1A4 });
         }
 
         /// <summary>dir/mem (mode 0600): the memory of <paramref name="p"/>, or of whoever reads under /proc/self.</summary>
@@ -766,6 +769,7 @@ namespace Kernel.Fs
         public static void KernelVersion(ref TextBuffer t) => t.Str("#1 SMP compat unikernel\n");
         public static void PidMax(ref TextBuffer t) => t.Str("32768\n");
         public static void NgroupsMax(ref TextBuffer t) => t.Str("65536\n");
+        public static void CorePattern(ref TextBuffer t) => t.Str("core\n");
         public static void Zero(ref TextBuffer t) => t.Str("0\n");
         public static void AioNr(ref TextBuffer t) { t.Dec(AioContext.SystemNr); t.Byte((byte)'\n'); }
         public static void AioMaxNr(ref TextBuffer t) { t.Dec(AioContext.MaxNr); t.Byte((byte)'\n'); }
