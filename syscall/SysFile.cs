@@ -837,10 +837,11 @@ namespace Kernel.Syscalls
             public ulong Ino, Size, Blocks, AttributesMask;
             public StatxTimestamp Atime, Btime, Ctime, Mtime;
             public uint RdevMajor, RdevMinor, DevMajor, DevMinor;
-            public fixed ulong Spare[14];
+            public ulong MntId;
+            public fixed ulong Spare[13];
         }
 
-        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80;
+        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80, STATX_MNT_ID = 0x1000;
 
         public static long StatxSyscall(SyscallFrame* f)
         {
@@ -853,12 +854,14 @@ namespace Kernel.Syscalls
             if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE) return -Errno.EINVAL;   // FORCE_SYNC and DONT_SYNC at once
             long len = f->A1 == 0 && (flags & AT_EMPTY_PATH) != 0 ? 0 : UserMemory.StringLength(f->A1, PathMax);
             if (len < 0) return len;
+            Mount mount;
             if (len == 0 && (flags & AT_EMPTY_PATH) != 0)
             {
                 File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
                 if (dirfd != AT_FDCWD && file == null) return -Errno.EBADF;
                 if (file == null) Fill(Process.Current.Cwd, &st);
                 else FillFile(file, &st);
+                mount = file != null && file.Node != null ? FileSystem.MountOf(file.Node) : FileSystem.MountOf(Process.Current.Cwd);
             }
             else
             {
@@ -866,10 +869,14 @@ namespace Kernel.Syscalls
                 if (r < 0) return r;
                 r = FillNode(node, &st);
                 if (r < 0) return r;
+                mount = FileSystem.WalkMount ?? FileSystem.MountOf(node);
             }
             Statx x = default;
             // STATX_BASIC_STATS; as Linux 6.13+ (multigrain timestamps), mtime and ctime only when asked for.
+            // STATX_MNT_ID is always there, as Linux (the id /proc/PID/mountinfo shows).
             x.Mask = ((uint)f->A3 & (STATX_MTIME | STATX_CTIME)) != 0 ? 0x7FFu : 0x7FFu & ~(STATX_MTIME | STATX_CTIME);
+            x.Mask |= STATX_MNT_ID;
+            x.MntId = mount != null ? (ulong)mount.Id : 0;
             x.Blksize = 4096;
             x.Nlink = (uint)st.Nlink; x.Uid = st.Uid; x.Gid = st.Gid; x.Mode = (ushort)st.Mode;
             x.Ino = st.Ino; x.Size = (ulong)st.Size; x.Blocks = (ulong)st.Blocks;

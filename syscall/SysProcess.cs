@@ -64,11 +64,20 @@ namespace Kernel.Syscalls
         public static long Clone3(SyscallFrame* f)
         {
             ulong size = f->A1;
-            if (size < 64 || size > 4096) return -Errno.EINVAL;
+            if (size > 4096) return -Errno.E2BIG;
+            if (size < 64) return -Errno.EINVAL;
             CloneArgs a = default;
             if (UserMemory.CopyFrom(&a, f->A0, size < (ulong)sizeof(CloneArgs) ? size : (ulong)sizeof(CloneArgs)) != 0) return -Errno.EFAULT;
+            // copy_struct_from_user: a newer caller's larger struct is fine as long as what we do not know is zero.
+            for (ulong off = (ulong)sizeof(CloneArgs); off < size; off++)
+            {
+                if (UserMemory.Read(f->A0 + off, out byte b) != 0) return -Errno.EFAULT;
+                if (b != 0) return -Errno.E2BIG;
+            }
             if (a.SetTid != 0 || a.SetTidSize != 0 || a.Cgroup != 0) return -Errno.EINVAL;
+            if (a.ExitSignal > (ulong)Signal.NSIG) return -Errno.EINVAL;   // high bits or no such signal
             if ((a.Flags & 0xFF) != 0) return -Errno.EINVAL;                 // the exit signal has its own field
+            if ((a.Flags & (Fork.CLONE_THREAD | Fork.CLONE_PARENT)) != 0 && a.ExitSignal != 0) return -Errno.EINVAL;
             if (a.Stack == 0 && a.StackSize != 0 || a.Stack != 0 && a.StackSize == 0) return -Errno.EINVAL;
             ulong stack = a.Stack == 0 ? 0 : a.Stack + a.StackSize;
             return DoClone(f, a.Flags, stack, a.ParentTid, a.ChildTid, a.Tls, a.Pidfd);
@@ -330,6 +339,7 @@ namespace Kernel.Syscalls
         {
             ulong buf = f->A0, len = f->A1;
             if ((f->A2 & ~7UL) != 0) return -Errno.EINVAL;
+            if ((f->A2 & (GRND_INSECURE | GRND_RANDOM)) == (GRND_INSECURE | GRND_RANDOM)) return -Errno.EINVAL;   // contradictory, as Linux
             if (len > 33554431) len = 33554431;
             byte* chunk = stackalloc byte[256];
             ulong done = 0;

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -283,6 +284,50 @@ static void limits(void)
     printf("fsize default: signaled %d sig %d\n", WIFSIGNALED(s), WTERMSIG(s));
 }
 
+/* getrusage03's ru_maxrss: the peak (not the current size), kept for exited and waited-for
+ * children only, carried across exec; wait4 reports the child's. */
+static void maxrss(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    long before = ru.ru_maxrss;
+    size_t sz = 32 << 20;
+    char *m = mmap(NULL, sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(m, 1, sz);
+    munmap(m, sz);
+    getrusage(RUSAGE_SELF, &ru);
+    printf("maxrss: self peak kept after munmap %d\n", ru.ru_maxrss - before >= 30 * 1024);
+    getrusage(RUSAGE_CHILDREN, &ru);
+    long children = ru.ru_maxrss;
+    fflush(stdout);
+    pid_t c = fork();
+    if (c == 0) {
+        char *n = mmap(NULL, 2 * sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memset(n, 1, 2 * sz);
+        munmap(n, 2 * sz);
+        _exit(0);
+    }
+    int st;
+    struct rusage wr;
+    wait4(c, &st, 0, &wr);
+    getrusage(RUSAGE_CHILDREN, &ru);
+    printf("maxrss: wait4 reports the child's peak %d, RUSAGE_CHILDREN has it %d (was below %d)\n",
+           wr.ru_maxrss >= 62 * 1024, ru.ru_maxrss >= 62 * 1024, children < 62 * 1024);
+    /* an ignored SIGCHLD: the child is not waited for and does not count */
+    signal(SIGCHLD, SIG_IGN);
+    fflush(stdout);
+    c = fork();
+    if (c == 0) {
+        char *n = mmap(NULL, 3 * sz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        memset(n, 1, 3 * sz);
+        _exit(0);
+    }
+    while (waitpid(c, &st, 0) != -1 || errno == EINTR) { }
+    signal(SIGCHLD, SIG_DFL);
+    getrusage(RUSAGE_CHILDREN, &ru);
+    printf("maxrss: an auto-reaped child is not counted %d\n", ru.ru_maxrss < 90 * 1024);
+}
+
 static void misc(void)
 {
     umask(022);
@@ -557,6 +602,7 @@ int main(int argc, char **argv)
     kills();
     groups_sessions();
     limits();
+    maxrss();
     misc();
     signals();
     return 0;

@@ -83,7 +83,9 @@ namespace Kernel
         }
 
         public static long Execve(SyscallFrame* f) => Run(f, SysFile.AT_FDCWD, f->A0, f->A1, f->A2, 0);
-        public static long Execveat(SyscallFrame* f) => Run(f, (int)f->A0, f->A1, f->A2, f->A3, (int)f->A4);
+        public static long Execveat(SyscallFrame* f) =>
+            ((int)f->A4 & ~(0x100 | 0x1000)) != 0 ? -Errno.EINVAL                 // only AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH
+            : Run(f, (int)f->A0, f->A1, f->A2, f->A3, (int)f->A4);
 
         private static long Run(SyscallFrame* f, int dirfd, ulong userPath, ulong userArgv, ulong userEnvp, int flags)
         {
@@ -273,6 +275,7 @@ namespace Kernel
             // A fresh address space; the old one goes (or stays with the vfork parent that lent it).
             MemoryMap fresh = MemoryMap.Create();
             if (fresh == null) { strings.Release(); return -Errno.ENOMEM; }
+            p.NoteMaxRss();                                  // the old image's peak counts, as Linux's setmax_mm_hiwater_rss
             MemoryMap.ReleaseCurrent(fresh);
             p.Map = fresh;
             fresh.SetProgram(node);

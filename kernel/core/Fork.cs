@@ -252,6 +252,7 @@ namespace Kernel
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);
+            p.NoteMaxRss();
             MemoryMap.ReleaseCurrent(null);
             p.Map = null;
             p.Cwd.CloseRef();
@@ -380,7 +381,7 @@ namespace Kernel
                     int found = c.Pid;
                     if (wstatus != 0 && UserMemory.Write(wstatus, status) != 0) return -Errno.EFAULT;
                     if (f->A3 != 0 && UserMemory.Write(f->A3, SysIdentity.OfWaitedChild(c)) != 0) return -Errno.EFAULT;
-                    if (c.Zombie) ProcessExit.Reap(c);
+                    if (c.Zombie) { self.NoteChildMaxRss(c); ProcessExit.Reap(c); }
                     return found;
                 }
                 if (!any) return -Errno.ECHILD;
@@ -454,7 +455,7 @@ namespace Kernel
                     si.Stime = ru.StimeSec * 100 + ru.StimeUsec / 10000;
                     if (infop != 0 && (UserMemory.Zero(infop, 128) != 0 || UserMemory.Write(infop, si) != 0)) return -Errno.EFAULT;
                     if (f->A4 != 0 && UserMemory.Write(f->A4, ru) != 0) return -Errno.EFAULT;
-                    if (c.Zombie && !keep) ProcessExit.Reap(c);
+                    if (c.Zombie && !keep) { self.NoteChildMaxRss(c); ProcessExit.Reap(c); }
                     return 0;
                 }
                 if (!any) return -Errno.ECHILD;

@@ -24,6 +24,27 @@ namespace Kernel
     {
         public static Process Current => Thread.Current.Process;
 
+        /// <summary>Folds the current image's peak into <see cref="MaxRssKb"/> (before exec or exit drops the map).</summary>
+        public void NoteMaxRss()
+        {
+            ulong kb = Memory.AddressSpace.PeakOf(Map) * 4;
+            if (kb > MaxRssKb) MaxRssKb = kb;
+        }
+
+        /// <summary>ru_maxrss for RUSAGE_SELF: the largest of the earlier images' and the live one's peak.</summary>
+        public ulong MaxRssNowKb()
+        {
+            ulong kb = Memory.AddressSpace.PeakOf(Map) * 4;
+            return kb > MaxRssKb ? kb : MaxRssKb;
+        }
+
+        /// <summary>A waited-for child's peak (its own and its children's) joins RUSAGE_CHILDREN's, as Linux's cmaxrss.</summary>
+        public void NoteChildMaxRss(Process c)
+        {
+            ulong kb = c.MaxRssKb > c.ChildMaxRssKb ? c.MaxRssKb : c.ChildMaxRssKb;
+            if (kb > ChildMaxRssKb) ChildMaxRssKb = kb;
+        }
+
         public int Pid, Pgid, Sid;
         public Process Parent, FirstChild, NextSibling;
         public Process AllNext;                 // every process not yet reaped
@@ -36,7 +57,8 @@ namespace Kernel
         public ulong Umask = 0x12;
         public bool ChildSubreaper;             // PR_SET_CHILD_SUBREAPER: orphans below come here instead of to init
         public bool ThpDisable;                 // PR_SET_THP_DISABLE (no huge pages here anyway; kept, inherited, kept across exec)
-        public int OomScoreAdj, OomScoreAdjMin;  // /proc/PID/oom_score_adj: kept and inherited (no OOM killer reads it)
+        public int OomScoreAdj, OomScoreAdjMin;
+        public ulong MaxRssKb, ChildMaxRssKb;  // ru_maxrss of its earlier images and, for RUSAGE_CHILDREN, of the children it waited for  // /proc/PID/oom_score_adj: kept and inherited (no OOM killer reads it)
         public byte* ExePath; public ulong ExePathLen;
         public byte* Argv, Envp; public ulong ArgvLength, EnvpLength;
         public ExecStrings Strings;             // owner of ExePath/Argv/Envp after an exec (null: the boot image's)

@@ -158,8 +158,14 @@ namespace Kernel.Memory
         }
 
         /// <summary>Unmaps the pages; frames are freed unless they belong to the shared-mapping page cache.</summary>
-        private static void FreePages(ulong start, ulong end, bool shared = false) =>
+        private static void FreePages(ulong start, ulong end, bool shared = false)
+        {
+            if (M != null && M.PagesMapped > M.PeakPages) M.PeakPages = M.PagesMapped;   // the high-water mark, as Linux's update_hiwater_rss
             PageTable.Visit(start, end, &UnmapOne, shared ? 1UL : 0UL);
+        }
+
+        /// <summary>The most pages <paramref name="m"/> has had mapped at once (ru_maxrss).</summary>
+        public static ulong PeakOf(MemoryMap m) => m == null ? 0 : m.PagesMapped > m.PeakPages ? m.PagesMapped : m.PeakPages;
 
         private static void UnmapOne(ulong va, ulong* e, ulong shared)
         {
