@@ -436,6 +436,10 @@ static void library_files(void)
     CHECK(uname(&u) == 0 && sscanf(u.release, "%d.%d.%d", &a, &b, &c) == 3 && a >= 5, "uname's release parses as a 5.x or later version");
     CHECK(strcmp(u.machine, "x86_64") == 0, "machine x86_64");
     CHECK(sysconf(_SC_NPROCESSORS_ONLN) >= 1, "sysconf(_SC_NPROCESSORS_ONLN)");
+    unsigned char gz[4] = {0};
+    int cfd = open("/proc/config.gz", O_RDONLY);
+    CHECK(cfd >= 0 && read(cfd, gz, 3) == 3 && gz[0] == 0x1f && gz[1] == 0x8b && gz[2] == 8, "/proc/config.gz is a gzip file (tst_kconfig reads it through zcat)");
+    if (cfd >= 0) close(cfd);
     CHECK(access("/proc/self/oom_score_adj", F_OK) == 0, "/proc/self/oom_score_adj exists");
     f = fopen("/proc/self/oom_score_adj", "w");
     CHECK(f && fprintf(f, "%d", 500) > 0 && fclose(f) == 0, "writing 500 to oom_score_adj");

@@ -364,6 +364,7 @@ namespace Kernel.Fs
             Gen(proc, "uptime", &ProcFs.Uptime);
             Gen(proc, "loadavg", &ProcFs.Loadavg);
             Gen(proc, "version", &ProcFs.Version);
+            Gen(proc, "config.gz", &ProcFs.ConfigGz);
             Gen(proc, "filesystems", &ProcFs.Filesystems);
             Inode sys = Dir(proc, "sys");
             Inode kernel = Dir(sys, "kernel");

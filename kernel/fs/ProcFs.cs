@@ -743,6 +743,53 @@ namespace Kernel.Fs
             t.Str("0.00 0.00 0.00 "); t.Dec((ulong)Scheduler.RunnableCount); t.Byte((byte)'/'); t.Dec((ulong)threads);
             t.Byte((byte)' '); t.Dec(Process.Forks + 1); t.Byte((byte)'\n');
         }
+        // /proc/config.gz (CONFIG_IKCONFIG_PROC): what this kernel implements, in Kconfig's words, so
+        // that programs reading the configuration (LTP's needs_kconfigs) learn what is here and what
+        // is not. Options left out are unknown to it, as absent from a real .config.
+        private const string KernelConfig =
+            "#\n# compat unikernel 6.1.0-compat configuration\n#\n" +
+            "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_MMU=y\n# CONFIG_SMP is not set\nCONFIG_LOCALVERSION=\"-compat\"\n" +
+            "CONFIG_HZ_100=y\nCONFIG_HZ=100\nCONFIG_PREEMPT_NONE=y\nCONFIG_HIGH_RES_TIMERS=y\nCONFIG_POSIX_TIMERS=y\n" +
+            "CONFIG_MULTIUSER=y\nCONFIG_SYSVIPC=y\nCONFIG_POSIX_MQUEUE=y\nCONFIG_FUTEX=y\nCONFIG_EPOLL=y\nCONFIG_SIGNALFD=y\n" +
+            "CONFIG_TIMERFD=y\nCONFIG_EVENTFD=y\nCONFIG_AIO=y\nCONFIG_IO_URING=y\nCONFIG_ADVISE_SYSCALLS=y\nCONFIG_MEMBARRIER=y\n" +
+            "CONFIG_CROSS_MEMORY_ATTACH=y\nCONFIG_FHANDLE=y\nCONFIG_BSD_PROCESS_ACCT=y\nCONFIG_SECCOMP=y\nCONFIG_SECCOMP_FILTER=y\n" +
+            "CONFIG_KEYS=y\nCONFIG_INOTIFY_USER=y\n# CONFIG_FANOTIFY is not set\nCONFIG_PROC_FS=y\nCONFIG_SYSFS=y\nCONFIG_TMPFS=y\n" +
+            "CONFIG_TMPFS_XATTR=y\n# CONFIG_TMPFS_POSIX_ACL is not set\nCONFIG_NET=y\nCONFIG_INET=y\nCONFIG_IPV6=y\nCONFIG_UNIX=y\n" +
+            "# CONFIG_NAMESPACES is not set\n# CONFIG_UTS_NS is not set\n# CONFIG_TIME_NS is not set\n# CONFIG_IPC_NS is not set\n" +
+            "# CONFIG_USER_NS is not set\n# CONFIG_PID_NS is not set\n# CONFIG_NET_NS is not set\n# CONFIG_CGROUPS is not set\n" +
+            "# CONFIG_MODULES is not set\n# CONFIG_BLOCK is not set\n# CONFIG_SWAP is not set\n# CONFIG_QUOTA is not set\n" +
+            "# CONFIG_USERFAULTFD is not set\n# CONFIG_PERF_EVENTS is not set\n# CONFIG_BPF_SYSCALL is not set\n" +
+            "# CONFIG_TRANSPARENT_HUGEPAGE is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_SECRETMEM is not set\n" +
+            "# CONFIG_SECURITY_LANDLOCK is not set\n# CONFIG_KEXEC is not set\n";
+
+        /// <summary>/proc/config.gz: <see cref="KernelConfig"/> as a gzip member of stored deflate blocks.</summary>
+        public static void ConfigGz(ref TextBuffer t)
+        {
+            string c = KernelConfig;
+            t.Byte(0x1F); t.Byte(0x8B); t.Byte(8); t.Byte(0);              // magic, deflate, no flags
+            t.Byte(0); t.Byte(0); t.Byte(0); t.Byte(0); t.Byte(0); t.Byte(3);   // no mtime, no extra flags, Unix
+            uint crc = 0xFFFFFFFF;
+            int pos = 0;
+            do
+            {
+                int n = c.Length - pos < 65535 ? c.Length - pos : 65535;
+                bool last = pos + n == c.Length;
+                t.Byte((byte)(last ? 1 : 0));                                // BFINAL, BTYPE 00 (stored), byte-aligned
+                t.Byte((byte)n); t.Byte((byte)(n >> 8)); t.Byte((byte)~n); t.Byte((byte)(~n >> 8));
+                for (int i = 0; i < n; i++)
+                {
+                    byte b = (byte)c[pos + i];
+                    t.Byte(b);
+                    crc ^= b;
+                    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (uint)-(int)(crc & 1));
+                }
+                pos += n;
+            } while (pos < c.Length);
+            crc = ~crc;
+            for (int k = 0; k < 32; k += 8) t.Byte((byte)(crc >> k));
+            for (int k = 0; k < 32; k += 8) t.Byte((byte)((uint)c.Length >> k));
+        }
+
         public static void Version(ref TextBuffer t) => t.Str("Linux version 6.1.0-compat (compat unikernel, C# NativeAOT) #1 SMP\n");
         /// <summary>The file system types this kernel knows, in Linux's registration order (/proc/filesystems and sysfs(2) list them); all are nodev.</summary>
         public const int FileSystemTypeCount = 8;
