@@ -431,6 +431,23 @@ static void library_files(void)
     if (f) fclose(f);
     CHECK(avail > 0, "/proc/meminfo has MemAvailable");
 
+    /* tst_get_free_pids: pid_max, threads-max and every /proc/PID/status's Threads: line */
+    int pid_max = 0, threads_max = 0;
+    f = fopen("/proc/sys/kernel/pid_max", "r");
+    CHECK(f && fscanf(f, "%d", &pid_max) == 1 && pid_max > 0, "/proc/sys/kernel/pid_max");
+    if (f) fclose(f);
+    f = fopen("/proc/sys/kernel/threads-max", "r");
+    CHECK(f && fscanf(f, "%d", &threads_max) == 1 && threads_max > 0, "/proc/sys/kernel/threads-max");
+    if (f) fclose(f);
+    char sp[64];
+    snprintf(sp, sizeof sp, "/proc/%d/status", (int)getpid());
+    int threads = 0;
+    f = fopen(sp, "r");
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &threads) == 1) break;
+    if (f) fclose(f);
+    CHECK(threads == 1, "/proc/PID/status says Threads: 1");
+
     struct utsname u;
     int a = 0, b = 0, c = 0;
     CHECK(uname(&u) == 0 && sscanf(u.release, "%d.%d.%d", &a, &b, &c) == 3 && a >= 5, "uname's release parses as a 5.x or later version");

@@ -377,6 +377,7 @@ namespace Kernel.Fs
             Gen(kernel, "ngroups_max", &ProcFs.NgroupsMax);
             Gen(kernel, "tainted", &ProcFs.Zero);
             Gen(kernel, "core_pattern", &ProcFs.CorePattern);
+            Gen(kernel, "threads-max", &ProcFs.ThreadsMax);
             Inode random = Dir(kernel, "random");
             Gen(random, "boot_id", &ProcFs.Uuid);
             Gen(random, "uuid", &ProcFs.Uuid);

@@ -27,6 +27,7 @@ namespace Kernel.Fs
         public long Offset;
         public Inode Node;         // null for anonymous files (pipes, console)
         public bool WriteBlocked;  // a write ended in EAGAIN since epoll last reported EPOLLOUT (EPOLLET)
+        public int OwnerId, OwnerType, AsyncSignal;   // F_SETOWN(_EX) and F_SETSIG (recorded: no SIGIO is sent)
 
         public bool CanRead => (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_WRONLY && (Flags & OpenFlags.O_PATH) == 0;
         public bool CanWrite => (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY && (Flags & OpenFlags.O_PATH) == 0;

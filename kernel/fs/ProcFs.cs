@@ -817,6 +817,8 @@ namespace Kernel.Fs
         public static void PidMax(ref TextBuffer t) => t.Str("32768\n");
         public static void NgroupsMax(ref TextBuffer t) => t.Str("65536\n");
         public static void CorePattern(ref TextBuffer t) => t.Str("core\n");
+        // kernel.threads-max: twice the default RLIMIT_NPROC (4096), the relation Linux sets up at boot.
+        public static void ThreadsMax(ref TextBuffer t) => t.Str("8192\n");
         public static void Zero(ref TextBuffer t) => t.Str("0\n");
         public static void AioNr(ref TextBuffer t) { t.Dec(AioContext.SystemNr); t.Byte((byte)'\n'); }
         public static void AioMaxNr(ref TextBuffer t) { t.Dec(AioContext.MaxNr); t.Byte((byte)'\n'); }
