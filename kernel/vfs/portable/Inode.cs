@@ -55,6 +55,7 @@ namespace Kernel.Vfs
         public int WatchCount;                // inotify watches on it (each also holds an OpenRef)
         public bool DeleteSelfPending;        // unlinked while open: IN_DELETE_SELF waits for the last close
         public bool Linkable;                 // an O_TMPFILE file (not O_EXCL): linkat may give it its first name
+        public bool AnonymousMemory;          // backs MAP_SHARED|MAP_ANONYMOUS or System V shm: no end of file to fault past
         /// <summary>As Linux's i_writecount: above 0, descriptions open for writing; below 0, address
         /// spaces running this file as their program (writing it is ETXTBSY, and so is executing a
         /// file open for writing).</summary>
