@@ -37,6 +37,7 @@ namespace Kernel.Vfs
         public uint Nlink;
         public long Size;                     // bytes (regular file), target length (symlink)
         public long AtimeNs, MtimeNs, CtimeNs;
+        public long BtimeNs;                  // creation (birth) time, statx's STATX_BTIME: set once
         public ulong Rdev;
         public int OpenCount;                 // open file descriptions (and cwd references) held by the kernel
         public object Writer;                 // the thread in a long write() of this file (the kernel's inode lock)
