@@ -288,13 +288,14 @@ namespace Kernel.Syscalls
             if (who == RUSAGE_CHILDREN)
             {
                 CpuTime.OfChildren(Process.Current, out u, out s);
+                r.Rest[0] = (long)(Process.Current.ChildMaxRssPages * 4);  // ru_maxrss (kB): the largest reaped child's
                 r.Rest[4] = (long)Process.Current.ChildMinorFaults;
             }
             else
             {
                 if (who == RUSAGE_THREAD) CpuTime.OfThread(Thread.Current, out u, out s);
                 else CpuTime.OfProcess(Process.Current, out u, out s);
-                r.Rest[0] = (long)(AddressSpace.PagesMapped * 4);           // ru_maxrss (kB)
+                r.Rest[0] = (long)(Process.Current.PeakRssPages * 4);      // ru_maxrss (kB): the peak, as Linux's hiwater
                 r.Rest[4] = (long)Process.Current.MinorFaults;              // ru_minflt
             }
             r.SetTimes(u, s);
@@ -309,6 +310,7 @@ namespace Kernel.Syscalls
             CpuTime.OfChildren(c, out ulong cu, out ulong cs);
             r.SetTimes(u + cu, s + cs);
             r.Rest[4] = (long)(c.MinorFaults + c.ChildMinorFaults);
+            r.Rest[0] = (long)((c.MaxRssPages > c.ChildMaxRssPages ? c.MaxRssPages : c.ChildMaxRssPages) * 4);
             return r;
         }
 

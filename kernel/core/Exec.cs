@@ -345,6 +345,7 @@ namespace Kernel
             // A fresh address space; the old one goes (or stays with the vfork parent that lent it).
             MemoryMap fresh = MemoryMap.Create();
             if (fresh == null) { strings.Release(); return -Errno.ENOMEM; }
+            p.KeepPeakRss();
             MemoryMap.ReleaseCurrent(fresh);
             p.Map = fresh;
             fresh.SetProgram(node);

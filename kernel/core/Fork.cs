@@ -249,6 +249,7 @@ namespace Kernel
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);
+            p.KeepPeakRss();
             MemoryMap.ReleaseCurrent(null);
             p.Map = null;
             p.Cwd.CloseRef();
@@ -297,6 +298,8 @@ namespace Kernel
             if (z.Parent != null)
             {
                 z.Parent.ChildMinorFaults += z.MinorFaults + z.ChildMinorFaults;
+                ulong peak = z.MaxRssPages > z.ChildMaxRssPages ? z.MaxRssPages : z.ChildMaxRssPages;
+                if (peak > z.Parent.ChildMaxRssPages) z.Parent.ChildMaxRssPages = peak;
                 z.Parent.ChildUserTicks += z.DeadUserTicks + z.ChildUserTicks;
                 z.Parent.ChildSystemTicks += z.DeadSystemTicks + z.ChildSystemTicks;
             }

@@ -67,6 +67,7 @@ namespace Kernel
         public int IoPriority;
         public int MemPolicy;                   // set_mempolicy's mode (with its flags) and nodes (node 0 is the only one)
         public ulong MemPolicyNodes;                  // ioprio_set's value (class << 13 | data; 0: none set)
+        public ulong MaxRssPages, ChildMaxRssPages;  // ru_maxrss: peaks of the address spaces it left (exec, exit) / of reaped children
         public ulong MinorFaults, ChildMinorFaults;  // getrusage ru_minflt (children: the reaped ones)
         public ulong StartNs = Drivers.Tsc.MonotonicNs();   // creation, monotonic (/proc/PID/stat starttime)
         public ulong DeadUserTicks, DeadSystemTicks;  // CPU time of threads that have ended (TSC ticks)
@@ -223,6 +224,15 @@ namespace Kernel
             if (!node.IsRegular) return -Errno.EACCES;
             return 0;
         }
+
+        /// <summary>Folds the peak of the process's address space into <see cref="MaxRssPages"/> (before it goes: exec, exit).</summary>
+        public void KeepPeakRss()
+        {
+            if (Map != null && Map.PeakPages > MaxRssPages) MaxRssPages = Map.PeakPages;
+        }
+
+        /// <summary>ru_maxrss in pages: the largest resident size it has had, across execs.</summary>
+        public ulong PeakRssPages => Map != null && Map.PeakPages > MaxRssPages ? Map.PeakPages : MaxRssPages;
 
         /// <summary>Creates the kernel process (init, pid 1) and idle thread, starts /.compat/exe as pid 2, and idles until it exits. Returns its status.</summary>
         public static int Run(byte* initrd, ulong initrdLength)

@@ -40,7 +40,11 @@ namespace Kernel.Memory
         public static bool HasShared => M.SharedCount != 0;
         public static ulong BrkStart { get => M.BrkStart; set => M.BrkStart = value; }
         public static ulong Brk { get => M.Brk; set => M.Brk = value; }
-        public static ulong PagesMapped { get => M == null ? 0 : M.PagesMapped; set => M.PagesMapped = value; }
+        public static ulong PagesMapped
+        {
+            get => M == null ? 0 : M.PagesMapped;
+            set { M.PagesMapped = value; if (value > M.PeakPages) M.PeakPages = value; }
+        }
 
         public static bool Active => M != null && M.Vmas != null;
 
