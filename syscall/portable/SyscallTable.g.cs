@@ -1459,7 +1459,7 @@ namespace Kernel.Syscalls
             49 => "no native IPv6 addresses (::1 gives EADDRNOTAVAIL)",
             53 => "AF_UNIX stream, datagram and sequenced-packet",
             54 => "SO_REUSEADDR/REUSEPORT/KEEPALIVE/LINGER/RCVBUF/SNDBUF/RCVTIMEO/SNDTIMEO/BROADCAST, TCP_NODELAY/CORK/KEEP*; IP_TOS, IP_TTL, SO_RCVLOWAT, TCP_DEFER_ACCEPT, TCP_QUICKACK are accepted without effect",
-            55 => "the options setsockopt takes, plus SO_TYPE, SO_ERROR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; no TCP_INFO",
+            55 => "the options setsockopt takes, plus SO_TYPE, SO_ERROR, SO_DOMAIN, SO_PROTOCOL, SO_ACCEPTCONN; TCP_INFO (Linux's struct through tcpi_rehash, RTT at ms resolution, pacing/delivery-rate/ECN fields 0)",
             56 => "threads and processes run side by side; CLONE_PIDFD; no namespaces; CLONE_SIGHAND without CLONE_THREAD copies dispositions",
             58 => "the parent waits until the child execs or exits; the child borrows its memory",
             59 => "ELF (static, PIE, dynamic) and #! scripts from the VFS",
