@@ -841,7 +841,7 @@ namespace Kernel.Syscalls
             public fixed ulong Spare[13];
         }
 
-        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80, STATX_MNT_ID = 0x1000;
+        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80, STATX_BTIME = 0x800, STATX_MNT_ID = 0x1000;
 
         public static long StatxSyscall(SyscallFrame* f)
         {
@@ -855,21 +855,22 @@ namespace Kernel.Syscalls
             long len = f->A1 == 0 && (flags & AT_EMPTY_PATH) != 0 ? 0 : UserMemory.StringLength(f->A1, PathMax);
             if (len < 0) return len;
             Mount mount;
+            Inode of;
             if (len == 0 && (flags & AT_EMPTY_PATH) != 0)
             {
                 File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
                 if (dirfd != AT_FDCWD && file == null) return -Errno.EBADF;
-                if (file == null) Fill(Process.Current.Cwd, &st);
-                else FillFile(file, &st);
+                if (file == null) { of = Process.Current.Cwd; Fill(of, &st); }
+                else { of = file.Node; FillFile(file, &st); }
                 mount = file != null && file.Node != null ? FileSystem.MountOf(file.Node) : FileSystem.MountOf(Process.Current.Cwd);
             }
             else
             {
-                r = Lookup(dirfd, f->A1, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out Inode node);
+                r = Lookup(dirfd, f->A1, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out of);
                 if (r < 0) return r;
-                r = FillNode(node, &st);
+                r = FillNode(of, &st);
                 if (r < 0) return r;
-                mount = FileSystem.WalkMount ?? FileSystem.MountOf(node);
+                mount = FileSystem.WalkMount ?? FileSystem.MountOf(of);
             }
             Statx x = default;
             // STATX_BASIC_STATS; as Linux 6.13+ (multigrain timestamps), mtime and ctime only when asked for.
@@ -877,6 +878,12 @@ namespace Kernel.Syscalls
             x.Mask = ((uint)f->A3 & (STATX_MTIME | STATX_CTIME)) != 0 ? 0x7FFu : 0x7FFu & ~(STATX_MTIME | STATX_CTIME);
             x.Mask |= STATX_MNT_ID;
             x.MntId = mount != null ? (ulong)mount.Id : 0;
+            // Birth time, as tmpfs keeps it (reported when asked for); /proc and the kernel's own nodes have none.
+            if (((uint)f->A3 & STATX_BTIME) != 0 && of != null && !of.Pinned && !of.Transient)
+            {
+                x.Mask |= STATX_BTIME;
+                x.Btime.Sec = of.BtimeNs / 1_000_000_000; x.Btime.Nsec = (uint)(of.BtimeNs % 1_000_000_000);
+            }
             x.Blksize = 4096;
             x.Nlink = (uint)st.Nlink; x.Uid = st.Uid; x.Gid = st.Gid; x.Mode = (ushort)st.Mode;
             x.Ino = st.Ino; x.Size = (ulong)st.Size; x.Blocks = (ulong)st.Blocks;

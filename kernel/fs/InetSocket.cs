@@ -347,6 +347,14 @@ namespace Kernel.Fs
                     case SocketConst.TCP_KEEPINTVL: v = Tcp.KeepIntervalSec; break;
                     case SocketConst.TCP_KEEPCNT: v = Tcp.KeepCount; break;
                     case SocketConst.TCP_MAXSEG: v = 1460; break;
+                    case SocketConst.TCP_INFO:
+                    {
+                        if (*len < TcpSocket.InfoSize) return -Errno.EINVAL;           // the caller's buffer: it copies what the user asked for
+                        Mem.Zero(value, TcpSocket.InfoSize);
+                        Tcp.WriteInfo(value);
+                        *len = TcpSocket.InfoSize;
+                        return 0;
+                    }
                     default: return -Errno.ENOPROTOOPT;
                 }
             }

@@ -444,7 +444,8 @@ namespace Kernel.Fs
             t.Str(" \n");                                 // Linux's trailing space
 
             ulong pages = p.Map != null ? p.Map.PagesMapped : 0;
-            t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);
+            t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmHWM:\t"); t.Dec(p.MaxRssNowKb());
+            t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);
             t.Str(" kB\nThreads:\t"); t.Dec((ulong)p.ThreadCount);
             t.Str("\nSigQ:\t0/0\nSigPnd:\t"); t.Hex(th != null ? th.Pending : 0, 16);
             t.Str("\nShdPnd:\t"); t.Hex(p.Pending, 16);

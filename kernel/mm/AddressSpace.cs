@@ -463,6 +463,9 @@ namespace Kernel.Memory
             return Brk;
         }
 
+        /// <summary>Set by <see cref="HandleFault"/> when it refused a page of a file mapping that lies past the file's end (SIGBUS).</summary>
+        public static bool BeyondEndOfFile;
+
         /// <summary>Maps a zeroed frame for a fault at <paramref name="addr"/> if a region allows the access.</summary>
         public static bool HandleFault(ulong addr, bool write, bool exec)
         {
@@ -491,6 +494,13 @@ namespace Kernel.Memory
                 return MapZeroed(va, prot);
             }
             ulong offset = M.Vmas[i].FileOffset + (va - M.Vmas[i].Start);
+            Vfs.Inode mapped = MappedFiles.Get(M.Vmas[i].FileId);
+            if (mapped != null && !mapped.AnonymousMemory && offset >= PageUp((ulong)mapped.Size))
+            {
+                // A page wholly past the end of the file: SIGBUS, as Linux (the page holding the end is zero-filled).
+                BeyondEndOfFile = true;
+                return false;
+            }
             if (M.Vmas[i].Kind == Vma.Shared)
             {
                 ulong cached = MappedFiles.CachedPage(M.Vmas[i].FileId, offset / PageSize);
