@@ -1475,7 +1475,7 @@ namespace Kernel.Syscalls
             74 => "RAM file system: nothing to flush",
             75 => "RAM file system: nothing to flush",
             92 => "CAP_CHOWN, or the owner giving one of its groups (EPERM); clears set-user-ID/set-group-ID bits of non-directories",
-            98 => "user and system time measured; ru_maxrss the peak resident size (across exec; RUSAGE_CHILDREN: the largest reaped child's); ru_minflt counted; other fields 0",
+            98 => "user and system time measured; ru_maxrss the peak resident size (across exec; RUSAGE_CHILDREN: the largest waited-for child's, as Linux's cmaxrss); ru_minflt counted; other fields 0",
             99 => "load averages are 0",
             101 => "TRACEME, ATTACH, SEIZE, INTERRUPT, DETACH, KILL, CONT, SYSCALL, SINGLESTEP; PEEK/POKE TEXT, DATA, USER (poke forces into read-only private mappings); GET/SET REGS, FPREGS, REGSET (NT_PRSTATUS, NT_PRFPREG), SIGINFO, SIGMASK; SETOPTIONS (fork/vfork/clone/exec/exit/vforkdone events, TRACESYSGOOD, EXITKILL), GETEVENTMSG, GET_SYSCALL_INFO; no SYSEMU, LISTEN, PEEKSIGINFO, seccomp events, hardware debug registers; a seized child starts with SIGSTOP, not PTRACE_EVENT_STOP",
             102 => "the calling thread's real uid",
