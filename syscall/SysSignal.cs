@@ -10,17 +10,22 @@ namespace Kernel.Syscalls
         private const int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
         private const ulong Unblockable = SignalDelivery.Unblockable;
 
+        // SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_EXPOSE_TAGBITS, SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND
+        private const ulong UapiSaFlags = 0x1 | 0x2 | 0x4 | 0x800 | 0x04000000 | 0x08000000 | 0x10000000 | 0x40000000 | 0x80000000;
+
         public static long RtSigaction(SyscallFrame* f)
         {
             int sig = (int)f->A0;
             if (f->A3 != 8) return -Errno.EINVAL;
+            SigAction act = default;
+            if (f->A1 != 0 && UserMemory.Read(f->A1, out act) != 0) return -Errno.EFAULT;   // before the signal's checks, as Linux
             if (sig < 1 || sig > Signal.NSIG) return -Errno.EINVAL;
             Process p = Process.Current;
             SigAction old = p.Actions[sig];
             if (f->A1 != 0)
             {
                 if (sig == Signal.SIGKILL || sig == Signal.SIGSTOP) return -Errno.EINVAL;
-                if (UserMemory.Read(f->A1, out SigAction act) != 0) return -Errno.EFAULT;
+                act.Flags &= UapiSaFlags;                                     // unknown bits read back clear (SA_UNSUPPORTED probes)
                 act.Mask &= ~Unblockable;
                 p.Actions[sig] = act;
                 if (act.Handler == 1 || (act.Handler == 0 && SignalDelivery.DefaultIgnores(sig)))

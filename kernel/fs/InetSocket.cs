@@ -257,6 +257,7 @@ namespace Kernel.Fs
                 }
             }
             if (_listening) return -Errno.ENOTCONN;
+            if ((flags & SocketConst.MSG_OOB) != 0) return -Errno.EINVAL;     // no urgent byte is ever held (tcp_recv_urg)
             long done = 0;
             bool waitAll = (flags & SocketConst.MSG_WAITALL) != 0 && !peek;
             while (true)
@@ -346,6 +347,14 @@ namespace Kernel.Fs
                     case SocketConst.TCP_KEEPINTVL: v = Tcp.KeepIntervalSec; break;
                     case SocketConst.TCP_KEEPCNT: v = Tcp.KeepCount; break;
                     case SocketConst.TCP_MAXSEG: v = 1460; break;
+                    case SocketConst.TCP_INFO:
+                    {
+                        if (*len < TcpSocket.InfoSize) return -Errno.EINVAL;           // the caller's buffer: it copies what the user asked for
+                        Mem.Zero(value, TcpSocket.InfoSize);
+                        Tcp.WriteInfo(value);
+                        *len = TcpSocket.InfoSize;
+                        return 0;
+                    }
                     default: return -Errno.ENOPROTOOPT;
                 }
             }
@@ -367,7 +376,7 @@ namespace Kernel.Fs
                     default: return -Errno.ENOPROTOOPT;
                 }
             }
-            else return -Errno.ENOPROTOOPT;
+            else return Domain == SocketConst.AF_INET ? -Errno.EOPNOTSUPP : -Errno.ENOPROTOOPT;   // ip_getsockopt vs ipv6_getsockopt on another level
             if (*len < 4) return -Errno.EINVAL;
             *(int*)value = v;
             *len = 4;
