@@ -102,7 +102,7 @@ namespace Kernel.Loader
         {
             image = default;
             interpPath = null;
-            error = ElfFile.Parse(file, length, out ElfFile elf);
+            error = ElfFile.ParseForLoad(file, length, out ElfFile elf);
             if (error != ElfError.None) return -Errno.ENOEXEC;
             ulong bias = elf.IsPositionIndependent ? PieBase - elf.LowAddress : 0;
             if (!elf.IsPositionIndependent && elf.LowAddress < AddressSpace.MinAddress) return -Errno.ENOMEM;
@@ -117,7 +117,7 @@ namespace Kernel.Loader
                 // One block for the parser: the initrd's bytes, or a copy of a file written at run time.
                 byte* data = Vfs.FileSystem.Contiguous(interpNode, out byte* copy);
                 if (data == null) return interpNode.Size > 0 ? -Errno.ENOMEM : -Errno.ELIBBAD;
-                error = ElfFile.Parse(data, (ulong)interpNode.Size, out ElfFile interp);
+                error = ElfFile.ParseForLoad(data, (ulong)interpNode.Size, out ElfFile interp);
                 if (error != ElfError.None) r = -Errno.ELIBBAD;
                 else if (!interp.IsPositionIndependent || interp.HasInterpreter) r = -Errno.ELIBBAD;
                 else r = MapSegments(ref interp, InterpBase - interp.LowAddress, interpNode);

@@ -25,7 +25,8 @@ public static partial class Posix
     private static unsafe partial int LstatNative(string path, byte* buffer);
 
     /// <summary>File type bits of st_mode (S_IFMT).</summary>
-    public const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000;
+    public const uint S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000, S_IFIFO = 0x1000,
+        S_IFSOCK = 0xC000, S_IFCHR = 0x2000, S_IFBLK = 0x6000;
 
     /// <summary>The S_IFMT bits of <paramref name="path"/> (not following a final symlink), or 0 when lstat fails.</summary>
     public static unsafe uint FileType(string path)

@@ -47,9 +47,33 @@ namespace Kernel.Syscalls
         }
 
         private const int F_DUPFD = 0, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, F_GETLK = 5, F_SETLK = 6,
-            F_SETLKW = 7, F_SETOWN = 8, F_GETOWN = 9, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38,
+            F_SETLKW = 7, F_SETOWN = 8, F_GETOWN = 9, F_SETSIG = 10, F_GETSIG = 11, F_SETOWN_EX = 15, F_GETOWN_EX = 16, F_OFD_GETLK = 36, F_OFD_SETLK = 37, F_OFD_SETLKW = 38,
             F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032, F_ADD_SEALS = 1033, F_GET_SEALS = 1034;
         private const short F_RDLCK = 0, F_WRLCK = 1, F_UNLCK = 2;
+
+        private const int F_OWNER_TID = 0, F_OWNER_PID = 1, F_OWNER_PGRP = 2;
+
+        /// <summary>f_setown: who gets the file's I/O signals (recorded only: no SIGIO is sent yet); a pid, thread or group that does not exist is ESRCH.</summary>
+        private static long SetOwner(File file, int type, int who)
+        {
+            if (who < 0) return -Errno.ESRCH;                               // no such pid, as find_vpid
+            if (who != 0)
+            {
+                bool exists = type == F_OWNER_PGRP ? GroupExists(who)
+                            : type == F_OWNER_TID ? Process.FindThreadAnywhere(who) != null
+                            : Process.Find(who) != null;
+                if (!exists) return -Errno.ESRCH;
+            }
+            file.OwnerType = type;
+            file.OwnerId = who;
+            return 0;
+        }
+
+        private static bool GroupExists(int pgid)
+        {
+            for (Process q = Process.First; q != null; q = q.AllNext) if (!q.Zombie && q.Pgid == pgid) return true;
+            return false;
+        }
 
         private struct Flock { public short Type, Whence; public long Start, Len; public int Pid, Pad; }
 
@@ -84,8 +108,33 @@ namespace Kernel.Syscalls
                 case F_OFD_SETLK:
                 case F_OFD_SETLKW:
                     return RecordLock(file, cmd, arg);
-                case F_GETOWN: return 0;
-                case F_SETOWN: return 0;
+                case F_GETOWN:
+                    return file.OwnerType == F_OWNER_PGRP ? -file.OwnerId : file.OwnerId;
+                case F_SETOWN:
+                {
+                    int who = (int)arg, type = F_OWNER_PID;
+                    if (who == int.MinValue) return -Errno.EINVAL;
+                    if (who < 0) { type = F_OWNER_PGRP; who = -who; }
+                    return SetOwner(file, type, who);
+                }
+                case F_GETOWN_EX:
+                {
+                    int* ex = stackalloc int[2];
+                    ex[0] = file.OwnerType; ex[1] = file.OwnerId;
+                    return UserMemory.CopyTo(arg, ex, 8);
+                }
+                case F_SETOWN_EX:
+                {
+                    int* ex = stackalloc int[2];
+                    if (UserMemory.CopyFrom(ex, arg, 8) != 0) return -Errno.EFAULT;
+                    if (ex[0] != F_OWNER_TID && ex[0] != F_OWNER_PID && ex[0] != F_OWNER_PGRP) return -Errno.EINVAL;
+                    return SetOwner(file, ex[0], ex[1]);
+                }
+                case F_GETSIG: return file.AsyncSignal;
+                case F_SETSIG:
+                    if (arg > (ulong)Signal.NSIG) return -Errno.EINVAL;
+                    file.AsyncSignal = (int)arg;
+                    return 0;
                 case F_GETPIPE_SZ: return file is PipeFile gp ? gp.P.Capacity : -Errno.EBADF;
                 case F_SETPIPE_SZ: return file is PipeFile sp ? SetPipeSize(sp.P, (uint)arg) : -Errno.EBADF;
                 case F_GET_SEALS: return Seals.Get(file);
@@ -248,13 +297,13 @@ namespace Kernel.Syscalls
         private const int POSIX_FADV_NOREUSE = 5;
 
         /// <summary>A pipe (or the console on a host pipe) is ESPIPE; other files without an inode have no page cache (EINVAL).</summary>
-        private static long NoPageCache(File file) => file is PipeFile || (file is ConsoleFile && !file.IsTty) ? -Errno.ESPIPE : -Errno.EINVAL;
-
         public static long Fadvise64(SyscallFrame* f)
         {
             File file = FdTable.Get((int)f->A0);
             if (file == null) return -Errno.EBADF;
-            if (file.Node == null && !file.IsTty) return NoPageCache(file);
+            // generic_fadvise: a FIFO is ESPIPE; everything else has a mapping, and those without a
+            // backing device (sockets, eventfd, epoll, devices) take any valid advice as a no-op.
+            if (file is PipeFile || (file is ConsoleFile && !file.IsTty)) return -Errno.ESPIPE;
             if ((long)f->A2 < 0 || (int)f->A3 < 0 || (int)f->A3 > POSIX_FADV_NOREUSE) return -Errno.EINVAL;
             return 0;
         }

@@ -473,6 +473,9 @@ namespace Kernel.Syscalls
                 if (pr.WriteEnd && (pr.Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDWR) return -Errno.EBADF;
                 return pr.P.ReadUser(buf, count > int.MaxValue ? int.MaxValue : (long)count, (pr.Flags & OpenFlags.O_NONBLOCK) != 0);
             }
+            // A socket reads as recv(fd, buf, count, 0): a stream takes all that is queued (not one
+            // chunk: libuv takes a short read after EPOLLHUP as the end), a datagram one message.
+            if (file is SocketFile sock && offset < 0) return SysSocket.ReceiveUser(sock, buf, count, 0, null, null);
             byte* chunk = stackalloc byte[ChunkSize];
             ulong done = 0;
             while (done < count)
@@ -837,10 +840,11 @@ namespace Kernel.Syscalls
             public ulong Ino, Size, Blocks, AttributesMask;
             public StatxTimestamp Atime, Btime, Ctime, Mtime;
             public uint RdevMajor, RdevMinor, DevMajor, DevMinor;
-            public fixed ulong Spare[14];
+            public ulong MntId;
+            public fixed ulong Spare[13];
         }
 
-        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80;
+        private const uint STATX_MTIME = 0x40, STATX_CTIME = 0x80, STATX_BTIME = 0x800, STATX_MNT_ID = 0x1000;
 
         public static long StatxSyscall(SyscallFrame* f)
         {
@@ -853,23 +857,36 @@ namespace Kernel.Syscalls
             if ((flags & AT_STATX_SYNC_TYPE) == AT_STATX_SYNC_TYPE) return -Errno.EINVAL;   // FORCE_SYNC and DONT_SYNC at once
             long len = f->A1 == 0 && (flags & AT_EMPTY_PATH) != 0 ? 0 : UserMemory.StringLength(f->A1, PathMax);
             if (len < 0) return len;
+            Mount mount;
+            Inode of;
             if (len == 0 && (flags & AT_EMPTY_PATH) != 0)
             {
                 File file = dirfd == AT_FDCWD ? null : FdTable.Get(dirfd);
                 if (dirfd != AT_FDCWD && file == null) return -Errno.EBADF;
-                if (file == null) Fill(Process.Current.Cwd, &st);
-                else FillFile(file, &st);
+                if (file == null) { of = Process.Current.Cwd; Fill(of, &st); }
+                else { of = file.Node; FillFile(file, &st); }
+                mount = file != null && file.Node != null ? FileSystem.MountOf(file.Node) : FileSystem.MountOf(Process.Current.Cwd);
             }
             else
             {
-                r = Lookup(dirfd, f->A1, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out Inode node);
+                r = Lookup(dirfd, f->A1, (flags & AT_SYMLINK_NOFOLLOW) == 0, false, out of);
                 if (r < 0) return r;
-                r = FillNode(node, &st);
+                r = FillNode(of, &st);
                 if (r < 0) return r;
+                mount = FileSystem.WalkMount ?? FileSystem.MountOf(of);
             }
             Statx x = default;
             // STATX_BASIC_STATS; as Linux 6.13+ (multigrain timestamps), mtime and ctime only when asked for.
+            // STATX_MNT_ID is always there, as Linux (the id /proc/PID/mountinfo shows).
             x.Mask = ((uint)f->A3 & (STATX_MTIME | STATX_CTIME)) != 0 ? 0x7FFu : 0x7FFu & ~(STATX_MTIME | STATX_CTIME);
+            x.Mask |= STATX_MNT_ID;
+            x.MntId = mount != null ? (ulong)mount.Id : 0;
+            // Birth time, as tmpfs keeps it (reported when asked for); /proc and the kernel's own nodes have none.
+            if (((uint)f->A3 & STATX_BTIME) != 0 && of != null && !of.Pinned && !of.Transient)
+            {
+                x.Mask |= STATX_BTIME;
+                x.Btime.Sec = of.BtimeNs / 1_000_000_000; x.Btime.Nsec = (uint)(of.BtimeNs % 1_000_000_000);
+            }
             x.Blksize = 4096;
             x.Nlink = (uint)st.Nlink; x.Uid = st.Uid; x.Gid = st.Gid; x.Mode = (ushort)st.Mode;
             x.Ino = st.Ino; x.Size = (ulong)st.Size; x.Blocks = (ulong)st.Blocks;
@@ -1003,29 +1020,58 @@ namespace Kernel.Syscalls
         public static long Select(SyscallFrame* f)
         {
             long timeoutMs = -1;
+            ulong requestNs = 0, start = 0;
             if (f->A4 != 0)
             {
                 if (UserMemory.Read(f->A4, out SysTime.Timespec tv) != 0) return -Errno.EFAULT;   // timeval: sec, usec
+                if (tv.Sec < 0 || tv.Nsec < 0) return -Errno.EINVAL;
                 timeoutMs = tv.Sec * 1000 + tv.Nsec / 1000;
+                requestNs = (ulong)tv.Sec * 1_000_000_000 + (ulong)tv.Nsec * 1000;
+                start = Drivers.Tsc.MonotonicNs();
             }
-            return DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+            long r = DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+            if (f->A4 != 0 && r != -Errno.EINVAL && r != -Errno.EFAULT && r != -Errno.EBADF)
+            {
+                ulong left = Remaining(start, requestNs);
+                SysTime.Timespec tv; tv.Sec = (long)(left / 1_000_000_000); tv.Nsec = (long)(left % 1_000_000_000 / 1000);
+                UserMemory.Write(f->A4, tv);                         // a read-only timeval is not an error, as Linux
+            }
+            return r;
+        }
+
+        /// <summary>What is left of a select timeout of <paramref name="requestNs"/> begun at <paramref name="start"/> (Linux writes it back).</summary>
+        private static ulong Remaining(ulong start, ulong requestNs)
+        {
+            ulong spent = Drivers.Tsc.MonotonicNs() - start;
+            return spent >= requestNs ? 0 : requestNs - spent;
         }
 
         public static long Pselect6(SyscallFrame* f)
         {
             long timeoutMs = -1;
+            ulong requestNs = 0, start = 0;
             if (f->A4 != 0)
             {
                 if (UserMemory.Read(f->A4, out SysTime.Timespec ts) != 0) return -Errno.EFAULT;
                 if (ts.Sec < 0 || ts.Nsec < 0 || ts.Nsec >= 1_000_000_000) return -Errno.EINVAL;
                 timeoutMs = ts.Sec * 1000 + (ts.Nsec + 999_999) / 1_000_000;
+                requestNs = (ulong)ts.Sec * 1_000_000_000 + (ulong)ts.Nsec;
+                start = Drivers.Tsc.MonotonicNs();
             }
             if ((int)f->A0 < 0) return -Errno.EINVAL;
             // The sixth argument points to { const sigset_t *ss; size_t ss_len }.
             ulong set = 0, size = 0;
             if (f->A5 != 0 && (UserMemory.Read(f->A5, out set) != 0 || UserMemory.Read(f->A5 + 8, out size) != 0)) return -Errno.EFAULT;
             long r = SignalDelivery.BeginWaitMask(set, size);
-            return r < 0 ? r : SignalDelivery.EndWaitMask(DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs));
+            if (r < 0) return r;
+            r = DoSelect((int)f->A0, f->A1, f->A2, f->A3, timeoutMs);
+            if (f->A4 != 0 && r != -Errno.EINVAL && r != -Errno.EFAULT && r != -Errno.EBADF)
+            {
+                ulong left = Remaining(start, requestNs);           // the time left goes back, as Linux (glibc's select reads it)
+                SysTime.Timespec ts; ts.Sec = (long)(left / 1_000_000_000); ts.Nsec = (long)(left % 1_000_000_000);
+                UserMemory.Write(f->A4, ts);
+            }
+            return SignalDelivery.EndWaitMask(r);
         }
 
         private const int SelectMax = 1024;                   // the bitmaps below hold FD_SETSIZE bits

@@ -28,13 +28,15 @@ namespace Kernel.Syscalls
         public static long Setpgid(SyscallFrame* f)
         {
             int pid = (int)f->A0, pgid = (int)f->A1;
-            if (pgid < 0) return -Errno.EINVAL;
             Process self = Process.Current;
+            if (pid == 0) pid = self.Pid;
+            if (pgid == 0) pgid = pid;
+            if (pgid < 0) return -Errno.EINVAL;                         // a negative pid too, through pgid = pid
             Process p = Target(pid);
             if (p == null || (p != self && p.Parent != self)) return -Errno.ESRCH;
-            if (p.Sid != self.Sid) return -Errno.EPERM;
+            if (p != self && p.Sid != self.Sid) return -Errno.EPERM;
+            if (p != self && !p.ForkNoExec) return -Errno.EACCES;       // a child that has exec'd is no longer ours to move
             if (p.Pid == p.Sid) return -Errno.EPERM;                    // a session leader stays in its group
-            if (pgid == 0) pgid = p.Pid;
             if (pgid != p.Pid)
             {
                 bool exists = false;
@@ -288,13 +290,14 @@ namespace Kernel.Syscalls
             if (who == RUSAGE_CHILDREN)
             {
                 CpuTime.OfChildren(Process.Current, out u, out s);
+                r.Rest[0] = (long)Process.Current.ChildMaxRssKb;           // ru_maxrss of the waited-for children
                 r.Rest[4] = (long)Process.Current.ChildMinorFaults;
             }
             else
             {
                 if (who == RUSAGE_THREAD) CpuTime.OfThread(Thread.Current, out u, out s);
                 else CpuTime.OfProcess(Process.Current, out u, out s);
-                r.Rest[0] = (long)(AddressSpace.PagesMapped * 4);           // ru_maxrss (kB)
+                r.Rest[0] = (long)Process.Current.MaxRssNowKb();          // ru_maxrss (kB): the peak, as Linux
                 r.Rest[4] = (long)Process.Current.MinorFaults;              // ru_minflt
             }
             r.SetTimes(u, s);
@@ -309,6 +312,7 @@ namespace Kernel.Syscalls
             CpuTime.OfChildren(c, out ulong cu, out ulong cs);
             r.SetTimes(u + cu, s + cs);
             r.Rest[4] = (long)(c.MinorFaults + c.ChildMinorFaults);
+            r.Rest[0] = (long)(c.MaxRssKb > c.ChildMaxRssKb ? c.MaxRssKb : c.ChildMaxRssKb);
             return r;
         }
 

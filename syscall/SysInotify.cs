@@ -29,11 +29,14 @@ namespace Kernel.Syscalls
             if (file == null) return -Errno.EBADF;
             if (!(file is InotifyFile ino)) return -Errno.EINVAL;
             uint mask = (uint)f->A2;
-            if ((mask & InotifyMask.AllEvents) == 0) return -Errno.EINVAL;
+            // No known bit at all is EINVAL at once; no event bit only after the path resolved (a file
+            // named with IN_ONLYDIR alone is ENOTDIR), as Linux.
+            if ((mask & (InotifyMask.AllEvents | 0xF700E000u)) == 0) return -Errno.EINVAL;
             if ((mask & InotifyMask.IN_MASK_ADD) != 0 && (mask & InotifyMask.IN_MASK_CREATE) != 0) return -Errno.EINVAL;
             int r = SysFile.Lookup(SysFile.AT_FDCWD, f->A1, (mask & InotifyMask.IN_DONT_FOLLOW) == 0, false, out Inode node);
             if (r < 0) return r;
             if ((mask & InotifyMask.IN_ONLYDIR) != 0 && !node.IsDirectory) return -Errno.ENOTDIR;
+            if ((mask & InotifyMask.AllEvents) == 0) return -Errno.EINVAL;
             uint keep = mask & (InotifyMask.AllEvents | InotifyMask.IN_ONESHOT | InotifyMask.IN_EXCL_UNLINK);
             InotifyWatch w = FsNotify.Find(ino, node);
             if (w != null)

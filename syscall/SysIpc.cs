@@ -145,6 +145,7 @@ namespace Kernel.Syscalls
             if (found != null) return ((ShmSegment)found).Size < size ? -Errno.EINVAL : found.Id;
             if (size < 1 || size > ShmMax) return -Errno.EINVAL;
             Vfs.Inode node = Vfs.FileSystem.NewInode(0x8000 | 0x180);
+            node.AnonymousMemory = true;
             int id = MappedFiles.Add(node);
             if (id == 0) return -Errno.ENOSPC;
             var s = new ShmSegment { Size = size, FileId = id, Cpid = Process.Current.Pid };

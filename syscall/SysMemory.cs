@@ -76,6 +76,7 @@ namespace Kernel.Syscalls
         private static long MapSharedAnonymous(ulong addr, ulong len, int prot, int flags)
         {
             Vfs.Inode node = Vfs.FileSystem.NewInode(0x8000 | 0x180);
+            node.AnonymousMemory = true;
             int id = MappedFiles.Add(node);
             if (id == 0) return -Errno.ENFILE;
             bool fixedAddr = (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) != 0;

@@ -64,11 +64,20 @@ namespace Kernel.Syscalls
         public static long Clone3(SyscallFrame* f)
         {
             ulong size = f->A1;
-            if (size < 64 || size > 4096) return -Errno.EINVAL;
+            if (size > 4096) return -Errno.E2BIG;
+            if (size < 64) return -Errno.EINVAL;
             CloneArgs a = default;
             if (UserMemory.CopyFrom(&a, f->A0, size < (ulong)sizeof(CloneArgs) ? size : (ulong)sizeof(CloneArgs)) != 0) return -Errno.EFAULT;
+            // copy_struct_from_user: a newer caller's larger struct is fine as long as what we do not know is zero.
+            for (ulong off = (ulong)sizeof(CloneArgs); off < size; off++)
+            {
+                if (UserMemory.Read(f->A0 + off, out byte b) != 0) return -Errno.EFAULT;
+                if (b != 0) return -Errno.E2BIG;
+            }
             if (a.SetTid != 0 || a.SetTidSize != 0 || a.Cgroup != 0) return -Errno.EINVAL;
+            if (a.ExitSignal > (ulong)Signal.NSIG) return -Errno.EINVAL;   // high bits or no such signal
             if ((a.Flags & 0xFF) != 0) return -Errno.EINVAL;                 // the exit signal has its own field
+            if ((a.Flags & (Fork.CLONE_THREAD | Fork.CLONE_PARENT)) != 0 && a.ExitSignal != 0) return -Errno.EINVAL;
             if (a.Stack == 0 && a.StackSize != 0 || a.Stack != 0 && a.StackSize == 0) return -Errno.EINVAL;
             ulong stack = a.Stack == 0 ? 0 : a.Stack + a.StackSize;
             return DoClone(f, a.Flags, stack, a.ParentTid, a.ChildTid, a.Tls, a.Pidfd);
@@ -330,6 +339,7 @@ namespace Kernel.Syscalls
         {
             ulong buf = f->A0, len = f->A1;
             if ((f->A2 & ~7UL) != 0) return -Errno.EINVAL;
+            if ((f->A2 & (GRND_INSECURE | GRND_RANDOM)) == (GRND_INSECURE | GRND_RANDOM)) return -Errno.EINVAL;   // contradictory, as Linux
             if (len > 33554431) len = 33554431;
             byte* chunk = stackalloc byte[256];
             ulong done = 0;
@@ -359,7 +369,8 @@ namespace Kernel.Syscalls
         private const int PR_SET_PDEATHSIG = 1, PR_GET_PDEATHSIG = 2, PR_GET_DUMPABLE = 3, PR_SET_DUMPABLE = 4,
             PR_SET_NAME = 15, PR_GET_NAME = 16, PR_GET_KEEPCAPS = 7, PR_SET_KEEPCAPS = 8, PR_GET_SECCOMP = 21, PR_SET_SECCOMP = 22,
             PR_CAPBSET_READ = 23, PR_SET_TIMERSLACK = 29, PR_GET_TIMERSLACK = 30, PR_SET_NO_NEW_PRIVS = 38, PR_GET_NO_NEW_PRIVS = 39,
-            PR_GET_TID_ADDRESS = 40, PR_CAPBSET_DROP = 24, PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28, PR_CAP_AMBIENT = 47;
+            PR_GET_TID_ADDRESS = 40, PR_GET_TSC = 25, PR_SET_TSC = 26, PR_TSC_ENABLE = 1, PR_TSC_SIGSEGV = 2, PR_SET_CHILD_SUBREAPER = 36, PR_GET_CHILD_SUBREAPER = 37,
+            PR_SET_THP_DISABLE = 41, PR_GET_THP_DISABLE = 42, PR_CAPBSET_DROP = 24, PR_GET_SECUREBITS = 27, PR_SET_SECUREBITS = 28, PR_CAP_AMBIENT = 47;
         private static byte* s_name => Process.Current.Name;     // 16 bytes, NUL-terminated
         public static byte* Name => Process.Current.Name;
 
@@ -430,6 +441,25 @@ namespace Kernel.Syscalls
                     return Thread.Current.NoNewPrivs ? 1 : 0;
                 case PR_GET_TID_ADDRESS:
                     return UserMemory.Write(f->A1, Thread.Current.ClearChildTid);
+                case PR_GET_TSC:
+                    return UserMemory.Write(f->A1, Thread.Current.NoTsc ? PR_TSC_SIGSEGV : PR_TSC_ENABLE);
+                case PR_SET_TSC:
+                    if (f->A1 != PR_TSC_ENABLE && f->A1 != PR_TSC_SIGSEGV) return -Errno.EINVAL;
+                    Thread.Current.NoTsc = f->A1 == PR_TSC_SIGSEGV;
+                    Scheduler.SetTscDisabled(Thread.Current.NoTsc);
+                    return 0;
+                case PR_SET_CHILD_SUBREAPER:
+                    Process.Current.ChildSubreaper = f->A1 != 0;
+                    return 0;
+                case PR_GET_CHILD_SUBREAPER:
+                    return UserMemory.Write(f->A1, Process.Current.ChildSubreaper ? 1 : 0);
+                case PR_SET_THP_DISABLE:
+                    if (f->A2 != 0 || f->A3 != 0 || f->A4 != 0) return -Errno.EINVAL;
+                    Process.Current.ThpDisable = f->A1 != 0;
+                    return 0;
+                case PR_GET_THP_DISABLE:
+                    if (f->A1 != 0 || f->A2 != 0 || f->A3 != 0 || f->A4 != 0) return -Errno.EINVAL;
+                    return Process.Current.ThpDisable ? 1 : 0;
             }
             return -Errno.EINVAL;
         }

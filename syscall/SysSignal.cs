@@ -10,17 +10,22 @@ namespace Kernel.Syscalls
         private const int SIG_BLOCK = 0, SIG_UNBLOCK = 1, SIG_SETMASK = 2;
         private const ulong Unblockable = SignalDelivery.Unblockable;
 
+        // SA_NOCLDSTOP, SA_NOCLDWAIT, SA_SIGINFO, SA_EXPOSE_TAGBITS, SA_RESTORER, SA_ONSTACK, SA_RESTART, SA_NODEFER, SA_RESETHAND
+        private const ulong UapiSaFlags = 0x1 | 0x2 | 0x4 | 0x800 | 0x04000000 | 0x08000000 | 0x10000000 | 0x40000000 | 0x80000000;
+
         public static long RtSigaction(SyscallFrame* f)
         {
             int sig = (int)f->A0;
             if (f->A3 != 8) return -Errno.EINVAL;
+            SigAction act = default;
+            if (f->A1 != 0 && UserMemory.Read(f->A1, out act) != 0) return -Errno.EFAULT;   // before the signal's checks, as Linux
             if (sig < 1 || sig > Signal.NSIG) return -Errno.EINVAL;
             Process p = Process.Current;
             SigAction old = p.Actions[sig];
             if (f->A1 != 0)
             {
                 if (sig == Signal.SIGKILL || sig == Signal.SIGSTOP) return -Errno.EINVAL;
-                if (UserMemory.Read(f->A1, out SigAction act) != 0) return -Errno.EFAULT;
+                act.Flags &= UapiSaFlags;                                     // unknown bits read back clear (SA_UNSUPPORTED probes)
                 act.Mask &= ~Unblockable;
                 p.Actions[sig] = act;
                 if (act.Handler == 1 || (act.Handler == 0 && SignalDelivery.DefaultIgnores(sig)))
@@ -370,6 +375,10 @@ namespace Kernel.Syscalls
         }
 
         /// <summary>The thread whose id is the process id (the first thread when it is gone).</summary>
+        /// <summary>wants_signal, roughly: the thread does not block the signal (or waits for it) and is not ending.</summary>
+        private static bool Takes(Thread t, ulong bit) =>
+            ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0) && !t.ExitRequested && t.State != Thread.Dead;
+
         private static Thread Leader(Process p)
         {
             for (Thread t = p.Threads; t != null; t = t.ProcessNext) if (t.Tid == p.Pid) return t;
@@ -533,8 +542,18 @@ namespace Kernel.Syscalls
             Thread leader = Leader(p);
             if (Ignored(p, sig) && !AnyTraced(p) && (leader == null || (leader.SignalMask & bit) == 0)) return true;
             if (!MakePending(p, ref p.Pending, ref p.SigInfo, ref p.RtQueue, sig, si)) return false;
-            for (Thread t = p.Threads; t != null; t = t.ProcessNext)
-                if ((t.SignalMask & bit) == 0 || (t.SigWaitMask & bit) != 0 || sig == Signal.SIGKILL) { Scheduler.Interrupt(t); if (sig != Signal.SIGKILL) break; }
+            if (sig == Signal.SIGKILL)
+                for (Thread t = p.Threads; t != null; t = t.ProcessNext) Scheduler.Interrupt(t);
+            else
+            {
+                // complete_signal: the thread the pid names (the leader) takes it unless it blocks it,
+                // then the running thread (a sender signalling its own process), then any other; only
+                // that one is woken, so other threads' waits go on undisturbed.
+                Thread pick = leader != null && Takes(leader, bit) ? leader : null;
+                if (pick == null && Thread.Current.Process == p && Takes(Thread.Current, bit)) pick = Thread.Current;
+                for (Thread t = p.Threads; pick == null && t != null; t = t.ProcessNext) if (Takes(t, bit)) pick = t;
+                if (pick != null) Scheduler.Interrupt(pick);
+            }
             Fs.PollWait.Changed();
             return true;
         }
@@ -632,10 +651,13 @@ namespace Kernel.Syscalls
             }
         }
 
-        /// <summary>Whether a syscall interrupted by <paramref name="sig"/> is restarted (SA_RESTART, or no handler runs).</summary>
+        /// <summary>
+        /// Whether a syscall interrupted by <paramref name="sig"/> is restarted: SA_RESTART, no handler
+        /// runs, or none is left to take (0: another thread took the signal that woke this one).
+        /// </summary>
         public static bool RestartsAfter(int sig)
         {
-            if (sig == 0) return false;
+            if (sig == 0) return true;
             SigAction act = Process.Current.Actions[sig];
             if (sig == Signal.SIGKILL) return false;
             if (act.Handler == SIG_IGN || (act.Handler == SIG_DFL && (DefaultIgnores(sig) || sig == Signal.SIGSTOP || sig == 20 || sig == 21 || sig == 22))) return true;

@@ -47,7 +47,7 @@ namespace Kernel.Syscalls
                 return -Errno.EINVAL;
             if (domain == SocketConst.AF_UNIX)
             {
-                if (protocol != 0) return -Errno.EPROTONOSUPPORT;
+                if (protocol != 0 && protocol != SocketConst.AF_UNIX) return -Errno.EPROTONOSUPPORT;   // PF_UNIX itself is accepted
                 if (kind != SocketConst.SOCK_STREAM && kind != SocketConst.SOCK_DGRAM && kind != SocketConst.SOCK_SEQPACKET) return -Errno.ESOCKTNOSUPPORT;
                 return InstallNew(new UnixSocket(kind, (type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0), type);
             }
@@ -175,7 +175,7 @@ namespace Kernel.Syscalls
 
         /// <summary>Receives into user memory; for a datagram, one message (its full length in *fullLength).</summary>
         [System.Runtime.CompilerServices.SkipLocalsInit]
-        private static long ReceiveUser(SocketFile s, ulong buf, ulong count, int flags, byte* addr, int* addrLen)
+        internal static long ReceiveUser(SocketFile s, ulong buf, ulong count, int flags, byte* addr, int* addrLen)
         {
             if (count > 0x7ffff000) count = 0x7ffff000;
             if (s.IsDatagram)
@@ -510,8 +510,9 @@ namespace Kernel.Syscalls
             int level = (int)f->A1, name = (int)f->A2;
             if (UserMemory.Read(f->A4, out int len) != 0) return -Errno.EFAULT;
             if (len < 0) return -Errno.EINVAL;
-            byte* v = stackalloc byte[64];
-            Mem.Zero(v, 64);
+            const int Capacity = 256;                                     // struct tcp_info is the largest (240)
+            byte* v = stackalloc byte[Capacity];
+            Mem.Zero(v, Capacity);
             int outLen = 4;
             long r = 0;
             if (level == SocketConst.SOL_SOCKET)
@@ -535,14 +536,14 @@ namespace Kernel.Syscalls
                     case SocketConst.SO_OOBINLINE: case SocketConst.SO_DEBUG: case SocketConst.SO_DONTROUTE: *(int*)v = 0; break;
                     case SocketConst.SO_PASSCRED: *(int*)v = s.PassCred ? 1 : 0; break;
                     default:
-                        outLen = 64;
+                        outLen = Capacity;
                         r = s.GetOption(level, name, v, &outLen);
                         break;
                 }
             }
             else
             {
-                outLen = 64;
+                outLen = Capacity;
                 r = s.GetOption(level, name, v, &outLen);
             }
             if (r < 0) return r;

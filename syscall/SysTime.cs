@@ -291,6 +291,7 @@ namespace Kernel.Syscalls
             int clock = (int)f->A0;
             long bad = TimerClockCheck(clock);
             if (bad < 0) return bad;
+            if (clock == CLOCK_THREAD_CPUTIME_ID) return -Errno.EOPNOTSUPP;   // Linux's thread clock has no nsleep at all
             if (CpuClockTarget(clock, out Process p, out Thread t, out bool userOnly))
                 return t == Thread.Current ? -Errno.EINVAL                  // the caller's own thread clock: EINVAL, as Linux
                      : SleepOnCpuClock(f->A2, ((int)f->A1 & TIMER_ABSTIME) != 0, p, t, userOnly, f->A3);

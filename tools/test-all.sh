@@ -2,7 +2,7 @@
 # The whole test suite (what .ci/run runs): host xunit tests, boot tests (ops doctor: the kernel
 # boots under QEMU and passes its self-test), compat-tests (native vs unikernel, 4 builds each),
 # busybox applets and file scripts, Debian's sqlite3, lua5.4 and python3, concurrent processes
-# (pipelines, tar, multiprocessing, Go, node), real Go programs, ops error handling. Ends with one line: "N passed, M failed".
+# (pipelines, tar, multiprocessing, Go, node), real Go and node programs, ops error handling. Ends with one line: "N passed, M failed".
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -56,6 +56,7 @@ suite jobctl tests/apps/jobctl.sh
 suite strace tests/apps/strace.sh
 suite gdb tests/apps/gdb.sh
 suite programs tests/apps/programs.sh
+suite node tests/apps/node-programs.sh
 suite net tests/apps/net.sh
 suite fuzz tests/apps/fuzz.sh
 suite ops tests/ops/errors.sh

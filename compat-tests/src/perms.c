@@ -252,9 +252,13 @@ static void sleeper(void)
     for (;;) pause();
 }
 
+static int ready[2];
+
 static void nobody_sleep(void)
 {
     drop();
+    close(ready[0]);
+    close(ready[1]);            /* EOF for the parent: the ids are dropped */
     sleeper();
 }
 
@@ -308,8 +312,13 @@ int main(void)
     fflush(stdout);
     root_sleeper = fork();
     if (root_sleeper == 0) sleeper();
+    pipe(ready);
     nobody_sleeper = fork();
     if (nobody_sleeper == 0) nobody_sleep();
+    close(ready[1]);
+    char c;
+    read(ready[0], &c, 1);      /* kill() below must find it already nobody's */
+    close(ready[0]);
     run(as_nobody);
     run(real_vs_effective);
     kill(root_sleeper, SIGKILL);

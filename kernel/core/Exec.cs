@@ -1,5 +1,7 @@
 // execve: replace the running program with another from the VFS (ELF, or a "#!" script through
-// its interpreter). Everything that can fail is checked before the old image is torn down.
+// its interpreter). What Linux checks before the point of no return is checked before the old
+// image is torn down, with Linux's errnos; a program that passes and still cannot be loaded (a
+// segment in the kernel half, say) is killed with SIGSEGV afterwards, as on Linux.
 using Compat.Loader;
 using Kernel.Fs;
 using Kernel.Loader;
@@ -83,16 +85,18 @@ namespace Kernel
         }
 
         public static long Execve(SyscallFrame* f) => Run(f, SysFile.AT_FDCWD, f->A0, f->A1, f->A2, 0);
-        public static long Execveat(SyscallFrame* f) => Run(f, (int)f->A0, f->A1, f->A2, f->A3, (int)f->A4);
+        public static long Execveat(SyscallFrame* f) =>
+            ((int)f->A4 & ~(0x100 | 0x1000)) != 0 ? -Errno.EINVAL                 // only AT_SYMLINK_NOFOLLOW and AT_EMPTY_PATH
+            : Run(f, (int)f->A0, f->A1, f->A2, f->A3, (int)f->A4);
 
         private static long Run(SyscallFrame* f, int dirfd, ulong userPath, ulong userArgv, ulong userEnvp, int flags)
         {
-            // Buffers of the size the strings need (a "#!" line adds up to two words and the path):
+            // Buffers of the size the strings need (each "#!" level adds up to two words and a path):
             // big fixed buffers cost a search for contiguous frames on every exec.
             long argBytes = MeasureStrings(userArgv), envBytes = MeasureStrings(userEnvp);
             if (argBytes < 0) return argBytes;
             if (envBytes < 0) return envBytes;
-            s_argCapacity = (int)argBytes + 2 * 256 + SysFile.PathMax + 4;
+            s_argCapacity = (int)argBytes + 6 * (2 * ShebangBuffer + SysFile.PathMax + 4);
             s_envCapacity = (int)envBytes + 1;
             byte* path = (byte*)Mm.KernelHeap.Alloc(SysFile.PathMax + 1);
             byte* argv = (byte*)Mm.KernelHeap.Alloc((ulong)s_argCapacity);
@@ -186,34 +190,25 @@ namespace Kernel
             if (r < 0) return r;
             long e = CopyStrings(userEnvp, envp, s_envCapacity, 0, out envc, out envpLen, 0);
             if (e < 0) return e;
+            e = CopyStrings(userArgv, argv, s_argCapacity, 0, out argc, out argvLen, 0);
+            if (e < 0) return e;
 
-            // "#!interpreter [arg]": run the interpreter with the script's path in argv.
-            byte* d = stackalloc byte[256];
-            long limit = Vfs.FileSystem.Read(node, 0, new System.Span<byte>(d, 256));
-            if (limit >= 2 && d[0] == '#' && d[1] == '!')
+            // "#!interpreter [arg]": the interpreter runs with the script's path in argv, and may be
+            // a script itself (Linux's exec_binprm: at most six handlers in a row, then ELOOP).
+            byte* d = stackalloc byte[ShebangBuffer];
+            for (int depth = 0; ; depth++)
             {
-                long i = 2;
-                while (i < limit && (d[i] == ' ' || d[i] == '\t')) i++;
-                long is0 = i;
-                while (i < limit && d[i] != ' ' && d[i] != '\t' && d[i] != '\n') i++;
-                long is1 = i;
-                while (i < limit && (d[i] == ' ' || d[i] == '\t')) i++;
-                long as0 = i;
-                while (i < limit && d[i] != '\n') i++;
-                long as1 = i;
-                while (as1 > as0 && (d[as1 - 1] == ' ' || d[as1 - 1] == '\t')) as1--;
-                if (is1 == is0) return -Errno.ENOEXEC;
-                int at = Append(argv, 0, d + is0, (int)(is1 - is0));
-                argc = 1;
-                if (as1 > as0) { at = Append(argv, at, d + as0, (int)(as1 - as0)); argc++; }
-                at = Append(argv, at, path, pathLen);
-                argc++;
-                e = CopyStrings(userArgv, argv, s_argCapacity, at, out int rest, out argvLen, 1);
+                if (depth > 5) return -Errno.ELOOP;
+                Mem.Zero(d, ShebangBuffer);
+                long got = Vfs.FileSystem.Read(node, 0, new System.Span<byte>(d, ShebangBuffer));
+                if (got < 2 || d[0] != '#' || d[1] != '!') break;
+                e = ParseShebang(d, out int name, out int nameLen, out int arg, out int argLen);
                 if (e < 0) return e;
-                argc += rest;
-                // The interpreter becomes the program (its own "#!" is not followed again).
-                pathLen = (int)(is1 - is0);
-                for (int k = 0; k < pathLen; k++) path[k] = d[is0 + k];
+                e = ArgvForInterpreter(argv, ref argc, ref argvLen, d + name, nameLen, d + arg, argLen, path, pathLen);
+                if (e < 0) return e;
+                // The interpreter becomes the program; it is looked up from the cwd, as open_exec does.
+                pathLen = nameLen;
+                for (int k = 0; k < pathLen; k++) path[k] = d[name + k];
                 path[pathLen] = 0;
                 r = Vfs.FileSystem.Resolve(Process.Current.Cwd, new System.ReadOnlySpan<byte>(path, pathLen), true, out node);
                 if (r < 0) { MissingFiles.Record(path, pathLen); return r; }
@@ -221,27 +216,106 @@ namespace Kernel
                 r = Perm.Check(node, Perm.MAY_EXEC);
                 if (r < 0) return r;
             }
-            else
-            {
-                e = CopyStrings(userArgv, argv, s_argCapacity, 0, out argc, out argvLen, 0);
-                if (e < 0) return e;
-            }
             s_noSuid = Vfs.FileSystem.WalkMount != null && (Vfs.FileSystem.WalkMount.Flags & Vfs.Mount.NoSuid) != 0;
             // The ELF loader wants the file in one block: the initrd's bytes, or a copy of a file
             // written at run time (chunked), freed by Run once the image is loaded.
             if (node.WriteCount > 0) return -Errno.ETXTBSY;          // open for writing somewhere (deny_write_access)
             image = Vfs.FileSystem.Contiguous(node, out copy);
             if (image == null) return node.Size > 0 ? -Errno.ENOMEM : -Errno.ENOEXEC;
-            ElfError err = ElfFile.Parse(image, (ulong)node.Size, out ElfFile elf);
-            long bad = 0;
-            if (err != ElfError.None) bad = -Errno.ENOEXEC;
-            else if (elf.HasInterpreter)
+            long bad = ElfFile.CheckForExec(image, (ulong)node.Size, out ulong interpAt, out int interpLen) switch
             {
-                byte* ip = elf.InterpPath(out int il);
-                if (Process.FindExecutable(ip, (ulong)il, out _) < 0) { MissingFiles.Record(ip, il); bad = -Errno.ENOENT; }
-            }
+                ExecCheck.Ok => 0,
+                ExecCheck.ShortRead => -Errno.EIO,
+                _ => -Errno.ENOEXEC,
+            };
+            if (bad == 0 && interpLen > 0) bad = CheckInterpreter(image + interpAt, interpLen);
             if (bad < 0) { Vfs.FileSystem.FreeContiguous(copy); image = copy = null; }
             return bad;
+        }
+
+        /// <summary>The bytes of a "#!" line execve reads (Linux's BINPRM_BUF_SIZE).</summary>
+        private const int ShebangBuffer = 256;
+
+        private static bool SpaceTab(byte c) => c == ' ' || c == '\t';
+        private static bool Terminator(byte c) => c == ' ' || c == '\t' || c == 0;
+
+        /// <summary>
+        /// Splits a "#!" line (<paramref name="d"/>, zero-padded) as Linux's binfmt_script: the
+        /// interpreter ends at a space, tab or NUL; everything after it up to the newline, trimmed,
+        /// is one argument. An interpreter name that runs to the end of the buffer without a
+        /// newline might be truncated, so it is refused (ENOEXEC), as is an empty one.
+        /// </summary>
+        private static long ParseShebang(byte* d, out int name, out int nameLen, out int arg, out int argLen)
+        {
+            name = nameLen = arg = argLen = 0;
+            const int bufEnd = ShebangBuffer - 1;
+            int end = 0;
+            while (end < ShebangBuffer && d[end] != '\n') end++;
+            if (end == ShebangBuffer)
+            {
+                int first = 2;
+                while (first < bufEnd && SpaceTab(d[first])) first++;
+                if (first == bufEnd) return -Errno.ENOEXEC;             // only spaces and tabs
+                int t = first;
+                while (t < bufEnd && !Terminator(d[t])) t++;
+                if (t == bufEnd) return -Errno.ENOEXEC;                 // the name may be cut short
+                end = bufEnd;
+            }
+            while (end > 2 && SpaceTab(d[end - 1])) end--;
+            int n = 2;
+            while (n < end && SpaceTab(d[n])) n++;
+            if (n >= end) return -Errno.ENOEXEC;                        // no interpreter name
+            int sep = n;
+            while (sep < end && !Terminator(d[sep])) sep++;
+            name = n;
+            nameLen = sep - n;
+            if (sep < end && d[sep] != 0)
+            {
+                int a = sep;
+                while (a < end && SpaceTab(d[a])) a++;
+                if (a < end) { arg = a; argLen = end - a; }
+            }
+            return 0;
+        }
+
+        /// <summary>
+        /// argv for the interpreter of a script: "interpreter [arg] script" and then the old argv
+        /// without its first word (binfmt_script's remove_arg_zero). E2BIG past the buffer.
+        /// </summary>
+        private static long ArgvForInterpreter(byte* argv, ref int argc, ref int argvLen, byte* name, int nameLen, byte* arg, int argLen,
+                                               byte* script, int scriptLen)
+        {
+            int first = 0;
+            if (argc > 0) { while (argv[first] != 0) first++; first++; }
+            int rest = argvLen - first;
+            int prefix = nameLen + 1 + (argLen > 0 ? argLen + 1 : 0) + scriptLen + 1;
+            if (prefix + rest > s_argCapacity) return -Errno.E2BIG;
+            Mem.Move(argv + prefix, argv + first, (ulong)rest);
+            int at = Append(argv, 0, name, nameLen);
+            if (argLen > 0) at = Append(argv, at, arg, argLen);
+            Append(argv, at, script, scriptLen);
+            argc = (argc > 0 ? argc - 1 : 0) + (argLen > 0 ? 3 : 2);
+            argvLen = prefix + rest;
+            return 0;
+        }
+
+        /// <summary>
+        /// The program's PT_INTERP as Linux's open_exec and load_elf_binary see it before the point of
+        /// no return: it must exist (ENOENT...), be a regular executable file (EACCES) not open for
+        /// writing (ETXTBSY), hold a whole ELF header (EIO) and be an x86-64 ELF file with a sound
+        /// program header table (ELIBBAD).
+        /// </summary>
+        private static long CheckInterpreter(byte* name, int nameLen)
+        {
+            long r = Process.FindExecutable(name, (ulong)nameLen, out Vfs.Inode node);
+            if (r < 0) { if (r == -Errno.ENOENT) MissingFiles.Record(name, nameLen); return r; }
+            if (NoExecMount()) return -Errno.EACCES;
+            r = Perm.Check(node, Perm.MAY_EXEC);
+            if (r < 0) return r;
+            if (node.WriteCount > 0) return -Errno.ETXTBSY;
+            byte* header = stackalloc byte[64];
+            if (Vfs.FileSystem.Read(node, 0, new System.Span<byte>(header, 64)) != 64) return -Errno.EIO;
+            return ElfFile.CheckInterpreter(header, (ulong)node.Size) == ExecCheck.Ok ? 0 : -Errno.ELIBBAD;
         }
 
         /// <summary>Point of no return: tear down the old image and start the new one in this syscall frame.</summary>
@@ -273,6 +347,7 @@ namespace Kernel
             // A fresh address space; the old one goes (or stays with the vfork parent that lent it).
             MemoryMap fresh = MemoryMap.Create();
             if (fresh == null) { strings.Release(); return -Errno.ENOMEM; }
+            p.NoteMaxRss();                                  // the old image's peak counts, as Linux's setmax_mm_hiwater_rss
             MemoryMap.ReleaseCurrent(fresh);
             p.Map = fresh;
             fresh.SetProgram(node);
@@ -306,7 +381,7 @@ namespace Kernel
                 Log.WriteBytes(path, (ulong)pathLen);
                 Log.Write(" failed after the old image was gone: ");
                 Log.WriteLine(elfError != ElfError.None ? ElfFile.Describe(elfError) : Errno.Name((int)-r));
-                Process.Kill(Signal.SIGKILL);
+                Process.Kill(Signal.SIGSEGV);                 // as Linux past the point of no return
                 return 0;
             }
             Process.Current.LoadBias = image.Bias;
@@ -316,7 +391,7 @@ namespace Kernel
             byte* random = stackalloc byte[16];
             Random.Fill(random, 16);
             ulong sp = InitialStack.Build(image, argv, (ulong)argvLen, argc, envp, (ulong)envpLen, envc, path, (ulong)pathLen + 1, random);
-            if (sp == 0) { Process.Kill(Signal.SIGKILL); return 0; }
+            if (sp == 0) { Process.Kill(Signal.SIGSEGV); return 0; }
 
             // Start the new program: clean registers and a fresh FPU/SSE state.
             *f = default;

@@ -32,6 +32,8 @@ namespace Kernel
             c.Pgid = parent.Pgid;
             c.Sid = parent.Sid;
             c.Umask = parent.Umask;
+            c.ThpDisable = parent.ThpDisable;
+            c.OomScoreAdj = parent.OomScoreAdj; c.OomScoreAdjMin = parent.OomScoreAdjMin;
             c.Nice = parent.Nice;
             c.IoPriority = parent.IoPriority;
             c.MemPolicy = parent.MemPolicy;
@@ -165,6 +167,7 @@ namespace Kernel
             Credentials.Release(t.Cred);
             t.Cred = from.Cred;
             t.TimerSlackNs = from.TimerSlackNs;
+            t.NoTsc = from.NoTsc;
             if (!from.ResetOnFork) { t.Policy = from.Policy; t.RtPriority = from.RtPriority; }
             else if (!from.IsRealtime) t.Policy = from.Policy;    // (reset: a real-time policy becomes SCHED_OTHER; the flag is not inherited)
         }
@@ -263,6 +266,7 @@ namespace Kernel
             FdTable.ReleaseTable();
             p.Files = null;
             Fork.ReleaseVforkParent(p);
+            p.NoteMaxRss();
             MemoryMap.ReleaseCurrent(null);
             p.Map = null;
             p.Cwd.CloseRef();
@@ -272,15 +276,23 @@ namespace Kernel
             Mm.KernelHeap.Free(p.Limits);
             p.Limits = null;
 
-            // Orphans go to init (pid 1, the kernel's process), which reaps them as they end; those that
-            // asked (PR_SET_PDEATHSIG) hear of their parent's death first.
+            // Orphans go to the nearest living ancestor that is a child subreaper, else to init (pid 1,
+            // the kernel's process), which reaps them as they end; those that asked (PR_SET_PDEATHSIG)
+            // hear of their parent's death first. A zombie handed to a subreaper is announced to it.
+            Process reaper = Process.Kernel;
+            for (Process a = p.Parent; a != null && a != Process.Kernel; a = a.Parent)
+                if (a.ChildSubreaper && !a.Exiting) { reaper = a; break; }
             while (p.FirstChild != null)
             {
                 Process c = p.FirstChild;
                 if (c.DeathSignal != 0 && !c.Zombie) SignalDelivery.SendToProcess(c, c.DeathSignal, SigInfo.From(SigInfo.SI_USER, p.Pid));
                 p.RemoveChild(c);
-                Process.Kernel.AddChild(c);
-                if (c.Zombie) Reap(c);
+                reaper.AddChild(c);
+                if (c.Zombie)
+                {
+                    if (reaper == Process.Kernel) Reap(c);
+                    else NotifyParent(c, c.ExitWaitStatus);
+                }
             }
             p.Zombie = true;
 
@@ -290,6 +302,12 @@ namespace Kernel
                 Process.MainExited = true;
                 return;
             }
+            NotifyParent(p, waitStatus);
+        }
+
+        /// <summary>Zombie <paramref name="p"/> tells its parent (SIGCHLD, a woken wait), or is reaped at once when nobody will wait for it.</summary>
+        private static void NotifyParent(Process p, int waitStatus)
+        {
             Process parent = p.Parent;
             if (parent == Process.Kernel || parent == null) { Reap(p); return; }
             // A parent that ignores SIGCHLD (or set SA_NOCLDWAIT) leaves no zombies behind.
@@ -377,7 +395,7 @@ namespace Kernel
                     int found = c.Pid;
                     if (wstatus != 0 && UserMemory.Write(wstatus, status) != 0) return -Errno.EFAULT;
                     if (f->A3 != 0 && UserMemory.Write(f->A3, SysIdentity.OfWaitedChild(c)) != 0) return -Errno.EFAULT;
-                    if (c.Zombie) ProcessExit.Reap(c);
+                    if (c.Zombie) { self.NoteChildMaxRss(c); ProcessExit.Reap(c); }
                     return found;
                 }
                 if (!any) return -Errno.ECHILD;
@@ -451,7 +469,7 @@ namespace Kernel
                     si.Stime = ru.StimeSec * 100 + ru.StimeUsec / 10000;
                     if (infop != 0 && (UserMemory.Zero(infop, 128) != 0 || UserMemory.Write(infop, si) != 0)) return -Errno.EFAULT;
                     if (f->A4 != 0 && UserMemory.Write(f->A4, ru) != 0) return -Errno.EFAULT;
-                    if (c.Zombie && !keep) ProcessExit.Reap(c);
+                    if (c.Zombie && !keep) { self.NoteChildMaxRss(c); ProcessExit.Reap(c); }
                     return 0;
                 }
                 if (!any) return -Errno.ECHILD;

@@ -24,6 +24,27 @@ namespace Kernel
     {
         public static Process Current => Thread.Current.Process;
 
+        /// <summary>Folds the current image's peak into <see cref="MaxRssKb"/> (before exec or exit drops the map).</summary>
+        public void NoteMaxRss()
+        {
+            ulong kb = Memory.AddressSpace.PeakOf(Map) * 4;
+            if (kb > MaxRssKb) MaxRssKb = kb;
+        }
+
+        /// <summary>ru_maxrss for RUSAGE_SELF: the largest of the earlier images' and the live one's peak.</summary>
+        public ulong MaxRssNowKb()
+        {
+            ulong kb = Memory.AddressSpace.PeakOf(Map) * 4;
+            return kb > MaxRssKb ? kb : MaxRssKb;
+        }
+
+        /// <summary>A waited-for child's peak (its own and its children's) joins RUSAGE_CHILDREN's, as Linux's cmaxrss.</summary>
+        public void NoteChildMaxRss(Process c)
+        {
+            ulong kb = c.MaxRssKb > c.ChildMaxRssKb ? c.MaxRssKb : c.ChildMaxRssKb;
+            if (kb > ChildMaxRssKb) ChildMaxRssKb = kb;
+        }
+
         public int Pid, Pgid, Sid;
         public Process Parent, FirstChild, NextSibling;
         public Process AllNext;                 // every process not yet reaped
@@ -34,6 +55,10 @@ namespace Kernel
         public Vfs.Inode Cwd;                   // holds an open reference (OpenRef), as a descriptor would
         public Vfs.Inode Root;                  // chroot's directory (null: the tree's root)
         public ulong Umask = 0x12;
+        public bool ChildSubreaper;             // PR_SET_CHILD_SUBREAPER: orphans below come here instead of to init
+        public bool ThpDisable;                 // PR_SET_THP_DISABLE (no huge pages here anyway; kept, inherited, kept across exec)
+        public int OomScoreAdj, OomScoreAdjMin;  // /proc/PID/oom_score_adj: kept and inherited (no OOM killer reads it)
+        public ulong MaxRssKb, ChildMaxRssKb;  // ru_maxrss of its earlier images and, for RUSAGE_CHILDREN, of the children it waited for
         public byte* ExePath; public ulong ExePathLen;
         public byte* Argv, Envp; public ulong ArgvLength, EnvpLength;
         public ExecStrings Strings;             // owner of ExePath/Argv/Envp after an exec (null: the boot image's)
@@ -413,7 +438,7 @@ namespace Kernel
             {
                 ulong addr = Native.ReadCr2();
                 bool write = (f->ErrorCode & 2) != 0, exec = (f->ErrorCode & 16) != 0;
-                AddressSpace.OutOfMemory = false;
+                AddressSpace.OutOfMemory = AddressSpace.BeyondEndOfFile = false;
                 // Not present (demand paging), or a write to a present copy-on-write page.
                 if (((f->ErrorCode & 1) == 0 || write) && AddressSpace.HandleFault(addr, write, exec)) { Current.MinorFaults++; AllMinorFaults++; return; }
                 if (AddressSpace.OutOfMemory)
@@ -437,7 +462,8 @@ namespace Kernel
                 _ => Signal.SIGSEGV,
             };
             // si_code and si_addr as Linux's traps give them: a page fault says SEGV_ACCERR when a region
-            // covers the address (wrong rights), else SEGV_MAPERR, at the address; divide error
+            // covers the address (wrong rights), else SEGV_MAPERR, or SIGBUS BUS_ADRERR past the end of
+            // a mapped file, at the address; divide error
             // FPE_INTDIV, invalid opcode ILL_ILLOPN, single step TRAP_TRACE and the floating-point
             // exceptions their FPE_* code, at the instruction; alignment BUS_ADRALN; the rest (int3,
             // #GP from a privileged instruction, a non-canonical address or an `int N` the gate refuses,
@@ -446,7 +472,11 @@ namespace Kernel
             ulong faultAddr = f->Rip;
             switch (v)
             {
-                case 14: faultAddr = Native.ReadCr2(); siCode = AddressSpace.Find(faultAddr) >= 0 ? 2 : 1; break;
+                case 14:
+                    faultAddr = Native.ReadCr2();
+                    if (AddressSpace.BeyondEndOfFile) { sig = Signal.SIGBUS; siCode = 2; }      // BUS_ADRERR
+                    else siCode = AddressSpace.Find(faultAddr) >= 0 ? 2 : 1;
+                    break;
                 case 0: siCode = 1; break;
                 case 6: siCode = 2; break;
                 case 1: siCode = 2; break;

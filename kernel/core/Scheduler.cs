@@ -189,6 +189,16 @@ namespace Kernel
             Native.RestoreInterrupts(interrupts);
         }
 
+        private static bool s_tscDisabled;       // CR4.TSD as loaded (idle keeps whatever it finds: it runs no user code)
+
+        /// <summary>CR4.TSD on or off: with it, rdtsc in user mode is a #GP (SIGSEGV), as Linux's PR_TSC_SIGSEGV.</summary>
+        public static void SetTscDisabled(bool on)
+        {
+            ulong cr4 = Native.ReadCr4();
+            Native.WriteCr4(on ? cr4 | (1UL << 2) : cr4 & ~(1UL << 2));
+            s_tscDisabled = on;
+        }
+
         private static void SwitchTo(Thread next)
         {
             Thread prev = Thread.Current;
@@ -210,6 +220,7 @@ namespace Kernel
                 Cpu.TaskState.Rsp0 = next.StackTop;
                 *(ulong*)SyscallSymbols()[1] = next.StackTop;
             }
+            if (next != s_idle && next.NoTsc != s_tscDisabled) SetTscDisabled(next.NoTsc);
             CpuTime.Switch(prev, next);
             Syscalls.SyscallReturnState.Switch(prev, next);
             Thread.Current = next;

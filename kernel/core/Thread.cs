@@ -72,6 +72,7 @@ namespace Kernel
         public bool NoNewPrivs;               // PR_SET_NO_NEW_PRIVS (inherited; never cleared)
         public Credentials Cred;              // shared with the threads and children made since its last set* call (kernel/core/Credentials.cs)
         public Syscalls.Key ThreadKeyring;    // KEY_SPEC_THREAD_KEYRING (syscall/SysKeys.cs)
+        public bool NoTsc;                    // PR_SET_TSC(PR_TSC_SIGSEGV): CR4.TSD while it runs, so its rdtsc faults
         public ulong TimerSlackNs = 50_000;   // PR_SET_TIMERSLACK (recorded: timers here have tick granularity)
 
         // ptrace (kernel/core/Ptrace.cs, syscall/SysPtrace.cs). The user registers of a stopped

@@ -170,6 +170,62 @@ namespace Kernel.Fs
         }
     }
 
+    /// <summary>
+    /// /proc/PID/oom_score_adj (and /proc/self's): a number in [-1000, 1000] kept per process and
+    /// inherited by fork. Going below the lowest value a CAP_SYS_RESOURCE writer set needs that
+    /// capability (EACCES), as Linux's oom_score_adj_write; there is no OOM killer to read it.
+    /// </summary>
+    internal sealed unsafe class OomScoreAdjFile : SpecialInode
+    {
+        public Process Owner;
+        public bool Self;
+        public OomScoreAdjFile(Process p, bool self) { Owner = self ? null : p; Self = self; }
+        public void Orphan() { Owner = null; Self = false; }
+
+        public override long Read(long offset, Span<byte> dst)
+        {
+            if (offset < 0) return -Errno.EINVAL;
+            Process p = Self ? Process.Current : Owner;
+            if (p == null) return 0;
+            var t = TextBuffer.Rent();
+            if (t.P == null) return -Errno.ENOMEM;
+            if (p.OomScoreAdj < 0) t.Byte((byte)'-');
+            t.Dec((ulong)(p.OomScoreAdj < 0 ? -p.OomScoreAdj : p.OomScoreAdj));
+            t.Byte((byte)'\n');
+            return t.CopyOutAndFree(offset, dst);
+        }
+
+        public override long Write(long offset, ReadOnlySpan<byte> src)
+        {
+            Process p = Self ? Process.Current : Owner;
+            if (p == null) return -Errno.ESRCH;
+            // kstrtoint after stripping white space, from at most 23 bytes
+            int n = src.Length < 23 ? src.Length : 23, i = 0;
+            while (i < n && IsSpace(src[i])) i++;
+            while (n > i && IsSpace(src[n - 1])) n--;
+            bool neg = i < n && src[i] == '-';
+            if (i < n && (src[i] == '-' || src[i] == '+')) i++;
+            if (i >= n) return -Errno.EINVAL;
+            long v = 0;
+            for (; i < n; i++)
+            {
+                if (src[i] < '0' || src[i] > '9') return -Errno.EINVAL;
+                v = v * 10 + (src[i] - '0');
+                if (v > int.MaxValue) return -Errno.ERANGE;
+            }
+            if (neg) v = -v;
+            if (v < -1000 || v > 1000) return -Errno.EINVAL;
+            bool capable = Credentials.Current.Capable(Cap.SYS_RESOURCE);
+            if (v < p.OomScoreAdjMin && !capable) return -Errno.EACCES;
+            p.OomScoreAdj = (int)v;
+            if (capable) p.OomScoreAdjMin = (int)v;
+            return src.Length;
+        }
+
+        private static bool IsSpace(byte b) => b == ' ' || (b >= 9 && b <= 13);
+        public override int Truncate(long size) => 0;
+    }
+
     /// <summary>A read-only file whose whole content is produced on each read (/proc, /sys).</summary>
     internal sealed unsafe class GeneratedFile : SpecialInode
     {
@@ -299,6 +355,7 @@ namespace Kernel.Fs
             Gen(ProcSelf, "mounts", &ProcFs.Mounts);
             Gen(ProcSelf, "mountinfo", &ProcFs.MountInfo);
             Add(ProcSelf, "mem", new ProcessMemFile(null, true), 0x8000 | 0x180, 0);
+            Add(ProcSelf, "oom_score_adj", new OomScoreAdjFile(null, true), 0x8000 | 0x1A4, 0);
             Link(proc, "mounts", "self/mounts");
             Gen(proc, "meminfo", &ProcFs.Meminfo);
             Gen(proc, "vmstat", &ProcFs.Vmstat);
@@ -307,6 +364,7 @@ namespace Kernel.Fs
             Gen(proc, "uptime", &ProcFs.Uptime);
             Gen(proc, "loadavg", &ProcFs.Loadavg);
             Gen(proc, "version", &ProcFs.Version);
+            Gen(proc, "config.gz", &ProcFs.ConfigGz);
             Gen(proc, "filesystems", &ProcFs.Filesystems);
             Inode sys = Dir(proc, "sys");
             Inode kernel = Dir(sys, "kernel");
@@ -317,6 +375,9 @@ namespace Kernel.Fs
             Gen(kernel, "version", &ProcFs.KernelVersion);
             Gen(kernel, "pid_max", &ProcFs.PidMax);
             Gen(kernel, "ngroups_max", &ProcFs.NgroupsMax);
+            Gen(kernel, "tainted", &ProcFs.Zero);
+            Gen(kernel, "core_pattern", &ProcFs.CorePattern);
+            Gen(kernel, "threads-max", &ProcFs.ThreadsMax);
             Inode random = Dir(kernel, "random");
             Gen(random, "boot_id", &ProcFs.Uuid);
             Gen(random, "uuid", &ProcFs.Uuid);

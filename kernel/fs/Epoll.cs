@@ -13,6 +13,8 @@ namespace Kernel.Fs
 {
     internal sealed unsafe class EpollFile : File
     {
+        public override long Seek(long offset, int whence) => 0;      // noop_llseek, as Linux: lseek succeeds and nothing moves
+
         public override string AnonName => "[eventpoll]";
         public int[] Fds = new int[16];
         public File[] Files = new File[16];
@@ -97,6 +99,8 @@ namespace Kernel.Fs
             return d;
         }
         private const uint EPOLLONESHOT = 1u << 30, EPOLLET = 1u << 31, EPOLLEXCLUSIVE = 1u << 28;
+        // EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP, EPOLLWAKEUP, EPOLLET, EPOLLEXCLUSIVE
+        private const uint ExclusiveOk = 0x1 | 0x4 | 0x8 | 0x10 | (1u << 29) | EPOLLET | EPOLLEXCLUSIVE;
         public const uint Disabled = 1u << 27;                         // kernel-only: a fired EPOLLONESHOT entry
         private const uint EPOLLOUT = 4, EPOLLIN_LIKE = 1 | 2 | 0x40 | 0x2000;   // IN, PRI, RDNORM, RDHUP
 
@@ -145,6 +149,10 @@ namespace Kernel.Fs
             {
                 if (UserMemory.Read(f->A3, out uint ev) != 0 || UserMemory.Read(f->A3 + 4, out ulong d) != 0) return -Errno.EFAULT;
                 events = ev; data = d;
+                // EPOLLEXCLUSIVE: only at ADD, only with in/out/err/hup/et/wakeup, never on an epoll (EINVAL).
+                if ((events & EPOLLEXCLUSIVE) != 0 &&
+                    (op == EPOLL_CTL_MOD || (op == EPOLL_CTL_ADD && (target is EpollFile || (events & ~ExclusiveOk) != 0))))
+                    return -Errno.EINVAL;
             }
             int i = ep.Find(fd, target);
             switch (op)
@@ -157,6 +165,7 @@ namespace Kernel.Fs
                     return 0;
                 case EPOLL_CTL_MOD:
                     if (i < 0) return -Errno.ENOENT;
+                    if ((ep.Events[i] & EPOLLEXCLUSIVE) != 0) return -Errno.EINVAL;   // an exclusive entry cannot be modified
                     ep.Events[i] = events; ep.Data[i] = data; ep.OutReported[i] = false; ep.InSeen[i] = 0;
                     return 0;
                 case EPOLL_CTL_DEL:
@@ -193,7 +202,9 @@ namespace Kernel.Fs
         {
             if (!(FdTable.Get(epfd) is EpollFile ep)) return FdTable.Get(epfd) == null ? -Errno.EBADF : -Errno.EINVAL;
             if (maxEvents <= 0 || maxEvents > 65536) return -Errno.EINVAL;
-            if (!AddressSpace.IsUserRange(events, (ulong)maxEvents * 12, true)) return -Errno.EFAULT;
+            // Only the range is checked up front (access_ok); a bad page faults when an event is copied.
+            ulong end = events + (ulong)maxEvents * 12;
+            if (end < events || end > AddressSpace.UserEnd) return -Errno.EFAULT;
             ulong deadline = timeoutMs < 0 ? ulong.MaxValue : Drivers.Tsc.MonotonicNs() + (ulong)timeoutMs * 1_000_000;
             byte* rec = stackalloc byte[12];
             while (true)
@@ -208,7 +219,7 @@ namespace Kernel.Fs
                     if (ready == 0) continue;
                     *(uint*)rec = ready;
                     *(ulong*)(rec + 4) = ep.Data[i];
-                    if (UserMemory.CopyTo(events + (ulong)n * 12, rec, 12) != 0) return -Errno.EFAULT;
+                    if (UserMemory.CopyTo(events + (ulong)n * 12, rec, 12) != 0) return n > 0 ? n : -Errno.EFAULT;
                     n++;
                     if ((ep.Events[i] & EPOLLONESHOT) != 0) ep.Events[i] |= Disabled;
                 }

@@ -27,6 +27,7 @@ namespace Kernel.Fs
         public long Offset;
         public Inode Node;         // null for anonymous files (pipes, console)
         public bool WriteBlocked;  // a write ended in EAGAIN since epoll last reported EPOLLOUT (EPOLLET)
+        public int OwnerId, OwnerType, AsyncSignal;   // F_SETOWN(_EX) and F_SETSIG (recorded: no SIGIO is sent)
 
         public bool CanRead => (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_WRONLY && (Flags & OpenFlags.O_PATH) == 0;
         public bool CanWrite => (Flags & OpenFlags.O_ACCMODE) != OpenFlags.O_RDONLY && (Flags & OpenFlags.O_PATH) == 0;
@@ -63,6 +64,8 @@ namespace Kernel.Fs
         public File[] Files;
         public bool[] Cloexec;
         public int Refs = 1;
+        /// <summary>Every descriptor below this is in use (Linux's next_fd): the search for a free one starts here.</summary>
+        public int NextFree;
 
         public FileTable() : this(InitialSize) { }
         private FileTable(int size) { Files = new File[size]; Cloexec = new bool[size]; }
@@ -88,7 +91,7 @@ namespace Kernel.Fs
         /// <summary>fork: a table referring to the same open files (each gains a reference).</summary>
         public FileTable Copy()
         {
-            var t = new FileTable(Files.Length);
+            var t = new FileTable(Files.Length) { NextFree = NextFree };
             for (int fd = 0; fd < Files.Length; fd++)
             {
                 t.Files[fd] = Files[fd];
@@ -170,12 +173,15 @@ namespace Kernel.Fs
         {
             FileTable t = T;
             int limit = Limit;
-            for (int fd = minFd < 0 ? 0 : minFd; fd < limit; fd++)
+            if (minFd < 0) minFd = 0;
+            int start = minFd > t.NextFree ? minFd : t.NextFree;     // below NextFree all are taken
+            for (int fd = start; fd < limit; fd++)
             {
                 if (fd < t.Size && t.Files[fd] != null) continue;
                 t.Grow(fd);
                 t.Files[fd] = f;
                 t.Cloexec[fd] = cloexec;
+                if (minFd <= t.NextFree) t.NextFree = fd + 1;
                 return fd;
             }
             return -Errno.EMFILE;
@@ -199,6 +205,7 @@ namespace Kernel.Fs
             if (f == null) return -Errno.EBADF;
             T.Files[fd] = null;
             T.Cloexec[fd] = false;
+            if (fd < T.NextFree) T.NextFree = fd;
             if (f.Node != null) Locks.ReleaseProcessLocks(f.Node);
             Release(f);
             return 0;

@@ -316,7 +316,11 @@ namespace Kernel.Fs
 
         public override short Poll()
         {
-            if (WriteEnd) return P.Readers == 0 ? PollBits.POLLERR : P.Count < P.Capacity ? PollBits.POLLOUT : (short)0;
+            if (WriteEnd)
+            {
+                short w = P.Count < P.Capacity ? PollBits.POLLOUT : (short)0;     // room is reported with or without readers
+                return P.Readers == 0 ? (short)(w | PollBits.POLLERR) : w;
+            }
             short r = 0;
             if (P.Count > 0) r |= PollBits.POLLIN;
             if (P.Writers == 0) r |= PollBits.POLLHUP;

@@ -194,12 +194,12 @@ namespace Kernel.Fs
             ulong deadline = Deadline(SendTimeoutNs);
             if (Udp != null)
             {
-                IpEndpoint to = Udp.Remote;
+                IpEndpoint to = default;                    // the connected peer (its port may be 0)
                 if (addr != null)
                 {
                     if (!Parse(addr, addrLen, false, out to, out long e)) return e;
                 }
-                else if (to.Port == 0) return -Errno.EDESTADDRREQ;
+                else if (!Udp.IsConnected) return -Errno.EDESTADDRREQ;
                 while (true)
                 {
                     long r = Udp.SendTo(new System.ReadOnlySpan<byte>(src, (int)n), to, Now);
@@ -257,6 +257,7 @@ namespace Kernel.Fs
                 }
             }
             if (_listening) return -Errno.ENOTCONN;
+            if ((flags & SocketConst.MSG_OOB) != 0) return -Errno.EINVAL;     // no urgent byte is ever held (tcp_recv_urg)
             long done = 0;
             bool waitAll = (flags & SocketConst.MSG_WAITALL) != 0 && !peek;
             while (true)
@@ -285,7 +286,7 @@ namespace Kernel.Fs
 
         public override long Shutdown(int how)
         {
-            if (Tcp == null) return Udp.Remote.Port == 0 ? -Errno.ENOTCONN : 0;
+            if (Tcp == null) return Udp.IsConnected ? 0 : -Errno.ENOTCONN;
             long r = Tcp.Shutdown(how, Now);
             NetService.Flush();
             return r;
@@ -346,6 +347,14 @@ namespace Kernel.Fs
                     case SocketConst.TCP_KEEPINTVL: v = Tcp.KeepIntervalSec; break;
                     case SocketConst.TCP_KEEPCNT: v = Tcp.KeepCount; break;
                     case SocketConst.TCP_MAXSEG: v = 1460; break;
+                    case SocketConst.TCP_INFO:
+                    {
+                        if (*len < TcpSocket.InfoSize) return -Errno.EINVAL;           // the caller's buffer: it copies what the user asked for
+                        Mem.Zero(value, TcpSocket.InfoSize);
+                        Tcp.WriteInfo(value);
+                        *len = TcpSocket.InfoSize;
+                        return 0;
+                    }
                     default: return -Errno.ENOPROTOOPT;
                 }
             }
@@ -367,7 +376,7 @@ namespace Kernel.Fs
                     default: return -Errno.ENOPROTOOPT;
                 }
             }
-            else return -Errno.ENOPROTOOPT;
+            else return Domain == SocketConst.AF_INET ? -Errno.EOPNOTSUPP : -Errno.ENOPROTOOPT;   // ip_getsockopt vs ipv6_getsockopt on another level
             if (*len < 4) return -Errno.EINVAL;
             *(int*)value = v;
             *len = 4;

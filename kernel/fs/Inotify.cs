@@ -29,6 +29,8 @@ namespace Kernel.Fs
 
     internal sealed unsafe class InotifyFile : File
     {
+        public override long Seek(long offset, int whence) => 0;      // noop_llseek, as Linux: lseek succeeds and nothing moves
+
         public const int MaxQueued = 16384;         // /proc/sys/fs/inotify/max_queued_events
         private const int HeaderSize = 16;
         public override string AnonName => "inotify";

@@ -45,29 +45,45 @@ namespace Kernel.Fs
 
         public static long PidfdSendSignal(SyscallFrame* f)
         {
-            if (!(FdTable.Get((int)f->A0) is PidFile pf)) return FdTable.Get((int)f->A0) == null ? -Errno.EBADF : -Errno.EINVAL;
+            // flags: at most one of PIDFD_SIGNAL_THREAD (the process's main thread), _THREAD_GROUP (the
+            // process, as 0 for a process pidfd) and _PROCESS_GROUP (its process group).
+            ulong flags = f->A3;
+            if ((flags & ~7UL) != 0 || (flags & (flags - 1)) != 0) return -Errno.EINVAL;
+            File file = FdTable.Get((int)f->A0);
+            if (file == null) return -Errno.EBADF;
+            if (!(file is PidFile pf)) return -Errno.EBADF;                  // pidfd_to_pid: not a pidfd
             int sig = (int)f->A1;
-            if (f->A3 != 0 || sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
             Process p = pf.Target;
-            if (p == null || p.Zombie) return -Errno.ESRCH;
-            if (!Syscalls.SignalDelivery.MayKill(p, sig)) return -Errno.EPERM;
-            if (sig == 0) return 0;
-            var si = SigInfo.From(SigInfo.SI_USER, Process.Current.Pid);
+            var si = SigInfo.From(flags == PIDFD_SIGNAL_THREAD ? SigInfo.SI_TKILL : SigInfo.SI_USER, Process.Current.Pid);
             if (f->A2 != 0)
             {
                 byte* info = stackalloc byte[128];
                 if (UserMemory.CopyFrom(info, f->A2, 128) != 0) return -Errno.EFAULT;
+                if (*(int*)info != sig) return -Errno.EINVAL;              // si_signo must be the signal sent
                 si = new SigInfo { Code = *(int*)(info + 8), Pid = *(int*)(info + 16), Uid = *(int*)(info + 20), Addr = *(ulong*)(info + 24), HasAddr = true };
-                if ((si.Code >= 0 || si.Code == SigInfo.SI_TKILL) && p != Process.Current) return -Errno.EPERM;
+                if ((si.Code >= 0 || si.Code == SigInfo.SI_TKILL) && (p != Process.Current || flags == PIDFD_SIGNAL_PROCESS_GROUP)) return -Errno.EPERM;
             }
-            SignalDelivery.SendToProcess(p, sig, si);
+            if (sig < 0 || sig > Signal.NSIG) return -Errno.EINVAL;
+            if (p == null || p.Zombie) return -Errno.ESRCH;
+            if (!Syscalls.SignalDelivery.MayKill(p, sig)) return -Errno.EPERM;
+            if (sig == 0) return 0;
+            if (flags == PIDFD_SIGNAL_THREAD)
+            {
+                Thread t = p.FindThread(p.Pid);
+                if (t == null) return -Errno.ESRCH;
+                SignalDelivery.SendToThread(t, sig, si);
+            }
+            else if (flags == PIDFD_SIGNAL_PROCESS_GROUP) SignalDelivery.SendToGroup(p.Pgid, sig, si);
+            else SignalDelivery.SendToProcess(p, sig, si);
             return 0;
         }
 
+        private const ulong PIDFD_SIGNAL_THREAD = 1, PIDFD_SIGNAL_THREAD_GROUP = 2, PIDFD_SIGNAL_PROCESS_GROUP = 4;
+
         public static long PidfdGetfd(SyscallFrame* f)
         {
-            if (!(FdTable.Get((int)f->A0) is PidFile pf)) return FdTable.Get((int)f->A0) == null ? -Errno.EBADF : -Errno.EINVAL;
             if (f->A2 != 0) return -Errno.EINVAL;
+            if (!(FdTable.Get((int)f->A0) is PidFile pf)) return -Errno.EBADF;   // no file, or not a pidfd
             Process p = pf.Target;
             if (p == null || p.Zombie || p.Files == null) return -Errno.ESRCH;
             if (!TaskAccess.May(p, false)) return -Errno.EPERM;

@@ -171,6 +171,7 @@ namespace Kernel.Fs
             {
                 if (node is ProcessFile pf) pf.Orphan();
                 else if (node is ProcessMemFile mf) mf.Orphan();
+                else if (node is OomScoreAdjFile of) of.Orphan();
                 FileSystem.Unlink(dir, n.Slice(0, len));
             }
             DeadInodes.Drop(node);           // freed at the syscall's end, or at the last close of a file still open
@@ -258,6 +259,8 @@ namespace Kernel.Fs
             Add(dir, "environ", p, &EnvironOf);
             Add(dir, "maps", p, &MapsOf);
             AddMem(dir, p, false);
+            Span<byte> o = stackalloc byte[16];
+            FileSystem.AddSpecial(dir, Name(o, "oom_score_adj"), new OomScoreAdjFile(p, false) { Mode = 0x8000 | 0x1A4 });
         }
 
         /// <summary>dir/mem (mode 0600): the memory of <paramref name="p"/>, or of whoever reads under /proc/self.</summary>
@@ -441,7 +444,8 @@ namespace Kernel.Fs
             t.Str(" \n");                                 // Linux's trailing space
 
             ulong pages = p.Map != null ? p.Map.PagesMapped : 0;
-            t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);
+            t.Str("VmSize:\t"); t.Dec(pages * 4); t.Str(" kB\nVmHWM:\t"); t.Dec(p.MaxRssNowKb());
+            t.Str(" kB\nVmRSS:\t"); t.Dec(pages * 4);
             t.Str(" kB\nThreads:\t"); t.Dec((ulong)p.ThreadCount);
             t.Str("\nSigQ:\t0/0\nSigPnd:\t"); t.Hex(th != null ? th.Pending : 0, 16);
             t.Str("\nShdPnd:\t"); t.Hex(p.Pending, 16);
@@ -740,6 +744,53 @@ namespace Kernel.Fs
             t.Str("0.00 0.00 0.00 "); t.Dec((ulong)Scheduler.RunnableCount); t.Byte((byte)'/'); t.Dec((ulong)threads);
             t.Byte((byte)' '); t.Dec(Process.Forks + 1); t.Byte((byte)'\n');
         }
+        // /proc/config.gz (CONFIG_IKCONFIG_PROC): what this kernel implements, in Kconfig's words, so
+        // that programs reading the configuration (LTP's needs_kconfigs) learn what is here and what
+        // is not. Options left out are unknown to it, as absent from a real .config.
+        private const string KernelConfig =
+            "#\n# compat unikernel 6.1.0-compat configuration\n#\n" +
+            "CONFIG_64BIT=y\nCONFIG_X86_64=y\nCONFIG_MMU=y\n# CONFIG_SMP is not set\nCONFIG_LOCALVERSION=\"-compat\"\n" +
+            "CONFIG_HZ_100=y\nCONFIG_HZ=100\nCONFIG_PREEMPT_NONE=y\nCONFIG_HIGH_RES_TIMERS=y\nCONFIG_POSIX_TIMERS=y\n" +
+            "CONFIG_MULTIUSER=y\nCONFIG_SYSVIPC=y\nCONFIG_POSIX_MQUEUE=y\nCONFIG_FUTEX=y\nCONFIG_EPOLL=y\nCONFIG_SIGNALFD=y\n" +
+            "CONFIG_TIMERFD=y\nCONFIG_EVENTFD=y\nCONFIG_AIO=y\nCONFIG_IO_URING=y\nCONFIG_ADVISE_SYSCALLS=y\nCONFIG_MEMBARRIER=y\n" +
+            "CONFIG_CROSS_MEMORY_ATTACH=y\nCONFIG_FHANDLE=y\nCONFIG_BSD_PROCESS_ACCT=y\nCONFIG_SECCOMP=y\nCONFIG_SECCOMP_FILTER=y\n" +
+            "CONFIG_KEYS=y\nCONFIG_INOTIFY_USER=y\n# CONFIG_FANOTIFY is not set\nCONFIG_PROC_FS=y\nCONFIG_SYSFS=y\nCONFIG_TMPFS=y\n" +
+            "CONFIG_TMPFS_XATTR=y\n# CONFIG_TMPFS_POSIX_ACL is not set\nCONFIG_NET=y\nCONFIG_INET=y\nCONFIG_IPV6=y\nCONFIG_UNIX=y\n" +
+            "# CONFIG_NAMESPACES is not set\n# CONFIG_UTS_NS is not set\n# CONFIG_TIME_NS is not set\n# CONFIG_IPC_NS is not set\n" +
+            "# CONFIG_USER_NS is not set\n# CONFIG_PID_NS is not set\n# CONFIG_NET_NS is not set\n# CONFIG_CGROUPS is not set\n" +
+            "# CONFIG_MODULES is not set\n# CONFIG_BLOCK is not set\n# CONFIG_SWAP is not set\n# CONFIG_QUOTA is not set\n" +
+            "# CONFIG_USERFAULTFD is not set\n# CONFIG_PERF_EVENTS is not set\n# CONFIG_BPF_SYSCALL is not set\n" +
+            "# CONFIG_TRANSPARENT_HUGEPAGE is not set\n# CONFIG_HUGETLBFS is not set\n# CONFIG_SECRETMEM is not set\n" +
+            "# CONFIG_SECURITY_LANDLOCK is not set\n# CONFIG_KEXEC is not set\n";
+
+        /// <summary>/proc/config.gz: <see cref="KernelConfig"/> as a gzip member of stored deflate blocks.</summary>
+        public static void ConfigGz(ref TextBuffer t)
+        {
+            string c = KernelConfig;
+            t.Byte(0x1F); t.Byte(0x8B); t.Byte(8); t.Byte(0);              // magic, deflate, no flags
+            t.Byte(0); t.Byte(0); t.Byte(0); t.Byte(0); t.Byte(0); t.Byte(3);   // no mtime, no extra flags, Unix
+            uint crc = 0xFFFFFFFF;
+            int pos = 0;
+            do
+            {
+                int n = c.Length - pos < 65535 ? c.Length - pos : 65535;
+                bool last = pos + n == c.Length;
+                t.Byte((byte)(last ? 1 : 0));                                // BFINAL, BTYPE 00 (stored), byte-aligned
+                t.Byte((byte)n); t.Byte((byte)(n >> 8)); t.Byte((byte)~n); t.Byte((byte)(~n >> 8));
+                for (int i = 0; i < n; i++)
+                {
+                    byte b = (byte)c[pos + i];
+                    t.Byte(b);
+                    crc ^= b;
+                    for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (uint)-(int)(crc & 1));
+                }
+                pos += n;
+            } while (pos < c.Length);
+            crc = ~crc;
+            for (int k = 0; k < 32; k += 8) t.Byte((byte)(crc >> k));
+            for (int k = 0; k < 32; k += 8) t.Byte((byte)((uint)c.Length >> k));
+        }
+
         public static void Version(ref TextBuffer t) => t.Str("Linux version 6.1.0-compat (compat unikernel, C# NativeAOT) #1 SMP\n");
         /// <summary>The file system types this kernel knows, in Linux's registration order (/proc/filesystems and sysfs(2) list them); all are nodev.</summary>
         public const int FileSystemTypeCount = 8;
@@ -766,6 +817,9 @@ namespace Kernel.Fs
         public static void KernelVersion(ref TextBuffer t) => t.Str("#1 SMP compat unikernel\n");
         public static void PidMax(ref TextBuffer t) => t.Str("32768\n");
         public static void NgroupsMax(ref TextBuffer t) => t.Str("65536\n");
+        public static void CorePattern(ref TextBuffer t) => t.Str("core\n");
+        // kernel.threads-max: twice the default RLIMIT_NPROC (4096), the relation Linux sets up at boot.
+        public static void ThreadsMax(ref TextBuffer t) => t.Str("8192\n");
         public static void Zero(ref TextBuffer t) => t.Str("0\n");
         public static void AioNr(ref TextBuffer t) { t.Dec(AioContext.SystemNr); t.Byte((byte)'\n'); }
         public static void AioMaxNr(ref TextBuffer t) { t.Dec(AioContext.MaxNr); t.Byte((byte)'\n'); }

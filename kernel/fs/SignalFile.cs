@@ -7,6 +7,8 @@ namespace Kernel.Fs
 {
     internal sealed unsafe class SignalFile : File
     {
+        public override long Seek(long offset, int whence) => 0;      // noop_llseek, as Linux: lseek succeeds and nothing moves
+
         public override string AnonName => "[signalfd]";
         public ulong Mask;
         private const int RecordSize = 128;

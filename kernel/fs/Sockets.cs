@@ -85,6 +85,8 @@ namespace Kernel.Fs
     /// <summary>eventfd: a 64-bit counter; read returns and clears it (or decrements by one in semaphore mode).</summary>
     internal sealed unsafe class EventFile : File
     {
+        public override long Seek(long offset, int whence) => 0;      // noop_llseek, as Linux: lseek succeeds and nothing moves
+
         public override string AnonName => "[eventfd]";
         public ulong Counter;
         public bool Semaphore;
@@ -137,10 +139,12 @@ namespace Kernel.Fs
         public static long Socketpair(SyscallFrame* f)
         {
             int domain = (int)f->A0, type = (int)f->A1, kind = type & SocketConst.SOCK_TYPE_MASK;
-            if (domain != SocketConst.AF_UNIX) return -Errno.EAFNOSUPPORT;
             if ((type & ~(SocketConst.SOCK_TYPE_MASK | SocketConst.SOCK_NONBLOCK | SocketConst.SOCK_CLOEXEC)) != 0) return -Errno.EINVAL;
+            // Internet sockets exist but cannot be made in pairs (sock_no_socketpair); other families are unknown.
+            if (domain == SocketConst.AF_INET || domain == SocketConst.AF_INET6) return -Errno.EOPNOTSUPP;
+            if (domain != SocketConst.AF_UNIX) return -Errno.EAFNOSUPPORT;
             if (kind != SocketConst.SOCK_STREAM && kind != SocketConst.SOCK_DGRAM && kind != SocketConst.SOCK_SEQPACKET) return -Errno.EOPNOTSUPP;
-            if ((int)f->A2 != 0) return -Errno.EPROTONOSUPPORT;
+            if ((int)f->A2 != 0 && (int)f->A2 != SocketConst.AF_UNIX) return -Errno.EPROTONOSUPPORT;
             if (!AddressSpace.IsUserRange(f->A3, 8, true)) return -Errno.EFAULT;
             int flags = OpenFlags.O_RDWR | ((type & SocketConst.SOCK_NONBLOCK) != 0 ? OpenFlags.O_NONBLOCK : 0);
             var ua = new UnixSocket(kind, flags & OpenFlags.O_NONBLOCK);

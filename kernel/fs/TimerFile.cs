@@ -10,6 +10,8 @@ namespace Kernel.Fs
 {
     internal sealed unsafe class TimerFile : File
     {
+        public override long Seek(long offset, int whence) => 0;      // noop_llseek, as Linux: lseek succeeds and nothing moves
+
         public override string AnonName => "[timerfd]";
         public readonly KTimer Timer = new KTimer();
         public ulong Expirations;

@@ -158,8 +158,14 @@ namespace Kernel.Memory
         }
 
         /// <summary>Unmaps the pages; frames are freed unless they belong to the shared-mapping page cache.</summary>
-        private static void FreePages(ulong start, ulong end, bool shared = false) =>
+        private static void FreePages(ulong start, ulong end, bool shared = false)
+        {
+            if (M != null && M.PagesMapped > M.PeakPages) M.PeakPages = M.PagesMapped;   // the high-water mark, as Linux's update_hiwater_rss
             PageTable.Visit(start, end, &UnmapOne, shared ? 1UL : 0UL);
+        }
+
+        /// <summary>The most pages <paramref name="m"/> has had mapped at once (ru_maxrss).</summary>
+        public static ulong PeakOf(MemoryMap m) => m == null ? 0 : m.PagesMapped > m.PeakPages ? m.PagesMapped : m.PeakPages;
 
         private static void UnmapOne(ulong va, ulong* e, ulong shared)
         {
@@ -457,6 +463,9 @@ namespace Kernel.Memory
             return Brk;
         }
 
+        /// <summary>Set by <see cref="HandleFault"/> when it refused a page of a file mapping that lies past the file's end (SIGBUS).</summary>
+        public static bool BeyondEndOfFile;
+
         /// <summary>Maps a zeroed frame for a fault at <paramref name="addr"/> if a region allows the access.</summary>
         public static bool HandleFault(ulong addr, bool write, bool exec)
         {
@@ -485,6 +494,13 @@ namespace Kernel.Memory
                 return MapZeroed(va, prot);
             }
             ulong offset = M.Vmas[i].FileOffset + (va - M.Vmas[i].Start);
+            Vfs.Inode mapped = MappedFiles.Get(M.Vmas[i].FileId);
+            if (mapped != null && !mapped.AnonymousMemory && offset >= PageUp((ulong)mapped.Size))
+            {
+                // A page wholly past the end of the file: SIGBUS, as Linux (the page holding the end is zero-filled).
+                BeyondEndOfFile = true;
+                return false;
+            }
             if (M.Vmas[i].Kind == Vma.Shared)
             {
                 ulong cached = MappedFiles.CachedPage(M.Vmas[i].FileId, offset / PageSize);

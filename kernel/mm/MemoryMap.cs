@@ -13,6 +13,7 @@ namespace Kernel.Memory
         public int SharedCount;                  // MAP_SHARED file regions: read()/write() must sync with them
         public ulong BrkStart, Brk;
         public ulong PagesMapped;
+        public ulong PeakPages;                 // PagesMapped's high-water mark before the last unmap (ru_maxrss)
         public int Refs = 1;
         public Fs.AioContext Aio;               // io_setup contexts (Linux keeps them on the mm): a fork child has none
         public int MembarrierRegistered;         // membarrier REGISTER_* commands done (a fork keeps them, exec starts afresh)
@@ -58,7 +59,7 @@ namespace Kernel.Memory
             ulong root = PageTable.CloneRoot(&AddressSpace.ForkCopy);
             if (root == 0) return null;
             var m = new MemoryMap { Root = root, Capacity = src.Capacity, Count = src.Count, SharedCount = src.SharedCount,
-                                    BrkStart = src.BrkStart, Brk = src.Brk, PagesMapped = src.PagesMapped,
+                                    BrkStart = src.BrkStart, Brk = src.Brk, PagesMapped = src.PagesMapped, PeakPages = src.PagesMapped,
                                     MembarrierRegistered = src.MembarrierRegistered, ProfileId = Profiler.NewMapId() };
             m.Vmas = (Vma*)Mm.KernelHeap.Alloc((ulong)(m.Capacity * sizeof(Vma)));
             if (m.Vmas == null) { PageTable.FreeRoot(root, &AddressSpace.ForkCopy); Runtime.Allocator.Free(m); return null; }

@@ -23,6 +23,9 @@ namespace Compat.Loader
         EntryOutsideSegments,
     }
 
+    /// <summary>The outcome of <see cref="ElfFile.CheckForExec"/> and <see cref="ElfFile.CheckInterpreter"/>.</summary>
+    public enum ExecCheck { Ok, NotExecutable, ShortRead, BadInterpreter }
+
     public struct ElfSegment
     {
         public uint Type, Flags;
@@ -80,15 +83,89 @@ namespace Compat.Loader
         private static ushort Read16(byte* p) => (ushort)(p[0] | (p[1] << 8));
 
         /// <summary>Parses and validates an executable (ET_EXEC or ET_DYN with an entry point inside an executable segment).</summary>
-        public static ElfError Parse(byte* data, ulong length, out ElfFile elf) => Parse(data, length, true, out elf);
+        public static ElfError Parse(byte* data, ulong length, out ElfFile elf) => Parse(data, length, true, true, out elf);
+
+        /// <summary>
+        /// <see cref="Parse(byte*, ulong, out ElfFile)"/> for the kernel's loader, which (as Linux's
+        /// binfmt_elf) does not look at EI_CLASS, EI_DATA or EI_VERSION: the header is read as
+        /// 64-bit little-endian whatever they say.
+        /// </summary>
+        public static ElfError ParseForLoad(byte* data, ulong length, out ElfFile elf) => Parse(data, length, true, false, out elf);
+
+        /// <summary>Most program headers Linux reads (load_elf_phdrs: 64 KiB of them).</summary>
+        public const int MaxProgramHeaders = 65536 / 56;
+
+        /// <summary>
+        /// The checks Linux's load_elf_binary makes before the point of no return, in its order: the
+        /// magic, type and machine, the program header table (size, count, inside the file), and
+        /// the first PT_INTERP (2 to 4096 bytes, inside the file, NUL-terminated). A file failing
+        /// them gets an error from execve (<see cref="ExecCheck.NotExecutable"/>: ENOEXEC;
+        /// <see cref="ExecCheck.ShortRead"/>: EIO); one passing them that still cannot be loaded
+        /// costs the process its old image (SIGSEGV). <paramref name="interpLength"/> is 0 without
+        /// PT_INTERP, else the string's length without its NUL.
+        /// </summary>
+        public static ExecCheck CheckForExec(byte* data, ulong length, out ulong interpOffset, out int interpLength)
+        {
+            interpOffset = 0;
+            interpLength = 0;
+            // Shorter than a header: Linux's buffer is zero-padded, so the type check fails.
+            if (length < 64) return ExecCheck.NotExecutable;
+            if (data[0] != 0x7F || data[1] != (byte)'E' || data[2] != (byte)'L' || data[3] != (byte)'F') return ExecCheck.NotExecutable;
+            ExecCheck headers = CheckProgramHeaders(data, length);
+            if (headers != ExecCheck.Ok) return headers;
+            ulong phOffset = Read64(data + 32);
+            int count = Read16(data + 56);
+            for (int i = 0; i < count; i++)
+            {
+                byte* p = data + phOffset + (ulong)i * 56;
+                if (Read32(p) != ElfSegment.PT_INTERP) continue;
+                ulong offset = Read64(p + 8), size = Read64(p + 32);
+                if (size > 4096 || size < 2) return ExecCheck.NotExecutable;
+                if (offset > length || size > length - offset) return ExecCheck.ShortRead;
+                if (data[offset + size - 1] != 0) return ExecCheck.NotExecutable;
+                interpOffset = offset;
+                interpLength = (int)size - 1;
+                break;
+            }
+            return ExecCheck.Ok;
+        }
+
+        /// <summary>
+        /// Linux's checks of a PT_INTERP file before the point of no return, given its first 64
+        /// bytes and its length: ELF magic, machine, program header table (else ELIBBAD).
+        /// </summary>
+        public static ExecCheck CheckInterpreter(byte* header, ulong length)
+        {
+            if (header[0] != 0x7F || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F') return ExecCheck.BadInterpreter;
+            if (Read16(header + 18) != EM_X86_64) return ExecCheck.BadInterpreter;
+            ushort phEntSize = Read16(header + 54);
+            int count = Read16(header + 56);
+            ulong phOffset = Read64(header + 32);
+            if (phEntSize != 56 || count < 1 || count > MaxProgramHeaders) return ExecCheck.BadInterpreter;
+            if (phOffset > length || (ulong)count * 56 > length - phOffset) return ExecCheck.BadInterpreter;
+            return ExecCheck.Ok;
+        }
+
+        private static ExecCheck CheckProgramHeaders(byte* data, ulong length)
+        {
+            ushort type = Read16(data + 16);
+            if (type != ET_EXEC && type != ET_DYN) return ExecCheck.NotExecutable;
+            if (Read16(data + 18) != EM_X86_64) return ExecCheck.NotExecutable;
+            ushort phEntSize = Read16(data + 54);
+            int count = Read16(data + 56);
+            ulong phOffset = Read64(data + 32);
+            if (phEntSize != 56 || count < 1 || count > MaxProgramHeaders) return ExecCheck.NotExecutable;
+            if (phOffset > length || (ulong)count * 56 > length - phOffset) return ExecCheck.NotExecutable;
+            return ExecCheck.Ok;
+        }
 
         /// <summary>
         /// Parses and validates a shared object (or an executable) like <see cref="Parse(byte*, ulong, out ElfFile)"/>
         /// but without the entry point check: libraries usually have e_entry 0 or an entry that is never used.
         /// </summary>
-        public static ElfError ParseSharedObject(byte* data, ulong length, out ElfFile elf) => Parse(data, length, false, out elf);
+        public static ElfError ParseSharedObject(byte* data, ulong length, out ElfFile elf) => Parse(data, length, false, true, out elf);
 
-        private static ElfError Parse(byte* data, ulong length, bool checkEntry, out ElfFile elf)
+        private static ElfError Parse(byte* data, ulong length, bool checkEntry, bool checkIdent, out ElfFile elf)
         {
             elf = default;
             elf.Data = data;
@@ -97,9 +174,9 @@ namespace Compat.Loader
             if (length < 4) return ElfError.TooSmall;
             if (data[0] != 0x7F || data[1] != (byte)'E' || data[2] != (byte)'L' || data[3] != (byte)'F') return ElfError.BadMagic;
             if (length < 64) return ElfError.TooSmall;
-            if (data[4] != 2) return ElfError.NotElf64;
-            if (data[5] != 1) return ElfError.NotLittleEndian;
-            if (data[6] != 1) return ElfError.BadVersion;
+            if (checkIdent && data[4] != 2) return ElfError.NotElf64;
+            if (checkIdent && data[5] != 1) return ElfError.NotLittleEndian;
+            if (checkIdent && data[6] != 1) return ElfError.BadVersion;
             elf.Type = Read16(data + 16);
             if (Read16(data + 18) != EM_X86_64) return ElfError.NotX86_64;
             if (elf.Type != ET_EXEC && elf.Type != ET_DYN) return ElfError.NotExecutable;
@@ -107,7 +184,7 @@ namespace Compat.Loader
             elf.PhOffset = Read64(data + 32);
             ushort phEntSize = Read16(data + 54);
             elf.PhCount = Read16(data + 56);
-            if (phEntSize != 56 || elf.PhCount == 0 || elf.PhCount > 256) return ElfError.BadProgramHeaders;
+            if (phEntSize != 56 || elf.PhCount == 0 || elf.PhCount > MaxProgramHeaders) return ElfError.BadProgramHeaders;
             if (elf.PhOffset > length || (ulong)elf.PhCount * 56 > length - elf.PhOffset) return ElfError.BadProgramHeaders;
 
             int loads = 0;
@@ -116,7 +193,7 @@ namespace Compat.Loader
             for (int i = 0; i < elf.PhCount; i++)
             {
                 ElfSegment s = elf.Segment(i);
-                if (s.Type == ElfSegment.PT_INTERP)
+                if (s.Type == ElfSegment.PT_INTERP && elf.InterpIndex < 0)       // the first one counts, as on Linux
                 {
                     if (s.Offset > length || s.FileSize > length - s.Offset || s.FileSize < 2 || s.FileSize > 4096) return ElfError.BadInterpreter;
                     if (data[s.Offset + s.FileSize - 1] != 0) return ElfError.BadInterpreter;

@@ -12,7 +12,7 @@ namespace Compat.Ops.Image;
 public sealed class CpioWriter : IDisposable
 {
     /// <summary>File type bits of st_mode.</summary>
-    public const uint S_IFDIR = 0x4000, S_IFREG = 0x8000, S_IFLNK = 0xA000;
+    public const uint S_IFDIR = 0x4000, S_IFREG = 0x8000, S_IFLNK = 0xA000, S_IFIFO = 0x1000;
 
     private const string Magic = "070701";
     private const string Trailer = "TRAILER!!!";
@@ -68,6 +68,10 @@ public sealed class CpioWriter : IDisposable
         _position += data.Length;
         Pad();
     }
+
+    /// <summary>Adds a FIFO (named pipe): a node without data.</summary>
+    public void AddFifo(string name, uint permissions = 0x1A4, uint mtime = 0) =>
+        WriteHeader(name, S_IFIFO | (permissions & 0xFFF), 0, nlink: 1, mtime);
 
     /// <summary>Writes the trailer entry. Called by Dispose if not called before.</summary>
     public void Finish()

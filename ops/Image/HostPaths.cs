@@ -82,22 +82,45 @@ public sealed class HostPaths(RootImage image)
                 string relative = rel.Length == 0 ? entry.Name : rel + "/" + entry.Name;
                 if (skip != null && skip(relative)) continue;
                 string guestPath = guest.TrimEnd('/') + "/" + entry.Name;
-                if (entry.LinkTarget is { } target)
+                try
                 {
-                    image.AddSymlink(guestPath, target);
-                    if (packLinkTargets) QueueLinkTarget(entry.FullName, target, host, guest, realRoot, guestDir == null ? null : guestRoot, onFile);
-                    files++;
+                    if (entry.LinkTarget is { } target)
+                    {
+                        image.AddSymlink(guestPath, target);
+                        if (packLinkTargets) QueueLinkTarget(entry.FullName, target, host, guest, realRoot, guestDir == null ? null : guestRoot, onFile);
+                        files++;
+                    }
+                    else if (entry is DirectoryInfo)
+                    {
+                        image.AddDirectory(guestPath, Permissions(entry.FullName));
+                        pending.Push((entry.FullName, guestPath, relative));
+                    }
+                    else switch (Posix.FileType(entry.FullName))
+                    {
+                        case Posix.S_IFREG:
+                            image.AddHostFile(guestPath, entry.FullName);
+                            onFile?.Invoke(entry.FullName, guestPath);
+                            files++;
+                            break;
+                        case Posix.S_IFIFO:
+                            image.AddHostFifo(guestPath, entry.FullName);
+                            files++;
+                            break;
+                        case 0:
+                            Ui.Notice($"{entry.FullName} vanished while it was packed; left out");
+                            break;
+                        case Posix.S_IFSOCK:
+                            Ui.Notice($"{entry.FullName} is a socket; left out (a program makes its own with bind)");
+                            break;
+                        default:
+                            Ui.Notice($"{entry.FullName} is a device node; left out (the guest's /dev has its own)");
+                            break;
+                    }
                 }
-                else if (entry is DirectoryInfo)
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
                 {
-                    image.AddDirectory(guestPath, Permissions(entry.FullName));
-                    pending.Push((entry.FullName, guestPath, relative));
-                }
-                else if (Posix.FileType(entry.FullName) == Posix.S_IFREG)
-                {
-                    image.AddHostFile(guestPath, entry.FullName);
-                    onFile?.Invoke(entry.FullName, guestPath);
-                    files++;
+                    // A tree that changes while it is read (a log directory, /proc): as cp -r would, go on.
+                    Ui.Notice($"{entry.FullName} vanished while it was packed; left out");
                 }
             }
         }

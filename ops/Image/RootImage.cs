@@ -19,6 +19,7 @@ public sealed class RootImage
     private sealed record BytesEntry(byte[] Data, uint Permissions, uint Mtime) : Entry(Mtime);
     private sealed record HostFileEntry(string HostPath, long Length, uint Permissions, uint Mtime) : Entry(Mtime);
     private sealed record SymlinkEntry(string Target, uint Mtime) : Entry(Mtime);
+    private sealed record FifoEntry(uint Permissions, uint Mtime) : Entry(Mtime);
 
     private const int MaxLinks = 40;
     private readonly SortedDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
@@ -74,6 +75,14 @@ public sealed class RootImage
         Put(path, new HostFileEntry(info.FullName, info.Length, perms, (uint)Math.Max(0, new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds())));
     }
 
+    /// <summary>Adds a FIFO with the host FIFO's permission bits and mtime.</summary>
+    public void AddHostFifo(string path, string hostPath)
+    {
+        var info = new FileInfo(hostPath);
+        uint perms = (uint)File.GetUnixFileMode(hostPath) & 0xFFF;
+        Put(path, new FifoEntry(perms, (uint)Math.Max(0, new DateTimeOffset(info.LastWriteTimeUtc).ToUnixTimeSeconds())));
+    }
+
     /// <summary>
     /// Adds a symbolic link. When a directory with entries is at that path, the entries move to
     /// where the link leads.
@@ -108,15 +117,20 @@ public sealed class RootImage
                 case DirectoryEntry d: cpio.AddDirectory(path, d.Permissions, d.Mtime); break;
                 case BytesEntry b: cpio.AddFile(path, b.Data, b.Permissions, b.Mtime); break;
                 case SymlinkEntry s: cpio.AddSymlink(path, s.Target, s.Mtime); break;
+                case FifoEntry f: cpio.AddFifo(path, f.Permissions, f.Mtime); break;
                 case HostFileEntry h:
-                    try
-                    {
-                        using var source = File.OpenRead(h.HostPath);
-                        cpio.AddFile(path, source, source.Length, h.Permissions, h.Mtime);
-                    }
+                    FileStream source;
+                    try { source = File.OpenRead(h.HostPath); }
                     catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                     {
-                        throw new OpsException($"cannot pack {h.HostPath}: {e.Message}");
+                        // Gone since it was listed, or unreadable (a write-only /proc/sys file): as cp -r, go on.
+                        Ui.Notice($"cannot read {h.HostPath} ({e.Message}); left out");
+                        break;
+                    }
+                    using (source)
+                    {
+                        try { cpio.AddFile(path, source, source.Length, h.Permissions, h.Mtime); }
+                        catch (IOException e) { throw new OpsException($"cannot pack {h.HostPath}: {e.Message}"); }
                     }
                     break;
             }

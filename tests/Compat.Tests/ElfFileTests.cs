@@ -53,6 +53,36 @@ public unsafe class ElfFileTests
         Assert.Equal(ElfError.BadMagic, Parse(text, out _));
     }
 
+    private static ExecCheck ExecCheckOf(byte[] data, out int interpLength)
+    {
+        fixed (byte* p = data) return ElfFile.CheckForExec(p, (ulong)data.Length, out _, out interpLength);
+    }
+
+    [Fact]
+    public void ExecChecksAreLinuxs()
+    {
+        // Linux's load_elf_binary ignores EI_CLASS and EI_DATA; the kernel's loader reads the header anyway.
+        byte[] data = Busybox();
+        byte[] c32 = (byte[])data.Clone(); c32[4] = 1; c32[5] = 2;
+        Assert.Equal(ExecCheck.Ok, ExecCheckOf(c32, out _));
+        fixed (byte* p = c32) Assert.Equal(ElfError.None, ElfFile.ParseForLoad(p, (ulong)c32.Length, out _));
+        byte[] nophdr = (byte[])data.Clone(); nophdr[56] = 0; nophdr[57] = 0;
+        Assert.Equal(ExecCheck.NotExecutable, ExecCheckOf(nophdr, out _));
+        Assert.Equal(ExecCheck.NotExecutable, ExecCheckOf(data[..63], out _));
+        // ls has a PT_INTERP: its string must lie inside the file (else EIO, a short read).
+        byte[] ls = File.ReadAllBytes("/bin/ls");
+        Assert.Equal(ExecCheck.Ok, ExecCheckOf(ls, out int il));
+        Assert.Equal("/lib64/ld-linux-x86-64.so.2".Length, il);
+        Assert.Equal(ElfError.None, Parse(ls, out ElfFile elf));
+        int at = (int)elf.PhOffset + elf.InterpIndex * 56;
+        byte[] past = (byte[])ls.Clone();
+        BitConverter.TryWriteBytes(past.AsSpan(at + 8), (ulong)ls.Length);                 // p_offset: the end of the file
+        Assert.Equal(ExecCheck.ShortRead, ExecCheckOf(past, out _));
+        byte[] huge = (byte[])ls.Clone();
+        BitConverter.TryWriteBytes(huge.AsSpan(at + 32), 4097UL);                          // p_filesz past PATH_MAX
+        Assert.Equal(ExecCheck.NotExecutable, ExecCheckOf(huge, out _));
+    }
+
     [Fact]
     public void DamagedProgramHeadersAreRejected()
     {

@@ -210,15 +210,21 @@ if command -v gcc >/dev/null; then
   [ "$out" = "child ok" ] && ok lib-packed-executable || bad lib-packed-executable "got '$out'"
 else bad libraries "gcc not installed"; fi
 
-# User files: --file/--dir (modes and symlinks kept, FIFOs skipped), same path by default, a
+# User files: --file/--dir (modes, symlinks and FIFOs kept), same path by default, a
 # relative source under /; a config file in Nanos' format; the minimal /etc.
 F="$TMP/files"; mkdir -p "$F/site/sub" "$F/plugins"
 echo hello > "$F/site/index.html"; ln -s index.html "$F/site/link.html"; echo deep > "$F/site/sub/d.txt"; chmod 600 "$F/site/sub/d.txt"
 mkfifo "$F/site/fifo"; echo data > "$F/data.txt"; echo p1 > "$F/plugins/a.conf"; echo p2 > "$F/plugins/b.conf"; echo no > "$F/plugins/c.txt"
 out=$(cd "$F" && $OPS run --file data.txt --file "$F/data.txt:/srv/d.txt" --file "$F/plugins/a.conf:/opt/" --dir site:/var/www --dir "$F/site" \
       "$BB" sh -c 'cat /data.txt /srv/d.txt /opt/a.conf /var/www/link.html '"$F"'/site/sub/d.txt; readlink /var/www/link.html; stat -c %a /var/www/sub/d.txt; ls /var/www' 2>&1 </dev/null)
-want=$(printf 'data\ndata\np1\nhello\ndeep\nindex.html\n600\nindex.html\nlink.html\nsub')
+want=$(printf 'data\ndata\np1\nhello\ndeep\nindex.html\n600\nfifo\nindex.html\nlink.html\nsub')
 [ "$out" = "$want" ] && ok files-and-dirs || bad files-and-dirs "got: $(tr '\n' ' ' <<<"$out")"
+# A FIFO in a --dir stays a FIFO; a socket is left out with a notice (a program binds its own).
+python3 -c "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])" "$F/site/sock"
+out=$($OPS run --dir "$F/site" "$BB" sh -c 'test -p '"$F"'/site/fifo && echo fifo is a fifo; test -e '"$F"'/site/sock || echo no sock' 2>"$TMP/err" </dev/null)
+if [ "$out" = $'fifo is a fifo\nno sock' ] && grep -q "site/sock is a socket; left out" "$TMP/err"; then ok dir-fifo-socket
+else bad dir-fifo-socket "got: $(tr '\n' ' ' <<<"$out") ($(head -c 200 "$TMP/err"))"; fi
+rm -f "$F/site/sock"
 # Symbolic links in a --dir that lead out of it resolve in the guest as on the host: ops packs
 # what they point at (files, directories, links inside those, recursively) where the guest looks
 # for it, up to a limit; a link to a directory holding the tree is left alone.

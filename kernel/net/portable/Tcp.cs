@@ -121,7 +121,7 @@ namespace Kernel.Net
         private uint _recover;
 
         // ---- statistics (TCP_INFO)
-        public long SegmentsOut, SegmentsIn, Retransmits;
+        public long SegmentsOut, SegmentsIn, Retransmits, BytesAcked, BytesReceived;
 
         internal TcpSocket(NetStack s) { Stack = s; }
 
@@ -142,6 +142,56 @@ namespace Kernel.Net
         public bool TimestampsEnabled => _tsOk;
         public bool SackEnabled => _sackOk;
         public int PendingAccepts => _acceptCount;
+        /// <summary>Bytes of struct tcp_info <see cref="WriteInfo"/> fills (Linux 6.x's, through tcpi_rehash).</summary>
+        public const int InfoSize = 240;
+
+        /// <summary>
+        /// getsockopt(TCP_INFO): Linux's struct tcp_info from what this stack keeps (state, options,
+        /// window scales, RTO and delayed-ACK time, MSS, packets in flight or a listener's queue,
+        /// RTT and its variance (ms resolution), cwnd and ssthresh in segments, windows, byte and
+        /// segment counters); what it does not measure (pacing, delivery rate, ECN, SACK
+        /// scoreboard, reordering history) stays 0 or Linux's default. <paramref name="b"/> must be
+        /// zeroed, <see cref="InfoSize"/> bytes.
+        /// </summary>
+        public unsafe void WriteInfo(byte* b)
+        {
+            long nowMs = Stack._now;
+            int mss = EffMss > 0 ? EffMss : 536;
+            b[0] = (byte)_state;
+            b[2] = (byte)(_retries > 255 ? 255 : _retries);                       // tcpi_retransmits
+            b[3] = (byte)(_keepProbes > 255 ? 255 : _keepProbes);                 // tcpi_probes
+            b[5] = (byte)((_tsOk ? 1 : 0) | (_sackOk ? 2 : 0) | (_sndWscale > 0 || _rcvWscale > 0 ? 4 : 0));
+            if (_sndWscale > 0 || _rcvWscale > 0) b[6] = (byte)((_sndWscale & 15) | ((_rcvWscale & 15) << 4));
+            uint* w = (uint*)b;
+            w[2] = (uint)_rto * 1000;                                             // tcpi_rto (us)
+            w[3] = DelayedAckMs * 1000;                                           // tcpi_ato
+            w[4] = (uint)mss;                                                     // tcpi_snd_mss
+            w[5] = (uint)mss;                                                     // tcpi_rcv_mss
+            if (_state == TcpState.Listen) { w[6] = (uint)_acceptCount; w[7] = (uint)_backlog; }
+            else w[6] = (uint)(((long)(_sndMax - _sndUna) + mss - 1) / mss);      // tcpi_unacked: segments in flight
+            long idle = _lastRecv > 0 && nowMs > _lastRecv ? nowMs - _lastRecv : 0;
+            w[13] = (uint)idle;                                                   // tcpi_last_data_recv (ms)
+            w[14] = (uint)idle;                                                   // tcpi_last_ack_recv
+            w[15] = (uint)(mss + 40);                                             // tcpi_pmtu
+            w[16] = (uint)RcvFree;                                                // tcpi_rcv_ssthresh
+            w[17] = (uint)((_srtt8 >> 3) * 1000);                                 // tcpi_rtt (us)
+            w[18] = (uint)((_rttvar4 >> 2) * 1000);                               // tcpi_rttvar
+            w[19] = _ssthresh >= 0x3FFFFFFF ? 0x7FFFFFFFu : (uint)(_ssthresh / mss);   // tcpi_snd_ssthresh (infinite as Linux)
+            w[20] = (uint)(_cwnd / mss);                                          // tcpi_snd_cwnd (segments)
+            w[21] = (uint)(_ourMss > 0 ? _ourMss : mss);                          // tcpi_advmss
+            w[22] = 3;                                                            // tcpi_reordering: Linux's default
+            w[24] = (uint)ReceiveBufferSize;                                      // tcpi_rcv_space
+            w[25] = (uint)Retransmits;                                            // tcpi_total_retrans
+            *(long*)(b + 120) = BytesAcked;
+            *(long*)(b + 128) = BytesReceived;
+            w[34] = (uint)SegmentsOut;
+            w[35] = (uint)SegmentsIn;
+            w[36] = (uint)(_snd == null ? 0 : _snd.Count - (int)(_sndMax - _sndUna) > 0 ? _snd.Count - (int)(_sndMax - _sndUna) : 0);   // tcpi_notsent_bytes
+            w[37] = (uint)((_srtt8 >> 3) * 1000);                                 // tcpi_min_rtt: the smoothed one (no minimum kept)
+            w[57] = _sndWnd;                                                      // tcpi_snd_wnd
+            w[58] = (uint)RcvFree;                                                // tcpi_rcv_wnd
+        }
+
         // Sequence state (TCP_INFO, /proc/net/tcp, tests).
         public uint SendUnacked => _sndUna;
         public uint SendNext => _sndMax;
@@ -1081,6 +1131,7 @@ namespace Kernel.Net
                 _snd.Consume(n);
                 _sndBase += (uint)n;
             }
+            BytesAcked += ack - _sndUna;
             _sndUna = ack;
             if (Lt(_sndNxt, _sndUna)) _sndNxt = _sndUna;
             _retries = 0; _persistBackoff = 0;
@@ -1167,6 +1218,7 @@ namespace Kernel.Net
                     _rcv.CopyIn(_rcv.Count, data);
                     _rcv.Count += data.Length;
                     _rcvNxt += (uint)data.Length;
+                    BytesReceived += data.Length;
                     if (hadHoles) { AbsorbOoo(); _ackNow = true; }
                     else if (++_segsUnacked >= 2) _ackNow = true;
                     else if (DelackAt == long.MaxValue) DelackAt = now + DelayedAckMs;
@@ -1218,6 +1270,7 @@ namespace Kernel.Net
                         int n = (int)(_oooEnd[i] - _rcvNxt);
                         _rcv.Count += n;
                         _rcvNxt = _oooEnd[i];
+                        BytesReceived += n;
                     }
                     for (int k = i; k < _oooN - 1; k++) { _oooStart[k] = _oooStart[k + 1]; _oooEnd[k] = _oooEnd[k + 1]; }
                     _oooN--;

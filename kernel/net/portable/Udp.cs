@@ -34,7 +34,10 @@ namespace Kernel.Net
 
         internal UdpSocket(NetStack s) { Stack = s; }
 
-        public bool IsConnected => Remote.Port != 0;
+        /// <summary>connect() gave a peer (sk_state TCP_ESTABLISHED); its port may be 0, as Linux allows
+        /// (glibc's getaddrinfo connects to each result, port 0, to learn the source address).</summary>
+        public bool IsConnected => _connected;
+        private bool _connected;
         public int QueuedDatagrams => _queued;
 
         public int Bind(IpEndpoint local)
@@ -66,8 +69,7 @@ namespace Kernel.Net
         public int Connect(IpEndpoint remote)
         {
             if (_closed) return -Errno.EBADF;
-            if (!remote.V6 && remote.Address == 0 && remote.Port == 0) { Remote = default; return 0; }
-            if (remote.Port == 0) return -Errno.EINVAL;
+            if (!remote.V6 && remote.Address == 0 && remote.Port == 0) { Remote = default; _connected = false; return 0; }
             IpEndpoint a;
             int e = Destination(remote, out a);
             if (e < 0) return e;
@@ -82,6 +84,7 @@ namespace Kernel.Net
                 Local = Stack.RouteSource(ref r); Local.Port = port;
             }
             Remote = a;
+            _connected = true;
             _error = 0;
             return 0;
         }
@@ -118,9 +121,9 @@ namespace Kernel.Net
             if (!to.V6 && to.Address == 0 && to.Port == 0)
             {
                 if (!IsConnected) return -Errno.EDESTADDRREQ;
-                to = Remote;
+                to = Remote;                                // a connected port 0 is sent to, as Linux
             }
-            if (to.Port == 0) return -Errno.EINVAL;
+            else if (to.Port == 0) return -Errno.EINVAL;
             if (data.Length > (to.V6 ? MaxPayload6 : MaxPayload)) return -Errno.EMSGSIZE;
             IpEndpoint dst;
             int e = Destination(to, out dst);
@@ -201,7 +204,8 @@ namespace Kernel.Net
             if (Local.Port != dst.Port) return false;
             bool boundBroadcast = !Local.V6 && !dst.V6 && Stack.IsBroadcastAddress(Local.Address);
             if (!boundBroadcast && !NetStack.LocalAccepts(Local, V6Only, dst)) return false;
-            if (IsConnected && (!Remote.SameAddress(src) || Remote.Port != src.Port)) return false;
+            // A connected socket takes only its peer's datagrams (any port when connected to port 0).
+            if (IsConnected && (!Remote.SameAddress(src) || (Remote.Port != 0 && Remote.Port != src.Port))) return false;
             return true;
         }
 

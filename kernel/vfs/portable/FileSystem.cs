@@ -135,7 +135,7 @@ namespace Kernel.Vfs
             n.Generation = NextGeneration();
             n.Mode = mode;
             long t = Time();
-            n.AtimeNs = n.MtimeNs = n.CtimeNs = t;
+            n.AtimeNs = n.MtimeNs = n.CtimeNs = n.BtimeNs = t;
         }
 
         // ---------------------------------------------------------------- directory entries

@@ -37,6 +37,7 @@ namespace Kernel.Vfs
         public uint Nlink;
         public long Size;                     // bytes (regular file), target length (symlink)
         public long AtimeNs, MtimeNs, CtimeNs;
+        public long BtimeNs;                  // creation (birth) time, statx's STATX_BTIME: set once
         public ulong Rdev;
         public int OpenCount;                 // open file descriptions (and cwd references) held by the kernel
         public object Writer;                 // the thread in a long write() of this file (the kernel's inode lock)
@@ -55,6 +56,7 @@ namespace Kernel.Vfs
         public int WatchCount;                // inotify watches on it (each also holds an OpenRef)
         public bool DeleteSelfPending;        // unlinked while open: IN_DELETE_SELF waits for the last close
         public bool Linkable;                 // an O_TMPFILE file (not O_EXCL): linkat may give it its first name
+        public bool AnonymousMemory;          // backs MAP_SHARED|MAP_ANONYMOUS or System V shm: no end of file to fault past
         /// <summary>As Linux's i_writecount: above 0, descriptions open for writing; below 0, address
         /// spaces running this file as their program (writing it is ETXTBSY, and so is executing a
         /// file open for writing).</summary>
