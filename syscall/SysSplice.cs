@@ -69,13 +69,25 @@ namespace Kernel.Syscalls
                 if (want > room) want = room;
             }
             long n;
-            if (input is PipeFile pi) n = pi.P.Read(buf, want, nonblock || (pi.Flags & OpenFlags.O_NONBLOCK) != 0, null);
+            bool fromPipe = input is PipeFile;
+            if (input is PipeFile pi)
+            {
+                // Into another pipe, room was checked and the write cannot fall short: take the bytes.
+                // Into a file or socket, which may take only part (a full non-blocking socket), only
+                // look at them, and take what was written: the rest stays queued (nothing is lost).
+                bool pipeNonblock = nonblock || (pi.Flags & OpenFlags.O_NONBLOCK) != 0;
+                n = output is PipeFile ? pi.P.Read(buf, want, pipeNonblock, null) : pi.P.Peek(buf, want, pipeNonblock);
+            }
             else n = inPos >= 0 ? input.Pread(buf, want, inPos) : input.Read(buf, want);
             read = n;
             if (n <= 0) return n;
             long w;
             if (output is PipeFile po2) w = po2.P.Write(buf, n, false, null);        // room was checked: never blocks
-            else w = outPos >= 0 ? output.Pwrite(buf, n, outPos) : output.Write(buf, n);
+            else
+            {
+                w = outPos >= 0 ? output.Pwrite(buf, n, outPos) : output.Write(buf, n);
+                if (fromPipe) { ((PipeFile)input).P.Consume(w); read = w > 0 ? w : 0; }
+            }
             return w;
         }
 

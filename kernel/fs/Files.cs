@@ -241,6 +241,36 @@ namespace Kernel.Fs
             return 0;
         }
 
+        /// <summary>
+        /// splice into a file or socket: copies up to n buffered bytes (waiting for some as read does)
+        /// without taking them; <see cref="Consume"/> then takes what the output accepted, so what it
+        /// refuses stays in the pipe, as with Linux's splice.
+        /// </summary>
+        public long Peek(byte* dst, long n, bool nonblock)
+        {
+            while (Count == 0)
+            {
+                if (Writers == 0) return 0;
+                if (nonblock) return -Errno.EAGAIN;
+                if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
+            }
+            long take = n < Count ? n : Count;
+            long first = Capacity - Head < take ? Capacity - Head : take;
+            Mem.Copy(dst, Buffer + Head, (ulong)first);
+            if (take > first) Mem.Copy(dst + first, Buffer, (ulong)(take - first));
+            return take;
+        }
+
+        /// <summary>Drops the first <paramref name="n"/> buffered bytes (at most what is buffered): the part of a <see cref="Peek"/> delivered.</summary>
+        public void Consume(long n)
+        {
+            if (n <= 0) return;
+            if (n > Count) n = Count;
+            Head = (int)((Head + n) % Capacity);
+            Count -= (int)n;
+            Changed();
+        }
+
         /// <summary>Takes what is buffered, up to n bytes; nothing is consumed that could not be delivered.</summary>
         private long ReadTo(ulong dst, bool user, long n, bool nonblock, bool* shut)
         {
