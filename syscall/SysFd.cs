@@ -432,10 +432,14 @@ namespace Kernel.Syscalls
                     Scheduler.PreemptPoint();
                 }
                 long want = (long)(count - (ulong)total < 16384 ? count - (ulong)total : 16384);
-                long n = inOffset != null ? input.Pread(chunk, want, *inOffset) : input.Read(chunk, want);
+                // A pipe or FIFO is only looked at, then loses what the output took: the rest stays queued.
+                PipeFile fifo = inOffset == null ? input as PipeFile : null;
+                long n = inOffset != null ? input.Pread(chunk, want, *inOffset)
+                       : fifo != null ? fifo.P.Peek(chunk, want, (fifo.Flags & OpenFlags.O_NONBLOCK) != 0) : input.Read(chunk, want);
                 if (n < 0) return total > 0 ? total : n;
                 if (n == 0) break;
                 long w = outOffset != null ? output.Pwrite(chunk, n, *outOffset) : output.Write(chunk, n);
+                if (fifo != null) fifo.P.Consume(w);
                 if (w < n) output.WriteBlocked = true;            // full (or EAGAIN): EPOLLET's next EPOLLOUT is an edge
                 if (w < 0) return total > 0 ? total : w;
                 if (inOffset != null) *inOffset += w;
