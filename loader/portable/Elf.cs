@@ -138,12 +138,16 @@ namespace Compat.Loader
         {
             if (header[0] != 0x7F || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F') return ExecCheck.BadInterpreter;
             if (Read16(header + 18) != EM_X86_64) return ExecCheck.BadInterpreter;
+            return ProgramHeaderTableSound(header, length) ? ExecCheck.Ok : ExecCheck.BadInterpreter;
+        }
+
+        /// <summary>Linux's load_elf_phdrs: entries of 56 bytes, 1 to <see cref="MaxProgramHeaders"/> of them, all inside the file.</summary>
+        private static bool ProgramHeaderTableSound(byte* header, ulong length)
+        {
             ushort phEntSize = Read16(header + 54);
             int count = Read16(header + 56);
             ulong phOffset = Read64(header + 32);
-            if (phEntSize != 56 || count < 1 || count > MaxProgramHeaders) return ExecCheck.BadInterpreter;
-            if (phOffset > length || (ulong)count * 56 > length - phOffset) return ExecCheck.BadInterpreter;
-            return ExecCheck.Ok;
+            return phEntSize == 56 && count >= 1 && count <= MaxProgramHeaders && phOffset <= length && (ulong)count * 56 <= length - phOffset;
         }
 
         private static ExecCheck CheckProgramHeaders(byte* data, ulong length)
@@ -151,12 +155,7 @@ namespace Compat.Loader
             ushort type = Read16(data + 16);
             if (type != ET_EXEC && type != ET_DYN) return ExecCheck.NotExecutable;
             if (Read16(data + 18) != EM_X86_64) return ExecCheck.NotExecutable;
-            ushort phEntSize = Read16(data + 54);
-            int count = Read16(data + 56);
-            ulong phOffset = Read64(data + 32);
-            if (phEntSize != 56 || count < 1 || count > MaxProgramHeaders) return ExecCheck.NotExecutable;
-            if (phOffset > length || (ulong)count * 56 > length - phOffset) return ExecCheck.NotExecutable;
-            return ExecCheck.Ok;
+            return ProgramHeaderTableSound(data, length) ? ExecCheck.Ok : ExecCheck.NotExecutable;
         }
 
         /// <summary>
