@@ -453,37 +453,30 @@ namespace Kernel
                     return;
                 }
             }
-            int sig = v switch
-            {
-                0 => Signal.SIGFPE, 16 => Signal.SIGFPE, 19 => Signal.SIGFPE,
-                1 => Signal.SIGTRAP, 3 => Signal.SIGTRAP,
-                6 => Signal.SIGILL,
-                17 => Signal.SIGBUS,
-                _ => Signal.SIGSEGV,
-            };
-            // si_code and si_addr as Linux's traps give them: a page fault says SEGV_ACCERR when a region
-            // covers the address (wrong rights), else SEGV_MAPERR, or SIGBUS BUS_ADRERR past the end of
-            // a mapped file, at the address; divide error
-            // FPE_INTDIV, invalid opcode ILL_ILLOPN, single step TRAP_TRACE and the floating-point
-            // exceptions their FPE_* code, at the instruction; alignment BUS_ADRALN; the rest (int3,
-            // #GP from a privileged instruction, a non-canonical address or an `int N` the gate refuses,
-            // segment faults) SI_KERNEL with no address.
-            int siCode;
+            // Signal, si_code and si_addr as Linux's traps give them: a page fault is SIGSEGV with
+            // SEGV_ACCERR when a region covers the address (wrong rights), else SEGV_MAPERR, or SIGBUS
+            // BUS_ADRERR past the end of a mapped file, at the address; divide error FPE_INTDIV, invalid
+            // opcode ILL_ILLOPN, single step TRAP_TRACE and the floating-point exceptions their FPE_*
+            // code, at the instruction; alignment BUS_ADRALN; the rest (int3, #GP from a privileged
+            // instruction, a non-canonical address or an `int N` the gate refuses, segment faults)
+            // SI_KERNEL with no address.
+            int sig, siCode;
             ulong faultAddr = f->Rip;
             switch (v)
             {
                 case 14:
                     faultAddr = Native.ReadCr2();
-                    if (AddressSpace.BeyondEndOfFile) { sig = Signal.SIGBUS; siCode = 2; }      // BUS_ADRERR
-                    else siCode = AddressSpace.Find(faultAddr) >= 0 ? 2 : 1;
+                    if (AddressSpace.BeyondEndOfFile) { sig = Signal.SIGBUS; siCode = 2; }
+                    else { sig = Signal.SIGSEGV; siCode = AddressSpace.Find(faultAddr) >= 0 ? 2 : 1; }
                     break;
-                case 0: siCode = 1; break;
-                case 6: siCode = 2; break;
-                case 1: siCode = 2; break;
-                case 16: siCode = SyscallFpu.MathErrorCode(f, false); break;
-                case 19: siCode = SyscallFpu.MathErrorCode(f, true); break;
-                case 17: siCode = 1; faultAddr = 0; break;
-                default: siCode = 0x80; faultAddr = 0; break;
+                case 0: sig = Signal.SIGFPE; siCode = 1; break;
+                case 16: sig = Signal.SIGFPE; siCode = SyscallFpu.MathErrorCode(f, false); break;
+                case 19: sig = Signal.SIGFPE; siCode = SyscallFpu.MathErrorCode(f, true); break;
+                case 1: sig = Signal.SIGTRAP; siCode = 2; break;
+                case 3: sig = Signal.SIGTRAP; siCode = 0x80; faultAddr = 0; break;
+                case 6: sig = Signal.SIGILL; siCode = 2; break;
+                case 17: sig = Signal.SIGBUS; siCode = 1; faultAddr = 0; break;
+                default: sig = Signal.SIGSEGV; siCode = 0x80; faultAddr = 0; break;
             }
             Thread self = Thread.Current;
             if (self.Tracer != null)

@@ -246,20 +246,7 @@ namespace Kernel.Fs
         /// without taking them; <see cref="Consume"/> then takes what the output accepted, so what it
         /// refuses stays in the pipe, as with Linux's splice.
         /// </summary>
-        public long Peek(byte* dst, long n, bool nonblock)
-        {
-            while (Count == 0)
-            {
-                if (Writers == 0) return 0;
-                if (nonblock) return -Errno.EAGAIN;
-                if (Scheduler.Sleep(Waiters, 0) == Scheduler.Interrupted) return -Errno.ERESTARTSYS;
-            }
-            long take = n < Count ? n : Count;
-            long first = Capacity - Head < take ? Capacity - Head : take;
-            Mem.Copy(dst, Buffer + Head, (ulong)first);
-            if (take > first) Mem.Copy(dst + first, Buffer, (ulong)(take - first));
-            return take;
-        }
+        public long Peek(byte* dst, long n, bool nonblock) => CopyBuffered((ulong)dst, false, n, nonblock, null);
 
         /// <summary>Drops the first <paramref name="n"/> buffered bytes (at most what is buffered): the part of a <see cref="Peek"/> delivered.</summary>
         public void Consume(long n)
@@ -274,6 +261,17 @@ namespace Kernel.Fs
         /// <summary>Takes what is buffered, up to n bytes; nothing is consumed that could not be delivered.</summary>
         private long ReadTo(ulong dst, bool user, long n, bool nonblock, bool* shut)
         {
+            long take = CopyBuffered(dst, user, n, nonblock, shut);
+            Consume(take);
+            return take;
+        }
+
+        /// <summary>
+        /// Waits until something is buffered (0 at end of file, -errno), then copies up to n bytes
+        /// from the head without taking them; a fault part way gives the bytes before it.
+        /// </summary>
+        private long CopyBuffered(ulong dst, bool user, long n, bool nonblock, bool* shut)
+        {
             while (Count == 0)
             {
                 if (Writers == 0 || (shut != null && *shut)) return 0;
@@ -284,9 +282,6 @@ namespace Kernel.Fs
             long first = Capacity - Head < take ? Capacity - Head : take;
             if (CopyOut(dst, user, Buffer + Head, first) != 0) return -Errno.EFAULT;
             if (take > first && CopyOut(dst + (ulong)first, user, Buffer, take - first) != 0) take = first;
-            Head = (int)((Head + take) % Capacity);
-            Count -= (int)take;
-            Changed();
             return take;
         }
 
